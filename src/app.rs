@@ -1,0 +1,77 @@
+//! The command-level facade: loads nothing itself, but turns a validated `Config` into an open store
+//! and connectors, and runs the operations that several commands share.
+
+use crate::config::Config;
+use crate::connectors::Connectors;
+use crate::domain::submission::{ParsedPayload, parse_payload};
+use crate::domain::time::now_ms;
+use crate::error::{Error, Result};
+use crate::orchestrator::{Pipeline, WorkflowReport};
+use crate::store::{Acceptance, NewSubmission, Source, Store};
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+}
+
+impl App {
+    /// Validates the configuration, then opens (and migrates) the database.
+    pub fn open(config: Config) -> Result<App> {
+        config.ensure_valid()?;
+        let store = Store::open(&config.db, &config.tenant)?;
+        Ok(App { config, store })
+    }
+
+    pub fn connectors(&self) -> Result<Connectors> {
+        Connectors::from_config(&self.config)
+    }
+
+    pub fn pipeline<'a>(&'a self, connectors: &'a Connectors) -> Pipeline<'a> {
+        Pipeline {
+            store: &self.store,
+            connectors,
+            config: &self.config,
+        }
+    }
+
+    /// Stores every submission in `payload` and runs each through the pipeline, synchronously.
+    pub fn run_payload(&self, payload: &ParsedPayload, raw: &[u8]) -> Result<Vec<WorkflowReport>> {
+        let connectors = self.connectors()?;
+        let pipeline = self.pipeline(&connectors);
+        let received_at = now_ms();
+        let items: Vec<NewSubmission<'_>> = payload
+            .submissions
+            .iter()
+            .map(|parsed| NewSubmission {
+                source: Source::Run,
+                parsed,
+                raw_payload: raw,
+                signature: None,
+                import_job_id: None,
+                synthetic: false,
+                queue: None,
+                trace_id: None,
+                received_at,
+            })
+            .collect();
+        let mut reports = Vec::new();
+        for acceptance in self.store.accept_submissions(&items)? {
+            match acceptance {
+                Acceptance::Accepted { workflow_id, .. } => {
+                    pipeline.run(&workflow_id)?;
+                    reports.push(WorkflowReport::load(&self.store, &workflow_id)?);
+                }
+                Acceptance::Duplicate {
+                    submission_id,
+                    workflow_id,
+                } => reports.push(WorkflowReport::duplicate(submission_id, workflow_id)),
+            }
+        }
+        Ok(reports)
+    }
+}
+
+/// Parses a payload for `run`, turning every problem into a bad-input error that says where.
+pub fn parse_input(bytes: &[u8], source: &str) -> Result<ParsedPayload> {
+    parse_payload(bytes).map_err(|e| Error::InvalidInput(format!("{source}: {e}")))
+}

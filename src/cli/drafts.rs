@@ -1,0 +1,182 @@
+//! `salesagent drafts list|show`.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{Context, since_arg};
+use crate::domain::time::{rfc3339, short};
+use crate::exit::ExitStatus;
+use crate::store::{DraftFilter, DraftRow};
+
+pub const DRAFT_STATUSES: [&str; 7] = [
+    "pending_review",
+    "approved",
+    "rejected",
+    "sending",
+    "sent",
+    "send_failed",
+    "orphaned",
+];
+
+#[derive(Debug, Subcommand)]
+pub enum DraftsCommand {
+    /// List drafts, newest first
+    List(ListArgs),
+    /// Show one draft in full
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_parser = DRAFT_STATUSES)]
+    pub status: Option<String>,
+    /// Only drafts from this sender mailbox
+    #[arg(long)]
+    pub sender: Option<String>,
+    /// Only drafts created since: a duration (24h, 7d) or a date
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// Only drafts whose lead scored at least this
+    #[arg(long)]
+    pub min_score: Option<i64>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A draft id (or an unambiguous prefix)
+    pub id: String,
+}
+
+/// A draft as `--json` prints it; `body` only in `show`.
+#[derive(Serialize)]
+pub struct DraftItem<'a> {
+    pub id: &'a str,
+    pub workflow_id: &'a str,
+    pub status: &'a str,
+    pub to: &'a str,
+    pub from: &'a str,
+    pub subject: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<&'a str>,
+    pub score: Option<i64>,
+    pub route_reason: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub fallback_used: bool,
+    pub message_id: &'a str,
+    pub mailbox: &'a str,
+    pub remote_draft_id: Option<&'a str>,
+    pub reviewer: Option<&'a str>,
+    pub review_note: Option<&'a str>,
+    pub reviewed_at: Option<String>,
+    pub sent_at: Option<String>,
+    pub created_at: String,
+}
+
+impl<'a> DraftItem<'a> {
+    pub fn new(d: &'a DraftRow, with_body: bool) -> Self {
+        DraftItem {
+            id: &d.id,
+            workflow_id: &d.workflow_id,
+            status: &d.status,
+            to: &d.recipient,
+            from: &d.sender,
+            subject: &d.subject,
+            body: with_body.then_some(d.body.as_str()),
+            score: d.score,
+            route_reason: d.route_reason.as_deref(),
+            model: d.model.as_deref(),
+            fallback_used: d.fallback_used,
+            message_id: &d.message_id,
+            mailbox: &d.mailbox,
+            remote_draft_id: d.remote_draft_id.as_deref(),
+            reviewer: d.reviewer.as_deref(),
+            review_note: d.review_note.as_deref(),
+            reviewed_at: d.reviewed_at.map(rfc3339),
+            sent_at: d.sent_at.map(rfc3339),
+            created_at: rfc3339(d.created_at),
+        }
+    }
+}
+
+pub fn run(ctx: &Context, cmd: DraftsCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        DraftsCommand::List(args) => list(ctx, args),
+        DraftsCommand::Show(args) => show(ctx, args),
+    }
+}
+
+fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
+    let filter = DraftFilter {
+        status: args.status,
+        sender: args.sender,
+        since: since_arg(args.since.as_deref())?,
+        min_score: args.min_score,
+        limit: args.limit,
+        oldest_first: false,
+    };
+    let app = ctx.app()?;
+    let rows = app.store.list_drafts(&filter)?;
+    if ctx.printer.json() {
+        let items: Vec<_> = rows.iter().map(|d| DraftItem::new(d, false)).collect();
+        ctx.printer.print_json(&items)?;
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        ctx.printer.status("no drafts match");
+        return Ok(ExitStatus::Success);
+    }
+    let mut table = ctx
+        .printer
+        .table(&["ID", "STATUS", "TO", "FROM", "SCORE", "SUBJECT", "CREATED"]);
+    for d in &rows {
+        table.add_row(vec![
+            d.id.clone(),
+            d.status.clone(),
+            d.recipient.clone(),
+            d.sender.clone(),
+            d.score.map(|s| s.to_string()).unwrap_or_default(),
+            d.subject.clone(),
+            short(d.created_at),
+        ]);
+    }
+    ctx.printer.print_table(&table)?;
+    Ok(ExitStatus::Success)
+}
+
+fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let id = app.store.resolve_draft_id(&args.id)?;
+    let d = app.store.get_draft(&id)?;
+    let p = &ctx.printer;
+    if p.json() {
+        p.print_json(&DraftItem::new(&d, true))?;
+        return Ok(ExitStatus::Success);
+    }
+    p.line(&format!("Draft:    {}  ({})", d.id, d.status))?;
+    p.line(&format!("Workflow: {}", d.workflow_id))?;
+    p.line(&format!("From:     {}", d.sender))?;
+    p.line(&format!("To:       {}", d.recipient))?;
+    p.line(&format!("Subject:  {}", d.subject))?;
+    p.line(&format!(
+        "Score:    {}   routed: {}",
+        d.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+        d.route_reason.as_deref().unwrap_or("-")
+    ))?;
+    p.line(&format!(
+        "Composer: {}{}",
+        d.model.as_deref().unwrap_or("-"),
+        if d.fallback_used { " (fallback)" } else { "" }
+    ))?;
+    if let Some(r) = &d.reviewer {
+        p.line(&format!(
+            "Reviewed: {r} at {}{}",
+            d.reviewed_at.map(short).unwrap_or_default(),
+            d.review_note.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
+        ))?;
+    }
+    p.line("")?;
+    p.line(d.body.trim_end())?;
+    Ok(ExitStatus::Success)
+}

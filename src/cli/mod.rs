@@ -1,0 +1,195 @@
+//! The command line: `Cli` (global flags), `Command` and its dispatch. Each command lives in its
+//! own module, owns its `Args`, and returns an `ExitStatus`; only `main` turns that into an exit.
+
+mod config;
+mod crm;
+mod drafts;
+mod run;
+mod suppress;
+mod workflows;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+use crate::exit::ExitStatus;
+use crate::output::Printer;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "salesagent",
+    version,
+    about = "Turn HubSpot form submissions into reviewed follow-up emails and CRM tasks",
+    long_about = "Turn HubSpot form submissions into reviewed follow-up emails and CRM tasks.\n\n\
+        Runs out of the box with embedded connectors (CRM tables in SQLite, drafts as .eml files, \
+        template composer). Nothing is ever sent unless SEND mode is switched on.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database's directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print results as JSON (stable snake_case fields)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v info, -vv debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Process one payload file (or - for stdin) through the pipeline now
+    Run(run::RunArgs),
+    /// List, show and retry workflows
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCommand),
+    /// List and show drafts
+    #[command(subcommand)]
+    Drafts(drafts::DraftsCommand),
+    /// Manage the suppression list (never contact these)
+    #[command(subcommand)]
+    Suppress(suppress::SuppressCommand),
+    /// Inspect the configuration
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Look into the embedded CRM (contacts and tasks in the local database)
+    #[command(subcommand)]
+    Crm(crm::CrmCommand),
+}
+
+/// What every command gets: the printer and the layered configuration.
+pub struct Context {
+    pub printer: Printer,
+    pub global: GlobalArgs,
+}
+
+impl Context {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config_file: self.global.config.clone(),
+            db: self.global.db.clone(),
+            data_dir: self.global.data_dir.clone(),
+        }
+    }
+
+    pub fn config(&self) -> crate::error::Result<Config> {
+        Config::load(&self.overrides())
+    }
+
+    /// The validated configuration with an open store.
+    pub fn app(&self) -> anyhow::Result<crate::app::App> {
+        Ok(crate::app::App::open(self.config()?)?)
+    }
+
+    /// Who is acting: `--by`, else `$USER`, else "unknown".
+    pub fn actor(&self, by: Option<&str>) -> String {
+        by.map(str::to_string)
+            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    ExitStatus::Success
+                }
+                _ => ExitStatus::Usage,
+            }
+            .into();
+        }
+    };
+    init_logging(cli.global.verbose, cli.global.quiet);
+    let ctx = Context {
+        printer: Printer::new(cli.global.json, cli.global.quiet),
+        global: cli.global,
+    };
+    match dispatch(&ctx, cli.command) {
+        Ok(status) => status.into(),
+        Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),
+        Err(err) => {
+            if ctx.global.verbose > 0 {
+                eprintln!("error: {err:?}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            ExitStatus::for_error(&err).into()
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Run(args) => run::run(ctx, args),
+        Command::Workflows(cmd) => workflows::run(ctx, cmd),
+        Command::Drafts(cmd) => drafts::run(ctx, cmd),
+        Command::Suppress(cmd) => suppress::run(ctx, cmd),
+        Command::Config(cmd) => config::run(ctx, cmd),
+        Command::Crm(cmd) => crm::run(ctx, cmd),
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = std::env::var("SALESAGENT_LOG")
+        .ok()
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new(format!("salesagent={default},warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .try_init();
+}
+
+/// Parses `--since`, turning a bad value into a usage error.
+pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>> {
+    value
+        .map(|v| {
+            crate::domain::time::parse_since(v, crate::domain::time::now_ms())
+                .map_err(|e| crate::error::Error::InvalidInput(format!("--since {e}")))
+        })
+        .transpose()
+}

@@ -1,0 +1,230 @@
+//! `salesagent workflows list|show|retry`.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{Context, since_arg};
+use crate::domain::time::{rfc3339, short};
+use crate::exit::ExitStatus;
+use crate::orchestrator::{WorkflowReport, status};
+use crate::store::{AuditEntry, WorkflowFilter, WorkflowRow};
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowsCommand {
+    /// List workflows, newest first
+    List(ListArgs),
+    /// Show one workflow with all 13 steps
+    Show(ShowArgs),
+    /// Resume failed workflows at their first unfinished step
+    Retry(RetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this status: pending, running, completed, duplicate, suppressed, failed
+    #[arg(long, value_parser = ["pending", "running", "completed", "duplicate", "suppressed", "failed", "cancelled"])]
+    pub status: Option<String>,
+    /// Only workflows for this email address
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Only workflows created since: a duration (24h, 7d) or a date (2026-11-01)
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// At most this many
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A workflow id (or an unambiguous prefix of it)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// Workflow ids (or unambiguous prefixes)
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// Who is retrying (default: $USER)
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+/// A workflow as `workflows list --json` prints it.
+#[derive(Serialize)]
+struct WorkflowItem<'a> {
+    id: &'a str,
+    status: &'a str,
+    email: Option<&'a str>,
+    current_step: Option<&'a str>,
+    score: Option<i64>,
+    attempts: i64,
+    mode: &'a str,
+    last_error: Option<&'a str>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> From<&'a WorkflowRow> for WorkflowItem<'a> {
+    fn from(w: &'a WorkflowRow) -> Self {
+        WorkflowItem {
+            id: &w.id,
+            status: &w.status,
+            email: w.email.as_deref(),
+            current_step: w.current_step.as_deref(),
+            score: w.score,
+            attempts: w.attempts,
+            mode: &w.mode,
+            last_error: w.last_error.as_deref(),
+            created_at: rfc3339(w.created_at),
+            updated_at: rfc3339(w.updated_at),
+        }
+    }
+}
+
+pub fn run(ctx: &Context, cmd: WorkflowsCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        WorkflowsCommand::List(args) => list(ctx, args),
+        WorkflowsCommand::Show(args) => show(ctx, args),
+        WorkflowsCommand::Retry(args) => retry(ctx, args),
+    }
+}
+
+fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
+    let filter = WorkflowFilter {
+        status: args.status,
+        email: args.email,
+        since: since_arg(args.since.as_deref())?,
+        limit: args.limit,
+    };
+    let app = ctx.app()?;
+    let rows = app.store.list_workflows(&filter)?;
+    if ctx.printer.json() {
+        let items: Vec<WorkflowItem<'_>> = rows.iter().map(WorkflowItem::from).collect();
+        ctx.printer.print_json(&items)?;
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        ctx.printer.status("no workflows match");
+        return Ok(ExitStatus::Success);
+    }
+    let mut table = ctx
+        .printer
+        .table(&["ID", "STATUS", "EMAIL", "STEP", "SCORE", "CREATED"]);
+    for w in &rows {
+        table.add_row(vec![
+            w.id.clone(),
+            w.status.clone(),
+            w.email.clone().unwrap_or_default(),
+            w.current_step.clone().unwrap_or_default(),
+            w.score.map(|s| s.to_string()).unwrap_or_default(),
+            short(w.created_at),
+        ]);
+    }
+    ctx.printer.print_table(&table)?;
+    Ok(ExitStatus::Success)
+}
+
+fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let id = app.store.resolve_workflow_id(&args.id)?;
+    let report = WorkflowReport::load(&app.store, &id)?;
+    print_report(ctx, &report)?;
+    Ok(ExitStatus::Success)
+}
+
+pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::Result<()> {
+    let p = &ctx.printer;
+    if p.json() {
+        return p.print_json(report);
+    }
+    let id = report.workflow_id.as_deref().unwrap_or("-");
+    p.line(&format!("workflow    {id}"))?;
+    p.line(&format!("status      {}", report.status))?;
+    p.line(&format!("email       {}", report.email.as_deref().unwrap_or("-")))?;
+    p.line(&format!("submission  {}", report.submission_id))?;
+    p.line(&format!(
+        "mode        {}   attempts {}   score {}",
+        report.mode.as_deref().unwrap_or("-"),
+        report.attempts,
+        report.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+    ))?;
+    p.line(&format!(
+        "created     {}",
+        report.created_at.as_deref().unwrap_or("-")
+    ))?;
+    if let Some(err) = &report.error {
+        p.line(&format!(
+            "error       {} ({})",
+            err.message,
+            err.class.as_deref().unwrap_or("-")
+        ))?;
+    }
+    if let Some(d) = &report.draft {
+        p.line(&format!("draft       {}  {}  {:?}", d.id, d.status, d.subject))?;
+    }
+    if let Some(t) = &report.task {
+        p.line(&format!("task        {}  due {}", t.id, t.due_at))?;
+    }
+    p.line("")?;
+    let mut table = p.table(&["#", "STEP", "STATUS", "ATTEMPTS", "MS", "REMOTE ID", "ERROR"]);
+    for (i, s) in report.steps.iter().enumerate() {
+        table.add_row(vec![
+            (i + 1).to_string(),
+            s.name.clone(),
+            s.status.clone(),
+            s.attempts.to_string(),
+            s.duration_ms.map(|d| d.to_string()).unwrap_or_default(),
+            s.remote_id.clone().unwrap_or_default(),
+            s.error.clone().unwrap_or_default(),
+        ]);
+    }
+    p.print_table(&table)
+}
+
+fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let actor = ctx.actor(args.by.as_deref());
+    let ids = args
+        .ids
+        .iter()
+        .map(|id| app.store.resolve_workflow_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    for id in &ids {
+        let workflow = app.store.get_workflow(id)?;
+        if workflow.status != status::FAILED {
+            return Err(crate::error::Error::Refused(format!(
+                "workflow {id} is {}, not failed: there is nothing to retry",
+                workflow.status
+            ))
+            .into());
+        }
+    }
+    let connectors = app.connectors()?;
+    let pipeline = app.pipeline(&connectors);
+    let mut still_failed = false;
+    for id in &ids {
+        let mut entry = AuditEntry::new(&actor, "workflow.retry", crate::domain::time::now_ms());
+        entry.subject = Some(id.clone());
+        app.store.append_audit(&entry)?;
+        let outcome = pipeline.run(id)?;
+        still_failed |= outcome.status == status::FAILED;
+        let report = WorkflowReport::load(&app.store, id)?;
+        if ctx.printer.json() {
+            ctx.printer.print_json(&report)?;
+        } else {
+            let tail = match &report.error {
+                Some(e) => format!(" at {}: {}", report.current_step.as_deref().unwrap_or("?"), e.message),
+                None => String::new(),
+            };
+            ctx.printer
+                .line(&format!("workflow {id}  {}{tail}", report.status))?;
+        }
+    }
+    Ok(if still_failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,884 @@
+//! Settings: defaults < `salesagent.toml` < `SALESAGENT_*` environment < flags, validated once.
+//! Secrets live in [`Secret`], whose `Debug`, `Display` and `Serialize` never show the value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A credential. It can be used (`expose`) but never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str("***")
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `development` or `production`; SEND mode needs `production`.
+    pub environment: String,
+    pub tenant: String,
+    pub db: PathBuf,
+    /// Where mail files and other artefacts go; defaults to the database's directory.
+    pub data_dir: Option<PathBuf>,
+    pub connectors: ConnectorsConfig,
+    pub dedupe: DedupeConfig,
+    pub scoring: ScoringConfig,
+    pub routing: RoutingConfig,
+    pub templates: BTreeMap<String, TemplateConfig>,
+    pub guard: GuardConfig,
+    pub task: TaskConfig,
+    pub send: SendConfig,
+    pub webhook: WebhookConfig,
+    pub worker: WorkerConfig,
+    pub http: HttpConfig,
+    pub hubspot: HubspotConfig,
+    pub gmail: GmailConfig,
+    pub llm: LlmConfig,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CrmKind {
+    Local,
+    Hubspot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailboxKind {
+    Local,
+    Gmail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ComposerKind {
+    Template,
+    Llm,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectorsConfig {
+    pub crm: CrmKind,
+    pub mailbox: MailboxKind,
+    pub composer: ComposerKind,
+}
+
+impl Default for ConnectorsConfig {
+    fn default() -> Self {
+        ConnectorsConfig {
+            crm: CrmKind::Local,
+            mailbox: MailboxKind::Local,
+            composer: ComposerKind::Template,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DedupeConfig {
+    /// The same email on the same form within this many seconds is a duplicate.
+    pub window_secs: u64,
+}
+
+impl Default for DedupeConfig {
+    fn default() -> Self {
+        DedupeConfig { window_secs: 300 }
+    }
+}
+
+/// Lead scoring: `base` plus the points of every rule that matches, clamped to 0..=100.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringConfig {
+    pub base: i64,
+    pub free_mail_domains: Vec<String>,
+    pub rules: Vec<ScoreRule>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRule {
+    /// A lead field: email, email_domain, first_name, last_name, company, job_title, phone, message, form_id.
+    pub field: String,
+    /// What to test: `present`, `free_mail`, `contains_any` (needs `values`), `equals_any` (needs `values`).
+    pub test: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+    pub points: i64,
+    /// Shown to the operator as the reason for the score.
+    pub reason: String,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        let rule = |field: &str, test: &str, values: &[&str], points, reason: &str| ScoreRule {
+            field: field.into(),
+            test: test.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            points,
+            reason: reason.into(),
+        };
+        ScoringConfig {
+            base: 50,
+            free_mail_domains: crate::domain::scoring::DEFAULT_FREE_MAIL
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
+            rules: vec![
+                rule(
+                    "email_domain",
+                    "free_mail",
+                    &[],
+                    -30,
+                    "free-mail address",
+                ),
+                rule(
+                    "job_title",
+                    "contains_any",
+                    &[
+                        "vp",
+                        "vice president",
+                        "head",
+                        "director",
+                        "chief",
+                        "founder",
+                        "owner",
+                        "ceo",
+                        "cto",
+                        "coo",
+                        "cfo",
+                    ],
+                    30,
+                    "senior job title",
+                ),
+                rule("company", "present", &[], 10, "company given"),
+                rule("message", "present", &[], 10, "wrote a message"),
+            ],
+        }
+    }
+}
+
+/// Routing: the first rule that matches picks sender, template and owner; else the defaults.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingConfig {
+    pub default_sender: String,
+    pub default_template: String,
+    pub default_owner_id: Option<String>,
+    pub rules: Vec<RouteRule>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    pub name: String,
+    #[serde(default)]
+    pub min_score: Option<i64>,
+    #[serde(default)]
+    pub form_ids: Vec<String>,
+    #[serde(default)]
+    pub email_domains: Vec<String>,
+    #[serde(default)]
+    pub sender: Option<String>,
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        RoutingConfig {
+            default_sender: "sales@example.com".into(),
+            default_template: "default".into(),
+            default_owner_id: None,
+            rules: vec![RouteRule {
+                name: "high-intent".into(),
+                min_score: Some(80),
+                form_ids: vec![],
+                email_domains: vec![],
+                sender: None,
+                template: Some("high_intent".into()),
+                owner_id: None,
+            }],
+        }
+    }
+}
+
+/// An email template; `{{field}}` placeholders are filled from the lead and the route.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateConfig {
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuardConfig {
+    /// When set, every body must contain this line (e.g. an unsubscribe sentence).
+    pub unsubscribe_line: Option<String>,
+    pub max_subject_chars: usize,
+    pub max_body_chars: usize,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig {
+            unsubscribe_line: None,
+            max_subject_chars: 200,
+            max_body_chars: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskConfig {
+    /// The follow-up task is due this many business days after the submission.
+    pub due_business_days: u32,
+}
+
+impl Default for TaskConfig {
+    fn default() -> Self {
+        TaskConfig {
+            due_business_days: 2,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SendConfig {
+    pub allow: bool,
+    pub sender_allowlist: Vec<String>,
+    pub daily_cap: u32,
+    /// e.g. `08:00-18:00 Europe/Berlin`; outside it, sends wait.
+    pub window: Option<String>,
+    pub auto_send_domains: Vec<String>,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        SendConfig {
+            allow: false,
+            sender_allowlist: vec![],
+            daily_cap: 50,
+            window: None,
+            auto_send_domains: vec![],
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub secret: Option<Secret>,
+    /// The URL HubSpot calls, when we sit behind a proxy (signatures cover it).
+    pub public_url: Option<String>,
+    /// Which signature versions are accepted: v3 always; v1 and v2 only when listed.
+    pub signature_versions: Vec<String>,
+    pub max_body_bytes: usize,
+    pub listen: String,
+    /// Allowed clock difference, in seconds, for timestamps from the future.
+    pub max_clock_skew_secs: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            secret: None,
+            public_url: None,
+            signature_versions: vec!["v3".into()],
+            max_body_bytes: 1024 * 1024,
+            listen: "127.0.0.1:8080".into(),
+            max_clock_skew_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerConfig {
+    pub workers: usize,
+    pub lease_secs: u64,
+    pub max_attempts: u32,
+    pub backoff_base_ms: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            workers: 2,
+            lease_secs: 30,
+            max_attempts: 5,
+            backoff_base_ms: 1000,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+/// The resilience layer shared by every real connector.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub retry_attempts: u32,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub breaker_failures: u32,
+    pub breaker_cooldown_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout_ms: 5_000,
+            timeout_ms: 30_000,
+            retry_attempts: 4,
+            retry_base_ms: 1_000,
+            retry_max_ms: 30_000,
+            breaker_failures: 5,
+            breaker_cooldown_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HubspotConfig {
+    pub base_url: String,
+    pub token: Option<Secret>,
+    pub requests_per_10s: u32,
+    pub searches_per_second: u32,
+}
+
+impl Default for HubspotConfig {
+    fn default() -> Self {
+        HubspotConfig {
+            base_url: "https://api.hubapi.com".into(),
+            token: None,
+            requests_per_10s: 100,
+            searches_per_second: 4,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GmailConfig {
+    pub api_base: String,
+    pub token_url: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+    /// Also send an HTML alternative part.
+    pub html: bool,
+}
+
+impl Default for GmailConfig {
+    fn default() -> Self {
+        GmailConfig {
+            api_base: "https://gmail.googleapis.com".into(),
+            token_url: "https://oauth2.googleapis.com/token".into(),
+            client_id: None,
+            client_secret: None,
+            refresh_token: None,
+            html: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<Secret>,
+    pub max_tokens: u32,
+    pub temperature: f64,
+    /// Prompt template files; relative paths are read from the config file's directory.
+    pub system_prompt: Option<PathBuf>,
+    pub user_prompt: Option<PathBuf>,
+    /// `template` composes from the route's template when the LLM stays unavailable; `none` fails.
+    pub fallback: String,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            base_url: "https://api.openai.com".into(),
+            model: "gpt-4o-mini".into(),
+            api_key: None,
+            max_tokens: 600,
+            temperature: 0.4,
+            system_prompt: None,
+            user_prompt: None,
+            fallback: "template".into(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            environment: "development".into(),
+            tenant: "default".into(),
+            db: PathBuf::from("salesagent.db"),
+            data_dir: None,
+            connectors: ConnectorsConfig::default(),
+            dedupe: DedupeConfig::default(),
+            scoring: ScoringConfig::default(),
+            routing: RoutingConfig::default(),
+            templates: crate::domain::template::default_templates(),
+            guard: GuardConfig::default(),
+            task: TaskConfig::default(),
+            send: SendConfig::default(),
+            webhook: WebhookConfig::default(),
+            worker: WorkerConfig::default(),
+            http: HttpConfig::default(),
+            hubspot: HubspotConfig::default(),
+            gmail: GmailConfig::default(),
+            llm: LlmConfig::default(),
+        }
+    }
+}
+
+/// What the command line says about where configuration comes from.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub db: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A problem `validate` found: the key it is about, and what to do.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    pub key: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Config {
+    /// Layers defaults, the config file, the environment and flags, in that order.
+    pub fn load(overrides: &Overrides) -> Result<Config> {
+        Config::load_with_env(overrides, &|key| std::env::var(key).ok())
+    }
+
+    pub fn load_with_env(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+        let explicit = overrides
+            .config_file
+            .clone()
+            .or_else(|| env("SALESAGENT_CONFIG").map(PathBuf::from));
+        let mut config = match &explicit {
+            Some(path) => Config::from_file(path)?,
+            None if Path::new("salesagent.toml").exists() => {
+                Config::from_file(Path::new("salesagent.toml"))?
+            }
+            None => Config::default(),
+        };
+        let config_dir = explicit
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        config.apply_env(env)?;
+        if let Some(db) = &overrides.db {
+            config.db = db.clone();
+        }
+        if let Some(dir) = &overrides.data_dir {
+            config.data_dir = Some(dir.clone());
+        }
+        if let Some(dir) = config_dir.filter(|d| !d.as_os_str().is_empty()) {
+            for prompt in [&mut config.llm.system_prompt, &mut config.llm.user_prompt]
+                .into_iter()
+                .flatten()
+            {
+                if prompt.is_relative() {
+                    *prompt = dir.join(&*prompt);
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Configuration(format!(
+                "cannot read config file {}: {e}\nhint: pass --config PATH or unset SALESAGENT_CONFIG",
+                path.display()
+            ))
+        })?;
+        Config::from_toml(&text).map_err(|e| match e {
+            Error::Configuration(msg) => {
+                Error::Configuration(format!("config file {}: {msg}", path.display()))
+            }
+            other => other,
+        })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Config> {
+        let mut config: Config = toml::from_str(text)
+            .map_err(|e| Error::Configuration(e.to_string().trim_end().to_string()))?;
+        // Templates named in the file add to the built-in ones rather than replacing them all.
+        let mut templates = crate::domain::template::default_templates();
+        templates.append(&mut config.templates);
+        config.templates = templates;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+        let secret = |name: &str| -> Result<Option<Secret>> {
+            if let Some(v) = env(name).filter(|v| !v.is_empty()) {
+                return Ok(Some(Secret::new(v)));
+            }
+            let file_var = format!("{name}_FILE");
+            match env(&file_var).filter(|v| !v.is_empty()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map(|s| Some(Secret::new(s.trim_end_matches(['\r', '\n']))))
+                    .map_err(|e| {
+                        Error::Configuration(format!("{file_var}: cannot read {path}: {e}"))
+                    }),
+                None => Ok(None),
+            }
+        };
+        if let Some(v) = env("SALESAGENT_DB") {
+            self.db = PathBuf::from(v);
+        }
+        if let Some(v) = env("SALESAGENT_DATA_DIR") {
+            self.data_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("SALESAGENT_ENVIRONMENT") {
+            self.environment = v;
+        }
+        if let Some(v) = env("SALESAGENT_TENANT") {
+            self.tenant = v;
+        }
+        let kind_err = |var: &str, v: &str, allowed: &str| {
+            Error::Configuration(format!("{var}={v:?} is not valid; use one of: {allowed}"))
+        };
+        if let Some(v) = env("SALESAGENT_CONNECTORS_CRM") {
+            self.connectors.crm = match v.as_str() {
+                "local" => CrmKind::Local,
+                "hubspot" => CrmKind::Hubspot,
+                _ => return Err(kind_err("SALESAGENT_CONNECTORS_CRM", &v, "local, hubspot")),
+            };
+        }
+        if let Some(v) = env("SALESAGENT_CONNECTORS_MAILBOX") {
+            self.connectors.mailbox = match v.as_str() {
+                "local" => MailboxKind::Local,
+                "gmail" => MailboxKind::Gmail,
+                _ => return Err(kind_err("SALESAGENT_CONNECTORS_MAILBOX", &v, "local, gmail")),
+            };
+        }
+        if let Some(v) = env("SALESAGENT_CONNECTORS_COMPOSER") {
+            self.connectors.composer = match v.as_str() {
+                "template" => ComposerKind::Template,
+                "llm" => ComposerKind::Llm,
+                _ => return Err(kind_err("SALESAGENT_CONNECTORS_COMPOSER", &v, "template, llm")),
+            };
+        }
+        if let Some(v) = env("SALESAGENT_HUBSPOT_BASE_URL") {
+            self.hubspot.base_url = v;
+        }
+        if let Some(v) = env("SALESAGENT_GMAIL_API_BASE") {
+            self.gmail.api_base = v;
+        }
+        if let Some(v) = env("SALESAGENT_GMAIL_TOKEN_URL") {
+            self.gmail.token_url = v;
+        }
+        if let Some(v) = env("SALESAGENT_GMAIL_CLIENT_ID") {
+            self.gmail.client_id = Some(v);
+        }
+        if let Some(v) = env("SALESAGENT_LLM_BASE_URL") {
+            self.llm.base_url = v;
+        }
+        if let Some(v) = env("SALESAGENT_LLM_MODEL") {
+            self.llm.model = v;
+        }
+        if let Some(s) = secret("SALESAGENT_WEBHOOK_SECRET")? {
+            self.webhook.secret = Some(s);
+        }
+        if let Some(s) = secret("SALESAGENT_HUBSPOT_TOKEN")? {
+            self.hubspot.token = Some(s);
+        }
+        if let Some(s) = secret("SALESAGENT_GMAIL_CLIENT_SECRET")? {
+            self.gmail.client_secret = Some(s);
+        }
+        if let Some(s) = secret("SALESAGENT_GMAIL_REFRESH_TOKEN")? {
+            self.gmail.refresh_token = Some(s);
+        }
+        if let Some(s) = secret("SALESAGENT_LLM_API_KEY")? {
+            self.llm.api_key = Some(s);
+        }
+        Ok(())
+    }
+
+    /// The directory for mail files and other artefacts.
+    pub fn data_dir(&self) -> PathBuf {
+        match &self.data_dir {
+            Some(dir) => dir.clone(),
+            None => match self.db.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+        }
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
+    /// Every problem with the settings; errors stop the commands that depend on them.
+    pub fn validate(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut error = |key: &str, message: String| {
+            problems.push(Problem {
+                key: key.into(),
+                severity: Severity::Error,
+                message,
+            })
+        };
+        if !matches!(self.environment.as_str(), "development" | "production" | "test") {
+            error(
+                "environment",
+                format!(
+                    "{:?} is not valid; use development, test or production",
+                    self.environment
+                ),
+            );
+        }
+        if !self.templates.contains_key(&self.routing.default_template) {
+            error(
+                "routing.default_template",
+                format!(
+                    "template {:?} is not defined under [templates]",
+                    self.routing.default_template
+                ),
+            );
+        }
+        for (i, rule) in self.routing.rules.iter().enumerate() {
+            if let Some(t) = &rule.template
+                && !self.templates.contains_key(t)
+            {
+                error(
+                    &format!("routing.rules[{i}].template"),
+                    format!("template {t:?} is not defined under [templates]"),
+                );
+            }
+        }
+        for (i, rule) in self.scoring.rules.iter().enumerate() {
+            if let Err(msg) = crate::domain::scoring::check_rule(rule) {
+                error(&format!("scoring.rules[{i}]"), msg);
+            }
+        }
+        if !crate::domain::lead::is_valid_email(&self.routing.default_sender) {
+            error(
+                "routing.default_sender",
+                format!("{:?} is not an email address", self.routing.default_sender),
+            );
+        }
+        if let Some(window) = &self.send.window
+            && let Err(msg) = crate::domain::time::SendWindow::parse(window)
+        {
+            error("send.window", msg);
+        }
+        if self.connectors.crm == CrmKind::Hubspot && self.hubspot.token.is_none() {
+            error(
+                "hubspot.token",
+                "connectors.crm = \"hubspot\" needs a token: set SALESAGENT_HUBSPOT_TOKEN".into(),
+            );
+        }
+        if self.connectors.mailbox == MailboxKind::Gmail {
+            if self.gmail.client_id.is_none() {
+                error(
+                    "gmail.client_id",
+                    "connectors.mailbox = \"gmail\" needs SALESAGENT_GMAIL_CLIENT_ID".into(),
+                );
+            }
+            if self.gmail.client_secret.is_none() {
+                error(
+                    "gmail.client_secret",
+                    "connectors.mailbox = \"gmail\" needs SALESAGENT_GMAIL_CLIENT_SECRET".into(),
+                );
+            }
+            if self.gmail.refresh_token.is_none() {
+                error(
+                    "gmail.refresh_token",
+                    "connectors.mailbox = \"gmail\" needs SALESAGENT_GMAIL_REFRESH_TOKEN".into(),
+                );
+            }
+        }
+        if !matches!(self.llm.fallback.as_str(), "template" | "none") {
+            error(
+                "llm.fallback",
+                format!("{:?} is not valid; use template or none", self.llm.fallback),
+            );
+        }
+        for v in &self.webhook.signature_versions {
+            if !matches!(v.as_str(), "v1" | "v2" | "v3") {
+                error(
+                    "webhook.signature_versions",
+                    format!("{v:?} is not a HubSpot signature version; use v1, v2 or v3"),
+                );
+            }
+        }
+        if self.worker.workers == 0 {
+            error("worker.workers", "must be at least 1".into());
+        }
+        if self.worker.max_attempts == 0 {
+            error("worker.max_attempts", "must be at least 1".into());
+        }
+        if self.send.allow && self.send.sender_allowlist.is_empty() {
+            problems.push(Problem {
+                key: "send.sender_allowlist".into(),
+                severity: Severity::Warning,
+                message: "send.allow is true but no sender is allowed: SEND mode stays off".into(),
+            });
+        }
+        problems
+    }
+
+    /// Fails with every error-level problem, for commands that cannot run misconfigured.
+    pub fn ensure_valid(&self) -> Result<()> {
+        let errors: Vec<String> = self
+            .validate()
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| format!("{}: {}", p.key, p.message))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Configuration(format!(
+                "invalid configuration:\n  {}\nhint: run `salesagent config check` for the effective settings",
+                errors.join("\n  ")
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(Config::default().validate().is_empty());
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, "db = \"from-file.db\"\nenvironment = \"production\"\n").unwrap();
+        let overrides = Overrides {
+            config_file: Some(file.clone()),
+            ..Default::default()
+        };
+        let env = env_of(&[("SALESAGENT_DB", "from-env.db")]);
+        let config = Config::load_with_env(&overrides, &env).unwrap();
+        assert_eq!(config.db, PathBuf::from("from-env.db"));
+        assert!(config.is_production());
+        let overrides = Overrides {
+            config_file: Some(file),
+            db: Some("from-flag.db".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::load_with_env(&overrides, &env).unwrap().db,
+            PathBuf::from("from-flag.db")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::from_toml("[send]\nalow = true\n").unwrap_err();
+        assert!(err.to_string().contains("alow"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let env = env_of(&[("SALESAGENT_HUBSPOT_TOKEN", "pat-na1-very-secret")]);
+        let config = Config::load_with_env(&Overrides::default(), &env).unwrap();
+        assert_eq!(config.hubspot.token.as_ref().unwrap().expose(), "pat-na1-very-secret");
+        let shown = format!("{config:?} {}", serde_json::to_string(&config).unwrap());
+        assert!(!shown.contains("very-secret"));
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        let env = env_of(&[("SALESAGENT_WEBHOOK_SECRET_FILE", path.to_str().unwrap())]);
+        let config = Config::load_with_env(&Overrides::default(), &env).unwrap();
+        assert_eq!(config.webhook.secret.unwrap().expose(), "s3cret");
+    }
+
+    #[test]
+    fn data_dir_defaults_to_the_database_directory() {
+        let config = Config {
+            db: PathBuf::from("/var/lib/salesagent/sa.db"),
+            ..Config::default()
+        };
+        assert_eq!(config.data_dir(), PathBuf::from("/var/lib/salesagent"));
+    }
+
+    #[test]
+    fn missing_credentials_are_problems() {
+        let mut config = Config::default();
+        config.connectors.crm = CrmKind::Hubspot;
+        let problems = config.validate();
+        assert!(problems.iter().any(|p| p.key == "hubspot.token"));
+        assert!(config.ensure_valid().is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! The embedded mailbox: each draft is an RFC 5322 file `mail/drafts/<draft-id>.eml` under the data
+//! directory; rejected drafts move to `mail/rejected/`, sent ones to `mail/sent/`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::connectors::{Mailbox, MailboxDraft, OutgoingEmail, SentMessage};
+use crate::domain::email;
+use crate::error::{ConnectorError, ErrorClass, Result};
+
+const SERVICE: &str = "local_mailbox";
+
+pub struct LocalMailbox {
+    root: PathBuf,
+}
+
+fn io_error(what: String, e: std::io::Error) -> ConnectorError {
+    let class = match e.kind() {
+        std::io::ErrorKind::PermissionDenied => ErrorClass::Configuration,
+        _ => ErrorClass::Transient,
+    };
+    ConnectorError::new(SERVICE, class, format!("{what}: {e}"))
+}
+
+impl LocalMailbox {
+    /// A mailbox under `data_dir/mail`.
+    pub fn new(data_dir: &Path) -> LocalMailbox {
+        LocalMailbox {
+            root: data_dir.join("mail"),
+        }
+    }
+
+    pub fn draft_path(&self, draft_id: &str) -> PathBuf {
+        self.root.join("drafts").join(format!("{draft_id}.eml"))
+    }
+
+    fn folder(&self, name: &str) -> Result<PathBuf> {
+        let dir = self.root.join(name);
+        fs::create_dir_all(&dir).map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+        Ok(dir)
+    }
+
+    /// Writes the file whole or not at all: a temporary file, synced, then renamed into place.
+    fn write_atomically(&self, path: &Path, contents: &str) -> Result<()> {
+        let tmp = path.with_extension("eml.tmp");
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(contents.as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, path)
+        };
+        write().map_err(|e| io_error(format!("cannot write {}", path.display()), e).into())
+    }
+
+    fn move_to(&self, remote_draft_id: &str, folder: &str) -> Result<PathBuf> {
+        let from = self.draft_path(remote_draft_id);
+        let to = self.folder(folder)?.join(format!("{remote_draft_id}.eml"));
+        fs::rename(&from, &to).map_err(|e| {
+            let class = if e.kind() == std::io::ErrorKind::NotFound {
+                ErrorClass::InvalidInput
+            } else {
+                ErrorClass::Transient
+            };
+            ConnectorError::new(SERVICE, class, format!("cannot move {}: {e}", from.display()))
+        })?;
+        Ok(to)
+    }
+}
+
+fn render(email: &OutgoingEmail) -> Result<String> {
+    let date = jiff::Timestamp::from_millisecond(email.date).unwrap_or_else(|_| jiff::Timestamp::now());
+    email::render(&email::Message {
+        from: &email.from,
+        to: &email.to,
+        subject: &email.subject,
+        body: &email.body,
+        html_body: None,
+        message_id: &email.message_id,
+        date,
+        in_reply_to: email.in_reply_to.as_deref(),
+        extra_headers: &[
+            ("X-Salesagent-Workflow", &email.workflow_id),
+            ("X-Salesagent-Draft", &email.draft_id),
+        ],
+    })
+    .map_err(|e| ConnectorError::new(SERVICE, ErrorClass::InvalidInput, e).into())
+}
+
+impl Mailbox for LocalMailbox {
+    fn service(&self) -> &'static str {
+        SERVICE
+    }
+
+    fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>> {
+        Ok(self.draft_path(&email.draft_id).is_file().then(|| MailboxDraft {
+            remote_draft_id: email.draft_id.clone(),
+            remote_message_id: Some(email.message_id.clone()),
+            thread_id: email.thread_id.clone(),
+        }))
+    }
+
+    fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft> {
+        self.folder("drafts")?;
+        self.write_atomically(&self.draft_path(&email.draft_id), &render(email)?)?;
+        Ok(MailboxDraft {
+            remote_draft_id: email.draft_id.clone(),
+            remote_message_id: Some(email.message_id.clone()),
+            thread_id: email.thread_id.clone(),
+        })
+    }
+
+    fn draft_exists(&self, remote_draft_id: &str) -> Result<bool> {
+        Ok(self.draft_path(remote_draft_id).is_file())
+    }
+
+    fn update_draft(&self, remote_draft_id: &str, email: &OutgoingEmail) -> Result<MailboxDraft> {
+        if !self.draft_exists(remote_draft_id)? {
+            return Err(ConnectorError::new(
+                SERVICE,
+                ErrorClass::InvalidInput,
+                format!("draft {remote_draft_id} is no longer in the mailbox"),
+            )
+            .into());
+        }
+        self.write_atomically(&self.draft_path(remote_draft_id), &render(email)?)?;
+        Ok(MailboxDraft {
+            remote_draft_id: remote_draft_id.to_string(),
+            remote_message_id: Some(email.message_id.clone()),
+            thread_id: email.thread_id.clone(),
+        })
+    }
+
+    fn delete_draft(&self, remote_draft_id: &str) -> Result<()> {
+        self.move_to(remote_draft_id, "rejected").map(|_| ())
+    }
+
+    fn send_draft(&self, remote_draft_id: &str) -> Result<SentMessage> {
+        let sent = self.move_to(remote_draft_id, "sent")?;
+        let text = fs::read_to_string(&sent)
+            .map_err(|e| io_error(format!("cannot read {}", sent.display()), e))?;
+        let headers = email::parse_headers(&text);
+        Ok(SentMessage {
+            remote_message_id: email::header(&headers, "Message-ID")
+                .unwrap_or(remote_draft_id)
+                .to_string(),
+            thread_id: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outgoing() -> OutgoingEmail {
+        OutgoingEmail {
+            draft_id: "d1".into(),
+            workflow_id: "w1".into(),
+            message_id: "<wf-w1@example.com>".into(),
+            from: "sales@example.com".into(),
+            to: "dana@northwind.com".into(),
+            subject: "Hello".into(),
+            body: "Hi".into(),
+            thread_id: None,
+            in_reply_to: None,
+            date: 1_764_412_800_000,
+        }
+    }
+
+    #[test]
+    fn drafts_are_files_that_move_when_rejected_or_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailbox = LocalMailbox::new(dir.path());
+        let email = outgoing();
+        assert!(mailbox.find_draft(&email).unwrap().is_none());
+        mailbox.create_draft(&email).unwrap();
+        assert!(mailbox.find_draft(&email).unwrap().is_some());
+        let text = fs::read_to_string(mailbox.draft_path("d1")).unwrap();
+        assert!(text.contains("To: dana@northwind.com\r\n"));
+        let sent = mailbox.send_draft("d1").unwrap();
+        assert_eq!(sent.remote_message_id, "<wf-w1@example.com>");
+        assert!(!mailbox.draft_exists("d1").unwrap());
+        assert!(dir.path().join("mail/sent/d1.eml").is_file());
+        assert!(mailbox.delete_draft("d1").is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! External systems behind small traits: `Crm`, `Mailbox`, `Composer`. The orchestrator sees only
+//! these; embedded implementations live in `local/`, real ones (HubSpot, Gmail, LLM) beside them.
+//! Only this module talks to the network.
+
+pub mod local;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::TemplateConfig;
+use crate::domain::lead::Lead;
+use crate::error::Result;
+
+/// A contact as the CRM holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub job_title: Option<String>,
+    pub phone: Option<String>,
+    /// True when this call created it (false when it already existed).
+    #[serde(default)]
+    pub created: bool,
+}
+
+impl Contact {
+    /// The contact's details as a lead, for submissions that only named the contact by id.
+    pub fn to_lead(&self) -> Lead {
+        Lead {
+            email: Some(self.email.clone()),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            company: self.company.clone(),
+            job_title: self.job_title.clone(),
+            phone: self.phone.clone(),
+            message: None,
+            custom: Default::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Company {
+    pub id: String,
+    pub domain: String,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub created: bool,
+}
+
+/// What the CRM knows of earlier dealings with a contact.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrmHistory {
+    pub open_tasks: u32,
+    pub total_tasks: u32,
+    pub last_activity_at: Option<i64>,
+}
+
+/// A follow-up task to create. `reference` is deterministic per workflow: a retry finds the task
+/// by it instead of creating a second one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTask {
+    pub reference: String,
+    pub contact_id: String,
+    pub subject: String,
+    pub body: String,
+    /// HIGH, MEDIUM or LOW.
+    pub priority: String,
+    pub owner_id: Option<String>,
+    /// Epoch milliseconds.
+    pub due_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub contact_id: String,
+    pub subject: String,
+    pub status: String,
+    pub due_at: i64,
+}
+
+pub trait Crm: Send + Sync {
+    /// The service name used in errors and metrics (`local_crm`, `hubspot`).
+    fn service(&self) -> &'static str;
+    /// Finds the contact by email, or creates it; a race with another creator is not an error.
+    fn find_or_create_contact(&self, lead: &Lead) -> Result<Contact>;
+    /// The contact with this CRM id, for submissions that name a contact (Webhooks API events).
+    fn get_contact(&self, id: &str) -> Result<Option<Contact>>;
+    /// Finds the company by domain, or creates it, and associates the contact with it.
+    fn find_or_create_company(
+        &self,
+        domain: &str,
+        name: Option<&str>,
+        contact_id: &str,
+    ) -> Result<Company>;
+    fn history(&self, contact_id: &str) -> Result<CrmHistory>;
+    /// The task created earlier with this reference, if any.
+    fn find_task(&self, reference: &str, contact_id: &str) -> Result<Option<Task>>;
+    fn create_task(&self, task: &NewTask) -> Result<Task>;
+    /// The task with this id, or None when the CRM no longer has it.
+    fn get_task(&self, id: &str) -> Result<Option<Task>>;
+}
+
+/// A draft to put in the mailbox. `message_id` is deterministic per workflow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    pub draft_id: String,
+    pub workflow_id: String,
+    pub message_id: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub thread_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    /// Epoch milliseconds, for the Date header.
+    pub date: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxDraft {
+    pub remote_draft_id: String,
+    pub remote_message_id: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMessage {
+    pub remote_message_id: String,
+    pub thread_id: Option<String>,
+}
+
+pub trait Mailbox: Send + Sync {
+    fn service(&self) -> &'static str;
+    /// The draft created earlier for this email (found by its Message-ID), if any.
+    fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>>;
+    fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft>;
+    /// Whether the mailbox still holds this draft.
+    fn draft_exists(&self, remote_draft_id: &str) -> Result<bool>;
+    /// Replaces the draft's content (after an operator's edit).
+    fn update_draft(&self, remote_draft_id: &str, email: &OutgoingEmail) -> Result<MailboxDraft>;
+    /// Removes a rejected draft from the mailbox.
+    fn delete_draft(&self, remote_draft_id: &str) -> Result<()>;
+    /// Sends the draft. Callers must have passed every send gate first.
+    fn send_draft(&self, remote_draft_id: &str) -> Result<SentMessage>;
+}
+
+/// What the composer gets to write an email.
+#[derive(Clone, Debug)]
+pub struct ComposeRequest<'a> {
+    pub lead: &'a Lead,
+    pub sender: &'a str,
+    pub template_name: &'a str,
+    pub template: &'a TemplateConfig,
+    pub score: i64,
+    /// A short, human-readable summary of earlier dealings with the lead.
+    pub history_summary: &'a str,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComposedEmail {
+    pub subject: String,
+    pub body: String,
+    /// `template:<name>` for templates, the model name for an LLM.
+    pub model: String,
+    pub prompt_version: Option<String>,
+    pub tokens_used: Option<u32>,
+    /// True when an LLM was configured but the template had to stand in.
+    pub fallback_used: bool,
+}
+
+pub trait Composer: Send + Sync {
+    fn service(&self) -> &'static str;
+    fn compose(&self, request: &ComposeRequest<'_>) -> Result<ComposedEmail>;
+}
+
+/// The three connectors a pipeline runs with.
+pub struct Connectors {
+    pub crm: Box<dyn Crm>,
+    pub mailbox: Box<dyn Mailbox>,
+    pub composer: Box<dyn Composer>,
+}
+
+impl Connectors {
+    /// The connectors the configuration asks for. Real services are added by their modules.
+    pub fn from_config(config: &crate::config::Config) -> Result<Connectors> {
+        use crate::config::{ComposerKind, CrmKind, MailboxKind};
+        use crate::error::Error;
+        let unavailable = |key: &str, value: &str| {
+            Error::Configuration(format!(
+                "{key} = \"{value}\" is not available in this build; use the embedded default"
+            ))
+        };
+        let crm: Box<dyn Crm> = match config.connectors.crm {
+            CrmKind::Local => Box::new(local::LocalCrm::open(&config.db, &config.tenant)?),
+            CrmKind::Hubspot => return Err(unavailable("connectors.crm", "hubspot")),
+        };
+        let mailbox: Box<dyn Mailbox> = match config.connectors.mailbox {
+            MailboxKind::Local => Box::new(local::LocalMailbox::new(&config.data_dir())),
+            MailboxKind::Gmail => return Err(unavailable("connectors.mailbox", "gmail")),
+        };
+        let composer: Box<dyn Composer> = match config.connectors.composer {
+            ComposerKind::Template => Box::new(local::TemplateComposer),
+            ComposerKind::Llm => return Err(unavailable("connectors.composer", "llm")),
+        };
+        Ok(Connectors {
+            crm,
+            mailbox,
+            composer,
+        })
+    }
+}

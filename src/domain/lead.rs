@@ -1,0 +1,245 @@
+//! A lead: the normalised person behind a submission, and the rules for a valid email address.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The fields every payload shape is normalised into.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lead {
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub job_title: Option<String>,
+    pub phone: Option<String>,
+    pub message: Option<String>,
+    /// Fields we do not model, kept as they came (name as sent → value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom: BTreeMap<String, String>,
+}
+
+/// The lead field a submitted field name maps to, for the names HubSpot forms and CSV files use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeadField {
+    Email,
+    FirstName,
+    LastName,
+    FullName,
+    Company,
+    JobTitle,
+    Phone,
+    Message,
+}
+
+impl LeadField {
+    /// Recognises a field name case-insensitively, ignoring spaces, dashes and underscores.
+    pub fn from_name(name: &str) -> Option<LeadField> {
+        let key: String = name
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        Some(match key.as_str() {
+            "email" | "emailaddress" | "workemail" => LeadField::Email,
+            "firstname" | "givenname" | "first" => LeadField::FirstName,
+            "lastname" | "surname" | "familyname" | "last" => LeadField::LastName,
+            "name" | "fullname" | "contactname" => LeadField::FullName,
+            "company" | "companyname" | "organization" | "organisation" => LeadField::Company,
+            "jobtitle" | "title" | "role" => LeadField::JobTitle,
+            "phone" | "phonenumber" | "mobilephone" | "mobile" => LeadField::Phone,
+            "message" | "comments" | "comment" | "notes" | "howcanwehelp" => LeadField::Message,
+            _ => return None,
+        })
+    }
+}
+
+impl Lead {
+    /// Sets a field by its submitted name; unknown names go to `custom`.
+    pub fn set(&mut self, name: &str, value: &str) {
+        match LeadField::from_name(name) {
+            Some(field) => self.set_field(field, value),
+            None => {
+                let value = clean(value);
+                if let Some(v) = value {
+                    self.custom.insert(name.to_string(), v);
+                }
+            }
+        }
+    }
+
+    pub fn set_field(&mut self, field: LeadField, value: &str) {
+        let value = clean(value);
+        match field {
+            LeadField::Email => self.email = value,
+            LeadField::FirstName => self.first_name = value,
+            LeadField::LastName => self.last_name = value,
+            LeadField::Company => self.company = value,
+            LeadField::JobTitle => self.job_title = value,
+            LeadField::Phone => self.phone = value,
+            LeadField::Message => self.message = value,
+            LeadField::FullName => {
+                if let Some(full) = value {
+                    self.custom.insert("full_name".into(), full);
+                }
+            }
+        }
+    }
+
+    /// Trims, lowercases the email, and splits a full name when no first/last name came.
+    pub fn normalise(mut self) -> Lead {
+        self.email = self.email.map(|e| e.trim().to_lowercase());
+        if self.first_name.is_none()
+            && self.last_name.is_none()
+            && let Some(full) = self.custom.remove("full_name")
+        {
+            let (first, last) = split_full_name(&full);
+            self.first_name = first;
+            self.last_name = last;
+        }
+        self
+    }
+
+    pub fn email_domain(&self) -> Option<&str> {
+        self.email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d)
+    }
+
+    /// A display name for the lead: "First Last", or the email when there is no name.
+    pub fn display_name(&self) -> String {
+        match (&self.first_name, &self.last_name) {
+            (Some(f), Some(l)) => format!("{f} {l}"),
+            (Some(n), None) | (None, Some(n)) => n.clone(),
+            (None, None) => self.email.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Checks the email, naming the problem when it is missing or malformed.
+    pub fn validate(&self) -> Result<(), String> {
+        match &self.email {
+            None => Err("field `email` is missing".into()),
+            Some(e) => check_email(e).map_err(|why| format!("field `email` ({e:?}) {why}")),
+        }
+    }
+}
+
+fn clean(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
+    let full = full.split_whitespace().collect::<Vec<_>>();
+    match full.split_first() {
+        None => (None, None),
+        Some((first, [])) => (Some(first.to_string()), None),
+        Some((first, rest)) => (Some(first.to_string()), Some(rest.join(" "))),
+    }
+}
+
+pub fn is_valid_email(email: &str) -> bool {
+    check_email(email).is_ok()
+}
+
+/// A pragmatic address check: what mail systems accept in practice, not all of RFC 5322.
+pub fn check_email(email: &str) -> Result<(), &'static str> {
+    if email.len() > 254 {
+        return Err("is longer than 254 characters");
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err("has no @");
+    };
+    if local.is_empty() {
+        return Err("has nothing before the @");
+    }
+    if local.len() > 64 {
+        return Err("has a local part longer than 64 characters");
+    }
+    if local.contains('@') {
+        return Err("has more than one @");
+    }
+    let local_ok = local.chars().all(|c| {
+        c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii()
+    });
+    if !local_ok || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("has characters not allowed before the @");
+    }
+    if !domain.contains('.') {
+        return Err("has a domain without a dot");
+    }
+    for label in domain.split('.') {
+        let label_ok = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii());
+        if !label_ok {
+            return Err("has an invalid domain");
+        }
+    }
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    if tld.len() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
+        return Err("has an invalid top-level domain");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_addresses() {
+        for ok in [
+            "john@acme.com",
+            "o'brien@contoso.com",
+            "first.last+tag@sub.example.co.uk",
+            "x@a-b.io",
+        ] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_addresses_with_a_reason() {
+        assert_eq!(check_email("not-an-email"), Err("has no @"));
+        assert_eq!(check_email("@acme.com"), Err("has nothing before the @"));
+        assert_eq!(check_email("a@b@c.com"), Err("has more than one @"));
+        assert_eq!(check_email("a@localhost"), Err("has a domain without a dot"));
+        assert_eq!(check_email("a b@acme.com"), Err("has characters not allowed before the @"));
+        assert_eq!(check_email("a@acme..com"), Err("has an invalid domain"));
+        assert_eq!(check_email("a@1.2.3.4"), Err("has an invalid top-level domain"));
+    }
+
+    #[test]
+    fn normalise_trims_lowercases_and_splits_names() {
+        let mut lead = Lead::default();
+        lead.set("Email", "  Dana.Whitfield@Northwind.COM ");
+        lead.set("Full Name", " Mary  Ann Smith ");
+        lead.set("favourite_colour", "teal");
+        let lead = lead.normalise();
+        assert_eq!(lead.email.as_deref(), Some("dana.whitfield@northwind.com"));
+        assert_eq!(lead.first_name.as_deref(), Some("Mary"));
+        assert_eq!(lead.last_name.as_deref(), Some("Ann Smith"));
+        assert_eq!(lead.custom.get("favourite_colour").map(String::as_str), Some("teal"));
+        assert_eq!(lead.email_domain(), Some("northwind.com"));
+    }
+
+    #[test]
+    fn field_names_match_common_aliases() {
+        for name in ["firstname", "first_name", "First Name", "firstName", "FIRST-NAME"] {
+            assert_eq!(LeadField::from_name(name), Some(LeadField::FirstName), "{name}");
+        }
+        assert_eq!(LeadField::from_name("jobtitle"), Some(LeadField::JobTitle));
+        assert_eq!(LeadField::from_name("hs_context"), None);
+    }
+
+    #[test]
+    fn blank_values_are_absent() {
+        let mut lead = Lead::default();
+        lead.set("company", "   ");
+        assert_eq!(lead.company, None);
+        assert_eq!(lead.validate(), Err("field `email` is missing".into()));
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure domain logic: payload shapes, lead normalisation, scoring, routing, templates, guards and
+//! email rendering. Nothing in here does I/O, so all of it is unit-tested without a database.
+
+pub mod email;
+pub mod guard;
+pub mod lead;
+pub mod routing;
+pub mod scoring;
+pub mod submission;
+pub mod template;
+pub mod time;

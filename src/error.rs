@@ -1,0 +1,184 @@
+//! The error taxonomy: every library error carries one of five classes that decide what happens next
+//! (retry, fix up, stop for configuration, stop for the operator). Nothing here knows about exit codes.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What a failure means for the work that hit it. Classified once, here, and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// Timeout, connection reset, 5xx, 429: retry with backoff.
+    Transient,
+    /// Expired token, 409 for an existing object: fix up and continue.
+    Recoverable,
+    /// 401/403, missing credential, bad setting: stop, no retry.
+    Configuration,
+    /// Bad payload, content refused by a guard: stop, visible to the operator.
+    InvalidInput,
+    /// Circuit open, provider down for the day: retry with a longer backoff.
+    ExternalService,
+}
+
+impl ErrorClass {
+    pub const ALL: [ErrorClass; 5] = [
+        ErrorClass::Transient,
+        ErrorClass::Recoverable,
+        ErrorClass::Configuration,
+        ErrorClass::InvalidInput,
+        ErrorClass::ExternalService,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Transient => "transient",
+            ErrorClass::Recoverable => "recoverable",
+            ErrorClass::Configuration => "configuration",
+            ErrorClass::InvalidInput => "invalid_input",
+            ErrorClass::ExternalService => "external_service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorClass> {
+        ErrorClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether a job that failed with this class may be attempted again automatically.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::Transient | ErrorClass::Recoverable | ErrorClass::ExternalService
+        )
+    }
+}
+
+impl std::fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure talking to an external service (or its embedded stand-in).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{service}: {message}")]
+pub struct ConnectorError {
+    pub service: &'static str,
+    pub class: ErrorClass,
+    pub message: String,
+    /// HTTP status, when there was a response.
+    pub status: Option<u16>,
+    /// How long the service asked us to wait before trying again.
+    pub retry_after: Option<Duration>,
+}
+
+impl ConnectorError {
+    pub fn new(service: &'static str, class: ErrorClass, message: impl Into<String>) -> Self {
+        ConnectorError {
+            service,
+            class,
+            message: message.into(),
+            status: None,
+            retry_after: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input (a payload, a flag, a CSV row) is wrong; the message says what and where.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A setting is missing or wrong; the message names the key and the fix.
+    #[error("{0}")]
+    Configuration(String),
+    /// A safety gate or a state rule refused the action.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    #[error("database: {0}")]
+    Store(#[from] rusqlite::Error),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::InvalidInput(_) | Error::NotFound(_) | Error::Refused(_) => {
+                ErrorClass::InvalidInput
+            }
+            Error::Configuration(_) => ErrorClass::Configuration,
+            Error::Connector(e) => e.class,
+            Error::Store(e) => match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    ErrorClass::Transient
+                }
+                Some(
+                    rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::PermissionDenied,
+                ) => ErrorClass::Configuration,
+                _ => ErrorClass::ExternalService,
+            },
+            Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::PermissionDenied => ErrorClass::Configuration,
+                _ => ErrorClass::Transient,
+            },
+        }
+    }
+
+    /// How long to wait before the next attempt, when the failing service said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Connector(e) => e.retry_after,
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_round_trip_through_their_names() {
+        for class in ErrorClass::ALL {
+            assert_eq!(ErrorClass::parse(class.as_str()), Some(class));
+        }
+        assert_eq!(ErrorClass::parse("nope"), None);
+    }
+
+    #[test]
+    fn only_some_classes_retry() {
+        assert!(ErrorClass::Transient.is_retryable());
+        assert!(ErrorClass::ExternalService.is_retryable());
+        assert!(!ErrorClass::Configuration.is_retryable());
+        assert!(!ErrorClass::InvalidInput.is_retryable());
+    }
+
+    #[test]
+    fn busy_database_is_transient() {
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert_eq!(Error::Store(busy).class(), ErrorClass::Transient);
+    }
+}

@@ -1,0 +1,48 @@
+//! Process exit codes: the one place their numbers live (DESIGN.md, "Exit codes").
+
+use std::process::ExitCode;
+
+use crate::error::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success = 0,
+    Failure = 1,
+    /// Usage error or bad input.
+    Usage = 2,
+    Configuration = 3,
+    /// A safety gate or an invalid state change refused the action.
+    Refused = 4,
+    NotFound = 5,
+    /// `reconcile` found problems that remain after the run.
+    Findings = 10,
+    /// `import` finished, but some rows were rejected.
+    RowsRejected = 11,
+}
+
+impl ExitStatus {
+    /// The exit status for an error that reached the command edge.
+    pub fn for_error(err: &anyhow::Error) -> ExitStatus {
+        for cause in err.chain() {
+            if let Some(e) = cause.downcast_ref::<Error>() {
+                return match e {
+                    Error::InvalidInput(_) => ExitStatus::Usage,
+                    Error::Configuration(_) => ExitStatus::Configuration,
+                    Error::Refused(_) => ExitStatus::Refused,
+                    Error::NotFound(_) => ExitStatus::NotFound,
+                    _ => ExitStatus::Failure,
+                };
+            }
+            if cause.downcast_ref::<clap::Error>().is_some() {
+                return ExitStatus::Usage;
+            }
+        }
+        ExitStatus::Failure
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}

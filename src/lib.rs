@@ -1,0 +1,15 @@
+//! salesagent: HubSpot form submissions in, reviewed follow-up emails and CRM tasks out.
+//!
+//! Layers point down only: `cli` → `app` → services → `orchestrator` → `connectors` / `store` →
+//! `domain`, `error`, `config`. See ARCHITECTURE.md for the map and its invariants.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod connectors;
+pub mod domain;
+pub mod error;
+pub mod exit;
+pub mod orchestrator;
+pub mod output;
+pub mod store;

@@ -1,0 +1,397 @@
+//! The 13-step pipeline, connector-agnostic and resumable.
+//!
+//! Each step execution is a `workflow_steps` row. Pure steps are buffered and committed together;
+//! before any side effect (contact, company, draft, task) the buffer is flushed together with the
+//! step's intent, so a crash can lose only work that is safe to recompute. A retried workflow
+//! resumes at its first unfinished step; a side-effect step that ran before looks its object up by
+//! a deterministic reference before creating it again.
+
+mod report;
+mod steps;
+
+use serde::{Deserialize, Serialize};
+
+pub use report::{DraftView, StepView, TaskView, WorkflowReport};
+
+use crate::config::Config;
+use crate::connectors::{Company, ComposedEmail, Connectors, Contact};
+use crate::domain::lead::Lead;
+use crate::domain::routing::Route;
+use crate::domain::scoring::Score;
+use crate::domain::time::now_ms;
+use crate::error::{Error, ErrorClass, Result};
+use crate::store::{PipelineWrite, StepRecord, Store, WorkflowProgress, new_id};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    Validate,
+    Suppression,
+    Dedupe,
+    Contact,
+    Company,
+    History,
+    Score,
+    Route,
+    Compose,
+    Guard,
+    Draft,
+    Task,
+    Finalize,
+}
+
+pub const STEPS: [Step; 13] = [
+    Step::Validate,
+    Step::Suppression,
+    Step::Dedupe,
+    Step::Contact,
+    Step::Company,
+    Step::History,
+    Step::Score,
+    Step::Route,
+    Step::Compose,
+    Step::Guard,
+    Step::Draft,
+    Step::Task,
+    Step::Finalize,
+];
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Validate => "validate",
+            Step::Suppression => "suppression",
+            Step::Dedupe => "dedupe",
+            Step::Contact => "contact",
+            Step::Company => "company",
+            Step::History => "history",
+            Step::Score => "score",
+            Step::Route => "route",
+            Step::Compose => "compose",
+            Step::Guard => "guard",
+            Step::Draft => "draft",
+            Step::Task => "task",
+            Step::Finalize => "finalize",
+        }
+    }
+
+    /// 1-based position in the pipeline.
+    pub fn seq(self) -> i64 {
+        STEPS.iter().position(|s| *s == self).unwrap_or(0) as i64 + 1
+    }
+
+    pub fn from_name(name: &str) -> Option<Step> {
+        STEPS.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Steps that change something outside the store; their intent is committed first.
+    pub fn has_side_effect(self) -> bool {
+        matches!(
+            self,
+            Step::Contact | Step::Company | Step::Draft | Step::Task
+        )
+    }
+}
+
+/// Workflow statuses.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const RUNNING: &str = "running";
+    pub const COMPLETED: &str = "completed";
+    pub const DUPLICATE: &str = "duplicate";
+    pub const SUPPRESSED: &str = "suppressed";
+    pub const FAILED: &str = "failed";
+}
+
+/// What earlier dealings with the lead the pipeline found.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub previous_drafts: u32,
+    pub last_draft_subject: Option<String>,
+    pub last_draft_at: Option<i64>,
+    pub thread_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub crm_open_tasks: u32,
+    pub crm_total_tasks: u32,
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftRef {
+    pub draft_id: String,
+    pub message_id: String,
+    pub remote_draft_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRef {
+    pub task_id: String,
+    pub remote_task_id: String,
+    pub due_at: i64,
+}
+
+/// Everything the steps have established so far; rebuilt from step outputs on resume.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    lead: Option<Lead>,
+    contact: Option<Contact>,
+    company: Option<Company>,
+    history: Option<History>,
+    score: Option<Score>,
+    route: Option<Route>,
+    composed: Option<ComposedEmail>,
+    draft: Option<DraftRef>,
+    task: Option<TaskRef>,
+}
+
+/// How a failed step failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepFailure {
+    pub step: Step,
+    pub class: ErrorClass,
+    pub message: String,
+    pub retry_after_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub workflow_id: String,
+    pub status: &'static str,
+    pub failure: Option<StepFailure>,
+}
+
+/// Lets the caller (the worker) add its own writes, such as the job's state, to the batch that
+/// finishes the workflow, so workflow and job never disagree.
+pub trait FinishHook {
+    fn on_finish(&self, outcome: &Outcome, writes: &mut Vec<PipelineWrite>);
+}
+
+/// The default: nothing to add.
+pub struct NoHook;
+
+impl FinishHook for NoHook {
+    fn on_finish(&self, _: &Outcome, _: &mut Vec<PipelineWrite>) {}
+}
+
+pub struct Pipeline<'a> {
+    pub store: &'a Store,
+    pub connectors: &'a Connectors,
+    pub config: &'a Config,
+}
+
+/// What one step did.
+pub(crate) enum StepResult {
+    Continue {
+        output: serde_json::Value,
+        remote_id: Option<String>,
+        writes: Vec<PipelineWrite>,
+    },
+    /// The workflow ends here with this status (duplicate, suppressed); later steps are skipped.
+    Stop {
+        status: &'static str,
+        output: serde_json::Value,
+    },
+}
+
+impl Pipeline<'_> {
+    pub fn run(&self, workflow_id: &str) -> Result<Outcome> {
+        self.run_with(workflow_id, &NoHook)
+    }
+
+    /// Runs the workflow from its first unfinished step to the end or to a failure. Step failures
+    /// are recorded and returned in the outcome; only store failures are errors.
+    pub fn run_with(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Outcome> {
+        let workflow = self.store.begin_workflow(workflow_id, now_ms())?;
+        let submission = self.store.get_submission(&workflow.submission_id)?;
+        let previous = self.store.workflow_steps(workflow_id)?;
+        let mut state = State::default();
+        let mut batch: Vec<PipelineWrite> = Vec::new();
+        let latest = |step: Step| previous.iter().rev().find(|r| r.seq == step.seq());
+
+        for step in STEPS {
+            let prior = latest(step);
+            if let Some(done) = prior.filter(|r| r.status == "completed") {
+                steps::restore(step, done.output.as_deref(), &mut state)?;
+                continue;
+            }
+            let attempt = prior.map_or(1, |r| r.attempt + 1);
+            let started_at = now_ms();
+            let timer = std::time::Instant::now();
+            let intent = if step.has_side_effect() {
+                steps::intent(step, workflow_id, prior.and_then(|r| r.input.as_deref()))
+            } else {
+                None
+            };
+            let mut record = StepRecord {
+                id: new_id(),
+                workflow_id: workflow_id.to_string(),
+                seq: step.seq(),
+                name: step.name().to_string(),
+                attempt,
+                status: "running".into(),
+                input: intent.as_ref().map(|v| v.to_string()),
+                output: None,
+                remote_id: None,
+                error: None,
+                error_class: None,
+                started_at,
+                finished_at: None,
+                duration_ms: None,
+            };
+            if step.has_side_effect() {
+                batch.push(PipelineWrite::Step(record.clone()));
+                batch.push(PipelineWrite::Progress(progress(
+                    workflow_id,
+                    status::RUNNING,
+                    Some(step),
+                    &state,
+                    None,
+                )));
+                self.store.apply(&batch)?;
+                batch.clear();
+            }
+            let ctx = steps::Context {
+                pipeline: self,
+                workflow_id,
+                submission: &submission,
+                intent: intent.as_ref(),
+                retrying: prior.is_some(),
+            };
+            let result = steps::execute(step, &ctx, &mut state);
+            record.finished_at = Some(now_ms());
+            record.duration_ms = Some(timer.elapsed().as_millis() as i64);
+            match result {
+                Ok(StepResult::Continue {
+                    output,
+                    remote_id,
+                    writes,
+                }) => {
+                    record.status = "completed".into();
+                    record.output = Some(output.to_string());
+                    record.remote_id = remote_id;
+                    batch.push(PipelineWrite::Step(record));
+                    batch.extend(writes);
+                }
+                Ok(StepResult::Stop { status, output }) => {
+                    record.status = "completed".into();
+                    record.output = Some(output.to_string());
+                    batch.push(PipelineWrite::Step(record));
+                    for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
+                        batch.push(PipelineWrite::Step(skipped(workflow_id, *later, started_at)));
+                    }
+                    let outcome = Outcome {
+                        workflow_id: workflow_id.to_string(),
+                        status,
+                        failure: None,
+                    };
+                    return self.finish(outcome, Some(step), &state, batch, hook);
+                }
+                Err(error) => {
+                    let failure = StepFailure {
+                        step,
+                        class: error.class(),
+                        message: error.to_string(),
+                        retry_after_ms: error.retry_after().map(|d| d.as_millis() as u64),
+                    };
+                    tracing::info!(
+                        workflow_id,
+                        step = step.name(),
+                        class = failure.class.as_str(),
+                        error = %failure.message,
+                        "step failed"
+                    );
+                    record.status = "failed".into();
+                    record.error = Some(failure.message.clone());
+                    record.error_class = Some(failure.class.as_str().into());
+                    batch.push(PipelineWrite::Step(record));
+                    let outcome = Outcome {
+                        workflow_id: workflow_id.to_string(),
+                        status: status::FAILED,
+                        failure: Some(failure),
+                    };
+                    return self.finish(outcome, Some(step), &state, batch, hook);
+                }
+            }
+        }
+        let outcome = Outcome {
+            workflow_id: workflow_id.to_string(),
+            status: status::COMPLETED,
+            failure: None,
+        };
+        self.finish(outcome, Some(Step::Finalize), &state, batch, hook)
+    }
+
+    fn finish(
+        &self,
+        outcome: Outcome,
+        step: Option<Step>,
+        state: &State,
+        mut batch: Vec<PipelineWrite>,
+        hook: &dyn FinishHook,
+    ) -> Result<Outcome> {
+        let mut p = progress(&outcome.workflow_id, outcome.status, step, state, None);
+        if let Some(f) = &outcome.failure {
+            p.last_error = Some(f.message.clone());
+            p.last_error_class = Some(f.class.as_str().into());
+        }
+        p.finished = outcome.status != status::FAILED;
+        batch.push(PipelineWrite::Progress(p));
+        hook.on_finish(&outcome, &mut batch);
+        self.store.apply(&batch)?;
+        Ok(outcome)
+    }
+}
+
+fn progress(
+    workflow_id: &str,
+    status: &str,
+    step: Option<Step>,
+    state: &State,
+    error: Option<&Error>,
+) -> WorkflowProgress {
+    WorkflowProgress {
+        workflow_id: workflow_id.to_string(),
+        status: status.to_string(),
+        current_step: step.map(|s| s.name().to_string()),
+        score: state.score.as_ref().map(|s| s.value),
+        last_error: error.map(|e| e.to_string()),
+        last_error_class: error.map(|e| e.class().as_str().to_string()),
+        at: now_ms(),
+        finished: false,
+    }
+}
+
+fn skipped(workflow_id: &str, step: Step, at: i64) -> StepRecord {
+    StepRecord {
+        id: new_id(),
+        workflow_id: workflow_id.to_string(),
+        seq: step.seq(),
+        name: step.name().to_string(),
+        attempt: 1,
+        status: "skipped".into(),
+        input: None,
+        output: None,
+        remote_id: None,
+        error: None,
+        error_class: None,
+        started_at: at,
+        finished_at: Some(at),
+        duration_ms: Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_numbered_and_named_in_order() {
+        assert_eq!(STEPS.len(), 13);
+        assert_eq!(Step::Validate.seq(), 1);
+        assert_eq!(Step::Finalize.seq(), 13);
+        for s in STEPS {
+            assert_eq!(Step::from_name(s.name()), Some(s));
+        }
+        let effects: Vec<_> = STEPS.iter().filter(|s| s.has_side_effect()).collect();
+        assert_eq!(effects.len(), 4);
+    }
+}

@@ -1,0 +1,201 @@
+//! Settings (the mode above all) and the append-only audit log that records every change to them.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Store, new_id};
+use crate::error::Result;
+
+pub const MODE_DRAFT_ONLY: &str = "draft_only";
+pub const MODE_SEND: &str = "send";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModeSetting {
+    pub mode: String,
+    pub set_by: Option<String>,
+    pub reason: Option<String>,
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub reason: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<i64>,
+    pub limit: usize,
+}
+
+pub(super) fn current_mode(conn: &rusqlite::Connection, tenant: &str) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE tenant_id = ?1 AND key = 'mode'")?
+        .query_row([tenant], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| MODE_DRAFT_ONLY.to_string()))
+}
+
+pub(super) fn append_audit(tx: &Transaction<'_>, tenant: &str, entry: &AuditEntry) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit_log (id, tenant_id, actor, action, subject, reason, before, after, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        entry.id,
+        tenant,
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.reason,
+        entry.before,
+        entry.after,
+        entry.created_at
+    ])?;
+    Ok(())
+}
+
+impl AuditEntry {
+    pub fn new(actor: &str, action: &str, at: i64) -> AuditEntry {
+        AuditEntry {
+            id: new_id(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: None,
+            reason: None,
+            before: None,
+            after: None,
+            created_at: at,
+        }
+    }
+}
+
+impl Store {
+    /// The mode, read from the store every time: never cached, so a switch takes effect at once.
+    pub fn mode(&self) -> Result<ModeSetting> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT value, set_by, reason, updated_at FROM settings WHERE tenant_id = ?1 AND key = 'mode'",
+            )?
+            .query_row([&self.tenant], |r| {
+                Ok(ModeSetting {
+                    mode: r.get(0)?,
+                    set_by: r.get(1)?,
+                    reason: r.get(2)?,
+                    updated_at: r.get(3)?,
+                })
+            })
+            .optional()?;
+        Ok(row.unwrap_or(ModeSetting {
+            mode: MODE_DRAFT_ONLY.into(),
+            set_by: None,
+            reason: None,
+            updated_at: None,
+        }))
+    }
+
+    /// Changes the mode and records it in the audit log, atomically.
+    pub fn set_mode(&self, mode: &str, actor: &str, reason: &str, at: i64) -> Result<ModeSetting> {
+        let tx = self.write_tx()?;
+        let before = current_mode(&tx, &self.tenant)?;
+        tx.prepare_cached(
+            "INSERT INTO settings (tenant_id, key, value, set_by, reason, updated_at)
+             VALUES (?1, 'mode', ?2, ?3, ?4, ?5)
+             ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value,
+                 set_by = excluded.set_by, reason = excluded.reason, updated_at = excluded.updated_at",
+        )?
+        .execute(params![self.tenant, mode, actor, reason, at])?;
+        let mut entry = AuditEntry::new(actor, "mode.set", at);
+        entry.subject = Some("mode".into());
+        entry.reason = Some(reason.into());
+        entry.before = Some(before);
+        entry.after = Some(mode.into());
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        self.mode()
+    }
+
+    pub fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        let tx = self.write_tx()?;
+        append_audit(&tx, &self.tenant, entry)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let mut sql = String::from(
+            "SELECT id, actor, action, subject, reason, before, after, created_at FROM audit_log
+             WHERE tenant_id = ?1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
+        if let Some(action) = &filter.action {
+            args.push(action.clone().into());
+            sql.push_str(&format!(" AND action = ?{}", args.len()));
+        }
+        if let Some(actor) = &filter.actor {
+            args.push(actor.clone().into());
+            sql.push_str(&format!(" AND actor = ?{}", args.len()));
+        }
+        if let Some(since) = filter.since {
+            args.push(since.into());
+            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
+        }
+        args.push((filter.limit as i64).into());
+        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT ?{}", args.len()));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    subject: r.get(3)?,
+                    reason: r.get(4)?,
+                    before: r.get(5)?,
+                    after: r.get(6)?,
+                    created_at: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_log_refuses_updates_and_deletes() {
+        let store = Store::open_in_memory().unwrap();
+        store.set_mode(MODE_DRAFT_ONLY, "ops", "test", 1).unwrap();
+        let update = store.conn.execute("UPDATE audit_log SET actor = 'mallory'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = store.conn.execute("DELETE FROM audit_log", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+        let entries = store.list_audit(&AuditFilter { limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].actor, "ops");
+    }
+
+    #[test]
+    fn mode_defaults_to_draft_only_and_records_changes() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.mode().unwrap().mode, MODE_DRAFT_ONLY);
+        let set = store.set_mode(MODE_SEND, "ops", "launch", 5).unwrap();
+        assert_eq!(set.mode, MODE_SEND);
+        assert_eq!(set.set_by.as_deref(), Some("ops"));
+        let audit = store.list_audit(&AuditFilter { limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(audit[0].before.as_deref(), Some(MODE_DRAFT_ONLY));
+        assert_eq!(audit[0].after.as_deref(), Some(MODE_SEND));
+    }
+}

@@ -1,0 +1,226 @@
+//! The embedded CRM's tables (`crm_*`): contacts, companies and tasks with HubSpot-like numeric ids.
+//! Only the local CRM connector calls these.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::Store;
+use crate::domain::lead::Lead;
+use crate::error::Result;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmContactRow {
+    pub id: i64,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub job_title: Option<String>,
+    pub phone: Option<String>,
+    pub company_id: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmTaskRow {
+    pub id: i64,
+    pub contact_id: i64,
+    pub reference: String,
+    pub subject: String,
+    pub body: String,
+    pub priority: String,
+    pub owner_id: Option<String>,
+    pub status: String,
+    pub due_at: i64,
+}
+
+const CONTACT_COLUMNS: &str =
+    "id, email, first_name, last_name, company, job_title, phone, company_id, created_at";
+
+fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<CrmContactRow> {
+    Ok(CrmContactRow {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        company: r.get(4)?,
+        job_title: r.get(5)?,
+        phone: r.get(6)?,
+        company_id: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+const TASK_COLUMNS: &str = "id, contact_id, reference, subject, body, priority, owner_id, status, due_at";
+
+fn task_from_row(r: &Row<'_>) -> rusqlite::Result<CrmTaskRow> {
+    Ok(CrmTaskRow {
+        id: r.get(0)?,
+        contact_id: r.get(1)?,
+        reference: r.get(2)?,
+        subject: r.get(3)?,
+        body: r.get(4)?,
+        priority: r.get(5)?,
+        owner_id: r.get(6)?,
+        status: r.get(7)?,
+        due_at: r.get(8)?,
+    })
+}
+
+impl Store {
+    /// Finds the contact by email or creates it; returns it and whether it was created.
+    pub fn crm_upsert_contact(
+        &self,
+        lead: &Lead,
+        explicit_id: Option<i64>,
+        at: i64,
+    ) -> Result<(CrmContactRow, bool)> {
+        let email = lead.email.as_deref().unwrap_or_default();
+        let tx = self.write_tx()?;
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO crm_contacts (id, tenant_id, email, first_name, last_name, company,
+                     job_title, phone, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                explicit_id,
+                self.tenant,
+                email,
+                lead.first_name,
+                lead.last_name,
+                lead.company,
+                lead.job_title,
+                lead.phone,
+                at
+            ])?;
+        let row = tx
+            .prepare_cached(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM crm_contacts WHERE tenant_id = ?1 AND email = ?2"
+            ))?
+            .query_row((&self.tenant, email), contact_from_row)?;
+        tx.commit()?;
+        Ok((row, inserted > 0))
+    }
+
+    pub fn crm_contact(&self, id: i64) -> Result<Option<CrmContactRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM crm_contacts WHERE tenant_id = ?1 AND id = ?2"
+            ))?
+            .query_row((&self.tenant, id), contact_from_row)
+            .optional()?)
+    }
+
+    pub fn crm_contacts(&self, limit: usize) -> Result<Vec<CrmContactRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM crm_contacts WHERE tenant_id = ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![self.tenant, limit as i64], contact_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Finds or creates the company for a domain and links the contact to it.
+    pub fn crm_upsert_company(
+        &self,
+        domain: &str,
+        name: Option<&str>,
+        contact_id: i64,
+        at: i64,
+    ) -> Result<(i64, Option<String>, bool)> {
+        let tx = self.write_tx()?;
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO crm_companies (tenant_id, domain, name, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![self.tenant, domain, name, at])?;
+        let (id, name): (i64, Option<String>) = tx
+            .prepare_cached("SELECT id, name FROM crm_companies WHERE tenant_id = ?1 AND domain = ?2")?
+            .query_row((&self.tenant, domain), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        tx.prepare_cached("UPDATE crm_contacts SET company_id = ?2, updated_at = ?3 WHERE id = ?1")?
+            .execute(params![contact_id, id, at])?;
+        tx.commit()?;
+        Ok((id, name, inserted > 0))
+    }
+
+    /// (open, total, newest created_at) of the contact's tasks.
+    pub fn crm_task_counts(&self, contact_id: i64) -> Result<(i64, i64, Option<i64>)> {
+        Ok(self.conn.prepare_cached(
+            "SELECT COUNT(*) FILTER (WHERE status != 'COMPLETED'), COUNT(*), MAX(created_at)
+             FROM crm_tasks WHERE contact_id = ?1",
+        )?
+        .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+    }
+
+    pub fn crm_task_by_reference(&self, reference: &str) -> Result<Option<CrmTaskRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1 AND reference = ?2"
+            ))?
+            .query_row((&self.tenant, reference), task_from_row)
+            .optional()?)
+    }
+
+    pub fn crm_task(&self, id: i64) -> Result<Option<CrmTaskRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1 AND id = ?2"
+            ))?
+            .query_row((&self.tenant, id), task_from_row)
+            .optional()?)
+    }
+
+    /// Creates the task unless one with the same reference exists; returns the task either way.
+    #[allow(clippy::too_many_arguments)]
+    pub fn crm_insert_task(
+        &self,
+        contact_id: i64,
+        reference: &str,
+        subject: &str,
+        body: &str,
+        priority: &str,
+        owner_id: Option<&str>,
+        due_at: i64,
+        at: i64,
+    ) -> Result<CrmTaskRow> {
+        let tx = self.write_tx()?;
+        tx.prepare_cached(
+            "INSERT INTO crm_tasks (tenant_id, contact_id, reference, subject, body, priority,
+                 task_type, owner_id, due_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'EMAIL', ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            self.tenant,
+            contact_id,
+            reference,
+            subject,
+            body,
+            priority,
+            owner_id,
+            due_at,
+            at
+        ])?;
+        let row = tx
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1 AND reference = ?2"
+            ))?
+            .query_row((&self.tenant, reference), task_from_row)?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    pub fn crm_tasks(&self, limit: usize) -> Result<Vec<CrmTaskRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![self.tenant, limit as i64], task_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

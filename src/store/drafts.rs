@@ -1,0 +1,205 @@
+//! Drafts: the emails waiting for an operator, with their review state.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use super::{Store, resolve_id};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDraft {
+    pub id: String,
+    pub workflow_id: String,
+    pub recipient: String,
+    pub sender: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub score: Option<i64>,
+    pub route_reason: Option<String>,
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    pub tokens_used: Option<i64>,
+    pub fallback_used: bool,
+    pub mailbox: String,
+    pub remote_draft_id: Option<String>,
+    pub remote_message_id: Option<String>,
+    pub thread_id: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub recipient: String,
+    pub sender: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub score: Option<i64>,
+    pub route_reason: Option<String>,
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    pub tokens_used: Option<i64>,
+    pub fallback_used: bool,
+    pub mailbox: String,
+    pub remote_draft_id: Option<String>,
+    pub remote_message_id: Option<String>,
+    pub thread_id: Option<String>,
+    pub status: String,
+    pub reviewer: Option<String>,
+    pub review_note: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const DRAFT_COLUMNS: &str = "id, workflow_id, recipient, sender, subject, body, message_id, score, \
+     route_reason, model, prompt_version, tokens_used, fallback_used, mailbox, remote_draft_id, \
+     remote_message_id, thread_id, status, reviewer, review_note, reviewed_at, sent_at, created_at, \
+     updated_at";
+
+fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
+    Ok(DraftRow {
+        id: r.get(0)?,
+        workflow_id: r.get(1)?,
+        recipient: r.get(2)?,
+        sender: r.get(3)?,
+        subject: r.get(4)?,
+        body: r.get(5)?,
+        message_id: r.get(6)?,
+        score: r.get(7)?,
+        route_reason: r.get(8)?,
+        model: r.get(9)?,
+        prompt_version: r.get(10)?,
+        tokens_used: r.get(11)?,
+        fallback_used: r.get(12)?,
+        mailbox: r.get(13)?,
+        remote_draft_id: r.get(14)?,
+        remote_message_id: r.get(15)?,
+        thread_id: r.get(16)?,
+        status: r.get(17)?,
+        reviewer: r.get(18)?,
+        review_note: r.get(19)?,
+        reviewed_at: r.get(20)?,
+        sent_at: r.get(21)?,
+        created_at: r.get(22)?,
+        updated_at: r.get(23)?,
+    })
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DraftFilter {
+    pub status: Option<String>,
+    pub sender: Option<String>,
+    pub since: Option<i64>,
+    pub min_score: Option<i64>,
+    pub limit: usize,
+    /// Oldest first (the review order) instead of newest first.
+    pub oldest_first: bool,
+}
+
+pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
+             score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
+             remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)
+         ON CONFLICT (workflow_id) DO NOTHING",
+    )?
+    .execute(params![
+        d.id,
+        tenant,
+        d.workflow_id,
+        d.recipient,
+        d.sender,
+        d.subject,
+        d.body,
+        d.message_id,
+        d.score,
+        d.route_reason,
+        d.model,
+        d.prompt_version,
+        d.tokens_used,
+        d.fallback_used,
+        d.mailbox,
+        d.remote_draft_id,
+        d.remote_message_id,
+        d.thread_id,
+        d.status,
+        d.created_at
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    pub fn resolve_draft_id(&self, id: &str) -> Result<String> {
+        resolve_id(&self.conn, "drafts", &self.tenant, id)
+    }
+
+    pub fn get_draft(&self, id: &str) -> Result<DraftRow> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?1 AND tenant_id = ?2"
+        ))?;
+        stmt.query_row((id, &self.tenant), draft_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no draft with id {id}")))
+    }
+
+    pub fn draft_for_workflow(&self, workflow_id: &str) -> Result<Option<DraftRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE workflow_id = ?1"
+        ))?;
+        Ok(stmt.query_row([workflow_id], draft_from_row).optional()?)
+    }
+
+    pub fn list_drafts(&self, filter: &DraftFilter) -> Result<Vec<DraftRow>> {
+        let mut sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE tenant_id = ?1");
+        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
+        if let Some(status) = &filter.status {
+            args.push(status.clone().into());
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        if let Some(sender) = &filter.sender {
+            args.push(sender.to_lowercase().into());
+            sql.push_str(&format!(" AND lower(sender) = ?{}", args.len()));
+        }
+        if let Some(since) = filter.since {
+            args.push(since.into());
+            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
+        }
+        if let Some(min) = filter.min_score {
+            args.push(min.into());
+            sql.push_str(&format!(" AND score >= ?{}", args.len()));
+        }
+        let order = if filter.oldest_first { "ASC" } else { "DESC" };
+        args.push((filter.limit as i64).into());
+        sql.push_str(&format!(
+            " ORDER BY created_at {order}, id {order} LIMIT ?{}",
+            args.len()
+        ));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), draft_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Earlier drafts to the same recipient, newest first, for the history step.
+    pub fn drafts_to(&self, recipient: &str, excluding_workflow: &str, limit: usize) -> Result<Vec<DraftRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts
+             WHERE tenant_id = ?1 AND recipient = ?2 AND workflow_id != ?3
+             ORDER BY created_at DESC LIMIT ?4"
+        ))?;
+        let rows = stmt
+            .query_map(
+                params![self.tenant, recipient, excluding_workflow, limit as i64],
+                draft_from_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

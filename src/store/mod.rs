@@ -1,0 +1,261 @@
+//! The SQLite store: the only module with SQL. It owns the connection, the embedded migrations and
+//! typed methods for every table; callers never see rusqlite types.
+//!
+//! Conventions: times are epoch milliseconds (UTC); ids are UUIDv7 text; every tenant-scoped query
+//! filters on the store's tenant. Multi-statement writes run in IMMEDIATE transactions so a CLI
+//! command and a running server can share the file.
+
+mod audit;
+mod crm;
+mod drafts;
+mod submissions;
+mod suppressions;
+mod workflows;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
+pub use crm::{CrmContactRow, CrmTaskRow};
+pub use drafts::{DraftFilter, DraftRow, NewDraft};
+pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
+pub use suppressions::Suppression;
+pub use workflows::{
+    NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress, WorkflowRow,
+};
+
+use crate::error::{Error, Result};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// How hard a commit must hit the disk before it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// WAL with synchronous=NORMAL: survives a process crash; the default for commands.
+    Normal,
+    /// synchronous=FULL: survives power loss; webhook intake answers 202 only after this.
+    Full,
+}
+
+pub struct Store {
+    conn: Connection,
+    tenant: String,
+    path: PathBuf,
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path, tenant: &str) -> Result<Store> {
+        Store::open_with(path, tenant, Durability::Normal)
+    }
+
+    pub fn open_with(path: &Path, tenant: &str, durability: Durability) -> Result<Store> {
+        let describe = |e: rusqlite::Error| {
+            Error::Configuration(format!(
+                "cannot open database {}: {e}\nhint: check the path given by --db or SALESAGENT_DB",
+                path.display()
+            ))
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(Error::Configuration(format!(
+                "cannot open database {}: directory {} does not exist\nhint: create it, or pass --db with another path",
+                path.display(),
+                parent.display()
+            )));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(describe)?;
+        let mut store = Store {
+            conn,
+            tenant: tenant.to_string(),
+            path: path.to_path_buf(),
+        };
+        store.configure(durability).map_err(describe)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A private in-memory database, migrated; for unit tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        let mut store = Store {
+            conn,
+            tenant: "default".into(),
+            path: PathBuf::from(":memory:"),
+        };
+        store.configure(Durability::Normal)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self, durability: Durability) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if mode != "wal" && self.path != Path::new(":memory:") {
+            tracing::warn!(mode, "the database did not switch to WAL");
+        }
+        let sync = match durability {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        self.conn.execute_batch(&format!(
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+        ))?;
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let runner = embedded::migrations::runner();
+        let known = runner
+            .get_migrations()
+            .iter()
+            .map(|m| m.version())
+            .max()
+            .unwrap_or(0);
+        let has_history: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+            [],
+            |r| r.get(0),
+        ).map_err(|e| self.unreadable(e))?;
+        if has_history {
+            let current: Option<i64> = self.conn.query_row(
+                "SELECT MAX(version) FROM refinery_schema_history",
+                [],
+                |r| r.get(0),
+            )?;
+            if let Some(v) = current
+                && v > i64::from(known)
+            {
+                return Err(Error::Configuration(format!(
+                    "database {} has schema version {v}, newer than this salesagent knows ({known})\n\
+                     hint: upgrade salesagent, or restore a backup taken before the upgrade",
+                    self.path.display()
+                )));
+            }
+            if current == Some(i64::from(known)) {
+                return Ok(());
+            }
+        }
+        runner.run(&mut self.conn).map_err(|e| {
+            Error::Configuration(format!(
+                "cannot migrate database {}: {e}",
+                self.path.display()
+            ))
+        })?;
+        Ok(())
+    }
+
+    fn unreadable(&self, e: rusqlite::Error) -> Error {
+        Error::Configuration(format!(
+            "cannot read database {}: {e}\nhint: is it a salesagent database? check --db",
+            self.path.display()
+        ))
+    }
+
+    /// The newest schema version this build knows.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// An IMMEDIATE transaction: it takes the write lock up front, so it never fails half-way on
+    /// a lock upgrade.
+    fn write_tx(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
+    }
+}
+
+/// Resolves a full id or an unambiguous prefix (at least 4 characters) in `table`.
+fn resolve_id(conn: &Connection, table: &str, tenant: &str, id: &str) -> Result<String> {
+    let what = table.trim_end_matches('s').replace('_', " ");
+    if id.len() < 4 {
+        return Err(Error::InvalidInput(format!(
+            "{what} id {id:?} is too short: give at least 4 characters"
+        )));
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id FROM {table} WHERE tenant_id = ?1 AND id >= ?2 AND id < ?2 || x'ff' LIMIT 2"
+    ))?;
+    let ids: Vec<String> = stmt
+        .query_map((tenant, id), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match ids.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::NotFound(format!("no {what} with id {id}"))),
+        _ => Err(Error::InvalidInput(format!(
+            "{what} id {id:?} is ambiguous: give more characters"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::open(&path, "default").unwrap();
+        assert_eq!(store.schema_version().unwrap(), 1);
+        drop(store);
+        assert!(Store::open(&path, "default").is_ok());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::open(&path, "default").unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (99, 'future', '', '0')",
+                [],
+            )
+            .unwrap();
+        drop(store);
+        let err = Store::open(&path, "default").err().unwrap();
+        assert!(matches!(err, Error::Configuration(_)));
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_file_that_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        std::fs::write(&path, "this is not sqlite, just some text that is long enough to matter").unwrap();
+        let err = Store::open(&path, "default").err().unwrap();
+        assert!(matches!(err, Error::Configuration(_)), "{err}");
+    }
+}

@@ -1,0 +1,272 @@
+//! Submissions: accepting them (with their workflow and, for the worker, a job) in one transaction,
+//! exact-key dedupe, and the same-person-same-form window.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Store, new_id};
+use crate::domain::lead::Lead;
+use crate::domain::submission::ParsedSubmission;
+use crate::error::Result;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Webhook,
+    Run,
+    Import,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Webhook => "webhook",
+            Source::Run => "run",
+            Source::Import => "import",
+        }
+    }
+}
+
+/// A parsed submission plus where it came from, ready to be stored.
+#[derive(Clone, Debug)]
+pub struct NewSubmission<'a> {
+    pub source: Source,
+    pub parsed: &'a ParsedSubmission,
+    pub raw_payload: &'a [u8],
+    /// The v3 signature it came with: a replay of the same signature is a duplicate.
+    pub signature: Option<&'a str>,
+    pub import_job_id: Option<&'a str>,
+    pub synthetic: bool,
+    /// When set, a job on this queue is enqueued in the same transaction.
+    pub queue: Option<&'a str>,
+    pub trace_id: Option<&'a str>,
+    pub received_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Acceptance {
+    Accepted {
+        submission_id: String,
+        workflow_id: String,
+        job_id: Option<String>,
+    },
+    /// Seen before (same dedupe key or signature): nothing was created.
+    Duplicate {
+        submission_id: String,
+        workflow_id: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct SubmissionRow {
+    pub id: String,
+    pub source: String,
+    pub shape: String,
+    pub form_id: Option<String>,
+    pub contact_object_id: Option<String>,
+    pub lead: Lead,
+    pub raw_payload: Vec<u8>,
+    pub received_at: i64,
+}
+
+impl Store {
+    /// Stores each submission with its workflow (and job) atomically: all of them or none.
+    pub fn accept_submissions(&self, items: &[NewSubmission<'_>]) -> Result<Vec<Acceptance>> {
+        let tx = self.write_tx()?;
+        let mode = super::audit::current_mode(&tx, &self.tenant)?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(accept_in(&tx, &self.tenant, &mode, item)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The submission, if it exists, for a dedupe key: lets callers report duplicates cheaply.
+    pub fn find_submission_by_key(&self, dedupe_key: &str) -> Result<Option<(String, Option<String>)>> {
+        find_existing(&self.conn, &self.tenant, dedupe_key, None)
+    }
+
+    /// An earlier live workflow for the same email on the same form within `window_ms`.
+    pub fn find_recent_duplicate(
+        &self,
+        submission_id: &str,
+        email: &str,
+        form_id: Option<&str>,
+        received_at: i64,
+        window_ms: i64,
+    ) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT w.id FROM submissions s JOIN workflows w ON w.submission_id = s.id
+             WHERE s.tenant_id = ?1 AND s.email = ?2 AND s.form_id IS ?3 AND s.id != ?4
+               AND s.received_at >= ?5 - ?6 AND s.received_at <= ?5
+               AND (s.received_at < ?5 OR s.id < ?4)
+               AND w.status NOT IN ('failed', 'duplicate', 'cancelled', 'suppressed')
+             ORDER BY s.received_at LIMIT 1",
+        )?;
+        Ok(stmt
+            .query_row(
+                params![self.tenant, email, form_id, submission_id, received_at, window_ms],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn get_submission(&self, id: &str) -> Result<SubmissionRow> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, source, shape, form_id, contact_object_id, email, first_name, last_name,
+                    company, job_title, phone, message, custom_fields, raw_payload, received_at
+             FROM submissions WHERE id = ?1",
+        )?;
+        Ok(stmt.query_row([id], |r| {
+            let custom: String = r.get(12)?;
+            Ok(SubmissionRow {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                shape: r.get(2)?,
+                form_id: r.get(3)?,
+                contact_object_id: r.get(4)?,
+                lead: Lead {
+                    email: r.get(5)?,
+                    first_name: r.get(6)?,
+                    last_name: r.get(7)?,
+                    company: r.get(8)?,
+                    job_title: r.get(9)?,
+                    phone: r.get(10)?,
+                    message: r.get(11)?,
+                    custom: serde_json::from_str(&custom).unwrap_or_default(),
+                },
+                raw_payload: r.get(13)?,
+                received_at: r.get(14)?,
+            })
+        })?)
+    }
+
+    /// Keeps an authenticated body we could not parse, for an operator to inspect.
+    pub fn quarantine(&self, reason: &str, content_type: Option<&str>, raw: &[u8], at: i64) -> Result<String> {
+        let id = new_id();
+        self.conn.execute(
+            "INSERT INTO quarantined_payloads (id, tenant_id, reason, content_type, raw_payload, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, self.tenant, reason, content_type, raw, at],
+        )?;
+        Ok(id)
+    }
+}
+
+fn find_existing(
+    conn: &rusqlite::Connection,
+    tenant: &str,
+    dedupe_key: &str,
+    signature: Option<&str>,
+) -> Result<Option<(String, Option<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, (SELECT w.id FROM workflows w WHERE w.submission_id = s.id LIMIT 1)
+         FROM submissions s
+         WHERE s.tenant_id = ?1 AND (s.dedupe_key = ?2 OR (?3 IS NOT NULL AND s.signature = ?3))
+         LIMIT 1",
+    )?;
+    Ok(stmt
+        .query_row(params![tenant, dedupe_key, signature], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+pub(super) fn accept_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    mode: &str,
+    item: &NewSubmission<'_>,
+) -> Result<Acceptance> {
+    let p = item.parsed;
+    let lead = &p.lead;
+    let submission_id = new_id();
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO submissions (id, tenant_id, source, shape, portal_id, form_id, external_id,
+                 dedupe_key, signature, email, first_name, last_name, company, job_title, phone,
+                 message, page_url, contact_object_id, custom_fields, raw_payload, import_job_id,
+                 synthetic, submitted_at, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                     ?19, ?20, ?21, ?22, ?23, ?24)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            submission_id,
+            tenant,
+            item.source.as_str(),
+            p.shape.as_str(),
+            p.portal_id,
+            p.form_id,
+            p.external_id,
+            p.dedupe_key,
+            item.signature,
+            lead.email,
+            lead.first_name,
+            lead.last_name,
+            lead.company,
+            lead.job_title,
+            lead.phone,
+            lead.message,
+            p.page_url,
+            p.contact_object_id,
+            serde_json::to_string(&lead.custom).unwrap_or_else(|_| "{}".into()),
+            item.raw_payload,
+            item.import_job_id,
+            item.synthetic,
+            p.submitted_at,
+            item.received_at,
+        ])?;
+    if inserted == 0 {
+        let (submission_id, workflow_id) =
+            find_existing(tx, tenant, &p.dedupe_key, item.signature)?.unwrap_or_default();
+        return Ok(Acceptance::Duplicate {
+            submission_id,
+            workflow_id,
+        });
+    }
+    let workflow_id = new_id();
+    let trace_id = item
+        .trace_id
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    tx.prepare_cached(
+        "INSERT INTO workflows (id, tenant_id, submission_id, email, status, mode, trace_id,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
+    )?
+    .execute(params![
+        workflow_id,
+        tenant,
+        submission_id,
+        lead.email,
+        mode,
+        trace_id,
+        item.received_at
+    ])?;
+    let job_id = match item.queue {
+        Some(queue) => {
+            let job_id = new_id();
+            tx.prepare_cached(
+                "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at,
+                     unique_key, import_job_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'workflow', ?4, 'available', ?5, ?6, ?7, ?5, ?5)",
+            )?
+            .execute(params![
+                job_id,
+                tenant,
+                queue,
+                workflow_id,
+                item.received_at,
+                format!("workflow:{workflow_id}"),
+                item.import_job_id,
+            ])?;
+            Some(job_id)
+        }
+        None => None,
+    };
+    Ok(Acceptance::Accepted {
+        submission_id,
+        workflow_id,
+        job_id,
+    })
+}

@@ -1,0 +1,344 @@
+//! Workflows and their steps: the pipeline's durable log, written in small atomic batches.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::drafts::{NewDraft, insert_draft};
+use super::{Store, resolve_id};
+use crate::domain::lead::Lead;
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowRow {
+    pub id: String,
+    pub submission_id: String,
+    pub email: Option<String>,
+    pub status: String,
+    pub mode: String,
+    pub current_step: Option<String>,
+    pub attempts: i64,
+    pub trace_id: String,
+    pub score: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_class: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+const WORKFLOW_COLUMNS: &str = "id, submission_id, email, status, mode, current_step, attempts, \
+     trace_id, score, last_error, last_error_class, created_at, updated_at, completed_at";
+
+fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+    Ok(WorkflowRow {
+        id: r.get(0)?,
+        submission_id: r.get(1)?,
+        email: r.get(2)?,
+        status: r.get(3)?,
+        mode: r.get(4)?,
+        current_step: r.get(5)?,
+        attempts: r.get(6)?,
+        trace_id: r.get(7)?,
+        score: r.get(8)?,
+        last_error: r.get(9)?,
+        last_error_class: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        completed_at: r.get(13)?,
+    })
+}
+
+/// One execution of one step. The same (workflow, seq, attempt) is written first as an intent
+/// (`running`) and then with its result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRecord {
+    pub id: String,
+    pub workflow_id: String,
+    pub seq: i64,
+    pub name: String,
+    pub attempt: i64,
+    pub status: String,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub remote_id: Option<String>,
+    pub error: Option<String>,
+    pub error_class: Option<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTaskRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub crm: String,
+    pub remote_task_id: String,
+    pub contact_id: String,
+    pub subject: String,
+    pub priority: String,
+    pub due_at: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub crm: String,
+    pub remote_task_id: String,
+    pub contact_id: String,
+    pub subject: String,
+    pub priority: String,
+    pub due_at: i64,
+    pub status: String,
+}
+
+/// The workflow's own row after a batch of steps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowProgress {
+    pub workflow_id: String,
+    pub status: String,
+    pub current_step: Option<String>,
+    pub score: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_class: Option<String>,
+    pub at: i64,
+    pub finished: bool,
+}
+
+/// One write of the pipeline; a batch of them commits atomically.
+#[derive(Clone, Debug)]
+pub enum PipelineWrite {
+    Step(StepRecord),
+    Draft(NewDraft),
+    Task(NewTaskRow),
+    Progress(WorkflowProgress),
+    /// The lead resolved for a submission that only named a contact.
+    ResolvedLead {
+        submission_id: String,
+        workflow_id: String,
+        lead: Lead,
+    },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct WorkflowFilter {
+    pub status: Option<String>,
+    pub email: Option<String>,
+    pub since: Option<i64>,
+    pub limit: usize,
+}
+
+impl Store {
+    pub fn resolve_workflow_id(&self, id: &str) -> Result<String> {
+        resolve_id(&self.conn, "workflows", &self.tenant, id)
+    }
+
+    pub fn get_workflow(&self, id: &str) -> Result<WorkflowRow> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE id = ?1 AND tenant_id = ?2"
+        ))?;
+        stmt.query_row((id, &self.tenant), workflow_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no workflow with id {id}")))
+    }
+
+    pub fn list_workflows(&self, filter: &WorkflowFilter) -> Result<Vec<WorkflowRow>> {
+        let mut sql = format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1");
+        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
+        if let Some(status) = &filter.status {
+            args.push(status.clone().into());
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        if let Some(email) = &filter.email {
+            args.push(email.to_lowercase().into());
+            sql.push_str(&format!(" AND email = ?{}", args.len()));
+        }
+        if let Some(since) = filter.since {
+            args.push(since.into());
+            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
+        }
+        args.push((filter.limit as i64).into());
+        sql.push_str(&format!(
+            " ORDER BY created_at DESC, id DESC LIMIT ?{}",
+            args.len()
+        ));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), workflow_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Marks the workflow running for a new attempt; refuses ones that are already finished.
+    pub fn begin_workflow(&self, id: &str, at: i64) -> Result<WorkflowRow> {
+        let changed = self.conn.execute(
+            "UPDATE workflows SET status = 'running', attempts = attempts + 1, updated_at = ?2
+             WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
+            params![id, at],
+        )?;
+        let row = self.get_workflow(id)?;
+        if changed == 0 {
+            return Err(Error::Refused(format!(
+                "workflow {id} is {} and cannot run again",
+                row.status
+            )));
+        }
+        Ok(row)
+    }
+
+    /// Every step execution of a workflow, in pipeline order then attempt order.
+    pub fn workflow_steps(&self, workflow_id: &str) -> Result<Vec<StepRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, workflow_id, seq, name, attempt, status, input, output, remote_id, error,
+                    error_class, started_at, finished_at, duration_ms
+             FROM workflow_steps WHERE workflow_id = ?1 ORDER BY seq, attempt",
+        )?;
+        let rows = stmt
+            .query_map([workflow_id], |r| {
+                Ok(StepRecord {
+                    id: r.get(0)?,
+                    workflow_id: r.get(1)?,
+                    seq: r.get(2)?,
+                    name: r.get(3)?,
+                    attempt: r.get(4)?,
+                    status: r.get(5)?,
+                    input: r.get(6)?,
+                    output: r.get(7)?,
+                    remote_id: r.get(8)?,
+                    error: r.get(9)?,
+                    error_class: r.get(10)?,
+                    started_at: r.get(11)?,
+                    finished_at: r.get(12)?,
+                    duration_ms: r.get(13)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Commits a batch of pipeline writes atomically.
+    pub fn apply(&self, writes: &[PipelineWrite]) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let tx = self.write_tx()?;
+        for write in writes {
+            match write {
+                PipelineWrite::Step(s) => {
+                    tx.prepare_cached(
+                        "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
+                             output, remote_id, error, error_class, started_at, finished_at, duration_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                         ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
+                             status = excluded.status, output = excluded.output,
+                             remote_id = excluded.remote_id, error = excluded.error,
+                             error_class = excluded.error_class, finished_at = excluded.finished_at,
+                             duration_ms = excluded.duration_ms,
+                             input = COALESCE(excluded.input, workflow_steps.input)",
+                    )?
+                    .execute(params![
+                        s.id,
+                        s.workflow_id,
+                        s.seq,
+                        s.name,
+                        s.attempt,
+                        s.status,
+                        s.input,
+                        s.output,
+                        s.remote_id,
+                        s.error,
+                        s.error_class,
+                        s.started_at,
+                        s.finished_at,
+                        s.duration_ms
+                    ])?;
+                }
+                PipelineWrite::Draft(d) => insert_draft(&tx, &self.tenant, d)?,
+                PipelineWrite::Task(t) => {
+                    tx.prepare_cached(
+                        "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
+                             subject, priority, due_at, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                         ON CONFLICT (workflow_id) DO UPDATE SET remote_task_id = excluded.remote_task_id",
+                    )?
+                    .execute(params![
+                        t.id,
+                        self.tenant,
+                        t.workflow_id,
+                        t.crm,
+                        t.remote_task_id,
+                        t.contact_id,
+                        t.subject,
+                        t.priority,
+                        t.due_at,
+                        t.created_at
+                    ])?;
+                }
+                PipelineWrite::Progress(p) => {
+                    tx.prepare_cached(
+                        "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
+                             last_error = ?5, last_error_class = ?6, updated_at = ?7,
+                             completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        p.workflow_id,
+                        p.status,
+                        p.current_step,
+                        p.score,
+                        p.last_error,
+                        p.last_error_class,
+                        p.at,
+                        p.finished
+                    ])?;
+                }
+                PipelineWrite::ResolvedLead {
+                    submission_id,
+                    workflow_id,
+                    lead,
+                } => {
+                    tx.prepare_cached(
+                        "UPDATE submissions SET email = ?2, first_name = ?3, last_name = ?4,
+                             company = ?5, job_title = ?6, phone = ?7 WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        submission_id,
+                        lead.email,
+                        lead.first_name,
+                        lead.last_name,
+                        lead.company,
+                        lead.job_title,
+                        lead.phone
+                    ])?;
+                    tx.prepare_cached("UPDATE workflows SET email = ?2 WHERE id = ?1")?
+                        .execute(params![workflow_id, lead.email])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn task_for_workflow(&self, workflow_id: &str) -> Result<Option<TaskRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, workflow_id, crm, remote_task_id, contact_id, subject, priority, due_at, status
+             FROM tasks WHERE workflow_id = ?1",
+        )?;
+        Ok(stmt
+            .query_row([workflow_id], |r| {
+                Ok(TaskRow {
+                    id: r.get(0)?,
+                    workflow_id: r.get(1)?,
+                    crm: r.get(2)?,
+                    remote_task_id: r.get(3)?,
+                    contact_id: r.get(4)?,
+                    subject: r.get(5)?,
+                    priority: r.get(6)?,
+                    due_at: r.get(7)?,
+                    status: r.get(8)?,
+                })
+            })
+            .optional()?)
+    }
+}
