@@ -156,13 +156,7 @@ impl Default for ScoringConfig {
                 .map(|d| d.to_string())
                 .collect(),
             rules: vec![
-                rule(
-                    "email_domain",
-                    "free_mail",
-                    &[],
-                    -30,
-                    "free-mail address",
-                ),
+                rule("email_domain", "free_mail", &[], -30, "free-mail address"),
                 rule(
                     "job_title",
                     "contains_any",
@@ -506,7 +500,10 @@ impl Config {
         Config::load_with_env(overrides, &|key| std::env::var(key).ok())
     }
 
-    pub fn load_with_env(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+    pub fn load_with_env(
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
         let explicit = overrides
             .config_file
             .clone()
@@ -608,14 +605,26 @@ impl Config {
             self.connectors.mailbox = match v.as_str() {
                 "local" => MailboxKind::Local,
                 "gmail" => MailboxKind::Gmail,
-                _ => return Err(kind_err("SALESAGENT_CONNECTORS_MAILBOX", &v, "local, gmail")),
+                _ => {
+                    return Err(kind_err(
+                        "SALESAGENT_CONNECTORS_MAILBOX",
+                        &v,
+                        "local, gmail",
+                    ));
+                }
             };
         }
         if let Some(v) = env("SALESAGENT_CONNECTORS_COMPOSER") {
             self.connectors.composer = match v.as_str() {
                 "template" => ComposerKind::Template,
                 "llm" => ComposerKind::Llm,
-                _ => return Err(kind_err("SALESAGENT_CONNECTORS_COMPOSER", &v, "template, llm")),
+                _ => {
+                    return Err(kind_err(
+                        "SALESAGENT_CONNECTORS_COMPOSER",
+                        &v,
+                        "template, llm",
+                    ));
+                }
             };
         }
         if let Some(v) = env("SALESAGENT_HUBSPOT_BASE_URL") {
@@ -679,7 +688,10 @@ impl Config {
                 message,
             })
         };
-        if !matches!(self.environment.as_str(), "development" | "production" | "test") {
+        if !matches!(
+            self.environment.as_str(),
+            "development" | "production" | "test"
+        ) {
             error(
                 "environment",
                 format!(
@@ -802,7 +814,7 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: BTreeMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -819,7 +831,11 @@ mod tests {
     fn environment_overrides_file_and_flags_override_environment() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("s.toml");
-        std::fs::write(&file, "db = \"from-file.db\"\nenvironment = \"production\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "db = \"from-file.db\"\nenvironment = \"production\"\n",
+        )
+        .unwrap();
         let overrides = Overrides {
             config_file: Some(file.clone()),
             ..Default::default()
@@ -849,7 +865,10 @@ mod tests {
     fn secrets_never_print() {
         let env = env_of(&[("SALESAGENT_HUBSPOT_TOKEN", "pat-na1-very-secret")]);
         let config = Config::load_with_env(&Overrides::default(), &env).unwrap();
-        assert_eq!(config.hubspot.token.as_ref().unwrap().expose(), "pat-na1-very-secret");
+        assert_eq!(
+            config.hubspot.token.as_ref().unwrap().expose(),
+            "pat-na1-very-secret"
+        );
         let shown = format!("{config:?} {}", serde_json::to_string(&config).unwrap());
         assert!(!shown.contains("very-secret"));
     }

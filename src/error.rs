@@ -99,8 +99,9 @@ pub enum Error {
     NotFound(String),
     #[error(transparent)]
     Connector(#[from] ConnectorError),
-    #[error("database: {0}")]
-    Store(#[from] rusqlite::Error),
+    /// A database failure, classified by `store` (the only module that knows SQLite).
+    #[error("database: {message}")]
+    Store { message: String, class: ErrorClass },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -126,17 +127,7 @@ impl Error {
             }
             Error::Configuration(_) => ErrorClass::Configuration,
             Error::Connector(e) => e.class,
-            Error::Store(e) => match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                    ErrorClass::Transient
-                }
-                Some(
-                    rusqlite::ErrorCode::ReadOnly
-                    | rusqlite::ErrorCode::CannotOpen
-                    | rusqlite::ErrorCode::PermissionDenied,
-                ) => ErrorClass::Configuration,
-                _ => ErrorClass::ExternalService,
-            },
+            Error::Store { class, .. } => *class,
             Error::Io { source, .. } => match source.kind() {
                 std::io::ErrorKind::PermissionDenied => ErrorClass::Configuration,
                 _ => ErrorClass::Transient,
@@ -171,14 +162,5 @@ mod tests {
         assert!(ErrorClass::ExternalService.is_retryable());
         assert!(!ErrorClass::Configuration.is_retryable());
         assert!(!ErrorClass::InvalidInput.is_retryable());
-    }
-
-    #[test]
-    fn busy_database_is_transient() {
-        let busy = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-            None,
-        );
-        assert_eq!(Error::Store(busy).class(), ErrorClass::Transient);
     }
 }

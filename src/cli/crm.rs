@@ -70,8 +70,9 @@ struct TaskItem {
 pub fn run(ctx: &Context, cmd: CrmCommand) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     if app.config.connectors.crm != crate::config::CrmKind::Local {
-        ctx.printer
-            .warn("connectors.crm is not \"local\": this shows the embedded CRM, not the one in use");
+        ctx.printer.warn(
+            "connectors.crm is not \"local\": this shows the embedded CRM, not the one in use",
+        );
     }
     let p = &ctx.printer;
     match cmd {

@@ -173,7 +173,10 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
         p.line(&format!(
             "Reviewed: {r} at {}{}",
             d.reviewed_at.map(short).unwrap_or_default(),
-            d.review_note.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
+            d.review_note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
         ))?;
     }
     p.line("")?;

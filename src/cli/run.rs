@@ -127,10 +127,14 @@ fn print_outcome(
         ));
     }
     if report.status == "duplicate" || report.status == "suppressed" {
-        let step = report
-            .steps
-            .iter()
-            .find(|s| s.name == if report.status == "duplicate" { "dedupe" } else { "suppression" });
+        let step = report.steps.iter().find(|s| {
+            s.name
+                == if report.status == "duplicate" {
+                    "dedupe"
+                } else {
+                    "suppression"
+                }
+        });
         if let Some(s) = step {
             printer.line(&format!("  stopped at {}: no draft, no task", s.name))?;
         }

@@ -60,9 +60,7 @@ fn normalise(value: &str) -> Result<String, Error> {
         )));
     }
     check_email(&v).map_err(|why| {
-        Error::InvalidInput(format!(
-            "{value:?} {why}; give an email address or @domain"
-        ))
+        Error::InvalidInput(format!("{value:?} {why}; give an email address or @domain"))
     })?;
     Ok(v)
 }
@@ -76,10 +74,14 @@ pub fn run(ctx: &Context, cmd: SuppressCommand) -> anyhow::Result<ExitStatus> {
             }
             let app = ctx.app()?;
             let actor = ctx.actor(args.by.as_deref());
-            if app.store.add_suppression(&value, args.reason.trim(), &actor, now_ms())? {
+            if app
+                .store
+                .add_suppression(&value, args.reason.trim(), &actor, now_ms())?
+            {
                 ctx.printer.status(&format!("suppressed {value}"));
             } else {
-                ctx.printer.status(&format!("{value} was already suppressed"));
+                ctx.printer
+                    .status(&format!("{value} was already suppressed"));
             }
             Ok(ExitStatus::Success)
         }
@@ -89,7 +91,8 @@ pub fn run(ctx: &Context, cmd: SuppressCommand) -> anyhow::Result<ExitStatus> {
             let actor = ctx.actor(args.by.as_deref());
             app.store
                 .remove_suppression(&value, args.reason.as_deref(), &actor, now_ms())?;
-            ctx.printer.status(&format!("{value} is no longer suppressed"));
+            ctx.printer
+                .status(&format!("{value} is no longer suppressed"));
             Ok(ExitStatus::Success)
         }
         SuppressCommand::List => {

@@ -142,13 +142,19 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
     let id = report.workflow_id.as_deref().unwrap_or("-");
     p.line(&format!("workflow    {id}"))?;
     p.line(&format!("status      {}", report.status))?;
-    p.line(&format!("email       {}", report.email.as_deref().unwrap_or("-")))?;
+    p.line(&format!(
+        "email       {}",
+        report.email.as_deref().unwrap_or("-")
+    ))?;
     p.line(&format!("submission  {}", report.submission_id))?;
     p.line(&format!(
         "mode        {}   attempts {}   score {}",
         report.mode.as_deref().unwrap_or("-"),
         report.attempts,
-        report.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+        report
+            .score
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into())
     ))?;
     p.line(&format!(
         "created     {}",
@@ -162,13 +168,24 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
         ))?;
     }
     if let Some(d) = &report.draft {
-        p.line(&format!("draft       {}  {}  {:?}", d.id, d.status, d.subject))?;
+        p.line(&format!(
+            "draft       {}  {}  {:?}",
+            d.id, d.status, d.subject
+        ))?;
     }
     if let Some(t) = &report.task {
         p.line(&format!("task        {}  due {}", t.id, t.due_at))?;
     }
     p.line("")?;
-    let mut table = p.table(&["#", "STEP", "STATUS", "ATTEMPTS", "MS", "REMOTE ID", "ERROR"]);
+    let mut table = p.table(&[
+        "#",
+        "STEP",
+        "STATUS",
+        "ATTEMPTS",
+        "MS",
+        "REMOTE ID",
+        "ERROR",
+    ]);
     for (i, s) in report.steps.iter().enumerate() {
         table.add_row(vec![
             (i + 1).to_string(),
@@ -215,7 +232,11 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
             ctx.printer.print_json(&report)?;
         } else {
             let tail = match &report.error {
-                Some(e) => format!(" at {}: {}", report.current_step.as_deref().unwrap_or("?"), e.message),
+                Some(e) => format!(
+                    " at {}: {}",
+                    report.current_step.as_deref().unwrap_or("?"),
+                    e.message
+                ),
                 None => String::new(),
             };
             ctx.printer

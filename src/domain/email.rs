@@ -143,7 +143,8 @@ pub fn decode_words(text: &str) -> String {
 }
 
 pub fn rfc2822_date(at: jiff::Timestamp) -> String {
-    jiff::fmt::rfc2822::to_string(&at.to_zoned_datetime(jiff::tz::TimeZone::UTC)).unwrap_or_default()
+    jiff::fmt::rfc2822::to_string(&at.to_zoned_datetime(jiff::tz::TimeZone::UTC))
+        .unwrap_or_default()
 }
 
 /// The header block of a message as (name, value) pairs, unfolded; names keep their case.
@@ -199,7 +200,10 @@ mod tests {
         let raw = render(&message("Hello", "Hi Dana,\nthanks")).unwrap();
         let headers = parse_headers(&raw);
         assert_eq!(header(&headers, "to"), Some("dana@northwind.com"));
-        assert_eq!(header(&headers, "Date"), Some("Sat, 29 Nov 2025 10:40:00 +0000"));
+        assert_eq!(
+            header(&headers, "Date"),
+            Some("Sat, 29 Nov 2025 10:40:00 +0000")
+        );
         assert_eq!(header(&headers, "X-Salesagent-Workflow"), Some("1"));
         assert!(raw.ends_with("\r\n\r\nHi Dana,\r\nthanks"));
     }

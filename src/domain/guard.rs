@@ -12,9 +12,15 @@ pub struct DraftContent<'a> {
 
 pub fn check(config: &GuardConfig, draft: &DraftContent<'_>) -> Result<(), Vec<String>> {
     let mut violations = Vec::new();
-    for (name, value) in [("From", draft.from), ("To", draft.to), ("Subject", draft.subject)] {
+    for (name, value) in [
+        ("From", draft.from),
+        ("To", draft.to),
+        ("Subject", draft.subject),
+    ] {
         if value.contains(['\r', '\n']) {
-            violations.push(format!("header {name} contains a line break (header injection)"));
+            violations.push(format!(
+                "header {name} contains a line break (header injection)"
+            ));
         }
     }
     if draft.subject.trim().is_empty() {
@@ -58,7 +64,10 @@ pub fn check(config: &GuardConfig, draft: &DraftContent<'_>) -> Result<(), Vec<S
 fn find_placeholder(text: &str) -> Option<String> {
     for (open, close) in [("{{", "}}"), ("[[", "]]")] {
         if let Some(i) = text.find(open) {
-            let end = text[i..].find(close).map(|e| i + e + 2).unwrap_or(text.len().min(i + 20));
+            let end = text[i..]
+                .find(close)
+                .map(|e| i + e + 2)
+                .unwrap_or(text.len().min(i + 20));
             return Some(text[i..end].to_string());
         }
         if text.contains(close) {
@@ -84,7 +93,9 @@ fn find_placeholder(text: &str) -> Option<String> {
             && name.chars().any(|c| c.is_ascii_alphabetic());
         // `{first_name}` and `[FIRST_NAME]`: snake case or all caps; `<name>` only as snake case.
         let looks_like_variable = name.contains('_')
-            || (b != b'<' && name.chars().all(|c| c.is_ascii_uppercase() || c == '_') && name.len() > 1)
+            || (b != b'<'
+                && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && name.len() > 1)
             || (b == b'{');
         if identifier && looks_like_variable {
             return Some(text[i..i + end + 2].to_string());
@@ -109,13 +120,26 @@ mod tests {
     #[test]
     fn a_clean_draft_passes() {
         let config = GuardConfig::default();
-        assert!(check(&config, &draft("Hello Dana", "Hi Dana,\n\nThanks! [1] <3 {}")).is_ok());
+        assert!(
+            check(
+                &config,
+                &draft("Hello Dana", "Hi Dana,\n\nThanks! [1] <3 {}")
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn refuses_unfilled_placeholders() {
         let config = GuardConfig::default();
-        for body in ["Hi {{first_name}}", "Hi [[name]]", "Hi {first_name}", "Hi [FIRST_NAME]", "Hi <first_name>", "Hi }}"] {
+        for body in [
+            "Hi {{first_name}}",
+            "Hi [[name]]",
+            "Hi {first_name}",
+            "Hi [FIRST_NAME]",
+            "Hi <first_name>",
+            "Hi }}",
+        ] {
             let err = check(&config, &draft("s", body)).unwrap_err();
             assert!(err[0].contains("unfilled placeholder"), "{body}: {err:?}");
         }
@@ -128,7 +152,10 @@ mod tests {
         assert!(err.contains(&"subject is empty".to_string()));
         assert!(err.contains(&"body is empty".to_string()));
         let err = check(&config, &draft("Hi\r\nBcc: evil@x.com", "body")).unwrap_err();
-        assert_eq!(err, vec!["header Subject contains a line break (header injection)"]);
+        assert_eq!(
+            err,
+            vec!["header Subject contains a line break (header injection)"]
+        );
     }
 
     #[test]

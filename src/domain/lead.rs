@@ -101,7 +101,10 @@ impl Lead {
     }
 
     pub fn email_domain(&self) -> Option<&str> {
-        self.email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d)
+        self.email
+            .as_deref()
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(_, d)| d)
     }
 
     /// A display name for the lead: "First Last", or the email when there is no name.
@@ -157,9 +160,9 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if local.contains('@') {
         return Err("has more than one @");
     }
-    let local_ok = local.chars().all(|c| {
-        c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii()
-    });
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii());
     if !local_ok || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err("has characters not allowed before the @");
     }
@@ -206,10 +209,19 @@ mod tests {
         assert_eq!(check_email("not-an-email"), Err("has no @"));
         assert_eq!(check_email("@acme.com"), Err("has nothing before the @"));
         assert_eq!(check_email("a@b@c.com"), Err("has more than one @"));
-        assert_eq!(check_email("a@localhost"), Err("has a domain without a dot"));
-        assert_eq!(check_email("a b@acme.com"), Err("has characters not allowed before the @"));
+        assert_eq!(
+            check_email("a@localhost"),
+            Err("has a domain without a dot")
+        );
+        assert_eq!(
+            check_email("a b@acme.com"),
+            Err("has characters not allowed before the @")
+        );
         assert_eq!(check_email("a@acme..com"), Err("has an invalid domain"));
-        assert_eq!(check_email("a@1.2.3.4"), Err("has an invalid top-level domain"));
+        assert_eq!(
+            check_email("a@1.2.3.4"),
+            Err("has an invalid top-level domain")
+        );
     }
 
     #[test]
@@ -222,14 +234,27 @@ mod tests {
         assert_eq!(lead.email.as_deref(), Some("dana.whitfield@northwind.com"));
         assert_eq!(lead.first_name.as_deref(), Some("Mary"));
         assert_eq!(lead.last_name.as_deref(), Some("Ann Smith"));
-        assert_eq!(lead.custom.get("favourite_colour").map(String::as_str), Some("teal"));
+        assert_eq!(
+            lead.custom.get("favourite_colour").map(String::as_str),
+            Some("teal")
+        );
         assert_eq!(lead.email_domain(), Some("northwind.com"));
     }
 
     #[test]
     fn field_names_match_common_aliases() {
-        for name in ["firstname", "first_name", "First Name", "firstName", "FIRST-NAME"] {
-            assert_eq!(LeadField::from_name(name), Some(LeadField::FirstName), "{name}");
+        for name in [
+            "firstname",
+            "first_name",
+            "First Name",
+            "firstName",
+            "FIRST-NAME",
+        ] {
+            assert_eq!(
+                LeadField::from_name(name),
+                Some(LeadField::FirstName),
+                "{name}"
+            );
         }
         assert_eq!(LeadField::from_name("jobtitle"), Some(LeadField::JobTitle));
         assert_eq!(LeadField::from_name("hs_context"), None);

@@ -21,16 +21,25 @@ pub fn route(config: &RoutingConfig, lead: &Lead, form_id: Option<&str>, score: 
             && (rule.form_ids.is_empty()
                 || form_id.is_some_and(|f| rule.form_ids.iter().any(|x| x == f)))
             && (rule.email_domains.is_empty()
-                || rule.email_domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
+                || rule
+                    .email_domains
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(domain)))
     });
     match matching {
         Some(rule) => Route {
-            sender: rule.sender.clone().unwrap_or_else(|| config.default_sender.clone()),
+            sender: rule
+                .sender
+                .clone()
+                .unwrap_or_else(|| config.default_sender.clone()),
             template: rule
                 .template
                 .clone()
                 .unwrap_or_else(|| config.default_template.clone()),
-            owner_id: rule.owner_id.clone().or_else(|| config.default_owner_id.clone()),
+            owner_id: rule
+                .owner_id
+                .clone()
+                .or_else(|| config.default_owner_id.clone()),
             reason: format!("rule {:?}", rule.name),
         },
         None => Route {
@@ -80,6 +89,9 @@ mod tests {
         assert_eq!(r.sender, "ae@example.com");
         assert_eq!(r.owner_id.as_deref(), Some("42"));
         assert_eq!(r.template, "default");
-        assert_eq!(route(&config, &lead, Some("other"), 95).template, "high_intent");
+        assert_eq!(
+            route(&config, &lead, Some("other"), 95).template,
+            "high_intent"
+        );
     }
 }

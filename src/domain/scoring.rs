@@ -158,7 +158,11 @@ mod tests {
     #[test]
     fn senior_titles_score_high_and_free_mail_low() {
         let config = ScoringConfig::default();
-        let vp = score(&config, &lead("dana@northwind.com", Some("VP Operations")), None);
+        let vp = score(
+            &config,
+            &lead("dana@northwind.com", Some("VP Operations")),
+            None,
+        );
         let free = score(&config, &lead("dana@gmail.com", None), None);
         assert_eq!(vp.value, 80);
         assert!(vp.reasons[0].starts_with("senior job title"));
@@ -180,7 +184,10 @@ mod tests {
     fn scores_are_clamped() {
         let mut config = ScoringConfig::default();
         config.base = 95;
-        assert_eq!(score(&config, &lead("a@b.com", Some("CEO")), None).value, 100);
+        assert_eq!(
+            score(&config, &lead("a@b.com", Some("CEO")), None).value,
+            100
+        );
     }
 
     #[test]

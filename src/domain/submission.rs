@@ -171,10 +171,18 @@ fn parse_seed(obj: &Map<String, Value>, raw: &[u8]) -> Result<ParsedSubmission, 
     let mut lead = Lead::default();
     let values = array_field(obj, "fieldValues")?;
     for (i, item) in values.iter().enumerate() {
-        let name = string_at(item, "name")
-            .ok_or_else(|| field_err(&format!("fieldValues[{i}].name"), "is missing or not a string"))?;
-        let value = scalar_at(item, "value")
-            .ok_or_else(|| field_err(&format!("fieldValues[{i}].value"), "is missing or not a string"))?;
+        let name = string_at(item, "name").ok_or_else(|| {
+            field_err(
+                &format!("fieldValues[{i}].name"),
+                "is missing or not a string",
+            )
+        })?;
+        let value = scalar_at(item, "value").ok_or_else(|| {
+            field_err(
+                &format!("fieldValues[{i}].value"),
+                "is missing or not a string",
+            )
+        })?;
         lead.set(&name, &value);
     }
     let portal_id = id_field(obj, "portalId")?;
@@ -207,8 +215,9 @@ fn parse_forms_v3(obj: &Map<String, Value>, raw: &[u8]) -> Result<ParsedSubmissi
     for (i, item) in array_field(obj, "fields")?.iter().enumerate() {
         let name = string_at(item, "name")
             .ok_or_else(|| field_err(&format!("fields[{i}].name"), "is missing or not a string"))?;
-        let value = scalar_at(item, "value")
-            .ok_or_else(|| field_err(&format!("fields[{i}].value"), "is missing or not a string"))?;
+        let value = scalar_at(item, "value").ok_or_else(|| {
+            field_err(&format!("fields[{i}].value"), "is missing or not a string")
+        })?;
         let object_type = string_at(item, "objectTypeId").unwrap_or_else(|| "0-1".into());
         // Company properties arrive on object 0-2: its `name` is the company's name.
         if object_type == "0-2" && name.eq_ignore_ascii_case("name") {
@@ -276,7 +285,9 @@ fn parse_contact(obj: &Map<String, Value>, raw: &[u8]) -> Result<ParsedSubmissio
     };
     let conversion_id = latest.and_then(|s| string_at(s, "conversion-id"));
     let form_id = latest.and_then(|s| string_at(s, "form-id"));
-    let submitted_at = latest.and_then(|s| s.get("timestamp")).and_then(Value::as_i64);
+    let submitted_at = latest
+        .and_then(|s| s.get("timestamp"))
+        .and_then(Value::as_i64);
     let page_url = latest.and_then(|s| string_at(s, "page-url"));
     let dedupe_key = match &conversion_id {
         Some(id) => format!("contact:{}:{id}", portal_id.as_deref().unwrap_or("-")),
@@ -307,10 +318,10 @@ fn parse_events(events: &[Value]) -> Result<ParsedPayload, PayloadError> {
         };
         let kind = string_at(event, "subscriptionType")
             .ok_or_else(|| field_err(&at("subscriptionType"), "is missing or not a string"))?;
-        let object_id = id_field(obj, "objectId")?
-            .ok_or_else(|| field_err(&at("objectId"), "is missing"))?;
-        let portal_id = id_field(obj, "portalId")?
-            .ok_or_else(|| field_err(&at("portalId"), "is missing"))?;
+        let object_id =
+            id_field(obj, "objectId")?.ok_or_else(|| field_err(&at("objectId"), "is missing"))?;
+        let portal_id =
+            id_field(obj, "portalId")?.ok_or_else(|| field_err(&at("portalId"), "is missing"))?;
         let occurred_at = time_field(obj, "occurredAt")?
             .ok_or_else(|| field_err(&at("occurredAt"), "is missing"))?;
         if !STARTING_EVENTS.contains(&kind.as_str()) {
@@ -341,7 +352,10 @@ fn field_err(field: &str, problem: &str) -> PayloadError {
     PayloadError::Field(format!("field `{field}` {problem}"))
 }
 
-fn array_field<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a Vec<Value>, PayloadError> {
+fn array_field<'a>(
+    obj: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a Vec<Value>, PayloadError> {
     match obj.get(name) {
         Some(Value::Array(items)) => Ok(items),
         _ => Err(field_err(name, "must be an array")),
@@ -452,12 +466,10 @@ mod tests {
 
     #[test]
     fn forms_v3_shape_takes_company_from_object_0_2() {
-        let s = one(
-            r#"{"submittedAt": "1764412860000", "fields": [
+        let s = one(r#"{"submittedAt": "1764412860000", "fields": [
                 {"objectTypeId": "0-1", "name": "email", "value": "lee@brightline.io"},
                 {"objectTypeId": "0-2", "name": "name", "value": "Brightline"}],
-                "context": {"pageUri": "https://x.test/pricing"}}"#,
-        );
+                "context": {"pageUri": "https://x.test/pricing"}}"#);
         assert_eq!(s.shape, Shape::FormsV3);
         assert_eq!(s.lead.company.as_deref(), Some("Brightline"));
         assert_eq!(s.submitted_at, Some(1764412860000));
@@ -500,23 +512,33 @@ mod tests {
     fn bad_input_names_the_problem() {
         let err = |body: &[u8]| parse_payload(body).unwrap_err().to_string();
         assert_eq!(err(b"  \n"), "the payload is empty");
-        assert!(err(b"{\"a\": ").contains("not valid JSON"), "{}", err(b"{\"a\": "));
+        assert!(
+            err(b"{\"a\": ").contains("not valid JSON"),
+            "{}",
+            err(b"{\"a\": ")
+        );
         assert!(err(b"{\"a\": \n 1,}").contains("line 2"));
         assert!(err(b"{\"foo\": 1}").contains("unknown payload shape (top-level keys: foo)"));
         assert!(err(b"[]").contains("empty"));
         assert!(err(b"\"text\"").contains("a JSON string"));
         assert_eq!(
             parse_payload(b"{\"fieldValues\": [], \"x\": \xff}").unwrap_err(),
-            PayloadError::NotUtf8 { offset: 26 }
+            PayloadError::NotUtf8 { offset: 25 }
         );
         let missing = err(br#"{"fieldValues": [{"name": "firstname", "value": "A"}]}"#);
         assert_eq!(missing, "field `email` is missing");
         let invalid = err(br#"{"fieldValues": [{"name": "email", "value": "nope"}]}"#);
         assert_eq!(invalid, "field `email` (\"nope\") has no @");
         let shape = err(br#"{"fieldValues": [{"value": "x"}]}"#);
-        assert_eq!(shape, "field `fieldValues[0].name` is missing or not a string");
+        assert_eq!(
+            shape,
+            "field `fieldValues[0].name` is missing or not a string"
+        );
         let event = err(br#"[{"portalId": 1, "occurredAt": 1, "objectId": 2}]"#);
-        assert_eq!(event, "field `[0].subscriptionType` is missing or not a string");
+        assert_eq!(
+            event,
+            "field `[0].subscriptionType` is missing or not a string"
+        );
     }
 
     #[test]
@@ -532,7 +554,9 @@ mod tests {
     #[test]
     fn bodies_without_ids_dedupe_on_their_bytes() {
         let body = br#"{"fieldValues": [{"name": "email", "value": "a@b.co"}]}"#;
-        let a = parse_payload(body).unwrap().submissions[0].dedupe_key.clone();
+        let a = parse_payload(body).unwrap().submissions[0]
+            .dedupe_key
+            .clone();
         assert!(a.starts_with("seed:sha256:"));
         assert_eq!(a, parse_payload(body).unwrap().submissions[0].dedupe_key);
     }

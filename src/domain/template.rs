@@ -73,7 +73,9 @@ pub fn variables(lead: &Lead, sender: &str) -> BTreeMap<String, String> {
 /// "anna.berg@example.com" → "Anna Berg"; a generic mailbox becomes "The <domain> team".
 fn sender_name(sender: &str) -> String {
     let (local, domain) = sender.split_once('@').unwrap_or((sender, ""));
-    let generic = ["sales", "hello", "info", "contact", "team", "support", "noreply"];
+    let generic = [
+        "sales", "hello", "info", "contact", "team", "support", "noreply",
+    ];
     if generic.contains(&local.to_lowercase().as_str()) {
         let org = domain.split('.').next().unwrap_or(domain);
         return format!("The {} team", capitalise(org));
@@ -132,8 +134,14 @@ mod tests {
             ..Lead::default()
         };
         let vars = variables(&lead, "sales@example.com");
-        assert_eq!(render("Hi {{ first_name }}, {{nope}}", &vars), "Hi Dana, {{nope}}");
-        assert_eq!(render("{{company_or_you}} {{unclosed", &vars), "You {{unclosed");
+        assert_eq!(
+            render("Hi {{ first_name }}, {{nope}}", &vars),
+            "Hi Dana, {{nope}}"
+        );
+        assert_eq!(
+            render("{{company_or_you}} {{unclosed", &vars),
+            "You {{unclosed"
+        );
         assert_eq!(vars["sender_name"], "The Example team");
     }
 

@@ -92,7 +92,9 @@ pub struct SendWindow {
 impl SendWindow {
     pub fn parse(text: &str) -> Result<SendWindow, String> {
         let bad = || {
-            format!("{text:?} is not a send window; write it as HH:MM-HH:MM Area/City, e.g. 08:00-18:00 Europe/Berlin")
+            format!(
+                "{text:?} is not a send window; write it as HH:MM-HH:MM Area/City, e.g. 08:00-18:00 Europe/Berlin"
+            )
         };
         let mut parts = text.split_whitespace();
         let range = parts.next().ok_or_else(bad)?;
@@ -106,7 +108,8 @@ impl SendWindow {
         if start >= end {
             return Err(format!("{text:?}: the window must start before it ends"));
         }
-        let tz = TimeZone::get(zone).map_err(|_| format!("{text:?}: unknown time zone {zone:?}"))?;
+        let tz =
+            TimeZone::get(zone).map_err(|_| format!("{text:?}: unknown time zone {zone:?}"))?;
         Ok(SendWindow { start, end, tz })
     }
 
@@ -130,7 +133,11 @@ mod tests {
         assert_eq!(parse_since("30m", now), Ok(now - 1_800_000));
         assert_eq!(parse_since("2025-11-29", now), Ok(1_764_374_400_000));
         assert_eq!(parse_since("2025-11-29T10:40:00Z", now), Ok(now));
-        assert!(parse_since("yesterday", now).unwrap_err().contains("e.g. 30m"));
+        assert!(
+            parse_since("yesterday", now)
+                .unwrap_err()
+                .contains("e.g. 30m")
+        );
     }
 
     #[test]
@@ -149,6 +156,10 @@ mod tests {
         assert!(w.contains(1_764_401_400_000));
         assert!(SendWindow::parse("18:00-08:00 UTC").is_err());
         assert!(SendWindow::parse("8am to 6pm").is_err());
-        assert!(SendWindow::parse("08:00-18:00 Mars/Olympus").unwrap_err().contains("unknown time zone"));
+        assert!(
+            SendWindow::parse("08:00-18:00 Mars/Olympus")
+                .unwrap_err()
+                .contains("unknown time zone")
+        );
     }
 }

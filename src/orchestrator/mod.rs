@@ -276,7 +276,11 @@ impl Pipeline<'_> {
                     record.output = Some(output.to_string());
                     batch.push(PipelineWrite::Step(record));
                     for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
-                        batch.push(PipelineWrite::Step(skipped(workflow_id, *later, started_at)));
+                        batch.push(PipelineWrite::Step(skipped(
+                            workflow_id,
+                            *later,
+                            started_at,
+                        )));
                     }
                     let outcome = Outcome {
                         workflow_id: workflow_id.to_string(),

@@ -56,12 +56,14 @@ fn missing(what: &str) -> Error {
 /// Rebuilds the state a completed step established, from its stored output.
 pub(super) fn restore(step: Step, output: Option<&str>, state: &mut State) -> Result<()> {
     let output: Value = match output {
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| Error::InvalidInput(format!("stored output of step {}: {e}", step.name())))?,
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            Error::InvalidInput(format!("stored output of step {}: {e}", step.name()))
+        })?,
         None => Value::Null,
     };
     fn take<T: serde::de::DeserializeOwned>(v: &Value, key: &str) -> Option<T> {
-        v.get(key).and_then(|x| serde_json::from_value(x.clone()).ok())
+        v.get(key)
+            .and_then(|x| serde_json::from_value(x.clone()).ok())
     }
     match step {
         Step::Validate => state.lead = take(&output, "lead"),
@@ -253,7 +255,10 @@ pub(super) fn execute(step: Step, ctx: &Context<'_>, state: &mut State) -> Resul
         }
         Step::Guard => {
             let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
-            let composed = state.composed.as_ref().ok_or_else(|| missing("composed email"))?;
+            let composed = state
+                .composed
+                .as_ref()
+                .ok_or_else(|| missing("composed email"))?;
             let content = DraftContent {
                 from: &route.sender,
                 to: lead_email(state)?,
@@ -261,13 +266,19 @@ pub(super) fn execute(step: Step, ctx: &Context<'_>, state: &mut State) -> Resul
                 body: &composed.body,
             };
             guard::check(&config.guard, &content).map_err(|violations| {
-                Error::InvalidInput(format!("guard refused the draft: {}", violations.join("; ")))
+                Error::InvalidInput(format!(
+                    "guard refused the draft: {}",
+                    violations.join("; ")
+                ))
             })?;
             done(json!({ "passed": true }))
         }
         Step::Draft => {
             let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
-            let composed = state.composed.as_ref().ok_or_else(|| missing("composed email"))?;
+            let composed = state
+                .composed
+                .as_ref()
+                .ok_or_else(|| missing("composed email"))?;
             let history = state.history.clone().unwrap_or_default();
             let draft_id = ctx
                 .intent
@@ -275,7 +286,10 @@ pub(super) fn execute(step: Step, ctx: &Context<'_>, state: &mut State) -> Resul
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(new_id);
-            let sender_domain = route.sender.rsplit_once('@').map_or("salesagent.local", |(_, d)| d);
+            let sender_domain = route
+                .sender
+                .rsplit_once('@')
+                .map_or("salesagent.local", |(_, d)| d);
             let outgoing = OutgoingEmail {
                 draft_id: draft_id.clone(),
                 workflow_id: ctx.workflow_id.to_string(),

@@ -150,7 +150,10 @@ impl Store {
             sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
         }
         args.push((filter.limit as i64).into());
-        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT ?{}", args.len()));
+        sql.push_str(&format!(
+            " ORDER BY created_at DESC, id DESC LIMIT ?{}",
+            args.len()
+        ));
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args), |r| {
@@ -178,11 +181,18 @@ mod tests {
     fn the_audit_log_refuses_updates_and_deletes() {
         let store = Store::open_in_memory().unwrap();
         store.set_mode(MODE_DRAFT_ONLY, "ops", "test", 1).unwrap();
-        let update = store.conn.execute("UPDATE audit_log SET actor = 'mallory'", []);
+        let update = store
+            .conn
+            .execute("UPDATE audit_log SET actor = 'mallory'", []);
         assert!(update.unwrap_err().to_string().contains("append-only"));
         let delete = store.conn.execute("DELETE FROM audit_log", []);
         assert!(delete.unwrap_err().to_string().contains("append-only"));
-        let entries = store.list_audit(&AuditFilter { limit: 10, ..Default::default() }).unwrap();
+        let entries = store
+            .list_audit(&AuditFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].actor, "ops");
     }
@@ -194,7 +204,12 @@ mod tests {
         let set = store.set_mode(MODE_SEND, "ops", "launch", 5).unwrap();
         assert_eq!(set.mode, MODE_SEND);
         assert_eq!(set.set_by.as_deref(), Some("ops"));
-        let audit = store.list_audit(&AuditFilter { limit: 10, ..Default::default() }).unwrap();
+        let audit = store
+            .list_audit(&AuditFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(audit[0].before.as_deref(), Some(MODE_DRAFT_ONLY));
         assert_eq!(audit[0].after.as_deref(), Some(MODE_SEND));
     }

@@ -50,7 +50,8 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<CrmContactRow> {
     })
 }
 
-const TASK_COLUMNS: &str = "id, contact_id, reference, subject, body, priority, owner_id, status, due_at";
+const TASK_COLUMNS: &str =
+    "id, contact_id, reference, subject, body, priority, owner_id, status, due_at";
 
 fn task_from_row(r: &Row<'_>) -> rusqlite::Result<CrmTaskRow> {
     Ok(CrmTaskRow {
@@ -138,21 +139,27 @@ impl Store {
             )?
             .execute(params![self.tenant, domain, name, at])?;
         let (id, name): (i64, Option<String>) = tx
-            .prepare_cached("SELECT id, name FROM crm_companies WHERE tenant_id = ?1 AND domain = ?2")?
+            .prepare_cached(
+                "SELECT id, name FROM crm_companies WHERE tenant_id = ?1 AND domain = ?2",
+            )?
             .query_row((&self.tenant, domain), |r| Ok((r.get(0)?, r.get(1)?)))?;
-        tx.prepare_cached("UPDATE crm_contacts SET company_id = ?2, updated_at = ?3 WHERE id = ?1")?
-            .execute(params![contact_id, id, at])?;
+        tx.prepare_cached(
+            "UPDATE crm_contacts SET company_id = ?2, updated_at = ?3 WHERE id = ?1",
+        )?
+        .execute(params![contact_id, id, at])?;
         tx.commit()?;
         Ok((id, name, inserted > 0))
     }
 
     /// (open, total, newest created_at) of the contact's tasks.
     pub fn crm_task_counts(&self, contact_id: i64) -> Result<(i64, i64, Option<i64>)> {
-        Ok(self.conn.prepare_cached(
-            "SELECT COUNT(*) FILTER (WHERE status != 'COMPLETED'), COUNT(*), MAX(created_at)
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FILTER (WHERE status != 'COMPLETED'), COUNT(*), MAX(created_at)
              FROM crm_tasks WHERE contact_id = ?1",
-        )?
-        .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+            )?
+            .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
     }
 
     pub fn crm_task_by_reference(&self, reference: &str) -> Result<Option<CrmTaskRow>> {

@@ -188,7 +188,12 @@ impl Store {
     }
 
     /// Earlier drafts to the same recipient, newest first, for the history step.
-    pub fn drafts_to(&self, recipient: &str, excluding_workflow: &str, limit: usize) -> Result<Vec<DraftRow>> {
+    pub fn drafts_to(
+        &self,
+        recipient: &str,
+        excluding_workflow: &str,
+        limit: usize,
+    ) -> Result<Vec<DraftRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {DRAFT_COLUMNS} FROM drafts
              WHERE tenant_id = ?1 AND recipient = ?2 AND workflow_id != ?3

@@ -26,7 +26,7 @@ pub use workflows::{
     NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress, WorkflowRow,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorClass, Result};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -195,6 +195,23 @@ impl Store {
     }
 }
 
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
+        let class = match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ErrorClass::Transient,
+            Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+                ErrorClass::Configuration
+            }
+            _ => ErrorClass::ExternalService,
+        };
+        Error::Store {
+            message: e.to_string(),
+            class,
+        }
+    }
+}
+
 /// Resolves a full id or an unambiguous prefix (at least 4 characters) in `table`.
 fn resolve_id(conn: &Connection, table: &str, tenant: &str, id: &str) -> Result<String> {
     let what = table.trim_end_matches('s').replace('_', " ");
@@ -251,10 +268,23 @@ mod tests {
     }
 
     #[test]
+    fn busy_database_is_transient() {
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert_eq!(Error::from(busy).class(), ErrorClass::Transient);
+    }
+
+    #[test]
     fn refuses_a_file_that_is_not_a_database() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        std::fs::write(&path, "this is not sqlite, just some text that is long enough to matter").unwrap();
+        std::fs::write(
+            &path,
+            "this is not sqlite, just some text that is long enough to matter",
+        )
+        .unwrap();
         let err = Store::open(&path, "default").err().unwrap();
         assert!(matches!(err, Error::Configuration(_)), "{err}");
     }

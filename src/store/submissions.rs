@@ -81,7 +81,10 @@ impl Store {
     }
 
     /// The submission, if it exists, for a dedupe key: lets callers report duplicates cheaply.
-    pub fn find_submission_by_key(&self, dedupe_key: &str) -> Result<Option<(String, Option<String>)>> {
+    pub fn find_submission_by_key(
+        &self,
+        dedupe_key: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
         find_existing(&self.conn, &self.tenant, dedupe_key, None)
     }
 
@@ -104,7 +107,14 @@ impl Store {
         )?;
         Ok(stmt
             .query_row(
-                params![self.tenant, email, form_id, submission_id, received_at, window_ms],
+                params![
+                    self.tenant,
+                    email,
+                    form_id,
+                    submission_id,
+                    received_at,
+                    window_ms
+                ],
                 |r| r.get(0),
             )
             .optional()?)
@@ -141,7 +151,13 @@ impl Store {
     }
 
     /// Keeps an authenticated body we could not parse, for an operator to inspect.
-    pub fn quarantine(&self, reason: &str, content_type: Option<&str>, raw: &[u8], at: i64) -> Result<String> {
+    pub fn quarantine(
+        &self,
+        reason: &str,
+        content_type: Option<&str>,
+        raw: &[u8],
+        at: i64,
+    ) -> Result<String> {
         let id = new_id();
         self.conn.execute(
             "INSERT INTO quarantined_payloads (id, tenant_id, reason, content_type, raw_payload, received_at)

@@ -17,14 +17,20 @@ pub struct Suppression {
 
 /// The hashed form of an erased address, so it stays suppressed without being stored.
 pub fn hashed(email: &str) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes())))
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
+    )
 }
 
 impl Store {
     /// The suppression that matches this address (exact, by domain, or by hash), if any.
     pub fn suppression_for(&self, email: &str) -> Result<Option<Suppression>> {
         let email = email.to_lowercase();
-        let domain = email.rsplit_once('@').map(|(_, d)| format!("@{d}")).unwrap_or_default();
+        let domain = email
+            .rsplit_once('@')
+            .map(|(_, d)| format!("@{d}"))
+            .unwrap_or_default();
         let mut stmt = self.conn.prepare_cached(
             "SELECT value, reason, created_by, created_at FROM suppressions
              WHERE tenant_id = ?1 AND value IN (?2, ?3, ?4) LIMIT 1",
@@ -59,7 +65,13 @@ impl Store {
         Ok(inserted > 0)
     }
 
-    pub fn remove_suppression(&self, value: &str, reason: Option<&str>, actor: &str, at: i64) -> Result<()> {
+    pub fn remove_suppression(
+        &self,
+        value: &str,
+        reason: Option<&str>,
+        actor: &str,
+        at: i64,
+    ) -> Result<()> {
         let tx = self.write_tx()?;
         let removed = tx.execute(
             "DELETE FROM suppressions WHERE tenant_id = ?1 AND value = ?2",
@@ -102,16 +114,38 @@ mod tests {
     #[test]
     fn matches_exact_domain_and_hashed_entries() {
         let store = Store::open_in_memory().unwrap();
-        store.add_suppression("a@x.com", "unsubscribed", "ops", 1).unwrap();
-        store.add_suppression("@spam.biz", "bounces", "ops", 1).unwrap();
-        store.add_suppression(&hashed("gone@y.com"), "gdpr", "ops", 1).unwrap();
-        assert_eq!(store.suppression_for("A@X.com").unwrap().unwrap().reason, "unsubscribed");
-        assert_eq!(store.suppression_for("anyone@spam.biz").unwrap().unwrap().reason, "bounces");
-        assert_eq!(store.suppression_for("gone@y.com").unwrap().unwrap().reason, "gdpr");
+        store
+            .add_suppression("a@x.com", "unsubscribed", "ops", 1)
+            .unwrap();
+        store
+            .add_suppression("@spam.biz", "bounces", "ops", 1)
+            .unwrap();
+        store
+            .add_suppression(&hashed("gone@y.com"), "gdpr", "ops", 1)
+            .unwrap();
+        assert_eq!(
+            store.suppression_for("A@X.com").unwrap().unwrap().reason,
+            "unsubscribed"
+        );
+        assert_eq!(
+            store
+                .suppression_for("anyone@spam.biz")
+                .unwrap()
+                .unwrap()
+                .reason,
+            "bounces"
+        );
+        assert_eq!(
+            store.suppression_for("gone@y.com").unwrap().unwrap().reason,
+            "gdpr"
+        );
         assert!(store.suppression_for("b@x.com").unwrap().is_none());
         assert!(!store.add_suppression("a@x.com", "again", "ops", 2).unwrap());
         store.remove_suppression("a@x.com", None, "ops", 3).unwrap();
         assert!(store.suppression_for("a@x.com").unwrap().is_none());
-        assert!(matches!(store.remove_suppression("a@x.com", None, "ops", 3), Err(Error::NotFound(_))));
+        assert!(matches!(
+            store.remove_suppression("a@x.com", None, "ops", 3),
+            Err(Error::NotFound(_))
+        ));
     }
 }

@@ -78,11 +78,16 @@ impl Crm for LocalCrm {
         Ok(self.store().crm_contact(id)?.map(|row| contact(row, false)))
     }
 
-    fn find_or_create_company(&self, domain: &str, name: Option<&str>, contact_id: &str) -> Result<Company> {
+    fn find_or_create_company(
+        &self,
+        domain: &str,
+        name: Option<&str>,
+        contact_id: &str,
+    ) -> Result<Company> {
         let contact_id = parse_id(contact_id, "contact")?;
-        let (id, name, created) = self
-            .store()
-            .crm_upsert_company(domain, name, contact_id, now_ms())?;
+        let (id, name, created) =
+            self.store()
+                .crm_upsert_company(domain, name, contact_id, now_ms())?;
         Ok(Company {
             id: id.to_string(),
             domain: domain.to_string(),
@@ -92,7 +97,9 @@ impl Crm for LocalCrm {
     }
 
     fn history(&self, contact_id: &str) -> Result<CrmHistory> {
-        let (open, total, last) = self.store().crm_task_counts(parse_id(contact_id, "contact")?)?;
+        let (open, total, last) = self
+            .store()
+            .crm_task_counts(parse_id(contact_id, "contact")?)?;
         Ok(CrmHistory {
             open_tasks: open as u32,
             total_tasks: total as u32,

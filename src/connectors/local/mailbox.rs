@@ -37,7 +37,8 @@ impl LocalMailbox {
 
     fn folder(&self, name: &str) -> Result<PathBuf> {
         let dir = self.root.join(name);
-        fs::create_dir_all(&dir).map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+        fs::create_dir_all(&dir)
+            .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
         Ok(dir)
     }
 
@@ -62,14 +63,19 @@ impl LocalMailbox {
             } else {
                 ErrorClass::Transient
             };
-            ConnectorError::new(SERVICE, class, format!("cannot move {}: {e}", from.display()))
+            ConnectorError::new(
+                SERVICE,
+                class,
+                format!("cannot move {}: {e}", from.display()),
+            )
         })?;
         Ok(to)
     }
 }
 
 fn render(email: &OutgoingEmail) -> Result<String> {
-    let date = jiff::Timestamp::from_millisecond(email.date).unwrap_or_else(|_| jiff::Timestamp::now());
+    let date =
+        jiff::Timestamp::from_millisecond(email.date).unwrap_or_else(|_| jiff::Timestamp::now());
     email::render(&email::Message {
         from: &email.from,
         to: &email.to,
@@ -93,11 +99,14 @@ impl Mailbox for LocalMailbox {
     }
 
     fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>> {
-        Ok(self.draft_path(&email.draft_id).is_file().then(|| MailboxDraft {
-            remote_draft_id: email.draft_id.clone(),
-            remote_message_id: Some(email.message_id.clone()),
-            thread_id: email.thread_id.clone(),
-        }))
+        Ok(self
+            .draft_path(&email.draft_id)
+            .is_file()
+            .then(|| MailboxDraft {
+                remote_draft_id: email.draft_id.clone(),
+                remote_message_id: Some(email.message_id.clone()),
+                thread_id: email.thread_id.clone(),
+            }))
     }
 
     fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft> {

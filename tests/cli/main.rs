@@ -1,0 +1,6 @@
+//! The integration suite: one binary that drives the real `salesagent` CLI (ripgrep/just style).
+//! Each module covers one command group; `env` holds the shared `TestEnv`.
+
+mod env;
+mod run;
+mod tidy;

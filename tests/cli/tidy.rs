@@ -1,0 +1,73 @@
+//! Tidy checks over the source tree: conventions a reviewer should not have to catch by hand.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_source_file_starts_with_a_module_doc() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let missing: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            !std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .starts_with("//!")
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files without a leading //! doc: {missing:?}"
+    );
+}
+
+#[test]
+fn only_the_store_contains_sql() {
+    let mut files = Vec::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src, &mut files);
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| !f.starts_with(src.join("store")))
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            text.contains("rusqlite::")
+                || text.contains("\"SELECT ")
+                || text.contains("\"INSERT INTO")
+        })
+        .collect();
+    assert!(offenders.is_empty(), "SQL outside src/store: {offenders:?}");
+}
+
+#[test]
+fn only_connectors_do_http() {
+    let mut files = Vec::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src, &mut files);
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| !f.starts_with(src.join("connectors")))
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .contains("reqwest")
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "reqwest outside src/connectors: {offenders:?}"
+    );
+}
