@@ -43,11 +43,18 @@ pub fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut failed = false;
     for report in &reports {
-        failed |= report.status == "failed";
         if ctx.printer.json() {
             ctx.printer.print_json(report)?;
         } else {
             print_outcome(&ctx.printer, report, &app.config.data_dir())?;
+        }
+        if report.status == "failed" {
+            failed = true;
+            if let Some(id) = &report.workflow_id {
+                ctx.printer.status(&format!(
+                    "hint: fix the cause, then resume with `salesagent workflows retry {id}`"
+                ));
+            }
         }
     }
     Ok(if failed {
@@ -122,9 +129,6 @@ fn print_outcome(
             err.class.as_deref().unwrap_or("error"),
             err.message
         ))?;
-        printer.status(&format!(
-            "hint: fix the cause, then resume with `salesagent workflows retry {workflow_id}`"
-        ));
     }
     if report.status == "duplicate" || report.status == "suppressed" {
         let step = report.steps.iter().find(|s| {
