@@ -1,8 +1,10 @@
 //! The command line: `Cli` (global flags), `Command` and its dispatch. Each command lives in its
 //! own module, owns its `Args`, and returns an `ExitStatus`; only `main` turns that into an exit.
 
+mod completions;
 mod config;
 mod crm;
+mod db;
 mod drafts;
 mod run;
 mod suppress;
@@ -76,6 +78,13 @@ pub enum Command {
     /// Look into the embedded CRM (contacts and tasks in the local database)
     #[command(subcommand)]
     Crm(crm::CrmCommand),
+    /// Back up or restore the database
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write one page per command with --dir
+    Man(completions::ManArgs),
 }
 
 /// What every command gets: the printer and the layered configuration.
@@ -153,6 +162,9 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),
+        Command::Db(cmd) => db::run(ctx, cmd),
+        Command::Completions(args) => completions::completions(ctx, args),
+        Command::Man(args) => completions::man(ctx, args),
     }
 }
 
@@ -192,4 +204,22 @@ pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>
                 .map_err(|e| crate::error::Error::InvalidInput(format!("--since {e}")))
         })
         .transpose()
+}
+
+/// Asks before something irreversible: `--yes` answers for scripts; a terminal gets a prompt;
+/// anything else is refused with the flag to pass.
+pub(crate) fn confirm(ctx: &Context, question: &str, yes: bool) -> crate::error::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !ctx.printer.interactive() {
+        return Err(crate::error::Error::InvalidInput(format!(
+            "{question} needs confirmation: pass --yes to confirm"
+        )));
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| crate::error::Error::io("cannot read the answer", std::io::Error::other(e)))
 }

@@ -4,5 +4,6 @@
 mod basics;
 mod env;
 mod inspect;
+mod maintenance;
 mod run;
 mod tidy;

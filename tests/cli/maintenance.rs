@@ -1,0 +1,90 @@
+//! `db backup|restore`, `completions`, `man`: what operators run from cron and install scripts.
+
+use crate::env::{TestEnv, fixture, stderr, stdout};
+
+#[test]
+fn a_backup_restores_into_a_working_database() {
+    let source = TestEnv::new();
+    let report = source.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
+    let backup = source.path().join("backup.db");
+    let written = source.json(&["db", "backup", backup.to_str().unwrap()]);
+    assert_eq!(written["workflows"], 1);
+    assert_eq!(written["schema_version"], 1);
+
+    let target = TestEnv::new();
+    target.json(&["run", fixture("forms-v3.json").to_str().unwrap()]);
+    let refused = target.run(&["db", "restore", backup.to_str().unwrap()]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "without --yes off a terminal"
+    );
+    assert!(
+        stderr(&refused).contains("pass --yes"),
+        "{}",
+        stderr(&refused)
+    );
+    let restored = target.json(&["db", "restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(restored["workflows"], 1);
+    // The restored database works: the old workflow is there, the pipeline runs, dedupe holds.
+    let list = target.json(&["workflows", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], report["workflow_id"]);
+    let again = target.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
+    assert_eq!(again["status"], "duplicate");
+    assert_eq!(
+        target.json(&["run", fixture("workflow-contact-v1.json").to_str().unwrap()])["status"],
+        "completed"
+    );
+    assert_eq!(
+        target.sql_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'db.restore'"),
+        1
+    );
+}
+
+#[test]
+fn backups_never_overwrite_and_restores_check_the_file_first() {
+    let env = TestEnv::new();
+    let existing = env.write_file("exists.db", "x");
+    let out = env.run(&["db", "backup", existing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("never overwrite"));
+    let junk = env.write_file(
+        "junk.db",
+        "definitely not a database, just text to fill a page",
+    );
+    let out = env.run(&["db", "restore", junk.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a usable salesagent database"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_tree() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = env.run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert!(stdout(&out).contains("workflows"), "{shell}");
+    }
+    assert_eq!(env.run(&["completions", "tcsh"]).status.code(), Some(2));
+    let page = env.run(&["man"]);
+    assert!(
+        stdout(&page).contains(".TH salesagent"),
+        "{}",
+        stdout(&page)
+    );
+    let dir = env.path().join("man");
+    let out = env.run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for page in [
+        "salesagent.1",
+        "salesagent-run.1",
+        "salesagent-workflows-list.1",
+    ] {
+        assert!(dir.join(page).is_file(), "{page} missing");
+    }
+}
