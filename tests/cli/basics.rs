@@ -154,3 +154,31 @@ fn json_output_goes_to_stdout_and_logs_to_stderr() {
     assert_eq!(report["status"], "failed");
     assert!(stderr(&out).contains("step failed"), "{}", stderr(&out));
 }
+
+#[test]
+fn log_lines_can_be_json() {
+    let env = TestEnv::new();
+    env.write_file("mail/drafts", "in the way");
+    let out = env
+        .cmd()
+        .args([
+            "-v",
+            "--log-format",
+            "json",
+            "run",
+            fixture("seed-shape.json").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("json log line"))
+        .collect();
+    let failed = lines
+        .iter()
+        .find(|l| l["message"] == "step failed")
+        .expect("step failed logged");
+    assert_eq!(failed["step"], "draft");
+    assert!(failed["workflow_id"].is_string());
+}

@@ -4,6 +4,7 @@
 mod basics;
 mod env;
 mod inspect;
+mod install;
 mod maintenance;
 mod run;
 mod tidy;
