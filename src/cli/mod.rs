@@ -7,6 +7,7 @@ mod crm;
 mod db;
 mod drafts;
 mod run;
+mod stats;
 mod suppress;
 mod workflows;
 
@@ -87,6 +88,8 @@ pub enum Command {
     /// Look into the embedded CRM (contacts and tasks in the local database)
     #[command(subcommand)]
     Crm(crm::CrmCommand),
+    /// Throughput, success rate, latency to draft, approvals and errors over a window
+    Stats(stats::StatsArgs),
     /// Back up or restore the database
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -171,6 +174,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),
+        Command::Stats(args) => stats::run(ctx, args),
         Command::Db(cmd) => db::run(ctx, cmd),
         Command::Completions(args) => completions::completions(ctx, args),
         Command::Man(args) => completions::man(ctx, args),

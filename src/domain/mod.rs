@@ -6,6 +6,7 @@ pub mod guard;
 pub mod lead;
 pub mod routing;
 pub mod scoring;
+pub mod stats;
 pub mod submission;
 pub mod template;
 pub mod time;

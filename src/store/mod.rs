@@ -9,6 +9,7 @@ mod audit;
 mod crm;
 mod drafts;
 mod maintenance;
+mod stats;
 mod submissions;
 mod suppressions;
 mod workflows;
@@ -22,6 +23,7 @@ pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use drafts::{DraftFilter, DraftRow, NewDraft};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database};
+pub use stats::StatsRaw;
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{

@@ -122,3 +122,24 @@ fn drafts_list_and_show() {
     );
     assert!(text.contains("Hi Sam,"), "{text}");
 }
+
+#[test]
+fn stats_summarise_the_window() {
+    let env = env_with_three_workflows();
+    let bad = crate::env::fixture("invalid/missing-email.json");
+    assert_eq!(
+        env.run(&["run", bad.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
+    let stats = env.json(&["stats", "--since", "1h"]);
+    assert_eq!(stats["workflows"], 3);
+    assert_eq!(stats["by_status"]["completed"], 3);
+    assert_eq!(stats["success_rate"], 1.0);
+    assert_eq!(stats["received_to_draft"]["count"], 3);
+    assert!(stats["received_to_draft"]["p99_ms"].as_i64().unwrap() >= 0);
+    assert_eq!(stats["approval_rate"], serde_json::Value::Null);
+    let text = stdout(&env.run(&["stats"]));
+    assert!(text.contains("success rate        100.0%"), "{text}");
+    let empty = env.json(&["stats", "--since", "2999-01-01"]);
+    assert_eq!(empty["workflows"], 0);
+}

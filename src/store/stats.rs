@@ -1,0 +1,85 @@
+//! The raw numbers behind `salesagent stats`: counts and durations over a time window.
+
+use rusqlite::params;
+
+use super::Store;
+use crate::error::Result;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatsRaw {
+    /// (status, count) of workflows created in the window.
+    pub workflows_by_status: Vec<(String, i64)>,
+    /// (error class, count) of failed workflows created in the window.
+    pub errors_by_class: Vec<(String, i64)>,
+    /// (step, count) of failed step executions in the window, most first.
+    pub failing_steps: Vec<(String, i64)>,
+    /// Milliseconds from receipt of the submission to its draft, for drafts made in the window.
+    pub received_to_draft_ms: Vec<i64>,
+    /// Milliseconds from draft to approval, for drafts approved in the window.
+    pub draft_to_approval_ms: Vec<i64>,
+    pub approved: i64,
+    pub rejected: i64,
+    pub sent: i64,
+    pub dead_letters: i64,
+}
+
+impl Store {
+    pub fn stats(&self, since: i64) -> Result<StatsRaw> {
+        let pairs = |sql: &str| -> Result<Vec<(String, i64)>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt
+                .query_map(params![self.tenant, since], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        let durations = |sql: &str| -> Result<Vec<i64>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let mut rows = stmt
+                .query_map(params![self.tenant, since], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            rows.sort_unstable();
+            Ok(rows)
+        };
+        let count = |sql: &str| -> Result<i64> {
+            Ok(self
+                .conn
+                .query_row(sql, params![self.tenant, since], |r| r.get(0))?)
+        };
+        Ok(StatsRaw {
+            workflows_by_status: pairs(
+                "SELECT status, COUNT(*) FROM workflows WHERE tenant_id = ?1 AND created_at >= ?2
+                 GROUP BY status ORDER BY COUNT(*) DESC",
+            )?,
+            errors_by_class: pairs(
+                "SELECT COALESCE(last_error_class, 'unknown'), COUNT(*) FROM workflows
+                 WHERE tenant_id = ?1 AND created_at >= ?2 AND status = 'failed'
+                 GROUP BY 1 ORDER BY 2 DESC",
+            )?,
+            failing_steps: pairs(
+                "SELECT s.name, COUNT(*) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id
+                 WHERE w.tenant_id = ?1 AND s.started_at >= ?2 AND s.status = 'failed'
+                 GROUP BY s.name ORDER BY 2 DESC LIMIT 5",
+            )?,
+            received_to_draft_ms: durations(
+                "SELECT MAX(d.created_at - s.received_at, 0) FROM drafts d
+                 JOIN workflows w ON w.id = d.workflow_id JOIN submissions s ON s.id = w.submission_id
+                 WHERE d.tenant_id = ?1 AND d.created_at >= ?2",
+            )?,
+            draft_to_approval_ms: durations(
+                "SELECT MAX(reviewed_at - created_at, 0) FROM drafts
+                 WHERE tenant_id = ?1 AND reviewed_at >= ?2 AND status IN ('approved', 'sending', 'sent', 'send_failed')",
+            )?,
+            approved: count(
+                "SELECT COUNT(*) FROM drafts WHERE tenant_id = ?1 AND reviewed_at >= ?2
+                 AND status IN ('approved', 'sending', 'sent', 'send_failed')",
+            )?,
+            rejected: count(
+                "SELECT COUNT(*) FROM drafts WHERE tenant_id = ?1 AND reviewed_at >= ?2 AND status = 'rejected'",
+            )?,
+            sent: count("SELECT COUNT(*) FROM drafts WHERE tenant_id = ?1 AND sent_at >= ?2")?,
+            dead_letters: count(
+                "SELECT COUNT(*) FROM dead_letters WHERE tenant_id = ?1 AND created_at >= ?2",
+            )?,
+        })
+    }
+}
