@@ -257,8 +257,14 @@ impl Pipeline<'_> {
                 retrying: prior.is_some(),
             };
             let result = steps::execute(step, &ctx, &mut state);
+            let elapsed = timer.elapsed();
+            crate::metrics::observe(
+                "salesagent_step_duration_seconds",
+                &[("step", step.name())],
+                elapsed.as_secs_f64(),
+            );
             record.finished_at = Some(now_ms());
-            record.duration_ms = Some(timer.elapsed().as_millis() as i64);
+            record.duration_ms = Some(elapsed.as_millis() as i64);
             match result {
                 Ok(StepResult::Continue {
                     output,
@@ -341,6 +347,10 @@ impl Pipeline<'_> {
         batch.push(PipelineWrite::Progress(p));
         hook.on_finish(&outcome, &mut batch);
         self.store.apply(&batch)?;
+        crate::metrics::inc(
+            "salesagent_workflows_finished_total",
+            &[("status", outcome.status)],
+        );
         Ok(outcome)
     }
 }

@@ -1,0 +1,306 @@
+//! Process metrics in Prometheus text format: counters and histograms recorded in memory by the
+//! services, plus gauges read from the store at scrape time. Names follow Prometheus conventions
+//! (`_total`, `_seconds`, base units); labels are low-cardinality (never an email or an id).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Mutex, OnceLock};
+
+/// Every metric this process exposes: name, type, help. Rendering refuses unknown names so a typo
+/// cannot silently create a new series.
+pub const CATALOGUE: &[(&str, &str, &str)] = &[
+    (
+        "salesagent_webhooks_received_total",
+        "counter",
+        "Webhook requests by result (accepted, duplicate, unauthorized, invalid, too_large, unsupported_media_type, ignored_event).",
+    ),
+    (
+        "salesagent_workflows_finished_total",
+        "counter",
+        "Workflows that reached a final status in this process, by status.",
+    ),
+    (
+        "salesagent_step_duration_seconds",
+        "histogram",
+        "Duration of pipeline step executions, by step.",
+    ),
+    (
+        "salesagent_connector_calls_total",
+        "counter",
+        "Calls to external services, by service and outcome (ok, transient, recoverable, configuration, invalid_input, external_service).",
+    ),
+    (
+        "salesagent_retries_total",
+        "counter",
+        "Job attempts rescheduled after a retryable failure, by queue.",
+    ),
+    (
+        "salesagent_dead_letters_total",
+        "counter",
+        "Jobs moved to the dead-letter queue in this process, by error class.",
+    ),
+    (
+        "salesagent_draft_decisions_total",
+        "counter",
+        "Operator decisions on drafts, by decision (approved, rejected, edited).",
+    ),
+    (
+        "salesagent_sends_total",
+        "counter",
+        "Send attempts, by outcome (sent, send_failed, refused).",
+    ),
+    (
+        "salesagent_import_rows_total",
+        "counter",
+        "CSV import rows, by result (accepted, rejected).",
+    ),
+    (
+        "salesagent_circuit_breaker_state",
+        "gauge",
+        "Circuit breaker state per service: 0 closed, 1 half-open, 2 open.",
+    ),
+    (
+        "salesagent_queue_jobs",
+        "gauge",
+        "Jobs per queue and state.",
+    ),
+    (
+        "salesagent_queue_oldest_job_age_seconds",
+        "gauge",
+        "Age of the oldest available job per queue.",
+    ),
+    (
+        "salesagent_workers_alive",
+        "gauge",
+        "Workers whose heartbeat is recent.",
+    ),
+    (
+        "salesagent_dead_letters",
+        "gauge",
+        "Dead letters not yet retried or resolved.",
+    ),
+    (
+        "salesagent_workflows",
+        "gauge",
+        "Workflows in the store, by status.",
+    ),
+    (
+        "salesagent_drafts",
+        "gauge",
+        "Drafts in the store, by status.",
+    ),
+    (
+        "salesagent_reconcile_findings",
+        "gauge",
+        "Findings left by the latest reconcile run.",
+    ),
+    (
+        "salesagent_ready",
+        "gauge",
+        "1 when the process is ready to accept webhooks.",
+    ),
+];
+
+/// Upper bounds of the duration histograms, in seconds.
+pub const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+type Labels = Vec<(&'static str, String)>;
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Registry {
+    counters: BTreeMap<(&'static str, Labels), u64>,
+    gauges: BTreeMap<(&'static str, Labels), f64>,
+    histograms: BTreeMap<(&'static str, Labels), Histogram>,
+}
+
+fn registry() -> &'static Mutex<Registry> {
+    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+fn labels(pairs: &[(&'static str, &str)]) -> Labels {
+    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
+fn with<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
+    let mut guard = registry().lock().unwrap_or_else(|e| e.into_inner());
+    f(&mut guard)
+}
+
+/// Adds one to a counter.
+pub fn inc(name: &'static str, pairs: &[(&'static str, &str)]) {
+    inc_by(name, pairs, 1);
+}
+
+pub fn inc_by(name: &'static str, pairs: &[(&'static str, &str)], n: u64) {
+    with(|r| *r.counters.entry((name, labels(pairs))).or_default() += n);
+}
+
+/// Sets a gauge kept in process (e.g. a circuit breaker's state).
+pub fn set(name: &'static str, pairs: &[(&'static str, &str)], value: f64) {
+    with(|r| {
+        r.gauges.insert((name, labels(pairs)), value);
+    });
+}
+
+/// Records one observation in a histogram, in seconds.
+pub fn observe(name: &'static str, pairs: &[(&'static str, &str)], seconds: f64) {
+    with(|r| {
+        let h = r.histograms.entry((name, labels(pairs))).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                h.buckets[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += seconds;
+    });
+}
+
+/// A value read at scrape time (from the store), rendered with the in-process series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub name: &'static str,
+    pub labels: Vec<(&'static str, String)>,
+    pub value: f64,
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn label_text(labels: &[(&'static str, String)], extra: Option<(&str, String)>) -> String {
+    let mut parts: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+        .collect();
+    if let Some((k, v)) = extra {
+        parts.push(format!("{k}=\"{v}\""));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The whole exposition: in-process series plus `samples`, grouped by metric with HELP and TYPE.
+pub fn render(samples: &[Sample]) -> String {
+    let mut out = String::new();
+    with(|r| {
+        for (name, kind, help) in CATALOGUE {
+            let mut lines = Vec::new();
+            for ((n, l), v) in &r.counters {
+                if n == name {
+                    lines.push(format!("{name}{} {v}", label_text(l, None)));
+                }
+            }
+            for ((n, l), v) in &r.gauges {
+                if n == name {
+                    lines.push(format!("{name}{} {}", label_text(l, None), number(*v)));
+                }
+            }
+            for s in samples.iter().filter(|s| s.name == *name) {
+                lines.push(format!(
+                    "{name}{} {}",
+                    label_text(&s.labels, None),
+                    number(s.value)
+                ));
+            }
+            for ((n, l), h) in &r.histograms {
+                if n == name {
+                    for (i, bound) in BUCKETS.iter().enumerate() {
+                        let le = Some(("le", number(*bound)));
+                        lines.push(format!(
+                            "{name}_bucket{} {}",
+                            label_text(l, le),
+                            h.buckets[i]
+                        ));
+                    }
+                    let inf = Some(("le", "+Inf".to_string()));
+                    lines.push(format!("{name}_bucket{} {}", label_text(l, inf), h.count));
+                    lines.push(format!("{name}_sum{} {}", label_text(l, None), h.sum));
+                    lines.push(format!("{name}_count{} {}", label_text(l, None), h.count));
+                }
+            }
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            for line in lines {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_histograms_and_samples() {
+        inc(
+            "salesagent_webhooks_received_total",
+            &[("result", "accepted")],
+        );
+        inc(
+            "salesagent_webhooks_received_total",
+            &[("result", "accepted")],
+        );
+        observe(
+            "salesagent_step_duration_seconds",
+            &[("step", "draft")],
+            0.003,
+        );
+        let text = render(&[Sample {
+            name: "salesagent_queue_jobs",
+            labels: vec![("queue", "normal".into()), ("state", "available".into())],
+            value: 7.0,
+        }]);
+        assert!(text.contains("# TYPE salesagent_webhooks_received_total counter"));
+        assert!(
+            text.contains("salesagent_webhooks_received_total{result=\"accepted\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "salesagent_step_duration_seconds_bucket{step=\"draft\",le=\"0.0025\"} 0"
+            )
+        );
+        assert!(
+            text.contains("salesagent_step_duration_seconds_bucket{step=\"draft\",le=\"0.005\"} 1")
+        );
+        assert!(
+            text.contains("salesagent_step_duration_seconds_bucket{step=\"draft\",le=\"+Inf\"} 1")
+        );
+        assert!(text.contains("salesagent_queue_jobs{queue=\"normal\",state=\"available\"} 7"));
+        for (name, _, _) in CATALOGUE {
+            assert!(name.starts_with("salesagent_"));
+        }
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
