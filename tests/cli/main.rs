@@ -2,6 +2,7 @@
 //! Each module covers one command group; `env` holds the shared `TestEnv`.
 
 mod basics;
+mod deploy;
 mod env;
 mod inspect;
 mod install;
