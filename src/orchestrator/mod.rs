@@ -201,6 +201,14 @@ impl Pipeline<'_> {
     /// are recorded and returned in the outcome; only store failures are errors.
     pub fn run_with(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Outcome> {
         let workflow = self.store.begin_workflow(workflow_id, now_ms())?;
+        // Every log line of this workflow carries its id and the trace id minted at intake.
+        let span = tracing::info_span!(
+            "workflow",
+            workflow_id,
+            trace_id = %workflow.trace_id,
+            attempt = workflow.attempts
+        );
+        let _entered = span.enter();
         let submission = self.store.get_submission(&workflow.submission_id)?;
         let previous = self.store.workflow_steps(workflow_id)?;
         let mut state = State::default();

@@ -181,4 +181,6 @@ fn log_lines_can_be_json() {
         .expect("step failed logged");
     assert_eq!(failed["step"], "draft");
     assert!(failed["workflow_id"].is_string());
+    // The workflow span adds the trace id minted at intake to every line.
+    assert!(failed["span"]["trace_id"].is_string(), "{failed}");
 }
