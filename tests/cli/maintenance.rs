@@ -88,3 +88,36 @@ fn completions_and_man_pages_come_from_the_command_tree() {
         assert!(dir.join(page).is_file(), "{page} missing");
     }
 }
+
+/// The checked-in completions and man pages match what the binary generates now.
+#[test]
+fn checked_in_completions_and_man_pages_are_fresh() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let env = TestEnv::new();
+    let stale = "stale: run scripts/gen-docs.sh and commit completions/ and man/";
+    for (shell, file) in [
+        ("bash", "salesagent.bash"),
+        ("zsh", "_salesagent"),
+        ("fish", "salesagent.fish"),
+    ] {
+        let fresh = env.run(&["completions", shell]).stdout;
+        let checked_in = std::fs::read(root.join("completions").join(file)).expect(stale);
+        assert!(fresh == checked_in, "completions/{file} is {stale}");
+    }
+    let dir = env.path().join("man");
+    assert!(env.run(&["man", "--dir", dir.to_str().unwrap()]).status.success());
+    let names = |d: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&dir), names(&root.join("man")), "man/ is {stale}");
+    for page in names(&dir) {
+        let fresh = std::fs::read(dir.join(&page)).unwrap();
+        let checked_in = std::fs::read(root.join("man").join(&page)).unwrap();
+        assert!(fresh == checked_in, "man/{page} is {stale}");
+    }
+}
