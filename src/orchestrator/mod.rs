@@ -19,7 +19,7 @@ use crate::domain::lead::Lead;
 use crate::domain::routing::Route;
 use crate::domain::scoring::Score;
 use crate::domain::time::now_ms;
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{ErrorClass, Result};
 use crate::store::{PipelineWrite, StepRecord, Store, WorkflowProgress, new_id};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -252,7 +252,6 @@ impl Pipeline<'_> {
                     status::RUNNING,
                     Some(step),
                     &state,
-                    None,
                 )));
                 self.store.apply(&batch)?;
                 batch.clear();
@@ -346,7 +345,7 @@ impl Pipeline<'_> {
         mut batch: Vec<PipelineWrite>,
         hook: &dyn FinishHook,
     ) -> Result<Outcome> {
-        let mut p = progress(&outcome.workflow_id, outcome.status, step, state, None);
+        let mut p = progress(&outcome.workflow_id, outcome.status, step, state);
         if let Some(f) = &outcome.failure {
             p.last_error = Some(f.message.clone());
             p.last_error_class = Some(f.class.as_str().into());
@@ -368,15 +367,14 @@ fn progress(
     status: &str,
     step: Option<Step>,
     state: &State,
-    error: Option<&Error>,
 ) -> WorkflowProgress {
     WorkflowProgress {
         workflow_id: workflow_id.to_string(),
         status: status.to_string(),
         current_step: step.map(|s| s.name().to_string()),
         score: state.score.as_ref().map(|s| s.value),
-        last_error: error.map(|e| e.to_string()),
-        last_error_class: error.map(|e| e.class().as_str().to_string()),
+        last_error: None,
+        last_error_class: None,
         at: now_ms(),
         finished: false,
     }

@@ -105,7 +105,11 @@ fn checked_in_completions_and_man_pages_are_fresh() {
         assert!(fresh == checked_in, "completions/{file} is {stale}");
     }
     let dir = env.path().join("man");
-    assert!(env.run(&["man", "--dir", dir.to_str().unwrap()]).status.success());
+    assert!(
+        env.run(&["man", "--dir", dir.to_str().unwrap()])
+            .status
+            .success()
+    );
     let names = |d: &std::path::Path| {
         let mut v: Vec<String> = std::fs::read_dir(d)
             .unwrap()
