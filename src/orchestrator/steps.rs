@@ -92,6 +92,12 @@ pub(super) fn execute(step: Step, ctx: &Context<'_>, state: &mut State) -> Resul
     let p = ctx.pipeline;
     let config = p.config;
     let sub = ctx.submission;
+    // A probe exercises intake, queue, worker and every pure step, but touches no CRM or mailbox.
+    if sub.synthetic && (step.has_side_effect() || step == Step::History) {
+        return done(
+            json!({ "synthetic": true, "skipped": "synthetic probe: no external side effect" }),
+        );
+    }
     match step {
         Step::Validate => {
             let mut writes = vec![];

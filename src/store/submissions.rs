@@ -65,6 +65,8 @@ pub struct SubmissionRow {
     pub lead: Lead,
     pub raw_payload: Vec<u8>,
     pub received_at: i64,
+    /// A probe's submission: the pipeline runs it without external side effects.
+    pub synthetic: bool,
 }
 
 impl Store {
@@ -123,7 +125,8 @@ impl Store {
     pub fn get_submission(&self, id: &str) -> Result<SubmissionRow> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, source, shape, form_id, contact_object_id, email, first_name, last_name,
-                    company, job_title, phone, message, custom_fields, raw_payload, received_at
+                    company, job_title, phone, message, custom_fields, raw_payload, received_at,
+                    synthetic
              FROM submissions WHERE id = ?1",
         )?;
         Ok(stmt.query_row([id], |r| {
@@ -146,8 +149,41 @@ impl Store {
                 },
                 raw_payload: r.get(13)?,
                 received_at: r.get(14)?,
+                synthetic: r.get(15)?,
             })
         })?)
+    }
+
+    /// Deletes a synthetic workflow and everything it wrote; refuses real ones.
+    pub fn purge_synthetic(&self, workflow_id: &str) -> Result<()> {
+        let tx = self.write_tx()?;
+        let submission_id: Option<String> = tx
+            .query_row(
+                "SELECT s.id FROM submissions s JOIN workflows w ON w.submission_id = s.id
+                 WHERE w.id = ?1 AND s.synthetic = 1",
+                [workflow_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(submission_id) = submission_id else {
+            return Err(crate::error::Error::Refused(format!(
+                "workflow {workflow_id} is not synthetic; only probe workflows can be purged"
+            )));
+        };
+        for sql in [
+            "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id = ?1)",
+            "DELETE FROM dead_letters WHERE workflow_id = ?1",
+            "DELETE FROM jobs WHERE workflow_id = ?1",
+            "DELETE FROM workflow_steps WHERE workflow_id = ?1",
+            "DELETE FROM drafts WHERE workflow_id = ?1",
+            "DELETE FROM tasks WHERE workflow_id = ?1",
+            "DELETE FROM workflows WHERE id = ?1",
+        ] {
+            tx.execute(sql, [workflow_id])?;
+        }
+        tx.execute("DELETE FROM submissions WHERE id = ?1", [&submission_id])?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Keeps an authenticated body we could not parse, for an operator to inspect.
