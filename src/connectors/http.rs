@@ -374,6 +374,20 @@ impl HttpClient {
         out
     }
 
+    /// Counts a failure against the breaker, logging when it opens.
+    fn record_failure(&self) {
+        let now = Instant::now();
+        let before = self.breaker.state(now);
+        self.breaker.failure(now);
+        if before != BreakerState::Open && self.breaker.state(now) == BreakerState::Open {
+            tracing::warn!(
+                service = self.service,
+                cooldown_secs = self.breaker.cooldown.as_secs(),
+                "circuit breaker opened after repeated failures"
+            );
+        }
+    }
+
     fn error(&self, class: ErrorClass, message: String) -> ConnectorError {
         ConnectorError::new(self.service, class, self.redact(&message))
     }
@@ -471,7 +485,7 @@ impl HttpClient {
                         false,
                     )
                 };
-                self.breaker.failure(Instant::now());
+                self.record_failure();
                 return Err(Attempt {
                     error: self.error(ErrorClass::Transient, message),
                     not_sent,
@@ -487,7 +501,7 @@ impl HttpClient {
         let body = match response.text() {
             Ok(b) => b,
             Err(e) => {
-                self.breaker.failure(Instant::now());
+                self.record_failure();
                 return Err(Attempt {
                     error: self.error(
                         ErrorClass::Transient,
@@ -509,7 +523,7 @@ impl HttpClient {
             retry_after = Some(retry_after.unwrap_or_default().max(DAILY_LIMIT_RETRY_AFTER));
         }
         if class == ErrorClass::Transient {
-            self.breaker.failure(Instant::now());
+            self.record_failure();
         } else {
             self.breaker.success();
         }

@@ -36,13 +36,16 @@ pub struct Llm {
 }
 
 /// OpenAI-style error bodies: `{"error": {"message", "type", "code"}}`.
-pub fn describe(_status: u16, body: &str) -> ApiError {
+pub fn describe(status: u16, body: &str) -> ApiError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let message = v
+    let mut message = v
         .pointer("/error/message")
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| body.chars().take(200).collect());
+    if status == 401 {
+        message = format!("key rejected: check SALESAGENT_LLM_API_KEY ({message})");
+    }
     ApiError {
         message,
         daily_limit: false,

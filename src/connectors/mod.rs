@@ -2,6 +2,7 @@
 //! these; embedded implementations live in `local/`, real ones (HubSpot, Gmail, LLM) beside them.
 //! Only this module talks to the network.
 
+pub mod check;
 pub mod gmail;
 pub mod http;
 pub mod hubspot;

@@ -493,3 +493,46 @@ fn llm_prompts_come_from_files_in_the_config_directory() {
         Some(format!("Bearer {LLM_KEY}").as_str())
     );
 }
+
+#[test]
+fn config_check_live_reports_each_service() {
+    let w = world();
+    let out = w.env.run(&["config", "check", "--live"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    for connector in ["hubspot", "gmail", "llm"] {
+        let row = text.lines().find(|l| l.contains(connector)).unwrap();
+        assert!(row.contains("OK") && row.contains("closed"), "{row}");
+    }
+    w.assert_no_secrets(&text);
+    // Reads only: nothing was created anywhere, and no database was written.
+    assert!(w.hubspot.contacts().is_empty() && w.gmail.drafts().is_empty());
+    assert!(w.env.table_counts().is_empty());
+}
+
+#[test]
+fn config_check_live_names_the_rejected_token() {
+    let wrong = "pat-na1-wrong-token-9999";
+    let w = world_with(wrong);
+    w.gmail.revoke_refresh_token();
+    let out = w.env.run(&["config", "check", "--live", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report = parse_json(&out.stdout);
+    assert_eq!(report["ok"], false);
+    let live = report["live"].as_array().unwrap();
+    let crm = &live[0];
+    assert_eq!(crm["connector"], "hubspot");
+    assert_eq!(crm["error_class"], "configuration");
+    assert!(
+        crm["detail"]
+            .as_str()
+            .unwrap()
+            .contains("token rejected: check SALESAGENT_HUBSPOT_TOKEN"),
+        "{crm}"
+    );
+    assert!(live[1]["detail"].as_str().unwrap().contains("re-authorise"));
+    assert_eq!(live[2]["ok"], true);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!text.contains(wrong));
+    w.assert_no_secrets(&text);
+}
