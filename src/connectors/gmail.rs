@@ -27,6 +27,8 @@ pub struct Gmail {
     client_secret: String,
     refresh_token: String,
     html: bool,
+    /// When not empty, the only From addresses a draft may carry.
+    sender_allowlist: Vec<String>,
     token: Mutex<Option<(String, Instant)>>,
 }
 
@@ -142,8 +144,15 @@ impl Gmail {
             client_secret,
             refresh_token,
             html: config.html,
+            sender_allowlist: Vec::new(),
             token: Mutex::new(None),
         })
+    }
+
+    /// Refuses drafts from senders not on this list (`send.sender_allowlist`; empty allows all).
+    pub fn with_sender_allowlist(mut self, allowlist: &[String]) -> Self {
+        self.sender_allowlist = allowlist.iter().map(|s| s.to_ascii_lowercase()).collect();
+        self
     }
 
     pub fn http(&self) -> &HttpClient {
@@ -234,6 +243,19 @@ impl Gmail {
     }
 
     fn message_body(&self, email: &OutgoingEmail) -> Result<Value> {
+        if !self.sender_allowlist.is_empty()
+            && !self
+                .sender_allowlist
+                .contains(&email.from.to_ascii_lowercase())
+        {
+            return Err(err(
+                ErrorClass::InvalidInput,
+                format!(
+                    "sender {} is not on send.sender_allowlist; add it or change the routing",
+                    email.from
+                ),
+            ));
+        }
         let raw = URL_SAFE.encode(render(email, self.html)?.as_bytes());
         let mut message = json!({ "raw": raw });
         if let Some(thread) = &email.thread_id {

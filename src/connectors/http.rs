@@ -25,8 +25,17 @@ pub struct ApiError {
 /// Turns a non-2xx body into an `ApiError`; one per provider.
 pub type Describe = fn(status: u16, body: &str) -> ApiError;
 
-/// How long a daily quota stop asks the job queue to wait.
-pub const DAILY_LIMIT_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
+/// The shortest wait after a daily quota stop.
+pub const DAILY_LIMIT_MIN_WAIT: Duration = Duration::from_secs(60 * 60);
+
+/// How long a daily quota stop waits: until the next UTC midnight (a minute after), at least an
+/// hour. Accounts in other time zones reset later; the next attempt then simply waits again.
+pub fn daily_reset_after(now: jiff::Timestamp) -> Duration {
+    let day_ms = 86_400_000;
+    let ms = now.as_millisecond();
+    let next_midnight = (ms.div_euclid(day_ms) + 1) * day_ms + 60_000;
+    Duration::from_millis((next_midnight - ms) as u64).max(DAILY_LIMIT_MIN_WAIT)
+}
 
 /// The class of an HTTP status that is not a success.
 pub fn classify_status(status: u16) -> ErrorClass {
@@ -151,6 +160,13 @@ impl Breaker {
                 failures: failures + 1,
             },
             BreakerInner::HalfOpen { .. } | BreakerInner::Open { .. } => open,
+        };
+    }
+
+    /// Opens the breaker for `duration` at once (a quota that no retry will fix).
+    pub fn trip(&self, now: Instant, duration: Duration) {
+        *self.lock() = BreakerInner::Open {
+            until: now + duration,
         };
     }
 
@@ -520,11 +536,21 @@ impl HttpClient {
         let mut retry_after = retry_after;
         if api.daily_limit {
             class = ErrorClass::ExternalService;
-            retry_after = Some(retry_after.unwrap_or_default().max(DAILY_LIMIT_RETRY_AFTER));
+            let wait = retry_after
+                .unwrap_or_default()
+                .max(daily_reset_after(jiff::Timestamp::now()));
+            retry_after = Some(wait);
+            // Every later call in this process fails fast instead of spending more quota.
+            self.breaker.trip(Instant::now(), wait);
+            tracing::warn!(
+                service = self.service,
+                wait_secs = wait.as_secs(),
+                "daily limit reached; circuit open until the reset"
+            );
         }
         if class == ErrorClass::Transient {
             self.record_failure();
-        } else {
+        } else if !api.daily_limit {
             self.breaker.success();
         }
         let detail = if api.message.is_empty() {
@@ -663,6 +689,24 @@ mod tests {
         b.success();
         assert_eq!(b.state(much_later), BreakerState::Closed);
         assert!(b.allow(much_later).is_ok());
+    }
+
+    #[test]
+    fn a_daily_limit_waits_for_the_next_utc_midnight() {
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(
+            daily_reset_after(at("2026-11-29T10:00:00Z")),
+            Duration::from_secs(14 * 3600 + 60)
+        );
+        assert_eq!(
+            daily_reset_after(at("2026-11-29T23:30:00Z")),
+            DAILY_LIMIT_MIN_WAIT
+        );
+        let b = Breaker::new(5, Duration::from_secs(1));
+        let t0 = Instant::now();
+        b.trip(t0, Duration::from_secs(3600));
+        assert!(b.allow(t0 + Duration::from_secs(60)).is_err());
+        assert_eq!(b.state(t0), BreakerState::Open);
     }
 
     #[test]

@@ -199,7 +199,10 @@ impl Connectors {
         };
         let mailbox: Box<dyn Mailbox> = match config.connectors.mailbox {
             MailboxKind::Local => Box::new(local::LocalMailbox::new(&config.data_dir())),
-            MailboxKind::Gmail => Box::new(gmail::Gmail::new(&config.gmail, &config.http)?),
+            MailboxKind::Gmail => Box::new(
+                gmail::Gmail::new(&config.gmail, &config.http)?
+                    .with_sender_allowlist(&config.send.sender_allowlist),
+            ),
         };
         let composer: Box<dyn Composer> = match config.connectors.composer {
             ComposerKind::Template => Box::new(local::TemplateComposer),

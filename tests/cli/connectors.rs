@@ -536,3 +536,22 @@ fn config_check_live_names_the_rejected_token() {
     assert!(!text.contains(wrong));
     w.assert_no_secrets(&text);
 }
+
+#[test]
+fn a_sender_off_the_allowlist_gets_no_gmail_draft() {
+    let w = world();
+    w.env.write_config(
+        "[http]\nretry_base_ms = 10\n\n[send]\nsender_allowlist = [\"someone-else@example.com\"]\n",
+    );
+    let (code, report, err) = w.run();
+    assert_eq!(code, 1, "{report:#}\n{err}");
+    assert_eq!(report["current_step"], "draft");
+    assert_eq!(report["error"]["class"], "invalid_input");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not on send.sender_allowlist")
+    );
+    assert_eq!(w.gmail.recorder.count(CREATE_DRAFT), 0);
+}
