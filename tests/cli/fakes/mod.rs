@@ -301,3 +301,151 @@ fn reason(status: u16) -> &'static str {
         _ => "Status",
     }
 }
+
+/// A bare HTTP/1.1 call to a fake, for tests of the fakes themselves: (status, body).
+pub fn call(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect to fake");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (n, v) in headers {
+        request.push_str(&format!("{n}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod strictness {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    use serde_json::json;
+
+    use super::call;
+    use super::gmail::FakeGmail;
+    use super::hubspot::FakeHubSpot;
+
+    #[test]
+    fn hubspot_fake_rejects_a_task_without_hs_timestamp_and_a_bad_token() {
+        let fake = FakeHubSpot::start("pat-good");
+        let contact = fake.seed_contact("a@b.com");
+        let auth = [
+            ("Authorization", "Bearer pat-good"),
+            ("Content-Type", "application/json"),
+        ];
+        let task = |props: serde_json::Value| {
+            json!({
+                "properties": props,
+                "associations": [{"to": {"id": contact}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 204}]}]
+            })
+            .to_string()
+        };
+        let (status, body) = call(
+            &fake.base_url,
+            "POST",
+            "/crm/v3/objects/tasks",
+            &auth,
+            &task(json!({"hs_task_subject": "x"})),
+        );
+        assert_eq!(status, 400);
+        assert_eq!(body["category"], "VALIDATION_ERROR");
+        let (status, _) = call(
+            &fake.base_url,
+            "POST",
+            "/crm/v3/objects/tasks",
+            &auth,
+            &task(json!({"hs_timestamp": "1764412800000"})),
+        );
+        assert_eq!(status, 201);
+        let bad = [("Authorization", "Bearer pat-bad")];
+        let (status, body) = call(
+            &fake.base_url,
+            "GET",
+            "/crm/v3/objects/contacts?limit=1",
+            &bad,
+            "",
+        );
+        assert_eq!(status, 401);
+        assert!(body["correlationId"].is_string());
+    }
+
+    #[test]
+    fn gmail_fake_rejects_bad_raw_and_unknown_tokens() {
+        let fake = FakeGmail::start("id", "secret", "refresh");
+        let form = [("Content-Type", "application/x-www-form-urlencoded")];
+        let (status, token) = call(
+            &fake.base_url,
+            "POST",
+            "/token",
+            &form,
+            "grant_type=refresh_token&client_id=id&client_secret=secret&refresh_token=refresh",
+        );
+        assert_eq!(status, 200);
+        let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+        let auth = [("Authorization", bearer.as_str())];
+        let draft = |raw: String| json!({"message": {"raw": raw}}).to_string();
+        let good = "From: a@b.com\r\nTo: c@d.com\r\nSubject: s\r\nDate: Sat, 29 Nov 2025 10:40:00 +0000\r\nMessage-ID: <wf-1@b.com>\r\n\r\nhi?>>";
+        let path = "/gmail/v1/users/me/drafts";
+        let (status, _) = call(
+            &fake.base_url,
+            "POST",
+            path,
+            &auth,
+            &draft(STANDARD.encode(good)),
+        );
+        assert_eq!(status, 400, "plain base64 with + or / is refused");
+        let (status, _) = call(
+            &fake.base_url,
+            "POST",
+            path,
+            &auth,
+            &draft(URL_SAFE.encode("no headers at all")),
+        );
+        assert_eq!(status, 400);
+        let (status, _) = call(
+            &fake.base_url,
+            "POST",
+            path,
+            &auth,
+            &draft(URL_SAFE.encode(good)),
+        );
+        assert_eq!(status, 200);
+        let (status, body) = call(
+            &fake.base_url,
+            "GET",
+            path,
+            &[("Authorization", "Bearer ya29.expired")],
+            "",
+        );
+        assert_eq!(status, 401);
+        assert_eq!(body["error"]["status"], "UNAUTHENTICATED");
+        fake.revoke_refresh_token();
+        let (status, body) = call(
+            &fake.base_url,
+            "POST",
+            "/token",
+            &form,
+            "grant_type=refresh_token&client_id=id&client_secret=secret&refresh_token=refresh",
+        );
+        assert_eq!(status, 400);
+        assert_eq!(body["error"], "invalid_grant");
+    }
+}
