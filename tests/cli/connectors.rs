@@ -555,3 +555,113 @@ fn a_sender_off_the_allowlist_gets_no_gmail_draft() {
     );
     assert_eq!(w.gmail.recorder.count(CREATE_DRAFT), 0);
 }
+
+fn fast_http() -> salesagent::config::HttpConfig {
+    salesagent::config::HttpConfig {
+        retry_base_ms: 10,
+        timeout_ms: 1000,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn gmail_connector_updates_deletes_and_sends_drafts() {
+    use salesagent::config::{GmailConfig, Secret};
+    use salesagent::connectors::{Mailbox, OutgoingEmail, gmail::Gmail};
+    let fake = FakeGmail::start(GMAIL_CLIENT_ID, GMAIL_CLIENT_SECRET, GMAIL_REFRESH);
+    let config = GmailConfig {
+        api_base: fake.base_url.clone(),
+        token_url: fake.token_url(),
+        client_id: Some(GMAIL_CLIENT_ID.into()),
+        client_secret: Some(Secret::new(GMAIL_CLIENT_SECRET)),
+        refresh_token: Some(Secret::new(GMAIL_REFRESH)),
+        html: true,
+    };
+    let gmail = Gmail::new(&config, &fast_http()).unwrap();
+    let mut email = OutgoingEmail {
+        draft_id: "d1".into(),
+        workflow_id: "w1".into(),
+        message_id: "<wf-w1@example.com>".into(),
+        from: "sales@example.com".into(),
+        to: "dana@northwind.com".into(),
+        subject: "Grüße aus München".into(),
+        body: "Hallo Dana,\n\nbis bald.".into(),
+        thread_id: Some("t-earlier".into()),
+        in_reply_to: Some("<wf-w0@example.com>".into()),
+        date: 1_764_412_800_000,
+    };
+    assert!(gmail.find_draft(&email).unwrap().is_none());
+    let created = gmail.create_draft(&email).unwrap();
+    assert_eq!(created.thread_id.as_deref(), Some("t-earlier"));
+    assert_eq!(gmail.find_draft(&email).unwrap(), Some(created.clone()));
+    let raw = fake.drafts()[0].raw.clone();
+    let headers = headers_of(&raw);
+    assert!(
+        header(&headers, "Subject")
+            .unwrap()
+            .starts_with("=?UTF-8?B?")
+    );
+    assert_eq!(header(&headers, "In-Reply-To"), Some("<wf-w0@example.com>"));
+    assert_eq!(header(&headers, "References"), Some("<wf-w0@example.com>"));
+    assert!(raw.contains("multipart/alternative") && raw.contains("text/html"));
+
+    email.subject = "Edited".into();
+    gmail
+        .update_draft(&created.remote_draft_id, &email)
+        .unwrap();
+    assert!(fake.drafts()[0].raw.contains("Subject: Edited\r\n"));
+    assert!(gmail.draft_exists(&created.remote_draft_id).unwrap());
+    let sent = gmail.send_draft(&created.remote_draft_id).unwrap();
+    assert_eq!(sent.thread_id.as_deref(), Some("t-earlier"));
+    assert_eq!(fake.sent().len(), 1);
+    assert!(!gmail.draft_exists(&created.remote_draft_id).unwrap());
+    // Deleting what is already gone is not an error.
+    gmail.delete_draft(&created.remote_draft_id).unwrap();
+    // One token for all of it.
+    assert_eq!(fake.recorder.count("POST /token"), 1);
+}
+
+#[test]
+fn hubspot_connector_reads_tasks_and_contacts_back() {
+    use salesagent::config::{HubspotConfig, Secret};
+    use salesagent::connectors::{Crm, NewTask, hubspot::HubSpot};
+    let fake = FakeHubSpot::start(HUBSPOT_TOKEN);
+    let config = HubspotConfig {
+        base_url: fake.base_url.clone(),
+        token: Some(Secret::new(HUBSPOT_TOKEN)),
+        ..Default::default()
+    };
+    let crm = HubSpot::new(&config, &fast_http()).unwrap();
+    let contact_id = fake.seed_contact("dana@northwind.com");
+    let contact = crm.get_contact(&contact_id).unwrap().unwrap();
+    assert_eq!(contact.email, "dana@northwind.com");
+    assert!(crm.get_contact("999999").unwrap().is_none());
+    let task = crm
+        .create_task(&NewTask {
+            reference: "salesagent-workflow:w1".into(),
+            contact_id: contact_id.clone(),
+            subject: "Follow up".into(),
+            body: "Review.\n\n[salesagent-workflow:w1]".into(),
+            priority: "MEDIUM".into(),
+            owner_id: Some("77".into()),
+            due_at: 1_764_412_800_000,
+        })
+        .unwrap();
+    assert_eq!(fake.tasks()[0].properties["hubspot_owner_id"], "77");
+    let again = crm.get_task(&task.id).unwrap().unwrap();
+    assert_eq!(again.contact_id, contact_id);
+    assert_eq!(again.due_at, 1_764_412_800_000);
+    assert!(crm.get_task("424242").unwrap().is_none());
+    let found = crm
+        .find_task("salesagent-workflow:w1", &contact_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, task.id);
+    assert!(
+        crm.find_task("salesagent-workflow:w2", &contact_id)
+            .unwrap()
+            .is_none()
+    );
+    let history = crm.history(&contact_id).unwrap();
+    assert_eq!((history.open_tasks, history.total_tasks), (1, 1));
+}
