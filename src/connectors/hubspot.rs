@@ -29,6 +29,9 @@ pub struct HubSpot {
     http: HttpClient,
     token: String,
     search: RateLimiter,
+    /// Search is eventually consistent: a lookup after a lost response searches again after
+    /// these waits before it concludes the task does not exist.
+    settle: [Duration; 2],
 }
 
 /// HubSpot error bodies: `{status, message, correlationId, category, policyName?, errors[]}`.
@@ -142,6 +145,10 @@ impl HubSpot {
             http: client,
             token,
             search: RateLimiter::new(config.searches_per_second, Duration::from_secs(1)),
+            settle: [
+                Duration::from_millis(http.retry_base_ms * 2),
+                Duration::from_millis(http.retry_base_ms * 4),
+            ],
         })
     }
 
@@ -337,12 +344,18 @@ impl Crm for HubSpot {
     }
 
     fn find_task(&self, reference: &str, contact_id: &str) -> Result<Option<Task>> {
-        let tasks = self.contact_tasks(contact_id)?;
-        tasks
-            .iter()
-            .find(|t| prop(t, "hs_task_body").is_some_and(|b| b.contains(reference)))
-            .map(|t| task_from(t, contact_id))
-            .transpose()
+        // Only called on a retry, where a task created moments ago may not be indexed yet.
+        for wait in std::iter::once(Duration::ZERO).chain(self.settle) {
+            std::thread::sleep(wait);
+            let tasks = self.contact_tasks(contact_id)?;
+            if let Some(t) = tasks
+                .iter()
+                .find(|t| prop(t, "hs_task_body").is_some_and(|b| b.contains(reference)))
+            {
+                return task_from(t, contact_id).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     fn create_task(&self, task: &NewTask) -> Result<Task> {

@@ -665,3 +665,26 @@ fn hubspot_connector_reads_tasks_and_contacts_back() {
     let history = crm.history(&contact_id).unwrap();
     assert_eq!((history.open_tasks, history.total_tasks), (1, 1));
 }
+
+#[test]
+fn repeated_failures_open_the_circuit_instead_of_hammering() {
+    let w = world();
+    w.env.write_config(
+        "[http]\nretry_base_ms = 10\nretry_attempts = 4\nbreaker_failures = 2\nbreaker_cooldown_secs = 600\n",
+    );
+    w.hubspot.inject(CONTACT_BY_EMAIL, 100, Fault::status(503));
+    let (code, report, err) = w.run();
+    assert_eq!(code, 1, "{report:#}\n{err}");
+    assert_eq!(report["current_step"], "contact");
+    assert_eq!(report["error"]["class"], "external_service");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("circuit open"),
+        "{report:#}"
+    );
+    // Two failures opened the circuit; the remaining retries never reached HubSpot.
+    assert_eq!(w.hubspot.recorder.count(CONTACT_BY_EMAIL), 2);
+    assert!(err.contains("circuit breaker opened"), "{err}");
+}
