@@ -19,6 +19,10 @@ const SERVICE: &str = "gmail";
 const OAUTH: &str = "gmail_oauth";
 /// Refresh this long before the token's stated expiry.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+/// The header that names the workflow in every draft we create.
+const WORKFLOW_HEADER: &str = "X-Salesagent-Workflow";
+/// How many drafts to the same recipient a lookup inspects when the Message-ID search fails.
+const FALLBACK_CANDIDATES: u32 = 20;
 
 pub struct Gmail {
     api: HttpClient,
@@ -74,7 +78,7 @@ fn render(email: &OutgoingEmail, html: bool) -> Result<String> {
         date,
         in_reply_to: email.in_reply_to.as_deref(),
         extra_headers: &[
-            ("X-Salesagent-Workflow", &email.workflow_id),
+            (WORKFLOW_HEADER, &email.workflow_id),
             ("X-Salesagent-Draft", &email.draft_id),
         ],
     })
@@ -242,6 +246,19 @@ impl Gmail {
         Ok(())
     }
 
+    /// Drafts matching a Gmail search query (`drafts.list?q=`), at most `max`.
+    fn list_drafts(&self, query: &str, max: u32) -> Result<Vec<Value>> {
+        let path = format!(
+            "/gmail/v1/users/me/drafts?q={}&maxResults={max}",
+            encode(query)
+        );
+        let v = self.send(Call::get(path))?.json(SERVICE)?;
+        Ok(v.get("drafts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
     fn message_body(&self, email: &OutgoingEmail) -> Result<Value> {
         if !self.sender_allowlist.is_empty()
             && !self
@@ -272,19 +289,39 @@ impl Mailbox for Gmail {
 
     fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>> {
         let id = email.message_id.trim_matches(['<', '>']);
-        let path = format!(
-            "/gmail/v1/users/me/drafts?q={}",
-            encode(&format!("rfc822msgid:{id}"))
-        );
-        let v = self.send(Call::get(path))?.json(SERVICE)?;
-        match v
-            .get("drafts")
-            .and_then(Value::as_array)
-            .and_then(|d| d.first())
-        {
-            Some(d) => draft_from(d).map(Some),
-            None => Ok(None),
+        if let Some(d) = self.list_drafts(&format!("rfc822msgid:{id}"), 1)?.first() {
+            return draft_from(d).map(Some);
         }
+        // Should Gmail have replaced our Message-ID, the workflow header still names the draft.
+        for d in self.list_drafts(&format!("to:{}", email.to), FALLBACK_CANDIDATES)? {
+            let Some(draft_id) = d.get("id").and_then(Value::as_str) else {
+                continue;
+            };
+            let path = format!(
+                "/gmail/v1/users/me/drafts/{}?format=metadata&metadataHeaders={WORKFLOW_HEADER}",
+                encode(draft_id)
+            );
+            let full = self.send(Call::get(path).accept(&[404]))?;
+            if full.status == 404 {
+                continue;
+            }
+            let full = full.json(SERVICE)?;
+            let ours = full
+                .pointer("/message/payload/headers")
+                .and_then(Value::as_array)
+                .is_some_and(|headers| {
+                    headers.iter().any(|h| {
+                        h["name"]
+                            .as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(WORKFLOW_HEADER))
+                            && h["value"].as_str() == Some(email.workflow_id.as_str())
+                    })
+                });
+            if ours {
+                return draft_from(&full).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft> {

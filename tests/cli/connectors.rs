@@ -688,3 +688,25 @@ fn repeated_failures_open_the_circuit_instead_of_hammering() {
     assert_eq!(w.hubspot.recorder.count(CONTACT_BY_EMAIL), 2);
     assert!(err.contains("circuit breaker opened"), "{err}");
 }
+
+#[test]
+fn a_lost_draft_response_is_found_even_if_gmail_replaced_the_message_id() {
+    let w = world();
+    w.gmail.state.lock().unwrap().rewrite_message_ids = true;
+    w.gmail.inject(CREATE_DRAFT, 1, Fault::DropAfterWrite);
+    let (code, report, err) = w.run();
+    assert_eq!(code, 1, "{report:#}\n{err}");
+    assert_eq!(report["current_step"], "draft");
+    let wf = report["workflow_id"].as_str().unwrap().to_string();
+    let (code, report, err) = w.retry(&wf);
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    assert_eq!(w.gmail.drafts().len(), 1);
+    assert_eq!(w.gmail.recorder.count(CREATE_DRAFT), 1);
+    let remote = &w.gmail.drafts()[0].id;
+    assert_eq!(
+        w.env.sql_i64(&format!(
+            "SELECT COUNT(*) FROM drafts WHERE remote_draft_id = '{remote}'"
+        )),
+        1
+    );
+}

@@ -26,6 +26,8 @@ pub struct State {
     /// Access tokens currently valid.
     pub valid_tokens: Vec<String>,
     pub refresh_revoked: bool,
+    /// Replace the Message-ID of every new draft with one of Gmail's own.
+    pub rewrite_message_ids: bool,
     pub issued: u32,
     next_id: u64,
 }
@@ -190,9 +192,16 @@ impl FakeGmail {
                 };
                 s.next_id += 1;
                 let n = s.next_id;
+                let mut raw = raw;
+                let mut message_id = header(&headers, "Message-ID").unwrap_or("").to_string();
+                if s.rewrite_message_ids {
+                    let gmail_id = format!("<CAfake{n}@mail.gmail.com>");
+                    raw = raw.replacen(&message_id, &gmail_id, 1);
+                    message_id = gmail_id;
+                }
                 let draft = Draft {
                     id: format!("r-{n}"),
-                    message_id: header(&headers, "Message-ID").unwrap_or("").to_string(),
+                    message_id,
                     thread_id: thread.unwrap_or_else(|| format!("t-{n}")),
                     raw,
                 };
@@ -201,13 +210,21 @@ impl FakeGmail {
             }
             ("GET", ["gmail", "v1", "users", "me", "drafts"]) => {
                 let q = req.query_param("q").unwrap_or_default();
-                let wanted = q
+                let by_id = q
                     .strip_prefix("rfc822msgid:")
                     .map(|m| m.trim_matches(['<', '>']));
+                let by_to = q.strip_prefix("to:");
                 let drafts: Vec<Value> = s
                     .drafts
                     .iter()
-                    .filter(|d| wanted.is_none_or(|w| d.message_id.trim_matches(['<', '>']) == w))
+                    .filter(|d| by_id.is_none_or(|w| d.message_id.trim_matches(['<', '>']) == w))
+                    .filter(|d| {
+                        by_to.is_none_or(|to| {
+                            parse_message(&d.raw)
+                                .ok()
+                                .is_some_and(|h| header(&h, "To") == Some(to))
+                        })
+                    })
                     .map(|d| json!({"id": d.id, "message": {"id": format!("m-{}", d.id), "threadId": d.thread_id}}))
                     .collect();
                 if drafts.is_empty() {
@@ -221,7 +238,18 @@ impl FakeGmail {
             }
             ("GET", ["gmail", "v1", "users", "me", "drafts", id]) => {
                 match s.drafts.iter().find(|d| d.id == *id) {
-                    Some(d) => Reply::Json(200, draft_json(d, 0)),
+                    Some(d) => {
+                        let mut v = draft_json(d, 0);
+                        if req.query_param("format").as_deref() == Some("metadata") {
+                            let headers: Vec<Value> = parse_message(&d.raw)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|(name, value)| json!({"name": name, "value": value}))
+                                .collect();
+                            v["message"]["payload"] = json!({"headers": headers});
+                        }
+                        Reply::Json(200, v)
+                    }
                     None => google_error(404, "NOT_FOUND", "Requested entity was not found."),
                 }
             }
