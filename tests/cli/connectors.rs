@@ -710,3 +710,26 @@ fn a_lost_draft_response_is_found_even_if_gmail_replaced_the_message_id() {
         1
     );
 }
+
+#[test]
+fn a_timed_out_create_is_not_repeated_blindly() {
+    let w = world();
+    w.hubspot
+        .inject(CREATE_TASK, 1, Fault::Hang(Duration::from_secs(3)));
+    let (code, report, err) = w.run();
+    assert_eq!(code, 1, "{report:#}\n{err}");
+    assert_eq!(report["current_step"], "task");
+    assert_eq!(report["error"]["class"], "transient");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{report:#}"
+    );
+    assert_eq!(w.hubspot.recorder.count(CREATE_TASK), 1);
+    let wf = report["workflow_id"].as_str().unwrap().to_string();
+    let (code, report, err) = w.retry(&wf);
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    w.assert_exactly_one_of_each(&wf);
+}
