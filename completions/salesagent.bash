@@ -341,7 +341,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__config__subcmd__check)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --live --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

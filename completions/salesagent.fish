@@ -230,6 +230,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l live -d 'Also call each configured service once (HubSpot, Gmail, LLM) and report OK or the reason'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only errors on stderr'

@@ -2,6 +2,11 @@
 //! these; embedded implementations live in `local/`, real ones (HubSpot, Gmail, LLM) beside them.
 //! Only this module talks to the network.
 
+pub mod check;
+pub mod gmail;
+pub mod http;
+pub mod hubspot;
+pub mod llm;
 pub mod local;
 
 use serde::{Deserialize, Serialize};
@@ -185,26 +190,23 @@ pub struct Connectors {
 }
 
 impl Connectors {
-    /// The connectors the configuration asks for. Real services are added by their modules.
+    /// The connectors the configuration asks for: embedded by default, real services by config.
     pub fn from_config(config: &crate::config::Config) -> Result<Connectors> {
         use crate::config::{ComposerKind, CrmKind, MailboxKind};
-        use crate::error::Error;
-        let unavailable = |key: &str, value: &str| {
-            Error::Configuration(format!(
-                "{key} = \"{value}\" is not available in this build; use the embedded default"
-            ))
-        };
         let crm: Box<dyn Crm> = match config.connectors.crm {
             CrmKind::Local => Box::new(local::LocalCrm::open(&config.db, &config.tenant)?),
-            CrmKind::Hubspot => return Err(unavailable("connectors.crm", "hubspot")),
+            CrmKind::Hubspot => Box::new(hubspot::HubSpot::new(&config.hubspot, &config.http)?),
         };
         let mailbox: Box<dyn Mailbox> = match config.connectors.mailbox {
             MailboxKind::Local => Box::new(local::LocalMailbox::new(&config.data_dir())),
-            MailboxKind::Gmail => return Err(unavailable("connectors.mailbox", "gmail")),
+            MailboxKind::Gmail => Box::new(
+                gmail::Gmail::new(&config.gmail, &config.http)?
+                    .with_sender_allowlist(&config.send.sender_allowlist),
+            ),
         };
         let composer: Box<dyn Composer> = match config.connectors.composer {
             ComposerKind::Template => Box::new(local::TemplateComposer),
-            ComposerKind::Llm => return Err(unavailable("connectors.composer", "llm")),
+            ComposerKind::Llm => Box::new(llm::Llm::new(config)?),
         };
         Ok(Connectors {
             crm,

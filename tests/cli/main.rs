@@ -2,8 +2,10 @@
 //! Each module covers one command group; `env` holds the shared `TestEnv`.
 
 mod basics;
+mod connectors;
 mod deploy;
 mod env;
+mod fakes;
 mod inspect;
 mod install;
 mod maintenance;
