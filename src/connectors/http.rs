@@ -404,6 +404,25 @@ impl HttpClient {
         }
     }
 
+    /// One call's outcome, and the breaker's state after it, for `/metrics`.
+    fn record_metrics(&self, failure: Option<ErrorClass>) {
+        let outcome = failure.map_or("ok", ErrorClass::as_str);
+        crate::metrics::inc(
+            "salesagent_connector_calls_total",
+            &[("service", self.service), ("outcome", outcome)],
+        );
+        let state = match self.breaker_state() {
+            BreakerState::Closed => 0.0,
+            BreakerState::HalfOpen => 1.0,
+            BreakerState::Open => 2.0,
+        };
+        crate::metrics::set(
+            "salesagent_circuit_breaker_state",
+            &[("service", self.service)],
+            state,
+        );
+    }
+
     fn error(&self, class: ErrorClass, message: String) -> ConnectorError {
         ConnectorError::new(self.service, class, self.redact(&message))
     }
@@ -413,6 +432,7 @@ impl HttpClient {
         let mut retry = 0;
         loop {
             let outcome = self.attempt(call);
+            self.record_metrics(outcome.as_ref().err().map(|e| e.error.class));
             let err = match outcome {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
