@@ -10,6 +10,7 @@ pub mod connectors;
 pub mod domain;
 pub mod error;
 pub mod exit;
+pub mod operator;
 pub mod orchestrator;
 pub mod output;
 pub mod store;

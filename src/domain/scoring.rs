@@ -116,7 +116,7 @@ pub fn score(config: &ScoringConfig, lead: &Lead, form_id: Option<&str>) -> Scor
                     if needle.contains(' ') {
                         v.to_lowercase().contains(&needle)
                     } else {
-                        words.iter().any(|w| *w == needle)
+                        words.contains(&needle)
                     }
                 })
             }
@@ -182,8 +182,10 @@ mod tests {
 
     #[test]
     fn scores_are_clamped() {
-        let mut config = ScoringConfig::default();
-        config.base = 95;
+        let config = ScoringConfig {
+            base: 95,
+            ..Default::default()
+        };
         assert_eq!(
             score(&config, &lead("a@b.com", Some("CEO")), None).value,
             100
