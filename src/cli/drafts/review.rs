@@ -124,11 +124,13 @@ pub fn run(ctx: &Context, args: ReviewArgs) -> anyhow::Result<ExitStatus> {
                     continue 'drafts;
                 }
                 "e" | "edit" => {
+                    let original = to_editable(&d.subject, &d.body);
                     let edited = dialoguer::Editor::new()
                         .extension(".txt")
-                        .edit(&to_editable(&d.subject, &d.body))?;
-                    let Some(text) = edited else {
-                        ctx.printer.status("not saved: no change");
+                        .require_save(false)
+                        .edit(&original)?;
+                    let Some(text) = edited.filter(|t| t.trim_end() != original.trim_end()) else {
+                        ctx.printer.status("no change");
                         continue;
                     };
                     match from_editable(&text).and_then(|(s, b)| op.edit(&d.id, &s, &b, &actor)) {
