@@ -268,12 +268,16 @@ impl Operator<'_> {
         actor: &str,
         inline: Option<&Pipeline<'_>>,
     ) -> Result<RetryOutcome> {
+        // Only a workflow job can run inline; any other kind goes back to the queue.
+        let has_workflow = self.store.get_dead_letter(id)?.workflow_id.is_some();
         let requeue = match inline {
-            Some(_) => Requeue::Inline { lease_ms: 600_000 },
-            None => Requeue::Queue,
+            Some(_) if has_workflow => Requeue::Inline { lease_ms: 600_000 },
+            _ => Requeue::Queue,
         };
         let dead = self.store.retry_dead_letter(id, requeue, actor, now_ms())?;
-        let (Some(pipeline), Some(workflow_id)) = (inline, dead.workflow_id.clone()) else {
+        let (Some(pipeline), Some(workflow_id), Requeue::Inline { .. }) =
+            (inline, dead.workflow_id.clone(), requeue)
+        else {
             return Ok(RetryOutcome {
                 dead_letter: dead,
                 workflow_status: None,

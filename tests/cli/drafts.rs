@@ -268,3 +268,50 @@ fn review_needs_a_terminal() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("drafts approve"), "{}", stderr(&out));
 }
+
+#[test]
+fn drafts_approved_in_draft_only_go_out_with_send_approved() {
+    let env = TestEnv::new();
+    env.write_config(SEND_CONFIG);
+    let a = submit(&env, "a@northwind.com");
+    let out = env.run(&["drafts", "approve", &a]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["mode", "set", "send", "--reason", "launch", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["drafts", "send", "--approved"]);
+    assert_eq!(out.status.code(), Some(2), "asks first: {}", stderr(&out));
+    assert!(env.mail_files("sent").is_empty());
+    let sent = env.json(&["drafts", "send", "--approved", "--yes"]);
+    assert_eq!(sent[0]["send"]["outcome"], "sent", "{sent}");
+    assert_eq!(env.mail_files("sent").len(), 1);
+    let again = env.json(&["drafts", "send", "--approved", "--yes"]);
+    assert!(
+        again.as_array().unwrap().is_empty(),
+        "nothing left: {again}"
+    );
+}
+
+#[test]
+fn a_failed_send_becomes_send_failed_and_is_never_retried() {
+    let env = send_env("");
+    let id = submit(&env, "dana@northwind.com");
+    // The mailbox loses the draft: the send fails after it was claimed.
+    std::fs::remove_file(env.mail_dir().join("drafts").join(format!("{id}.eml"))).unwrap();
+    let out = env.run(&["drafts", "approve", &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("never retried automatically"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(status_of(&env, &id), "send_failed");
+    let out = env.run(&["drafts", "send", &id, "--yes"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("send_failed, not approved"),
+        "{}",
+        stdout(&out)
+    );
+    let failed = env.json(&["audit", "list", "--action", "draft.send_failed"]);
+    assert_eq!(failed.as_array().unwrap().len(), 1);
+}

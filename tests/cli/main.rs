@@ -9,3 +9,4 @@ mod mode;
 mod review;
 mod run;
 mod tidy;
+mod workflows_retry;
