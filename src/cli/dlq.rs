@@ -12,7 +12,6 @@ use super::{Context, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::error::{Error, ErrorClass};
 use crate::exit::ExitStatus;
-use crate::operator::Operator;
 use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt};
 
 #[derive(Debug, Subcommand)]
@@ -290,11 +289,7 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let connectors = app.connectors()?;
-    let op = Operator {
-        store: &app.store,
-        config: &app.config,
-        mailbox: connectors.mailbox.as_ref(),
-    };
+    let op = app.operator(&connectors);
     let pipeline = app.pipeline(&connectors);
     let mut status = ExitStatus::Success;
     let mut items = Vec::new();

@@ -8,7 +8,7 @@ use super::Context;
 use super::prompt::confirm;
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
-use crate::operator::{Gate, Operator, send_gates};
+use crate::operator::{Gate, send_gates};
 use crate::store::{MODE_DRAFT_ONLY, MODE_SEND};
 
 #[derive(Debug, Subcommand)]
@@ -100,11 +100,7 @@ fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
     let connectors = app.connectors()?;
-    let op = Operator {
-        store: &app.store,
-        config: &app.config,
-        mailbox: connectors.mailbox.as_ref(),
-    };
+    let op = app.operator(&connectors);
     let mode = match args.mode {
         Mode::Send => MODE_SEND,
         Mode::DraftOnly => MODE_DRAFT_ONLY,

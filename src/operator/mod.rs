@@ -14,6 +14,9 @@ use crate::store::{
     SendClaim, Store,
 };
 
+/// The actor recorded for drafts approved by auto-send.
+pub const AUTO_SEND_ACTOR: &str = "auto-send";
+
 /// One condition for SEND mode, as `mode show` lists it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Gate {
@@ -230,6 +233,40 @@ impl Operator<'_> {
                 self.store.finish_send(id, Err(&error), actor, now_ms())?;
                 Ok(SendOutcome::Failed { error })
             }
+        }
+    }
+
+    /// Auto-send (off unless `send.auto_send_domains` names domains): in SEND mode, approves
+    /// the workflow's pending draft as `auto-send` when the recipient's domain is listed, and
+    /// sends it through the same gates as any send. Anything else stays for review.
+    pub fn auto_send(&self, workflow_id: &str) -> Result<Option<SendOutcome>> {
+        let domains = &self.config.send.auto_send_domains;
+        if domains.is_empty() {
+            return Ok(None);
+        }
+        let Some(draft) = self.store.draft_for_workflow(workflow_id)? else {
+            return Ok(None);
+        };
+        let domain = draft
+            .recipient
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_lowercase())
+            .unwrap_or_default();
+        let listed = domains
+            .iter()
+            .any(|d| d.trim().trim_start_matches('@').to_lowercase() == domain);
+        if draft.status != "pending_review" || !listed || self.store.mode()?.mode != MODE_SEND {
+            return Ok(None);
+        }
+        match self.approve(
+            &draft.id,
+            AUTO_SEND_ACTOR,
+            Some("auto-send: the recipient's domain is on send.auto_send_domains"),
+        ) {
+            Ok(a) => Ok(a.send),
+            // An operator decided first: theirs stands.
+            Err(Error::Refused(_)) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

@@ -315,3 +315,26 @@ fn a_failed_send_becomes_send_failed_and_is_never_retried() {
     let failed = env.json(&["audit", "list", "--action", "draft.send_failed"]);
     assert_eq!(failed.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn auto_send_sends_only_listed_domains_in_send_mode() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "{SEND_CONFIG}auto_send_domains = [\"northwind.com\"]\n"
+    ));
+    let early = submit(&env, "early@northwind.com");
+    assert_eq!(
+        status_of(&env, &early),
+        "pending_review",
+        "draft-only: no auto-send"
+    );
+    let out = env.run(&["mode", "set", "send", "--reason", "launch", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = submit(&env, "dana@northwind.com");
+    let other = submit(&env, "lee@contoso.com");
+    assert_eq!(status_of(&env, &listed), "sent");
+    assert_eq!(status_of(&env, &other), "pending_review");
+    assert_eq!(env.mail_files("sent").len(), 1);
+    let approvals = env.json(&["audit", "list", "--action", "draft.approve"]);
+    assert_eq!(approvals[0]["actor"], "auto-send");
+}

@@ -6,10 +6,8 @@ use serde::Serialize;
 
 use super::super::Context;
 use super::super::prompt::confirm;
-use crate::app::App;
-use crate::connectors::Connectors;
 use crate::exit::ExitStatus;
-use crate::operator::{Operator, SendOutcome};
+use crate::operator::SendOutcome;
 use crate::store::{DraftFilter, DraftRow, MODE_SEND};
 
 #[derive(Debug, Args)]
@@ -161,14 +159,6 @@ fn report_send(ctx: &Context, results: &mut Results, d: &DraftRow, send: &SendOu
     }
 }
 
-fn operator<'a>(app: &'a App, connectors: &'a Connectors) -> Operator<'a> {
-    Operator {
-        store: &app.store,
-        config: &app.config,
-        mailbox: connectors.mailbox.as_ref(),
-    }
-}
-
 pub fn approve(ctx: &Context, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
@@ -208,7 +198,7 @@ pub fn approve(ctx: &Context, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
         args.ids
     };
     let connectors = app.connectors()?;
-    let op = operator(&app, &connectors);
+    let op = app.operator(&connectors);
     let mut results = Results::new();
     let mut any_approved = false;
     for raw in &ids {
@@ -249,7 +239,7 @@ pub fn reject(ctx: &Context, args: RejectArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
     let connectors = app.connectors()?;
-    let op = operator(&app, &connectors);
+    let op = app.operator(&connectors);
     let mut results = Results::new();
     for raw in &args.ids {
         let outcome = app
@@ -311,7 +301,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let connectors = app.connectors()?;
-    let op = operator(&app, &connectors);
+    let op = app.operator(&connectors);
     let mut results = Results::new();
     for id in &ids {
         match op.send(id, &actor) {

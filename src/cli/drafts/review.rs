@@ -7,7 +7,7 @@ use super::super::Context;
 use super::print_draft;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::operator::{Operator, SendOutcome};
+use crate::operator::SendOutcome;
 use crate::store::DraftFilter;
 
 #[derive(Debug, Args)]
@@ -52,11 +52,7 @@ pub fn run(ctx: &Context, args: ReviewArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
     let connectors = app.connectors()?;
-    let op = Operator {
-        store: &app.store,
-        config: &app.config,
-        mailbox: connectors.mailbox.as_ref(),
-    };
+    let op = app.operator(&connectors);
     let pending = app.store.list_drafts(&DraftFilter {
         status: Some("pending_review".into()),
         sender: args.sender,
