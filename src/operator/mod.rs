@@ -282,7 +282,7 @@ impl Operator<'_> {
                 let gates = unmet(&send_gates(self.config));
                 if !gates.is_empty() {
                     return Err(Error::Refused(format!(
-                        "SEND mode refused; unmet gates:\n  {}",
+                        "SEND mode refused; unmet gates:\n  {}\nhint: set them in salesagent.toml (or SALESAGENT_ENVIRONMENT), then check with `salesagent mode show`",
                         gates.join("\n  ")
                     )));
                 }
