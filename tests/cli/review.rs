@@ -39,6 +39,50 @@ _, status = os.waitpid(pid, 0)
 print(json.dumps({"code": os.waitstatus_to_exitcode(status), "transcript": seen.decode(errors="replace")}))
 "#;
 
+/// Runs salesagent with `args` on a pseudo-terminal, answering each expected text with its reply
+/// (`None`: just wait for it); returns the exit code and everything the terminal showed.
+pub fn on_terminal(
+    env: &TestEnv,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+    steps: &[(&str, Option<&str>)],
+) -> (i64, String) {
+    let mut child_env = serde_json::json!({
+        "SALESAGENT_DB": env.db(),
+        "PATH": std::env::var("PATH").unwrap_or_default(),
+        "TERM": "xterm",
+        "NO_COLOR": "1",
+        "USER": "tester",
+    });
+    for (k, v) in extra_env {
+        child_env[*k] = serde_json::Value::String(v.to_string());
+    }
+    let mut argv = vec![env!("CARGO_BIN_EXE_salesagent").to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let cfg = serde_json::json!({
+        "cwd": env.path(),
+        "argv": argv,
+        "env": child_env,
+        "steps": steps,
+    });
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(DRIVER)
+        .arg(cfg.to_string())
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = parse_json(&out.stdout);
+    (
+        result["code"].as_i64().unwrap(),
+        result["transcript"].as_str().unwrap().to_string(),
+    )
+}
+
 #[test]
 fn the_review_loop_edits_approves_and_rejects_on_a_terminal() {
     let env = TestEnv::new();
@@ -54,43 +98,25 @@ fn the_review_loop_edits_approves_and_rejects_on_a_terminal() {
         .status()
         .unwrap();
     let prompt = "[q]uit";
-    let cfg = serde_json::json!({
-        "cwd": env.path(),
-        "argv": [env!("CARGO_BIN_EXE_salesagent"), "drafts", "review", "--by", "rita"],
-        "env": {
-            "SALESAGENT_DB": env.db(),
-            "EDITOR": editor,
-            "PATH": std::env::var("PATH").unwrap_or_default(),
-            "TERM": "xterm",
-            "NO_COLOR": "1",
-            "USER": "tester",
-        },
-        "steps": [
-            ["draft 1 of 2", null],
-            [prompt, "e\r"],
-            ["edited", null],
-            [prompt, "a\r"],
-            ["approved", null],
-            ["draft 2 of 2", null],
-            [prompt, "r\r"],
-            ["Reason", "not a fit\r"],
-            ["rejected", null],
-            ["reviewed:", null],
+    let editor = editor.to_str().unwrap();
+    let (code, transcript) = on_terminal(
+        &env,
+        &["drafts", "review", "--by", "rita"],
+        &[("EDITOR", editor)],
+        &[
+            ("draft 1 of 2", None),
+            (prompt, Some("e\r")),
+            ("edited", None),
+            (prompt, Some("a\r")),
+            ("approved", None),
+            ("draft 2 of 2", None),
+            (prompt, Some("r\r")),
+            ("Reason", Some("not a fit\r")),
+            ("rejected", None),
+            ("reviewed:", None),
         ],
-    });
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(DRIVER)
-        .arg(cfg.to_string())
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let result = parse_json(&out.stdout);
-    assert_eq!(result["code"], 0, "{}", result["transcript"]);
+    assert_eq!(code, 0, "{transcript}");
 
     let a = env.json(&["drafts", "show", &first]);
     assert_eq!(a["status"], "approved");
@@ -112,4 +138,51 @@ fn the_review_loop_edits_approves_and_rejects_on_a_terminal() {
             .contains("Edited subject")
     );
     assert!(env.mail_files("sent").is_empty());
+}
+
+#[test]
+fn bulk_approval_and_send_mode_ask_on_a_terminal() {
+    let env = TestEnv::new();
+    env.write_config(crate::drafts::SEND_CONFIG);
+    submit(&env, "a@northwind.com");
+    submit(&env, "b@northwind.com");
+    let (code, transcript) = on_terminal(
+        &env,
+        &["drafts", "approve", "--all-pending"],
+        &[],
+        &[
+            ("approve 2 pending draft(s)?", Some("n")),
+            ("nothing approved", None),
+        ],
+    );
+    assert_eq!(code, 0, "{transcript}");
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM drafts WHERE status = 'approved'"),
+        0
+    );
+    let (code, transcript) = on_terminal(
+        &env,
+        &["drafts", "approve", "--all-pending"],
+        &[],
+        &[("approve 2 pending draft(s)?", Some("y"))],
+    );
+    assert_eq!(code, 0, "{transcript}");
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM drafts WHERE status = 'approved'"),
+        2
+    );
+    let (code, transcript) = on_terminal(
+        &env,
+        &["mode", "set", "send", "--reason", "launch"],
+        &[],
+        &[
+            ("switch to SEND mode", Some("y")),
+            ("mode is now send", None),
+        ],
+    );
+    assert_eq!(code, 0, "{transcript}");
+    assert!(
+        env.mail_files("sent").is_empty(),
+        "switching sends nothing by itself"
+    );
 }
