@@ -89,9 +89,9 @@ fn already(d: &DraftRow) -> String {
         "approved" | "rejected" => {
             format!("draft {} is already {} by {who} at {when}", d.id, d.status)
         }
-        "sent" => format!(
-            "draft {} is already sent (approved by {who} at {when})",
-            d.id
+        "sending" | "sent" | "send_failed" => format!(
+            "draft {} is already approved by {who} at {when} (now {})",
+            d.id, d.status
         ),
         other => format!("draft {} is {other}, not pending_review", d.id),
     }

@@ -161,7 +161,11 @@ fn concurrent_approvals_send_exactly_one_email() {
         stderr(&two)
     );
     let loser = if one.status.success() { &two } else { &one };
-    assert!(stderr(loser).contains("already"), "{}", stderr(loser));
+    assert!(
+        stderr(loser).contains("is already approved by"),
+        "{}",
+        stderr(loser)
+    );
     assert_eq!(env.mail_files("sent").len(), 1);
     assert_eq!(
         env.sql_i64("SELECT COUNT(*) FROM drafts WHERE status = 'sent'"),
