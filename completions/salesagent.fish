@@ -36,7 +36,10 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -s h -l help -d 'Pri
 complete -c salesagent -n "__fish_salesagent_needs_command" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "workflows" -d 'List, show and retry workflows'
-complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "drafts" -d 'List and show drafts'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "audit" -d 'Read the append-only audit log'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "config" -d 'Inspect the configuration'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
@@ -100,6 +103,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l by -d 'Who is retrying (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l from-step -d 'Re-run from this step (validate, suppression, …, task, finalize) even where it completed; side-effect steps look their object up first, so nothing is created twice' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
@@ -114,19 +118,23 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
 json\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -l json -d 'Print results as JSON (stable snake_case fields)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -s q -l quiet -d 'Only errors on stderr'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -s h -l help -d 'Print help'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'List drafts, newest first'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -f -a "show" -d 'Show one draft in full'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "list" -d 'List drafts, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "show" -d 'Show one draft in full'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l status -r -f -a "pending_review\t''
 approved\t''
 rejected\t''
@@ -158,9 +166,220 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l sender -d 'With --all-pending: only drafts from this sender' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l min-score -d 'With --all-pending: only drafts whose lead scored at least this' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l by -d 'Who approves (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l note -d 'A note kept with the decision' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l all-pending -d 'Approve every pending draft (narrow it with --sender and --min-score)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s y -l yes -d 'Do not ask before a bulk approval'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l reason -d 'Why (kept in the audit log)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l by -d 'Who rejects (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l by -d 'Who sends (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l approved -d 'Every approved draft (oldest first)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s y -l yes -d 'Do not ask first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l sender -d 'Only drafts from this sender' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l by -d 'Who reviews (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "list" -d 'List drafts, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one draft in full'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -f -a "show" -d 'Show the mode, who set it, when and why, and which SEND gates pass'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -f -a "set" -d 'Switch the mode: `send` (only when every gate passes) or `draft-only` (always allowed)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l reason -d 'Why (kept in the audit log)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l by -d 'Who switches (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -s y -l yes -d 'Do not ask before switching to send'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the mode, who set it, when and why, and which SEND gates pass'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from help" -f -a "set" -d 'Switch the mode: `send` (only when every gate passes) or `draft-only` (always allowed)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List audit entries, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action (mode.set, draft.approve, draft.reject, draft.edit, draft.send, dlq.retry…)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Only this actor' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l since -d 'Only entries since: a duration (24h, 7d) or a date' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l limit -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "list" -d 'List audit entries, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -f -a "list" -d 'List dead letters waiting for an operator, oldest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -f -a "show" -d 'Show one dead letter: every attempt\'s error and the payload'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -f -a "retry" -d 'Requeue dead letters with a fresh set of attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -f -a "export" -d 'Export dead letters as CSV or JSON lines'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l class -d 'Only this error class' -r -f -a "transient\t''
+recoverable\t''
+configuration\t''
+invalid_input\t''
+external_service\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l since -d 'Only dead letters since: a duration (24h, 7d) or a date' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l limit -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l all -d 'Also those already retried or resolved'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l class -d 'Every waiting dead letter of this error class' -r -f -a "transient\t''
+recoverable\t''
+configuration\t''
+invalid_input\t''
+external_service\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l by -d 'Who retries (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l all -d 'Every waiting dead letter'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l dry-run -d 'Say what would be retried, change nothing'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l now -d 'Run each workflow here and now instead of leaving it to a worker'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -s y -l yes -d 'Do not ask before retrying several'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l format -r -f -a "csv\t''
+jsonl\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s o -l output -d 'Write here instead of stdout' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l class -d 'Only this error class' -r -f -a "transient\t''
+recoverable\t''
+configuration\t''
+invalid_input\t''
+external_service\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l all -d 'Also those already retried or resolved'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "list" -d 'List dead letters waiting for an operator, oldest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one dead letter: every attempt\'s error and the payload'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Requeue dead letters with a fresh set of attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export dead letters as CSV or JSON lines'
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
@@ -364,22 +583,36 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s v -l verbo
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "workflows" -d 'List, show and retry workflows'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "drafts" -d 'List and show drafts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "config" -d 'Inspect the configuration'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "db" -d 'Back up or restore the database'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts suppress config crm stats db completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "workflows" -d 'List, show and retry workflows'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "audit" -d 'Read the append-only audit log'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "config" -d 'Inspect the configuration'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "db" -d 'Back up or restore the database'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "list" -d 'List workflows, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "list" -d 'List drafts, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "show" -d 'Show one draft in full'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from mode" -f -a "show" -d 'Show the mode, who set it, when and why, and which SEND gates pass'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from mode" -f -a "set" -d 'Switch the mode: `send` (only when every gate passes) or `draft-only` (always allowed)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "list" -d 'List audit entries, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "list" -d 'List dead letters waiting for an operator, oldest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "show" -d 'Show one dead letter: every attempt\'s error and the payload'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "retry" -d 'Requeue dead letters with a fresh set of attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "export" -d 'Export dead letters as CSV or JSON lines'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from suppress" -f -a "add" -d 'Never contact this address (or every address at @DOMAIN)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from suppress" -f -a "list" -d 'List suppressed addresses and domains'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from suppress" -f -a "remove" -d 'Allow an address or domain again'

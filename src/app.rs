@@ -26,6 +26,15 @@ impl App {
         Connectors::from_config(&self.config)
     }
 
+    /// The operator actions (decisions, sends, retries) over this app's store and mailbox.
+    pub fn operator<'a>(&'a self, connectors: &'a Connectors) -> crate::operator::Operator<'a> {
+        crate::operator::Operator {
+            store: &self.store,
+            config: &self.config,
+            mailbox: connectors.mailbox.as_ref(),
+        }
+    }
+
     pub fn pipeline<'a>(&'a self, connectors: &'a Connectors) -> Pipeline<'a> {
         Pipeline {
             store: &self.store,
@@ -59,6 +68,7 @@ impl App {
             match acceptance {
                 Acceptance::Accepted { workflow_id, .. } => {
                     pipeline.run(&workflow_id)?;
+                    self.operator(&connectors).auto_send(&workflow_id)?;
                     reports.push(WorkflowReport::load(&self.store, &workflow_id)?);
                 }
                 Acceptance::Duplicate {

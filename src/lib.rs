@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod exit;
 pub mod metrics;
+pub mod operator;
 pub mod orchestrator;
 pub mod output;
 pub mod store;

@@ -1,11 +1,15 @@
 //! The command line: `Cli` (global flags), `Command` and its dispatch. Each command lives in its
 //! own module, owns its `Args`, and returns an `ExitStatus`; only `main` turns that into an exit.
 
+mod audit;
 mod completions;
 mod config;
 mod crm;
 mod db;
+mod dlq;
 mod drafts;
+mod mode;
+mod prompt;
 mod run;
 mod stats;
 mod suppress;
@@ -76,9 +80,18 @@ pub enum Command {
     /// List, show and retry workflows
     #[command(subcommand)]
     Workflows(workflows::WorkflowsCommand),
-    /// List and show drafts
+    /// List, show, review, approve, reject and send drafts
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
+    /// Show or switch the mode (draft-only or send)
+    #[command(subcommand)]
+    Mode(mode::ModeCommand),
+    /// Read the append-only audit log
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Dead letters: list, show, retry and export jobs that used up their attempts
+    #[command(subcommand)]
+    Dlq(dlq::DlqCommand),
     /// Manage the suppression list (never contact these)
     #[command(subcommand)]
     Suppress(suppress::SuppressCommand),
@@ -171,6 +184,9 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Run(args) => run::run(ctx, args),
         Command::Workflows(cmd) => workflows::run(ctx, cmd),
         Command::Drafts(cmd) => drafts::run(ctx, cmd),
+        Command::Mode(cmd) => mode::run(ctx, cmd),
+        Command::Audit(cmd) => audit::run(ctx, cmd),
+        Command::Dlq(cmd) => dlq::run(ctx, cmd),
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),

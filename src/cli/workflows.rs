@@ -49,6 +49,10 @@ pub struct RetryArgs {
     /// Who is retrying (default: $USER)
     #[arg(long)]
     pub by: Option<String>,
+    /// Re-run from this step (validate, suppression, …, task, finalize) even where it completed;
+    /// side-effect steps look their object up first, so nothing is created twice
+    #[arg(long, value_name = "STEP")]
+    pub from_step: Option<String>,
 }
 
 /// A workflow as `workflows list --json` prints it.
@@ -203,6 +207,19 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
 fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
+    let from_step = match args.from_step.as_deref() {
+        Some(name) => Some(crate::orchestrator::Step::from_name(name).ok_or_else(|| {
+            let names: Vec<_> = crate::orchestrator::STEPS
+                .iter()
+                .map(|s| s.name())
+                .collect();
+            crate::error::Error::InvalidInput(format!(
+                "--from-step {name:?} is not a step; use one of: {}",
+                names.join(", ")
+            ))
+        })?),
+        None => None,
+    };
     let ids = args
         .ids
         .iter()
@@ -222,9 +239,15 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
     let pipeline = app.pipeline(&connectors);
     let mut still_failed = false;
     for id in &ids {
-        let mut entry = AuditEntry::new(&actor, "workflow.retry", crate::domain::time::now_ms());
-        entry.subject = Some(id.clone());
-        app.store.append_audit(&entry)?;
+        let now = crate::domain::time::now_ms();
+        if let Some(step) = from_step {
+            app.store
+                .supersede_steps(id, step.seq(), step.name(), &actor, now)?;
+        } else {
+            let mut entry = AuditEntry::new(&actor, "workflow.retry", now);
+            entry.subject = Some(id.clone());
+            app.store.append_audit(&entry)?;
+        }
         let outcome = pipeline.run(id)?;
         still_failed |= outcome.status == status::FAILED;
         let report = WorkflowReport::load(&app.store, id)?;

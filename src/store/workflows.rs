@@ -190,7 +190,9 @@ impl Store {
     /// Every step execution of a workflow, in pipeline order then attempt order.
     pub fn workflow_steps(&self, workflow_id: &str) -> Result<Vec<StepRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, workflow_id, seq, name, attempt, status, input, output, remote_id, error,
+            "SELECT id, workflow_id, seq, name, attempt,
+                    CASE WHEN superseded_at IS NULL THEN status ELSE 'superseded' END,
+                    input, output, remote_id, error,
                     error_class, started_at, finished_at, duration_ms
              FROM workflow_steps WHERE workflow_id = ?1 ORDER BY seq, attempt",
         )?;

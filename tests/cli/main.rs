@@ -1,13 +1,19 @@
 //! The integration suite: one binary that drives the real `salesagent` CLI (ripgrep/just style).
 //! Each module covers one command group; `env` holds the shared `TestEnv`.
 
+mod audit;
 mod basics;
 mod connectors;
 mod deploy;
+mod dlq;
+mod drafts;
 mod env;
 mod fakes;
 mod inspect;
 mod install;
 mod maintenance;
+mod mode;
+mod review;
 mod run;
 mod tidy;
+mod workflows_retry;

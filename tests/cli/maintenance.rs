@@ -9,7 +9,7 @@ fn a_backup_restores_into_a_working_database() {
     let backup = source.path().join("backup.db");
     let written = source.json(&["db", "backup", backup.to_str().unwrap()]);
     assert_eq!(written["workflows"], 1);
-    assert_eq!(written["schema_version"], 1);
+    assert!(written["schema_version"].as_i64().unwrap() >= 1);
 
     let target = TestEnv::new();
     target.json(&["run", fixture("forms-v3.json").to_str().unwrap()]);

@@ -1,4 +1,8 @@
-//! `salesagent drafts list|show`.
+//! `salesagent drafts list|show|approve|reject|send|review`: list and show live here; decisions
+//! in `decide.rs`, the interactive loop in `review.rs`.
+
+mod decide;
+mod review;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -6,6 +10,7 @@ use serde::Serialize;
 use super::{Context, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
+use crate::orchestrator::WorkflowReport;
 use crate::store::{DraftFilter, DraftRow};
 
 pub const DRAFT_STATUSES: [&str; 7] = [
@@ -24,6 +29,14 @@ pub enum DraftsCommand {
     List(ListArgs),
     /// Show one draft in full
     Show(ShowArgs),
+    /// Approve drafts (in SEND mode this sends them)
+    Approve(decide::ApproveArgs),
+    /// Reject drafts: they leave the mailbox and are never sent
+    Reject(decide::RejectArgs),
+    /// Send approved drafts (SEND mode only; every gate is re-checked)
+    Send(decide::SendArgs),
+    /// Review pending drafts one by one, oldest first (needs a terminal)
+    Review(review::ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +117,10 @@ pub fn run(ctx: &Context, cmd: DraftsCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         DraftsCommand::List(args) => list(ctx, args),
         DraftsCommand::Show(args) => show(ctx, args),
+        DraftsCommand::Approve(args) => decide::approve(ctx, args),
+        DraftsCommand::Reject(args) => decide::reject(ctx, args),
+        DraftsCommand::Send(args) => decide::send(ctx, args),
+        DraftsCommand::Review(args) => review::run(ctx, args),
     }
 }
 
@@ -149,29 +166,81 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let id = app.store.resolve_draft_id(&args.id)?;
     let d = app.store.get_draft(&id)?;
+    let report = WorkflowReport::load(&app.store, &d.workflow_id)?;
     let p = &ctx.printer;
     if p.json() {
-        p.print_json(&DraftItem::new(&d, true))?;
+        #[derive(Serialize)]
+        struct Step<'a> {
+            name: &'a str,
+            status: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            #[serde(flatten)]
+            draft: DraftItem<'a>,
+            workflow_status: &'a str,
+            steps: Vec<Step<'a>>,
+        }
+        p.print_json(&Shown {
+            draft: DraftItem::new(&d, true),
+            workflow_status: &report.status,
+            steps: report
+                .steps
+                .iter()
+                .map(|s| Step {
+                    name: &s.name,
+                    status: &s.status,
+                })
+                .collect(),
+        })?;
         return Ok(ExitStatus::Success);
     }
-    p.line(&format!("Draft:    {}  ({})", d.id, d.status))?;
-    p.line(&format!("Workflow: {}", d.workflow_id))?;
-    p.line(&format!("From:     {}", d.sender))?;
-    p.line(&format!("To:       {}", d.recipient))?;
-    p.line(&format!("Subject:  {}", d.subject))?;
+    print_draft(ctx, &d)?;
+    let steps: Vec<String> = report
+        .steps
+        .iter()
+        .map(|s| match s.status.as_str() {
+            "completed" => s.name.clone(),
+            other => format!("{} ({other})", s.name),
+        })
+        .collect();
+    p.line("")?;
     p.line(&format!(
-        "Score:    {}   routed: {}",
-        d.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+        "Workflow {} is {}: {}",
+        d.workflow_id,
+        report.status,
+        steps.join(" > ")
+    ))?;
+    Ok(ExitStatus::Success)
+}
+
+/// A draft as a person reads it: status, headers, score, routing, review, body.
+pub(super) fn print_draft(ctx: &Context, d: &DraftRow) -> std::io::Result<()> {
+    let p = &ctx.printer;
+    p.line(&format!("Draft:      {}  ({})", d.id, d.status))?;
+    p.line(&format!("Workflow:   {}", d.workflow_id))?;
+    p.line(&format!("From:       {}", d.sender))?;
+    p.line(&format!("To:         {}", d.recipient))?;
+    p.line(&format!("Subject:    {}", d.subject))?;
+    p.line(&format!("Message-ID: {}", d.message_id))?;
+    p.line(&format!("Created:    {}", short(d.created_at)))?;
+    p.line(&format!(
+        "Score:      {}",
+        d.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+    ))?;
+    p.line(&format!(
+        "Routed:     {}",
         d.route_reason.as_deref().unwrap_or("-")
     ))?;
     p.line(&format!(
-        "Composer: {}{}",
+        "Composer:   {}{}",
         d.model.as_deref().unwrap_or("-"),
         if d.fallback_used { " (fallback)" } else { "" }
     ))?;
     if let Some(r) = &d.reviewer {
         p.line(&format!(
-            "Reviewed: {r} at {}{}",
+            "Reviewed:   {} by {r} at {}{}",
+            d.status,
             d.reviewed_at.map(short).unwrap_or_default(),
             d.review_note
                 .as_deref()
@@ -179,7 +248,9 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
                 .unwrap_or_default()
         ))?;
     }
+    if let Some(t) = d.sent_at {
+        p.line(&format!("Sent:       {}", short(t)))?;
+    }
     p.line("")?;
-    p.line(d.body.trim_end())?;
-    Ok(ExitStatus::Success)
+    p.line(d.body.trim_end())
 }

@@ -1,0 +1,422 @@
+//! `salesagent dlq list|show|retry|export`: jobs that used up their attempts, their error history,
+//! requeueing them (audited) and exporting them for a spreadsheet without formula injection.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use super::prompt::confirm;
+use super::{Context, since_arg};
+use crate::domain::time::{rfc3339, short};
+use crate::error::{Error, ErrorClass};
+use crate::exit::ExitStatus;
+use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt};
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters waiting for an operator, oldest first
+    List(ListArgs),
+    /// Show one dead letter: every attempt's error and the payload
+    Show(ShowArgs),
+    /// Requeue dead letters with a fresh set of attempts
+    Retry(RetryArgs),
+    /// Export dead letters as CSV or JSON lines
+    Export(ExportArgs),
+}
+
+fn class_names() -> Vec<&'static str> {
+    ErrorClass::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this error class
+    #[arg(long, value_parser = class_names())]
+    pub class: Option<String>,
+    /// Only dead letters since: a duration (24h, 7d) or a date
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// Also those already retried or resolved
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A dead letter id (or an unambiguous prefix)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// Dead letter ids (or unambiguous prefixes)
+    #[arg(required_unless_present_any = ["class", "all"], conflicts_with_all = ["class", "all"])]
+    pub ids: Vec<String>,
+    /// Every waiting dead letter of this error class
+    #[arg(long, value_parser = class_names(), conflicts_with = "all")]
+    pub class: Option<String>,
+    /// Every waiting dead letter
+    #[arg(long)]
+    pub all: bool,
+    /// Say what would be retried, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run each workflow here and now instead of leaving it to a worker
+    #[arg(long)]
+    pub now: bool,
+    /// Who retries (default: $USER)
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Do not ask before retrying several
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Write here instead of stdout
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Only this error class
+    #[arg(long, value_parser = class_names())]
+    pub class: Option<String>,
+    /// Also those already retried or resolved
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: &'a str,
+    job_id: &'a str,
+    workflow_id: Option<&'a str>,
+    job_kind: Option<&'a str>,
+    job_state: Option<&'a str>,
+    error_class: &'a str,
+    error: &'a str,
+    attempts: i64,
+    created_at: String,
+    retried_at: Option<String>,
+    resolved_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a [JobAttempt]>,
+}
+
+fn item<'a>(
+    d: &'a DeadLetterRow,
+    with_payload: bool,
+    history: Option<&'a [JobAttempt]>,
+) -> Item<'a> {
+    Item {
+        id: &d.id,
+        job_id: &d.job_id,
+        workflow_id: d.workflow_id.as_deref(),
+        job_kind: d.job_kind.as_deref(),
+        job_state: d.job_state.as_deref(),
+        error_class: &d.error_class,
+        error: &d.error,
+        attempts: d.attempts,
+        created_at: rfc3339(d.created_at),
+        retried_at: d.retried_at.map(rfc3339),
+        resolved_at: d.resolved_at.map(rfc3339),
+        payload: with_payload.then(|| {
+            serde_json::from_str(&d.payload)
+                .unwrap_or_else(|_| serde_json::Value::String(d.payload.clone()))
+        }),
+        history,
+    }
+}
+
+pub fn run(ctx: &Context, cmd: DlqCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        DlqCommand::List(args) => list(ctx, args),
+        DlqCommand::Show(args) => show(ctx, args),
+        DlqCommand::Retry(args) => retry(ctx, args),
+        DlqCommand::Export(args) => export(ctx, args),
+    }
+}
+
+fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
+    let filter = DeadLetterFilter {
+        class: args.class,
+        since: since_arg(args.since.as_deref())?,
+        include_done: args.all,
+        limit: args.limit,
+    };
+    let app = ctx.app()?;
+    let rows = app.store.list_dead_letters(&filter)?;
+    let p = &ctx.printer;
+    if p.json() {
+        let items: Vec<_> = rows.iter().map(|d| item(d, false, None)).collect();
+        p.print_json(&items)?;
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        p.status("no dead letters match");
+        return Ok(ExitStatus::Success);
+    }
+    let mut table = p.table(&[
+        "ID", "CLASS", "KIND", "WORKFLOW", "ATTEMPTS", "CREATED", "ERROR",
+    ]);
+    for d in &rows {
+        table.add_row(vec![
+            d.id.clone(),
+            d.error_class.clone(),
+            d.job_kind.clone().unwrap_or_default(),
+            d.workflow_id.clone().unwrap_or_default(),
+            d.attempts.to_string(),
+            short(d.created_at),
+            d.error.clone(),
+        ]);
+    }
+    p.print_table(&table)?;
+    Ok(ExitStatus::Success)
+}
+
+fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let id = app.store.resolve_dead_letter_id(&args.id)?;
+    let d = app.store.get_dead_letter(&id)?;
+    let history = app.store.dead_letter_attempts(&d)?;
+    let p = &ctx.printer;
+    if p.json() {
+        p.print_json(&item(&d, true, Some(&history)))?;
+        return Ok(ExitStatus::Success);
+    }
+    p.line(&format!("dead letter {}", d.id))?;
+    p.line(&format!(
+        "job         {} ({}, {})",
+        d.job_id,
+        d.job_kind.as_deref().unwrap_or("-"),
+        d.job_state.as_deref().unwrap_or("-")
+    ))?;
+    p.line(&format!(
+        "workflow    {}",
+        d.workflow_id.as_deref().unwrap_or("-")
+    ))?;
+    p.line(&format!("error       {} ({})", d.error, d.error_class))?;
+    p.line(&format!(
+        "created     {}   attempts {}",
+        short(d.created_at),
+        d.attempts
+    ))?;
+    if let Some(t) = d.retried_at {
+        p.line(&format!("retried     {}", short(t)))?;
+    }
+    if let Some(t) = d.resolved_at {
+        p.line(&format!("resolved    {}", short(t)))?;
+    }
+    p.line("")?;
+    let mut table = p.table(&["ATTEMPT", "STARTED", "WORKER", "CLASS", "ERROR"]);
+    for a in &history {
+        table.add_row(vec![
+            a.attempt.to_string(),
+            short(a.started_at),
+            a.worker.clone().unwrap_or_default(),
+            a.error_class.clone().unwrap_or_default(),
+            a.error.clone().unwrap_or_default(),
+        ]);
+    }
+    p.print_table(&table)?;
+    p.line("")?;
+    p.line("payload:")?;
+    p.line(&d.payload)?;
+    Ok(ExitStatus::Success)
+}
+
+fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let actor = ctx.actor(args.by.as_deref());
+    let targets: Vec<DeadLetterRow> = if args.ids.is_empty() {
+        app.store.list_dead_letters(&DeadLetterFilter {
+            class: args.class.clone(),
+            since: None,
+            include_done: false,
+            limit: 100_000,
+        })?
+    } else {
+        args.ids
+            .iter()
+            .map(|id| {
+                app.store
+                    .resolve_dead_letter_id(id)
+                    .and_then(|id| app.store.get_dead_letter(&id))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    if targets.is_empty() {
+        ctx.printer.status("no dead letters to retry");
+        return Ok(ExitStatus::Success);
+    }
+    if args.dry_run {
+        for d in &targets {
+            ctx.printer.line(&format!(
+                "would retry {}  job {}  workflow {}  ({})",
+                d.id,
+                d.job_id,
+                d.workflow_id.as_deref().unwrap_or("-"),
+                d.error_class
+            ))?;
+        }
+        ctx.printer.status(&format!(
+            "dry run: {} dead letter(s), nothing changed",
+            targets.len()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+    if targets.len() > 1
+        && !confirm(
+            ctx,
+            args.yes,
+            &format!("retry {} dead letters", targets.len()),
+        )?
+    {
+        ctx.printer.status("nothing retried");
+        return Ok(ExitStatus::Success);
+    }
+    let connectors = app.connectors()?;
+    let op = app.operator(&connectors);
+    let pipeline = app.pipeline(&connectors);
+    let mut status = ExitStatus::Success;
+    let mut items = Vec::new();
+    for d in &targets {
+        match op.retry_dead_letter(&d.id, &actor, args.now.then_some(&pipeline)) {
+            Ok(r) => {
+                let line = match (&r.workflow_status, &r.error) {
+                    (_, Some(e)) => {
+                        status = ExitStatus::Failure;
+                        format!("retried {}: failed again: {e}", d.id)
+                    }
+                    (Some(s), None) => format!("retried {}: workflow {s}", d.id),
+                    (None, None) => format!("requeued {} (job {})", d.id, d.job_id),
+                };
+                if !ctx.printer.json() {
+                    ctx.printer.line(&line)?;
+                }
+                items.push(serde_json::json!({
+                    "id": d.id,
+                    "job_id": d.job_id,
+                    "workflow_id": d.workflow_id,
+                    "workflow_status": r.workflow_status,
+                    "error": r.error,
+                }));
+            }
+            Err(e) => {
+                let e = anyhow::Error::from(e);
+                if status == ExitStatus::Success {
+                    status = ExitStatus::for_error(&e);
+                }
+                eprintln!("error: {e:#}");
+                items.push(serde_json::json!({ "id": d.id, "error": format!("{e:#}") }));
+            }
+        }
+    }
+    if ctx.printer.json() {
+        ctx.printer.print_json(&items)?;
+    }
+    Ok(status)
+}
+
+/// A cell a spreadsheet would run as a formula gets a leading `'`, so it shows as text.
+pub fn csv_safe(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let rows = app.store.list_dead_letters(&DeadLetterFilter {
+        class: args.class,
+        since: None,
+        include_done: args.all,
+        limit: 1_000_000,
+    })?;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    match args.format {
+        Format::Jsonl => {
+            for d in &rows {
+                serde_json::to_writer(&mut out, &item(d, true, None))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "id",
+                "job_id",
+                "workflow_id",
+                "job_kind",
+                "error_class",
+                "error",
+                "attempts",
+                "created_at",
+                "retried_at",
+                "resolved_at",
+                "payload",
+            ])?;
+            for d in &rows {
+                let cells = [
+                    d.id.clone(),
+                    d.job_id.clone(),
+                    d.workflow_id.clone().unwrap_or_default(),
+                    d.job_kind.clone().unwrap_or_default(),
+                    d.error_class.clone(),
+                    d.error.clone(),
+                    d.attempts.to_string(),
+                    rfc3339(d.created_at),
+                    d.retried_at.map(rfc3339).unwrap_or_default(),
+                    d.resolved_at.map(rfc3339).unwrap_or_default(),
+                    d.payload.clone(),
+                ];
+                w.write_record(cells.iter().map(|c| csv_safe(c)))?;
+            }
+            w.flush()?;
+        }
+    }
+    out.flush()?;
+    drop(out);
+    if let Some(path) = &args.output {
+        ctx.printer.status(&format!(
+            "exported {} dead letter(s) to {}",
+            rows.len(),
+            path.display()
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_escaped() {
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_safe(bad).starts_with('\''), "{bad:?}");
+        }
+        assert_eq!(csv_safe("plain"), "plain");
+        assert_eq!(csv_safe(""), "");
+    }
+}

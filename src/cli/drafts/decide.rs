@@ -1,0 +1,317 @@
+//! `salesagent drafts approve|reject|send`: decisions and sends, one line per draft (or `--json`);
+//! the rules live in `operator`, the guarded state changes in the store.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::super::Context;
+use super::super::prompt::confirm;
+use crate::exit::ExitStatus;
+use crate::operator::SendOutcome;
+use crate::store::{DraftFilter, DraftRow, MODE_SEND};
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// Draft ids (or unambiguous prefixes)
+    #[arg(
+        required_unless_present = "all_pending",
+        conflicts_with = "all_pending"
+    )]
+    pub ids: Vec<String>,
+    /// Approve every pending draft (narrow it with --sender and --min-score)
+    #[arg(long)]
+    pub all_pending: bool,
+    /// With --all-pending: only drafts from this sender
+    #[arg(long, requires = "all_pending")]
+    pub sender: Option<String>,
+    /// With --all-pending: only drafts whose lead scored at least this
+    #[arg(long, requires = "all_pending")]
+    pub min_score: Option<i64>,
+    /// Who approves (default: $USER)
+    #[arg(long)]
+    pub by: Option<String>,
+    /// A note kept with the decision
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Do not ask before a bulk approval
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// Draft ids (or unambiguous prefixes)
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// Why (kept in the audit log)
+    #[arg(long)]
+    pub reason: String,
+    /// Who rejects (default: $USER)
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Draft ids (or unambiguous prefixes)
+    #[arg(required_unless_present = "approved", conflicts_with = "approved")]
+    pub ids: Vec<String>,
+    /// Every approved draft (oldest first)
+    #[arg(long)]
+    pub approved: bool,
+    /// Who sends (default: $USER)
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Do not ask first
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// One draft's result, as `--json` prints it.
+#[derive(Serialize)]
+struct Item {
+    id: String,
+    status: Option<String>,
+    reviewer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send: Option<SendOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl Item {
+    fn of(d: &DraftRow, send: Option<SendOutcome>) -> Item {
+        Item {
+            id: d.id.clone(),
+            status: Some(d.status.clone()),
+            reviewer: d.reviewer.clone(),
+            send,
+            error: None,
+        }
+    }
+}
+
+/// Collects per-draft results and the exit status: the first failure's, or success.
+struct Results {
+    items: Vec<Item>,
+    status: ExitStatus,
+}
+
+impl Results {
+    fn new() -> Results {
+        Results {
+            items: vec![],
+            status: ExitStatus::Success,
+        }
+    }
+
+    fn worse(&mut self, status: ExitStatus) {
+        if self.status == ExitStatus::Success {
+            self.status = status;
+        }
+    }
+
+    fn error(&mut self, ctx: &Context, id: &str, err: crate::error::Error) {
+        let err = anyhow::Error::from(err);
+        self.worse(ExitStatus::for_error(&err));
+        if !ctx.printer.json() {
+            eprintln!("error: {err:#}");
+        }
+        self.items.push(Item {
+            id: id.to_string(),
+            status: None,
+            reviewer: None,
+            send: None,
+            error: Some(format!("{err:#}")),
+        });
+    }
+
+    fn finish(self, ctx: &Context) -> anyhow::Result<ExitStatus> {
+        if ctx.printer.json() {
+            ctx.printer.print_json(&self.items)?;
+        }
+        Ok(self.status)
+    }
+}
+
+/// Prints what a send did, and notes its exit status.
+fn report_send(ctx: &Context, results: &mut Results, d: &DraftRow, send: &SendOutcome) {
+    let line = match send {
+        SendOutcome::Sent { .. } => format!("sent {} to {}", d.id, d.recipient),
+        SendOutcome::Waiting { window } => format!(
+            "waiting {}: outside the send window ({window}); it stays approved, run `salesagent drafts send --approved` inside the window",
+            d.id
+        ),
+        SendOutcome::Refused { reason } => {
+            results.worse(ExitStatus::Refused);
+            format!("not sent {}: {reason}", d.id)
+        }
+        SendOutcome::Failed { error } => {
+            results.worse(ExitStatus::Failure);
+            format!(
+                "send failed {}: {error}\nhint: the draft is send_failed and is never retried automatically; check the mailbox before doing anything",
+                d.id
+            )
+        }
+    };
+    if !ctx.printer.json() {
+        let _ = ctx.printer.line(&line);
+    }
+}
+
+pub fn approve(ctx: &Context, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let actor = ctx.actor(args.by.as_deref());
+    let ids: Vec<String> = if args.all_pending {
+        let pending = app.store.list_drafts(&DraftFilter {
+            status: Some("pending_review".into()),
+            sender: args.sender.clone(),
+            since: None,
+            min_score: args.min_score,
+            limit: 100_000,
+            oldest_first: true,
+        })?;
+        if pending.is_empty() {
+            ctx.printer.status("no pending drafts match");
+            if ctx.printer.json() {
+                ctx.printer.print_json(&Vec::<Item>::new())?;
+            }
+            return Ok(ExitStatus::Success);
+        }
+        let sending = if app.store.mode()?.mode == MODE_SEND {
+            " and send them (the mode is send)"
+        } else {
+            ""
+        };
+        ctx.printer
+            .status(&format!("{} pending draft(s) match", pending.len()));
+        if !confirm(
+            ctx,
+            args.yes,
+            &format!("approve {} pending draft(s){sending}", pending.len()),
+        )? {
+            ctx.printer.status("nothing approved");
+            return Ok(ExitStatus::Success);
+        }
+        pending.into_iter().map(|d| d.id).collect()
+    } else {
+        args.ids
+    };
+    let connectors = app.connectors()?;
+    let op = app.operator(&connectors);
+    let mut results = Results::new();
+    let mut any_approved = false;
+    for raw in &ids {
+        let outcome = app
+            .store
+            .resolve_draft_id(raw)
+            .and_then(|id| op.approve(&id, &actor, args.note.as_deref()));
+        match outcome {
+            Ok(a) => {
+                any_approved = true;
+                if !ctx.printer.json() {
+                    ctx.printer
+                        .line(&format!("approved {} ({})", a.draft.id, a.draft.recipient))?;
+                }
+                if let Some(send) = &a.send {
+                    report_send(ctx, &mut results, &a.draft, send);
+                }
+                results.items.push(Item::of(&a.draft, a.send));
+            }
+            Err(e) => results.error(ctx, raw, e),
+        }
+    }
+    if any_approved && app.store.mode()?.mode != MODE_SEND {
+        ctx.printer.status(
+            "the mode is draft_only: approved drafts are not sent (see `salesagent mode show`)",
+        );
+    }
+    results.finish(ctx)
+}
+
+pub fn reject(ctx: &Context, args: RejectArgs) -> anyhow::Result<ExitStatus> {
+    if args.reason.trim().is_empty() {
+        return Err(crate::error::Error::InvalidInput(
+            "--reason must say why the draft is rejected".into(),
+        )
+        .into());
+    }
+    let app = ctx.app()?;
+    let actor = ctx.actor(args.by.as_deref());
+    let connectors = app.connectors()?;
+    let op = app.operator(&connectors);
+    let mut results = Results::new();
+    for raw in &args.ids {
+        let outcome = app
+            .store
+            .resolve_draft_id(raw)
+            .and_then(|id| op.reject(&id, &actor, &args.reason));
+        match outcome {
+            Ok(r) => {
+                if let Some(w) = &r.mailbox_warning {
+                    ctx.printer.warn(w);
+                }
+                if !ctx.printer.json() {
+                    ctx.printer
+                        .line(&format!("rejected {} ({})", r.draft.id, r.draft.recipient))?;
+                }
+                results.items.push(Item::of(&r.draft, None));
+            }
+            Err(e) => results.error(ctx, raw, e),
+        }
+    }
+    results.finish(ctx)
+}
+
+pub fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let actor = ctx.actor(args.by.as_deref());
+    let ids: Vec<String> = if args.approved {
+        app.store
+            .list_drafts(&DraftFilter {
+                status: Some("approved".into()),
+                limit: 100_000,
+                oldest_first: true,
+                ..Default::default()
+            })?
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
+    } else {
+        args.ids
+            .iter()
+            .map(|id| app.store.resolve_draft_id(id))
+            .collect::<Result<_, _>>()?
+    };
+    if ids.is_empty() {
+        ctx.printer.status("no approved drafts to send");
+        if ctx.printer.json() {
+            ctx.printer.print_json(&Vec::<Item>::new())?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if app.store.mode()?.mode != MODE_SEND {
+        return Err(crate::error::Error::Refused(
+            "the mode is draft_only: nothing is sent\nhint: an operator switches it with `salesagent mode set send --reason …` once every gate passes".into(),
+        )
+        .into());
+    }
+    if !confirm(ctx, args.yes, &format!("send {} draft(s)", ids.len()))? {
+        ctx.printer.status("nothing sent");
+        return Ok(ExitStatus::Success);
+    }
+    let connectors = app.connectors()?;
+    let op = app.operator(&connectors);
+    let mut results = Results::new();
+    for id in &ids {
+        match op.send(id, &actor) {
+            Ok(send) => {
+                let d = app.store.get_draft(id)?;
+                report_send(ctx, &mut results, &d, &send);
+                results.items.push(Item::of(&d, Some(send)));
+            }
+            Err(e) => results.error(ctx, id, e),
+        }
+    }
+    results.finish(ctx)
+}

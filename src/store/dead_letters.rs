@@ -1,0 +1,285 @@
+//! Dead letters: jobs that used up their attempts. Reading them (with each attempt's error) and
+//! requeueing them with a fresh set of attempts; the worker writes them, this module never does.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::audit::{AuditEntry, append_audit};
+use super::{Store, resolve_id};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetterRow {
+    pub id: String,
+    pub job_id: String,
+    pub workflow_id: Option<String>,
+    pub error_class: String,
+    pub error: String,
+    pub attempts: i64,
+    pub payload: String,
+    pub created_at: i64,
+    pub retried_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub job_kind: Option<String>,
+    pub job_queue: Option<String>,
+    pub job_state: Option<String>,
+    /// The attempts a retry replaced, as JSON (see `JobAttempt`).
+    pub attempt_history: Option<String>,
+}
+
+/// One attempt of a job, from `job_attempts` (or the history a retry kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobAttempt {
+    pub attempt: i64,
+    pub worker: Option<String>,
+    pub error: Option<String>,
+    pub error_class: Option<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DeadLetterFilter {
+    pub class: Option<String>,
+    pub since: Option<i64>,
+    /// Include dead letters already retried or resolved.
+    pub include_done: bool,
+    pub limit: usize,
+}
+
+/// How the retried job is put back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requeue {
+    /// `available` now, for a worker to pick up.
+    Queue,
+    /// Leased to this process, which runs the workflow inline and then calls `finish_inline_retry`.
+    Inline { lease_ms: i64 },
+}
+
+const COLUMNS: &str = "d.id, d.job_id, d.workflow_id, d.error_class, d.error, d.attempts, d.payload, \
+     d.created_at, d.retried_at, d.resolved_at, j.kind, j.queue, j.state, d.attempt_history";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetterRow> {
+    Ok(DeadLetterRow {
+        id: r.get(0)?,
+        job_id: r.get(1)?,
+        workflow_id: r.get(2)?,
+        error_class: r.get(3)?,
+        error: r.get(4)?,
+        attempts: r.get(5)?,
+        payload: r.get(6)?,
+        created_at: r.get(7)?,
+        retried_at: r.get(8)?,
+        resolved_at: r.get(9)?,
+        job_kind: r.get(10)?,
+        job_queue: r.get(11)?,
+        job_state: r.get(12)?,
+        attempt_history: r.get(13)?,
+    })
+}
+
+impl Store {
+    pub fn resolve_dead_letter_id(&self, id: &str) -> Result<String> {
+        resolve_id(&self.conn, "dead_letters", &self.tenant, id)
+    }
+
+    pub fn list_dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetterRow>> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
+             WHERE d.tenant_id = ?1"
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
+        if let Some(class) = &filter.class {
+            args.push(class.clone().into());
+            sql.push_str(&format!(" AND d.error_class = ?{}", args.len()));
+        }
+        if let Some(since) = filter.since {
+            args.push(since.into());
+            sql.push_str(&format!(" AND d.created_at >= ?{}", args.len()));
+        }
+        if !filter.include_done {
+            sql.push_str(" AND d.retried_at IS NULL AND d.resolved_at IS NULL");
+        }
+        args.push((filter.limit as i64).into());
+        sql.push_str(&format!(
+            " ORDER BY d.created_at, d.id LIMIT ?{}",
+            args.len()
+        ));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn get_dead_letter(&self, id: &str) -> Result<DeadLetterRow> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
+             WHERE d.id = ?1 AND d.tenant_id = ?2"
+        ))?;
+        stmt.query_row((id, &self.tenant), from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no dead letter with id {id}")))
+    }
+
+    /// Every attempt of the dead letter's job: the history kept by a retry, then current rows.
+    pub fn dead_letter_attempts(&self, dead: &DeadLetterRow) -> Result<Vec<JobAttempt>> {
+        let mut attempts: Vec<JobAttempt> = dead
+            .attempt_history
+            .as_deref()
+            .and_then(|h| serde_json::from_str(h).ok())
+            .unwrap_or_default();
+        if dead.retried_at.is_none() {
+            attempts.extend(self.job_attempts(&dead.job_id)?);
+        }
+        Ok(attempts)
+    }
+
+    fn job_attempts(&self, job_id: &str) -> Result<Vec<JobAttempt>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT attempt, worker, error, error_class, started_at, finished_at
+             FROM job_attempts WHERE job_id = ?1 ORDER BY attempt",
+        )?;
+        let rows = stmt
+            .query_map([job_id], |r| {
+                Ok(JobAttempt {
+                    attempt: r.get(0)?,
+                    worker: r.get(1)?,
+                    error: r.get(2)?,
+                    error_class: r.get(3)?,
+                    started_at: r.get(4)?,
+                    finished_at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Requeues a dead letter's job with a fresh set of attempts (attempt 0, run now), puts its
+    /// failed workflow back to `pending` so it resumes at the failed step, marks the dead letter
+    /// retried, and audits it: all in one transaction. The old attempts move into the dead
+    /// letter's history.
+    pub fn retry_dead_letter(
+        &self,
+        id: &str,
+        requeue: Requeue,
+        actor: &str,
+        at: i64,
+    ) -> Result<DeadLetterRow> {
+        let dead = self.get_dead_letter(id)?;
+        if let Some(t) = dead.retried_at {
+            return Err(Error::Refused(format!(
+                "dead letter {id} was already retried at {}",
+                crate::domain::time::short(t)
+            )));
+        }
+        if dead.resolved_at.is_some() {
+            return Err(Error::Refused(format!(
+                "dead letter {id} is already resolved"
+            )));
+        }
+        let history = self.job_attempts(&dead.job_id)?;
+        let tx = self.write_tx()?;
+        let (state, owner, expires) = match requeue {
+            Requeue::Queue => ("available", None, None),
+            Requeue::Inline { lease_ms } => (
+                "running",
+                Some(format!("cli-retry:{}", std::process::id())),
+                Some(at + lease_ms),
+            ),
+        };
+        let changed = tx
+            .execute(
+                "UPDATE jobs SET state = ?1, attempt = 0, run_at = ?2, lease_owner = ?3,
+                     lease_expires_at = ?4, updated_at = ?2
+                 WHERE id = ?5 AND state = 'dead'",
+                params![state, at, owner, expires, dead.job_id],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Refused(format!(
+                    "job {} cannot be requeued: another live job has the same unique key",
+                    dead.job_id
+                )),
+                _ => e.into(),
+            })?;
+        if changed == 0 {
+            return Err(Error::Refused(format!(
+                "job {} of dead letter {id} is {}, not dead",
+                dead.job_id,
+                dead.job_state.as_deref().unwrap_or("missing")
+            )));
+        }
+        tx.execute("DELETE FROM job_attempts WHERE job_id = ?1", [&dead.job_id])?;
+        let mut kept: Vec<JobAttempt> = dead
+            .attempt_history
+            .as_deref()
+            .and_then(|h| serde_json::from_str(h).ok())
+            .unwrap_or_default();
+        kept.extend(history);
+        let kept = serde_json::to_string(&kept).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        tx.execute(
+            "UPDATE dead_letters SET retried_at = ?1, attempt_history = ?2 WHERE id = ?3",
+            params![at, kept, id],
+        )?;
+        if let Some(wf) = &dead.workflow_id {
+            tx.execute(
+                "UPDATE workflows SET status = 'pending', updated_at = ?1
+                 WHERE id = ?2 AND status IN ('failed', 'running')",
+                params![at, wf],
+            )?;
+        }
+        let mut entry = AuditEntry::new(actor, "dlq.retry", at);
+        entry.subject = Some(id.to_string());
+        entry.before = Some(dead.error_class.clone());
+        entry.after = Some(
+            json!({ "job_id": dead.job_id, "workflow_id": dead.workflow_id, "job_state": state })
+                .to_string(),
+        );
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        self.get_dead_letter(id)
+    }
+
+    /// Ends an inline retry: the job is completed (and the dead letter resolved) when the workflow
+    /// finished, else it is dead again with this error.
+    pub fn finish_inline_retry(
+        &self,
+        dead: &DeadLetterRow,
+        error: Option<(&str, &str)>,
+        at: i64,
+    ) -> Result<()> {
+        let tx = self.write_tx()?;
+        match error {
+            None => {
+                tx.execute(
+                    "UPDATE jobs SET state = 'completed', attempt = 1, lease_owner = NULL,
+                         lease_expires_at = NULL, last_error = NULL, last_error_class = NULL,
+                         updated_at = ?1
+                     WHERE id = ?2",
+                    params![at, dead.job_id],
+                )?;
+                tx.execute(
+                    "UPDATE dead_letters SET resolved_at = ?1 WHERE id = ?2",
+                    params![at, dead.id],
+                )?;
+            }
+            Some((message, class)) => {
+                tx.execute(
+                    "UPDATE jobs SET state = 'dead', attempt = 1, lease_owner = NULL,
+                         lease_expires_at = NULL, last_error = ?1, last_error_class = ?2,
+                         updated_at = ?3
+                     WHERE id = ?4",
+                    params![message, class, at, dead.job_id],
+                )?;
+                tx.execute(
+                    "UPDATE dead_letters SET retried_at = NULL, error = ?1, error_class = ?2
+                     WHERE id = ?3",
+                    params![message, class, dead.id],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

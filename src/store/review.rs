@@ -1,0 +1,398 @@
+//! Operator decisions on drafts (approve, reject, edit) and the send claim. Each is a state change
+//! guarded by the draft's current status and committed together with its audit entry; the send
+//! claim re-reads the mode inside its own transaction, so a switch to draft-only stops it at once.
+
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+use super::Store;
+use super::audit::{AuditEntry, MODE_SEND, append_audit, current_mode};
+use super::drafts::DraftRow;
+use crate::domain::time::short;
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+impl Decision {
+    pub fn status(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Decision::Approve => "draft.approve",
+            Decision::Reject => "draft.reject",
+        }
+    }
+}
+
+/// What a send claim must check besides the mode and the draft's status.
+#[derive(Clone, Debug)]
+pub struct SendClaim<'a> {
+    pub at: i64,
+    /// Sends claimed since this time count against the daily cap.
+    pub day_start: i64,
+    pub daily_cap: u32,
+    pub sender_allowlist: &'a [String],
+}
+
+/// Why a send was not claimed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClaimRefusal {
+    DraftOnly,
+    NotApproved { status: String },
+    SenderNotAllowed { sender: String },
+    Suppressed { value: String, reason: String },
+    DailyCap { sender: String, cap: u32 },
+}
+
+impl std::fmt::Display for ClaimRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClaimRefusal::DraftOnly => write!(f, "the mode is draft_only: nothing is sent"),
+            ClaimRefusal::NotApproved { status } => {
+                write!(f, "the draft is {status}, not approved")
+            }
+            ClaimRefusal::SenderNotAllowed { sender } => {
+                write!(f, "sender {sender} is not on send.sender_allowlist")
+            }
+            ClaimRefusal::Suppressed { value, reason } => {
+                write!(f, "the recipient is suppressed ({value}: {reason})")
+            }
+            ClaimRefusal::DailyCap { sender, cap } => write!(
+                f,
+                "sender {sender} reached its daily cap of {cap} sends (send.daily_cap)"
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Claim {
+    /// The draft is now `sending`: the caller must send it and record the result.
+    Claimed(Box<DraftRow>),
+    Refused(ClaimRefusal),
+}
+
+/// "already approved by X at T", or whatever describes a draft that is no longer pending.
+fn already(d: &DraftRow) -> String {
+    let who = d.reviewer.as_deref().unwrap_or("someone");
+    let when = d.reviewed_at.map(short).unwrap_or_else(|| "-".into());
+    match d.status.as_str() {
+        "approved" | "rejected" => {
+            format!("draft {} is already {} by {who} at {when}", d.id, d.status)
+        }
+        "sending" | "sent" | "send_failed" => format!(
+            "draft {} is already approved by {who} at {when} (now {})",
+            d.id, d.status
+        ),
+        other => format!("draft {} is {other}, not pending_review", d.id),
+    }
+}
+
+impl Store {
+    /// Approves or rejects a pending draft. Exactly one of several concurrent decisions wins; the
+    /// others get `Refused` naming who decided and when.
+    pub fn decide_draft(
+        &self,
+        id: &str,
+        decision: Decision,
+        actor: &str,
+        note: Option<&str>,
+        at: i64,
+    ) -> Result<DraftRow> {
+        let tx = self.write_tx()?;
+        let changed = tx.execute(
+            "UPDATE drafts SET status = ?1, reviewer = ?2, review_note = ?3, reviewed_at = ?4,
+                 updated_at = ?4
+             WHERE id = ?5 AND tenant_id = ?6 AND status = 'pending_review'",
+            params![decision.status(), actor, note, at, id, self.tenant],
+        )?;
+        if changed == 0 {
+            drop(tx);
+            let current = self.get_draft(id)?;
+            return Err(Error::Refused(already(&current)));
+        }
+        let mut entry = AuditEntry::new(actor, decision.action(), at);
+        entry.subject = Some(id.to_string());
+        entry.reason = note.map(str::to_string);
+        entry.before = Some("pending_review".into());
+        entry.after = Some(decision.status().into());
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        self.get_draft(id)
+    }
+
+    /// Replaces a pending draft's subject and body, audited with the text before and after.
+    pub fn edit_draft(
+        &self,
+        id: &str,
+        subject: &str,
+        body: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<DraftRow> {
+        let before = self.get_draft(id)?;
+        let tx = self.write_tx()?;
+        let changed = tx.execute(
+            "UPDATE drafts SET subject = ?1, body = ?2, updated_at = ?3
+             WHERE id = ?4 AND tenant_id = ?5 AND status = 'pending_review'",
+            params![subject, body, at, id, self.tenant],
+        )?;
+        if changed == 0 {
+            drop(tx);
+            let current = self.get_draft(id)?;
+            return Err(Error::Refused(already(&current)));
+        }
+        let mut entry = AuditEntry::new(actor, "draft.edit", at);
+        entry.subject = Some(id.to_string());
+        entry.before = Some(json!({ "subject": before.subject, "body": before.body }).to_string());
+        entry.after = Some(json!({ "subject": subject, "body": body }).to_string());
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        self.get_draft(id)
+    }
+
+    /// Claims an approved draft for sending, in one IMMEDIATE transaction that re-reads the mode,
+    /// the suppression list and the sender's sends today. Only a claimed draft may be sent.
+    pub fn claim_send(&self, id: &str, claim: &SendClaim<'_>) -> Result<Claim> {
+        let tx = self.write_tx()?;
+        if current_mode(&tx, &self.tenant)? != MODE_SEND {
+            return Ok(Claim::Refused(ClaimRefusal::DraftOnly));
+        }
+        let draft = self.get_draft(id)?;
+        if draft.status != "approved" {
+            return Ok(Claim::Refused(ClaimRefusal::NotApproved {
+                status: draft.status,
+            }));
+        }
+        let sender = draft.sender.to_lowercase();
+        if !claim
+            .sender_allowlist
+            .iter()
+            .any(|s| s.trim().to_lowercase() == sender)
+        {
+            return Ok(Claim::Refused(ClaimRefusal::SenderNotAllowed {
+                sender: draft.sender,
+            }));
+        }
+        if let Some(s) = self.suppression_for(&draft.recipient)? {
+            return Ok(Claim::Refused(ClaimRefusal::Suppressed {
+                value: s.value,
+                reason: s.reason,
+            }));
+        }
+        let sent_today: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM drafts
+             WHERE tenant_id = ?1 AND lower(sender) = ?2 AND send_started_at >= ?3",
+            params![self.tenant, sender, claim.day_start],
+            |r| r.get(0),
+        )?;
+        if sent_today >= i64::from(claim.daily_cap) {
+            return Ok(Claim::Refused(ClaimRefusal::DailyCap {
+                sender: draft.sender,
+                cap: claim.daily_cap,
+            }));
+        }
+        let changed = tx.execute(
+            "UPDATE drafts SET status = 'sending', send_started_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND tenant_id = ?3 AND status = 'approved'
+               AND (SELECT value FROM settings WHERE tenant_id = ?3 AND key = 'mode') = 'send'",
+            params![claim.at, id, self.tenant],
+        )?;
+        if changed == 0 {
+            return Ok(Claim::Refused(ClaimRefusal::DraftOnly));
+        }
+        tx.commit()?;
+        Ok(Claim::Claimed(Box::new(self.get_draft(id)?)))
+    }
+
+    /// Records how a claimed send ended: `sent`, or `send_failed` (never retried automatically:
+    /// the message may have gone out).
+    pub fn finish_send(
+        &self,
+        id: &str,
+        result: std::result::Result<(&str, Option<&str>), &str>,
+        actor: &str,
+        at: i64,
+    ) -> Result<DraftRow> {
+        let tx = self.write_tx()?;
+        let mut entry;
+        match result {
+            Ok((message_id, thread_id)) => {
+                tx.execute(
+                    "UPDATE drafts SET status = 'sent', sent_at = ?1, updated_at = ?1,
+                         remote_message_id = ?2, thread_id = COALESCE(?3, thread_id)
+                     WHERE id = ?4 AND tenant_id = ?5 AND status = 'sending'",
+                    params![at, message_id, thread_id, id, self.tenant],
+                )?;
+                entry = AuditEntry::new(actor, "draft.send", at);
+                entry.after = Some("sent".into());
+            }
+            Err(error) => {
+                tx.execute(
+                    "UPDATE drafts SET status = 'send_failed', updated_at = ?1
+                     WHERE id = ?2 AND tenant_id = ?3 AND status = 'sending'",
+                    params![at, id, self.tenant],
+                )?;
+                entry = AuditEntry::new(actor, "draft.send_failed", at);
+                entry.reason = Some(error.to_string());
+                entry.after = Some("send_failed".into());
+            }
+        }
+        entry.subject = Some(id.to_string());
+        entry.before = Some("sending".into());
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        self.get_draft(id)
+    }
+
+    /// Marks the steps of a workflow from `from_seq` on as superseded, so the next run redoes
+    /// them; audited as a retry from that step.
+    pub fn supersede_steps(
+        &self,
+        workflow_id: &str,
+        from_seq: i64,
+        step_name: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let n = tx.execute(
+            "UPDATE workflow_steps SET superseded_at = ?1
+             WHERE workflow_id = ?2 AND seq >= ?3 AND superseded_at IS NULL",
+            params![at, workflow_id, from_seq],
+        )?;
+        let mut entry = AuditEntry::new(actor, "workflow.retry", at);
+        entry.subject = Some(workflow_id.to_string());
+        entry.reason = Some(format!("from step {step_name}"));
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// How many drafts a sender has claimed for sending since `since` (for `mode show`).
+    pub fn sends_since(&self, sender: &str, since: i64) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM drafts
+                 WHERE tenant_id = ?1 AND lower(sender) = ?2 AND send_started_at >= ?3",
+            )?
+            .query_row(params![self.tenant, sender.to_lowercase(), since], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewDraft;
+
+    fn store_with_draft() -> Store {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO submissions (id, source, shape, dedupe_key, raw_payload, received_at)
+                 VALUES ('s1', 'run', 'seed', 'k1', x'00', 1);
+                 INSERT INTO workflows (id, submission_id, status, mode, trace_id, created_at, updated_at)
+                 VALUES ('w1', 's1', 'completed', 'draft_only', 't', 1, 1);",
+            )
+            .unwrap();
+        let tx = store.write_tx().unwrap();
+        super::super::drafts::insert_draft(
+            &tx,
+            "default",
+            &NewDraft {
+                id: "d1".into(),
+                workflow_id: "w1".into(),
+                recipient: "dana@northwind.com".into(),
+                sender: "sales@example.com".into(),
+                subject: "Hi".into(),
+                body: "Body".into(),
+                message_id: "<m>".into(),
+                score: Some(50),
+                route_reason: None,
+                model: None,
+                prompt_version: None,
+                tokens_used: None,
+                fallback_used: false,
+                mailbox: "local_mailbox".into(),
+                remote_draft_id: Some("d1".into()),
+                remote_message_id: None,
+                thread_id: None,
+                status: "pending_review".into(),
+                created_at: 1,
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        store
+    }
+
+    #[test]
+    fn only_the_first_decision_wins() {
+        let store = store_with_draft();
+        let d = store
+            .decide_draft("d1", Decision::Approve, "ann", Some("ok"), 10)
+            .unwrap();
+        assert_eq!(d.status, "approved");
+        let err = store
+            .decide_draft("d1", Decision::Reject, "bob", Some("no"), 11)
+            .unwrap_err();
+        assert!(matches!(err, Error::Refused(_)));
+        assert!(err.to_string().contains("already approved by ann"), "{err}");
+    }
+
+    #[test]
+    fn a_send_is_claimed_only_in_send_mode_and_under_the_cap() {
+        let store = store_with_draft();
+        store
+            .decide_draft("d1", Decision::Approve, "ann", None, 10)
+            .unwrap();
+        let allow = vec!["sales@example.com".to_string()];
+        let claim = SendClaim {
+            at: 20,
+            day_start: 0,
+            daily_cap: 1,
+            sender_allowlist: &allow,
+        };
+        assert!(matches!(
+            store.claim_send("d1", &claim).unwrap(),
+            Claim::Refused(ClaimRefusal::DraftOnly)
+        ));
+        store.set_mode(MODE_SEND, "ops", "go", 15).unwrap();
+        let zero = SendClaim {
+            daily_cap: 0,
+            ..claim.clone()
+        };
+        assert!(matches!(
+            store.claim_send("d1", &zero).unwrap(),
+            Claim::Refused(ClaimRefusal::DailyCap { .. })
+        ));
+        assert!(matches!(
+            store.claim_send("d1", &claim).unwrap(),
+            Claim::Claimed(_)
+        ));
+        assert!(matches!(
+            store.claim_send("d1", &claim).unwrap(),
+            Claim::Refused(ClaimRefusal::NotApproved { .. })
+        ));
+        let sent = store
+            .finish_send("d1", Ok(("<m>", None)), "ann", 21)
+            .unwrap();
+        assert_eq!(sent.status, "sent");
+        assert_eq!(store.sends_since("SALES@example.com", 0).unwrap(), 1);
+    }
+}
