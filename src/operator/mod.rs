@@ -111,6 +111,7 @@ impl Operator<'_> {
         let draft = self
             .store
             .decide_draft(id, Decision::Approve, actor, note, now_ms())?;
+        decision_metric("approved");
         // Read at the point of use, never cached: the claim re-reads it again in its transaction.
         let send = if self.store.mode()?.mode == MODE_SEND {
             Some(self.send(id, actor)?)
@@ -125,6 +126,7 @@ impl Operator<'_> {
         let draft = self
             .store
             .decide_draft(id, Decision::Reject, actor, Some(reason), now_ms())?;
+        decision_metric("rejected");
         let mailbox_warning = match &draft.remote_draft_id {
             Some(remote) => self.mailbox.delete_draft(remote).err().map(|e| {
                 format!(
@@ -167,7 +169,10 @@ impl Operator<'_> {
         self.mailbox
             .update_draft(&remote, &outgoing(subject, body))?;
         match self.store.edit_draft(id, subject, body, actor, now_ms()) {
-            Ok(d) => Ok(d),
+            Ok(d) => {
+                decision_metric("edited");
+                Ok(d)
+            }
             Err(e) => {
                 // The store refused (decided meanwhile): put the mailbox copy back as it was.
                 let _ = self
@@ -181,6 +186,18 @@ impl Operator<'_> {
     /// Sends one approved draft if every gate passes now. The mode, suppression list and daily
     /// cap are re-checked inside the store transaction that claims the send.
     pub fn send(&self, id: &str, actor: &str) -> Result<SendOutcome> {
+        let outcome = self.send_once(id, actor)?;
+        let label = match &outcome {
+            SendOutcome::Sent { .. } => "sent",
+            SendOutcome::Waiting { .. } => "waiting",
+            SendOutcome::Refused { .. } => "refused",
+            SendOutcome::Failed { .. } => "send_failed",
+        };
+        crate::metrics::inc("salesagent_sends_total", &[("outcome", label)]);
+        Ok(outcome)
+    }
+
+    fn send_once(&self, id: &str, actor: &str) -> Result<SendOutcome> {
         let gates = unmet(&send_gates(self.config));
         if !gates.is_empty() {
             return Ok(SendOutcome::Refused {
@@ -353,6 +370,13 @@ pub struct RetryOutcome {
 }
 
 /// The start of the day that holds `now`: in the send window's zone when there is one, else UTC.
+fn decision_metric(decision: &'static str) {
+    crate::metrics::inc(
+        "salesagent_draft_decisions_total",
+        &[("decision", decision)],
+    );
+}
+
 pub fn day_start(now: i64, window: Option<&SendWindow>) -> i64 {
     let tz = window
         .map(|w| w.tz.clone())
