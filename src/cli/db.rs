@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, confirm};
+use super::Context;
+use super::prompt::confirm;
 use crate::domain::time::now_ms;
 use crate::exit::ExitStatus;
 use crate::store::{AuditEntry, DatabaseFacts, Store, inspect_database};
@@ -77,12 +78,12 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> anyhow::Result<ExitStatus> {
             let candidate = inspect_database(&args.file)?;
             let config = ctx.config()?;
             let question = format!(
-                "Replace {} with {} ({} workflows)?",
+                "Replace {} with {} ({} workflows)",
                 config.db.display(),
                 args.file.display(),
                 candidate.workflows
             );
-            if !confirm(ctx, &question, args.yes)? {
+            if !confirm(ctx, args.yes, &question)? {
                 p.status("restore cancelled");
                 return Ok(ExitStatus::Refused);
             }

@@ -238,21 +238,3 @@ pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>
         })
         .transpose()
 }
-
-/// Asks before something irreversible: `--yes` answers for scripts; a terminal gets a prompt;
-/// anything else is refused with the flag to pass.
-pub(crate) fn confirm(ctx: &Context, question: &str, yes: bool) -> crate::error::Result<bool> {
-    if yes {
-        return Ok(true);
-    }
-    if !ctx.printer.interactive() {
-        return Err(crate::error::Error::InvalidInput(format!(
-            "{question} needs confirmation: pass --yes to confirm"
-        )));
-    }
-    dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()
-        .map_err(|e| crate::error::Error::io("cannot read the answer", std::io::Error::other(e)))
-}
