@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Store, new_id};
+use super::{ListQuery, Store, new_id};
 use crate::error::Result;
 
 pub const MODE_DRAFT_ONLY: &str = "draft_only";
@@ -132,44 +132,26 @@ impl Store {
     }
 
     pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let mut sql = String::from(
+        ListQuery::new(
             "SELECT id, actor, action, subject, reason, before, after, created_at FROM audit_log
              WHERE tenant_id = ?1",
-        );
-        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
-        if let Some(action) = &filter.action {
-            args.push(action.clone().into());
-            sql.push_str(&format!(" AND action = ?{}", args.len()));
-        }
-        if let Some(actor) = &filter.actor {
-            args.push(actor.clone().into());
-            sql.push_str(&format!(" AND actor = ?{}", args.len()));
-        }
-        if let Some(since) = filter.since {
-            args.push(since.into());
-            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
-        }
-        args.push((filter.limit as i64).into());
-        sql.push_str(&format!(
-            " ORDER BY created_at DESC, id DESC LIMIT ?{}",
-            args.len()
-        ));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| {
-                Ok(AuditEntry {
-                    id: r.get(0)?,
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    subject: r.get(3)?,
-                    reason: r.get(4)?,
-                    before: r.get(5)?,
-                    after: r.get(6)?,
-                    created_at: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            &self.tenant,
+        )
+        .filter("action = ?", filter.action.clone())
+        .filter("actor = ?", filter.actor.clone())
+        .filter("created_at >= ?", filter.since)
+        .fetch(&self.conn, "created_at DESC, id DESC", filter.limit, |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                actor: r.get(1)?,
+                action: r.get(2)?,
+                subject: r.get(3)?,
+                reason: r.get(4)?,
+                before: r.get(5)?,
+                after: r.get(6)?,
+                created_at: r.get(7)?,
+            })
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{AuditEntry, append_audit};
-use super::{Store, resolve_id};
+use super::{ListQuery, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,32 +85,20 @@ impl Store {
     }
 
     pub fn list_dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetterRow>> {
-        let mut sql = format!(
-            "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
-             WHERE d.tenant_id = ?1"
-        );
-        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
-        if let Some(class) = &filter.class {
-            args.push(class.clone().into());
-            sql.push_str(&format!(" AND d.error_class = ?{}", args.len()));
-        }
-        if let Some(since) = filter.since {
-            args.push(since.into());
-            sql.push_str(&format!(" AND d.created_at >= ?{}", args.len()));
-        }
-        if !filter.include_done {
-            sql.push_str(" AND d.retried_at IS NULL AND d.resolved_at IS NULL");
-        }
-        args.push((filter.limit as i64).into());
-        sql.push_str(&format!(
-            " ORDER BY d.created_at, d.id LIMIT ?{}",
-            args.len()
-        ));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        ListQuery::new(
+            &format!(
+                "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
+                 WHERE d.tenant_id = ?1"
+            ),
+            &self.tenant,
+        )
+        .filter("d.error_class = ?", filter.class.clone())
+        .filter("d.created_at >= ?", filter.since)
+        .when(
+            !filter.include_done,
+            "d.retried_at IS NULL AND d.resolved_at IS NULL",
+        )
+        .fetch(&self.conn, "d.created_at, d.id", filter.limit, from_row)
     }
 
     pub fn get_dead_letter(&self, id: &str) -> Result<DeadLetterRow> {

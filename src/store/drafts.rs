@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::{Store, resolve_id};
+use super::{ListQuery, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,35 +156,23 @@ impl Store {
     }
 
     pub fn list_drafts(&self, filter: &DraftFilter) -> Result<Vec<DraftRow>> {
-        let mut sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE tenant_id = ?1");
-        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
-        if let Some(status) = &filter.status {
-            args.push(status.clone().into());
-            sql.push_str(&format!(" AND status = ?{}", args.len()));
-        }
-        if let Some(sender) = &filter.sender {
-            args.push(sender.to_lowercase().into());
-            sql.push_str(&format!(" AND lower(sender) = ?{}", args.len()));
-        }
-        if let Some(since) = filter.since {
-            args.push(since.into());
-            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
-        }
-        if let Some(min) = filter.min_score {
-            args.push(min.into());
-            sql.push_str(&format!(" AND score >= ?{}", args.len()));
-        }
-        let order = if filter.oldest_first { "ASC" } else { "DESC" };
-        args.push((filter.limit as i64).into());
-        sql.push_str(&format!(
-            " ORDER BY created_at {order}, id {order} LIMIT ?{}",
-            args.len()
-        ));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), draft_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let order = if filter.oldest_first {
+            "created_at ASC, id ASC"
+        } else {
+            "created_at DESC, id DESC"
+        };
+        ListQuery::new(
+            &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE tenant_id = ?1"),
+            &self.tenant,
+        )
+        .filter("status = ?", filter.status.clone())
+        .filter(
+            "lower(sender) = ?",
+            filter.sender.as_ref().map(|s| s.to_lowercase()),
+        )
+        .filter("created_at >= ?", filter.since)
+        .filter("score >= ?", filter.min_score)
+        .fetch(&self.conn, order, filter.limit, draft_from_row)
     }
 
     /// Earlier drafts to the same recipient, newest first, for the history step.

@@ -220,6 +220,60 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// A tenant-scoped list query: a SELECT whose WHERE clause starts with the tenant as `?1`, any
+/// number of optional `AND` filters with numbered parameters, then ORDER BY and LIMIT. Every list
+/// command builds its SQL through this, so filters cannot drift out of step with their parameters.
+struct ListQuery {
+    sql: String,
+    args: Vec<rusqlite::types::Value>,
+}
+
+impl ListQuery {
+    fn new(select_where_tenant: &str, tenant: &str) -> ListQuery {
+        ListQuery {
+            sql: select_where_tenant.to_string(),
+            args: vec![tenant.to_string().into()],
+        }
+    }
+
+    /// Adds `AND clause`, where the `?` in `clause` takes `value`; nothing when `value` is None.
+    fn filter<V: Into<rusqlite::types::Value>>(mut self, clause: &str, value: Option<V>) -> Self {
+        if let Some(v) = value {
+            self.args.push(v.into());
+            let numbered = clause.replacen('?', &format!("?{}", self.args.len()), 1);
+            self.sql.push_str(" AND ");
+            self.sql.push_str(&numbered);
+        }
+        self
+    }
+
+    /// Adds `AND clause` (no parameter) when `on`.
+    fn when(mut self, on: bool, clause: &str) -> Self {
+        if on {
+            self.sql.push_str(" AND ");
+            self.sql.push_str(clause);
+        }
+        self
+    }
+
+    fn fetch<T>(
+        mut self,
+        conn: &Connection,
+        order_by: &str,
+        limit: usize,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        self.args.push((limit as i64).into());
+        self.sql
+            .push_str(&format!(" ORDER BY {order_by} LIMIT ?{}", self.args.len()));
+        let mut stmt = conn.prepare_cached(&self.sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(self.args), row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
 /// Resolves a full id or an unambiguous prefix (at least 4 characters) in `table`.
 fn resolve_id(conn: &Connection, table: &str, tenant: &str, id: &str) -> Result<String> {
     let what = table.trim_end_matches('s').replace('_', " ");

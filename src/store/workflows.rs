@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
-use super::{Store, resolve_id};
+use super::{ListQuery, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
 
@@ -144,30 +144,19 @@ impl Store {
     }
 
     pub fn list_workflows(&self, filter: &WorkflowFilter) -> Result<Vec<WorkflowRow>> {
-        let mut sql = format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1");
-        let mut args: Vec<rusqlite::types::Value> = vec![self.tenant.clone().into()];
-        if let Some(status) = &filter.status {
-            args.push(status.clone().into());
-            sql.push_str(&format!(" AND status = ?{}", args.len()));
-        }
-        if let Some(email) = &filter.email {
-            args.push(email.to_lowercase().into());
-            sql.push_str(&format!(" AND email = ?{}", args.len()));
-        }
-        if let Some(since) = filter.since {
-            args.push(since.into());
-            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
-        }
-        args.push((filter.limit as i64).into());
-        sql.push_str(&format!(
-            " ORDER BY created_at DESC, id DESC LIMIT ?{}",
-            args.len()
-        ));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), workflow_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        ListQuery::new(
+            &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1"),
+            &self.tenant,
+        )
+        .filter("status = ?", filter.status.clone())
+        .filter("email = ?", filter.email.as_ref().map(|e| e.to_lowercase()))
+        .filter("created_at >= ?", filter.since)
+        .fetch(
+            &self.conn,
+            "created_at DESC, id DESC",
+            filter.limit,
+            workflow_from_row,
+        )
     }
 
     /// Marks the workflow running for a new attempt; refuses ones that are already finished.
