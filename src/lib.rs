@@ -10,6 +10,8 @@ pub mod connectors;
 pub mod domain;
 pub mod error;
 pub mod exit;
+pub mod import;
 pub mod orchestrator;
 pub mod output;
+pub mod reconcile;
 pub mod store;

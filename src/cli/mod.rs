@@ -4,6 +4,8 @@
 mod config;
 mod crm;
 mod drafts;
+mod import;
+mod reconcile;
 mod run;
 mod suppress;
 mod workflows;
@@ -76,6 +78,10 @@ pub enum Command {
     /// Look into the embedded CRM (contacts and tasks in the local database)
     #[command(subcommand)]
     Crm(crm::CrmCommand),
+    /// Import leads from a CSV file; list, inspect, pause, resume and cancel imports
+    Import(import::ImportArgs),
+    /// Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 /// What every command gets: the printer and the layered configuration.
@@ -153,6 +159,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),
+        Command::Import(args) => import::run(ctx, args),
+        Command::Reconcile(args) => reconcile::run(ctx, args),
     }
 }
 

@@ -8,6 +8,9 @@
 mod audit;
 mod crm;
 mod drafts;
+mod imports;
+mod locks;
+mod reconcile;
 mod submissions;
 mod suppressions;
 mod workflows;
@@ -20,6 +23,11 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use drafts::{DraftFilter, DraftRow, NewDraft};
+pub use imports::{
+    ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_state,
+};
+pub use locks::LockHolder;
+
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{

@@ -1,0 +1,1 @@
+//! Reconciliation (filled in below).

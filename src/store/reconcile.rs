@@ -1,0 +1,1 @@
+//! Reconciliation queries and repairs (filled in below).
