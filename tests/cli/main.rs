@@ -2,5 +2,6 @@
 //! Each module covers one command group; `env` holds the shared `TestEnv`.
 
 mod env;
+mod import;
 mod run;
 mod tidy;
