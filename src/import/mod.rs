@@ -21,7 +21,7 @@ use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::{
     ChunkOutcome, ChunkRow, ImportChunk, ImportRow, NewSubmission, RowError, Source, Store,
-    import_state,
+    import_state, lock_owner, owner_is_gone,
 };
 
 /// Rows per transaction: large enough to amortise the commit, small enough to lose little on a kill.
@@ -470,23 +470,6 @@ fn new_summary(options: &ImportOptions, import: Option<&ImportRow>, dry_run: boo
         resumed_after_row: None,
         already_imported: false,
         errors: vec![],
-    }
-}
-
-/// Who holds an import's lock: this host and process.
-fn lock_owner() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
-}
-
-/// Whether a lock owner `host:pid` on this host is a process that no longer exists.
-pub fn owner_is_gone(owner: &str) -> bool {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
-    match owner.rsplit_once(':') {
-        Some((h, pid)) if h == host && Path::new("/proc/self").exists() => {
-            !Path::new("/proc").join(pid).exists()
-        }
-        _ => false,
     }
 }
 

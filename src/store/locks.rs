@@ -7,6 +7,32 @@ use rusqlite::{OptionalExtension, params};
 use super::Store;
 use crate::error::Result;
 
+/// This machine's name, for lock owners.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The owner name of a lock taken by this process: `host:pid`.
+pub fn lock_owner() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+/// Whether a lock owner `host:pid` on this host names a process that no longer exists (a run
+/// killed with SIGKILL leaves its lock behind). Owners on other hosts are never presumed gone.
+pub fn owner_is_gone(owner: &str) -> bool {
+    match owner.rsplit_once(':') {
+        Some((host, pid)) if host == hostname() && std::path::Path::new("/proc/self").exists() => {
+            !std::path::Path::new("/proc").join(pid).exists()
+        }
+        _ => false,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockHolder {
     pub owner: String,

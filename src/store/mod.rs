@@ -26,8 +26,8 @@ pub use drafts::{DraftFilter, DraftRow, NewDraft};
 pub use imports::{
     ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_state,
 };
-pub use locks::LockHolder;
-
+pub use locks::{LockHolder, lock_owner, owner_is_gone};
+pub use reconcile::{DraftProbe, DuplicateDraft, ReportRow, Requeue, StuckWorkflow, TaskProbe};
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{
