@@ -3,5 +3,6 @@
 
 mod env;
 mod import;
+mod reconcile;
 mod run;
 mod tidy;
