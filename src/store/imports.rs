@@ -378,3 +378,98 @@ fn import_in(conn: &rusqlite::Connection, tenant: &str, id: &str) -> Result<Impo
     .optional()?
     .ok_or_else(|| Error::NotFound(format!("no import with id {id}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::Lead;
+    use crate::domain::submission::{ParsedSubmission, Shape};
+    use crate::store::Source;
+
+    fn parsed(email: &str) -> ParsedSubmission {
+        ParsedSubmission {
+            shape: Shape::Csv,
+            portal_id: None,
+            form_id: Some("f".into()),
+            external_id: None,
+            dedupe_key: format!("csv:f:{email}:-"),
+            lead: Lead {
+                email: Some(email.into()),
+                ..Lead::default()
+            },
+            contact_object_id: None,
+            submitted_at: None,
+            page_url: None,
+        }
+    }
+
+    fn chunk<'a>(id: &'a str, rows: &'a [ParsedSubmission], last: i64) -> ImportChunk<'a> {
+        ImportChunk {
+            import_id: id,
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ChunkRow {
+                    row_number: last - rows.len() as i64 + 1 + i as i64,
+                    raw_row: "",
+                    submission: NewSubmission {
+                        source: Source::Import,
+                        parsed: p,
+                        raw_payload: b"{}",
+                        signature: None,
+                        import_job_id: Some(id),
+                        synthetic: false,
+                        queue: Some("batch"),
+                        trace_id: None,
+                        received_at: 1,
+                    },
+                })
+                .collect(),
+            errors: vec![],
+            rows_read: last - 1,
+            checkpoint_row: last,
+            checkpoint_offset: last * 10,
+            last: false,
+            at: 1,
+        }
+    }
+
+    #[test]
+    fn a_paused_import_commits_nothing_more_and_resume_releases_its_jobs() {
+        let store = Store::open_in_memory().unwrap();
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        let first = [parsed("a@b.co"), parsed("c@d.co")];
+        let out = store
+            .commit_import_chunk(&chunk(&import.id, &first, 3))
+            .unwrap();
+        assert!(matches!(out, ChunkOutcome::Committed { accepted: 2, .. }));
+        assert_eq!(store.pause_import(&import.id, 2).unwrap(), 2);
+        let second = [parsed("e@f.co")];
+        let out = store
+            .commit_import_chunk(&chunk(&import.id, &second, 4))
+            .unwrap();
+        assert_eq!(
+            out,
+            ChunkOutcome::Stopped {
+                state: "paused".into()
+            }
+        );
+        let now = store.get_import(&import.id).unwrap();
+        assert_eq!((now.checkpoint_row, now.rows_accepted), (3, 2));
+        assert_eq!(store.release_import(&import.id, 3).unwrap(), 2);
+        assert_eq!(store.get_import(&import.id).unwrap().state, "running");
+        // The same rows again are duplicates of this import, not new submissions.
+        let out = store
+            .commit_import_chunk(&chunk(&import.id, &first, 5))
+            .unwrap();
+        let ChunkOutcome::Committed {
+            accepted,
+            duplicates,
+        } = out
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(accepted, 0);
+        assert!(duplicates[0].message.contains("earlier row of this file"));
+    }
+}
