@@ -168,6 +168,9 @@ fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
             s.file
         ));
     }
+    for note in &s.notes {
+        ctx.printer.warn(note);
+    }
     if let Some(row) = s.resumed_after_row {
         ctx.printer
             .status(&format!("resumed import {id} after row {row}"));

@@ -91,6 +91,8 @@ pub struct Summary {
     pub already_imported: bool,
     /// The first rejected rows (all are listed by `import errors`).
     pub errors: Vec<SummaryError>,
+    /// Things the operator should know (options of the original run reused on a resume).
+    pub notes: Vec<String>,
 }
 
 /// Reads the whole file once for its SHA-256: a re-run of the same content finds its import.
@@ -470,6 +472,7 @@ fn new_summary(options: &ImportOptions, import: Option<&ImportRow>, dry_run: boo
         resumed_after_row: None,
         already_imported: false,
         errors: vec![],
+        notes: vec![],
     }
 }
 
@@ -507,7 +510,16 @@ pub fn import_file(
                 let mut stored: ImportOptions =
                     serde_json::from_str(&earlier.options).unwrap_or_default();
                 stored.path = options.path.clone();
-                return continue_import(store, &earlier, &stored, progress);
+                let differs = stored.form_id != options.form_id || stored.map != options.map;
+                let mut summary = continue_import(store, &earlier, &stored, progress)?;
+                if differs {
+                    summary.notes.push(format!(
+                        "import {} was started with other --form-id/--map options; its own were used \
+                         so that the rows before the checkpoint and after it are read alike",
+                        earlier.id
+                    ));
+                }
+                return Ok(summary);
             }
             _ => {}
         }
@@ -655,6 +667,7 @@ fn run_chunks(
     let mut final_summary = new_summary(options, Some(&done), false);
     final_summary.resumed_after_row = summary.resumed_after_row;
     final_summary.errors = summary.errors;
+    final_summary.notes = summary.notes;
     Ok(final_summary)
 }
 

@@ -65,7 +65,9 @@ impl Check {
             Check::DuplicateDrafts => {
                 "more than one draft for the same email and form within the dedupe window"
             }
-            Check::StuckWorkflows => "workflows running past their lease or without progress",
+            Check::StuckWorkflows => {
+                "workflows running past their lease or without progress, or pending without a job"
+            }
             Check::DeadLetters => "dead letters added since the last report",
         }
     }
@@ -470,21 +472,26 @@ impl Run<'_> {
             .store
             .stuck_workflows(self.since, self.now, stuck_before)?
         {
-            let why = match w.lease_expires_at {
-                Some(lease) if lease < self.now => {
-                    format!("its job's lease expired at {}", rfc3339(lease))
-                }
-                _ => format!("no progress since {}", rfc3339(w.updated_at)),
-            };
-            let mut f = Finding::new(
-                Check::StuckWorkflows,
-                "stuck_workflow",
+            let detail = if w.status == "pending" {
+                format!(
+                    "workflow {} is pending since {} with no job to run it",
+                    w.workflow_id,
+                    rfc3339(w.updated_at)
+                )
+            } else {
+                let why = match w.lease_expires_at {
+                    Some(lease) if lease < self.now => {
+                        format!("its job's lease expired at {}", rfc3339(lease))
+                    }
+                    _ => format!("no progress since {}", rfc3339(w.updated_at)),
+                };
                 format!(
                     "workflow {} is running at step {} but {why}",
                     w.workflow_id,
                     w.current_step.as_deref().unwrap_or("-")
-                ),
-            );
+                )
+            };
+            let mut f = Finding::new(Check::StuckWorkflows, "stuck_workflow", detail);
             f.workflow_id = Some(w.workflow_id.clone());
             if self.options.fix {
                 match self

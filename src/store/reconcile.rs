@@ -45,6 +45,8 @@ pub struct DuplicateDraft {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StuckWorkflow {
     pub workflow_id: String,
+    /// `running`, or `pending` with no job to run it.
+    pub status: String,
     pub updated_at: i64,
     pub current_step: Option<String>,
     /// The latest lease of a running job, when one exists.
@@ -225,8 +227,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Workflows `running` with no progress since `stuck_before`, or whose running job's lease
-    /// expired before `now`.
+    /// Workflows `running` with no progress since `stuck_before` or whose running job's lease
+    /// expired before `now`, and workflows `pending` since `stuck_before` with no job to run them.
     pub fn stuck_workflows(
         &self,
         since: i64,
@@ -234,22 +236,29 @@ impl Store {
         stuck_before: i64,
     ) -> Result<Vec<StuckWorkflow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT w.id, w.updated_at, w.current_step,
+            "SELECT w.id, w.status, w.updated_at, w.current_step,
                     (SELECT MAX(j.lease_expires_at) FROM jobs j
                      WHERE j.workflow_id = w.id AND j.state = 'running')
              FROM workflows w
-             WHERE w.tenant_id = ?1 AND w.status = 'running' AND w.created_at >= ?2
-               AND (w.updated_at < ?4 OR EXISTS (SELECT 1 FROM jobs j WHERE j.workflow_id = w.id
-                    AND j.state = 'running' AND j.lease_expires_at < ?3))
+             WHERE w.tenant_id = ?1 AND w.status IN ('running', 'pending') AND w.created_at >= ?2
+               AND CASE w.status
+                   WHEN 'running' THEN w.updated_at < ?4 OR EXISTS (SELECT 1 FROM jobs j
+                        WHERE j.workflow_id = w.id AND j.state = 'running'
+                          AND j.lease_expires_at < ?3)
+                   ELSE w.updated_at < ?4 AND NOT EXISTS (SELECT 1 FROM jobs j
+                        WHERE j.workflow_id = w.id
+                          AND j.state IN ('available', 'retryable', 'held', 'running'))
+                   END
              ORDER BY w.updated_at",
         )?;
         let rows = stmt
             .query_map(params![self.tenant, since, now, stuck_before], |r| {
                 Ok(StuckWorkflow {
                     workflow_id: r.get(0)?,
-                    updated_at: r.get(1)?,
-                    current_step: r.get(2)?,
-                    lease_expires_at: r.get(3)?,
+                    status: r.get(1)?,
+                    updated_at: r.get(2)?,
+                    current_step: r.get(3)?,
+                    lease_expires_at: r.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

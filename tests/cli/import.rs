@@ -478,3 +478,27 @@ fn import_resume_continues_a_killed_import_by_id() {
     assert_eq!(count(&env, "submissions"), 3000);
     assert_eq!(count(&env, "import_row_errors"), 0);
 }
+
+#[test]
+fn an_import_run_by_another_process_is_not_run_twice() {
+    let env = TestEnv::new();
+    let path = env.write_file("l.csv", generated(10, None));
+    let summary = import_json(&env, &[path.to_str().unwrap()], 0);
+    let id = summary["import_id"].as_str().unwrap().to_string();
+    rusqlite::Connection::open(env.db())
+        .unwrap()
+        .execute_batch(&format!(
+            "UPDATE import_jobs SET state = 'running', finished_at = NULL;
+             INSERT INTO locks (name, owner, acquired_at, expires_at)
+             VALUES ('import:{id}', 'elsewhere:1', 0, 99999999999999);"
+        ))
+        .unwrap();
+    let out = env.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("being run by another process (elsewhere:1)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count(&env, "submissions"), 10);
+}

@@ -336,3 +336,55 @@ fn since_and_check_narrow_the_run_and_bad_values_are_usage_errors() {
     let out = env.run(&["reconcile", "--since", "yesterday-ish"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_pending_workflow_without_a_job_is_requeued_but_queued_imports_are_not_stuck() {
+    let env = TestEnv::new();
+    let wf = completed(&env, "s1", "dana@northwind.com");
+    let leads = fixture("leads.csv");
+    env.run(&["import", leads.to_str().unwrap()]);
+    sql(
+        &env,
+        &format!(
+            "UPDATE workflows SET updated_at = 1000, created_at = 1000;
+             UPDATE workflows SET status = 'pending' WHERE id = '{wf}';"
+        ),
+    );
+    let report = reconcile(&env, &["--check", "stuck-workflows"], 10);
+    assert_eq!(kinds(&report), ["stuck_workflow"], "{report}");
+    assert_eq!(report["findings"][0]["workflow_id"], wf.as_str());
+    assert!(
+        report["findings"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no job to run it")
+    );
+    reconcile(&env, &["--check", "stuck-workflows", "--fix"], 0);
+    assert_eq!(
+        env.sql_i64(&format!(
+            "SELECT COUNT(*) FROM jobs WHERE workflow_id = '{wf}' AND queue = 'normal'"
+        )),
+        1
+    );
+}
+
+#[test]
+fn a_lock_left_by_a_killed_run_on_this_host_is_taken_over() {
+    let env = TestEnv::new();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    env.run(&["reconcile", "--quiet"]);
+    sql(
+        &env,
+        &format!(
+            "INSERT INTO locks (name, owner, acquired_at, expires_at)
+             VALUES ('reconcile', '{host}:{pid}', 0, 99999999999999);"
+        ),
+    );
+    let out = env.run(&["reconcile"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
