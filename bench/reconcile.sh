@@ -41,3 +41,5 @@ sync
 measure "reconcile" "$BIN" reconcile --quiet
 measure "reconcile --json" "$BIN" reconcile --json
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('findings', r['found'], 'duration_ms', r['duration_ms'])" "$WORK/reconcile --json.out"
+measure "reconcile --fix" "$BIN" reconcile --fix --quiet
+measure "reconcile (after the fix)" "$BIN" reconcile --quiet

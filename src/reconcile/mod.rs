@@ -21,6 +21,8 @@ use crate::store::{
 const LOCK: &str = "reconcile";
 /// A run's lock lasts at most this long (a killed run's is taken over sooner: its pid is gone).
 const LOCK_MS: i64 = 3_600_000;
+/// Drafts and tasks are read in pages of this many, so memory stays flat however many there are.
+const PAGE: usize = 1000;
 /// Stuck workflows are requeued on this queue.
 const REQUEUE_QUEUE: &str = "normal";
 
@@ -288,26 +290,34 @@ impl Run<'_> {
     fn missing_drafts(&mut self) -> Result<()> {
         let mailbox = &self.connectors.mailbox;
         let mut gone = Vec::new();
-        for d in self.store.live_drafts(self.since)? {
-            let Some(remote) = &d.remote_draft_id else {
-                continue;
+        let mut after = i64::MIN;
+        loop {
+            let page = self.store.live_drafts(self.since, after, PAGE)?;
+            let Some(last) = page.last() else {
+                break;
             };
-            if mailbox.draft_exists(remote)? {
-                continue;
+            after = last.cursor;
+            for d in page {
+                let Some(remote) = &d.remote_draft_id else {
+                    continue;
+                };
+                if mailbox.draft_exists(remote)? {
+                    continue;
+                }
+                let mut f = Finding::new(
+                    Check::MissingDrafts,
+                    "draft_gone_from_mailbox",
+                    format!(
+                        "draft {} ({} {remote}) is no longer in the mailbox",
+                        d.draft_id,
+                        mailbox.service()
+                    ),
+                );
+                f.workflow_id = Some(d.workflow_id);
+                f.draft_id = Some(d.draft_id.clone());
+                gone.push(d.draft_id);
+                self.findings.push(f);
             }
-            let mut f = Finding::new(
-                Check::MissingDrafts,
-                "draft_gone_from_mailbox",
-                format!(
-                    "draft {} ({} {remote}) is no longer in the mailbox",
-                    d.draft_id,
-                    mailbox.service()
-                ),
-            );
-            f.workflow_id = Some(d.workflow_id);
-            f.draft_id = Some(d.draft_id.clone());
-            gone.push(d.draft_id);
-            self.findings.push(f);
         }
         self.orphan(Check::MissingDrafts, &gone)
     }
@@ -352,45 +362,53 @@ impl Run<'_> {
             }
             self.findings.push(f);
         }
-        for t in self.store.recorded_tasks(self.since)? {
-            if crm.get_task(&t.remote_task_id)?.is_some() {
-                continue;
-            }
-            let mut f = Finding::new(
-                Check::MissingTasks,
-                "task_missing_in_crm",
-                format!(
-                    "task {} of workflow {} is not in the CRM ({})",
-                    t.remote_task_id,
-                    t.workflow_id,
-                    crm.service()
-                ),
-            );
-            f.workflow_id = Some(t.workflow_id.clone());
-            f.task_id = Some(t.remote_task_id.clone());
-            if self.options.fix {
-                let new = NewTask {
-                    reference: task_reference(&t.workflow_id),
-                    contact_id: t.contact_id.clone(),
-                    subject: t.subject.clone(),
-                    body: recreated_body(&t.workflow_id, Some(&t.remote_task_id)),
-                    priority: t.priority.clone(),
-                    owner_id: None,
-                    due_at: t.due_at,
-                };
-                match self.ensure_task(&new) {
-                    Ok((remote_id, how)) => {
-                        self.store.set_task_remote_id(&t.workflow_id, &remote_id)?;
-                        f.fix = Some(format!(
-                            "{how} task {remote_id} for workflow {}",
-                            t.workflow_id
-                        ));
-                        f.fixed = true;
-                    }
-                    Err(e) => f.detail.push_str(&format!("; not fixed: {e}")),
+        let mut after = i64::MIN;
+        loop {
+            let page = self.store.recorded_tasks(self.since, after, PAGE)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.cursor;
+            for t in page {
+                if crm.get_task(&t.remote_task_id)?.is_some() {
+                    continue;
                 }
+                let mut f = Finding::new(
+                    Check::MissingTasks,
+                    "task_missing_in_crm",
+                    format!(
+                        "task {} of workflow {} is not in the CRM ({})",
+                        t.remote_task_id,
+                        t.workflow_id,
+                        crm.service()
+                    ),
+                );
+                f.workflow_id = Some(t.workflow_id.clone());
+                f.task_id = Some(t.remote_task_id.clone());
+                if self.options.fix {
+                    let new = NewTask {
+                        reference: task_reference(&t.workflow_id),
+                        contact_id: t.contact_id.clone(),
+                        subject: t.subject.clone(),
+                        body: recreated_body(&t.workflow_id, Some(&t.remote_task_id)),
+                        priority: t.priority.clone(),
+                        owner_id: None,
+                        due_at: t.due_at,
+                    };
+                    match self.ensure_task(&new) {
+                        Ok((remote_id, how)) => {
+                            self.store.set_task_remote_id(&t.workflow_id, &remote_id)?;
+                            f.fix = Some(format!(
+                                "{how} task {remote_id} for workflow {}",
+                                t.workflow_id
+                            ));
+                            f.fixed = true;
+                        }
+                        Err(e) => f.detail.push_str(&format!("; not fixed: {e}")),
+                    }
+                }
+                self.findings.push(f);
             }
-            self.findings.push(f);
         }
         Ok(())
     }

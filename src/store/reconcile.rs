@@ -13,6 +13,8 @@ const LIVE_DRAFTS: &str = "('pending_review', 'approved')";
 /// A draft as reconcile sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DraftProbe {
+    /// Where a paged read continues after this row.
+    pub cursor: i64,
     pub draft_id: String,
     pub workflow_id: String,
     /// None when the workflow row is missing.
@@ -23,6 +25,8 @@ pub struct DraftProbe {
 /// A recorded task, with what is needed to re-create it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskProbe {
+    /// Where a paged read continues after this row.
+    pub cursor: i64,
     pub workflow_id: String,
     pub remote_task_id: String,
     pub contact_id: String,
@@ -102,39 +106,54 @@ impl Store {
     pub fn drafts_without_live_workflow(&self, since: i64) -> Result<Vec<DraftProbe>> {
         self.draft_probes(
             &format!(
-                "SELECT d.id, d.workflow_id, w.status, d.remote_draft_id
+                "SELECT d.rowid, d.id, d.workflow_id, w.status, d.remote_draft_id
              FROM drafts d LEFT JOIN workflows w ON w.id = d.workflow_id
              WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status IN {LIVE_DRAFTS}
                AND (w.id IS NULL OR w.status IN ('failed', 'cancelled'))
-             ORDER BY d.created_at"
+               AND d.rowid > ?3
+             ORDER BY d.rowid LIMIT ?4"
             ),
             since,
+            i64::MIN,
+            -1,
         )
     }
 
-    /// Live drafts that have a mailbox copy to look for.
-    pub fn live_drafts(&self, since: i64) -> Result<Vec<DraftProbe>> {
+    /// Live drafts that have a mailbox copy to look for: one page of at most `limit`, after the
+    /// row whose cursor is `after` (start with `i64::MIN`). Memory stays flat however many there are.
+    pub fn live_drafts(&self, since: i64, after: i64, limit: usize) -> Result<Vec<DraftProbe>> {
         self.draft_probes(
             &format!(
-                "SELECT d.id, d.workflow_id, w.status, d.remote_draft_id
-             FROM drafts d LEFT JOIN workflows w ON w.id = d.workflow_id
+                // NOT INDEXED: walk the table in rowid order from the cursor; the status index
+                // would sort every remaining row again for each page.
+                "SELECT d.rowid, d.id, d.workflow_id, w.status, d.remote_draft_id
+             FROM drafts AS d NOT INDEXED LEFT JOIN workflows w ON w.id = d.workflow_id
              WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status IN {LIVE_DRAFTS}
-               AND d.remote_draft_id IS NOT NULL
-             ORDER BY d.created_at"
+               AND d.remote_draft_id IS NOT NULL AND d.rowid > ?3
+             ORDER BY d.rowid LIMIT ?4"
             ),
             since,
+            after,
+            limit as i64,
         )
     }
 
-    fn draft_probes(&self, sql: &str, since: i64) -> Result<Vec<DraftProbe>> {
+    fn draft_probes(
+        &self,
+        sql: &str,
+        since: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<DraftProbe>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
-            .query_map(params![self.tenant, since], |r| {
+            .query_map(params![self.tenant, since, after, limit], |r| {
                 Ok(DraftProbe {
-                    draft_id: r.get(0)?,
-                    workflow_id: r.get(1)?,
-                    workflow_status: r.get(2)?,
-                    remote_draft_id: r.get(3)?,
+                    cursor: r.get(0)?,
+                    draft_id: r.get(1)?,
+                    workflow_id: r.get(2)?,
+                    workflow_status: r.get(3)?,
+                    remote_draft_id: r.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -155,23 +174,26 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every recorded task of workflows created since `since`.
-    pub fn recorded_tasks(&self, since: i64) -> Result<Vec<TaskProbe>> {
+    /// Recorded tasks of workflows created since `since`: one page of at most `limit`, after the
+    /// row whose cursor is `after` (start with `i64::MIN`).
+    pub fn recorded_tasks(&self, since: i64, after: i64, limit: usize) -> Result<Vec<TaskProbe>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.workflow_id, t.remote_task_id, t.contact_id, t.subject, t.priority, t.due_at
+            "SELECT t.rowid, t.workflow_id, t.remote_task_id, t.contact_id, t.subject, t.priority,
+                    t.due_at
              FROM tasks t JOIN workflows w ON w.id = t.workflow_id
-             WHERE t.tenant_id = ?1 AND w.created_at >= ?2
-             ORDER BY w.created_at",
+             WHERE t.tenant_id = ?1 AND w.created_at >= ?2 AND t.rowid > ?3
+             ORDER BY t.rowid LIMIT ?4",
         )?;
         let rows = stmt
-            .query_map(params![self.tenant, since], |r| {
+            .query_map(params![self.tenant, since, after, limit as i64], |r| {
                 Ok(TaskProbe {
-                    workflow_id: r.get(0)?,
-                    remote_task_id: r.get(1)?,
-                    contact_id: r.get(2)?,
-                    subject: r.get(3)?,
-                    priority: r.get(4)?,
-                    due_at: r.get(5)?,
+                    cursor: r.get(0)?,
+                    workflow_id: r.get(1)?,
+                    remote_task_id: r.get(2)?,
+                    contact_id: r.get(3)?,
+                    subject: r.get(4)?,
+                    priority: r.get(5)?,
+                    due_at: r.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
