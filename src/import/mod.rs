@@ -156,6 +156,12 @@ fn open_source(options: &ImportOptions, resume_offset: u64) -> Result<CsvInput> 
         }
         got += n;
     }
+    if got >= 2 && matches!(bom[..2], [0xFF, 0xFE] | [0xFE, 0xFF]) {
+        return Err(Error::InvalidInput(format!(
+            "{} is UTF-16 text; save it as CSV UTF-8 (with or without BOM) and import that",
+            path.display()
+        )));
+    }
     let start = if got == 3 && bom == [0xEF, 0xBB, 0xBF] {
         3
     } else {

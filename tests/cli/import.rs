@@ -50,6 +50,10 @@ fn leads_sample_accepts_three_rows_and_rejects_the_bad_one() {
     let text = stdout(&out);
     assert!(text.contains("imported 3 of 4 row(s)"), "{text}");
     assert!(text.contains("row 4, column email"), "{text}");
+    assert!(
+        !stderr(&out).contains("rows/s"),
+        "no progress bar when piped"
+    );
     assert_eq!(count(&env, "submissions"), 3);
     assert_eq!(count(&env, "workflows"), 3);
     assert_eq!(
@@ -172,6 +176,14 @@ fn wrong_headers_are_refused_before_any_row_is_read() {
             assert!(err.contains("found:"), "{name}: {err}");
         }
     }
+    let utf16 = env.write_file("utf16.csv", b"\xFF\xFEe\0m\0a\0i\0l\0\n\0");
+    let out = env.run(&["import", utf16.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("UTF-16"), "{}", stderr(&out));
+    let latin1 = env.write_file("latin1.csv", b"email,Soci\xe9t\xe9,formId\na@b.co,x,f\n");
+    let out = env.run(&["import", latin1.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not UTF-8"), "{}", stderr(&out));
     let out = env.run(&["import", "missing.csv"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no such file"));
