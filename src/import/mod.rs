@@ -349,7 +349,8 @@ fn validate_row(
             shape: Shape::Csv,
             portal_id: None,
             form_id: Some(form_id),
-            external_id: None,
+            // Where it came from: a later duplicate in the same file can name this row.
+            external_id: Some(format!("row:{row_number}")),
             dedupe_key,
             lead,
             contact_object_id: None,

@@ -183,13 +183,21 @@ impl Store {
             match accept_in(&tx, &self.tenant, &mode, &row.submission)? {
                 Acceptance::Accepted { .. } => accepted += 1,
                 Acceptance::Duplicate { submission_id, .. } => {
-                    let earlier: Option<String> = tx
-                        .prepare_cached("SELECT import_job_id FROM submissions WHERE id = ?1")?
-                        .query_row([&submission_id], |r| r.get(0))
+                    let (earlier, external): (Option<String>, Option<String>) = tx
+                        .prepare_cached(
+                            "SELECT import_job_id, external_id FROM submissions WHERE id = ?1",
+                        )?
+                        .query_row([&submission_id], |r| Ok((r.get(0)?, r.get(1)?)))
                         .optional()?
-                        .flatten();
+                        .unwrap_or_default();
                     let message = if earlier.as_deref() == Some(chunk.import_id) {
-                        "duplicate of an earlier row of this file (same email and form)".to_string()
+                        match external.as_deref().and_then(|e| e.strip_prefix("row:")) {
+                            Some(row) => format!("duplicate of row {row} (same email and form)"),
+                            None => {
+                                "duplicate of an earlier row of this file (same email and form)"
+                                    .to_string()
+                            }
+                        }
                     } else {
                         format!(
                             "duplicate of existing submission {submission_id} (same email and form)"
@@ -471,5 +479,6 @@ mod tests {
         };
         assert_eq!(accepted, 0);
         assert!(duplicates[0].message.contains("earlier row of this file"));
+        // (These test rows carry no `row:N` external id; real import rows do.)
     }
 }

@@ -242,7 +242,7 @@ fn each_bad_row_is_rejected_with_row_column_and_reason() {
     check(6, None, "has 3 field(s); the header has 5");
     check(7, Some("formId"), "is empty");
     check(8, Some("email"), "is suppressed");
-    check(9, None, "duplicate of an earlier row of this file");
+    check(9, None, "duplicate of row 2 (same email and form)");
     check(10, Some("email"), "not valid UTF-8");
     // Against earlier submissions, from another file.
     let other = env.write_file(
