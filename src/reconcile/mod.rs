@@ -216,7 +216,8 @@ fn run_locked(
     options: &Options,
     started_at: i64,
 ) -> Result<Report> {
-    let previous = store.latest_report()?;
+    // Growth is counted from the last run that looked at dead letters, not from any run.
+    let previous = store.latest_report_with_check(Check::DeadLetters.name())?;
     let mut run = Run {
         store,
         connectors,

@@ -389,8 +389,16 @@ impl Store {
         Ok(())
     }
 
-    pub fn latest_report(&self) -> Result<Option<ReportRow>> {
-        Ok(self.list_reports(1)?.into_iter().next())
+    /// The newest report of a run that included the check `name`.
+    pub fn latest_report_with_check(&self, name: &str) -> Result<Option<ReportRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reconciliation_reports
+             WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM json_each(checks) WHERE value = ?2)
+             ORDER BY started_at DESC, id DESC LIMIT 1"
+        ))?;
+        Ok(stmt
+            .query_row(params![self.tenant, name], report_from_row)
+            .optional()?)
     }
 
     pub fn list_reports(&self, limit: usize) -> Result<Vec<ReportRow>> {
