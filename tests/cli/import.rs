@@ -514,3 +514,66 @@ fn an_import_run_by_another_process_is_not_run_twice() {
     );
     assert_eq!(count(&env, "submissions"), 10);
 }
+
+#[test]
+fn pause_stops_a_running_import_after_its_chunk_and_resume_finishes_it() {
+    let env = TestEnv::new();
+    let rows = 100_000;
+    let path = env.write_file("big.csv", generated(rows, None));
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("salesagent"))
+        .current_dir(env.path())
+        .env("SALESAGENT_DB", env.db())
+        .args(["import", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut id = String::new();
+    while started.elapsed() < Duration::from_secs(120) {
+        if let Ok(conn) = rusqlite::Connection::open(env.db()) {
+            if let Ok(found) = conn.query_row(
+                "SELECT id FROM import_jobs WHERE checkpoint_row > 1",
+                [],
+                |r| r.get::<_, String>(0),
+            ) {
+                id = found;
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!id.is_empty(), "the import never committed a chunk");
+    let paused = env.json(&["import", "pause", &id]);
+    assert_eq!(paused["state"], "paused");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is paused; continue with"),
+        "{}",
+        stderr(&out)
+    );
+    let status = env.json(&["import", "status", &id]);
+    assert_eq!(status["state"], "paused");
+    let read = status["rows_read"].as_i64().unwrap();
+    assert!(
+        read < rows as i64,
+        "the import finished before the pause: {status}"
+    );
+    assert_eq!(status["jobs"]["held"], status["rows_accepted"]);
+    let out = env
+        .cmd()
+        .args(["import", "resume", &id, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = parse_json(&out.stdout);
+    assert_eq!(summary["state"], "completed");
+    assert_eq!(summary["rows_accepted"], rows);
+    assert_eq!(count(&env, "submissions"), rows as i64);
+    assert_eq!(count(&env, "import_row_errors"), 0);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'held'"),
+        0
+    );
+}
