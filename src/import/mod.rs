@@ -250,7 +250,6 @@ fn validate_row(
     plan: &Plan,
     record: &csv::ByteRecord,
     row_number: i64,
-    store: Option<&Store>,
 ) -> std::result::Result<ValidRow, RowError> {
     let raw_row = raw_csv(record);
     let reject = |column: Option<&str>, message: String| RowError {
@@ -327,20 +326,6 @@ fn validate_row(
             format!("is longer than {MAX_FORM_ID_CHARS} characters"),
         ));
     }
-    let email = lead.email.clone().unwrap_or_default();
-    if let Some(store) = store {
-        match store.suppression_for(&email) {
-            Ok(Some(s)) => {
-                let column = column_of.get("email").copied().unwrap_or("email");
-                return Err(reject(
-                    Some(column),
-                    format!("{email} is suppressed ({}: {})", s.value, s.reason),
-                ));
-            }
-            Ok(None) => {}
-            Err(e) => return Err(reject(None, format!("cannot check suppression: {e}"))),
-        }
-    }
     let dedupe_key = content_key("csv", Some(&form_id), &lead, None);
     let raw_payload = serde_json::to_vec(&fields).unwrap_or_default();
     Ok(ValidRow {
@@ -359,6 +344,31 @@ fn validate_row(
         },
         raw_payload,
         raw_row,
+    })
+}
+
+/// Rejects a valid row whose address is suppressed. A store failure is an error, not a bad row.
+fn check_suppression(
+    store: &Store,
+    plan: &Plan,
+    row: ValidRow,
+) -> Result<std::result::Result<ValidRow, RowError>> {
+    let email = row.parsed.lead.email.as_deref().unwrap_or_default();
+    Ok(match store.suppression_for(email)? {
+        None => Ok(row),
+        Some(s) => {
+            let column = plan
+                .roles
+                .iter()
+                .position(|r| *r == Role::Field(LeadField::Email))
+                .map(|i| plan.header[i].clone());
+            Err(RowError {
+                row_number: row.row_number,
+                column,
+                message: format!("{email} is suppressed ({}: {})", s.value, s.reason),
+                raw_row: row.raw_row,
+            })
+        }
     })
 }
 
@@ -401,38 +411,43 @@ pub fn dry_run(
     while read_record(&mut src, &mut record, options)? {
         row_number += 1;
         p.rows_read += 1;
-        let outcome = validate_row(&src.plan, &record, row_number, store).and_then(|row| {
-            let mut h = DefaultHasher::new();
-            row.parsed.dedupe_key.hash(&mut h);
-            if let Some(first) = seen.insert(h.finish(), row.row_number) {
-                return Err(RowError {
-                    row_number,
-                    column: None,
-                    message: format!("duplicate of row {first} (same email and form)"),
-                    raw_row: row.raw_row,
-                });
-            }
-            let existing = match store {
-                Some(store) => store
-                    .find_submission_by_key(&row.parsed.dedupe_key)
-                    .map_err(|e| RowError {
+        let outcome = match validate_row(&src.plan, &record, row_number) {
+            Ok(row) => match store {
+                Some(store) => check_suppression(store, &src.plan, row)?,
+                None => Ok(row),
+            },
+            Err(e) => Err(e),
+        };
+        let outcome = match outcome {
+            Ok(row) => {
+                let mut h = DefaultHasher::new();
+                row.parsed.dedupe_key.hash(&mut h);
+                let existing = match store {
+                    Some(store) => store.find_submission_by_key(&row.parsed.dedupe_key)?,
+                    None => None,
+                };
+                if let Some(first) = seen.insert(h.finish(), row.row_number) {
+                    Err(RowError {
                         row_number,
                         column: None,
-                        message: format!("cannot check for duplicates: {e}"),
-                        raw_row: row.raw_row.clone(),
-                    })?,
-                None => None,
-            };
-            if let Some((id, _)) = existing {
-                return Err(RowError {
-                    row_number,
-                    column: None,
-                    message: format!("duplicate of existing submission {id} (same email and form)"),
-                    raw_row: row.raw_row,
-                });
+                        message: format!("duplicate of row {first} (same email and form)"),
+                        raw_row: row.raw_row,
+                    })
+                } else if let Some((id, _)) = existing {
+                    Err(RowError {
+                        row_number,
+                        column: None,
+                        message: format!(
+                            "duplicate of existing submission {id} (same email and form)"
+                        ),
+                        raw_row: row.raw_row,
+                    })
+                } else {
+                    Ok(row)
+                }
             }
-            Ok(row)
-        });
+            Err(e) => Err(e),
+        };
         match outcome {
             Ok(_) => p.accepted += 1,
             Err(e) => {
@@ -604,7 +619,11 @@ fn run_chunks(
         if more {
             row_number += 1;
             rows_read += 1;
-            match validate_row(&src.plan, &record, row_number, Some(store)) {
+            let checked = match validate_row(&src.plan, &record, row_number) {
+                Ok(row) => check_suppression(store, &src.plan, row)?,
+                Err(e) => Err(e),
+            };
+            match checked {
                 Ok(row) => valid.push(row),
                 Err(e) => errors.push(e),
             }
@@ -769,7 +788,7 @@ mod tests {
         .unwrap();
         let bad = |fields: &[&str]| {
             let rec = csv::ByteRecord::from(fields.to_vec());
-            validate_row(&plan, &rec, 7, None).err().unwrap()
+            validate_row(&plan, &rec, 7).err().unwrap()
         };
         let e = bad(&["nope", "A", "f"]);
         assert_eq!(e.column.as_deref(), Some("email"));
