@@ -40,11 +40,17 @@ _salesagent() {
             salesagent,help)
                 cmd="salesagent__subcmd__help"
                 ;;
+            salesagent,import)
+                cmd="salesagent__subcmd__import"
+                ;;
             salesagent,man)
                 cmd="salesagent__subcmd__man"
                 ;;
             salesagent,mode)
                 cmd="salesagent__subcmd__mode"
+                ;;
+            salesagent,reconcile)
+                cmd="salesagent__subcmd__reconcile"
                 ;;
             salesagent,run)
                 cmd="salesagent__subcmd__run"
@@ -220,11 +226,17 @@ _salesagent() {
             salesagent__subcmd__help,help)
                 cmd="salesagent__subcmd__help__subcmd__help"
                 ;;
+            salesagent__subcmd__help,import)
+                cmd="salesagent__subcmd__help__subcmd__import"
+                ;;
             salesagent__subcmd__help,man)
                 cmd="salesagent__subcmd__help__subcmd__man"
                 ;;
             salesagent__subcmd__help,mode)
                 cmd="salesagent__subcmd__help__subcmd__mode"
+                ;;
+            salesagent__subcmd__help,reconcile)
+                cmd="salesagent__subcmd__help__subcmd__reconcile"
                 ;;
             salesagent__subcmd__help,run)
                 cmd="salesagent__subcmd__help__subcmd__run"
@@ -289,11 +301,35 @@ _salesagent() {
             salesagent__subcmd__help__subcmd__drafts,show)
                 cmd="salesagent__subcmd__help__subcmd__drafts__subcmd__show"
                 ;;
+            salesagent__subcmd__help__subcmd__import,cancel)
+                cmd="salesagent__subcmd__help__subcmd__import__subcmd__cancel"
+                ;;
+            salesagent__subcmd__help__subcmd__import,errors)
+                cmd="salesagent__subcmd__help__subcmd__import__subcmd__errors"
+                ;;
+            salesagent__subcmd__help__subcmd__import,list)
+                cmd="salesagent__subcmd__help__subcmd__import__subcmd__list"
+                ;;
+            salesagent__subcmd__help__subcmd__import,pause)
+                cmd="salesagent__subcmd__help__subcmd__import__subcmd__pause"
+                ;;
+            salesagent__subcmd__help__subcmd__import,resume)
+                cmd="salesagent__subcmd__help__subcmd__import__subcmd__resume"
+                ;;
+            salesagent__subcmd__help__subcmd__import,status)
+                cmd="salesagent__subcmd__help__subcmd__import__subcmd__status"
+                ;;
             salesagent__subcmd__help__subcmd__mode,set)
                 cmd="salesagent__subcmd__help__subcmd__mode__subcmd__set"
                 ;;
             salesagent__subcmd__help__subcmd__mode,show)
                 cmd="salesagent__subcmd__help__subcmd__mode__subcmd__show"
+                ;;
+            salesagent__subcmd__help__subcmd__reconcile,report)
+                cmd="salesagent__subcmd__help__subcmd__reconcile__subcmd__report"
+                ;;
+            salesagent__subcmd__help__subcmd__reconcile,reports)
+                cmd="salesagent__subcmd__help__subcmd__reconcile__subcmd__reports"
                 ;;
             salesagent__subcmd__help__subcmd__suppress,add)
                 cmd="salesagent__subcmd__help__subcmd__suppress__subcmd__add"
@@ -313,6 +349,48 @@ _salesagent() {
             salesagent__subcmd__help__subcmd__workflows,show)
                 cmd="salesagent__subcmd__help__subcmd__workflows__subcmd__show"
                 ;;
+            salesagent__subcmd__import,cancel)
+                cmd="salesagent__subcmd__import__subcmd__cancel"
+                ;;
+            salesagent__subcmd__import,errors)
+                cmd="salesagent__subcmd__import__subcmd__errors"
+                ;;
+            salesagent__subcmd__import,help)
+                cmd="salesagent__subcmd__import__subcmd__help"
+                ;;
+            salesagent__subcmd__import,list)
+                cmd="salesagent__subcmd__import__subcmd__list"
+                ;;
+            salesagent__subcmd__import,pause)
+                cmd="salesagent__subcmd__import__subcmd__pause"
+                ;;
+            salesagent__subcmd__import,resume)
+                cmd="salesagent__subcmd__import__subcmd__resume"
+                ;;
+            salesagent__subcmd__import,status)
+                cmd="salesagent__subcmd__import__subcmd__status"
+                ;;
+            salesagent__subcmd__import__subcmd__help,cancel)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__cancel"
+                ;;
+            salesagent__subcmd__import__subcmd__help,errors)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__errors"
+                ;;
+            salesagent__subcmd__import__subcmd__help,help)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__help"
+                ;;
+            salesagent__subcmd__import__subcmd__help,list)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__list"
+                ;;
+            salesagent__subcmd__import__subcmd__help,pause)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__pause"
+                ;;
+            salesagent__subcmd__import__subcmd__help,resume)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__resume"
+                ;;
+            salesagent__subcmd__import__subcmd__help,status)
+                cmd="salesagent__subcmd__import__subcmd__help__subcmd__status"
+                ;;
             salesagent__subcmd__mode,help)
                 cmd="salesagent__subcmd__mode__subcmd__help"
                 ;;
@@ -330,6 +408,24 @@ _salesagent() {
                 ;;
             salesagent__subcmd__mode__subcmd__help,show)
                 cmd="salesagent__subcmd__mode__subcmd__help__subcmd__show"
+                ;;
+            salesagent__subcmd__reconcile,help)
+                cmd="salesagent__subcmd__reconcile__subcmd__help"
+                ;;
+            salesagent__subcmd__reconcile,report)
+                cmd="salesagent__subcmd__reconcile__subcmd__report"
+                ;;
+            salesagent__subcmd__reconcile,reports)
+                cmd="salesagent__subcmd__reconcile__subcmd__reports"
+                ;;
+            salesagent__subcmd__reconcile__subcmd__help,help)
+                cmd="salesagent__subcmd__reconcile__subcmd__help__subcmd__help"
+                ;;
+            salesagent__subcmd__reconcile__subcmd__help,report)
+                cmd="salesagent__subcmd__reconcile__subcmd__help__subcmd__report"
+                ;;
+            salesagent__subcmd__reconcile__subcmd__help,reports)
+                cmd="salesagent__subcmd__reconcile__subcmd__help__subcmd__reports"
                 ;;
             salesagent__subcmd__suppress,add)
                 cmd="salesagent__subcmd__suppress__subcmd__add"
@@ -386,7 +482,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man help"
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1686,7 +1782,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man help"
+            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2049,6 +2145,104 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__help__subcmd__import)
+            opts="list status errors pause resume cancel"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__import__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__import__subcmd__errors)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__import__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__import__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__import__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__import__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2092,6 +2286,48 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help__subcmd__mode__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__reconcile)
+            opts="reports report"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__reconcile__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__reconcile__subcmd__reports)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2238,6 +2474,348 @@ _salesagent() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import)
+            opts="-v -q -h -V --form-id --map --dry-run --db --config --data-dir --json --verbose --quiet --log-format --help --version list status errors pause resume cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --form-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__cancel)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__errors)
+            opts="-v -q -h -V --format --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help)
+            opts="list status errors pause resume cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__errors)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__list)
+            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__pause)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__resume)
+            opts="-v -q -h -V --file --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__import__subcmd__status)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2410,6 +2988,168 @@ _salesagent() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile)
+            opts="-v -q -h -V --fix --since --check --stuck-after --db --config --data-dir --json --verbose --quiet --log-format --help --version reports report help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stuck-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile__subcmd__help)
+            opts="reports report help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile__subcmd__help__subcmd__reports)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile__subcmd__report)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__reconcile__subcmd__reports)
+            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

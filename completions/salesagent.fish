@@ -47,6 +47,8 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "stats" -d 'Th
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "db" -d 'Back up or restore the database'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -583,20 +585,155 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s v -l verbo
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "workflows" -d 'List, show and retry workflows'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "audit" -d 'Read the append-only audit log'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "config" -d 'Inspect the configuration'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "db" -d 'Back up or restore the database'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l form-id -d 'The form id for rows without one (files with no formId column need it)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l map -d 'Read COLUMN as FIELD (email, first_name, last_name, full_name, company, job_title, phone, message, form_id, custom, ignore); repeatable' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l dry-run -d 'Validate every row and report, writing nothing'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "list" -d 'List imports, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "pause" -d 'Hold the import\'s queued jobs (workers skip them) and stop reading its file'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "resume" -d 'Release held jobs, and continue reading the file from the checkpoint if it was not finished'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l limit -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l format -d 'table (default), csv (the rows plus error_row, error_column, error_reason), or json' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l file -d 'Where the file is now, if it moved since the import started' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "list" -d 'List imports, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Hold the import\'s queued jobs (workers skip them) and stop reading its file'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Release held jobs, and continue reading the file from the checkpoint if it was not finished'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l since -d 'Only drafts and workflows created since: a duration (24h, 7d) or a date (2026-11-01)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l check -d 'Run only these checks (repeatable; default: all)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l stuck-after -d 'A running workflow without progress for this long is stuck' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l fix -d 'Apply safe repairs: re-create missing tasks, requeue stuck workflows, mark orphan drafts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -f -a "reports" -d 'List stored reports, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -f -a "report" -d 'Show one stored report with its findings and fixes'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l limit -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "reports" -d 'List stored reports, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "report" -d 'Show one stored report with its findings and fixes'
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "workflows" -d 'List, show and retry workflows'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "audit" -d 'Read the append-only audit log'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "config" -d 'Inspect the configuration'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "db" -d 'Back up or restore the database'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "completions" -d 'Print a shell completion script'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "list" -d 'List workflows, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
@@ -622,3 +759,11 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from crm" -f -a "tasks" -d 'List follow-up tasks in the embedded CRM'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "restore" -d 'Replace the database\'s content with a backup (stop `serve` first)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "list" -d 'List imports, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "pause" -d 'Hold the import\'s queued jobs (workers skip them) and stop reading its file'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "resume" -d 'Release held jobs, and continue reading the file from the checkpoint if it was not finished'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from reconcile" -f -a "reports" -d 'List stored reports, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from reconcile" -f -a "report" -d 'Show one stored report with its findings and fixes'

@@ -8,8 +8,10 @@ mod crm;
 mod db;
 mod dlq;
 mod drafts;
+mod import;
 mod mode;
 mod prompt;
+mod reconcile;
 mod run;
 mod stats;
 mod suppress;
@@ -110,6 +112,10 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write one page per command with --dir
     Man(completions::ManArgs),
+    /// Import leads from a CSV file; list, inspect, pause, resume and cancel imports
+    Import(import::ImportArgs),
+    /// Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 /// What every command gets: the printer and the layered configuration.
@@ -194,6 +200,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Db(cmd) => db::run(ctx, cmd),
         Command::Completions(args) => completions::completions(ctx, args),
         Command::Man(args) => completions::man(ctx, args),
+        Command::Import(args) => import::run(ctx, args),
+        Command::Reconcile(args) => reconcile::run(ctx, args),
     }
 }
 

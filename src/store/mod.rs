@@ -9,7 +9,10 @@ mod audit;
 mod crm;
 mod dead_letters;
 mod drafts;
+mod imports;
+mod locks;
 mod maintenance;
+mod reconcile;
 mod review;
 mod stats;
 mod submissions;
@@ -25,7 +28,14 @@ pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
 pub use drafts::{DraftFilter, DraftRow, NewDraft};
+pub use imports::{
+    ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_state,
+};
+pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database};
+pub use reconcile::{
+    DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
+};
 pub use review::{Claim, ClaimRefusal, Decision, SendClaim};
 pub use stats::StatsRaw;
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};

@@ -1,0 +1,473 @@
+//! `salesagent import FILE.csv` and `import list|status|errors|pause|resume|cancel`: the CLI face
+//! of `crate::import`, with a progress bar on a terminal and a summary (or `--json`) at the end.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::Context;
+use crate::domain::time::{now_ms, rfc3339, short};
+use crate::exit::ExitStatus;
+use crate::import::{self, ImportOptions, Progress, Summary, header};
+use crate::store::{ImportRow, Store};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub command: Option<ImportCommand>,
+    /// A CSV file with a header line: email, firstName, lastName, company, formId
+    #[arg(value_name = "FILE.csv", required = true)]
+    pub file: Option<PathBuf>,
+    /// The form id for rows without one (files with no formId column need it)
+    #[arg(long, value_name = "ID")]
+    pub form_id: Option<String>,
+    /// Read COLUMN as FIELD (email, first_name, last_name, full_name, company, job_title, phone,
+    /// message, form_id, custom, ignore); repeatable
+    #[arg(long, value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// Validate every row and report, writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// List imports, newest first
+    List(ListArgs),
+    /// Rows read, accepted and rejected, and how far the import's workflows have got
+    Status(IdArgs),
+    /// The rejected rows of an import (`--format csv`: ready to fix and import again)
+    Errors(ErrorsArgs),
+    /// Hold the import's queued jobs (workers skip them) and stop reading its file
+    Pause(IdArgs),
+    /// Release held jobs, and continue reading the file from the checkpoint if it was not finished
+    Resume(ResumeArgs),
+    /// Cancel the import's queued jobs; finished work is kept
+    Cancel(IdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// An import id (or an unambiguous prefix)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    pub id: String,
+    /// table (default), csv (the rows plus error_row, error_column, error_reason), or json
+    #[arg(long, value_parser = ["table", "csv", "json"], default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    pub id: String,
+    /// Where the file is now, if it moved since the import started
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
+    match args.command {
+        Some(ImportCommand::List(a)) => list(ctx, a),
+        Some(ImportCommand::Status(a)) => status(ctx, a),
+        Some(ImportCommand::Errors(a)) => errors(ctx, a),
+        Some(ImportCommand::Pause(a)) => pause(ctx, a),
+        Some(ImportCommand::Resume(a)) => resume(ctx, a),
+        Some(ImportCommand::Cancel(a)) => cancel(ctx, a),
+        None => import_file(ctx, args),
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
+    let file = args.file.expect("clap requires FILE");
+    let options = ImportOptions {
+        path: absolute(&file),
+        form_id: args.form_id,
+        map: header::parse_maps(&args.map)?,
+        header: vec![],
+    };
+    let bar = progress_bar(ctx);
+    let mut on_progress = |p: &Progress| update(&bar, p);
+    let summary = if args.dry_run {
+        // A dry run reads the database only if it exists: it must not even create the file.
+        let config = ctx.config()?;
+        let app = if config.db.exists() {
+            Some(ctx.app()?)
+        } else {
+            None
+        };
+        import::dry_run(app.as_ref().map(|a| &a.store), &options, &mut on_progress)?
+    } else {
+        let app = ctx.app()?;
+        import::import_file(&app.store, options, &mut on_progress)?
+    };
+    bar.finish_and_clear();
+    report(ctx, &summary)
+}
+
+fn progress_bar(ctx: &Context) -> ProgressBar {
+    if !ctx.printer.stderr_is_tty() || ctx.printer.is_quiet() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn update(bar: &ProgressBar, p: &Progress) {
+    if bar.is_hidden() {
+        return;
+    }
+    bar.set_length(p.total_bytes.max(1));
+    bar.set_position(p.bytes_read.min(p.total_bytes));
+    let secs = bar.elapsed().as_secs_f64().max(0.001);
+    bar.set_message(format!(
+        "{} rows  {:.0} rows/s  {} rejected",
+        p.rows_read,
+        p.rows_read as f64 / secs,
+        p.rejected
+    ));
+}
+
+fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
+    let status = if s.rows_rejected > 0 {
+        ExitStatus::RowsRejected
+    } else {
+        ExitStatus::Success
+    };
+    if ctx.printer.json() {
+        ctx.printer.print_json(s)?;
+        return Ok(status);
+    }
+    let id = s.import_id.as_deref().unwrap_or("-");
+    if s.already_imported {
+        ctx.printer.status(&format!(
+            "{} was imported before (import {id}); nothing to do",
+            s.file
+        ));
+    }
+    for note in &s.notes {
+        ctx.printer.warn(note);
+    }
+    if let Some(row) = s.resumed_after_row {
+        ctx.printer
+            .status(&format!("resumed import {id} after row {row}"));
+    }
+    let verb = if s.dry_run {
+        "dry run: would import"
+    } else {
+        "imported"
+    };
+    ctx.printer.line(&format!(
+        "{verb} {} of {} row(s) from {}; {} rejected{}",
+        s.rows_accepted,
+        s.rows_read,
+        s.file,
+        s.rows_rejected,
+        if s.dry_run {
+            String::new()
+        } else {
+            format!("  (import {id}, {})", s.state)
+        }
+    ))?;
+    for e in &s.errors {
+        ctx.printer.line(&format!(
+            "  row {}{}: {}",
+            e.row,
+            e.column
+                .as_deref()
+                .map(|c| format!(", column {c}"))
+                .unwrap_or_default(),
+            e.reason
+        ))?;
+    }
+    if (s.rows_rejected as usize) > s.errors.len() {
+        ctx.printer.line(&format!(
+            "  … and {} more",
+            s.rows_rejected as usize - s.errors.len()
+        ))?;
+    }
+    match s.state.as_str() {
+        "paused" => ctx.printer.status(&format!(
+            "import {id} is paused; continue with `salesagent import resume {id}`"
+        )),
+        "cancelled" => ctx.printer.status(&format!("import {id} was cancelled")),
+        _ if s.rows_rejected > 0 && !s.dry_run => ctx.printer.status(&format!(
+            "hint: `salesagent import errors {id} --format csv > fix.csv`, fix the rows, and import fix.csv"
+        )),
+        _ => {}
+    }
+    Ok(status)
+}
+
+#[derive(Serialize)]
+struct ImportItem<'a> {
+    id: &'a str,
+    file_name: &'a str,
+    state: &'a str,
+    rows_read: i64,
+    rows_accepted: i64,
+    rows_rejected: i64,
+    checkpoint_row: i64,
+    created_at: String,
+    finished_at: Option<String>,
+}
+
+impl<'a> From<&'a ImportRow> for ImportItem<'a> {
+    fn from(i: &'a ImportRow) -> Self {
+        ImportItem {
+            id: &i.id,
+            file_name: &i.file_name,
+            state: &i.state,
+            rows_read: i.rows_read,
+            rows_accepted: i.rows_accepted,
+            rows_rejected: i.rows_rejected,
+            checkpoint_row: i.checkpoint_row,
+            created_at: rfc3339(i.created_at),
+            finished_at: i.finished_at.map(rfc3339),
+        }
+    }
+}
+
+fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let rows = app.store.list_imports(args.limit)?;
+    if ctx.printer.json() {
+        let items: Vec<ImportItem<'_>> = rows.iter().map(ImportItem::from).collect();
+        ctx.printer.print_json(&items)?;
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        ctx.printer.status("no imports yet");
+        return Ok(ExitStatus::Success);
+    }
+    let mut table = ctx.printer.table(&[
+        "ID", "FILE", "STATE", "READ", "ACCEPTED", "REJECTED", "STARTED",
+    ]);
+    for i in &rows {
+        table.add_row(vec![
+            i.id.clone(),
+            i.file_name.clone(),
+            i.state.clone(),
+            i.rows_read.to_string(),
+            i.rows_accepted.to_string(),
+            i.rows_rejected.to_string(),
+            short(i.created_at),
+        ]);
+    }
+    ctx.printer.print_table(&table)?;
+    Ok(ExitStatus::Success)
+}
+
+#[derive(Serialize)]
+struct StatusView<'a> {
+    #[serde(flatten)]
+    import: ImportItem<'a>,
+    workflows_completed: i64,
+    workflows: std::collections::BTreeMap<String, i64>,
+    jobs: std::collections::BTreeMap<String, i64>,
+}
+
+fn resolve(store: &Store, id: &str) -> anyhow::Result<ImportRow> {
+    Ok(store.get_import(&store.resolve_import_id(id)?)?)
+}
+
+fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let import = resolve(&app.store, &args.id)?;
+    let progress = app.store.import_progress(&import.id)?;
+    let workflows: std::collections::BTreeMap<String, i64> =
+        progress.workflows.into_iter().collect();
+    let view = StatusView {
+        import: ImportItem::from(&import),
+        workflows_completed: workflows.get("completed").copied().unwrap_or(0),
+        workflows,
+        jobs: progress.jobs.into_iter().collect(),
+    };
+    if ctx.printer.json() {
+        ctx.printer.print_json(&view)?;
+        return Ok(ExitStatus::Success);
+    }
+    let p = &ctx.printer;
+    p.line(&format!("import    {}", import.id))?;
+    p.line(&format!("file      {}", import.file_name))?;
+    p.line(&format!("state     {}", import.state))?;
+    p.line(&format!(
+        "rows      {} read, {} accepted, {} rejected",
+        import.rows_read, import.rows_accepted, import.rows_rejected
+    ))?;
+    let join = |m: &std::collections::BTreeMap<String, i64>| {
+        if m.is_empty() {
+            "none".to_string()
+        } else {
+            m.iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    p.line(&format!(
+        "workflows {} completed ({})",
+        view.workflows_completed,
+        join(&view.workflows)
+    ))?;
+    p.line(&format!("jobs      {}", join(&view.jobs)))?;
+    p.line(&format!("started   {}", short(import.created_at)))?;
+    if let Some(f) = import.finished_at {
+        p.line(&format!("finished  {}", short(f)))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn errors(ctx: &Context, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let import = resolve(&app.store, &args.id)?;
+    let rows = app.store.import_errors(&import.id)?;
+    let format = if ctx.printer.json() {
+        "json"
+    } else {
+        args.format.as_str()
+    };
+    match format {
+        "json" => {
+            let items: Vec<import::SummaryError> =
+                rows.iter().map(import::SummaryError::from).collect();
+            ctx.printer.print_json(&items)?;
+        }
+        "csv" => {
+            let options: ImportOptions = serde_json::from_str(&import.options).unwrap_or_default();
+            let header = original_header(&options);
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(Vec::new());
+            let mut head = header.clone();
+            head.extend(header::ERROR_COLUMNS.iter().map(|s| s.to_string()));
+            w.write_record(&head)?;
+            for e in &rows {
+                let mut fields: Vec<String> = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(e.raw_row.as_bytes())
+                    .records()
+                    .next()
+                    .and_then(|r| r.ok())
+                    .map(|r| r.iter().map(str::to_string).collect())
+                    .unwrap_or_default();
+                fields.resize(header.len().max(fields.len()), String::new());
+                fields.push(e.row_number.to_string());
+                fields.push(e.column.clone().unwrap_or_default());
+                fields.push(e.message.clone());
+                w.write_record(&fields)?;
+            }
+            let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            ctx.printer
+                .line(String::from_utf8_lossy(&bytes).trim_end())?;
+        }
+        _ => {
+            if rows.is_empty() {
+                ctx.printer.status("no rejected rows");
+                return Ok(ExitStatus::Success);
+            }
+            let mut table = ctx.printer.table(&["ROW", "COLUMN", "REASON"]);
+            for e in &rows {
+                table.add_row(vec![
+                    e.row_number.to_string(),
+                    e.column.clone().unwrap_or_default(),
+                    e.message.clone(),
+                ]);
+            }
+            ctx.printer.print_table(&table)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The header of the imported file as the import recorded it.
+fn original_header(options: &ImportOptions) -> Vec<String> {
+    if options.header.is_empty() {
+        header::EXPECTED.split(", ").map(str::to_string).collect()
+    } else {
+        options
+            .header
+            .iter()
+            .filter(|h| !header::ERROR_COLUMNS.contains(&h.as_str()))
+            .cloned()
+            .collect()
+    }
+}
+
+fn pause(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let import = resolve(&app.store, &args.id)?;
+    let held = app.store.pause_import(&import.id, now_ms())?;
+    if ctx.printer.json() {
+        ctx.printer.print_json(
+            &serde_json::json!({ "import_id": import.id, "state": "paused", "jobs_held": held }),
+        )?;
+    } else {
+        ctx.printer.line(&format!(
+            "import {} paused: {held} queued job(s) held",
+            import.id
+        ))?;
+        ctx.printer.status(&format!(
+            "hint: `salesagent import resume {}` releases them",
+            import.id
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let import = resolve(&app.store, &args.id)?;
+    let path = args.file.as_deref().map(absolute);
+    let bar = progress_bar(ctx);
+    let mut on_progress = |p: &Progress| update(&bar, p);
+    let (released, summary) =
+        import::resume(&app.store, &import.id, path.as_deref(), &mut on_progress)?;
+    bar.finish_and_clear();
+    ctx.printer.status(&format!(
+        "import {}: {released} held job(s) released",
+        import.id
+    ));
+    report(ctx, &summary)
+}
+
+fn cancel(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let import = resolve(&app.store, &args.id)?;
+    let cancelled = app.store.cancel_import(&import.id, now_ms())?;
+    if ctx.printer.json() {
+        ctx.printer.print_json(&serde_json::json!({
+            "import_id": import.id, "state": "cancelled", "jobs_cancelled": cancelled
+        }))?;
+    } else {
+        ctx.printer.line(&format!(
+            "import {} cancelled: {cancelled} queued job(s) cancelled; finished work is kept",
+            import.id
+        ))?;
+    }
+    Ok(ExitStatus::Success)
+}

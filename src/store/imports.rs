@@ -1,0 +1,484 @@
+//! Import records (`import_jobs`, `import_row_errors`): creating an import, committing a chunk of
+//! rows together with its checkpoint in one transaction, and pausing, resuming and cancelling the
+//! jobs an import enqueued. Knows nothing of CSV; the `import` service hands it ready submissions.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::submissions::accept_in;
+use super::{Acceptance, NewSubmission, Store, new_id, resolve_id};
+use crate::error::{Error, Result};
+
+/// Import states, as stored.
+pub mod import_state {
+    pub const RUNNING: &str = "running";
+    pub const PAUSED: &str = "paused";
+    pub const CANCELLED: &str = "cancelled";
+    pub const COMPLETED: &str = "completed";
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportRow {
+    pub id: String,
+    pub file_name: String,
+    pub file_hash: String,
+    pub state: String,
+    pub rows_read: i64,
+    pub rows_accepted: i64,
+    pub rows_rejected: i64,
+    pub checkpoint_row: i64,
+    pub checkpoint_offset: i64,
+    /// JSON written by the import service (path, header, options); opaque here.
+    pub options: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+const IMPORT_COLUMNS: &str = "id, file_name, file_hash, state, rows_read, rows_accepted, \
+     rows_rejected, checkpoint_row, checkpoint_offset, options, created_at, updated_at, finished_at";
+
+fn import_from_row(r: &Row<'_>) -> rusqlite::Result<ImportRow> {
+    Ok(ImportRow {
+        id: r.get(0)?,
+        file_name: r.get(1)?,
+        file_hash: r.get(2)?,
+        state: r.get(3)?,
+        rows_read: r.get(4)?,
+        rows_accepted: r.get(5)?,
+        rows_rejected: r.get(6)?,
+        checkpoint_row: r.get(7)?,
+        checkpoint_offset: r.get(8)?,
+        options: r.get(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        finished_at: r.get(12)?,
+    })
+}
+
+/// A rejected row: where, which column (when one is to blame), why, and the row as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub row_number: i64,
+    pub column: Option<String>,
+    pub message: String,
+    pub raw_row: String,
+}
+
+/// A valid row, ready to become a submission.
+#[derive(Clone, Debug)]
+pub struct ChunkRow<'a> {
+    pub row_number: i64,
+    pub submission: NewSubmission<'a>,
+    /// The row as it was in the file, kept if the store finds it is a duplicate.
+    pub raw_row: &'a str,
+}
+
+/// One chunk of an import: everything read since the last checkpoint.
+#[derive(Clone, Debug)]
+pub struct ImportChunk<'a> {
+    pub import_id: &'a str,
+    pub rows: Vec<ChunkRow<'a>>,
+    pub errors: Vec<RowError>,
+    /// Data rows read so far, this chunk included.
+    pub rows_read: i64,
+    /// The last row number the chunk covers and the byte offset just after it.
+    pub checkpoint_row: i64,
+    pub checkpoint_offset: i64,
+    /// Reading is done: the import becomes `completed`.
+    pub last: bool,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    Committed {
+        accepted: i64,
+        /// Rows the store found to be duplicates (of this file or of earlier submissions).
+        duplicates: Vec<RowError>,
+    },
+    /// The import is no longer running (paused or cancelled by an operator): nothing was written.
+    Stopped { state: String },
+}
+
+/// Workflow and job counts of an import, for `import status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportProgress {
+    pub workflows: Vec<(String, i64)>,
+    pub jobs: Vec<(String, i64)>,
+}
+
+impl Store {
+    pub fn create_import(
+        &self,
+        file_name: &str,
+        file_hash: &str,
+        options: &str,
+        at: i64,
+    ) -> Result<ImportRow> {
+        let id = new_id();
+        self.conn.execute(
+            "INSERT INTO import_jobs (id, tenant_id, file_name, file_hash, state, options,
+                 created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?6)",
+            params![id, self.tenant, file_name, file_hash, options, at],
+        )?;
+        self.get_import(&id)
+    }
+
+    pub fn resolve_import_id(&self, id: &str) -> Result<String> {
+        resolve_id(&self.conn, "import_jobs", &self.tenant, id).map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound(format!("no import with id {id}")),
+            other => other,
+        })
+    }
+
+    pub fn get_import(&self, id: &str) -> Result<ImportRow> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE id = ?1 AND tenant_id = ?2"
+        ))?;
+        stmt.query_row((id, &self.tenant), import_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no import with id {id}")))
+    }
+
+    /// The newest import of a file with this content hash, if any.
+    pub fn import_by_hash(&self, file_hash: &str) -> Result<Option<ImportRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE tenant_id = ?1 AND file_hash = ?2
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))?;
+        Ok(stmt
+            .query_row((&self.tenant, file_hash), import_from_row)
+            .optional()?)
+    }
+
+    pub fn list_imports(&self, limit: usize) -> Result<Vec<ImportRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE tenant_id = ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![self.tenant, limit as i64], import_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Writes a chunk's submissions (with workflows and `batch` jobs), its rejected rows, the
+    /// counts and the checkpoint in ONE transaction: after a crash the import resumes exactly after
+    /// the last committed chunk. Refuses (writing nothing) when the import is no longer running.
+    pub fn commit_import_chunk(&self, chunk: &ImportChunk<'_>) -> Result<ChunkOutcome> {
+        let tx = self.write_tx()?;
+        let state: String = tx
+            .prepare_cached("SELECT state FROM import_jobs WHERE id = ?1 AND tenant_id = ?2")?
+            .query_row((chunk.import_id, &self.tenant), |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no import with id {}", chunk.import_id)))?;
+        if state != import_state::RUNNING {
+            return Ok(ChunkOutcome::Stopped { state });
+        }
+        let mode = super::audit::current_mode(&tx, &self.tenant)?;
+        let mut accepted = 0;
+        let mut duplicates = Vec::new();
+        for row in &chunk.rows {
+            match accept_in(&tx, &self.tenant, &mode, &row.submission)? {
+                Acceptance::Accepted { .. } => accepted += 1,
+                Acceptance::Duplicate { submission_id, .. } => {
+                    let (earlier, external): (Option<String>, Option<String>) = tx
+                        .prepare_cached(
+                            "SELECT import_job_id, external_id FROM submissions WHERE id = ?1",
+                        )?
+                        .query_row([&submission_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?
+                        .unwrap_or_default();
+                    let message = if earlier.as_deref() == Some(chunk.import_id) {
+                        match external.as_deref().and_then(|e| e.strip_prefix("row:")) {
+                            Some(row) => format!("duplicate of row {row} (same email and form)"),
+                            None => {
+                                "duplicate of an earlier row of this file (same email and form)"
+                                    .to_string()
+                            }
+                        }
+                    } else {
+                        format!(
+                            "duplicate of existing submission {submission_id} (same email and form)"
+                        )
+                    };
+                    duplicates.push(RowError {
+                        row_number: row.row_number,
+                        column: None,
+                        message,
+                        raw_row: row.raw_row.to_string(),
+                    });
+                }
+            }
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO import_row_errors (import_job_id, row_number, column_name, message, raw_row)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (import_job_id, row_number) DO UPDATE SET
+                     column_name = excluded.column_name, message = excluded.message",
+            )?;
+            for e in chunk.errors.iter().chain(&duplicates) {
+                insert.execute(params![
+                    chunk.import_id,
+                    e.row_number,
+                    e.column,
+                    e.message,
+                    e.raw_row
+                ])?;
+            }
+        }
+        let rejected = (chunk.errors.len() + duplicates.len()) as i64;
+        tx.prepare_cached(
+            "UPDATE import_jobs SET rows_read = ?2, rows_accepted = rows_accepted + ?3,
+                 rows_rejected = rows_rejected + ?4, checkpoint_row = ?5, checkpoint_offset = ?6,
+                 updated_at = ?7,
+                 state = CASE WHEN ?8 THEN 'completed' ELSE state END,
+                 finished_at = CASE WHEN ?8 THEN ?7 ELSE finished_at END
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            chunk.import_id,
+            chunk.rows_read,
+            accepted,
+            rejected,
+            chunk.checkpoint_row,
+            chunk.checkpoint_offset,
+            chunk.at,
+            chunk.last
+        ])?;
+        tx.commit()?;
+        Ok(ChunkOutcome::Committed {
+            accepted,
+            duplicates,
+        })
+    }
+
+    /// Rejected rows of an import, in file order.
+    pub fn import_errors(&self, import_id: &str) -> Result<Vec<RowError>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT row_number, column_name, message, raw_row FROM import_row_errors
+             WHERE import_job_id = ?1 ORDER BY row_number",
+        )?;
+        let rows = stmt
+            .query_map([import_id], |r| {
+                Ok(RowError {
+                    row_number: r.get(0)?,
+                    column: r.get(1)?,
+                    message: r.get(2)?,
+                    raw_row: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// How far the import's workflows and jobs have got.
+    pub fn import_progress(&self, import_id: &str) -> Result<ImportProgress> {
+        let group = |sql: &str| -> Result<Vec<(String, i64)>> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map([import_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        Ok(ImportProgress {
+            workflows: group(
+                "SELECT w.status, COUNT(*) FROM submissions s JOIN workflows w ON w.submission_id = s.id
+                 WHERE s.import_job_id = ?1 GROUP BY w.status ORDER BY w.status",
+            )?,
+            jobs: group(
+                "SELECT state, COUNT(*) FROM jobs WHERE import_job_id = ?1
+                 GROUP BY state ORDER BY state",
+            )?,
+        })
+    }
+
+    /// Pauses an import: its queued jobs become `held` (no worker claims them). Returns how many.
+    pub fn pause_import(&self, import_id: &str, at: i64) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let import = import_in(&tx, &self.tenant, import_id)?;
+        if !matches!(
+            import.state.as_str(),
+            import_state::RUNNING | import_state::COMPLETED
+        ) {
+            return Err(Error::Refused(format!(
+                "import {import_id} is {} and cannot be paused",
+                import.state
+            )));
+        }
+        let held = tx.execute(
+            "UPDATE jobs SET state = 'held', updated_at = ?2
+             WHERE import_job_id = ?1 AND state IN ('available', 'retryable')",
+            params![import_id, at],
+        )?;
+        tx.execute(
+            "UPDATE import_jobs SET state = 'paused', updated_at = ?2 WHERE id = ?1",
+            params![import_id, at],
+        )?;
+        tx.commit()?;
+        Ok(held)
+    }
+
+    /// Releases a paused import's held jobs. The import goes back to `completed` when its file was
+    /// read to the end, else to `running` (the caller then continues reading). Returns how many.
+    pub fn release_import(&self, import_id: &str, at: i64) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let import = import_in(&tx, &self.tenant, import_id)?;
+        if import.state == import_state::CANCELLED {
+            return Err(Error::Refused(format!(
+                "import {import_id} was cancelled and cannot be resumed; import the file again"
+            )));
+        }
+        let released = tx.execute(
+            "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+             WHERE import_job_id = ?1 AND state = 'held'",
+            params![import_id, at],
+        )?;
+        tx.execute(
+            "UPDATE import_jobs SET updated_at = ?2,
+                 state = CASE WHEN finished_at IS NULL THEN 'running' ELSE 'completed' END
+             WHERE id = ?1",
+            params![import_id, at],
+        )?;
+        tx.commit()?;
+        Ok(released)
+    }
+
+    /// Cancels an import: queued (and held) jobs are cancelled with their pending workflows;
+    /// finished and running work is kept. Returns how many jobs were cancelled.
+    pub fn cancel_import(&self, import_id: &str, at: i64) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let import = import_in(&tx, &self.tenant, import_id)?;
+        if import.state == import_state::CANCELLED {
+            return Err(Error::Refused(format!(
+                "import {import_id} is already cancelled"
+            )));
+        }
+        tx.execute(
+            "UPDATE workflows SET status = 'cancelled', updated_at = ?2
+             WHERE status = 'pending' AND id IN (SELECT workflow_id FROM jobs
+                 WHERE import_job_id = ?1 AND state IN ('available', 'retryable', 'held'))",
+            params![import_id, at],
+        )?;
+        let cancelled = tx.execute(
+            "UPDATE jobs SET state = 'cancelled', updated_at = ?2
+             WHERE import_job_id = ?1 AND state IN ('available', 'retryable', 'held')",
+            params![import_id, at],
+        )?;
+        tx.execute(
+            "UPDATE import_jobs SET state = 'cancelled', updated_at = ?2,
+                 finished_at = COALESCE(finished_at, ?2)
+             WHERE id = ?1",
+            params![import_id, at],
+        )?;
+        tx.commit()?;
+        Ok(cancelled)
+    }
+}
+
+fn import_in(conn: &rusqlite::Connection, tenant: &str, id: &str) -> Result<ImportRow> {
+    conn.prepare_cached(&format!(
+        "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE id = ?1 AND tenant_id = ?2"
+    ))?
+    .query_row((id, tenant), import_from_row)
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("no import with id {id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::Lead;
+    use crate::domain::submission::{ParsedSubmission, Shape};
+    use crate::store::Source;
+
+    fn parsed(email: &str) -> ParsedSubmission {
+        ParsedSubmission {
+            shape: Shape::Csv,
+            portal_id: None,
+            form_id: Some("f".into()),
+            external_id: None,
+            dedupe_key: format!("csv:f:{email}:-"),
+            lead: Lead {
+                email: Some(email.into()),
+                ..Lead::default()
+            },
+            contact_object_id: None,
+            submitted_at: None,
+            page_url: None,
+        }
+    }
+
+    fn chunk<'a>(id: &'a str, rows: &'a [ParsedSubmission], last: i64) -> ImportChunk<'a> {
+        ImportChunk {
+            import_id: id,
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ChunkRow {
+                    row_number: last - rows.len() as i64 + 1 + i as i64,
+                    raw_row: "",
+                    submission: NewSubmission {
+                        source: Source::Import,
+                        parsed: p,
+                        raw_payload: b"{}",
+                        signature: None,
+                        import_job_id: Some(id),
+                        synthetic: false,
+                        queue: Some("batch"),
+                        trace_id: None,
+                        received_at: 1,
+                    },
+                })
+                .collect(),
+            errors: vec![],
+            rows_read: last - 1,
+            checkpoint_row: last,
+            checkpoint_offset: last * 10,
+            last: false,
+            at: 1,
+        }
+    }
+
+    #[test]
+    fn a_paused_import_commits_nothing_more_and_resume_releases_its_jobs() {
+        let store = Store::open_in_memory().unwrap();
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        let first = [parsed("a@b.co"), parsed("c@d.co")];
+        let out = store
+            .commit_import_chunk(&chunk(&import.id, &first, 3))
+            .unwrap();
+        assert!(matches!(out, ChunkOutcome::Committed { accepted: 2, .. }));
+        assert_eq!(store.pause_import(&import.id, 2).unwrap(), 2);
+        let second = [parsed("e@f.co")];
+        let out = store
+            .commit_import_chunk(&chunk(&import.id, &second, 4))
+            .unwrap();
+        assert_eq!(
+            out,
+            ChunkOutcome::Stopped {
+                state: "paused".into()
+            }
+        );
+        let now = store.get_import(&import.id).unwrap();
+        assert_eq!((now.checkpoint_row, now.rows_accepted), (3, 2));
+        assert_eq!(store.release_import(&import.id, 3).unwrap(), 2);
+        assert_eq!(store.get_import(&import.id).unwrap().state, "running");
+        // The same rows again are duplicates of this import, not new submissions.
+        let out = store
+            .commit_import_chunk(&chunk(&import.id, &first, 5))
+            .unwrap();
+        let ChunkOutcome::Committed {
+            accepted,
+            duplicates,
+        } = out
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(accepted, 0);
+        assert!(duplicates[0].message.contains("earlier row of this file"));
+        // (These test rows carry no `row:N` external id; real import rows do.)
+    }
+}
