@@ -666,8 +666,18 @@ fn run_chunks(
                 accepted,
                 duplicates,
             } => {
+                let rejected = (chunk.errors.len() + duplicates.len()) as i64;
                 p.accepted += accepted;
-                p.rejected += (chunk.errors.len() + duplicates.len()) as i64;
+                p.rejected += rejected;
+                let count = |result, n: i64| {
+                    crate::metrics::inc_by(
+                        "salesagent_import_rows_total",
+                        &[("result", result)],
+                        n.max(0) as u64,
+                    )
+                };
+                count("accepted", accepted);
+                count("rejected", rejected);
                 for e in chunk.errors.iter().chain(&duplicates) {
                     push_error(&mut summary.errors, e);
                 }
