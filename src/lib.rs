@@ -12,4 +12,7 @@ pub mod error;
 pub mod exit;
 pub mod orchestrator;
 pub mod output;
+pub mod server;
 pub mod store;
+pub mod webhook;
+pub mod worker;

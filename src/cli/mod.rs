@@ -4,8 +4,12 @@
 mod config;
 mod crm;
 mod drafts;
+mod queues;
 mod run;
+mod serve;
 mod suppress;
+mod webhook;
+mod worker;
 mod workflows;
 
 use std::io::IsTerminal;
@@ -76,6 +80,15 @@ pub enum Command {
     /// Look into the embedded CRM (contacts and tasks in the local database)
     #[command(subcommand)]
     Crm(crm::CrmCommand),
+    /// Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT
+    Serve(serve::ServeArgs),
+    /// Run workers only, sharing the queue with `serve` and other workers
+    Worker(worker::WorkerArgs),
+    /// Sign a payload as HubSpot would, or sign and send it to a deployment
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
+    /// Jobs per queue and state, dead letters and live workers
+    Queues(queues::QueuesArgs),
 }
 
 /// What every command gets: the printer and the layered configuration.
@@ -153,6 +166,10 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),
+        Command::Serve(args) => serve::run(ctx, args),
+        Command::Worker(args) => worker::run(ctx, args),
+        Command::Webhook(cmd) => webhook::run(ctx, cmd),
+        Command::Queues(args) => queues::run(ctx, args),
     }
 }
 

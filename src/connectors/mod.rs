@@ -3,6 +3,7 @@
 //! Only this module talks to the network.
 
 pub mod local;
+pub mod webhook_client;
 
 use serde::{Deserialize, Serialize};
 

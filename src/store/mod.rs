@@ -8,6 +8,7 @@
 mod audit;
 mod crm;
 mod drafts;
+mod jobs;
 mod submissions;
 mod suppressions;
 mod workflows;
@@ -20,6 +21,9 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use drafts::{DraftFilter, DraftRow, NewDraft};
+pub use jobs::{
+    ClaimedJob, DeadLetterRow, JobFinish, JobResult, QUEUES, QueueCount, QueueStats, Rescued,
+};
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{
