@@ -3,4 +3,8 @@
 
 mod env;
 mod run;
+mod serve;
+mod server_support;
 mod tidy;
+mod webhook;
+mod worker;
