@@ -110,7 +110,8 @@ async fn request_context(mut req: Request, next: Next) -> Response {
         .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
     let value = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID.clone(), value.clone());
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    // At WARN so that the warnings a request logs carry its id under the default log level.
+    let span = tracing::warn_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let mut response = next.run(req).instrument(span.clone()).await;
     span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
     let h = response.headers_mut();

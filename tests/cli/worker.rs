@@ -106,3 +106,43 @@ fn queues_on_an_empty_database() {
     assert_eq!(json["dead_letters"], 0);
     assert_eq!(json["workers_alive"], 0);
 }
+
+#[test]
+fn sigterm_lets_the_running_job_finish_and_gives_unstarted_ones_back() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let total = 40;
+    for n in 0..total {
+        let file = env.write_file(&format!("p{n}.json"), seed_payload(n));
+        let headers = sign(&env, &file, &server.url(), &[]);
+        assert_eq!(post(&server.url(), &headers, seed_payload(n)).0, 202);
+    }
+    let mut worker = Proc::worker(&env, &["--workers", "1"]);
+    wait_for("the worker to be mid-job", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'") >= 2
+            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
+    });
+    worker.signal("TERM");
+    assert_eq!(worker.wait_exit(), Some(0), "{}", worker.stderr());
+    assert!(worker.stderr().contains("stopped:"), "{}", worker.stderr());
+    // Nothing is left leased, every attempt ended, and no job was counted twice.
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'"),
+        0
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE attempt > 1"),
+        0
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'running'"),
+        0
+    );
+    let done = env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'");
+    assert!(done < total as i64, "the test needs work left over");
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'available' AND attempt = 0"),
+        total as i64 - done
+    );
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM worker_heartbeats"), 0);
+}
