@@ -1,5 +1,5 @@
 //! `GET /health/live` (the process answers) and `GET /health/ready` (accepting, store writable,
-//! migrations current, workers heartbeating, circuit breakers): JSON, 503 when not ready.
+//! intake writer alive, migrations current, workers heartbeating, circuit breakers): JSON, 503 when not ready.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -29,11 +29,13 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError
     .await
     .map_err(|e| ApiError::Internal(format!("readiness probe: {e}")))?;
     let workers_ok = !state.expects_workers || workers > 0;
-    let ready = accepting && writable && current && workers_ok;
+    let writer_alive = !state.intake.is_closed();
+    let ready = accepting && writer_alive && writable && current && workers_ok;
     let body = json!({
         "status": if ready { "ready" } else { "not_ready" },
         "checks": {
             "accepting": accepting,
+            "intake_writer": writer_alive,
             "store_writable": writable,
             "migrations_current": current,
             "workers_alive": workers,

@@ -374,3 +374,31 @@ fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothin
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), workflows);
     assert_eq!(env.mail_files("drafts").len() as i64, workflows);
 }
+
+#[test]
+fn health_endpoints_answer_json_with_security_headers() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &[]);
+    let get = |path: &str| {
+        let resp = reqwest::blocking::get(format!("{}{path}", server.base)).unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, resp.json::<serde_json::Value>().unwrap(), headers)
+    };
+    let (status, live, _) = get("/health/live");
+    assert_eq!((status, live["status"].as_str()), (200, Some("live")));
+    let (status, ready, headers) = get("/health/ready");
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["checks"]["store_writable"], true);
+    assert_eq!(ready["checks"]["migrations_current"], true);
+    assert!(
+        ready["checks"]["workers_alive"].as_i64().unwrap() >= 1,
+        "{ready}"
+    );
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(headers.contains_key("x-request-id"));
+    let (status, body, _) = get("/nope");
+    assert_eq!((status, body["error"].as_str()), (404, Some("not found")));
+}
