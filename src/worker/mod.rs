@@ -110,12 +110,17 @@ impl Wake {
         self.cv.notify_all();
     }
 
-    fn wait(&self, timeout: Duration) {
+    fn current(&self) -> u64 {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a notification newer than `seen` (taken before looking for work, so one that
+    /// arrives in between is not missed), or for `timeout`.
+    fn wait_since(&self, seen: u64, timeout: Duration) {
         let g = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        let start = *g;
         let _ = self
             .cv
-            .wait_timeout_while(g, timeout, |g| *g == start)
+            .wait_timeout_while(g, timeout, |g| *g == seen)
             .unwrap_or_else(|e| e.into_inner());
     }
 }
@@ -377,6 +382,7 @@ fn worker_loop(shared: &Shared, index: usize, store: &Store, connectors: &Connec
             .filter(|q| shared.running[q].load(Ordering::SeqCst) < limits[q.as_str()])
             .collect();
         let refs: Vec<&str> = order.iter().map(String::as_str).collect();
+        let seen = shared.wake.current();
         let claimed = match store.claim_jobs(
             &shared.owner,
             &refs,
@@ -397,7 +403,7 @@ fn worker_loop(shared: &Shared, index: usize, store: &Store, connectors: &Connec
             }
         };
         if claimed.is_empty() {
-            shared.wake.wait(shared.options.poll);
+            shared.wake.wait_since(seen, shared.options.poll);
             continue;
         }
         let counter = &shared.running[&claimed[0].queue];

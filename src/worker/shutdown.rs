@@ -77,8 +77,13 @@ pub async fn drain(
     if out.forced {
         return Ok(out);
     }
-    out.released = tokio::task::spawn_blocking(move || pool.finish())
-        .await
-        .map_err(|e| crate::error::Error::Configuration(format!("worker pool: {e}")))??;
+    let finishing = tokio::task::spawn_blocking(move || pool.finish());
+    tokio::select! {
+        joined = finishing => {
+            out.released = joined
+                .map_err(|e| crate::error::Error::Configuration(format!("worker pool: {e}")))??;
+        }
+        _ = signals.at_least(2) => out.forced = true,
+    }
     Ok(out)
 }

@@ -146,3 +146,27 @@ fn sigterm_lets_the_running_job_finish_and_gives_unstarted_ones_back() {
     );
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM worker_heartbeats"), 0);
 }
+
+#[test]
+fn a_second_signal_stops_at_once_even_while_a_worker_is_stuck() {
+    let env = signed_env();
+    env.write_config("[worker]\nshutdown_grace_secs = 600\n");
+    let mut worker = Proc::worker(&env, &["--workers", "1"]);
+    // Hold the write lock: the worker's next claim blocks inside SQLite's busy wait.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    worker.signal("TERM");
+    wait_for("the worker to start stopping", || {
+        worker.stderr().contains("stopping")
+    });
+    worker.signal("INT");
+    let code = worker.wait_exit();
+    conn.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(code, Some(1), "{}", worker.stderr());
+    assert!(
+        worker.stderr().contains("second signal"),
+        "{}",
+        worker.stderr()
+    );
+}
