@@ -49,17 +49,29 @@ _salesagent() {
             salesagent,mode)
                 cmd="salesagent__subcmd__mode"
                 ;;
+            salesagent,queues)
+                cmd="salesagent__subcmd__queues"
+                ;;
             salesagent,reconcile)
                 cmd="salesagent__subcmd__reconcile"
                 ;;
             salesagent,run)
                 cmd="salesagent__subcmd__run"
                 ;;
+            salesagent,serve)
+                cmd="salesagent__subcmd__serve"
+                ;;
             salesagent,stats)
                 cmd="salesagent__subcmd__stats"
                 ;;
             salesagent,suppress)
                 cmd="salesagent__subcmd__suppress"
+                ;;
+            salesagent,webhook)
+                cmd="salesagent__subcmd__webhook"
+                ;;
+            salesagent,worker)
+                cmd="salesagent__subcmd__worker"
                 ;;
             salesagent,workflows)
                 cmd="salesagent__subcmd__workflows"
@@ -235,17 +247,29 @@ _salesagent() {
             salesagent__subcmd__help,mode)
                 cmd="salesagent__subcmd__help__subcmd__mode"
                 ;;
+            salesagent__subcmd__help,queues)
+                cmd="salesagent__subcmd__help__subcmd__queues"
+                ;;
             salesagent__subcmd__help,reconcile)
                 cmd="salesagent__subcmd__help__subcmd__reconcile"
                 ;;
             salesagent__subcmd__help,run)
                 cmd="salesagent__subcmd__help__subcmd__run"
                 ;;
+            salesagent__subcmd__help,serve)
+                cmd="salesagent__subcmd__help__subcmd__serve"
+                ;;
             salesagent__subcmd__help,stats)
                 cmd="salesagent__subcmd__help__subcmd__stats"
                 ;;
             salesagent__subcmd__help,suppress)
                 cmd="salesagent__subcmd__help__subcmd__suppress"
+                ;;
+            salesagent__subcmd__help,webhook)
+                cmd="salesagent__subcmd__help__subcmd__webhook"
+                ;;
+            salesagent__subcmd__help,worker)
+                cmd="salesagent__subcmd__help__subcmd__worker"
                 ;;
             salesagent__subcmd__help,workflows)
                 cmd="salesagent__subcmd__help__subcmd__workflows"
@@ -339,6 +363,12 @@ _salesagent() {
                 ;;
             salesagent__subcmd__help__subcmd__suppress,remove)
                 cmd="salesagent__subcmd__help__subcmd__suppress__subcmd__remove"
+                ;;
+            salesagent__subcmd__help__subcmd__webhook,send)
+                cmd="salesagent__subcmd__help__subcmd__webhook__subcmd__send"
+                ;;
+            salesagent__subcmd__help__subcmd__webhook,sign)
+                cmd="salesagent__subcmd__help__subcmd__webhook__subcmd__sign"
                 ;;
             salesagent__subcmd__help__subcmd__workflows,list)
                 cmd="salesagent__subcmd__help__subcmd__workflows__subcmd__list"
@@ -451,6 +481,24 @@ _salesagent() {
             salesagent__subcmd__suppress__subcmd__help,remove)
                 cmd="salesagent__subcmd__suppress__subcmd__help__subcmd__remove"
                 ;;
+            salesagent__subcmd__webhook,help)
+                cmd="salesagent__subcmd__webhook__subcmd__help"
+                ;;
+            salesagent__subcmd__webhook,send)
+                cmd="salesagent__subcmd__webhook__subcmd__send"
+                ;;
+            salesagent__subcmd__webhook,sign)
+                cmd="salesagent__subcmd__webhook__subcmd__sign"
+                ;;
+            salesagent__subcmd__webhook__subcmd__help,help)
+                cmd="salesagent__subcmd__webhook__subcmd__help__subcmd__help"
+                ;;
+            salesagent__subcmd__webhook__subcmd__help,send)
+                cmd="salesagent__subcmd__webhook__subcmd__help__subcmd__send"
+                ;;
+            salesagent__subcmd__webhook__subcmd__help,sign)
+                cmd="salesagent__subcmd__webhook__subcmd__help__subcmd__sign"
+                ;;
             salesagent__subcmd__workflows,help)
                 cmd="salesagent__subcmd__workflows__subcmd__help"
                 ;;
@@ -482,7 +530,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help"
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1782,7 +1830,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help"
+            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2299,6 +2347,20 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__help__subcmd__queues)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__help__subcmd__reconcile)
             opts="reports report"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2342,6 +2404,20 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2414,6 +2490,62 @@ _salesagent() {
         salesagent__subcmd__help__subcmd__suppress__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__webhook)
+            opts="sign send"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__webhook__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__webhook__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__worker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3011,6 +3143,36 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__queues)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__reconcile)
             opts="-v -q -h -V --fix --since --check --stuck-after --db --config --data-dir --json --verbose --quiet --log-format --help --version reports report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3180,6 +3342,44 @@ _salesagent() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__serve)
+            opts="-v -q -h -V --listen --workers --insecure-no-signature --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3417,6 +3617,214 @@ _salesagent() {
                     return 0
                     ;;
                 --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version sign send help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook__subcmd__help)
+            opts="sign send help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook__subcmd__send)
+            opts="-v -q -h -V --url --signature-version --timestamp --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature-version)
+                    COMPREPLY=($(compgen -W "v1 v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__webhook__subcmd__sign)
+            opts="-v -q -h -V --url --signature-version --timestamp --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature-version)
+                    COMPREPLY=($(compgen -W "v1 v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__worker)
+            opts="-v -q -h -V --workers --queues --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queues)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

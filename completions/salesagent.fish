@@ -49,6 +49,10 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "completions" 
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "serve" -d 'Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "worker" -d 'Run workers only, sharing the queue with `serve` and other workers'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "webhook" -d 'Sign a payload as HubSpot would, or sign and send it to a deployment'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "queues" -d 'Jobs per queue and state, dead letters and live workers'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -718,22 +722,107 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "reports" -d 'List stored reports, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "report" -d 'Show one stored report with its findings and fixes'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "workflows" -d 'List, show and retry workflows'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "audit" -d 'Read the append-only audit log'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "config" -d 'Inspect the configuration'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "db" -d 'Back up or restore the database'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "completions" -d 'Print a shell completion script'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l listen -d 'Address to listen on [default: webhook.listen, 127.0.0.1:8080]; port 0 picks a free port' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l workers -d 'Worker threads in this process [default: worker.workers]; 0 runs intake only' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l insecure-no-signature -d 'Accept unsigned webhooks when no secret is set. Anyone who can reach the port can then inject leads: for a local trial only'
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l workers -d 'Worker threads [default: worker.workers]' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l queues -d 'Queues to serve, comma-separated, each optionally with a concurrency cap: `priority,normal,batch=1` [default: all four]' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -f -a "sign" -d 'Print the signature headers for a payload file'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -f -a "send" -d 'Sign a payload file and POST it to a running `serve`'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l url -d 'The full URL the signature covers [default: webhook.public_url, else http://LISTEN/api/webhooks/hubspot/forms]' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l signature-version -d 'Signature version' -r -f -a "v1\t''
+v2\t''
+v3\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l timestamp -d 'Request timestamp in epoch milliseconds [default: now] (for testing stale requests)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l url -d 'The full URL to post to (the signature covers it)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l signature-version -d 'Signature version' -r -f -a "v1\t''
+v2\t''
+v3\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l timestamp -d 'Request timestamp in epoch milliseconds [default: now] (for testing stale requests)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Print the signature headers for a payload file'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "send" -d 'Sign a payload file and POST it to a running `serve`'
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "workflows" -d 'List, show and retry workflows'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "audit" -d 'Read the append-only audit log'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "config" -d 'Inspect the configuration'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "db" -d 'Back up or restore the database'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "completions" -d 'Print a shell completion script'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "serve" -d 'Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "worker" -d 'Run workers only, sharing the queue with `serve` and other workers'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "webhook" -d 'Sign a payload as HubSpot would, or sign and send it to a deployment'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "queues" -d 'Jobs per queue and state, dead letters and live workers'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "list" -d 'List workflows, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
@@ -767,3 +856,5 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from reconcile" -f -a "reports" -d 'List stored reports, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from reconcile" -f -a "report" -d 'Show one stored report with its findings and fixes'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from webhook" -f -a "sign" -d 'Print the signature headers for a payload file'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from webhook" -f -a "send" -d 'Sign a payload file and POST it to a running `serve`'

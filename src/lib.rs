@@ -16,4 +16,7 @@ pub mod operator;
 pub mod orchestrator;
 pub mod output;
 pub mod reconcile;
+pub mod server;
 pub mod store;
+pub mod webhook;
+pub mod worker;

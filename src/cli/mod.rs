@@ -11,10 +11,14 @@ mod drafts;
 mod import;
 mod mode;
 mod prompt;
+mod queues;
 mod reconcile;
 mod run;
+mod serve;
 mod stats;
 mod suppress;
+mod webhook;
+mod worker;
 mod workflows;
 
 use std::io::IsTerminal;
@@ -116,6 +120,15 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM
     Reconcile(reconcile::ReconcileArgs),
+    /// Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT
+    Serve(serve::ServeArgs),
+    /// Run workers only, sharing the queue with `serve` and other workers
+    Worker(worker::WorkerArgs),
+    /// Sign a payload as HubSpot would, or sign and send it to a deployment
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
+    /// Jobs per queue and state, dead letters and live workers
+    Queues(queues::QueuesArgs),
 }
 
 /// What every command gets: the printer and the layered configuration.
@@ -202,6 +215,10 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Man(args) => completions::man(ctx, args),
         Command::Import(args) => import::run(ctx, args),
         Command::Reconcile(args) => reconcile::run(ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
+        Command::Worker(args) => worker::run(ctx, args),
+        Command::Webhook(cmd) => webhook::run(ctx, cmd),
+        Command::Queues(args) => queues::run(ctx, args),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod http;
 pub mod hubspot;
 pub mod llm;
 pub mod local;
+pub mod webhook_client;
 
 use serde::{Deserialize, Serialize};
 

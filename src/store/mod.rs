@@ -10,6 +10,7 @@ mod crm;
 mod dead_letters;
 mod drafts;
 mod imports;
+mod jobs;
 mod locks;
 mod maintenance;
 mod reconcile;
@@ -31,6 +32,7 @@ pub use drafts::{DraftFilter, DraftRow, NewDraft};
 pub use imports::{
     ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_state,
 };
+pub use jobs::{ClaimedJob, JobFinish, JobResult, QUEUES, QueueCount, QueueStats, Rescued};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database};
 pub use reconcile::{

@@ -119,6 +119,9 @@ pub enum PipelineWrite {
         workflow_id: String,
         lead: Lead,
     },
+    /// The end of the worker's job attempt, so job and workflow state commit together. Fails the
+    /// whole batch when the worker no longer holds the job's lease.
+    Job(super::jobs::JobFinish),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -304,6 +307,9 @@ impl Store {
                     ])?;
                     tx.prepare_cached("UPDATE workflows SET email = ?2 WHERE id = ?1")?
                         .execute(params![workflow_id, lead.email])?;
+                }
+                PipelineWrite::Job(finish) => {
+                    super::jobs::finish_job_in(&tx, &self.tenant, finish)?
                 }
             }
         }

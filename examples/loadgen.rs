@@ -1,0 +1,273 @@
+//! Load generator for `bench/intake.sh`: signed HubSpot webhooks over plain HTTP/1.1 keep-alive
+//! connections (a minimal client, so the generator costs little of the shared CPU), with latency
+//! percentiles. Also reads 202-to-completed latencies from a database. Not part of the binary.
+//!
+//! Usage:
+//!   loadgen post --url URL --secret S [--connections 64] [--requests N] [--rate R] [--tag T]
+//!   loadgen latency --db PATH   (202-to-completed percentiles)
+//!   loadgen wait --db PATH      (waits for the queue to drain; prints workflows/s)
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn payload(tag: &str, n: usize) -> Vec<u8> {
+    format!(
+        r#"{{"portalId":62515,"formId":"f-bench","formSubmissionId":"{tag}-{n}","submittedAt":1764412800000,"fieldValues":[{{"name":"email","value":"lead{n}@{tag}-bench{n}.com"}},{{"name":"firstname","value":"Lee"}},{{"name":"lastname","value":"Bench"}},{{"name":"company","value":"Bench {n} Ltd"}},{{"name":"message","value":"Please call me about pricing for 40 warehouses."}}]}}"#
+    )
+    .into_bytes()
+}
+
+struct Target {
+    addr: String,
+    host: String,
+    path: String,
+    url: String,
+    secret: String,
+    tag: String,
+}
+
+fn request(t: &Target, n: usize) -> Vec<u8> {
+    let body = payload(&t.tag, n);
+    let headers = salesagent::webhook::signed_headers(&t.secret, "v3", &t.url, &body, now_ms());
+    let mut req = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        t.path,
+        t.host,
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+/// Reads one response; returns its status.
+async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<u16> {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let status: u16 = head
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            let total = end + 4 + len;
+            while buf.len() < total {
+                let mut chunk = [0u8; 4096];
+                let n = stream.read(&mut chunk).await?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            buf.drain(..total);
+            return Ok(status);
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64
+}
+
+async fn post(args: &[String]) {
+    let url = arg(args, "--url").expect("--url");
+    let secret = arg(args, "--secret").expect("--secret");
+    let connections: usize = arg(args, "--connections").map_or(64, |v| v.parse().unwrap());
+    let requests: usize = arg(args, "--requests").map_or(100_000, |v| v.parse().unwrap());
+    let rate: Option<f64> = arg(args, "--rate").map(|v| v.parse().unwrap());
+    let tag = arg(args, "--tag").unwrap_or_else(|| format!("r{}", now_ms()));
+    let rest = url.strip_prefix("http://").expect("http:// URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let target = Arc::new(Target {
+        addr: host.to_string(),
+        host: host.to_string(),
+        path: path.to_string(),
+        url: url.clone(),
+        secret,
+        tag,
+    });
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let target = target.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+            let mut stream = TcpStream::connect(&target.addr).await.expect("connect");
+            stream.set_nodelay(true).ok();
+            let mut buf = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= requests {
+                    break;
+                }
+                if let Some(r) = rate {
+                    let due = start + Duration::from_secs_f64(n as f64 / r);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let req = request(&target, n);
+                let t0 = Instant::now();
+                if stream.write_all(&req).await.is_err() {
+                    *statuses.entry(0).or_default() += 1;
+                    break;
+                }
+                match read_response(&mut stream, &mut buf).await {
+                    Ok(s) => {
+                        lat.push(t0.elapsed().as_micros() as u64);
+                        *statuses.entry(s).or_default() += 1;
+                    }
+                    Err(_) => {
+                        *statuses.entry(0).or_default() += 1;
+                        break;
+                    }
+                }
+            }
+            (lat, statuses)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for t in tasks {
+        let (lat, st) = t.await.expect("task");
+        all.extend(lat);
+        for (k, v) in st {
+            *statuses.entry(k).or_default() += v;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    println!(
+        "requests {}  elapsed {:.2} s  throughput {:.0}/s  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.2} ms  statuses {:?}",
+        all.len(),
+        elapsed,
+        all.len() as f64 / elapsed,
+        pct(&all, 0.50) / 1000.0,
+        pct(&all, 0.95) / 1000.0,
+        pct(&all, 0.99) / 1000.0,
+        all.last().copied().unwrap_or(0) as f64 / 1000.0,
+        statuses
+    );
+}
+
+fn latency(args: &[String]) {
+    let db = arg(args, "--db").expect("--db");
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let mut stmt = conn
+        .prepare(
+            "SELECT completed_at - created_at FROM workflows
+             WHERE status = 'completed' ORDER BY 1",
+        )
+        .unwrap();
+    let v: Vec<u64> = stmt
+        .query_map([], |r| r.get::<_, i64>(0))
+        .unwrap()
+        .map(|x| x.unwrap().max(0) as u64)
+        .collect();
+    let (first, last): (i64, i64) = conn
+        .query_row(
+            "SELECT MIN(completed_at), MAX(completed_at) FROM workflows WHERE status = 'completed'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap_or((0, 0));
+    println!(
+        "completed {}  first-to-last {:.2} s  202->completed p50 {} ms  p95 {} ms  p99 {} ms",
+        v.len(),
+        (last - first) as f64 / 1000.0,
+        pct(&v, 0.50),
+        pct(&v, 0.95),
+        pct(&v, 0.99)
+    );
+}
+
+/// Waits until no job is waiting or running, then prints the end-to-end rate measured from the
+/// first claim to the last completion (both from the database).
+fn wait(args: &[String]) {
+    let db = arg(args, "--db").expect("--db");
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    loop {
+        let left: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM jobs WHERE state IN ('available', 'retryable', 'running')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let (done, first, last): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), (SELECT MIN(started_at) FROM job_attempts), MAX(completed_at)
+             FROM workflows WHERE status = 'completed'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let secs = (last - first).max(1) as f64 / 1000.0;
+    println!(
+        "workflows completed {done}  first claim to last completion {secs:.2} s  rate {:.0}/s",
+        done as f64 / secs
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("post") => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(post(&args)),
+        Some("latency") => latency(&args),
+        Some("wait") => wait(&args),
+        _ => eprintln!(
+            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] | loadgen latency --db PATH"
+        ),
+    }
+}

@@ -1,0 +1,164 @@
+//! `salesagent webhook sign|send`: sign a payload as HubSpot would (print the headers), or sign and
+//! post it to a deployment. Operators use them to test a deployment; the tests use them too.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::Context;
+use super::run::read_input;
+use crate::config::Config;
+use crate::connectors::webhook_client::post_json;
+use crate::domain::time::now_ms;
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::server::WEBHOOK_PATH;
+use crate::webhook::signed_headers;
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Print the signature headers for a payload file
+    Sign(SignArgs),
+    /// Sign a payload file and POST it to a running `serve`
+    Send(SendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The payload, exactly as it will be sent (- for stdin)
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+    /// The full URL the signature covers [default: webhook.public_url, else http://LISTEN/api/webhooks/hubspot/forms]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub signing: Signing,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The payload, exactly as it will be sent (- for stdin)
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+    /// The full URL to post to (the signature covers it)
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    #[command(flatten)]
+    pub signing: Signing,
+}
+
+#[derive(Debug, Args)]
+pub struct Signing {
+    /// Signature version
+    #[arg(long = "signature-version", default_value = "v3", value_parser = ["v1", "v2", "v3"])]
+    pub signature_version: String,
+    /// Request timestamp in epoch milliseconds [default: now] (for testing stale requests)
+    #[arg(long, value_name = "MS", hide = true)]
+    pub timestamp: Option<i64>,
+}
+
+pub fn run(ctx: &Context, cmd: WebhookCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        WebhookCommand::Sign(args) => sign(ctx, args),
+        WebhookCommand::Send(args) => send(ctx, args),
+    }
+}
+
+fn secret(config: &Config) -> Result<String, Error> {
+    config
+        .webhook
+        .secret
+        .as_ref()
+        .map(|s| s.expose().to_string())
+        .ok_or_else(|| {
+            Error::Configuration(
+                "no webhook secret to sign with\nhint: set SALESAGENT_WEBHOOK_SECRET (or \
+                 SALESAGENT_WEBHOOK_SECRET_FILE) to the secret the server uses"
+                    .into(),
+            )
+        })
+}
+
+fn check_url(url: &str) -> Result<(), Error> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "--url {url:?} is not an http(s) URL\nhint: give the full URL, e.g. \
+             http://127.0.0.1:8080{WEBHOOK_PATH}"
+        )))
+    }
+}
+
+fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitStatus> {
+    let (body, _) = read_input(&args.file)?;
+    let config = ctx.config()?;
+    let secret = secret(&config)?;
+    let url = args
+        .url
+        .unwrap_or_else(|| match &config.webhook.public_url {
+            Some(u) => u.clone(),
+            None => format!("http://{}{WEBHOOK_PATH}", config.webhook.listen),
+        });
+    check_url(&url)?;
+    let ts = args.signing.timestamp.unwrap_or_else(now_ms);
+    let mut headers = signed_headers(&secret, &args.signing.signature_version, &url, &body, ts);
+    headers.push(("Content-Type", "application/json".into()));
+    if ctx.printer.json() {
+        let map: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        ctx.printer
+            .print_json(&json!({"url": url, "method": "POST", "headers": map}))?;
+    } else {
+        for (k, v) in &headers {
+            ctx.printer.line(&format!("{k}: {v}"))?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
+    let (body, source) = read_input(&args.file)?;
+    check_url(&args.url)?;
+    let config = ctx.config()?;
+    let secret = secret(&config)?;
+    let ts = args.signing.timestamp.unwrap_or_else(now_ms);
+    let headers = signed_headers(
+        &secret,
+        &args.signing.signature_version,
+        &args.url,
+        &body,
+        ts,
+    );
+    let response = post_json(&args.url, &headers, body, Duration::from_secs(30))?;
+    let ok = (200..300).contains(&response.status);
+    if ctx.printer.json() {
+        let parsed: serde_json::Value =
+            serde_json::from_str(&response.body).unwrap_or(json!(response.body));
+        ctx.printer
+            .print_json(&json!({"status": response.status, "body": parsed}))?;
+    } else {
+        ctx.printer
+            .line(&format!("{} {}", response.status, response.body.trim()))?;
+    }
+    if !ok {
+        let hint = match response.status {
+            401 => {
+                "hint: the signature was refused: check that both sides use the same secret and that --url is exactly the URL the server sees (webhook.public_url behind a proxy)"
+            }
+            413 => "hint: the payload is larger than webhook.max_body_bytes",
+            400 => "hint: the payload could not be parsed; the server kept it in quarantine",
+            _ => "hint: see the server's log for this request id",
+        };
+        ctx.printer.status(&format!(
+            "{source}: the server answered {}\n{hint}",
+            response.status
+        ));
+        return Ok(ExitStatus::Failure);
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,101 @@
+//! The only place that knows HTTP status codes. Handlers return [`Reply`] or [`ApiError`]; bodies
+//! never carry database or connector text (internal failures are logged, then a bare 500).
+
+use axum::Json;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// A successful (or health) answer.
+pub enum Reply {
+    /// 202: accepted and durable.
+    Accepted(Value),
+    /// 200: nothing new to do (a duplicate, or events that start no workflow).
+    Ok(Value),
+    /// 503: the readiness check failed.
+    NotReady(Value),
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self {
+            Reply::Accepted(v) => (StatusCode::ACCEPTED, Json(v)).into_response(),
+            Reply::Ok(v) => (StatusCode::OK, Json(v)).into_response(),
+            Reply::NotReady(v) => (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// Missing or bad signature: no detail on which part failed.
+    Unauthorized,
+    UnsupportedMediaType,
+    PayloadTooLarge {
+        limit: usize,
+    },
+    /// The body could not be read.
+    BadBody,
+    /// Authenticated but unparsable; the payload was quarantined under `quarantine_id`.
+    Unparsable {
+        reason: String,
+        quarantine_id: Option<String>,
+    },
+    /// Shutting down or overloaded: try again.
+    Unavailable,
+    /// Logged with its context; the client sees only 500.
+    Internal(String),
+    NotFound,
+}
+
+impl ApiError {
+    /// Turns a body-extraction failure into 413 (over the limit) or 400.
+    pub fn from_body(rejection: &BytesRejection, limit: usize) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::BadBody
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, json!({"error": "unauthorized"})),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"error": "content type must be application/json"}),
+            ),
+            ApiError::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"error": format!("body larger than {limit} bytes")}),
+            ),
+            ApiError::BadBody => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "the body could not be read"}),
+            ),
+            ApiError::Unparsable {
+                reason,
+                quarantine_id,
+            } => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "unparsable payload", "reason": reason, "quarantine_id": quarantine_id}),
+            ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "unavailable, try again"}),
+            ),
+            ApiError::Internal(context) => {
+                tracing::error!(%context, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"error": "internal error"}),
+                )
+            }
+            ApiError::NotFound => (StatusCode::NOT_FOUND, json!({"error": "not found"})),
+        };
+        (status, Json(body)).into_response()
+    }
+}

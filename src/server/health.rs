@@ -1,0 +1,56 @@
+//! `GET /health/live` (the process answers) and `GET /health/ready` (accepting, store writable,
+//! intake writer alive, migrations current, workers heartbeating, circuit breakers): JSON, 503 when not ready.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use serde_json::json;
+
+use super::AppState;
+use super::error::{ApiError, Reply};
+use crate::domain::time::now_ms;
+
+pub async fn live() -> Reply {
+    Reply::Ok(json!({"status": "live"}))
+}
+
+pub async fn ready(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError> {
+    let accepting = state.ready.load(Ordering::SeqCst);
+    let probe = state.clone();
+    let (writable, current, workers) = tokio::task::spawn_blocking(move || {
+        let store = probe.probe.lock().unwrap_or_else(|e| e.into_inner());
+        let writable = store.probe_writable().is_ok();
+        let current = store.schema_is_current().unwrap_or(false);
+        let since = now_ms() - probe.heartbeat_window_ms;
+        let workers = store.workers_alive(since).unwrap_or(0);
+        (writable, current, workers)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("readiness probe: {e}")))?;
+    let workers_ok = !state.expects_workers || workers > 0;
+    let writer_alive = !state.intake.is_closed();
+    let ready = accepting && writer_alive && writable && current && workers_ok;
+    let body = json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "checks": {
+            "accepting": accepting,
+            "intake_writer": writer_alive,
+            "store_writable": writable,
+            "migrations_current": current,
+            "workers_alive": workers,
+            "workers_required": state.expects_workers,
+            // Real connectors bring circuit breakers; the embedded ones have none.
+            "circuit_breakers": {},
+        },
+        "accepted": state.counters.accepted.load(Ordering::Relaxed),
+        "duplicates": state.counters.duplicates.load(Ordering::Relaxed),
+        "ignored_events": state.counters.ignored_events.load(Ordering::Relaxed),
+        "quarantined": state.counters.quarantined.load(Ordering::Relaxed),
+    });
+    Ok(if ready {
+        Reply::Ok(body)
+    } else {
+        Reply::NotReady(body)
+    })
+}

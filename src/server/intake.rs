@@ -1,0 +1,141 @@
+//! Group commit: one writer thread owns the intake's `synchronous=FULL` connection and commits, in
+//! one transaction, whatever requests arrived while the previous commit was syncing. A request is
+//! answered only after the commit that holds it, so every 202 is durable.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use axum::body::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::submission::ParsedSubmission;
+use crate::domain::time::now_ms;
+use crate::error::{Error, Result};
+use crate::store::{Acceptance, NewSubmission, Source, Store};
+
+/// Most requests committed together; bounds a transaction's size and latency.
+const MAX_BATCH: usize = 2048;
+
+/// One request's submissions, owned so they can cross to the writer thread.
+pub struct Submit {
+    pub parsed: Vec<ParsedSubmission>,
+    pub raw: Bytes,
+    /// The v3 signature, stored on the first submission only (a replay of it is a duplicate).
+    pub signature: Option<String>,
+    pub trace_id: String,
+    pub reply: oneshot::Sender<Result<Vec<Acceptance>>>,
+}
+
+pub struct Quarantine {
+    pub reason: String,
+    pub content_type: Option<String>,
+    pub raw: Bytes,
+    pub reply: oneshot::Sender<Result<String>>,
+}
+
+pub enum Message {
+    Submit(Submit),
+    Quarantine(Quarantine),
+    /// Everything sent before this has been answered; the writer exits.
+    Stop,
+}
+
+pub struct Writer {
+    pub tx: mpsc::Sender<Message>,
+    handle: JoinHandle<()>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `store` (opened with `Durability::Full`). `on_commit` runs after
+    /// each commit that enqueued jobs (it wakes the workers).
+    pub fn start(store: Store, on_commit: Arc<dyn Fn() + Send + Sync>) -> Result<Writer> {
+        let (tx, rx) = mpsc::channel(8192);
+        let handle = std::thread::Builder::new()
+            .name("intake-writer".into())
+            .spawn(move || run(store, rx, &*on_commit))
+            .map_err(|e| Error::io("cannot start the intake writer", e))?;
+        Ok(Writer { tx, handle })
+    }
+
+    /// Answers everything queued so far, then stops the thread.
+    pub fn stop(self) {
+        let _ = self.tx.blocking_send(Message::Stop);
+        drop(self.tx);
+        let _ = self.handle.join();
+    }
+}
+
+fn run(store: Store, mut rx: mpsc::Receiver<Message>, on_commit: &(dyn Fn() + Send + Sync)) {
+    let mut stopping = false;
+    while !stopping {
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        let mut submits = Vec::new();
+        for message in batch {
+            match message {
+                Message::Submit(s) => submits.push(s),
+                Message::Quarantine(q) => {
+                    let result =
+                        store.quarantine(&q.reason, q.content_type.as_deref(), &q.raw, now_ms());
+                    let _ = q.reply.send(result);
+                }
+                Message::Stop => stopping = true,
+            }
+        }
+        if submits.is_empty() {
+            continue;
+        }
+        match commit(&store, &submits) {
+            Ok(mut results) => {
+                on_commit();
+                for s in submits.into_iter().rev() {
+                    let mine = results.split_off(results.len() - s.parsed.len());
+                    let _ = s.reply.send(Ok(mine));
+                }
+            }
+            Err(e) => {
+                // One bad request must not fail its neighbours: commit each on its own.
+                tracing::warn!(error = %e, requests = submits.len(), "group commit failed; committing one by one");
+                for s in submits {
+                    let result = commit(&store, std::slice::from_ref(&s));
+                    if result.is_ok() {
+                        on_commit();
+                    }
+                    let _ = s.reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {
+    let received_at = now_ms();
+    let items: Vec<NewSubmission<'_>> = submits
+        .iter()
+        .flat_map(|s| {
+            s.parsed
+                .iter()
+                .enumerate()
+                .map(move |(i, parsed)| NewSubmission {
+                    source: Source::Webhook,
+                    parsed,
+                    raw_payload: &s.raw,
+                    signature: if i == 0 { s.signature.as_deref() } else { None },
+                    import_job_id: None,
+                    synthetic: false,
+                    queue: Some("normal"),
+                    trace_id: Some(&s.trace_id),
+                    received_at,
+                })
+        })
+        .collect();
+    store.accept_submissions(&items)
+}

@@ -1,0 +1,229 @@
+//! `serve`: the axum intake server and the worker pool in one process, sharing one shutdown.
+//! [`serve_with`] takes a pre-bound listener (tests bind port 0). The router is small: the webhook,
+//! two health checks, and a middleware that adds request ids and security headers.
+
+mod error;
+mod health;
+mod intake;
+mod webhook;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio::sync::mpsc;
+use tracing::Instrument as _;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::store::{Durability, Store};
+use crate::webhook::Verifier;
+use crate::worker::shutdown::Signals;
+use crate::worker::{Pool, PoolOptions};
+
+pub use webhook::PATH as WEBHOOK_PATH;
+
+#[derive(Default, Debug)]
+pub struct Counters {
+    pub accepted: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub ignored_events: AtomicU64,
+    pub quarantined: AtomicU64,
+}
+
+/// What every handler shares.
+pub struct AppState {
+    /// None only with `--insecure-no-signature`.
+    verifier: Option<Verifier>,
+    public_url: Option<String>,
+    max_body: usize,
+    /// The host to assume when a request has no Host header.
+    local_host: String,
+    /// False once shutdown begins: readiness fails and intake refuses new work.
+    ready: AtomicBool,
+    intake: mpsc::Sender<intake::Message>,
+    /// A connection for readiness probes (never the intake writer's).
+    probe: std::sync::Mutex<Store>,
+    expects_workers: bool,
+    heartbeat_window_ms: i64,
+    counters: Counters,
+}
+
+impl AppState {
+    async fn send(&self, m: intake::Message) -> std::result::Result<(), ()> {
+        self.intake.send(m).await.map_err(|_| ())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Accept unsigned requests (no secret configured); for local trials only.
+    pub insecure_no_signature: bool,
+    /// Worker threads in this process (0: intake only).
+    pub pool: PoolOptions,
+}
+
+/// How `serve` ended.
+#[derive(Clone, Debug, Default)]
+pub struct ServeSummary {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+    pub jobs_completed: u64,
+    /// Jobs whose lease was released because the grace period ran out.
+    pub released: usize,
+    /// A second signal cut the shutdown short.
+    pub forced: bool,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.max_body;
+    Router::new()
+        .route(
+            webhook::PATH,
+            post(webhook::hubspot_forms).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(middleware::from_fn(request_context))
+        .with_state(state)
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives every request an id (the caller's `X-Request-Id` when sane), logs under it, and adds the
+/// security headers to every response.
+async fn request_context(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let value = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
+    req.headers_mut().insert(REQUEST_ID.clone(), value.clone());
+    // At WARN so that the warnings a request logs carry its id under the default log level.
+    let span = tracing::warn_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut response = next.run(req).instrument(span.clone()).await;
+    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
+    let h = response.headers_mut();
+    h.insert(REQUEST_ID.clone(), value);
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("strict-transport-security", "max-age=63072000"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Runs intake and workers until a signal: the first stops intake (readiness false), lets running
+/// jobs finish within `worker.shutdown_grace_secs` and releases the leases of the rest; a second
+/// returns at once.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    config: Arc<Config>,
+    options: ServeOptions,
+    signals: Signals,
+) -> Result<ServeSummary> {
+    let verifier = match (&config.webhook.secret, options.insecure_no_signature) {
+        (Some(secret), _) => Some(Verifier::new(
+            secret.expose(),
+            &config.webhook.signature_versions,
+            config.webhook.max_clock_skew_secs,
+        )),
+        (None, true) => None,
+        (None, false) => {
+            return Err(Error::Configuration(
+                "no webhook secret: set SALESAGENT_WEBHOOK_SECRET (or SALESAGENT_WEBHOOK_SECRET_FILE)\n\
+                 hint: for a local trial only, pass --insecure-no-signature"
+                    .into(),
+            ));
+        }
+    };
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io("cannot read the listening address", e))?;
+    let intake_store = Store::open_with(&config.db, &config.tenant, Durability::Full)?;
+    let probe = Store::open(&config.db, &config.tenant)?;
+    let pool = if options.pool.workers > 0 {
+        Some(Pool::start(config.clone(), options.pool.clone())?)
+    } else {
+        None
+    };
+    let on_commit: Arc<dyn Fn() + Send + Sync> = match &pool {
+        Some(p) => {
+            let wake = p.wake();
+            Arc::new(move || wake.notify())
+        }
+        None => Arc::new(|| {}),
+    };
+    let writer = intake::Writer::start(intake_store, on_commit)?;
+    let lease_ms = (config.worker.lease_secs.max(1) * 1000) as i64;
+    let state = Arc::new(AppState {
+        verifier,
+        public_url: config.webhook.public_url.clone(),
+        max_body: config.webhook.max_body_bytes,
+        local_host: local.to_string(),
+        ready: AtomicBool::new(true),
+        intake: writer.tx.clone(),
+        probe: std::sync::Mutex::new(probe),
+        expects_workers: pool.is_some(),
+        heartbeat_window_ms: lease_ms.max(3000),
+        counters: Counters::default(),
+    });
+    let app = router(state.clone());
+    let first = {
+        let mut s = signals.clone();
+        let state = state.clone();
+        async move {
+            s.at_least(1).await;
+            state.ready.store(false, Ordering::SeqCst);
+            tracing::info!("stopping: intake closed, finishing running jobs");
+        }
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(first);
+    let mut second = signals.clone();
+    let mut summary = ServeSummary::default();
+    tokio::select! {
+        result = server => result.map_err(|e| Error::io("the HTTP server failed", e))?,
+        _ = second.at_least(2) => {
+            summary.forced = true;
+            return Ok(summary);
+        }
+    }
+    // Intake is closed: answer whatever is still queued for the writer, then stop it.
+    tokio::task::spawn_blocking(move || writer.stop())
+        .await
+        .map_err(|e| Error::Configuration(format!("intake writer: {e}")))?;
+    summary.accepted = state.counters.accepted.load(Ordering::Relaxed);
+    summary.duplicates = state.counters.duplicates.load(Ordering::Relaxed);
+    summary.quarantined = state.counters.quarantined.load(Ordering::Relaxed);
+    if let Some(pool) = pool {
+        let drained = crate::worker::shutdown::drain(
+            pool,
+            Duration::from_secs(config.worker.shutdown_grace_secs),
+            signals,
+        )
+        .await?;
+        summary.released = drained.released;
+        summary.forced = drained.forced;
+        summary.jobs_completed = drained.completed;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,191 @@
+//! `POST /api/webhooks/hubspot/forms`: verify, parse, hand to the group-commit writer, answer.
+//! The handler only verifies and enqueues; the pipeline runs in the workers.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, Method, Uri, header};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use super::AppState;
+use super::error::{ApiError, Reply};
+use super::intake::{Message, Quarantine, Submit};
+use crate::domain::submission::parse_payload;
+use crate::domain::time::now_ms;
+use crate::store::Acceptance;
+use crate::webhook::{
+    HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_V3, HEADER_VERSION, SignedRequest, full_uri,
+};
+
+pub const PATH: &str = "/api/webhooks/hubspot/forms";
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json")
+                || (v.len() > 17
+                    && v[..12].eq_ignore_ascii_case("application/")
+                    && v.to_ascii_lowercase().ends_with("+json"))
+        })
+}
+
+pub async fn hubspot_forms(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Reply, ApiError> {
+    if !state.ready.load(Ordering::SeqCst) {
+        return Err(ApiError::Unavailable);
+    }
+    if !is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body = body.map_err(|r| ApiError::from_body(&r, state.max_body))?;
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut replay_key = None;
+    if let Some(verifier) = &state.verifier {
+        let host = text(header::HOST.as_str()).unwrap_or(&state.local_host);
+        let path = uri.path_and_query().map_or(PATH, |p| p.as_str());
+        let full = full_uri(state.public_url.as_deref(), host, path);
+        let request = SignedRequest {
+            method: method.as_str(),
+            uri: &full,
+            body: &body,
+            v3_signature: text(HEADER_V3),
+            timestamp: text(HEADER_TIMESTAMP),
+            signature: text(HEADER_SIGNATURE),
+            version: text(HEADER_VERSION),
+        };
+        match verifier.verify(&request, now_ms()) {
+            Ok(v) => replay_key = v.replay_key,
+            Err(e) => {
+                tracing::info!(reason = %e, uri = %full, "webhook refused: signature");
+                return Err(ApiError::Unauthorized);
+            }
+        }
+    }
+    let payload = match parse_payload(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = e.to_string();
+            let (reply, rx) = oneshot::channel();
+            let message = Message::Quarantine(Quarantine {
+                reason: reason.clone(),
+                content_type: text(header::CONTENT_TYPE.as_str()).map(str::to_string),
+                raw: body,
+                reply,
+            });
+            state
+                .send(message)
+                .await
+                .map_err(|_| ApiError::Unavailable)?;
+            let id = rx
+                .await
+                .map_err(|_| ApiError::Unavailable)?
+                .map_err(|e| ApiError::Internal(format!("quarantine: {e}")))?;
+            state.counters.quarantined.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(quarantine_id = %id, %reason, "authenticated payload quarantined");
+            return Err(ApiError::Unparsable {
+                reason,
+                quarantine_id: Some(id),
+            });
+        }
+    };
+    let ignored = payload.ignored_events;
+    state
+        .counters
+        .ignored_events
+        .fetch_add(ignored as u64, Ordering::Relaxed);
+    if payload.submissions.is_empty() {
+        return Ok(Reply::Ok(json!({"accepted": 0, "ignored_events": ignored})));
+    }
+    let (reply, rx) = oneshot::channel();
+    let trace_id = text("x-request-id")
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    state
+        .send(Message::Submit(Submit {
+            parsed: payload.submissions,
+            raw: body,
+            signature: replay_key,
+            trace_id,
+            reply,
+        }))
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let results = rx
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+        .map_err(|e| ApiError::Internal(format!("intake commit: {e}")))?;
+    let accepted: Vec<_> = results
+        .iter()
+        .filter_map(|a| match a {
+            Acceptance::Accepted {
+                submission_id,
+                workflow_id,
+                ..
+            } => Some(json!({"submission_id": submission_id, "workflow_id": workflow_id})),
+            Acceptance::Duplicate { .. } => None,
+        })
+        .collect();
+    let duplicates = results.len() - accepted.len();
+    state
+        .counters
+        .accepted
+        .fetch_add(accepted.len() as u64, Ordering::Relaxed);
+    state
+        .counters
+        .duplicates
+        .fetch_add(duplicates as u64, Ordering::Relaxed);
+    if let Some(first) = accepted.first() {
+        let mut body = first.clone();
+        if results.len() > 1 {
+            body["submissions"] = json!(accepted);
+            body["duplicates"] = json!(duplicates);
+            body["ignored_events"] = json!(ignored);
+        }
+        return Ok(Reply::Accepted(body));
+    }
+    let Some(Acceptance::Duplicate {
+        submission_id,
+        workflow_id,
+    }) = results.first()
+    else {
+        return Err(ApiError::Internal("intake commit answered nothing".into()));
+    };
+    Ok(Reply::Ok(json!({
+        "duplicate": true,
+        "submission_id": submission_id,
+        "workflow_id": workflow_id,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
+            is_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/vnd.hubspot+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/x-www-form-urlencoded"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,234 @@
+//! Webhook authentication policy: which HubSpot signature versions are accepted, and how the URI a
+//! signature covers is rebuilt. Pure: no I/O, no clock (callers pass `now_ms`). The primitives live
+//! in [`signature`]; the HTTP handling lives in `server/`.
+
+pub mod signature;
+
+pub use signature::{SignatureError, Window};
+
+pub const HEADER_V3: &str = "x-hubspot-signature-v3";
+pub const HEADER_TIMESTAMP: &str = "x-hubspot-request-timestamp";
+pub const HEADER_SIGNATURE: &str = "x-hubspot-signature";
+pub const HEADER_VERSION: &str = "x-hubspot-signature-version";
+
+/// The header values of one request that matter for verification.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignedRequest<'a> {
+    pub method: &'a str,
+    /// The full URL the sender called (see [`full_uri`]).
+    pub uri: &'a str,
+    pub body: &'a [u8],
+    pub v3_signature: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub version: Option<&'a str>,
+}
+
+/// What passed: the version, and the v3 signature (a replay of it is a duplicate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub version: &'static str,
+    pub replay_key: Option<String>,
+}
+
+/// The accepted signature versions and the secret. v3 is always accepted; v1 and v2 only when
+/// enabled in `webhook.signature_versions`.
+#[derive(Clone)]
+pub struct Verifier {
+    secret: String,
+    allow_v1: bool,
+    allow_v2: bool,
+    max_age_ms: i64,
+    max_skew_ms: i64,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secret", &"***")
+            .field("allow_v1", &self.allow_v1)
+            .field("allow_v2", &self.allow_v2)
+            .finish()
+    }
+}
+
+impl Verifier {
+    pub fn new(secret: &str, versions: &[String], max_skew_secs: u64) -> Verifier {
+        Verifier {
+            secret: secret.to_string(),
+            allow_v1: versions.iter().any(|v| v == "v1"),
+            allow_v2: versions.iter().any(|v| v == "v2"),
+            max_age_ms: signature::MAX_AGE_MS,
+            max_skew_ms: (max_skew_secs as i64).saturating_mul(1000),
+        }
+    }
+
+    /// A v3 signature when present; otherwise v1/v2 as the version header says, when enabled.
+    pub fn verify(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<Verified, SignatureError> {
+        if let Some(sig) = req.v3_signature {
+            let ts = req
+                .timestamp
+                .ok_or(SignatureError::MissingHeader(HEADER_TIMESTAMP))?;
+            let window = Window {
+                now_ms,
+                max_age_ms: self.max_age_ms,
+                max_skew_ms: self.max_skew_ms,
+            };
+            signature::verify_v3(&self.secret, req.method, req.uri, req.body, ts, sig, window)?;
+            return Ok(Verified {
+                version: "v3",
+                replay_key: Some(sig.trim().to_string()),
+            });
+        }
+        let sig = req
+            .signature
+            .ok_or(SignatureError::MissingHeader(HEADER_V3))?;
+        match req.version.map(str::trim) {
+            Some("v1") if self.allow_v1 => {
+                signature::verify_v1(&self.secret, req.body, sig)?;
+                Ok(Verified {
+                    version: "v1",
+                    replay_key: None,
+                })
+            }
+            Some("v2") if self.allow_v2 => {
+                signature::verify_v2(&self.secret, req.method, req.uri, req.body, sig)?;
+                Ok(Verified {
+                    version: "v2",
+                    replay_key: None,
+                })
+            }
+            Some(other) => Err(SignatureError::VersionNotEnabled(
+                other.chars().take(8).collect(),
+            )),
+            None => Err(SignatureError::MissingHeader(HEADER_VERSION)),
+        }
+    }
+}
+
+/// The headers that sign `body` for `url` with the given version (`v1`, `v2` or `v3`).
+pub fn signed_headers(
+    secret: &str,
+    version: &str,
+    url: &str,
+    body: &[u8],
+    now_ms: i64,
+) -> Vec<(&'static str, String)> {
+    match version {
+        "v1" => vec![
+            ("X-HubSpot-Signature", signature::sign_v1(secret, body)),
+            ("X-HubSpot-Signature-Version", "v1".into()),
+        ],
+        "v2" => vec![
+            (
+                "X-HubSpot-Signature",
+                signature::sign_v2(secret, "POST", url, body),
+            ),
+            ("X-HubSpot-Signature-Version", "v2".into()),
+        ],
+        _ => vec![
+            (
+                "X-HubSpot-Signature-v3",
+                signature::sign_v3(secret, "POST", url, body, now_ms),
+            ),
+            ("X-HubSpot-Request-Timestamp", now_ms.to_string()),
+        ],
+    }
+}
+
+/// The URL a signature covers. Behind a proxy `public_url` names it: a bare origin
+/// (`https://hooks.example.com`) gets the request's path and query appended, a URL with a path is
+/// taken as the endpoint and only gets the query. Without it: `http://{host}{path_and_query}`.
+pub fn full_uri(public_url: Option<&str>, host: &str, path_and_query: &str) -> String {
+    match public_url {
+        Some(public) => {
+            let public = public.trim_end_matches('/');
+            let after_scheme = public.split_once("://").map_or(public, |(_, rest)| rest);
+            if after_scheme.contains('/') {
+                match path_and_query.split_once('?') {
+                    Some((_, query)) => format!("{public}?{query}"),
+                    None => public.to_string(),
+                }
+            } else {
+                format!("{public}{path_and_query}")
+            }
+        }
+        None => format!("http://{host}{path_and_query}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "http://127.0.0.1:8080/api/webhooks/hubspot/forms";
+
+    fn req<'a>(headers: &'a [(&'static str, String)], body: &'a [u8]) -> SignedRequest<'a> {
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        SignedRequest {
+            method: "POST",
+            uri: URL,
+            body,
+            v3_signature: get(HEADER_V3),
+            timestamp: get(HEADER_TIMESTAMP),
+            signature: get(HEADER_SIGNATURE),
+            version: get(HEADER_VERSION),
+        }
+    }
+
+    #[test]
+    fn signed_headers_verify_for_every_enabled_version() {
+        let all = Verifier::new("s", &["v1".into(), "v2".into(), "v3".into()], 30);
+        for version in ["v1", "v2", "v3"] {
+            let h = signed_headers("s", version, URL, b"{}", 1000);
+            let verified = all.verify(&req(&h, b"{}"), 1000).unwrap();
+            assert_eq!(verified.version, version);
+        }
+    }
+
+    #[test]
+    fn v1_and_v2_need_enabling() {
+        let v3_only = Verifier::new("s", &["v3".into()], 30);
+        let h = signed_headers("s", "v1", URL, b"{}", 1000);
+        assert_eq!(
+            v3_only.verify(&req(&h, b"{}"), 1000),
+            Err(SignatureError::VersionNotEnabled("v1".into()))
+        );
+    }
+
+    #[test]
+    fn missing_headers_are_named() {
+        let v = Verifier::new("s", &["v3".into()], 30);
+        assert_eq!(
+            v.verify(&req(&[], b"{}"), 0),
+            Err(SignatureError::MissingHeader(HEADER_V3))
+        );
+        let only_sig = [("X-HubSpot-Signature-v3", "abc".to_string())];
+        assert_eq!(
+            v.verify(&req(&only_sig, b"{}"), 0),
+            Err(SignatureError::MissingHeader(HEADER_TIMESTAMP))
+        );
+    }
+
+    #[test]
+    fn full_uri_follows_the_public_url() {
+        let p = "/api/webhooks/hubspot/forms?x=1";
+        assert_eq!(
+            full_uri(None, "localhost:8080", p),
+            "http://localhost:8080/api/webhooks/hubspot/forms?x=1"
+        );
+        assert_eq!(
+            full_uri(Some("https://hooks.example.com/"), "internal", p),
+            "https://hooks.example.com/api/webhooks/hubspot/forms?x=1"
+        );
+        assert_eq!(
+            full_uri(Some("https://hooks.example.com/hs/forms"), "internal", p),
+            "https://hooks.example.com/hs/forms?x=1"
+        );
+    }
+}

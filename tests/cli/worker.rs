@@ -1,0 +1,172 @@
+//! `salesagent worker` and the queue: retries to exhaustion end in a dead letter; a worker killed
+//! with SIGKILL mid-job loses its lease and another worker finishes with no duplicate side effect.
+
+use crate::env::{TestEnv, stderr};
+use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for};
+
+#[test]
+fn retries_to_exhaustion_end_in_a_dead_letter_with_class_and_last_error() {
+    let env = signed_env();
+    env.write_config("[worker]\nmax_attempts = 3\nbackoff_base_ms = 50\nlease_secs = 5\n");
+    // A regular file where the drafts folder should be: every draft write fails (transient).
+    env.write_file("mail/drafts", "not a directory");
+    let server = Proc::serve(&env, &["--workers", "1"]);
+    let file = env.write_file("p.json", seed_payload(1));
+    let (status, json, _) = post(
+        &server.url(),
+        &sign(&env, &file, &server.url(), &[]),
+        seed_payload(1),
+    );
+    assert_eq!(status, 202, "{json}");
+    let workflow = json["workflow_id"].as_str().unwrap().to_string();
+    wait_for("the job to die", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'dead'") == 1
+    });
+    assert_eq!(env.sql_i64("SELECT attempt FROM jobs"), 3);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM job_attempts WHERE error IS NOT NULL"),
+        3
+    );
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let (class, error, attempts): (String, String, i64) = conn
+        .query_row(
+            "SELECT error_class, error, attempts FROM dead_letters WHERE workflow_id = ?1",
+            [&workflow],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(class, "transient");
+    assert_eq!(attempts, 3);
+    assert!(
+        error.contains("mail/drafts") && error.contains("after 3 attempts"),
+        "{error}"
+    );
+    let show = env.json(&["workflows", "show", &workflow]);
+    assert_eq!(show["status"], "failed", "{show}");
+    let queues = env.json(&["queues"]);
+    assert_eq!(queues["dead_letters"], 1, "{queues}");
+    assert_eq!(queues["queues"]["normal"]["states"]["dead"], 1, "{queues}");
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), 0);
+}
+
+#[test]
+fn a_worker_killed_mid_job_loses_its_lease_and_another_finishes_without_duplicates() {
+    let env = signed_env();
+    env.write_config("[worker]\nlease_secs = 2\n");
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let total = 40;
+    for n in 0..total {
+        let file = env.write_file(&format!("p{n}.json"), seed_payload(n));
+        let headers = sign(&env, &file, &server.url(), &[]);
+        assert_eq!(post(&server.url(), &headers, seed_payload(n)).0, 202);
+    }
+    let mut first = Proc::worker(&env, &["--workers", "1", "--queues", "normal"]);
+    wait_for("the first worker to be mid-job", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'") >= 3
+            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
+    });
+    first.kill9();
+    let stranded = env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'");
+    assert!(
+        stranded >= 1,
+        "the kill must strand at least one leased job"
+    );
+    let _second = Proc::worker(&env, &["--workers", "2"]);
+    wait_for("every workflow to complete", || {
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'completed'") == total as i64
+    });
+    assert!(env.sql_i64("SELECT COUNT(*) FROM jobs WHERE attempt >= 2") >= 1);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'"),
+        total as i64
+    );
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), total as i64);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), total as i64);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM tasks"), total as i64);
+    assert_eq!(env.mail_files("drafts").len(), total);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM dead_letters"), 0);
+}
+
+#[test]
+fn worker_rejects_unknown_queues() {
+    let env = TestEnv::new();
+    let out = env.run(&["worker", "--queues", "normal,bulk"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown queue \"bulk\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn queues_on_an_empty_database() {
+    let env = TestEnv::new();
+    let json = env.json(&["queues"]);
+    assert_eq!(json["dead_letters"], 0);
+    assert_eq!(json["workers_alive"], 0);
+}
+
+#[test]
+fn sigterm_lets_the_running_job_finish_and_gives_unstarted_ones_back() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let total = 40;
+    for n in 0..total {
+        let file = env.write_file(&format!("p{n}.json"), seed_payload(n));
+        let headers = sign(&env, &file, &server.url(), &[]);
+        assert_eq!(post(&server.url(), &headers, seed_payload(n)).0, 202);
+    }
+    let mut worker = Proc::worker(&env, &["--workers", "1"]);
+    wait_for("the worker to be mid-job", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'") >= 2
+            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
+    });
+    worker.signal("TERM");
+    assert_eq!(worker.wait_exit(), Some(0), "{}", worker.stderr());
+    assert!(worker.stderr().contains("stopped:"), "{}", worker.stderr());
+    // Nothing is left leased, every attempt ended, and no job was counted twice.
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'"),
+        0
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE attempt > 1"),
+        0
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'running'"),
+        0
+    );
+    let done = env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'");
+    assert!(done < total as i64, "the test needs work left over");
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'available' AND attempt = 0"),
+        total as i64 - done
+    );
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM worker_heartbeats"), 0);
+}
+
+#[test]
+fn a_second_signal_stops_at_once_even_while_a_worker_is_stuck() {
+    let env = signed_env();
+    env.write_config("[worker]\nshutdown_grace_secs = 600\n");
+    let mut worker = Proc::worker(&env, &["--workers", "1"]);
+    // Hold the write lock: the worker's next claim blocks inside SQLite's busy wait.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    worker.signal("TERM");
+    wait_for("the worker to start stopping", || {
+        worker.stderr().contains("stopping")
+    });
+    worker.signal("INT");
+    let code = worker.wait_exit();
+    conn.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(code, Some(1), "{}", worker.stderr());
+    assert!(
+        worker.stderr().contains("second signal"),
+        "{}",
+        worker.stderr()
+    );
+}
