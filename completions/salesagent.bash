@@ -549,7 +549,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -579,7 +579,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -667,7 +667,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -697,7 +697,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -727,7 +727,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -757,7 +757,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -829,7 +829,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -883,7 +883,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -917,7 +917,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1021,7 +1021,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1051,7 +1051,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1081,7 +1081,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1171,7 +1171,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1201,7 +1201,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1247,7 +1247,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1373,7 +1373,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1411,7 +1411,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1441,7 +1441,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1471,7 +1471,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1517,7 +1517,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1679,7 +1679,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1717,7 +1717,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1755,7 +1755,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1789,7 +1789,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1819,7 +1819,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2641,7 +2641,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2671,7 +2671,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2705,7 +2705,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2851,7 +2851,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2881,7 +2881,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2915,7 +2915,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2945,7 +2945,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2979,7 +2979,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3009,7 +3009,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3103,7 +3103,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3133,7 +3133,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3163,7 +3163,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3205,7 +3205,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3291,7 +3291,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3325,7 +3325,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3355,7 +3355,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3393,7 +3393,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3427,7 +3427,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3457,7 +3457,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3495,7 +3495,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3595,7 +3595,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3633,7 +3633,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3663,7 +3663,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3761,7 +3761,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3803,7 +3803,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3841,7 +3841,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3871,7 +3871,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3987,7 +3987,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -4025,7 +4025,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -4055,7 +4055,7 @@ _salesagent() {
                     return 0
                     ;;
                 --log-format)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
                     ;;
                 *)

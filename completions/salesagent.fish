@@ -27,7 +27,8 @@ end
 complete -c salesagent -n "__fish_salesagent_needs_command" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_needs_command" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_needs_command" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_needs_command" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_needs_command" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_needs_command" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -57,7 +58,8 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "help" -d 'Pri
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -67,7 +69,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s V -l versi
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -91,7 +94,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -101,7 +105,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -113,7 +118,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -127,7 +133,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -155,7 +162,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -165,7 +173,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -179,7 +188,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l all-pending -d 'Approve every pending draft (narrow it with --sender and --min-score)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s y -l yes -d 'Do not ask before a bulk approval'
@@ -193,7 +203,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -204,7 +215,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l approved -d 'Every approved draft (oldest first)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s y -l yes -d 'Do not ask first'
@@ -218,7 +230,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -235,7 +248,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -248,7 +262,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -260,7 +275,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -s y -l yes -d 'Do not ask before switching to send'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -274,7 +290,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -290,7 +307,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -302,7 +320,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -324,7 +343,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l all -d 'Also those already retried or resolved'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -335,7 +355,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -351,7 +372,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l all -d 'Every waiting dead letter'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l dry-run -d 'Say what would be retried, change nothing'
@@ -373,7 +395,8 @@ external_service\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l all -d 'Also those already retried or resolved'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -389,7 +412,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -405,7 +429,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -415,7 +440,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -427,7 +453,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -441,7 +468,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -453,7 +481,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l live -d 'Also call each configured service once (HubSpot, Gmail, LLM) and report OK or the reason'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -466,7 +495,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -481,7 +511,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -497,7 +528,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -508,7 +540,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -523,7 +556,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l since -d
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -533,7 +567,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s V -l ver
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -546,7 +581,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -557,7 +593,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l yes -d 'Do not ask for confirmation'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -571,7 +608,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -582,7 +620,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l dir -d 'Wr
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -594,7 +633,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l dry-run -d 'Validate every row and report, writing nothing'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -613,7 +653,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -623,7 +664,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -636,7 +678,8 @@ json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -646,7 +689,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -657,7 +701,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -667,7 +712,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -687,7 +733,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l fix -d 'Apply safe repairs: re-create missing tasks, requeue stuck workflows, mark orphan drafts'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -702,7 +749,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -712,7 +760,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -727,7 +776,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l workers 
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l insecure-no-signature -d 'Accept unsigned webhooks when no secret is set. Anyone who can reach the port can then inject leads: for a local trial only'
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l json -d 'Print results as JSON (stable snake_case fields)'
@@ -740,7 +790,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l queues 
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -750,7 +801,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s V -l ve
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -768,7 +820,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -783,7 +836,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -796,7 +850,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l log-format -d 'Log format on stderr: human, or json (one object per line, for log shippers)' -r -f -a "human\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'

@@ -12,7 +12,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
         "salesagent_webhooks_received_total",
         "counter",
-        "Webhook requests by result (accepted, duplicate, unauthorized, invalid, too_large, unsupported_media_type, ignored_event).",
+        "Webhook requests by result (accepted, duplicate, ignored_event, unauthorized, invalid, too_large, unsupported_media_type, unavailable, error).",
     ),
     (
         "salesagent_workflows_finished_total",
@@ -164,6 +164,17 @@ pub fn observe(name: &'static str, pairs: &[(&'static str, &str)], seconds: f64)
         h.count += 1;
         h.sum += seconds;
     });
+}
+
+/// The in-process values of a gauge, e.g. every service's breaker state, for readiness checks.
+pub fn gauge_values(name: &'static str) -> Vec<(Vec<(&'static str, String)>, f64)> {
+    with(|r| {
+        r.gauges
+            .iter()
+            .filter(|((n, _), _)| *n == name)
+            .map(|((_, l), v)| (l.clone(), *v))
+            .collect()
+    })
 }
 
 /// A value read at scrape time (from the store), rendered with the in-process series.

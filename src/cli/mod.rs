@@ -68,13 +68,15 @@ pub struct GlobalArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Log format on stderr: human, or json (one object per line, for log shippers)
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    /// Log format on stderr: human, json (one object per line), or auto (json for serve and
+    /// worker when stderr is not a terminal, human otherwise)
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
+    Auto,
     Human,
     Json,
 }
@@ -179,7 +181,13 @@ pub fn main() -> ExitCode {
             .into();
         }
     };
-    init_logging(cli.global.verbose, cli.global.quiet, cli.global.log_format);
+    let long_running = matches!(cli.command, Command::Serve(_) | Command::Worker(_));
+    let format = match cli.global.log_format {
+        LogFormat::Auto if long_running && !std::io::stderr().is_terminal() => LogFormat::Json,
+        LogFormat::Auto => LogFormat::Human,
+        chosen => chosen,
+    };
+    init_logging(cli.global.verbose, cli.global.quiet, format);
     let ctx = Context {
         printer: Printer::new(cli.global.json, cli.global.quiet),
         global: cli.global,
@@ -248,7 +256,7 @@ fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
         .with_target(false);
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Human => builder
+        LogFormat::Human | LogFormat::Auto => builder
             .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
             .try_init(),
     };

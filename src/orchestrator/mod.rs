@@ -352,6 +352,11 @@ impl Pipeline<'_> {
             p.last_error_class = Some(f.class.as_str().into());
         }
         p.finished = outcome.status != status::FAILED;
+        tracing::info!(
+            status = outcome.status,
+            step = step.map(Step::name),
+            "workflow finished"
+        );
         batch.push(PipelineWrite::Progress(p));
         hook.on_finish(&outcome, &mut batch);
         self.store.apply(&batch)?;

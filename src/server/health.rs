@@ -11,6 +11,22 @@ use super::AppState;
 use super::error::{ApiError, Reply};
 use crate::domain::time::now_ms;
 
+/// Each service's breaker state as last seen by this process (`closed`, `half_open`, `open`).
+fn breakers() -> serde_json::Map<String, serde_json::Value> {
+    crate::metrics::gauge_values("salesagent_circuit_breaker_state")
+        .into_iter()
+        .filter_map(|(labels, value)| {
+            let service = labels.into_iter().find(|(k, _)| *k == "service")?.1;
+            let state = match value as i64 {
+                0 => "closed",
+                1 => "half_open",
+                _ => "open",
+            };
+            Some((service, json!(state)))
+        })
+        .collect()
+}
+
 pub async fn live() -> Reply {
     Reply::Ok(json!({"status": "live"}))
 }
@@ -40,8 +56,8 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError
             "migrations_current": current,
             "workers_alive": workers,
             "workers_required": state.expects_workers,
-            // Real connectors bring circuit breakers; the embedded ones have none.
-            "circuit_breakers": {},
+            // Breakers of the real connectors this process has called; the embedded ones have none.
+            "circuit_breakers": breakers(),
         },
         "accepted": state.counters.accepted.load(Ordering::Relaxed),
         "duplicates": state.counters.duplicates.load(Ordering::Relaxed),

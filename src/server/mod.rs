@@ -5,6 +5,7 @@
 mod error;
 mod health;
 mod intake;
+mod metrics;
 mod webhook;
 
 use std::sync::Arc;
@@ -91,6 +92,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .fallback(|| async { error::ApiError::NotFound })
         .layer(middleware::from_fn(request_context))
         .with_state(state)

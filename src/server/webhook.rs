@@ -38,6 +38,29 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 pub async fn hubspot_forms(
+    state: State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Reply, ApiError> {
+    let result = handle(state, method, uri, headers, body).await;
+    let label = match &result {
+        Ok(Reply::Accepted(_)) => "accepted",
+        Ok(Reply::Ok(v)) if v.get("duplicate").is_some() => "duplicate",
+        Ok(_) => "ignored_event",
+        Err(ApiError::Unauthorized) => "unauthorized",
+        Err(ApiError::UnsupportedMediaType) => "unsupported_media_type",
+        Err(ApiError::PayloadTooLarge { .. }) => "too_large",
+        Err(ApiError::Unparsable { .. } | ApiError::BadBody) => "invalid",
+        Err(ApiError::Unavailable) => "unavailable",
+        Err(_) => "error",
+    };
+    crate::metrics::inc("salesagent_webhooks_received_total", &[("result", label)]);
+    result
+}
+
+async fn handle(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: Uri,

@@ -39,7 +39,7 @@ pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
 pub use review::{Claim, ClaimRefusal, Decision, SendClaim};
-pub use stats::StatsRaw;
+pub use stats::{GaugeSnapshot, StatsRaw};
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{

@@ -1,6 +1,6 @@
 //! The raw numbers behind `salesagent stats`: counts and durations over a time window.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::Store;
 use crate::error::Result;
@@ -80,6 +80,42 @@ impl Store {
             dead_letters: count(
                 "SELECT COUNT(*) FROM dead_letters WHERE tenant_id = ?1 AND created_at >= ?2",
             )?,
+        })
+    }
+}
+
+/// Gauges sampled from the store when `/metrics` is scraped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GaugeSnapshot {
+    pub workflows_by_status: Vec<(String, i64)>,
+    pub drafts_by_status: Vec<(String, i64)>,
+    /// Findings of the latest reconcile run, if there was one.
+    pub reconcile_findings: Option<i64>,
+}
+
+impl Store {
+    pub fn gauge_snapshot(&self) -> Result<GaugeSnapshot> {
+        let by_status = |table: &str| -> Result<Vec<(String, i64)>> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT status, COUNT(*) FROM {table} WHERE tenant_id = ?1 GROUP BY status"
+            ))?;
+            let rows = stmt
+                .query_map([&self.tenant], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        let reconcile_findings = self
+            .conn
+            .prepare_cached(
+                "SELECT json_array_length(findings) FROM reconciliation_reports
+                 WHERE tenant_id = ?1 ORDER BY started_at DESC LIMIT 1",
+            )?
+            .query_row([&self.tenant], |r| r.get(0))
+            .optional()?;
+        Ok(GaugeSnapshot {
+            workflows_by_status: by_status("workflows")?,
+            drafts_by_status: by_status("drafts")?,
+            reconcile_findings,
         })
     }
 }

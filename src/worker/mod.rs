@@ -524,7 +524,17 @@ impl FinishHook for JobHook<'_> {
     }
 }
 
-fn count(stats: &PoolStats, result: &JobResult) {
+fn count(stats: &PoolStats, job: &ClaimedJob, result: &JobResult) {
+    match result {
+        JobResult::Retry { .. } => {
+            crate::metrics::inc("salesagent_retries_total", &[("queue", job.queue.as_str())])
+        }
+        JobResult::Dead { class, .. } => crate::metrics::inc(
+            "salesagent_dead_letters_total",
+            &[("class", class.as_str())],
+        ),
+        _ => {}
+    }
     let counter = match result {
         JobResult::Completed => &stats.completed,
         JobResult::Retry { .. } => &stats.retried,
@@ -538,7 +548,7 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
     let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempt);
     let _enter = span.enter();
     let finish_alone = |result: JobResult| {
-        count(&shared.stats, &result);
+        count(&shared.stats, job, &result);
         let finish = JobFinish {
             job_id: job.id.clone(),
             owner: shared.owner.clone(),
@@ -576,9 +586,12 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
     match pipeline.run_with(workflow_id, &hook) {
         Ok(outcome) => {
             if let Some(result) = hook.result.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                count(&shared.stats, &result);
+                count(&shared.stats, job, &result);
             }
             tracing::info!(workflow_id, status = outcome.status, "job finished");
+            if outcome.status == crate::orchestrator::status::COMPLETED {
+                auto_send(pipeline, workflow_id);
+            }
         }
         Err(e) => {
             // The pipeline could not record its end: a lost lease, a finished workflow, or the store.
@@ -603,6 +616,23 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
                     now_ms(),
                 )),
             }
+        }
+    }
+}
+
+/// Auto-send (off unless `send.auto_send_domains` is set) for a workflow the worker completed;
+/// it goes through every send gate, and a failure leaves the draft for an operator.
+fn auto_send(pipeline: &Pipeline<'_>, workflow_id: &str) {
+    let operator = crate::operator::Operator {
+        store: pipeline.store,
+        config: pipeline.config,
+        mailbox: pipeline.connectors.mailbox.as_ref(),
+    };
+    match operator.auto_send(workflow_id) {
+        Ok(Some(outcome)) => tracing::info!(workflow_id, ?outcome, "auto-send"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(workflow_id, error = %e, "auto-send failed; the draft waits for review")
         }
     }
 }

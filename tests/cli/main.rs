@@ -14,6 +14,7 @@ mod inspect;
 mod install;
 mod maintenance;
 mod mode;
+mod observability;
 mod reconcile;
 mod review;
 mod run;

@@ -1,0 +1,113 @@
+//! Observability through a running `serve`: `/metrics` in Prometheus text format, and a trace id
+//! that starts at the webhook request, is echoed back, and follows the job into the worker's logs.
+
+use crate::server_support::{Proc, SECRET, post, seed_payload, signed_env, wait_for};
+
+fn sign_and_post(
+    server: &Proc,
+    body: Vec<u8>,
+    extra: &[(&str, &str)],
+) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+    let ts = salesagent::domain::time::now_ms();
+    let signature =
+        salesagent::webhook::signature::sign_v3(SECRET, "POST", &server.url(), &body, ts);
+    let mut headers = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        ("x-hubspot-signature-v3".to_string(), signature),
+        ("x-hubspot-request-timestamp".to_string(), ts.to_string()),
+    ];
+    headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    post(&server.url(), &headers, body)
+}
+
+fn metrics(server: &Proc) -> String {
+    let resp = reqwest::blocking::get(format!("{}/metrics", server.base)).unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    resp.text().unwrap()
+}
+
+#[test]
+fn metrics_count_webhooks_and_sample_the_store() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &[]);
+    let (status, body, _) = sign_and_post(&server, seed_payload(1), &[]);
+    assert_eq!(status, 202, "{body}");
+    let (status, _, _) = sign_and_post(&server, seed_payload(1), &[]);
+    assert_eq!(status, 200, "a duplicate");
+    let unsigned = post(
+        &server.url(),
+        &[("content-type".into(), "application/json".into())],
+        seed_payload(2),
+    );
+    assert_eq!(unsigned.0, 401);
+    let workflow = body["workflow_id"].as_str().unwrap().to_string();
+    wait_for("the workflow to complete", || {
+        env.json(&["workflows", "show", &workflow])["status"] == "completed"
+    });
+    let text = metrics(&server);
+    for line in [
+        "salesagent_webhooks_received_total{result=\"accepted\"} 1",
+        "salesagent_webhooks_received_total{result=\"duplicate\"} 1",
+        "salesagent_webhooks_received_total{result=\"unauthorized\"} 1",
+        "salesagent_workflows_finished_total{status=\"completed\"} 1",
+        "salesagent_workflows{status=\"completed\"} 1",
+        "salesagent_drafts{status=\"pending_review\"} 1",
+        "salesagent_queue_jobs{queue=\"normal\",state=\"completed\"} 1",
+        "salesagent_dead_letters 0",
+        "salesagent_ready 1",
+        "# TYPE salesagent_step_duration_seconds histogram",
+        "salesagent_step_duration_seconds_count{step=\"draft\"} 1",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    assert!(text.contains("salesagent_workers_alive "), "{text}");
+    // Low-cardinality labels only: no email address or id ever becomes a label value.
+    assert!(
+        !text.contains("@example"),
+        "an email leaked into a label:\n{text}"
+    );
+    assert!(!text.contains(&workflow), "an id leaked into a label");
+}
+
+#[test]
+fn the_trace_id_starts_at_the_request_and_follows_the_job() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &[]);
+    let (status, body, headers) = sign_and_post(
+        &server,
+        seed_payload(7),
+        &[("x-request-id", "trace-7f3a9c")],
+    );
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(headers["x-request-id"], "trace-7f3a9c");
+    let workflow = body["workflow_id"].as_str().unwrap().to_string();
+    wait_for("the workflow to complete", || {
+        env.json(&["workflows", "show", &workflow])["status"] == "completed"
+    });
+    assert_eq!(
+        env.json(&["workflows", "show", &workflow])["trace_id"],
+        "trace-7f3a9c"
+    );
+    // Without a terminal, serve logs JSON lines; the worker's lines carry the workflow and trace.
+    wait_for("the worker to log the finished workflow", || {
+        server
+            .stderr()
+            .lines()
+            .any(|l| l.contains("workflow finished"))
+    });
+    let finished: serde_json::Value = server
+        .stderr()
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON log line"))
+        .find(|l| l["message"] == "workflow finished")
+        .unwrap();
+    assert_eq!(finished["span"]["trace_id"], "trace-7f3a9c", "{finished}");
+    assert_eq!(finished["span"]["workflow_id"], workflow.as_str());
+}
