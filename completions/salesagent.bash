@@ -49,6 +49,9 @@ _salesagent() {
             salesagent,mode)
                 cmd="salesagent__subcmd__mode"
                 ;;
+            salesagent,probe)
+                cmd="salesagent__subcmd__probe"
+                ;;
             salesagent,queues)
                 cmd="salesagent__subcmd__queues"
                 ;;
@@ -246,6 +249,9 @@ _salesagent() {
                 ;;
             salesagent__subcmd__help,mode)
                 cmd="salesagent__subcmd__help__subcmd__mode"
+                ;;
+            salesagent__subcmd__help,probe)
+                cmd="salesagent__subcmd__help__subcmd__probe"
                 ;;
             salesagent__subcmd__help,queues)
                 cmd="salesagent__subcmd__help__subcmd__queues"
@@ -530,7 +536,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help"
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1830,7 +1836,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook queues help"
+            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2336,6 +2342,20 @@ _salesagent() {
         salesagent__subcmd__help__subcmd__mode__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3120,6 +3140,44 @@ _salesagent() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__probe)
+            opts="-v -q -h -V --url --timeout --keep --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

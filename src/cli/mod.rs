@@ -10,6 +10,7 @@ mod dlq;
 mod drafts;
 mod import;
 mod mode;
+mod probe;
 mod prompt;
 mod queues;
 mod reconcile;
@@ -129,6 +130,8 @@ pub enum Command {
     /// Sign a payload as HubSpot would, or sign and send it to a deployment
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Post a signed synthetic submission, wait for its workflow, clean up; for cron or a monitor
+    Probe(probe::ProbeArgs),
     /// Jobs per queue and state, dead letters and live workers
     Queues(queues::QueuesArgs),
 }
@@ -227,6 +230,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Worker(args) => worker::run(ctx, args),
         Command::Webhook(cmd) => webhook::run(ctx, cmd),
         Command::Queues(args) => queues::run(ctx, args),
+        Command::Probe(args) => probe::run(ctx, args),
     }
 }
 

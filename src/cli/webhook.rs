@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, cmd: WebhookCommand) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn secret(config: &Config) -> Result<String, Error> {
+pub(super) fn secret(config: &Config) -> Result<String, Error> {
     config
         .webhook
         .secret
@@ -81,7 +81,7 @@ fn secret(config: &Config) -> Result<String, Error> {
         })
 }
 
-fn check_url(url: &str) -> Result<(), Error> {
+pub(super) fn check_url(url: &str) -> Result<(), Error> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {

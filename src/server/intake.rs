@@ -23,6 +23,8 @@ pub struct Submit {
     /// The v3 signature, stored on the first submission only (a replay of it is a duplicate).
     pub signature: Option<String>,
     pub trace_id: String,
+    /// A probe's submission (`X-Salesagent-Synthetic: 1` on a signed request): no side effects.
+    pub synthetic: bool,
     pub reply: oneshot::Sender<Result<Vec<Acceptance>>>,
 }
 
@@ -130,7 +132,7 @@ fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {
                     raw_payload: &s.raw,
                     signature: if i == 0 { s.signature.as_deref() } else { None },
                     import_job_id: None,
-                    synthetic: false,
+                    synthetic: s.synthetic,
                     queue: Some("normal"),
                     trace_id: Some(&s.trace_id),
                     received_at,

@@ -28,7 +28,7 @@ use crate::webhook::Verifier;
 use crate::worker::shutdown::Signals;
 use crate::worker::{Pool, PoolOptions};
 
-pub use webhook::PATH as WEBHOOK_PATH;
+pub use webhook::{PATH as WEBHOOK_PATH, SYNTHETIC_HEADER};
 
 #[derive(Default, Debug)]
 pub struct Counters {

@@ -23,6 +23,10 @@ use crate::webhook::{
 
 pub const PATH: &str = "/api/webhooks/hubspot/forms";
 
+/// Marks a `salesagent probe` submission: it runs through intake, queue and worker without any
+/// external side effect, and the probe deletes it afterwards.
+pub const SYNTHETIC_HEADER: &str = "x-salesagent-synthetic";
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -142,6 +146,7 @@ async fn handle(
             raw: body,
             signature: replay_key,
             trace_id,
+            synthetic: text(SYNTHETIC_HEADER) == Some("1"),
             reply,
         }))
         .await

@@ -111,3 +111,62 @@ fn the_trace_id_starts_at_the_request_and_follows_the_job() {
     assert_eq!(finished["span"]["trace_id"], "trace-7f3a9c", "{finished}");
     assert_eq!(finished["span"]["workflow_id"], workflow.as_str());
 }
+
+#[test]
+fn probe_checks_end_to_end_and_leaves_nothing_behind() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &[]);
+    let report = env.json(&["probe", "--url", &server.url(), "--timeout", "60s"]);
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["http_status"], 202);
+    assert_eq!(report["status"], "completed");
+    assert_eq!(report["cleaned_up"], true);
+    // A probe touches no CRM or mailbox, and removes its own rows.
+    for table in [
+        "submissions",
+        "workflows",
+        "workflow_steps",
+        "jobs",
+        "crm_contacts",
+        "crm_tasks",
+        "drafts",
+    ] {
+        assert_eq!(
+            env.sql_i64(&format!("SELECT COUNT(*) FROM {table}")),
+            0,
+            "{table}"
+        );
+    }
+    assert!(env.mail_files("drafts").is_empty());
+
+    // A wrong secret fails the probe with exit 1 and a hint.
+    let out = env
+        .cmd()
+        .env("SALESAGENT_WEBHOOK_SECRET", "not-the-secret")
+        .args(["probe", "--url", &server.url()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(crate::env::stdout(&out).contains("FAILED: the server answered 401"));
+    assert!(crate::env::stderr(&out).contains("hint: the signature was refused"));
+}
+
+#[test]
+fn probe_fails_when_no_worker_finishes_the_workflow() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let out = env
+        .cmd()
+        .args(["probe", "--url", &server.url(), "--timeout", "1s", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = crate::env::parse_json(&out.stdout);
+    assert_eq!(report["status"], "pending");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("are workers running?")
+    );
+}
