@@ -170,3 +170,41 @@ fn probe_fails_when_no_worker_finishes_the_workflow() {
             .contains("are workers running?")
     );
 }
+
+/// The kill switch reaches a running `serve`: the send point re-reads the mode from the store.
+#[test]
+fn switching_to_draft_only_while_serve_runs_stops_sends() {
+    let env = signed_env();
+    env.write_config(
+        "environment = \"production\"\n\n[send]\nallow = true\nsender_allowlist = [\"sales@example.com\"]\n\
+         auto_send_domains = [\"example1.com\", \"example2.com\"]\n",
+    );
+    let set = env.run(&["mode", "set", "send", "--reason", "launch", "--yes"]);
+    assert!(set.status.success(), "{}", crate::env::stderr(&set));
+    // One worker thread: jobs run one after another, and each job's auto-send happens before
+    // the next job is claimed.
+    let server = Proc::serve(&env, &["--workers", "1"]);
+    let finish = |n: usize| {
+        let (status, body, _) = sign_and_post(&server, seed_payload(n), &[]);
+        assert_eq!(status, 202, "{body}");
+        let id = body["workflow_id"].as_str().unwrap().to_string();
+        wait_for("the workflow to complete", || {
+            env.json(&["workflows", "show", &id])["status"] == "completed"
+        });
+        id
+    };
+    let draft_of = |id: &str| env.json(&["workflows", "show", id])["draft"].clone();
+    let first = finish(1);
+    wait_for("the first draft to be auto-sent", || {
+        draft_of(&first)["status"] == "sent"
+    });
+    assert_eq!(env.mail_files("sent").len(), 1);
+
+    let off = env.run(&["mode", "set", "draft-only", "--reason", "stop everything"]);
+    assert!(off.status.success(), "{}", crate::env::stderr(&off));
+    let second = finish(2);
+    // A later workflow on the same single worker: the second one's auto-send has had its turn.
+    finish(3);
+    assert_eq!(draft_of(&second)["status"], "pending_review");
+    assert_eq!(env.mail_files("sent").len(), 1, "no send after the switch");
+}
