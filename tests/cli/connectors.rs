@@ -733,3 +733,49 @@ fn a_timed_out_create_is_not_repeated_blindly() {
     assert_eq!(code, 0, "{report:#}\n{err}");
     w.assert_exactly_one_of_each(&wf);
 }
+
+/// Whatever an operator does in DRAFT_ONLY, Gmail's send endpoint is never called; in SEND mode
+/// an approved draft goes out exactly once.
+#[test]
+fn draft_only_never_calls_gmail_send_and_send_mode_sends_once() {
+    let w = world();
+    let (code, report, err) = w.run();
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    let draft = report["draft"]["id"].as_str().unwrap().to_string();
+    let send_calls = || {
+        w.gmail
+            .recorder
+            .requests()
+            .iter()
+            .filter(|r| r.route() == "POST /gmail/v1/users/me/drafts/send")
+            .count()
+    };
+    let approve = w.env.run(&["drafts", "approve", &draft]);
+    assert!(approve.status.success(), "{}", stderr(&approve));
+    let send = w.env.run(&["drafts", "send", "--approved", "--yes"]);
+    assert_ne!(
+        send.status.code(),
+        Some(0),
+        "sending is refused in DRAFT_ONLY"
+    );
+    let bulk = w.env.run(&["drafts", "approve", "--all-pending", "--yes"]);
+    assert!(bulk.status.success(), "{}", stderr(&bulk));
+    assert_eq!(send_calls(), 0);
+    assert!(w.gmail.sent().is_empty());
+
+    w.env.write_config(
+        "environment = \"production\"\n\n[send]\nallow = true\nsender_allowlist = [\"sales@example.com\"]\n\n\
+         [http]\nretry_base_ms = 10\nretry_max_ms = 2000\ntimeout_ms = 1000\nconnect_timeout_ms = 1000\n",
+    );
+    let on = w
+        .env
+        .run(&["mode", "set", "send", "--reason", "launch", "--yes"]);
+    assert!(on.status.success(), "{}", stderr(&on));
+    let send = w.env.run(&["drafts", "send", "--approved", "--yes"]);
+    assert!(send.status.success(), "{}", stderr(&send));
+    let again = w.env.run(&["drafts", "send", "--approved", "--yes"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(send_calls(), 1, "one send, never repeated");
+    assert_eq!(w.gmail.sent().len(), 1);
+    assert_eq!(w.env.json(&["drafts", "show", &draft])["status"], "sent");
+}
