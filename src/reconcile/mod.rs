@@ -33,16 +33,18 @@ pub enum Check {
     MissingTasks,
     DuplicateDrafts,
     StuckWorkflows,
+    StuckSends,
     DeadLetters,
 }
 
 impl Check {
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 7] = [
         Check::OrphanDrafts,
         Check::MissingDrafts,
         Check::MissingTasks,
         Check::DuplicateDrafts,
         Check::StuckWorkflows,
+        Check::StuckSends,
         Check::DeadLetters,
     ];
 
@@ -53,6 +55,7 @@ impl Check {
             Check::MissingTasks => "missing-tasks",
             Check::DuplicateDrafts => "duplicate-drafts",
             Check::StuckWorkflows => "stuck-workflows",
+            Check::StuckSends => "stuck-sends",
             Check::DeadLetters => "dead-letters",
         }
     }
@@ -69,6 +72,9 @@ impl Check {
             }
             Check::StuckWorkflows => {
                 "workflows running past their lease or without progress, or pending without a job"
+            }
+            Check::StuckSends => {
+                "drafts left `sending` by a process that died between the claim and the mailbox's answer"
             }
             Check::DeadLetters => "dead letters added since the last report",
         }
@@ -237,6 +243,7 @@ fn run_locked(
             Check::MissingTasks => run.missing_tasks(),
             Check::DuplicateDrafts => run.duplicate_drafts(),
             Check::StuckWorkflows => run.stuck_workflows(),
+            Check::StuckSends => run.stuck_sends(),
             Check::DeadLetters => run.dead_letters(previous.as_ref().map(|r| r.started_at)),
         };
         if let Err(e) = outcome {
@@ -543,6 +550,39 @@ impl Run<'_> {
                         rfc3339(until)
                     )),
                 }
+            }
+            self.findings.push(f);
+        }
+        Ok(())
+    }
+
+    /// An interrupted send may or may not have left: `--fix` marks it `send_failed` for a person
+    /// to check the Sent folder, and never sends it again.
+    fn stuck_sends(&mut self) -> Result<()> {
+        let stuck = self
+            .store
+            .stuck_sends(self.now - self.options.stuck_after_ms)?;
+        for (draft_id, workflow_id, claimed_at) in stuck {
+            let mut f = Finding::new(
+                Check::StuckSends,
+                "interrupted_send",
+                format!(
+                    "draft {draft_id} has been sending since {}: the send was interrupted and the \
+                     email may or may not have left",
+                    rfc3339(claimed_at)
+                ),
+            );
+            f.workflow_id = Some(workflow_id);
+            f.draft_id = Some(draft_id.clone());
+            if self.options.fix {
+                self.store.finish_send(
+                    &draft_id,
+                    Err("interrupted send found by reconcile: check the mailbox's Sent folder before sending again"),
+                    "reconcile",
+                    self.now,
+                )?;
+                f.fix = Some("marked send_failed (never resent)".into());
+                f.fixed = true;
             }
             self.findings.push(f);
         }

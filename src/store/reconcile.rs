@@ -430,3 +430,21 @@ impl Store {
         Ok(stmt.query_row([&id], report_from_row)?)
     }
 }
+
+impl Store {
+    /// Drafts claimed for sending before `started_before` and still `sending`: the process died
+    /// between the claim and the mailbox's answer. (draft id, workflow id, claimed at)
+    pub fn stuck_sends(&self, started_before: i64) -> Result<Vec<(String, String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, workflow_id, send_started_at FROM drafts
+             WHERE tenant_id = ?1 AND status = 'sending' AND send_started_at < ?2
+             ORDER BY send_started_at",
+        )?;
+        let rows = stmt
+            .query_map(params![self.tenant, started_before], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

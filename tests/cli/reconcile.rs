@@ -390,3 +390,35 @@ fn a_lock_left_by_a_killed_run_on_this_host_is_taken_over() {
     let out = env.run(&["reconcile"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn an_interrupted_send_is_found_and_marked_send_failed_never_resent() {
+    let env = TestEnv::new();
+    let workflow = completed(&env, "send-1", "sent@acme.com");
+    // A process claimed the send (approved → sending) an hour ago and died before the mailbox
+    // answered: the email may or may not have left.
+    sql(
+        &env,
+        &format!(
+            "UPDATE drafts SET status = 'sending', reviewer = 'ops', reviewed_at = 1,
+                 send_started_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3600000
+             WHERE workflow_id = '{workflow}'"
+        ),
+    );
+    let report = reconcile(&env, &["--check", "stuck-sends"], 10);
+    assert_eq!(kinds(&report), ["interrupted_send"]);
+    assert_eq!(report["findings"][0]["workflow_id"], workflow.as_str());
+    let fixed = reconcile(&env, &["--check", "stuck-sends", "--fix"], 0);
+    assert_eq!(fixed["findings"][0]["fixed"], true);
+    let draft = env.json(&["drafts", "list", "--status", "send_failed"]);
+    assert_eq!(draft.as_array().unwrap().len(), 1);
+    assert!(
+        env.mail_files("sent").is_empty(),
+        "nothing is sent by reconcile"
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'draft.send_failed' AND actor = 'reconcile'"),
+        1
+    );
+    reconcile(&env, &["--check", "stuck-sends"], 0);
+}
