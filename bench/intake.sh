@@ -16,9 +16,13 @@ BACKLOG=${2:-20000}
 STEADY=${3:-30}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet --bin salesagent --example loadgen
-BIN=$CARGO_TARGET_DIR/release/salesagent
-GEN=$CARGO_TARGET_DIR/release/examples/loadgen
 WORK=$(mktemp -d)
+# Private copies: a shared target directory may be rebuilt from another branch meanwhile.
+cp "$CARGO_TARGET_DIR/release/salesagent" "$WORK/salesagent"
+cp "$CARGO_TARGET_DIR/release/examples/loadgen" "$WORK/loadgen"
+BIN=$WORK/salesagent
+GEN=$WORK/loadgen
+"$BIN" serve --help >/dev/null || { echo "the built salesagent has no serve command (target dir shared with another branch?)" >&2; exit 1; }
 export SALESAGENT_WEBHOOK_SECRET=bench-secret
 export SALESAGENT_DATA_DIR=$WORK
 PID=

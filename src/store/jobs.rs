@@ -378,6 +378,24 @@ impl Store {
         Ok(())
     }
 
+    /// Settings for the intake writer: it never checkpoints itself (a [`Store::checkpoint`] thread
+    /// does, so no request waits for one), and a larger page cache for the random-key indexes.
+    pub fn tune_for_intake(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;")?;
+        Ok(())
+    }
+
+    /// Copies committed WAL frames into the database without blocking writers or readers
+    /// (PASSIVE). Returns (frames in the WAL, frames checkpointed).
+    pub fn checkpoint(&self) -> Result<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?)
+    }
+
     /// Readiness: the write lock can be taken (and is given back at once).
     pub fn probe_writable(&self) -> Result<()> {
         let tx = self.write_tx()?;
