@@ -57,7 +57,7 @@ impl Writer {
     /// `checkpoints` is a second connection to the same database: the writer never checkpoints
     /// itself, this one does so every 250 ms on its own thread.
     pub fn start(
-        store: Store,
+        mut store: Store,
         checkpoints: Store,
         on_commit: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<Writer> {
