@@ -7,6 +7,7 @@
 #    `serve --workers 0` (synchronous=FULL group commit), throughput and p50/p95/p99, peak RSS.
 # 2. end to end: a backlog of BACKLOG (default 20000) submissions, then `serve --workers 2`
 #    with embedded connectors; workflows completed per second (first claim to last completion).
+#    Set MAIL_DIR to put the embedded mailbox's draft files elsewhere (e.g. on tmpfs).
 # 3. steady: 200 requests/s for STEADY_SECONDS (default 30) into `serve --workers 2`;
 #    202-to-completed p50/p95/p99.
 set -euo pipefail
@@ -16,11 +17,16 @@ BACKLOG=${2:-20000}
 STEADY=${3:-30}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet --bin salesagent --example loadgen
-BIN=$CARGO_TARGET_DIR/release/salesagent
-GEN=$CARGO_TARGET_DIR/release/examples/loadgen
 WORK=$(mktemp -d)
+# Private copies: a shared target directory may be rebuilt from another branch meanwhile.
+cp "$CARGO_TARGET_DIR/release/salesagent" "$WORK/salesagent"
+cp "$CARGO_TARGET_DIR/release/examples/loadgen" "$WORK/loadgen"
+BIN=$WORK/salesagent
+GEN=$WORK/loadgen
+"$BIN" serve --help >/dev/null || { echo "the built salesagent has no serve command (target dir shared with another branch?)" >&2; exit 1; }
 export SALESAGENT_WEBHOOK_SECRET=bench-secret
-export SALESAGENT_DATA_DIR=$WORK
+# Draft .eml files go here; MAIL_DIR=/dev/shm/x separates the database from the mailbox's file cost.
+export SALESAGENT_DATA_DIR=${MAIL_DIR:-$WORK}
 PID=
 cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT

@@ -3,7 +3,9 @@
 //! answered only after the commit that holds it, so every 202 is durable.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use tokio::sync::{mpsc, oneshot};
@@ -45,25 +47,57 @@ pub enum Message {
 pub struct Writer {
     pub tx: mpsc::Sender<Message>,
     handle: JoinHandle<()>,
+    checkpointer: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
+
+/// How often the checkpointer copies the WAL into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 impl Writer {
     /// Starts the writer thread on `store` (opened with `Durability::Full`). `on_commit` runs after
     /// each commit that enqueued jobs (it wakes the workers).
-    pub fn start(store: Store, on_commit: Arc<dyn Fn() + Send + Sync>) -> Result<Writer> {
+    /// `checkpoints` is a second connection to the same database: the writer never checkpoints
+    /// itself, this one does so every 250 ms on its own thread.
+    pub fn start(
+        mut store: Store,
+        checkpoints: Store,
+        on_commit: Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<Writer> {
+        store.tune_for_intake()?;
         let (tx, rx) = mpsc::channel(8192);
         let handle = std::thread::Builder::new()
             .name("intake-writer".into())
             .spawn(move || run(store, rx, &*on_commit))
             .map_err(|e| Error::io("cannot start the intake writer", e))?;
-        Ok(Writer { tx, handle })
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let checkpointer = std::thread::Builder::new()
+            .name("checkpointer".into())
+            .spawn(move || {
+                while !flag.load(Ordering::SeqCst) {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    if let Err(e) = checkpoints.checkpoint() {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; trying again");
+                    }
+                }
+                let _ = checkpoints.checkpoint();
+            })
+            .map_err(|e| Error::io("cannot start the checkpointer", e))?;
+        Ok(Writer {
+            tx,
+            handle,
+            checkpointer: Some((stop, checkpointer)),
+        })
     }
 
-    /// Answers everything queued so far, then stops the thread.
-    pub fn stop(self) {
+    /// Answers everything queued so far, then stops the threads.
+    pub fn stop(mut self) {
         let _ = self.tx.blocking_send(Message::Stop);
-        drop(self.tx);
         let _ = self.handle.join();
+        if let Some((stop, handle)) = self.checkpointer.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = handle.join();
+        }
     }
 }
 

@@ -175,7 +175,8 @@ pub async fn serve_with(
         }
         None => Arc::new(|| {}),
     };
-    let writer = intake::Writer::start(intake_store, on_commit)?;
+    let checkpoints = Store::open(&config.db, &config.tenant)?;
+    let writer = intake::Writer::start(intake_store, checkpoints, on_commit)?;
     let lease_ms = (config.worker.lease_secs.max(1) * 1000) as i64;
     let state = Arc::new(AppState {
         verifier,

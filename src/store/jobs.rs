@@ -340,10 +340,30 @@ impl Store {
     /// Settings for a long-lived worker connection: pages read through a memory map (several
     /// connections write in turn, so SQLite's own page cache is reset on nearly every read
     /// transaction), and fewer, larger WAL checkpoints.
-    pub fn tune_for_worker(&self) -> Result<()> {
+    pub fn tune_for_worker(&mut self) -> Result<()> {
         self.conn
             .execute_batch("PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 4000;")?;
+        self.conn.busy_handler(Some(eager_busy))?;
         Ok(())
+    }
+
+    /// Settings for the intake writer: it never checkpoints itself (a [`Store::checkpoint`] thread
+    /// does, so no request waits for one), and a larger page cache for the random-key indexes.
+    pub fn tune_for_intake(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
+        self.conn.busy_handler(Some(eager_busy))?;
+        Ok(())
+    }
+
+    /// Copies committed WAL frames into the database without blocking writers or readers
+    /// (PASSIVE). Returns (frames in the WAL, frames checkpointed).
+    pub fn checkpoint(&self) -> Result<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?)
     }
 
     /// Readiness: the write lock can be taken (and is given back at once).
@@ -363,6 +383,21 @@ impl Store {
             .unwrap_or(0);
         Ok(self.schema_version()? == known)
     }
+}
+
+/// Waits for the write lock in short steps for up to about 10 s. SQLite's default handler sleeps
+/// in growing steps (up to 100 ms), which shows up as long tails when several connections of a
+/// busy process take turns writing.
+fn eager_busy(attempt: i32) -> bool {
+    if attempt >= 20_000 {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_micros(if attempt < 20 {
+        100
+    } else {
+        500
+    }));
+    true
 }
 
 fn hostname() -> String {

@@ -181,7 +181,7 @@ impl Pool {
         });
         let mut resources = Vec::with_capacity(options.workers);
         for _ in 0..options.workers {
-            let store = Store::open(&config.db, &config.tenant)?;
+            let mut store = Store::open(&config.db, &config.tenant)?;
             store.tune_for_worker()?;
             let connectors = Connectors::from_config(&config)?;
             resources.push((store, connectors));

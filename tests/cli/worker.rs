@@ -170,3 +170,33 @@ fn a_second_signal_stops_at_once_even_while_a_worker_is_stuck() {
         worker.stderr()
     );
 }
+
+#[test]
+fn invalid_input_fails_the_workflow_for_the_operator_without_retry_or_dead_letter() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &["--workers", "1"]);
+    // The event names a contact the embedded CRM does not have: bad input, not worth retrying.
+    let file = crate::env::fixture("webhooks-events.json");
+    let reply = env.json(&[
+        "webhook",
+        "send",
+        file.to_str().unwrap(),
+        "--url",
+        &server.url(),
+    ]);
+    assert_eq!(reply["status"], 202, "{reply}");
+    let workflow = reply["body"]["workflow_id"].as_str().unwrap().to_string();
+    wait_for("the job to stop", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'cancelled'") == 1
+    });
+    let show = env.json(&["workflows", "show", &workflow]);
+    assert_eq!(show["status"], "failed", "{show}");
+    let failed = env.json(&["workflows", "list", "--status", "failed"]);
+    assert!(failed.to_string().contains(&workflow), "{failed}");
+    assert_eq!(env.sql_i64("SELECT attempt FROM jobs"), 1);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM dead_letters"), 0);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE last_error_class = 'invalid_input'"),
+        1
+    );
+}
