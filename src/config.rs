@@ -299,6 +299,8 @@ impl Default for SendConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct WebhookConfig {
     pub secret: Option<Secret>,
+    /// The secret before a rotation, still accepted until removed (see docs/runbooks.md).
+    pub previous_secret: Option<Secret>,
     /// The URL HubSpot calls, when we sit behind a proxy (signatures cover it).
     pub public_url: Option<String>,
     /// Which signature versions are accepted: v3 always; v1 and v2 only when listed.
@@ -313,6 +315,7 @@ impl Default for WebhookConfig {
     fn default() -> Self {
         WebhookConfig {
             secret: None,
+            previous_secret: None,
             public_url: None,
             signature_versions: vec!["v3".into()],
             max_body_bytes: 1024 * 1024,
@@ -648,6 +651,9 @@ impl Config {
         if let Some(s) = secret("SALESAGENT_WEBHOOK_SECRET")? {
             self.webhook.secret = Some(s);
         }
+        if let Some(s) = secret("SALESAGENT_WEBHOOK_SECRET_PREVIOUS")? {
+            self.webhook.previous_secret = Some(s);
+        }
         if let Some(s) = secret("SALESAGENT_HUBSPOT_TOKEN")? {
             self.hubspot.token = Some(s);
         }
@@ -871,6 +877,13 @@ mod tests {
         );
         let shown = format!("{config:?} {}", serde_json::to_string(&config).unwrap());
         assert!(!shown.contains("very-secret"));
+    }
+
+    #[test]
+    fn the_previous_webhook_secret_comes_from_the_environment() {
+        let env = env_of(&[("SALESAGENT_WEBHOOK_SECRET_PREVIOUS", "old")]);
+        let config = Config::load_with_env(&Overrides::default(), &env).unwrap();
+        assert_eq!(config.webhook.previous_secret.unwrap().expose(), "old");
     }
 
     #[test]

@@ -144,11 +144,14 @@ pub async fn serve_with(
     signals: Signals,
 ) -> Result<ServeSummary> {
     let verifier = match (&config.webhook.secret, options.insecure_no_signature) {
-        (Some(secret), _) => Some(Verifier::new(
-            secret.expose(),
-            &config.webhook.signature_versions,
-            config.webhook.max_clock_skew_secs,
-        )),
+        (Some(secret), _) => Some(
+            Verifier::new(
+                secret.expose(),
+                &config.webhook.signature_versions,
+                config.webhook.max_clock_skew_secs,
+            )
+            .with_previous(config.webhook.previous_secret.as_ref().map(|s| s.expose())),
+        ),
         (None, true) => None,
         (None, false) => {
             return Err(Error::Configuration(

@@ -36,6 +36,8 @@ pub struct Verified {
 #[derive(Clone)]
 pub struct Verifier {
     secret: String,
+    /// Also accepted while a rotation is under way (`webhook.previous_secret`).
+    previous: Option<String>,
     allow_v1: bool,
     allow_v2: bool,
     max_age_ms: i64,
@@ -56,6 +58,7 @@ impl Verifier {
     pub fn new(secret: &str, versions: &[String], max_skew_secs: u64) -> Verifier {
         Verifier {
             secret: secret.to_string(),
+            previous: None,
             allow_v1: versions.iter().any(|v| v == "v1"),
             allow_v2: versions.iter().any(|v| v == "v2"),
             max_age_ms: signature::MAX_AGE_MS,
@@ -63,8 +66,31 @@ impl Verifier {
         }
     }
 
+    /// Accepts signatures made with `previous` too, so HubSpot's requests signed before a secret
+    /// rotation reached it are not refused (HubSpot does not retry a 401).
+    pub fn with_previous(mut self, previous: Option<&str>) -> Verifier {
+        self.previous = previous.filter(|p| !p.is_empty()).map(str::to_string);
+        self
+    }
+
     /// A v3 signature when present; otherwise v1/v2 as the version header says, when enabled.
+    /// The current secret first, then the previous one; only a mismatch tries the next.
     pub fn verify(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<Verified, SignatureError> {
+        match self.verify_with(&self.secret, req, now_ms) {
+            Err(SignatureError::Mismatch) if self.previous.is_some() => {
+                let previous = self.previous.as_deref().unwrap_or_default();
+                self.verify_with(previous, req, now_ms)
+            }
+            result => result,
+        }
+    }
+
+    fn verify_with(
+        &self,
+        secret: &str,
+        req: &SignedRequest<'_>,
+        now_ms: i64,
+    ) -> Result<Verified, SignatureError> {
         if let Some(sig) = req.v3_signature {
             let ts = req
                 .timestamp
@@ -74,7 +100,7 @@ impl Verifier {
                 max_age_ms: self.max_age_ms,
                 max_skew_ms: self.max_skew_ms,
             };
-            signature::verify_v3(&self.secret, req.method, req.uri, req.body, ts, sig, window)?;
+            signature::verify_v3(secret, req.method, req.uri, req.body, ts, sig, window)?;
             return Ok(Verified {
                 version: "v3",
                 replay_key: Some(sig.trim().to_string()),
@@ -85,14 +111,14 @@ impl Verifier {
             .ok_or(SignatureError::MissingHeader(HEADER_V3))?;
         match req.version.map(str::trim) {
             Some("v1") if self.allow_v1 => {
-                signature::verify_v1(&self.secret, req.body, sig)?;
+                signature::verify_v1(secret, req.body, sig)?;
                 Ok(Verified {
                     version: "v1",
                     replay_key: None,
                 })
             }
             Some("v2") if self.allow_v2 => {
-                signature::verify_v2(&self.secret, req.method, req.uri, req.body, sig)?;
+                signature::verify_v2(secret, req.method, req.uri, req.body, sig)?;
                 Ok(Verified {
                     version: "v2",
                     replay_key: None,
@@ -159,6 +185,33 @@ pub fn full_uri(public_url: Option<&str>, host: &str, path_and_query: &str) -> S
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_previous_secret_is_accepted_during_a_rotation() {
+        let uri = "https://hooks.example.com/api/webhooks/hubspot/forms";
+        let body = br#"{"fieldValues": []}"#;
+        let now = 1_764_412_800_000;
+        let old = signature::sign_v3("old", "POST", uri, body, now);
+        let req = SignedRequest {
+            method: "POST",
+            uri,
+            body,
+            v3_signature: Some(&old),
+            timestamp: Some("1764412800000"),
+            ..Default::default()
+        };
+        let only_new = Verifier::new("new", &[], 30);
+        assert_eq!(only_new.verify(&req, now), Err(SignatureError::Mismatch));
+        let rotating = Verifier::new("new", &[], 30).with_previous(Some("old"));
+        assert_eq!(rotating.verify(&req, now).unwrap().version, "v3");
+        let other = signature::sign_v3("neither", "POST", uri, body, now);
+        let req = SignedRequest {
+            v3_signature: Some(&other),
+            ..req
+        };
+        assert_eq!(rotating.verify(&req, now), Err(SignatureError::Mismatch));
+    }
+
     use super::*;
 
     const URL: &str = "http://127.0.0.1:8080/api/webhooks/hubspot/forms";

@@ -208,3 +208,33 @@ fn switching_to_draft_only_while_serve_runs_stops_sends() {
     assert_eq!(draft_of(&second)["status"], "pending_review");
     assert_eq!(env.mail_files("sent").len(), 1, "no send after the switch");
 }
+
+/// Rotating the webhook secret loses nothing: while `webhook.previous_secret` (or
+/// `SALESAGENT_WEBHOOK_SECRET_PREVIOUS`) is set, requests signed with the old secret still pass.
+#[test]
+fn the_previous_webhook_secret_is_accepted_during_a_rotation() {
+    let env = signed_env();
+    env.write_config("[webhook]\nprevious_secret = \"the-old-secret\"\n");
+    let server = Proc::serve(&env, &[]);
+    let send = |secret: &str, n: usize| {
+        let out = env
+            .cmd()
+            .env("SALESAGENT_WEBHOOK_SECRET", secret)
+            .args(["webhook", "send", "-", "--url", &server.url()])
+            .write_stdin(seed_payload(n))
+            .output()
+            .unwrap();
+        out.status.code()
+    };
+    assert_eq!(send(SECRET, 1), Some(0), "the new secret");
+    assert_eq!(
+        send("the-old-secret", 2),
+        Some(0),
+        "the old secret, still accepted"
+    );
+    assert_eq!(
+        send("some-other-secret", 3),
+        Some(1),
+        "anything else is refused"
+    );
+}
