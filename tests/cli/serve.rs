@@ -24,6 +24,19 @@ fn serve_refuses_to_start_without_a_secret() {
 }
 
 #[test]
+fn serve_explains_an_address_it_cannot_listen_on() {
+    let env = signed_env();
+    let out = env.run(&["serve", "--listen", "not-an-address"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot listen on not-an-address"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--listen"), "{}", stderr(&out));
+}
+
+#[test]
 fn insecure_mode_warns_loudly_and_accepts_unsigned_requests() {
     let env = TestEnv::new();
     let mut cmd_env = Proc::serve_insecure(&env);
