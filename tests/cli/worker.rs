@@ -200,3 +200,45 @@ fn invalid_input_fails_the_workflow_for_the_operator_without_retry_or_dead_lette
         1
     );
 }
+
+#[test]
+fn when_the_grace_period_runs_out_leases_are_released_and_nothing_is_duplicated() {
+    let env = signed_env();
+    env.write_config("[worker]\nshutdown_grace_secs = 0\nlease_secs = 60\n");
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let total = 30;
+    for n in 0..total {
+        let file = env.write_file(&format!("p{n}.json"), seed_payload(n));
+        let headers = sign(&env, &file, &server.url(), &[]);
+        assert_eq!(post(&server.url(), &headers, seed_payload(n)).0, 202);
+    }
+    let mut worker = Proc::worker(&env, &["--workers", "1"]);
+    wait_for("the worker to be mid-job", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'") >= 2
+            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
+    });
+    // Freeze the worker mid-job: its next write waits for this lock.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    worker.signal("TERM");
+    wait_for("the worker to start stopping", || {
+        worker.stderr().contains("stopping")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    conn.execute_batch("COMMIT").unwrap();
+    assert_eq!(worker.wait_exit(), Some(0), "{}", worker.stderr());
+    // No lease outlives the process (60 s leases would otherwise strand the jobs).
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'"),
+        0
+    );
+    let _next = Proc::worker(&env, &["--workers", "2"]);
+    wait_for("every workflow to complete", || {
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'completed'") == total as i64
+    });
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), total as i64);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), total as i64);
+    assert_eq!(env.mail_files("drafts").len(), total);
+}
