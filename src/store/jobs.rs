@@ -232,7 +232,7 @@ impl Store {
                 result,
                 at: now,
             };
-            finish_job_in(&tx, &self.tenant, &finish)?;
+            finish_job_in(&tx, &finish)?;
         }
         tx.commit()?;
         Ok(out)
@@ -277,7 +277,7 @@ impl Store {
     /// Applies the end of an attempt on its own (when the pipeline could not run at all).
     pub fn finish_job(&self, finish: &JobFinish) -> Result<()> {
         let tx = self.write_tx()?;
-        finish_job_in(&tx, &self.tenant, finish)?;
+        finish_job_in(&tx, finish)?;
         tx.commit()?;
         Ok(())
     }
@@ -411,7 +411,7 @@ fn hostname() -> String {
 
 /// Applies `finish` inside `tx`. Fails (so the caller's whole batch rolls back) when the lease was
 /// lost: another worker owns the job now and its work must not be overwritten.
-pub(super) fn finish_job_in(tx: &Transaction<'_>, tenant: &str, finish: &JobFinish) -> Result<()> {
+pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<()> {
     let (state, run_at, class, error) = match &finish.result {
         JobResult::Completed => ("completed", None, None, None),
         JobResult::Retry {
@@ -456,9 +456,10 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, tenant: &str, finish: &JobFini
         class,
         finish.at
     ])?;
-    let workflow_id: Option<String> = tx
-        .prepare_cached("SELECT workflow_id FROM jobs WHERE id = ?1")?
-        .query_row([&finish.job_id], |r| r.get(0))?;
+    // The job's own tenant: the rescuer finishes expired jobs of every tenant.
+    let (workflow_id, tenant): (Option<String>, String) = tx
+        .prepare_cached("SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1")?
+        .query_row([&finish.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match &finish.result {
         JobResult::Completed | JobResult::Cancelled { .. } => {}
         JobResult::Retry { error, class, .. } => {

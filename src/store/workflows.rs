@@ -308,9 +308,7 @@ impl Store {
                     tx.prepare_cached("UPDATE workflows SET email = ?2 WHERE id = ?1")?
                         .execute(params![workflow_id, lead.email])?;
                 }
-                PipelineWrite::Job(finish) => {
-                    super::jobs::finish_job_in(&tx, &self.tenant, finish)?
-                }
+                PipelineWrite::Job(finish) => super::jobs::finish_job_in(&tx, finish)?,
             }
         }
         tx.commit()?;

@@ -240,17 +240,6 @@ impl Pool {
         self.threads.iter().all(|t| t.is_finished())
     }
 
-    /// Waits until every worker has returned or `deadline` passes; true when all returned.
-    pub fn wait_until(&self, deadline: Instant) -> bool {
-        while !self.is_idle() {
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        true
-    }
-
     /// Ends the pool. Jobs still running (the grace period ran out) have their leases released so
     /// another worker takes them at once; their side effects are looked up before being redone.
     pub fn finish(mut self) -> Result<usize> {

@@ -24,6 +24,19 @@ fn serve_refuses_to_start_without_a_secret() {
 }
 
 #[test]
+fn serve_explains_an_address_it_cannot_listen_on() {
+    let env = signed_env();
+    let out = env.run(&["serve", "--listen", "not-an-address"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot listen on not-an-address"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--listen"), "{}", stderr(&out));
+}
+
+#[test]
 fn insecure_mode_warns_loudly_and_accepts_unsigned_requests() {
     let env = TestEnv::new();
     let mut cmd_env = Proc::serve_insecure(&env);
@@ -401,4 +414,20 @@ fn health_endpoints_answer_json_with_security_headers() {
     assert!(headers.contains_key("x-request-id"));
     let (status, body, _) = get("/nope");
     assert_eq!((status, body["error"].as_str()), (404, Some("not found")));
+}
+
+#[test]
+fn readiness_is_503_when_no_worker_heartbeats() {
+    let env = signed_env();
+    // Heartbeats every lease/3 = 100 s: none comes back during the test once removed.
+    env.write_config("[worker]\nlease_secs = 300\n");
+    let server = Proc::serve(&env, &["--workers", "1"]);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute("DELETE FROM worker_heartbeats", []).unwrap();
+    let resp = reqwest::blocking::get(format!("{}/health/ready", server.base)).unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    let body: serde_json::Value = resp.json().unwrap();
+    assert_eq!(body["status"], "not_ready", "{body}");
+    assert_eq!(body["checks"]["workers_alive"], 0, "{body}");
+    assert_eq!(body["checks"]["store_writable"], true, "{body}");
 }

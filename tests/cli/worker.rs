@@ -4,6 +4,28 @@
 use crate::env::{TestEnv, stderr};
 use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for};
 
+/// Enough jobs that a worker is still busy when the test looks (each takes a few milliseconds).
+const BACKLOG: usize = 150;
+
+/// Queues `n` distinct submissions through an intake-only server (unsigned, to be quick).
+fn enqueue(env: &TestEnv, n: usize) {
+    let mut server = Proc::serve_insecure(env);
+    let json = [("content-type".to_string(), "application/json".to_string())];
+    for i in 0..n {
+        let (status, body, _) = post(&server.url(), &json, seed_payload(i));
+        assert_eq!(status, 202, "{body}");
+    }
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(), Some(0));
+}
+
+/// Waits until a worker holds a lease on a job it is running.
+fn wait_until_mid_job(env: &TestEnv) {
+    wait_for("a worker to be mid-job", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
+    });
+}
+
 #[test]
 fn retries_to_exhaustion_end_in_a_dead_letter_with_class_and_last_error() {
     let env = signed_env();
@@ -53,18 +75,10 @@ fn retries_to_exhaustion_end_in_a_dead_letter_with_class_and_last_error() {
 fn a_worker_killed_mid_job_loses_its_lease_and_another_finishes_without_duplicates() {
     let env = signed_env();
     env.write_config("[worker]\nlease_secs = 2\n");
-    let server = Proc::serve(&env, &["--workers", "0"]);
-    let total = 40;
-    for n in 0..total {
-        let file = env.write_file(&format!("p{n}.json"), seed_payload(n));
-        let headers = sign(&env, &file, &server.url(), &[]);
-        assert_eq!(post(&server.url(), &headers, seed_payload(n)).0, 202);
-    }
+    let total = BACKLOG;
+    enqueue(&env, total);
     let mut first = Proc::worker(&env, &["--workers", "1", "--queues", "normal"]);
-    wait_for("the first worker to be mid-job", || {
-        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'") >= 3
-            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
-    });
+    wait_until_mid_job(&env);
     first.kill9();
     let stranded = env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'");
     assert!(
@@ -110,18 +124,10 @@ fn queues_on_an_empty_database() {
 #[test]
 fn sigterm_lets_the_running_job_finish_and_gives_unstarted_ones_back() {
     let env = signed_env();
-    let server = Proc::serve(&env, &["--workers", "0"]);
-    let total = 40;
-    for n in 0..total {
-        let file = env.write_file(&format!("p{n}.json"), seed_payload(n));
-        let headers = sign(&env, &file, &server.url(), &[]);
-        assert_eq!(post(&server.url(), &headers, seed_payload(n)).0, 202);
-    }
+    let total = BACKLOG;
+    enqueue(&env, total);
     let mut worker = Proc::worker(&env, &["--workers", "1"]);
-    wait_for("the worker to be mid-job", || {
-        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'completed'") >= 2
-            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
-    });
+    wait_until_mid_job(&env);
     worker.signal("TERM");
     assert_eq!(worker.wait_exit(), Some(0), "{}", worker.stderr());
     assert!(worker.stderr().contains("stopped:"), "{}", worker.stderr());
@@ -199,4 +205,38 @@ fn invalid_input_fails_the_workflow_for_the_operator_without_retry_or_dead_lette
         env.sql_i64("SELECT COUNT(*) FROM jobs WHERE last_error_class = 'invalid_input'"),
         1
     );
+}
+
+#[test]
+fn when_the_grace_period_runs_out_leases_are_released_and_nothing_is_duplicated() {
+    let env = signed_env();
+    env.write_config("[worker]\nshutdown_grace_secs = 0\nlease_secs = 60\n");
+    let total = BACKLOG;
+    enqueue(&env, total);
+    let mut worker = Proc::worker(&env, &["--workers", "1"]);
+    wait_until_mid_job(&env);
+    // Freeze the worker mid-job: its next write waits for this lock.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    worker.signal("TERM");
+    wait_for("the worker to start stopping", || {
+        worker.stderr().contains("stopping")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    conn.execute_batch("COMMIT").unwrap();
+    assert_eq!(worker.wait_exit(), Some(0), "{}", worker.stderr());
+    // No lease outlives the process (60 s leases would otherwise strand the jobs).
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'"),
+        0
+    );
+    let _next = Proc::worker(&env, &["--workers", "2"]);
+    wait_for("every workflow to complete", || {
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'completed'") == total as i64
+    });
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), total as i64);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), total as i64);
+    assert_eq!(env.mail_files("drafts").len(), total);
 }
