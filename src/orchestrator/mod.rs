@@ -84,12 +84,19 @@ impl Step {
         STEPS.into_iter().find(|s| s.name() == name)
     }
 
-    /// Steps that change something outside the store; their intent is committed first.
+    /// Steps that change something outside the store (a probe skips them).
     pub fn has_side_effect(self) -> bool {
         matches!(
             self,
             Step::Contact | Step::Company | Step::Draft | Step::Task
         )
+    }
+
+    /// Side effects found again on a retry only through a committed intent (the draft's id, the
+    /// fact that a task may exist). Contact and company are find-or-create by email and domain,
+    /// idempotent by nature, so they need none and cost no extra commit.
+    pub fn needs_intent(self) -> bool {
+        matches!(self, Step::Draft | Step::Task)
     }
 }
 
@@ -201,19 +208,20 @@ impl Pipeline<'_> {
     /// Runs the workflow from its first unfinished step to the end or to a failure. Step failures
     /// are recorded and returned in the outcome; only store failures are errors.
     pub fn run_with(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Outcome> {
-        let workflow = self.store.begin_workflow(workflow_id, now_ms())?;
+        let workflow = self.store.workflow_to_run(workflow_id)?;
         // Every log line of this workflow carries its id and the trace id minted at intake.
         let span = tracing::info_span!(
             "workflow",
             workflow_id,
             trace_id = %workflow.trace_id,
-            attempt = workflow.attempts
+            attempt = workflow.attempts + 1
         );
         let _entered = span.enter();
         let submission = self.store.get_submission(&workflow.submission_id)?;
         let previous = self.store.workflow_steps(workflow_id)?;
         let mut state = State::default();
         let mut batch: Vec<PipelineWrite> = Vec::new();
+        let mut begun = false;
         let latest = |step: Step| previous.iter().rev().find(|r| r.seq == step.seq());
 
         for step in STEPS {
@@ -246,7 +254,7 @@ impl Pipeline<'_> {
                 finished_at: None,
                 duration_ms: None,
             };
-            if step.has_side_effect() {
+            if step.needs_intent() {
                 batch.push(PipelineWrite::Step(record.clone()));
                 batch.push(PipelineWrite::Progress(progress(
                     workflow_id,
@@ -254,8 +262,7 @@ impl Pipeline<'_> {
                     Some(step),
                     &state,
                 )));
-                self.store.apply(&batch)?;
-                batch.clear();
+                self.flush(&mut batch, &mut begun)?;
             }
             let ctx = steps::Context {
                 pipeline: self,
@@ -301,7 +308,7 @@ impl Pipeline<'_> {
                         status,
                         failure: None,
                     };
-                    return self.finish(outcome, Some(step), &state, batch, hook);
+                    return self.finish(outcome, Some(step), &state, batch, begun, hook);
                 }
                 Err(error) => {
                     let failure = StepFailure {
@@ -326,7 +333,7 @@ impl Pipeline<'_> {
                         status: status::FAILED,
                         failure: Some(failure),
                     };
-                    return self.finish(outcome, Some(step), &state, batch, hook);
+                    return self.finish(outcome, Some(step), &state, batch, begun, hook);
                 }
             }
         }
@@ -335,7 +342,23 @@ impl Pipeline<'_> {
             status: status::COMPLETED,
             failure: None,
         };
-        self.finish(outcome, Some(Step::Finalize), &state, batch, hook)
+        self.finish(outcome, Some(Step::Finalize), &state, batch, begun, hook)
+    }
+
+    /// Commits the buffered writes; the run's first commit also counts its attempt.
+    fn flush(&self, batch: &mut Vec<PipelineWrite>, begun: &mut bool) -> Result<()> {
+        if !*begun {
+            for write in batch.iter_mut() {
+                if let PipelineWrite::Progress(p) = write {
+                    p.begins_attempt = true;
+                    break;
+                }
+            }
+            *begun = true;
+        }
+        self.store.apply(batch)?;
+        batch.clear();
+        Ok(())
     }
 
     fn finish(
@@ -344,9 +367,11 @@ impl Pipeline<'_> {
         step: Option<Step>,
         state: &State,
         mut batch: Vec<PipelineWrite>,
+        begun: bool,
         hook: &dyn FinishHook,
     ) -> Result<Outcome> {
         let mut p = progress(&outcome.workflow_id, outcome.status, step, state);
+        p.begins_attempt = !begun;
         if let Some(f) = &outcome.failure {
             p.last_error = Some(f.message.clone());
             p.last_error_class = Some(f.class.as_str().into());
@@ -383,6 +408,7 @@ fn progress(
         last_error_class: None,
         at: now_ms(),
         finished: false,
+        begins_attempt: false,
     }
 }
 

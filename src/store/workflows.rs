@@ -104,6 +104,8 @@ pub struct WorkflowProgress {
     pub last_error_class: Option<String>,
     pub at: i64,
     pub finished: bool,
+    /// The first write of a run: it counts the attempt.
+    pub begins_attempt: bool,
 }
 
 /// One write of the pipeline; a batch of them commits atomically.
@@ -162,15 +164,11 @@ impl Store {
         )
     }
 
-    /// Marks the workflow running for a new attempt; refuses ones that are already finished.
-    pub fn begin_workflow(&self, id: &str, at: i64) -> Result<WorkflowRow> {
-        let changed = self.conn.execute(
-            "UPDATE workflows SET status = 'running', attempts = attempts + 1, updated_at = ?2
-             WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
-            params![id, at],
-        )?;
+    /// The workflow, when it may run (pending, running or failed); finished ones are refused.
+    /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`).
+    pub fn workflow_to_run(&self, id: &str) -> Result<WorkflowRow> {
         let row = self.get_workflow(id)?;
-        if changed == 0 {
+        if !matches!(row.status.as_str(), "pending" | "running" | "failed") {
             return Err(Error::Refused(format!(
                 "workflow {id} is {} and cannot run again",
                 row.status
@@ -273,7 +271,8 @@ impl Store {
                     tx.prepare_cached(
                         "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
                              last_error = ?5, last_error_class = ?6, updated_at = ?7,
-                             completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END
+                             completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END,
+                             attempts = attempts + ?9
                          WHERE id = ?1",
                     )?
                     .execute(params![
@@ -284,7 +283,8 @@ impl Store {
                         p.last_error,
                         p.last_error_class,
                         p.at,
-                        p.finished
+                        p.finished,
+                        i64::from(p.begins_attempt)
                     ])?;
                 }
                 PipelineWrite::ResolvedLead {

@@ -285,6 +285,8 @@ fn a_failed_workflow_resumes_at_the_failed_step_without_repeating_side_effects()
     let id = failed["workflow_id"].as_str().unwrap();
     let retried = env.json(&["workflows", "retry", id]);
     assert_eq!(retried["status"], "completed", "{retried:#}");
+    assert_eq!(failed["attempts"], 1);
+    assert_eq!(retried["attempts"], 2, "each run counts one attempt");
     let attempts = |name: &str| {
         retried["steps"]
             .as_array()
