@@ -342,8 +342,7 @@ impl Store {
     /// transaction), and fewer, larger WAL checkpoints.
     pub fn tune_for_worker(&mut self) -> Result<()> {
         self.conn
-            .execute_batch("PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 4000;")?;
-        self.conn.busy_handler(Some(eager_busy))?;
+            .execute_batch("PRAGMA wal_autocheckpoint = 4000;")?;
         Ok(())
     }
 
@@ -352,7 +351,6 @@ impl Store {
     pub fn tune_for_intake(&mut self) -> Result<()> {
         self.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
-        self.conn.busy_handler(Some(eager_busy))?;
         Ok(())
     }
 
@@ -383,21 +381,6 @@ impl Store {
             .unwrap_or(0);
         Ok(self.schema_version()? == known)
     }
-}
-
-/// Waits for the write lock in short steps for up to about 10 s. SQLite's default handler sleeps
-/// in growing steps (up to 100 ms), which shows up as long tails when several connections of a
-/// busy process take turns writing.
-fn eager_busy(attempt: i32) -> bool {
-    if attempt >= 20_000 {
-        return false;
-    }
-    std::thread::sleep(std::time::Duration::from_micros(if attempt < 20 {
-        100
-    } else {
-        500
-    }));
-    true
 }
 
 fn hostname() -> String {

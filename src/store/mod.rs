@@ -121,8 +121,8 @@ impl Store {
         Ok(store)
     }
 
-    fn configure(&self, durability: Durability) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(10))?;
+    fn configure(&mut self, durability: Durability) -> rusqlite::Result<()> {
+        self.conn.busy_handler(Some(eager_busy))?;
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -134,7 +134,8 @@ impl Store {
             Durability::Full => "FULL",
         };
         self.conn.execute_batch(&format!(
-            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+             PRAGMA wal_autocheckpoint = 4000;"
         ))?;
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
@@ -230,6 +231,17 @@ impl From<rusqlite::Error> for Error {
             class,
         }
     }
+}
+
+/// Waits for a lock in short steps for up to about 10 s, on every connection. SQLite's default
+/// handler sleeps in growing steps (up to 100 ms), which shows up as long tails when a CLI
+/// command, the intake writer, workers and the embedded CRM take turns writing.
+fn eager_busy(attempt: i32) -> bool {
+    if attempt >= 20_000 {
+        return false;
+    }
+    std::thread::sleep(Duration::from_micros(if attempt < 20 { 100 } else { 500 }));
+    true
 }
 
 /// A tenant-scoped list query: a SELECT whose WHERE clause starts with the tenant as `?1`, any
