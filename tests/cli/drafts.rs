@@ -136,10 +136,7 @@ fn concurrent_approvals_send_exactly_one_email() {
     let env = send_env("");
     let id = submit(&env, "dana@northwind.com");
     let spawn = |by: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_salesagent"))
-            .current_dir(env.path())
-            .env("SALESAGENT_DB", env.db())
-            .env("NO_COLOR", "1")
+        env.std_command()
             .args(["drafts", "approve", &id, "--by", by])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

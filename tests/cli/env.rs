@@ -63,9 +63,11 @@ impl TestEnv {
         path
     }
 
-    /// The binary with this env's database, a clean `SALESAGENT_*` environment and a fixed user.
-    pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("salesagent").expect("binary");
+    /// The binary as a `std::process::Command` (for processes a test spawns and signals): this
+    /// env's directory, database and extra variables, a clean `SALESAGENT_*` environment and a
+    /// fixed user.
+    pub fn std_command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_salesagent"));
         for (key, _) in std::env::vars() {
             if key.starts_with("SALESAGENT_") {
                 cmd.env_remove(key);
@@ -80,6 +82,11 @@ impl TestEnv {
             cmd.env(k, v);
         }
         cmd
+    }
+
+    /// The same, as an `assert_cmd::Command` for commands that run to completion.
+    pub fn cmd(&self) -> Command {
+        Command::from_std(self.std_command())
     }
 
     /// Runs the binary with `args` and returns its output, whatever the exit code.

@@ -394,9 +394,8 @@ fn sigkill_mid_import_then_rerun_resumes_without_duplicates() {
     let env = TestEnv::new();
     let rows = 100_000;
     let path = env.write_file("big.csv", generated(rows, None));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("salesagent"))
-        .current_dir(env.path())
-        .env("SALESAGENT_DB", env.db())
+    let mut child = env
+        .std_command()
         .args(["import", path.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -520,9 +519,8 @@ fn pause_stops_a_running_import_after_its_chunk_and_resume_finishes_it() {
     let env = TestEnv::new();
     let rows = 100_000;
     let path = env.write_file("big.csv", generated(rows, None));
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("salesagent"))
-        .current_dir(env.path())
-        .env("SALESAGENT_DB", env.db())
+    let child = env
+        .std_command()
         .args(["import", path.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -36,18 +36,8 @@ pub struct Proc {
 }
 
 fn command(env: &TestEnv, secret: Option<&str>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_salesagent"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SALESAGENT_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.current_dir(env.path())
-        .env("SALESAGENT_DB", env.db())
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .env("SALESAGENT_LOG", "salesagent=info,warn")
-        .env_remove("RUST_LOG");
+    let mut cmd = env.std_command();
+    cmd.env("SALESAGENT_LOG", "salesagent=info,warn");
     if let Some(s) = secret {
         cmd.env("SALESAGENT_WEBHOOK_SECRET", s);
     }
@@ -222,6 +212,8 @@ impl Proc {
     /// `serve --insecure-no-signature` without any secret.
     pub fn serve_insecure(env: &TestEnv) -> Proc {
         let mut cmd = command(env, None);
+        // Whatever the env carries: this server has no secret at all.
+        cmd.env_remove("SALESAGENT_WEBHOOK_SECRET");
         cmd.args([
             "serve",
             "--listen",
