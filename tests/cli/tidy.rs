@@ -71,3 +71,24 @@ fn only_connectors_do_http() {
         "reqwest outside src/connectors: {offenders:?}"
     );
 }
+
+#[test]
+fn nothing_below_the_cli_prints() {
+    let mut files = Vec::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src, &mut files);
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| !f.starts_with(src.join("cli")) && !f.ends_with("output.rs"))
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            ["println!", "eprintln!", "print!(", "eprint!("]
+                .iter()
+                .any(|m| text.contains(m))
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "printing outside src/cli and the Printer: {offenders:?}"
+    );
+}
