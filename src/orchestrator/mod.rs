@@ -1,10 +1,10 @@
 //! The 13-step pipeline, connector-agnostic and resumable.
 //!
-//! Each step execution is a `workflow_steps` row. Pure steps are buffered and committed together;
-//! before any side effect (contact, company, draft, task) the buffer is flushed together with the
-//! step's intent, so a crash can lose only work that is safe to recompute. A retried workflow
-//! resumes at its first unfinished step; a side-effect step that ran before looks its object up by
-//! a deterministic reference before creating it again.
+//! Each step execution is a `workflow_steps` row. Records are buffered and committed together:
+//! before the draft and the task the buffer is flushed with that step's intent, and at the end;
+//! so a crash loses only work that is safe to recompute (pure steps, and contact and company,
+//! which are find-or-create). A retried workflow resumes at its first unfinished step; a draft or
+//! task step that ran before looks its object up by a deterministic reference before creating it.
 
 mod report;
 mod steps;
