@@ -389,18 +389,28 @@ fn pause_resume_and_cancel_hold_release_and_cancel_queued_jobs() {
     assert_eq!(out.status.code(), Some(5));
 }
 
+/// Writes a generated file of `rows` valid rows and starts importing it in the background.
+fn start_big_import(
+    env: &TestEnv,
+    rows: usize,
+    output: fn() -> std::process::Stdio,
+) -> (std::path::PathBuf, std::process::Child) {
+    let path = env.write_file("big.csv", generated(rows, None));
+    let child = env
+        .std_command()
+        .args(["import", path.to_str().unwrap()])
+        .stdout(output())
+        .stderr(output())
+        .spawn()
+        .unwrap();
+    (path, child)
+}
+
 #[test]
 fn sigkill_mid_import_then_rerun_resumes_without_duplicates() {
     let env = TestEnv::new();
     let rows = 100_000;
-    let path = env.write_file("big.csv", generated(rows, None));
-    let mut child = env
-        .std_command()
-        .args(["import", path.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (path, mut child) = start_big_import(&env, rows, std::process::Stdio::null);
     let started = Instant::now();
     let mut checkpoint = 0;
     while started.elapsed() < Duration::from_secs(120) {
@@ -518,14 +528,7 @@ fn an_import_run_by_another_process_is_not_run_twice() {
 fn pause_stops_a_running_import_after_its_chunk_and_resume_finishes_it() {
     let env = TestEnv::new();
     let rows = 100_000;
-    let path = env.write_file("big.csv", generated(rows, None));
-    let child = env
-        .std_command()
-        .args(["import", path.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (_, child) = start_big_import(&env, rows, std::process::Stdio::piped);
     let started = Instant::now();
     let mut id = String::new();
     while started.elapsed() < Duration::from_secs(120) {

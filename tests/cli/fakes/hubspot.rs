@@ -181,22 +181,13 @@ impl FakeHubSpot {
                 Reply::Json(200, json!({ "total": results.len(), "results": results }))
             }
             ("POST", ["crm", "v3", "objects", "companies"]) => {
-                let body = req.json();
-                let Some(props) = body.get("properties").and_then(Value::as_object) else {
-                    return error(400, "VALIDATION_ERROR", "Invalid input JSON: properties");
-                };
-                let associations = match associations(&body, &s) {
-                    Ok(a) => a,
-                    Err(reply) => return reply,
-                };
-                s.next_id += 1;
-                let o = Object {
-                    id: s.next_id.to_string(),
-                    properties: props.clone(),
-                    associations,
-                };
-                s.companies.push(o.clone());
-                Reply::Json(201, object_json(&o))
+                match new_object(&req.json(), &mut s, &[]) {
+                    Ok(o) => {
+                        s.companies.push(o.clone());
+                        Reply::Json(201, object_json(&o))
+                    }
+                    Err(reply) => reply,
+                }
             }
             (
                 "PUT",
@@ -226,29 +217,13 @@ impl FakeHubSpot {
                 }
             }
             ("POST", ["crm", "v3", "objects", "tasks"]) => {
-                let body = req.json();
-                let Some(props) = body.get("properties").and_then(Value::as_object) else {
-                    return error(400, "VALIDATION_ERROR", "Invalid input JSON: properties");
-                };
-                if props.get("hs_timestamp").and_then(Value::as_str).is_none() {
-                    return error(
-                        400,
-                        "VALIDATION_ERROR",
-                        "Property values were not valid: hs_timestamp is required",
-                    );
+                match new_object(&req.json(), &mut s, &["hs_timestamp"]) {
+                    Ok(o) => {
+                        s.tasks.push(o.clone());
+                        Reply::Json(201, object_json(&o))
+                    }
+                    Err(reply) => reply,
                 }
-                let associations = match associations(&body, &s) {
-                    Ok(a) => a,
-                    Err(reply) => return reply,
-                };
-                s.next_id += 1;
-                let o = Object {
-                    id: s.next_id.to_string(),
-                    properties: props.clone(),
-                    associations,
-                };
-                s.tasks.push(o.clone());
-                Reply::Json(201, object_json(&o))
             }
             ("POST", ["crm", "v3", "objects", "tasks", "search"]) => {
                 let body = req.json();
@@ -286,6 +261,34 @@ impl FakeHubSpot {
 }
 
 /// The `associations` of a create request, each to an existing contact.
+/// The object a create request makes, as HubSpot validates it: `properties` present, each of
+/// `required` a string property, associations pointing at existing objects.
+fn new_object(body: &Value, s: &mut State, required: &[&str]) -> Result<Object, Reply> {
+    let Some(props) = body.get("properties").and_then(Value::as_object) else {
+        return Err(error(
+            400,
+            "VALIDATION_ERROR",
+            "Invalid input JSON: properties",
+        ));
+    };
+    for name in required {
+        if props.get(*name).and_then(Value::as_str).is_none() {
+            return Err(error(
+                400,
+                "VALIDATION_ERROR",
+                &format!("Property values were not valid: {name} is required"),
+            ));
+        }
+    }
+    let associations = associations(body, s)?;
+    s.next_id += 1;
+    Ok(Object {
+        id: s.next_id.to_string(),
+        properties: props.clone(),
+        associations,
+    })
+}
+
 fn associations(body: &Value, s: &State) -> Result<Vec<(String, String, u64)>, Reply> {
     let mut out = vec![];
     for a in body
