@@ -88,351 +88,399 @@ fn done(output: Value) -> Result<StepResult> {
     })
 }
 
+/// Runs one step: each step is one function below, in pipeline order.
 pub(super) fn execute(step: Step, ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
-    let p = ctx.pipeline;
-    let config = p.config;
-    let sub = ctx.submission;
     // A probe exercises intake, queue, worker and every pure step, but touches no CRM or mailbox.
-    if sub.synthetic && (step.has_side_effect() || step == Step::History) {
+    if ctx.submission.synthetic && (step.has_side_effect() || step == Step::History) {
         return done(
             json!({ "synthetic": true, "skipped": "synthetic probe: no external side effect" }),
         );
     }
     match step {
-        Step::Validate => {
-            let mut writes = vec![];
-            let lead = match (&sub.lead.email, &sub.contact_object_id) {
-                // Webhooks API events name a contact; its details live in the CRM.
-                (None, Some(object_id)) => {
-                    let contact = p.connectors.crm.get_contact(object_id)?.ok_or_else(|| {
-                        Error::InvalidInput(format!(
-                            "contact {object_id} named by the event is not in the CRM ({})",
-                            p.connectors.crm.service()
-                        ))
-                    })?;
-                    let lead = contact.to_lead().normalise();
-                    writes.push(PipelineWrite::ResolvedLead {
-                        submission_id: sub.id.clone(),
-                        workflow_id: ctx.workflow_id.to_string(),
-                        lead: lead.clone(),
-                    });
-                    lead
-                }
-                _ => sub.lead.clone(),
-            };
-            validate_lead(&lead).map_err(Error::InvalidInput)?;
-            let output = json!({ "lead": lead });
-            state.lead = Some(lead);
-            Ok(StepResult::Continue {
-                output,
-                remote_id: None,
-                writes,
-            })
-        }
-        Step::Suppression => {
-            let email = lead_email(state)?;
-            match p.store.suppression_for(email)? {
-                Some(s) => Ok(StepResult::Stop {
-                    status: status::SUPPRESSED,
-                    output: json!({ "suppressed": true, "matched": s.value, "reason": s.reason }),
-                }),
-                None => done(json!({ "suppressed": false })),
-            }
-        }
-        Step::Dedupe => {
-            let email = lead_email(state)?;
-            let window_ms = (config.dedupe.window_secs * 1000) as i64;
-            let earlier = p.store.find_recent_duplicate(
-                &sub.id,
-                email,
-                sub.form_id.as_deref(),
-                sub.received_at,
-                window_ms,
-            )?;
-            match earlier {
-                Some(workflow_id) => Ok(StepResult::Stop {
-                    status: status::DUPLICATE,
-                    output: json!({ "duplicate_of": workflow_id, "window_secs": config.dedupe.window_secs }),
-                }),
-                None => done(json!({ "duplicate_of": null })),
-            }
-        }
-        Step::Contact => {
-            let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-            let contact = p.connectors.crm.find_or_create_contact(lead)?;
-            let remote_id = Some(contact.id.clone());
-            let output = json!({ "contact": contact, "crm": p.connectors.crm.service() });
-            state.contact = Some(contact);
-            Ok(StepResult::Continue {
-                output,
-                remote_id,
-                writes: vec![],
-            })
-        }
-        Step::Company => {
-            let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-            let contact = state.contact.as_ref().ok_or_else(|| missing("contact"))?;
-            let domain = lead.email_domain().unwrap_or_default();
-            if scoring::is_free_mail(&config.scoring, domain) {
-                return done(json!({ "company": null, "skipped": "free-mail domain" }));
-            }
-            let company = p.connectors.crm.find_or_create_company(
-                domain,
-                lead.company.as_deref(),
-                &contact.id,
-            )?;
-            let remote_id = Some(company.id.clone());
-            let output = json!({ "company": company });
-            state.company = Some(company);
-            Ok(StepResult::Continue {
-                output,
-                remote_id,
-                writes: vec![],
-            })
-        }
-        Step::History => {
-            let email = lead_email(state)?;
-            let contact = state.contact.as_ref().ok_or_else(|| missing("contact"))?;
-            let crm = p.connectors.crm.history(&contact.id)?;
-            let earlier = p.store.drafts_to(email, ctx.workflow_id, 5)?;
-            let latest = earlier.first();
-            let sent = earlier.iter().find(|d| d.sent_at.is_some());
-            let summary = match latest {
-                None if crm.total_tasks == 0 => "first contact".to_string(),
-                None => format!("{} earlier CRM task(s), no earlier email", crm.total_tasks),
-                Some(d) => format!(
-                    "{} earlier draft(s); last on {} titled {:?}; {} earlier CRM task(s)",
-                    earlier.len(),
-                    short(d.created_at),
-                    d.subject,
-                    crm.total_tasks
-                ),
-            };
-            let history = History {
-                previous_drafts: earlier.len() as u32,
-                last_draft_subject: latest.map(|d| d.subject.clone()),
-                last_draft_at: latest.map(|d| d.created_at),
-                thread_id: sent.and_then(|d| d.thread_id.clone()),
-                in_reply_to: sent.map(|d| d.message_id.clone()),
-                crm_open_tasks: crm.open_tasks,
-                crm_total_tasks: crm.total_tasks,
-                summary,
-            };
-            let output = json!({ "history": history });
-            state.history = Some(history);
-            done(output)
-        }
-        Step::Score => {
-            let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-            let score = scoring::score(&config.scoring, lead, sub.form_id.as_deref());
-            let output = json!({ "score": score });
-            state.score = Some(score);
-            done(output)
-        }
-        Step::Route => {
-            let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-            let score = state.score.as_ref().ok_or_else(|| missing("score"))?;
-            let route = routing::route(&config.routing, lead, sub.form_id.as_deref(), score.value);
-            let output = json!({ "route": route });
-            state.route = Some(route);
-            done(output)
-        }
-        Step::Compose => {
-            let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-            let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
-            let template = config.templates.get(&route.template).ok_or_else(|| {
-                Error::Configuration(format!(
-                    "template {:?} (chosen by routing {}) is not defined under [templates]",
-                    route.template, route.reason
-                ))
-            })?;
-            let request = ComposeRequest {
-                lead,
-                sender: &route.sender,
-                template_name: &route.template,
-                template,
-                score: state.score.as_ref().map_or(0, |s| s.value),
-                history_summary: state.history.as_ref().map_or("", |h| h.summary.as_str()),
-            };
-            let composed = p.connectors.composer.compose(&request)?;
-            let output = json!({ "email": composed });
-            state.composed = Some(composed);
-            done(output)
-        }
-        Step::Guard => {
-            let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
-            let composed = state
-                .composed
-                .as_ref()
-                .ok_or_else(|| missing("composed email"))?;
-            let content = DraftContent {
-                from: &route.sender,
-                to: lead_email(state)?,
-                subject: &composed.subject,
-                body: &composed.body,
-            };
-            guard::check(&config.guard, &content).map_err(|violations| {
-                Error::InvalidInput(format!(
-                    "guard refused the draft: {}",
-                    violations.join("; ")
-                ))
-            })?;
-            done(json!({ "passed": true }))
-        }
-        Step::Draft => {
-            let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
-            let composed = state
-                .composed
-                .as_ref()
-                .ok_or_else(|| missing("composed email"))?;
-            let history = state.history.clone().unwrap_or_default();
-            let draft_id = ctx
-                .intent
-                .and_then(|i| i.get("draft_id"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(new_id);
-            let sender_domain = route
-                .sender
-                .rsplit_once('@')
-                .map_or("salesagent.local", |(_, d)| d);
-            let outgoing = OutgoingEmail {
-                draft_id: draft_id.clone(),
-                workflow_id: ctx.workflow_id.to_string(),
-                message_id: email::message_id_for(ctx.workflow_id, sender_domain),
-                from: route.sender.clone(),
-                to: lead_email(state)?.to_string(),
-                subject: composed.subject.clone(),
-                body: composed.body.clone(),
-                thread_id: history.thread_id.clone(),
-                in_reply_to: history.in_reply_to.clone(),
-                date: now_ms(),
-            };
-            let mailbox = &p.connectors.mailbox;
-            let existing = if ctx.retrying {
-                mailbox.find_draft(&outgoing)?
-            } else {
-                None
-            };
-            let found_existing = existing.is_some();
-            let remote = match existing {
-                Some(found) => found,
-                None => mailbox.create_draft(&outgoing)?,
-            };
-            let score = state.score.as_ref();
-            let new_draft = NewDraft {
-                id: draft_id.clone(),
-                workflow_id: ctx.workflow_id.to_string(),
-                recipient: outgoing.to.clone(),
-                sender: outgoing.from.clone(),
-                subject: outgoing.subject.clone(),
-                body: outgoing.body.clone(),
-                message_id: outgoing.message_id.clone(),
-                score: score.map(|s| s.value),
-                route_reason: Some(format!(
-                    "{}; score {}",
-                    route.reason,
-                    score.map(|s| s.reasons.join(", ")).unwrap_or_default()
-                )),
-                model: Some(composed.model.clone()),
-                prompt_version: composed.prompt_version.clone(),
-                tokens_used: composed.tokens_used.map(i64::from),
-                fallback_used: composed.fallback_used,
-                mailbox: mailbox.service().to_string(),
-                remote_draft_id: Some(remote.remote_draft_id.clone()),
-                remote_message_id: remote.remote_message_id.clone(),
-                thread_id: remote.thread_id.clone(),
-                status: "pending_review".into(),
-                created_at: now_ms(),
-            };
-            let draft = DraftRef {
-                draft_id,
-                message_id: outgoing.message_id,
-                remote_draft_id: remote.remote_draft_id.clone(),
-            };
-            let output = json!({ "draft": draft, "found_existing": found_existing });
-            state.draft = Some(draft);
-            Ok(StepResult::Continue {
-                output,
-                remote_id: Some(remote.remote_draft_id),
-                writes: vec![PipelineWrite::Draft(new_draft)],
-            })
-        }
-        Step::Task => {
-            let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-            let contact = state.contact.as_ref().ok_or_else(|| missing("contact"))?;
-            let score = state.score.clone().unwrap_or(scoring::Score {
-                value: 0,
-                reasons: vec![],
-            });
-            let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
-            let reference = task_reference(ctx.workflow_id);
-            let due_at = add_business_days(now_ms(), config.task.due_business_days);
-            let company = lead
-                .company
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default();
-            let subject_line = state
-                .composed
-                .as_ref()
-                .map(|c| c.subject.as_str())
-                .unwrap_or("(no draft)");
-            let new_task = NewTask {
-                reference: reference.clone(),
-                contact_id: contact.id.clone(),
-                subject: format!("Follow up with {}{company}", lead.display_name()),
-                body: format!(
-                    "Review and send the drafted email \"{subject_line}\".\nScore {}: {}.\nRouted: {}.\n\n[{reference}]",
-                    score.value,
-                    score.reasons.join(", "),
-                    route.reason
-                ),
-                priority: score.priority().to_string(),
-                owner_id: route.owner_id.clone(),
-                due_at,
-            };
-            let crm = &p.connectors.crm;
-            let existing = if ctx.retrying {
-                crm.find_task(&reference, &contact.id)?
-            } else {
-                None
-            };
-            let found_existing = existing.is_some();
-            let remote = match existing {
-                Some(t) => t,
-                None => crm.create_task(&new_task)?,
-            };
-            let task = TaskRef {
-                task_id: new_id(),
-                remote_task_id: remote.id.clone(),
-                due_at: remote.due_at,
-            };
-            let row = NewTaskRow {
-                id: task.task_id.clone(),
-                workflow_id: ctx.workflow_id.to_string(),
-                crm: crm.service().to_string(),
-                remote_task_id: remote.id.clone(),
-                contact_id: contact.id.clone(),
-                subject: new_task.subject,
-                priority: new_task.priority,
-                due_at: remote.due_at,
-                created_at: now_ms(),
-            };
-            let output = json!({ "task": task, "found_existing": found_existing });
-            state.task = Some(task);
-            Ok(StepResult::Continue {
-                output,
-                remote_id: Some(remote.id),
-                writes: vec![PipelineWrite::Task(row)],
-            })
-        }
-        Step::Finalize => done(json!({
-            "status": status::COMPLETED,
-            "draft_id": state.draft.as_ref().map(|d| d.draft_id.clone()),
-            "task_id": state.task.as_ref().map(|t| t.remote_task_id.clone()),
-        })),
+        Step::Validate => validate(ctx, state),
+        Step::Suppression => suppression(ctx, state),
+        Step::Dedupe => dedupe(ctx, state),
+        Step::Contact => contact(ctx, state),
+        Step::Company => company(ctx, state),
+        Step::History => history(ctx, state),
+        Step::Score => score(ctx, state),
+        Step::Route => route(ctx, state),
+        Step::Compose => compose(ctx, state),
+        Step::Guard => guard(ctx, state),
+        Step::Draft => draft(ctx, state),
+        Step::Task => task(ctx, state),
+        Step::Finalize => finalize(ctx, state),
     }
+}
+
+fn validate(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let sub = ctx.submission;
+    let mut writes = vec![];
+    let lead = match (&sub.lead.email, &sub.contact_object_id) {
+        // Webhooks API events name a contact; its details live in the CRM.
+        (None, Some(object_id)) => {
+            let contact = p.connectors.crm.get_contact(object_id)?.ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "contact {object_id} named by the event is not in the CRM ({})",
+                    p.connectors.crm.service()
+                ))
+            })?;
+            let lead = contact.to_lead().normalise();
+            writes.push(PipelineWrite::ResolvedLead {
+                submission_id: sub.id.clone(),
+                workflow_id: ctx.workflow_id.to_string(),
+                lead: lead.clone(),
+            });
+            lead
+        }
+        _ => sub.lead.clone(),
+    };
+    validate_lead(&lead).map_err(Error::InvalidInput)?;
+    let output = json!({ "lead": lead });
+    state.lead = Some(lead);
+    Ok(StepResult::Continue {
+        output,
+        remote_id: None,
+        writes,
+    })
+}
+
+fn suppression(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let email = lead_email(state)?;
+    match p.store.suppression_for(email)? {
+        Some(s) => Ok(StepResult::Stop {
+            status: status::SUPPRESSED,
+            output: json!({ "suppressed": true, "matched": s.value, "reason": s.reason }),
+        }),
+        None => done(json!({ "suppressed": false })),
+    }
+}
+
+fn dedupe(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let sub = ctx.submission;
+    let email = lead_email(state)?;
+    let window_ms = (config.dedupe.window_secs * 1000) as i64;
+    let earlier = p.store.find_recent_duplicate(
+        &sub.id,
+        email,
+        sub.form_id.as_deref(),
+        sub.received_at,
+        window_ms,
+    )?;
+    match earlier {
+        Some(workflow_id) => Ok(StepResult::Stop {
+            status: status::DUPLICATE,
+            output: json!({ "duplicate_of": workflow_id, "window_secs": config.dedupe.window_secs }),
+        }),
+        None => done(json!({ "duplicate_of": null })),
+    }
+}
+
+fn contact(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let contact = p.connectors.crm.find_or_create_contact(lead)?;
+    let remote_id = Some(contact.id.clone());
+    let output = json!({ "contact": contact, "crm": p.connectors.crm.service() });
+    state.contact = Some(contact);
+    Ok(StepResult::Continue {
+        output,
+        remote_id,
+        writes: vec![],
+    })
+}
+
+fn company(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let contact = state.contact.as_ref().ok_or_else(|| missing("contact"))?;
+    let domain = lead.email_domain().unwrap_or_default();
+    if scoring::is_free_mail(&config.scoring, domain) {
+        return done(json!({ "company": null, "skipped": "free-mail domain" }));
+    }
+    let company =
+        p.connectors
+            .crm
+            .find_or_create_company(domain, lead.company.as_deref(), &contact.id)?;
+    let remote_id = Some(company.id.clone());
+    let output = json!({ "company": company });
+    state.company = Some(company);
+    Ok(StepResult::Continue {
+        output,
+        remote_id,
+        writes: vec![],
+    })
+}
+
+fn history(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let email = lead_email(state)?;
+    let contact = state.contact.as_ref().ok_or_else(|| missing("contact"))?;
+    let crm = p.connectors.crm.history(&contact.id)?;
+    let earlier = p.store.drafts_to(email, ctx.workflow_id, 5)?;
+    let latest = earlier.first();
+    let sent = earlier.iter().find(|d| d.sent_at.is_some());
+    let summary = match latest {
+        None if crm.total_tasks == 0 => "first contact".to_string(),
+        None => format!("{} earlier CRM task(s), no earlier email", crm.total_tasks),
+        Some(d) => format!(
+            "{} earlier draft(s); last on {} titled {:?}; {} earlier CRM task(s)",
+            earlier.len(),
+            short(d.created_at),
+            d.subject,
+            crm.total_tasks
+        ),
+    };
+    let history = History {
+        previous_drafts: earlier.len() as u32,
+        last_draft_subject: latest.map(|d| d.subject.clone()),
+        last_draft_at: latest.map(|d| d.created_at),
+        thread_id: sent.and_then(|d| d.thread_id.clone()),
+        in_reply_to: sent.map(|d| d.message_id.clone()),
+        crm_open_tasks: crm.open_tasks,
+        crm_total_tasks: crm.total_tasks,
+        summary,
+    };
+    let output = json!({ "history": history });
+    state.history = Some(history);
+    done(output)
+}
+
+fn score(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let sub = ctx.submission;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let score = scoring::score(&config.scoring, lead, sub.form_id.as_deref());
+    let output = json!({ "score": score });
+    state.score = Some(score);
+    done(output)
+}
+
+fn route(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let sub = ctx.submission;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let score = state.score.as_ref().ok_or_else(|| missing("score"))?;
+    let route = routing::route(&config.routing, lead, sub.form_id.as_deref(), score.value);
+    let output = json!({ "route": route });
+    state.route = Some(route);
+    done(output)
+}
+
+fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
+    let template = config.templates.get(&route.template).ok_or_else(|| {
+        Error::Configuration(format!(
+            "template {:?} (chosen by routing {}) is not defined under [templates]",
+            route.template, route.reason
+        ))
+    })?;
+    let request = ComposeRequest {
+        lead,
+        sender: &route.sender,
+        template_name: &route.template,
+        template,
+        score: state.score.as_ref().map_or(0, |s| s.value),
+        history_summary: state.history.as_ref().map_or("", |h| h.summary.as_str()),
+    };
+    let composed = p.connectors.composer.compose(&request)?;
+    let output = json!({ "email": composed });
+    state.composed = Some(composed);
+    done(output)
+}
+
+fn guard(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
+    let composed = state
+        .composed
+        .as_ref()
+        .ok_or_else(|| missing("composed email"))?;
+    let content = DraftContent {
+        from: &route.sender,
+        to: lead_email(state)?,
+        subject: &composed.subject,
+        body: &composed.body,
+    };
+    guard::check(&config.guard, &content).map_err(|violations| {
+        Error::InvalidInput(format!(
+            "guard refused the draft: {}",
+            violations.join("; ")
+        ))
+    })?;
+    done(json!({ "passed": true }))
+}
+
+fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
+    let composed = state
+        .composed
+        .as_ref()
+        .ok_or_else(|| missing("composed email"))?;
+    let history = state.history.clone().unwrap_or_default();
+    let draft_id = ctx
+        .intent
+        .and_then(|i| i.get("draft_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(new_id);
+    let sender_domain = route
+        .sender
+        .rsplit_once('@')
+        .map_or("salesagent.local", |(_, d)| d);
+    let outgoing = OutgoingEmail {
+        draft_id: draft_id.clone(),
+        workflow_id: ctx.workflow_id.to_string(),
+        message_id: email::message_id_for(ctx.workflow_id, sender_domain),
+        from: route.sender.clone(),
+        to: lead_email(state)?.to_string(),
+        subject: composed.subject.clone(),
+        body: composed.body.clone(),
+        thread_id: history.thread_id.clone(),
+        in_reply_to: history.in_reply_to.clone(),
+        date: now_ms(),
+    };
+    let mailbox = &p.connectors.mailbox;
+    let existing = if ctx.retrying {
+        mailbox.find_draft(&outgoing)?
+    } else {
+        None
+    };
+    let found_existing = existing.is_some();
+    let remote = match existing {
+        Some(found) => found,
+        None => mailbox.create_draft(&outgoing)?,
+    };
+    let score = state.score.as_ref();
+    let new_draft = NewDraft {
+        id: draft_id.clone(),
+        workflow_id: ctx.workflow_id.to_string(),
+        recipient: outgoing.to.clone(),
+        sender: outgoing.from.clone(),
+        subject: outgoing.subject.clone(),
+        body: outgoing.body.clone(),
+        message_id: outgoing.message_id.clone(),
+        score: score.map(|s| s.value),
+        route_reason: Some(format!(
+            "{}; score {}",
+            route.reason,
+            score.map(|s| s.reasons.join(", ")).unwrap_or_default()
+        )),
+        model: Some(composed.model.clone()),
+        prompt_version: composed.prompt_version.clone(),
+        tokens_used: composed.tokens_used.map(i64::from),
+        fallback_used: composed.fallback_used,
+        mailbox: mailbox.service().to_string(),
+        remote_draft_id: Some(remote.remote_draft_id.clone()),
+        remote_message_id: remote.remote_message_id.clone(),
+        thread_id: remote.thread_id.clone(),
+        status: "pending_review".into(),
+        created_at: now_ms(),
+    };
+    let draft = DraftRef {
+        draft_id,
+        message_id: outgoing.message_id,
+        remote_draft_id: remote.remote_draft_id.clone(),
+    };
+    let output = json!({ "draft": draft, "found_existing": found_existing });
+    state.draft = Some(draft);
+    Ok(StepResult::Continue {
+        output,
+        remote_id: Some(remote.remote_draft_id),
+        writes: vec![PipelineWrite::Draft(new_draft)],
+    })
+}
+
+fn task(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let config = p.config;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let contact = state.contact.as_ref().ok_or_else(|| missing("contact"))?;
+    let score = state.score.clone().unwrap_or(scoring::Score {
+        value: 0,
+        reasons: vec![],
+    });
+    let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
+    let reference = task_reference(ctx.workflow_id);
+    let due_at = add_business_days(now_ms(), config.task.due_business_days);
+    let company = lead
+        .company
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    let subject_line = state
+        .composed
+        .as_ref()
+        .map(|c| c.subject.as_str())
+        .unwrap_or("(no draft)");
+    let new_task = NewTask {
+        reference: reference.clone(),
+        contact_id: contact.id.clone(),
+        subject: format!("Follow up with {}{company}", lead.display_name()),
+        body: format!(
+            "Review and send the drafted email \"{subject_line}\".\nScore {}: {}.\nRouted: {}.\n\n[{reference}]",
+            score.value,
+            score.reasons.join(", "),
+            route.reason
+        ),
+        priority: score.priority().to_string(),
+        owner_id: route.owner_id.clone(),
+        due_at,
+    };
+    let crm = &p.connectors.crm;
+    let existing = if ctx.retrying {
+        crm.find_task(&reference, &contact.id)?
+    } else {
+        None
+    };
+    let found_existing = existing.is_some();
+    let remote = match existing {
+        Some(t) => t,
+        None => crm.create_task(&new_task)?,
+    };
+    let task = TaskRef {
+        task_id: new_id(),
+        remote_task_id: remote.id.clone(),
+        due_at: remote.due_at,
+    };
+    let row = NewTaskRow {
+        id: task.task_id.clone(),
+        workflow_id: ctx.workflow_id.to_string(),
+        crm: crm.service().to_string(),
+        remote_task_id: remote.id.clone(),
+        contact_id: contact.id.clone(),
+        subject: new_task.subject,
+        priority: new_task.priority,
+        due_at: remote.due_at,
+        created_at: now_ms(),
+    };
+    let output = json!({ "task": task, "found_existing": found_existing });
+    state.task = Some(task);
+    Ok(StepResult::Continue {
+        output,
+        remote_id: Some(remote.id),
+        writes: vec![PipelineWrite::Task(row)],
+    })
+}
+
+fn finalize(_ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    done(json!({
+        "status": status::COMPLETED,
+        "draft_id": state.draft.as_ref().map(|d| d.draft_id.clone()),
+        "task_id": state.task.as_ref().map(|t| t.remote_task_id.clone()),
+    }))
 }
 
 fn lead_email(state: &State) -> Result<&str> {
