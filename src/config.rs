@@ -715,6 +715,13 @@ impl Config {
                 ),
             );
         }
+        for (name, template) in &self.templates {
+            for (part, text) in [("subject", &template.subject), ("body", &template.body)] {
+                if let Err(msg) = crate::domain::template::check(text) {
+                    error(&format!("templates.{name}.{part}"), msg);
+                }
+            }
+        }
         for (i, rule) in self.routing.rules.iter().enumerate() {
             if let Some(t) = &rule.template
                 && !self.templates.contains_key(t)

@@ -11,6 +11,18 @@ pub struct DraftContent<'a> {
 }
 
 pub fn check(config: &GuardConfig, draft: &DraftContent<'_>) -> Result<(), Vec<String>> {
+    check_with_lead_text(config, draft, &[])
+}
+
+/// [`check`] for a draft written for a lead: `lead_text` is what the lead typed (every field's
+/// value). A placeholder-looking piece of the draft that the lead wrote themselves (a name such as
+/// `{{ secret }}`) is their text quoted back, not an unfilled placeholder of the template; only the
+/// placeholders the lead did not type are refused.
+pub fn check_with_lead_text(
+    config: &GuardConfig,
+    draft: &DraftContent<'_>,
+    lead_text: &[&str],
+) -> Result<(), Vec<String>> {
     let mut violations = Vec::new();
     for (name, value) in [
         ("From", draft.from),
@@ -44,7 +56,7 @@ pub fn check(config: &GuardConfig, draft: &DraftContent<'_>) -> Result<(), Vec<S
         ));
     }
     for (part, text) in [("subject", draft.subject), ("body", draft.body)] {
-        if let Some(p) = find_placeholder(text) {
+        if let Some(p) = placeholders(&without(text, lead_text)).into_iter().next() {
             violations.push(format!("{part} has an unfilled placeholder {p}"));
         }
     }
@@ -60,18 +72,46 @@ pub fn check(config: &GuardConfig, draft: &DraftContent<'_>) -> Result<(), Vec<S
     }
 }
 
-/// Finds `{{x}}`, `[[x]]`, `{x}`, `[FIRST_NAME]` or `<first_name>`-style leftovers.
-fn find_placeholder(text: &str) -> Option<String> {
-    for (open, close) in [("{{", "}}"), ("[[", "]]")] {
-        if let Some(i) = text.find(open) {
-            let end = text[i..]
-                .find(close)
-                .map(|e| i + e + 2)
-                .unwrap_or(text.len().min(i + 20));
-            return Some(text[i..end].to_string());
+/// `text` with every occurrence of the lead's own values blanked out (longest first), so only
+/// what the template or the composer wrote is scanned.
+fn without(text: &str, lead_text: &[&str]) -> String {
+    let mut values: Vec<&str> = lead_text
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    values.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let mut text = text.to_string();
+    for value in values {
+        if text.contains(value) {
+            text = text.replace(value, " ");
         }
-        if text.contains(close) {
-            return Some(close.to_string());
+    }
+    text
+}
+
+/// Every `{{x}}`, `[[x]]` (or a stray `}}`, `]]`), `{x}`, `[FIRST_NAME]` or `<first_name>`-style
+/// leftover in `text`, in order.
+fn placeholders(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (open, close) in [("{{", "}}"), ("[[", "]]")] {
+        let mut covered = vec![];
+        let mut from = 0;
+        while let Some(i) = text[from..].find(open).map(|i| from + i) {
+            let end = text[i + 2..]
+                .find(close)
+                .map(|e| i + 2 + e + 2)
+                .unwrap_or_else(|| floor_char_boundary(text, text.len().min(i + 20)));
+            found.push(text[i..end].to_string());
+            covered.push(i..end);
+            from = end.max(i + 2);
+        }
+        let mut from = 0;
+        while let Some(i) = text[from..].find(close).map(|i| from + i) {
+            if !covered.iter().any(|r| r.contains(&i)) {
+                found.push(close.to_string());
+            }
+            from = i + 2;
         }
     }
     let bytes = text.as_bytes();
@@ -98,10 +138,18 @@ fn find_placeholder(text: &str) -> Option<String> {
                 && name.len() > 1)
             || (b == b'{');
         if identifier && looks_like_variable {
-            return Some(text[i..i + end + 2].to_string());
+            found.push(text[i..i + end + 2].to_string());
         }
     }
-    None
+    found
+}
+
+/// The largest char boundary at or below `i`.
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -142,6 +190,23 @@ mod tests {
         ] {
             let err = check(&config, &draft("s", body)).unwrap_err();
             assert!(err[0].contains("unfilled placeholder"), "{body}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn what_the_lead_typed_is_not_a_placeholder() {
+        let config = GuardConfig::default();
+        for typed in ["{{unsubscribe_url}}", "{{ secret }}", "[[x]]", "{job_title}", "}}", "{{"] {
+            let body = format!("Hi {typed},\n\nThanks.");
+            assert!(check(&config, &draft("s", &body)).is_err(), "{typed}");
+            assert!(
+                check_with_lead_text(&config, &draft("s", &body), &[typed]).is_ok(),
+                "{typed}"
+            );
+            // The template's own leftover is still refused beside the lead's text.
+            let both = format!("{body} {{{{company}}}}");
+            let err = check_with_lead_text(&config, &draft("s", &both), &[typed]).unwrap_err();
+            assert!(err[0].contains("unfilled placeholder"), "{typed}: {err:?}");
         }
     }
 

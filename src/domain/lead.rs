@@ -1,4 +1,11 @@
 //! A lead: the normalised person behind a submission, and the rules for a valid email address.
+//!
+//! Normalisation happens at intake (every path sets fields through [`Lead::set`] /
+//! [`Lead::set_field`], and [`Lead::normalise`] cleans a lead from elsewhere, such as the CRM):
+//! single-line fields (names, company, job title, phone, email, custom fields) get line breaks and
+//! tabs turned into spaces, control and bidi-override characters removed and whitespace collapsed,
+//! so no value can break a header; the message keeps its line breaks. The raw payload is stored
+//! as received, elsewhere.
 
 use std::collections::BTreeMap;
 
@@ -60,8 +67,7 @@ impl Lead {
         match LeadField::from_name(name) {
             Some(field) => self.set_field(field, value),
             None => {
-                let value = clean(value);
-                if let Some(v) = value {
+                if let Some(v) = single_line(value) {
                     self.custom.insert(name.to_string(), v);
                 }
             }
@@ -69,7 +75,10 @@ impl Lead {
     }
 
     pub fn set_field(&mut self, field: LeadField, value: &str) {
-        let value = clean(value);
+        let value = match field {
+            LeadField::Message => multi_line(value),
+            _ => single_line(value),
+        };
         match field {
             LeadField::Email => self.email = value,
             LeadField::FirstName => self.first_name = value,
@@ -86,9 +95,25 @@ impl Lead {
         }
     }
 
-    /// Trims, lowercases the email, and splits a full name when no first/last name came.
+    /// Cleans every field (as at intake), lowercases the email, and splits a full name when no
+    /// first/last name came.
     pub fn normalise(mut self) -> Lead {
-        self.email = self.email.map(|e| e.trim().to_lowercase());
+        for field in [
+            &mut self.email,
+            &mut self.first_name,
+            &mut self.last_name,
+            &mut self.company,
+            &mut self.job_title,
+            &mut self.phone,
+        ] {
+            *field = field.as_deref().and_then(single_line);
+        }
+        self.message = self.message.as_deref().and_then(multi_line);
+        self.custom = std::mem::take(&mut self.custom)
+            .into_iter()
+            .filter_map(|(k, v)| single_line(&v).map(|v| (k, v)))
+            .collect();
+        self.email = self.email.map(|e| e.to_lowercase());
         if self.first_name.is_none()
             && self.last_name.is_none()
             && let Some(full) = self.custom.remove("full_name")
@@ -98,6 +123,24 @@ impl Lead {
             self.last_name = last;
         }
         self
+    }
+
+    /// Every value the lead supplied, for checks that must tell the lead's own text from ours.
+    pub fn texts(&self) -> Vec<&str> {
+        [
+            &self.email,
+            &self.first_name,
+            &self.last_name,
+            &self.company,
+            &self.job_title,
+            &self.phone,
+            &self.message,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(self.custom.values().map(String::as_str))
+        .collect()
     }
 
     pub fn email_domain(&self) -> Option<&str> {
@@ -125,9 +168,49 @@ impl Lead {
     }
 }
 
-fn clean(value: &str) -> Option<String> {
-    let v = value.trim();
-    (!v.is_empty()).then(|| v.to_string())
+/// Bidirectional formatting characters (embeddings, overrides, isolates, marks): they can make
+/// a name display differently from what it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A value for a one-line field: every whitespace run (line breaks and tabs included) becomes one
+/// space, control and bidi characters go, the ends are trimmed; None when nothing is left.
+pub fn single_line(value: &str) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut space = false;
+    for c in value.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else if c.is_control() || is_bidi_control(c) || c == '\u{FEFF}' {
+            continue;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A value for the message: lines kept (CRLF and CR become LF), each line cleaned like a one-line
+/// field, runs of blank lines collapsed to one; None when nothing is left.
+pub fn multi_line(value: &str) -> Option<String> {
+    let text = value.replace("\r\n", "\n").replace('\r', "\n");
+    let mut lines: Vec<String> = vec![];
+    for line in text.split('\n') {
+        match single_line(line) {
+            Some(l) => lines.push(l),
+            None if lines.last().is_some_and(|l| !l.is_empty()) => lines.push(String::new()),
+            None => {}
+        }
+    }
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
@@ -258,6 +341,51 @@ mod tests {
         }
         assert_eq!(LeadField::from_name("jobtitle"), Some(LeadField::JobTitle));
         assert_eq!(LeadField::from_name("hs_context"), None);
+    }
+
+    #[test]
+    fn single_line_fields_lose_line_breaks_controls_and_bidi_overrides() {
+        let mut lead = Lead::default();
+        lead.set("firstname", "Dana\r\nBcc: x@evil.com");
+        lead.set("company", " Northwind\t\u{202E}Robotics\u{7}  Ltd \u{2066}");
+        lead.set("jobtitle", "\u{200F}VP\n\n Ops");
+        lead.set("message", "Hello\r\n\r\n\r\nsecond\tline\u{202E}\n  ");
+        lead.set("favourite", "a\nb");
+        assert_eq!(lead.first_name.as_deref(), Some("Dana Bcc: x@evil.com"));
+        assert_eq!(lead.company.as_deref(), Some("Northwind Robotics Ltd"));
+        assert_eq!(lead.job_title.as_deref(), Some("VP Ops"));
+        assert_eq!(lead.message.as_deref(), Some("Hello\n\nsecond line"));
+        assert_eq!(lead.custom["favourite"], "a b");
+        // A lead from elsewhere (the CRM) is cleaned the same way, and cleaning twice changes nothing.
+        let raw = Lead {
+            email: Some(" A@B.com\n".into()),
+            last_name: Some("Whit\r\nfield".into()),
+            ..Lead::default()
+        };
+        let once = raw.normalise();
+        assert_eq!(once.email.as_deref(), Some("a@b.com"));
+        assert_eq!(once.last_name.as_deref(), Some("Whit field"));
+        assert_eq!(once.clone().normalise(), once);
+    }
+
+    #[test]
+    fn single_line_values_never_hold_a_line_break() {
+        // A property over generated strings of awkward characters.
+        let alphabet = ['a', ' ', '\r', '\n', '\t', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{202e}', '\u{0}', 'é'];
+        let mut seed = 0x2545_f491_u64;
+        for _ in 0..2000 {
+            let len = (seed % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            if let Some(v) = single_line(&text) {
+                assert!(!v.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{202e}'), "{text:?} -> {v:?}");
+                assert!(!v.contains("  ") && v.trim() == v, "{text:?} -> {v:?}");
+            }
+        }
     }
 
     #[test]

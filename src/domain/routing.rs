@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::lead::Lead;
+use super::scoring::Score;
 use crate::config::RoutingConfig;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,24 @@ pub fn route(config: &RoutingConfig, lead: &Lead, form_id: Option<&str>, score: 
     }
 }
 
+/// Why a draft was routed and scored as it was, as one readable line for the draft and the CRM
+/// task: `default route (no rule matched); score 45: job title, company email` or
+/// `rule "enterprise"; score 20 (no scoring rule matched)`.
+pub fn describe(route: &Route, score: Option<&Score>) -> String {
+    let route = if route.reason == "default" {
+        "default route (no rule matched)".to_string()
+    } else {
+        route.reason.clone()
+    };
+    match score {
+        None => route,
+        Some(s) if s.reasons.is_empty() => {
+            format!("{route}; score {} (no scoring rule matched)", s.value)
+        }
+        Some(s) => format!("{route}; score {}: {}", s.value, s.reasons.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +86,22 @@ mod tests {
         let low = route(&config, &lead, None, 40);
         assert_eq!(low.template, "default");
         assert_eq!(low.reason, "default");
+    }
+
+    #[test]
+    fn the_description_never_ends_on_a_dangling_word() {
+        let default = route(&RoutingConfig::default(), &Lead::default(), None, 10);
+        let none = Score { value: 10, reasons: vec![] };
+        let some = Score { value: 45, reasons: vec!["job title +20".into()] };
+        assert_eq!(
+            describe(&default, Some(&none)),
+            "default route (no rule matched); score 10 (no scoring rule matched)"
+        );
+        assert_eq!(
+            describe(&default, Some(&some)),
+            "default route (no rule matched); score 45: job title +20"
+        );
+        assert_eq!(describe(&default, None), "default route (no rule matched)");
     }
 
     #[test]

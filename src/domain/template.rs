@@ -1,5 +1,11 @@
-//! Templates: `{{name}}` placeholders filled from the lead; unknown or empty ones stay visible so
-//! the guard refuses the draft rather than sending "Hi ,".
+//! Templates: `{{name}}` placeholders filled from the lead, and `{{#if name}}…{{else}}…{{/if}}`
+//! (or `{{#unless name}}`) blocks chosen by whether the lead has the field. Unknown placeholders
+//! stay visible so the guard refuses the draft rather than sending "Hi ,".
+//!
+//! The entry point for every composer is [`render`] with [`variables`]:
+//! `template::render(&template.body, &template::variables(lead, sender))`. Lead data is inserted
+//! as text in a single pass and never read as template syntax, so a lead who types
+//! `{{unsubscribe_url}}` gets exactly that text back. [`check`] validates a template's syntax.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +17,13 @@ pub fn default_templates() -> BTreeMap<String, TemplateConfig> {
     templates.insert(
         "default".to_string(),
         TemplateConfig {
-            subject: "Thanks for reaching out, {{first_name_or_there}}".into(),
-            body: "Hi {{first_name_or_there}},\n\n\
-                   Thanks for getting in touch{{company_clause}}. I'd be glad to help: \
+            subject: "{{#if first_name}}Thanks for reaching out, {{first_name}}\
+                      {{else}}Thanks for reaching out{{/if}}"
+                .into(),
+            body: "{{#if first_name}}Hi {{first_name}},{{else}}Hello,{{/if}}\n\n\
+                   Thanks for getting in touch{{#if company}} on behalf of {{company}}{{/if}}. \
+                   {{#if message}}I read your message and would be glad to help\
+                   {{else}}I'd be glad to help{{/if}}: \
                    would a 20-minute call this week work for you?\n\n\
                    Best regards,\n{{sender_name}}\n"
                 .into(),
@@ -22,10 +32,15 @@ pub fn default_templates() -> BTreeMap<String, TemplateConfig> {
     templates.insert(
         "high_intent".to_string(),
         TemplateConfig {
-            subject: "{{company_or_you}} and a quick next step".into(),
-            body: "Hi {{first_name_or_there}},\n\n\
-                   Thank you for your request{{company_clause}}. Given what you described, the \
-                   fastest route is a short call with one of our specialists. \
+            subject: "{{#if company}}{{company}} and a quick next step\
+                      {{else}}A quick next step{{/if}}"
+                .into(),
+            body: "{{#if first_name}}Hi {{first_name}},{{else}}Hello,{{/if}}\n\n\
+                   Thank you for your request{{#if company}} on behalf of {{company}}{{/if}}. \
+                   {{#if message}}Given what you described, the fastest route is a short call \
+                   with one of our specialists\
+                   {{else}}The fastest route is usually a short call with one of our \
+                   specialists{{/if}}. \
                    Could you share two times that suit you this week?\n\n\
                    Best regards,\n{{sender_name}}\n"
                 .into(),
@@ -96,30 +111,170 @@ fn capitalise(word: &str) -> String {
     }
 }
 
-/// Replaces every `{{name}}` it knows; an unknown name is left as it is for the guard to refuse.
-pub fn render(text: &str, vars: &BTreeMap<String, String>) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
+/// One piece of a parsed template.
+#[derive(Debug, PartialEq, Eq)]
+enum Node<'a> {
+    Text(&'a str),
+    /// A placeholder: its trimmed name and its source text (kept when it has no value).
+    Var { name: &'a str, source: &'a str },
+    /// `{{#if name}}then{{else}}otherwise{{/if}}`; `{{#unless name}}` swaps the branches.
+    If {
+        name: &'a str,
+        then: Vec<Node<'a>>,
+        otherwise: Vec<Node<'a>>,
+    },
+}
+
+/// An open block while parsing: which tag opened it, its name, and its branches so far.
+struct Open<'a> {
+    tag: &'static str,
+    name: &'a str,
+    then: Vec<Node<'a>>,
+    otherwise: Option<Vec<Node<'a>>>,
+}
+
+fn parse(text: &str) -> Result<Vec<Node<'_>>, String> {
+    let mut stack: Vec<Open<'_>> = vec![];
+    let mut top: Vec<Node<'_>> = vec![];
+    fn current<'s, 'a>(stack: &'s mut [Open<'a>], top: &'s mut Vec<Node<'a>>) -> &'s mut Vec<Node<'a>> {
+        match stack.last_mut() {
+            Some(open) => open.otherwise.as_mut().unwrap_or(&mut open.then),
+            None => top,
+        }
+    }
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                let name = after[..end].trim();
-                match vars.get(name) {
-                    Some(v) => out.push_str(v),
-                    None => out.push_str(&rest[start..start + 2 + end + 2]),
-                }
-                rest = &after[end + 2..];
+        let Some(len) = rest[start + 2..].find("}}") else {
+            break;
+        };
+        if start > 0 {
+            current(&mut stack, &mut top).push(Node::Text(&rest[..start]));
+        }
+        let source = &rest[start..start + 2 + len + 2];
+        let tag = source[2..source.len() - 2].trim();
+        rest = &rest[start + 2 + len + 2..];
+        let word = |prefix: &str| {
+            tag.strip_prefix(prefix)
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+        };
+        if let Some(name) = word("#if ") {
+            stack.push(Open { tag: "if", name, then: vec![], otherwise: None });
+        } else if let Some(name) = word("#unless ") {
+            stack.push(Open { tag: "unless", name, then: vec![], otherwise: None });
+        } else if tag == "else" {
+            match stack.last_mut() {
+                Some(open) if open.otherwise.is_none() => open.otherwise = Some(vec![]),
+                Some(_) => return Err("a second {{else}} in one block".into()),
+                None => return Err("{{else}} outside an {{#if}} block".into()),
             }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
+        } else if let Some(closing) = tag.strip_prefix('/') {
+            let Some(open) = stack.pop() else {
+                return Err(format!("{source} closes a block that was never opened"));
+            };
+            if closing.trim() != open.tag {
+                return Err(format!("{source} closes {{{{#{} {}}}}}", open.tag, open.name));
+            }
+            let otherwise = open.otherwise.unwrap_or_default();
+            let (then, otherwise) = if open.tag == "unless" {
+                (otherwise, open.then)
+            } else {
+                (open.then, otherwise)
+            };
+            current(&mut stack, &mut top).push(Node::If { name: open.name, then, otherwise });
+        } else if tag.starts_with('#') {
+            return Err(format!("{source} is not a block this template language knows; use {{{{#if name}}}} or {{{{#unless name}}}}"));
+        } else {
+            current(&mut stack, &mut top).push(Node::Var { name: tag, source });
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(format!("{{{{#{} {}}}}} is never closed with {{{{/{}}}}}", open.tag, open.name, open.tag));
+    }
+    if !rest.is_empty() {
+        current(&mut stack, &mut top).push(Node::Text(rest));
+    }
+    Ok(top)
+}
+
+/// Checks a template's syntax: blocks opened and closed in order, no stray `{{else}}`.
+pub fn check(text: &str) -> Result<(), String> {
+    parse(text).map(|_| ())
+}
+
+/// Renders `text` for the lead's `vars` (from [`variables`]): every `{{name}}` with a value is
+/// replaced by it, inserted as plain text (never re-read as template syntax); an unknown name stays
+/// as written for the guard to refuse; `{{#if name}}` keeps its first branch when `name` has a
+/// non-empty value, else its `{{else}}` branch. A value that ends a sentence itself ("Contoso,
+/// Ltd.") swallows the template's own full stop right after it. A template with broken block
+/// syntax (see [`check`]) is rendered with its block tags left visible.
+pub fn render(text: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = Output::default();
+    match parse(text) {
+        Ok(nodes) => out.nodes(&nodes, vars),
+        Err(_) => out.flat(text, vars),
+    }
+    out.text
+}
+
+#[derive(Default)]
+struct Output {
+    text: String,
+    /// The last thing written was a value ending in `.`, `!` or `?`.
+    after_sentence_end: bool,
+}
+
+impl Output {
+    fn literal(&mut self, text: &str) {
+        let text = match text.strip_prefix('.') {
+            Some(rest) if self.after_sentence_end => rest,
+            _ => text,
+        };
+        if !text.is_empty() {
+            self.text.push_str(text);
+            self.after_sentence_end = false;
+        }
+    }
+
+    fn value(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.after_sentence_end = value.ends_with(['.', '!', '?']);
+    }
+
+    fn nodes(&mut self, nodes: &[Node<'_>], vars: &BTreeMap<String, String>) {
+        for node in nodes {
+            match node {
+                Node::Text(t) => self.literal(t),
+                Node::Var { name, source } => match vars.get(*name) {
+                    Some(v) => self.value(v),
+                    None => self.literal(source),
+                },
+                Node::If { name, then, otherwise } => {
+                    let present = vars.get(*name).is_some_and(|v| !v.trim().is_empty());
+                    self.nodes(if present { then } else { otherwise }, vars);
+                }
             }
         }
     }
-    out.push_str(rest);
-    out
+
+    /// Placeholders only, for a template whose blocks do not parse.
+    fn flat(&mut self, text: &str, vars: &BTreeMap<String, String>) {
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            self.literal(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else {
+                break;
+            };
+            let source = &rest[start..start + 2 + end + 2];
+            match vars.get(after[..end].trim()) {
+                Some(v) => self.value(v),
+                None => self.literal(source),
+            }
+            rest = &after[end + 2..];
+        }
+        self.literal(rest);
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +298,132 @@ mod tests {
             "You {{unclosed"
         );
         assert_eq!(vars["sender_name"], "The Example team");
+    }
+
+    #[test]
+    fn blocks_choose_by_presence_and_nest() {
+        let mut vars = BTreeMap::new();
+        vars.insert("a".to_string(), "A".to_string());
+        let t = "{{#if a}}[{{a}}{{#if b}} and {{b}}{{/if}}]{{else}}none{{/if}}{{#unless b}}!{{/unless}}";
+        assert_eq!(render(t, &vars), "[A]!");
+        vars.insert("b".to_string(), "B".to_string());
+        assert_eq!(render(t, &vars), "[A and B]");
+        vars.remove("a");
+        assert_eq!(render(t, &vars), "none");
+    }
+
+    #[test]
+    fn broken_blocks_are_reported_and_stay_visible() {
+        for bad in ["{{#if a}}x", "x{{/if}}", "{{else}}", "{{#if a}}x{{/unless}}", "{{#each a}}"] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+        assert!(render("{{#if a}}x", &BTreeMap::new()).contains("{{#if a}}"));
+        assert!(check("{{#if a}}x{{else}}y{{/if}} {{b}}").is_ok());
+    }
+
+    #[test]
+    fn lead_values_are_text_never_template_syntax() {
+        // A property over many hostile values: whatever the lead typed comes back verbatim.
+        let hostile = [
+            "{{unsubscribe_url}}",
+            "{{ secret }}",
+            "{{#if first_name}}x",
+            "{{/if}}",
+            "{{else}}",
+            "}}{{",
+            "{{first_name}}{{first_name}}",
+            "{{",
+        ];
+        for value in hostile {
+            for field in ["first_name", "company", "message"] {
+                let mut lead = Lead {
+                    email: Some("a@b.com".into()),
+                    ..Lead::default()
+                };
+                lead.set(field, value);
+                let vars = variables(&lead, "sales@example.com");
+                let out = render(&format!("<{{{{{field}}}}}>"), &vars);
+                assert_eq!(out, format!("<{value}>"), "{field} = {value:?}");
+                for t in default_templates().values() {
+                    let body = render(&t.body, &vars);
+                    if field != "message" {
+                        assert!(body.contains(value), "{field} = {value:?}: {body}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every default template, for every combination of present and missing lead fields, reads
+    /// as an email a person would write.
+    #[test]
+    fn default_templates_read_well_for_every_combination_of_fields() {
+        let firsts = [None, Some("Dana")];
+        let lasts = [None, Some("Whitfield")];
+        let companies = [None, Some("Northwind Robotics"), Some("Contoso, Ltd."), Some("Yahoo!")];
+        let titles = [None, Some("VP Operations")];
+        let messages = [None, Some("We want to automate picking.")];
+        let mut rendered = 0;
+        for (name, template) in default_templates() {
+            assert!(check(&template.subject).is_ok() && check(&template.body).is_ok());
+            for first in firsts {
+                for last in lasts {
+                    for company in companies {
+                        for title in titles {
+                            for message in messages {
+                                let lead = Lead {
+                                    email: Some("dana@northwind.com".into()),
+                                    first_name: first.map(str::to_string),
+                                    last_name: last.map(str::to_string),
+                                    company: company.map(str::to_string),
+                                    job_title: title.map(str::to_string),
+                                    message: message.map(str::to_string),
+                                    ..Lead::default()
+                                };
+                                let vars = variables(&lead, "sales@example.com");
+                                let subject = render(&template.subject, &vars);
+                                let body = render(&template.body, &vars);
+                                let ctx = format!("{name} {lead:?}:\n{subject}\n{body}");
+                                read_well(&subject, &body, &ctx);
+                                if message.is_none() {
+                                    assert!(!body.contains("described"), "{ctx}");
+                                    assert!(!body.contains("your message"), "{ctx}");
+                                }
+                                if let Some(f) = first {
+                                    assert!(body.starts_with(&format!("Hi {f},")), "{ctx}");
+                                } else {
+                                    assert!(body.starts_with("Hello,"), "{ctx}");
+                                }
+                                if let Some(c) = company {
+                                    assert!(body.contains(c), "{ctx}");
+                                }
+                                rendered += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(rendered, 2 * 2 * 2 * 4 * 2 * 2);
+    }
+
+    fn read_well(subject: &str, body: &str, ctx: &str) {
+        for text in [subject, body] {
+            for bad in [
+                "{{", "}}", "..", " ,", " .", "  ", ", there", "there,", "!.", "?.", " :",
+            ] {
+                assert!(!text.contains(bad), "{bad:?} in {ctx}");
+            }
+        }
+        assert!(subject.chars().next().is_some_and(char::is_uppercase), "{ctx}");
+        assert!(!subject.ends_with([' ', ',', '.']), "{ctx}");
+        assert!(body.ends_with("The Example team\n"), "{ctx}");
+        for sentence in body.split(". ").skip(1) {
+            assert!(
+                sentence.chars().next().is_some_and(char::is_uppercase),
+                "a sentence starts in lower case in {ctx}"
+            );
+        }
     }
 
     #[test]

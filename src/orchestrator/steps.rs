@@ -313,7 +313,8 @@ fn guard(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         subject: &composed.subject,
         body: &composed.body,
     };
-    guard::check(&config.guard, &content).map_err(|violations| {
+    let lead_text = state.lead.as_ref().map(|l| l.texts()).unwrap_or_default();
+    guard::check_with_lead_text(&config.guard, &content, &lead_text).map_err(|violations| {
         Error::InvalidInput(format!(
             "guard refused the draft: {}",
             violations.join("; ")
@@ -373,11 +374,7 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         body: outgoing.body.clone(),
         message_id: outgoing.message_id.clone(),
         score: score.map(|s| s.value),
-        route_reason: Some(format!(
-            "{}; score {}",
-            route.reason,
-            score.map(|s| s.reasons.join(", ")).unwrap_or_default()
-        )),
+        route_reason: Some(routing::describe(route, score)),
         model: Some(composed.model.clone()),
         prompt_version: composed.prompt_version.clone(),
         tokens_used: composed.tokens_used.map(i64::from),
@@ -430,10 +427,8 @@ fn task(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         contact_id: contact.id.clone(),
         subject: format!("Follow up with {}{company}", lead.display_name()),
         body: format!(
-            "Review and send the drafted email \"{subject_line}\".\nScore {}: {}.\nRouted: {}.\n\n[{reference}]",
-            score.value,
-            score.reasons.join(", "),
-            route.reason
+            "Review and send the drafted email \"{subject_line}\".\nRouted: {}.\n\n[{reference}]",
+            routing::describe(route, Some(&score)),
         ),
         priority: score.priority().to_string(),
         owner_id: route.owner_id.clone(),

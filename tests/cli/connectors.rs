@@ -779,3 +779,73 @@ fn draft_only_never_calls_gmail_send_and_send_mode_sends_once() {
     assert_eq!(w.gmail.sent().len(), 1);
     assert_eq!(w.env.json(&["drafts", "show", &draft])["status"], "sent");
 }
+
+/// Rejecting a draft marks its HubSpot follow-up task COMPLETED (a PATCH, with the rejection
+/// noted in the task body); nothing is created or deleted.
+#[test]
+fn rejecting_a_draft_completes_its_hubspot_task() {
+    let w = world();
+    let (code, report, err) = w.run();
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    let draft = report["draft"]["id"].as_str().unwrap().to_string();
+    assert_eq!(w.hubspot.tasks()[0].properties["hs_task_status"], "NOT_STARTED");
+    let out = w
+        .env
+        .run(&["drafts", "reject", &draft, "--reason", "wrong tone", "--by", "rita"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("completed"), "{}", stdout(&out));
+    let tasks = w.hubspot.tasks();
+    assert_eq!(tasks.len(), 1);
+    let props = &tasks[0].properties;
+    assert_eq!(props["hs_task_status"], "COMPLETED", "{props:?}");
+    let body = props["hs_task_body"].as_str().unwrap();
+    assert!(body.contains("rejected by rita: wrong tone"), "{body}");
+    assert!(body.contains("salesagent-workflow:"), "the reference stays: {body}");
+    assert_eq!(
+        w.hubspot
+            .recorder
+            .count(&format!("PATCH /crm/v3/objects/tasks/{}", tasks[0].id)),
+        1
+    );
+    assert_eq!(w.hubspot.recorder.count(CREATE_TASK), 1);
+}
+
+/// `drafts recompose` with Gmail updates the draft in place (drafts.update), creates no second
+/// draft, and keeps the earlier text as a superseded draft in the store.
+#[test]
+fn recompose_updates_the_gmail_draft_in_place() {
+    let w = world();
+    let (code, report, err) = w.run();
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    let draft = report["draft"]["id"].as_str().unwrap().to_string();
+    let remote = w.gmail.drafts()[0].id.clone();
+    w.env.write_config(
+        "[connectors]\ncomposer = \"template\"\n\n[templates.high_intent]\nsubject = \"Recomposed for {{first_name}}\"\nbody = \"Hello {{first_name}},\\n\\nA better text.\\n\"\n\n\
+         [templates.default]\nsubject = \"Recomposed for {{first_name}}\"\nbody = \"Hello {{first_name}},\\n\\nA better text.\\n\"\n\n\
+         [http]\nretry_base_ms = 10\nretry_max_ms = 2000\ntimeout_ms = 1000\nconnect_timeout_ms = 1000\n",
+    );
+    let out = w
+        .env
+        .cmd()
+        .args(["drafts", "recompose", &draft])
+        .env_remove("SALESAGENT_CONNECTORS_COMPOSER")
+        .env("SALESAGENT_CONNECTORS_COMPOSER", "template")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let drafts = w.gmail.drafts();
+    assert_eq!(drafts.len(), 1, "no second Gmail draft");
+    assert_eq!(drafts[0].id, remote);
+    assert!(drafts[0].raw.contains("Recomposed for Dana"), "{}", drafts[0].raw);
+    assert_eq!(
+        w.gmail
+            .recorder
+            .count(&format!("PUT /gmail/v1/users/me/drafts/{remote}")),
+        1
+    );
+    assert_eq!(w.gmail.recorder.count(CREATE_DRAFT), 1);
+    assert_eq!(
+        w.env.sql_i64("SELECT COUNT(*) FROM drafts WHERE status = 'superseded'"),
+        1
+    );
+}

@@ -339,3 +339,117 @@ fn auto_send_sends_only_listed_domains_in_send_mode() {
     let approvals = env.json(&["audit", "list", "--action", "draft.approve"]);
     assert_eq!(approvals[0]["actor"], "auto-send");
 }
+
+#[test]
+fn rejecting_a_draft_completes_its_local_crm_task() {
+    let env = TestEnv::new();
+    let id = submit(&env, "dana@northwind.com");
+    let tasks = env.json(&["crm", "tasks"]);
+    assert_eq!(tasks[0]["status"], "NOT_STARTED", "{tasks}");
+    let out = env.run(&["drafts", "reject", &id, "--reason", "wrong tone", "--by", "rita"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("follow-up task") && stdout(&out).contains("completed"),
+        "{}",
+        stdout(&out)
+    );
+    let tasks = env.json(&["crm", "tasks"]);
+    assert_eq!(tasks[0]["status"], "COMPLETED", "{tasks}");
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM crm_tasks WHERE body LIKE '%rejected by rita: wrong tone%'"),
+        1
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM tasks WHERE status = 'completed'"),
+        1
+    );
+}
+
+/// A lead no routing rule and no scoring rule matched: the reason reads as a sentence, in the
+/// draft and in the CRM task.
+#[test]
+fn the_route_reason_has_no_dangling_word() {
+    let env = TestEnv::new();
+    let payload = serde_json::json!({
+        "portalId": 1, "formId": "f", "formSubmissionId": "plain-1",
+        "fieldValues": [{"name": "email", "value": "someone@plainco.com"}]
+    });
+    let file = env.write_file("plain.json", payload.to_string());
+    let report = env.json(&["run", file.to_str().unwrap()]);
+    assert_eq!(report["status"], "completed", "{report}");
+    let id = report["draft"]["id"].as_str().unwrap();
+    let shown = env.json(&["drafts", "show", id]);
+    let reason = shown["route_reason"].as_str().unwrap().trim_end().to_string();
+    assert!(
+        !reason.ends_with("score") && !reason.ends_with(';') && !reason.ends_with(':'),
+        "{reason:?}"
+    );
+    let out = env.run(&["drafts", "show", id]);
+    let routed = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("Routed:"))
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    assert!(!routed.ends_with("score"), "{routed:?}");
+    let body: String = {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        conn.query_row("SELECT body FROM crm_tasks", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(!body.contains(": ."), "{body}");
+    assert!(!body.contains("score ;") && !body.contains("; score."), "{body}");
+}
+
+/// `drafts show` puts the lead's own words first, then who they are, then the draft, then what
+/// approving does in the current mode; `--json` carries the same.
+#[test]
+fn show_gives_the_leads_words_who_they_are_the_draft_and_what_approve_does() {
+    let env = TestEnv::new();
+    let earlier = serde_json::json!({
+        "portalId": 4411223, "formId": "newsletter", "formSubmissionId": "earlier-1",
+        "fieldValues": [{"name": "email", "value": "dana@northwind.com"}]
+    });
+    let file = env.write_file("earlier.json", earlier.to_string());
+    assert_eq!(env.json(&["run", file.to_str().unwrap()])["status"], "completed");
+    let id = submit(&env, "dana@northwind.com");
+    let out = env.run(&["drafts", "show", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing from:\n{text}"))
+    };
+    let words = at("We want to automate picking");
+    let who = at("VP Operations");
+    assert!(text.contains("Northwind Robotics"), "{text}");
+    assert!(text.contains("https://www.example.com/demo-request"), "{text}");
+    assert!(text.contains("3f1c2a9e-5b7d-4c11-9a0e-7d2b6c8e1f40"), "{text}");
+    assert!(text.contains("1 earlier submission"), "{text}");
+    let draft = at("Subject:");
+    let approve = at("approve: marks approved, nothing is sent");
+    assert!(words < who && who < draft && draft < approve, "{text}");
+
+    let shown = env.json(&["drafts", "show", &id]);
+    assert_eq!(shown["lead"]["message"], "We want to automate picking. Can we talk next week?");
+    assert_eq!(shown["lead"]["job_title"], "VP Operations");
+    assert_eq!(shown["lead"]["company"], "Northwind Robotics");
+    assert_eq!(shown["form_id"], "3f1c2a9e-5b7d-4c11-9a0e-7d2b6c8e1f40");
+    assert_eq!(shown["page_url"], "https://www.example.com/demo-request");
+    assert_eq!(shown["earlier_submissions"], 1);
+    assert!(shown["crm_contact"]["id"].is_string(), "{shown:#}");
+    assert_eq!(shown["on_approve"]["sends"], false);
+    assert_eq!(
+        shown["on_approve"]["text"],
+        "approve: marks approved, nothing is sent"
+    );
+
+    let env = send_env("");
+    let id = submit(&env, "dana@northwind.com");
+    let text = stdout(&env.run(&["drafts", "show", &id]));
+    assert!(
+        text.contains("approve: sends now from sales@example.com to dana@northwind.com"),
+        "{text}"
+    );
+    assert_eq!(env.json(&["drafts", "show", &id])["on_approve"]["sends"], true);
+}

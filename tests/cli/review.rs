@@ -186,3 +186,105 @@ fn bulk_approval_and_send_mode_ask_on_a_terminal() {
         "switching sends nothing by itself"
     );
 }
+
+/// An editor script at `name` in the env (executable).
+fn editor_script(env: &TestEnv, name: &str, script: &str) -> String {
+    let path = env.write_file(name, script);
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&path)
+        .status()
+        .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_review_shows_the_leads_words_then_who_then_the_draft_then_what_approve_does() {
+    let env = TestEnv::new();
+    submit(&env, "a@northwind.com");
+    let (code, transcript) = on_terminal(
+        &env,
+        &["drafts", "review"],
+        &[],
+        &[("[q]uit", Some("q\r")), ("reviewed:", None)],
+    );
+    assert_eq!(code, 0, "{transcript}");
+    let at = |needle: &str| {
+        transcript
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing from:\n{transcript}"))
+    };
+    let words = at("We want to automate picking");
+    let who = at("VP Operations");
+    let draft = at("Subject:");
+    let approve = at("approve: marks approved, nothing is sent");
+    assert!(words < who && who < draft && draft < approve, "{transcript}");
+}
+
+#[test]
+fn the_summary_counts_edits_and_ctrl_d_quits() {
+    let env = TestEnv::new();
+    submit(&env, "a@northwind.com");
+    submit(&env, "b@northwind.com");
+    let editor = editor_script(
+        &env,
+        "editor.sh",
+        "#!/bin/sh\nsed -i 's/^Subject: .*/Subject: Edited subject/' \"$1\"\n",
+    );
+    let (code, transcript) = on_terminal(
+        &env,
+        &["drafts", "review"],
+        &[("EDITOR", &editor)],
+        &[
+            ("draft 1 of 2", None),
+            ("[q]uit", Some("e\r")),
+            ("edited", None),
+            ("[q]uit", Some("\x04")),
+            ("reviewed:", None),
+        ],
+    );
+    assert_eq!(code, 0, "{transcript}");
+    assert!(
+        !transcript.contains("draft 2 of 2"),
+        "Ctrl-D quits the loop:\n{transcript}"
+    );
+    assert!(transcript.contains("1 edited"), "{transcript}");
+}
+
+#[test]
+fn an_editor_that_fails_is_one_line_and_the_loop_goes_on() {
+    for (label, editor) in [
+        ("false", Some("false".to_string())),
+        ("not found", Some("/nonexistent/editor".to_string())),
+        ("unset", None),
+    ] {
+        let env = TestEnv::new();
+        let id = submit(&env, "a@northwind.com");
+        let before = env.json(&["drafts", "show", &id]);
+        let extra: Vec<(&str, &str)> = match &editor {
+            Some(e) => vec![("EDITOR", e.as_str())],
+            None => vec![],
+        };
+        let (code, transcript) = on_terminal(
+            &env,
+            &["drafts", "review"],
+            &extra,
+            &[
+                ("[q]uit", Some("e\r")),
+                ("editor", None),
+                ("[q]uit", Some("s\r")),
+                ("reviewed:", None),
+            ],
+        );
+        assert_eq!(code, 0, "{label}: {transcript}");
+        assert!(
+            transcript.contains("the editor failed") || transcript.contains("no editor"),
+            "{label}: {transcript}"
+        );
+        assert!(!transcript.contains("no change"), "{label}: {transcript}");
+        assert!(transcript.contains("1 skipped"), "{label}: {transcript}");
+        let after = env.json(&["drafts", "show", &id]);
+        assert_eq!(after["subject"], before["subject"], "{label}");
+        assert_eq!(after["body"], before["body"], "{label}");
+    }
+}
