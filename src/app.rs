@@ -32,6 +32,7 @@ impl App {
             store: &self.store,
             config: &self.config,
             mailbox: connectors.mailbox.as_ref(),
+            crm: connectors.crm.as_ref(),
         }
     }
 

@@ -49,8 +49,10 @@ pub struct RetryArgs {
     /// Who is retrying (default: $USER)
     #[arg(long)]
     pub by: Option<String>,
-    /// Re-run from this step (validate, suppression, …, task, finalize) even where it completed;
-    /// side-effect steps look their object up first, so nothing is created twice
+    /// Redo a failed workflow from this step (validate, suppression, …, task, finalize), rerunning
+    /// the steps after it that had completed; side-effect steps look their object up first, so
+    /// nothing is created twice. Completed workflows are not retried: to write a pending draft
+    /// again, use `salesagent drafts recompose ID`
     #[arg(long, value_name = "STEP")]
     pub from_step: Option<String>,
 }
@@ -228,8 +230,23 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
     for id in &ids {
         let workflow = app.store.get_workflow(id)?;
         if workflow.status != status::FAILED {
+            let hint = if workflow.status == status::COMPLETED {
+                match app.store.draft_for_workflow(id)? {
+                    Some(d) if d.status == "pending_review" => format!(
+                        "\nhint: to write its pending draft again with the current templates and prompts, run `salesagent drafts recompose {}`",
+                        d.id
+                    ),
+                    Some(d) => format!(
+                        "\nhint: its draft {} is {}: decided drafts are not recomposed",
+                        d.id, d.status
+                    ),
+                    None => String::new(),
+                }
+            } else {
+                String::new()
+            };
             return Err(crate::error::Error::Refused(format!(
-                "workflow {id} is {}, not failed: there is nothing to retry",
+                "workflow {id} is {}, not failed: there is nothing to retry{hint}",
                 workflow.status
             ))
             .into());

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::http::{ApiError, Call, HttpClient, RateLimiter, encode};
+use super::http::{ApiError, Body, Call, HttpClient, RateLimiter, encode};
 use super::{Company, Contact, Crm, CrmHistory, NewTask, Task};
 use crate::config::{HttpConfig, HubspotConfig};
 use crate::domain::lead::Lead;
@@ -407,6 +407,41 @@ impl Crm for HubSpot {
             })
             .unwrap_or_default();
         task_from(&v, &contact_id).map(Some)
+    }
+
+    fn close_task(&self, id: &str, note: &str) -> Result<()> {
+        let path = format!("/crm/v3/objects/tasks/{}", encode(id));
+        let Some(task) = self.get(
+            format!("{path}?properties=hs_task_body,hs_task_status"),
+            &[404],
+        )?
+        else {
+            return Err(crate::error::Error::NotFound(format!(
+                "HubSpot has no task {id}"
+            )));
+        };
+        let body = prop(&task, "hs_task_body").unwrap_or("");
+        if prop(&task, "hs_task_status") == Some("COMPLETED") && body.contains(note) {
+            return Ok(());
+        }
+        let body = if body.contains(note) {
+            body.to_string()
+        } else {
+            format!("{body}\n\n{note}")
+        };
+        // Setting absolute values: a repeat after a lost answer changes nothing.
+        let call = Call::new(
+            reqwest::Method::PATCH,
+            path,
+            Body::Json(json!({ "properties": {
+                "hs_task_status": "COMPLETED",
+                "hs_task_body": body,
+            }})),
+            true,
+        )
+        .bearer(&self.token);
+        self.http.send(&call)?;
+        Ok(())
     }
 }
 

@@ -108,6 +108,10 @@ pub trait Crm: Send + Sync {
     fn create_task(&self, task: &NewTask) -> Result<Task>;
     /// The task with this id, or None when the CRM no longer has it.
     fn get_task(&self, id: &str) -> Result<Option<Task>>;
+    /// Closes a follow-up task that is no longer needed (its draft was rejected): marks it
+    /// COMPLETED and appends `note` to its body, keeping the workflow reference. Repeating it
+    /// changes nothing more. NotFound when the CRM no longer has the task.
+    fn close_task(&self, id: &str, note: &str) -> Result<()>;
 }
 
 /// A draft to put in the mailbox. `message_id` is deterministic per workflow.

@@ -196,7 +196,14 @@ mod tests {
     #[test]
     fn what_the_lead_typed_is_not_a_placeholder() {
         let config = GuardConfig::default();
-        for typed in ["{{unsubscribe_url}}", "{{ secret }}", "[[x]]", "{job_title}", "}}", "{{"] {
+        for typed in [
+            "{{unsubscribe_url}}",
+            "{{ secret }}",
+            "[[x]]",
+            "{job_title}",
+            "}}",
+            "{{",
+        ] {
             let body = format!("Hi {typed},\n\nThanks.");
             assert!(check(&config, &draft("s", &body)).is_err(), "{typed}");
             assert!(

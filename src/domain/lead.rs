@@ -371,18 +371,27 @@ mod tests {
     #[test]
     fn single_line_values_never_hold_a_line_break() {
         // A property over generated strings of awkward characters.
-        let alphabet = ['a', ' ', '\r', '\n', '\t', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{202e}', '\u{0}', 'é'];
+        let alphabet = [
+            'a', ' ', '\r', '\n', '\t', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{202e}',
+            '\u{0}', 'é',
+        ];
         let mut seed = 0x2545_f491_u64;
         for _ in 0..2000 {
             let len = (seed % 12) as usize;
             let text: String = (0..len)
                 .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     alphabet[(seed >> 33) as usize % alphabet.len()]
                 })
                 .collect();
             if let Some(v) = single_line(&text) {
-                assert!(!v.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{202e}'), "{text:?} -> {v:?}");
+                assert!(
+                    !v.chars()
+                        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{202e}'),
+                    "{text:?} -> {v:?}"
+                );
                 assert!(!v.contains("  ") && v.trim() == v, "{text:?} -> {v:?}");
             }
         }

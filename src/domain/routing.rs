@@ -91,8 +91,14 @@ mod tests {
     #[test]
     fn the_description_never_ends_on_a_dangling_word() {
         let default = route(&RoutingConfig::default(), &Lead::default(), None, 10);
-        let none = Score { value: 10, reasons: vec![] };
-        let some = Score { value: 45, reasons: vec!["job title +20".into()] };
+        let none = Score {
+            value: 10,
+            reasons: vec![],
+        };
+        let some = Score {
+            value: 45,
+            reasons: vec!["job title +20".into()],
+        };
         assert_eq!(
             describe(&default, Some(&none)),
             "default route (no rule matched); score 10 (no scoring rule matched)"

@@ -116,7 +116,10 @@ fn capitalise(word: &str) -> String {
 enum Node<'a> {
     Text(&'a str),
     /// A placeholder: its trimmed name and its source text (kept when it has no value).
-    Var { name: &'a str, source: &'a str },
+    Var {
+        name: &'a str,
+        source: &'a str,
+    },
     /// `{{#if name}}then{{else}}otherwise{{/if}}`; `{{#unless name}}` swaps the branches.
     If {
         name: &'a str,
@@ -136,7 +139,10 @@ struct Open<'a> {
 fn parse(text: &str) -> Result<Vec<Node<'_>>, String> {
     let mut stack: Vec<Open<'_>> = vec![];
     let mut top: Vec<Node<'_>> = vec![];
-    fn current<'s, 'a>(stack: &'s mut [Open<'a>], top: &'s mut Vec<Node<'a>>) -> &'s mut Vec<Node<'a>> {
+    fn current<'s, 'a>(
+        stack: &'s mut [Open<'a>],
+        top: &'s mut Vec<Node<'a>>,
+    ) -> &'s mut Vec<Node<'a>> {
         match stack.last_mut() {
             Some(open) => open.otherwise.as_mut().unwrap_or(&mut open.then),
             None => top,
@@ -159,9 +165,19 @@ fn parse(text: &str) -> Result<Vec<Node<'_>>, String> {
                 .filter(|n| !n.is_empty())
         };
         if let Some(name) = word("#if ") {
-            stack.push(Open { tag: "if", name, then: vec![], otherwise: None });
+            stack.push(Open {
+                tag: "if",
+                name,
+                then: vec![],
+                otherwise: None,
+            });
         } else if let Some(name) = word("#unless ") {
-            stack.push(Open { tag: "unless", name, then: vec![], otherwise: None });
+            stack.push(Open {
+                tag: "unless",
+                name,
+                then: vec![],
+                otherwise: None,
+            });
         } else if tag == "else" {
             match stack.last_mut() {
                 Some(open) if open.otherwise.is_none() => open.otherwise = Some(vec![]),
@@ -173,7 +189,10 @@ fn parse(text: &str) -> Result<Vec<Node<'_>>, String> {
                 return Err(format!("{source} closes a block that was never opened"));
             };
             if closing.trim() != open.tag {
-                return Err(format!("{source} closes {{{{#{} {}}}}}", open.tag, open.name));
+                return Err(format!(
+                    "{source} closes {{{{#{} {}}}}}",
+                    open.tag, open.name
+                ));
             }
             let otherwise = open.otherwise.unwrap_or_default();
             let (then, otherwise) = if open.tag == "unless" {
@@ -181,15 +200,24 @@ fn parse(text: &str) -> Result<Vec<Node<'_>>, String> {
             } else {
                 (open.then, otherwise)
             };
-            current(&mut stack, &mut top).push(Node::If { name: open.name, then, otherwise });
+            current(&mut stack, &mut top).push(Node::If {
+                name: open.name,
+                then,
+                otherwise,
+            });
         } else if tag.starts_with('#') {
-            return Err(format!("{source} is not a block this template language knows; use {{{{#if name}}}} or {{{{#unless name}}}}"));
+            return Err(format!(
+                "{source} is not a block this template language knows; use {{{{#if name}}}} or {{{{#unless name}}}}"
+            ));
         } else {
             current(&mut stack, &mut top).push(Node::Var { name: tag, source });
         }
     }
     if let Some(open) = stack.last() {
-        return Err(format!("{{{{#{} {}}}}} is never closed with {{{{/{}}}}}", open.tag, open.name, open.tag));
+        return Err(format!(
+            "{{{{#{} {}}}}} is never closed with {{{{/{}}}}}",
+            open.tag, open.name, open.tag
+        ));
     }
     if !rest.is_empty() {
         current(&mut stack, &mut top).push(Node::Text(rest));
@@ -249,7 +277,11 @@ impl Output {
                     Some(v) => self.value(v),
                     None => self.literal(source),
                 },
-                Node::If { name, then, otherwise } => {
+                Node::If {
+                    name,
+                    then,
+                    otherwise,
+                } => {
                     let present = vars.get(*name).is_some_and(|v| !v.trim().is_empty());
                     self.nodes(if present { then } else { otherwise }, vars);
                 }
@@ -314,7 +346,13 @@ mod tests {
 
     #[test]
     fn broken_blocks_are_reported_and_stay_visible() {
-        for bad in ["{{#if a}}x", "x{{/if}}", "{{else}}", "{{#if a}}x{{/unless}}", "{{#each a}}"] {
+        for bad in [
+            "{{#if a}}x",
+            "x{{/if}}",
+            "{{else}}",
+            "{{#if a}}x{{/unless}}",
+            "{{#each a}}",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
         assert!(render("{{#if a}}x", &BTreeMap::new()).contains("{{#if a}}"));
@@ -360,7 +398,12 @@ mod tests {
     fn default_templates_read_well_for_every_combination_of_fields() {
         let firsts = [None, Some("Dana")];
         let lasts = [None, Some("Whitfield")];
-        let companies = [None, Some("Northwind Robotics"), Some("Contoso, Ltd."), Some("Yahoo!")];
+        let companies = [
+            None,
+            Some("Northwind Robotics"),
+            Some("Contoso, Ltd."),
+            Some("Yahoo!"),
+        ];
         let titles = [None, Some("VP Operations")];
         let messages = [None, Some("We want to automate picking.")];
         let mut rendered = 0;
@@ -415,7 +458,10 @@ mod tests {
                 assert!(!text.contains(bad), "{bad:?} in {ctx}");
             }
         }
-        assert!(subject.chars().next().is_some_and(char::is_uppercase), "{ctx}");
+        assert!(
+            subject.chars().next().is_some_and(char::is_uppercase),
+            "{ctx}"
+        );
         assert!(!subject.ends_with([' ', ',', '.']), "{ctx}");
         assert!(body.ends_with("The Example team\n"), "{ctx}");
         for sentence in body.split(". ").skip(1) {

@@ -1,17 +1,18 @@
 //! The operator's actions, shared by `drafts`, `mode` and `dlq` (and, later, `serve`): decisions
-//! on drafts, the SEND-mode gates, the send point with every re-check, and dead-letter retries.
+//! on drafts (a rejection also closes the draft's CRM follow-up task), edits and recomposes, the
+//! SEND-mode gates, the send point with every re-check, and dead-letter retries.
 //! It prints nothing; callers get typed outcomes.
 
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::connectors::{Mailbox, OutgoingEmail};
+use crate::connectors::{Crm, Mailbox, OutgoingEmail};
 use crate::domain::time::{SendWindow, now_ms};
 use crate::error::{Error, Result};
 use crate::orchestrator::Pipeline;
 use crate::store::{
-    Claim, DeadLetterRow, Decision, DraftRow, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting, Requeue,
-    SendClaim, Store,
+    Claim, DeadLetterRow, Decision, DraftRow, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting, Recomposed,
+    Requeue, SendClaim, Store, new_id,
 };
 
 /// The actor recorded for drafts approved by auto-send.
@@ -98,12 +99,68 @@ pub struct Approval {
 pub struct Rejection {
     pub draft: DraftRow,
     pub mailbox_warning: Option<String>,
+    /// What happened to the workflow's CRM follow-up task.
+    pub task: TaskClosing,
+}
+
+/// A rejected draft's follow-up task: marked COMPLETED in the CRM with the rejection noted in
+/// its body (it is not deleted, so the CRM keeps the history).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum TaskClosing {
+    Completed {
+        crm: String,
+        remote_task_id: String,
+    },
+    /// The workflow has no task (yet): nothing to close.
+    NoTask,
+    /// The CRM call failed: the rejection stands, the task stays open.
+    Failed {
+        crm: String,
+        remote_task_id: String,
+        error: String,
+    },
+}
+
+/// The result of a recompose: the draft with its new text, and the id of the superseded copy
+/// that keeps the earlier text.
+#[derive(Clone, Debug)]
+pub struct Recomposition {
+    pub draft: DraftRow,
+    pub superseded_id: String,
+}
+
+/// What approving a draft would do now, as the review shows it before the decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnApprove {
+    /// Whether approving sends the email at once.
+    pub sends: bool,
+    /// One line for the reviewer: `approve: marks approved, nothing is sent`, or
+    /// `approve: sends now from X to Y`.
+    pub text: String,
 }
 
 pub struct Operator<'a> {
     pub store: &'a Store,
     pub config: &'a Config,
     pub mailbox: &'a dyn Mailbox,
+    pub crm: &'a dyn Crm,
+}
+
+/// The email a pending draft is in the mailbox, with `subject` and `body` as its text.
+fn outgoing(draft: &DraftRow, subject: &str, body: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        draft_id: draft.id.clone(),
+        workflow_id: draft.workflow_id.clone(),
+        message_id: draft.message_id.clone(),
+        from: draft.sender.clone(),
+        to: draft.recipient.clone(),
+        subject: subject.to_string(),
+        body: body.to_string(),
+        thread_id: draft.thread_id.clone(),
+        in_reply_to: None,
+        date: now_ms(),
+    }
 }
 
 impl Operator<'_> {
@@ -135,9 +192,131 @@ impl Operator<'_> {
             }),
             None => None,
         };
+        let task = self.close_task(&draft, actor, reason);
         Ok(Rejection {
             draft,
             mailbox_warning,
+            task,
+        })
+    }
+
+    /// Closes the rejected draft's follow-up task in the CRM and in our record of it.
+    fn close_task(&self, draft: &DraftRow, actor: &str, reason: &str) -> TaskClosing {
+        let task = match self.store.task_for_workflow(&draft.workflow_id) {
+            Ok(Some(task)) => task,
+            Ok(None) => return TaskClosing::NoTask,
+            Err(e) => {
+                return TaskClosing::Failed {
+                    crm: self.crm.service().into(),
+                    remote_task_id: String::new(),
+                    error: e.to_string(),
+                };
+            }
+        };
+        let note = format!(
+            "salesagent: the drafted email was rejected by {actor}: {reason}. No follow-up needed."
+        );
+        let closed = self
+            .crm
+            .close_task(&task.remote_task_id, &note)
+            .and_then(|()| self.store.mark_task_closed(&draft.workflow_id));
+        match closed {
+            Ok(()) => TaskClosing::Completed {
+                crm: task.crm,
+                remote_task_id: task.remote_task_id,
+            },
+            Err(e) => TaskClosing::Failed {
+                crm: task.crm,
+                remote_task_id: task.remote_task_id,
+                error: e.to_string(),
+            },
+        }
+    }
+
+    /// Writes a pending draft again with the current templates and prompts: the new text replaces
+    /// it in the store and in the mailbox (updated in place, same mailbox draft), the earlier text
+    /// is kept as a `superseded` draft, and the change is audited (`draft.recompose`).
+    pub fn recompose(
+        &self,
+        id: &str,
+        actor: &str,
+        pipeline: &Pipeline<'_>,
+    ) -> Result<Recomposition> {
+        let before = self.store.get_draft(id)?;
+        if before.status != "pending_review" {
+            return Err(Error::Refused(format!(
+                "draft {id} is {}: only pending drafts can be recomposed",
+                before.status
+            )));
+        }
+        let remote = before
+            .remote_draft_id
+            .clone()
+            .ok_or_else(|| Error::Refused(format!("draft {id} has no mailbox draft to update")))?;
+        let composed = pipeline.recompose(&before.workflow_id)?;
+        self.mailbox.update_draft(
+            &remote,
+            &outgoing(&before, &composed.subject, &composed.body),
+        )?;
+        let new = Recomposed {
+            subject: composed.subject,
+            body: composed.body,
+            route_reason: None,
+            model: Some(composed.model),
+            prompt_version: composed.prompt_version,
+            tokens_used: composed.tokens_used.map(i64::from),
+            fallback_used: composed.fallback_used,
+        };
+        let superseded_id = new_id();
+        match self
+            .store
+            .recompose_draft(id, &new, &superseded_id, actor, now_ms())
+        {
+            Ok(draft) => Ok(Recomposition {
+                draft,
+                superseded_id,
+            }),
+            Err(e) => {
+                // Decided meanwhile: put the mailbox copy back as it was.
+                let _ = self
+                    .mailbox
+                    .update_draft(&remote, &outgoing(&before, &before.subject, &before.body));
+                Err(e)
+            }
+        }
+    }
+
+    /// What approving `draft` would do in the current mode (read from the store now) with the
+    /// configured gates and send window. The send itself re-checks everything when it happens.
+    pub fn on_approve(&self, draft: &DraftRow) -> Result<OnApprove> {
+        let marks = |why: String| OnApprove {
+            sends: false,
+            text: format!("approve: marks approved, {why}"),
+        };
+        if self.store.mode()?.mode != MODE_SEND {
+            return Ok(marks("nothing is sent".into()));
+        }
+        let gates = unmet(&send_gates(self.config));
+        if !gates.is_empty() {
+            return Ok(marks(format!(
+                "not sent: SEND gates not met ({})",
+                gates.join("; ")
+            )));
+        }
+        if let Some(text) = &self.config.send.window
+            && let Ok(window) = SendWindow::parse(text)
+            && !window.contains(now_ms())
+        {
+            return Ok(marks(format!(
+                "sent later: now is outside the send window ({text})"
+            )));
+        }
+        Ok(OnApprove {
+            sends: true,
+            text: format!(
+                "approve: sends now from {} to {}",
+                draft.sender, draft.recipient
+            ),
         })
     }
 
@@ -154,20 +333,8 @@ impl Operator<'_> {
             .remote_draft_id
             .clone()
             .ok_or_else(|| Error::Refused(format!("draft {id} has no mailbox draft to update")))?;
-        let outgoing = |subject: &str, body: &str| OutgoingEmail {
-            draft_id: before.id.clone(),
-            workflow_id: before.workflow_id.clone(),
-            message_id: before.message_id.clone(),
-            from: before.sender.clone(),
-            to: before.recipient.clone(),
-            subject: subject.to_string(),
-            body: body.to_string(),
-            thread_id: before.thread_id.clone(),
-            in_reply_to: None,
-            date: now_ms(),
-        };
         self.mailbox
-            .update_draft(&remote, &outgoing(subject, body))?;
+            .update_draft(&remote, &outgoing(&before, subject, body))?;
         match self.store.edit_draft(id, subject, body, actor, now_ms()) {
             Ok(d) => {
                 decision_metric("edited");
@@ -177,7 +344,7 @@ impl Operator<'_> {
                 // The store refused (decided meanwhile): put the mailbox copy back as it was.
                 let _ = self
                     .mailbox
-                    .update_draft(&remote, &outgoing(&before.subject, &before.body));
+                    .update_draft(&remote, &outgoing(&before, &before.subject, &before.body));
                 Err(e)
             }
         }

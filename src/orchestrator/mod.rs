@@ -6,6 +6,7 @@
 //! which are find-or-create). A retried workflow resumes at its first unfinished step; a draft or
 //! task step that ran before looks its object up by a deterministic reference before creating it.
 
+mod recompose;
 mod report;
 mod steps;
 

@@ -274,7 +274,7 @@ fn route(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     done(output)
 }
 
-fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+pub(super) fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     let p = ctx.pipeline;
     let config = p.config;
     let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
@@ -299,7 +299,7 @@ fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     done(output)
 }
 
-fn guard(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+pub(super) fn guard(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     let p = ctx.pipeline;
     let config = p.config;
     let route = state.route.as_ref().ok_or_else(|| missing("route"))?;

@@ -221,6 +221,18 @@ impl Store {
         Ok(row)
     }
 
+    /// Marks a task COMPLETED and appends `note` to its body; false when there is no such task.
+    pub fn crm_complete_task(&self, id: i64, note: &str) -> Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE crm_tasks SET status = 'COMPLETED', body = body || char(10) || char(10) || ?3
+                 WHERE tenant_id = ?1 AND id = ?2",
+            )?
+            .execute(params![self.tenant, id, note])?;
+        Ok(changed > 0)
+    }
+
     pub fn crm_tasks(&self, limit: usize) -> Result<Vec<CrmTaskRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1 ORDER BY id LIMIT ?2"

@@ -54,12 +54,14 @@ pub struct DraftRow {
     pub sent_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// For a `superseded` draft: the live draft that replaced its text (`drafts recompose`).
+    pub superseded_by: Option<String>,
 }
 
 const DRAFT_COLUMNS: &str = "id, workflow_id, recipient, sender, subject, body, message_id, score, \
      route_reason, model, prompt_version, tokens_used, fallback_used, mailbox, remote_draft_id, \
      remote_message_id, thread_id, status, reviewer, review_note, reviewed_at, sent_at, created_at, \
-     updated_at";
+     updated_at, superseded_by";
 
 fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
     Ok(DraftRow {
@@ -87,6 +89,7 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
         sent_at: r.get(21)?,
         created_at: r.get(22)?,
         updated_at: r.get(23)?,
+        superseded_by: r.get(24)?,
     })
 }
 
@@ -101,13 +104,25 @@ pub struct DraftFilter {
     pub oldest_first: bool,
 }
 
+/// A recomposed draft's new text and how it was written (`drafts recompose`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recomposed {
+    pub subject: String,
+    pub body: String,
+    pub route_reason: Option<String>,
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    pub tokens_used: Option<i64>,
+    pub fallback_used: bool,
+}
+
 pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
              score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
              remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)
-         ON CONFLICT (workflow_id) DO NOTHING",
+         ON CONFLICT (workflow_id) WHERE status != 'superseded' DO NOTHING",
     )?
     .execute(params![
         d.id,
@@ -148,9 +163,10 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no draft with id {id}")))
     }
 
+    /// The workflow's live draft (never a superseded earlier text).
     pub fn draft_for_workflow(&self, workflow_id: &str) -> Result<Option<DraftRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE workflow_id = ?1"
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE workflow_id = ?1 AND status != 'superseded'"
         ))?;
         Ok(stmt.query_row([workflow_id], draft_from_row).optional()?)
     }
@@ -185,6 +201,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {DRAFT_COLUMNS} FROM drafts
              WHERE tenant_id = ?1 AND recipient = ?2 AND workflow_id != ?3
+               AND status != 'superseded'
              ORDER BY created_at DESC LIMIT ?4"
         ))?;
         let rows = stmt

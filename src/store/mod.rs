@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
-pub use drafts::{DraftFilter, DraftRow, NewDraft};
+pub use drafts::{DraftFilter, DraftRow, NewDraft, Recomposed};
 pub use imports::{
     ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_state,
 };
@@ -38,7 +38,7 @@ pub use maintenance::{DatabaseFacts, inspect as inspect_database};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
-pub use review::{Claim, ClaimRefusal, Decision, SendClaim};
+pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use stats::{GaugeSnapshot, StatsRaw};
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;

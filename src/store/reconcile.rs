@@ -225,7 +225,8 @@ impl Store {
              JOIN workflows w2 ON w2.submission_id = s2.id
              JOIN drafts d2 ON d2.workflow_id = w2.id
              WHERE d1.tenant_id = ?1 AND d1.created_at >= ?2
-               AND d1.status != 'orphaned' AND d2.status != 'orphaned'
+               AND d1.status NOT IN ('orphaned', 'superseded')
+               AND d2.status NOT IN ('orphaned', 'superseded')
              ORDER BY s2.received_at, s1.received_at",
         )?;
         let mut seen = std::collections::HashSet::new();

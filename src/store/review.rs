@@ -1,13 +1,15 @@
 //! Operator decisions on drafts (approve, reject, edit) and the send claim. Each is a state change
 //! guarded by the draft's current status and committed together with its audit entry; the send
 //! claim re-reads the mode inside its own transaction, so a switch to draft-only stops it at once.
+//! Also what a reviewer sees beside the draft (`DraftContext`) and a recompose, which keeps the
+//! earlier text as a `superseded` draft.
 
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use super::Store;
 use super::audit::{AuditEntry, MODE_SEND, append_audit, current_mode};
-use super::drafts::DraftRow;
+use super::drafts::{DraftRow, Recomposed};
 use crate::domain::time::short;
 use crate::error::{Error, Result};
 
@@ -79,6 +81,22 @@ pub enum Claim {
     /// The draft is now `sending`: the caller must send it and record the result.
     Claimed(Box<DraftRow>),
     Refused(ClaimRefusal),
+}
+
+/// What `drafts show` and `drafts review` show beside a draft.
+#[derive(Clone, Debug)]
+pub struct DraftContext {
+    /// The lead as the submission holds it (normalised; resolved from the CRM for event shapes).
+    pub lead: crate::domain::lead::Lead,
+    pub source: String,
+    pub form_id: Option<String>,
+    pub page_url: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub received_at: i64,
+    /// Other submissions from the same address received up to this one.
+    pub earlier_submissions: i64,
+    /// The contact step's stored output (`{"contact": …, "crm": …}`), when it completed.
+    pub contact_step: Option<String>,
 }
 
 /// "already approved by X at T", or whatever describes a draft that is no longer pending.
@@ -158,6 +176,162 @@ impl Store {
         append_audit(&tx, &self.tenant, &entry)?;
         tx.commit()?;
         self.get_draft(id)
+    }
+
+    /// Replaces a pending draft's text with a recomposed one. The earlier text is kept as a new
+    /// draft row `superseded_id` of status `superseded` (no mailbox copy: the mailbox draft now
+    /// holds the new text), pointing at this draft; audited as `draft.recompose`. A draft decided
+    /// meanwhile is `Refused`, and then nothing changes.
+    pub fn recompose_draft(
+        &self,
+        id: &str,
+        new: &Recomposed,
+        superseded_id: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<DraftRow> {
+        let tx = self.write_tx()?;
+        let before = self.get_draft(id)?;
+        tx.execute(
+            "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body,
+                 message_id, score, route_reason, model, prompt_version, tokens_used, fallback_used,
+                 mailbox, remote_draft_id, remote_message_id, thread_id, status, created_at,
+                 updated_at, superseded_by)
+             SELECT ?1, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
+                 score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
+                 NULL, NULL, thread_id, 'superseded', created_at, ?2, id
+             FROM drafts WHERE id = ?3 AND tenant_id = ?4 AND status = 'pending_review'",
+            params![superseded_id, at, id, self.tenant],
+        )?;
+        let changed = tx.execute(
+            "UPDATE drafts SET subject = ?1, body = ?2, route_reason = COALESCE(?3, route_reason),
+                 model = ?4, prompt_version = ?5, tokens_used = ?6, fallback_used = ?7,
+                 updated_at = ?8
+             WHERE id = ?9 AND tenant_id = ?10 AND status = 'pending_review'",
+            params![
+                new.subject,
+                new.body,
+                new.route_reason,
+                new.model,
+                new.prompt_version,
+                new.tokens_used,
+                new.fallback_used,
+                at,
+                id,
+                self.tenant
+            ],
+        )?;
+        if changed == 0 {
+            drop(tx);
+            return Err(Error::Refused(already(&self.get_draft(id)?)));
+        }
+        let mut entry = AuditEntry::new(actor, "draft.recompose", at);
+        entry.subject = Some(id.to_string());
+        entry.reason = Some(format!(
+            "the earlier text is kept as superseded draft {superseded_id}"
+        ));
+        entry.before = Some(
+            json!({ "subject": before.subject, "body": before.body, "model": before.model })
+                .to_string(),
+        );
+        entry.after = Some(
+            json!({ "subject": new.subject, "body": new.body, "model": new.model }).to_string(),
+        );
+        append_audit(&tx, &self.tenant, &entry)?;
+        tx.commit()?;
+        self.get_draft(id)
+    }
+
+    /// The earlier texts of a draft, newest first (`drafts show`).
+    pub fn superseded_versions(&self, id: &str) -> Result<Vec<DraftRow>> {
+        Ok(self
+            .list_drafts(&super::DraftFilter {
+                status: Some("superseded".into()),
+                limit: 1000,
+                ..Default::default()
+            })?
+            .into_iter()
+            .filter(|d| d.superseded_by.as_deref() == Some(id))
+            .collect())
+    }
+
+    /// Marks the workflow's follow-up task closed in our own record (after the CRM closed it).
+    pub fn mark_task_closed(&self, workflow_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE tasks SET status = 'completed' WHERE workflow_id = ?1 AND tenant_id = ?2",
+            )?
+            .execute(params![workflow_id, self.tenant])?;
+        Ok(())
+    }
+
+    /// What a reviewer needs beside the draft: the submission the lead sent, how many times they
+    /// wrote before, and the CRM contact the pipeline found or created.
+    pub fn draft_context(&self, draft: &DraftRow) -> Result<DraftContext> {
+        let (submission_id, source, form_id, page_url, submitted_at, received_at): (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            i64,
+        ) = self
+            .conn
+            .prepare_cached(
+                "SELECT s.id, s.source, s.form_id, s.page_url, s.submitted_at, s.received_at
+                 FROM workflows w JOIN submissions s ON s.id = w.submission_id
+                 WHERE w.id = ?1 AND w.tenant_id = ?2",
+            )?
+            .query_row(params![draft.workflow_id, self.tenant], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "the submission of draft {} (workflow {}) is gone",
+                    draft.id, draft.workflow_id
+                ))
+            })?;
+        let lead = self.get_submission(&submission_id)?.lead;
+        let earlier_submissions: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM submissions
+                 WHERE tenant_id = ?1 AND email = ?2 AND id != ?3 AND synthetic = 0
+                   AND received_at <= ?4",
+            )?
+            .query_row(
+                params![self.tenant, draft.recipient, submission_id, received_at],
+                |r| r.get(0),
+            )?;
+        let contact_step: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT output FROM workflow_steps
+                 WHERE workflow_id = ?1 AND name = 'contact' AND status = 'completed'
+                   AND superseded_at IS NULL
+                 ORDER BY attempt DESC LIMIT 1",
+            )?
+            .query_row([&draft.workflow_id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(DraftContext {
+            lead,
+            source,
+            form_id,
+            page_url,
+            submitted_at,
+            received_at,
+            earlier_submissions,
+            contact_step,
+        })
     }
 
     /// Claims an approved draft for sending, in one IMMEDIATE transaction that re-reads the mode,

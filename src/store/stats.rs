@@ -63,7 +63,7 @@ impl Store {
             received_to_draft_ms: durations(
                 "SELECT MAX(d.created_at - s.received_at, 0) FROM drafts d
                  JOIN workflows w ON w.id = d.workflow_id JOIN submissions s ON s.id = w.submission_id
-                 WHERE d.tenant_id = ?1 AND d.created_at >= ?2",
+                 WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status != 'superseded'",
             )?,
             draft_to_approval_ms: durations(
                 "SELECT MAX(reviewed_at - created_at, 0) FROM drafts

@@ -616,6 +616,7 @@ fn auto_send(pipeline: &Pipeline<'_>, workflow_id: &str) {
         store: pipeline.store,
         config: pipeline.config,
         mailbox: pipeline.connectors.mailbox.as_ref(),
+        crm: pipeline.connectors.crm.as_ref(),
     };
     match operator.auto_send(workflow_id) {
         Ok(Some(outcome)) => tracing::info!(workflow_id, ?outcome, "auto-send"),

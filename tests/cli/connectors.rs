@@ -788,10 +788,19 @@ fn rejecting_a_draft_completes_its_hubspot_task() {
     let (code, report, err) = w.run();
     assert_eq!(code, 0, "{report:#}\n{err}");
     let draft = report["draft"]["id"].as_str().unwrap().to_string();
-    assert_eq!(w.hubspot.tasks()[0].properties["hs_task_status"], "NOT_STARTED");
-    let out = w
-        .env
-        .run(&["drafts", "reject", &draft, "--reason", "wrong tone", "--by", "rita"]);
+    assert_eq!(
+        w.hubspot.tasks()[0].properties["hs_task_status"],
+        "NOT_STARTED"
+    );
+    let out = w.env.run(&[
+        "drafts",
+        "reject",
+        &draft,
+        "--reason",
+        "wrong tone",
+        "--by",
+        "rita",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("completed"), "{}", stdout(&out));
     let tasks = w.hubspot.tasks();
@@ -800,7 +809,10 @@ fn rejecting_a_draft_completes_its_hubspot_task() {
     assert_eq!(props["hs_task_status"], "COMPLETED", "{props:?}");
     let body = props["hs_task_body"].as_str().unwrap();
     assert!(body.contains("rejected by rita: wrong tone"), "{body}");
-    assert!(body.contains("salesagent-workflow:"), "the reference stays: {body}");
+    assert!(
+        body.contains("salesagent-workflow:"),
+        "the reference stays: {body}"
+    );
     assert_eq!(
         w.hubspot
             .recorder
@@ -836,7 +848,11 @@ fn recompose_updates_the_gmail_draft_in_place() {
     let drafts = w.gmail.drafts();
     assert_eq!(drafts.len(), 1, "no second Gmail draft");
     assert_eq!(drafts[0].id, remote);
-    assert!(drafts[0].raw.contains("Recomposed for Dana"), "{}", drafts[0].raw);
+    assert!(
+        drafts[0].raw.contains("Recomposed for Dana"),
+        "{}",
+        drafts[0].raw
+    );
     assert_eq!(
         w.gmail
             .recorder
@@ -845,7 +861,8 @@ fn recompose_updates_the_gmail_draft_in_place() {
     );
     assert_eq!(w.gmail.recorder.count(CREATE_DRAFT), 1);
     assert_eq!(
-        w.env.sql_i64("SELECT COUNT(*) FROM drafts WHERE status = 'superseded'"),
+        w.env
+            .sql_i64("SELECT COUNT(*) FROM drafts WHERE status = 'superseded'"),
         1
     );
 }

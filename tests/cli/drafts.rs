@@ -346,7 +346,15 @@ fn rejecting_a_draft_completes_its_local_crm_task() {
     let id = submit(&env, "dana@northwind.com");
     let tasks = env.json(&["crm", "tasks"]);
     assert_eq!(tasks[0]["status"], "NOT_STARTED", "{tasks}");
-    let out = env.run(&["drafts", "reject", &id, "--reason", "wrong tone", "--by", "rita"]);
+    let out = env.run(&[
+        "drafts",
+        "reject",
+        &id,
+        "--reason",
+        "wrong tone",
+        "--by",
+        "rita",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("follow-up task") && stdout(&out).contains("completed"),
@@ -356,7 +364,9 @@ fn rejecting_a_draft_completes_its_local_crm_task() {
     let tasks = env.json(&["crm", "tasks"]);
     assert_eq!(tasks[0]["status"], "COMPLETED", "{tasks}");
     assert_eq!(
-        env.sql_i64("SELECT COUNT(*) FROM crm_tasks WHERE body LIKE '%rejected by rita: wrong tone%'"),
+        env.sql_i64(
+            "SELECT COUNT(*) FROM crm_tasks WHERE body LIKE '%rejected by rita: wrong tone%'"
+        ),
         1
     );
     assert_eq!(
@@ -379,7 +389,11 @@ fn the_route_reason_has_no_dangling_word() {
     assert_eq!(report["status"], "completed", "{report}");
     let id = report["draft"]["id"].as_str().unwrap();
     let shown = env.json(&["drafts", "show", id]);
-    let reason = shown["route_reason"].as_str().unwrap().trim_end().to_string();
+    let reason = shown["route_reason"]
+        .as_str()
+        .unwrap()
+        .trim_end()
+        .to_string();
     assert!(
         !reason.ends_with("score") && !reason.ends_with(';') && !reason.ends_with(':'),
         "{reason:?}"
@@ -398,7 +412,10 @@ fn the_route_reason_has_no_dangling_word() {
             .unwrap()
     };
     assert!(!body.contains(": ."), "{body}");
-    assert!(!body.contains("score ;") && !body.contains("; score."), "{body}");
+    assert!(
+        !body.contains("score ;") && !body.contains("; score."),
+        "{body}"
+    );
 }
 
 /// `drafts show` puts the lead's own words first, then who they are, then the draft, then what
@@ -411,7 +428,10 @@ fn show_gives_the_leads_words_who_they_are_the_draft_and_what_approve_does() {
         "fieldValues": [{"name": "email", "value": "dana@northwind.com"}]
     });
     let file = env.write_file("earlier.json", earlier.to_string());
-    assert_eq!(env.json(&["run", file.to_str().unwrap()])["status"], "completed");
+    assert_eq!(
+        env.json(&["run", file.to_str().unwrap()])["status"],
+        "completed"
+    );
     let id = submit(&env, "dana@northwind.com");
     let out = env.run(&["drafts", "show", &id]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -423,15 +443,24 @@ fn show_gives_the_leads_words_who_they_are_the_draft_and_what_approve_does() {
     let words = at("We want to automate picking");
     let who = at("VP Operations");
     assert!(text.contains("Northwind Robotics"), "{text}");
-    assert!(text.contains("https://www.example.com/demo-request"), "{text}");
-    assert!(text.contains("3f1c2a9e-5b7d-4c11-9a0e-7d2b6c8e1f40"), "{text}");
+    assert!(
+        text.contains("https://www.example.com/demo-request"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3f1c2a9e-5b7d-4c11-9a0e-7d2b6c8e1f40"),
+        "{text}"
+    );
     assert!(text.contains("1 earlier submission"), "{text}");
     let draft = at("Subject:");
     let approve = at("approve: marks approved, nothing is sent");
     assert!(words < who && who < draft && draft < approve, "{text}");
 
     let shown = env.json(&["drafts", "show", &id]);
-    assert_eq!(shown["lead"]["message"], "We want to automate picking. Can we talk next week?");
+    assert_eq!(
+        shown["lead"]["message"],
+        "We want to automate picking. Can we talk next week?"
+    );
     assert_eq!(shown["lead"]["job_title"], "VP Operations");
     assert_eq!(shown["lead"]["company"], "Northwind Robotics");
     assert_eq!(shown["form_id"], "3f1c2a9e-5b7d-4c11-9a0e-7d2b6c8e1f40");
@@ -451,5 +480,8 @@ fn show_gives_the_leads_words_who_they_are_the_draft_and_what_approve_does() {
         text.contains("approve: sends now from sales@example.com to dana@northwind.com"),
         "{text}"
     );
-    assert_eq!(env.json(&["drafts", "show", &id])["on_approve"]["sends"], true);
+    assert_eq!(
+        env.json(&["drafts", "show", &id])["on_approve"]["sends"],
+        true
+    );
 }

@@ -33,8 +33,12 @@ fn draft_of(env: &TestEnv, report: &Value) -> Value {
 }
 
 fn eml_of(env: &TestEnv, draft_id: &str) -> String {
-    std::fs::read_to_string(env.mail_dir().join("drafts").join(format!("{draft_id}.eml")))
-        .expect("eml")
+    std::fs::read_to_string(
+        env.mail_dir()
+            .join("drafts")
+            .join(format!("{draft_id}.eml")),
+    )
+    .expect("eml")
 }
 
 #[test]
@@ -56,13 +60,22 @@ fn line_breaks_and_control_characters_in_names_still_get_a_proper_draft() {
     assert!(!subject.contains(['\r', '\n']), "{subject:?}");
     assert!(subject.contains("Northwind Robotics Ltd"), "{subject:?}");
     let body = draft["body"].as_str().unwrap();
-    assert!(body.starts_with("Hi Dana Bcc: victim@evil.example,"), "{body}");
+    assert!(
+        body.starts_with("Hi Dana Bcc: victim@evil.example,"),
+        "{body}"
+    );
     assert!(body.contains("Northwind Robotics Ltd"), "{body}");
-    assert!(!body.contains('\u{202E}') && !body.contains('\u{7}'), "{body:?}");
+    assert!(
+        !body.contains('\u{202E}') && !body.contains('\u{7}'),
+        "{body:?}"
+    );
     let lead = &draft["lead"];
     assert_eq!(lead["last_name"], "Whit field");
     assert_eq!(lead["job_title"], "VP Operations");
-    assert_eq!(lead["message"], "Line one.\nLine two.", "a message keeps its lines");
+    assert_eq!(
+        lead["message"], "Line one.\nLine two.",
+        "a message keeps its lines"
+    );
     let eml = eml_of(&env, draft["id"].as_str().unwrap());
     let head = eml.split("\r\n\r\n").next().unwrap();
     assert!(
@@ -86,7 +99,10 @@ fn template_syntax_in_lead_data_is_text_not_a_placeholder() {
             ("firstname", "{{unsubscribe_url}}"),
             ("company", "{{ secret }} Inc"),
             ("jobtitle", "VP Operations"),
-            ("message", "Please {{first_name}} and [[name]] and {job_title} me"),
+            (
+                "message",
+                "Please {{first_name}} and [[name]] and {job_title} me",
+            ),
         ],
     );
     let draft = draft_of(&env, &report);
@@ -98,7 +114,10 @@ fn template_syntax_in_lead_data_is_text_not_a_placeholder() {
         "{draft:#}"
     );
     assert!(
-        draft["subject"].as_str().unwrap().contains("{{ secret }} Inc"),
+        draft["subject"]
+            .as_str()
+            .unwrap()
+            .contains("{{ secret }} Inc"),
         "{draft:#}"
     );
     assert!(
@@ -113,10 +132,7 @@ fn default_templates_read_well_when_fields_are_missing() {
     // No first name, no message, a company ending in a period.
     let report = run_fields(
         &env,
-        &[
-            ("email", "ops@contoso.com"),
-            ("company", "Contoso, Ltd."),
-        ],
+        &[("email", "ops@contoso.com"), ("company", "Contoso, Ltd.")],
     );
     let draft = draft_of(&env, &report);
     let text = format!(
@@ -124,7 +140,14 @@ fn default_templates_read_well_when_fields_are_missing() {
         draft["subject"].as_str().unwrap(),
         draft["body"].as_str().unwrap()
     );
-    for bad in [", there", "Hi there", "..", "Given what you described", "{{", " ,"] {
+    for bad in [
+        ", there",
+        "Hi there",
+        "..",
+        "Given what you described",
+        "{{",
+        " ,",
+    ] {
         assert!(!text.contains(bad), "{bad:?} in:\n{text}");
     }
     assert!(text.contains("Contoso, Ltd."), "{text}");

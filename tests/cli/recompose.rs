@@ -17,6 +17,7 @@ fn recompose_replaces_pending_drafts_and_keeps_the_old_text_as_superseded() {
     let out = env.run(&["drafts", "approve", &b]);
     assert!(out.status.success(), "{}", stderr(&out));
     env.write_config(NEW_TEMPLATES);
+    let files = env.mail_files("drafts");
 
     let out = env.run(&["drafts", "recompose", &a, "--by", "rita"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
@@ -24,11 +25,11 @@ fn recompose_replaces_pending_drafts_and_keeps_the_old_text_as_superseded() {
     let now = env.json(&["drafts", "show", &a]);
     assert_eq!(now["status"], "pending_review");
     assert_eq!(now["subject"], "Recomposed for Dana");
-    let eml = std::fs::read_to_string(env.mail_dir().join("drafts").join(format!("{a}.eml")))
-        .unwrap();
+    let eml =
+        std::fs::read_to_string(env.mail_dir().join("drafts").join(format!("{a}.eml"))).unwrap();
     assert!(eml.contains("Subject: Recomposed for Dana"), "{eml}");
     assert!(eml.contains("A better text."), "{eml}");
-    assert_eq!(env.mail_files("drafts").len(), 1, "updated in place");
+    assert_eq!(env.mail_files("drafts"), files, "updated in place");
 
     let superseded = env.json(&["drafts", "list", "--status", "superseded"]);
     let superseded = superseded.as_array().unwrap();
@@ -65,7 +66,9 @@ fn recompose_all_pending_rewrites_every_pending_draft() {
     let pending = pending.as_array().unwrap();
     assert_eq!(pending.len(), 2);
     assert!(
-        pending.iter().all(|d| d["subject"] == "Recomposed for Dana"),
+        pending
+            .iter()
+            .all(|d| d["subject"] == "Recomposed for Dana"),
         "{pending:?}"
     );
     assert_eq!(

@@ -218,7 +218,10 @@ fn the_review_shows_the_leads_words_then_who_then_the_draft_then_what_approve_do
     let who = at("VP Operations");
     let draft = at("Subject:");
     let approve = at("approve: marks approved, nothing is sent");
-    assert!(words < who && who < draft && draft < approve, "{transcript}");
+    assert!(
+        words < who && who < draft && draft < approve,
+        "{transcript}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::super::Context;
 use super::super::prompt::confirm;
 use crate::exit::ExitStatus;
-use crate::operator::SendOutcome;
+use crate::operator::{Rejection, SendOutcome, TaskClosing};
 use crate::store::{DraftFilter, DraftRow, MODE_SEND};
 
 #[derive(Debug, Args)]
@@ -69,36 +69,51 @@ pub struct SendArgs {
 
 /// One draft's result, as `--json` prints it.
 #[derive(Serialize)]
-struct Item {
+pub(super) struct Item {
     id: String,
     status: Option<String>,
     reviewer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     send: Option<SendOutcome>,
+    /// A rejection: what happened to the CRM follow-up task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<TaskClosing>,
+    /// A recompose: the draft that keeps the earlier text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    superseded_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
 impl Item {
-    fn of(d: &DraftRow, send: Option<SendOutcome>) -> Item {
+    pub(super) fn of(d: &DraftRow, send: Option<SendOutcome>) -> Item {
         Item {
             id: d.id.clone(),
             status: Some(d.status.clone()),
             reviewer: d.reviewer.clone(),
             send,
+            task: None,
+            superseded_id: None,
             error: None,
+        }
+    }
+
+    pub(super) fn superseding(d: &DraftRow, superseded_id: String) -> Item {
+        Item {
+            superseded_id: Some(superseded_id),
+            ..Item::of(d, None)
         }
     }
 }
 
 /// Collects per-draft results and the exit status: the first failure's, or success.
-struct Results {
-    items: Vec<Item>,
+pub(super) struct Results {
+    pub(super) items: Vec<Item>,
     status: ExitStatus,
 }
 
 impl Results {
-    fn new() -> Results {
+    pub(super) fn new() -> Results {
         Results {
             items: vec![],
             status: ExitStatus::Success,
@@ -111,7 +126,7 @@ impl Results {
         }
     }
 
-    fn error(&mut self, ctx: &Context, id: &str, err: crate::error::Error) {
+    pub(super) fn error(&mut self, ctx: &Context, id: &str, err: crate::error::Error) {
         let err = anyhow::Error::from(err);
         self.worse(ExitStatus::for_error(&err));
         if !ctx.printer.json() {
@@ -122,11 +137,13 @@ impl Results {
             status: None,
             reviewer: None,
             send: None,
+            task: None,
+            superseded_id: None,
             error: Some(format!("{err:#}")),
         });
     }
 
-    fn finish(self, ctx: &Context) -> anyhow::Result<ExitStatus> {
+    pub(super) fn finish(self, ctx: &Context) -> anyhow::Result<ExitStatus> {
         if ctx.printer.json() {
             ctx.printer.print_json(&self.items)?;
         }
@@ -159,18 +176,27 @@ fn report_send(ctx: &Context, results: &mut Results, d: &DraftRow, send: &SendOu
     }
 }
 
+/// Every pending draft (oldest first), narrowed by sender and minimum score.
+pub(super) fn pending(
+    app: &crate::app::App,
+    sender: Option<String>,
+    min_score: Option<i64>,
+) -> crate::error::Result<Vec<DraftRow>> {
+    app.store.list_drafts(&DraftFilter {
+        status: Some("pending_review".into()),
+        sender,
+        since: None,
+        min_score,
+        limit: 100_000,
+        oldest_first: true,
+    })
+}
+
 pub fn approve(ctx: &Context, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
     let ids: Vec<String> = if args.all_pending {
-        let pending = app.store.list_drafts(&DraftFilter {
-            status: Some("pending_review".into()),
-            sender: args.sender.clone(),
-            since: None,
-            min_score: args.min_score,
-            limit: 100_000,
-            oldest_first: true,
-        })?;
+        let pending = pending(&app, args.sender.clone(), args.min_score)?;
         if pending.is_empty() {
             ctx.printer.status("no pending drafts match");
             if ctx.printer.json() {
@@ -248,19 +274,49 @@ pub fn reject(ctx: &Context, args: RejectArgs) -> anyhow::Result<ExitStatus> {
             .and_then(|id| op.reject(&id, &actor, &args.reason));
         match outcome {
             Ok(r) => {
-                if let Some(w) = &r.mailbox_warning {
-                    ctx.printer.warn(w);
-                }
-                if !ctx.printer.json() {
-                    ctx.printer
-                        .line(&format!("rejected {} ({})", r.draft.id, r.draft.recipient))?;
-                }
-                results.items.push(Item::of(&r.draft, None));
+                report_rejection(ctx, &r)?;
+                results.items.push(Item {
+                    task: Some(r.task.clone()),
+                    ..Item::of(&r.draft, None)
+                });
             }
             Err(e) => results.error(ctx, raw, e),
         }
     }
     results.finish(ctx)
+}
+
+/// What a rejection did: the draft line, then its follow-up task (or why it stays open).
+pub(super) fn report_rejection(ctx: &Context, r: &Rejection) -> std::io::Result<()> {
+    if let Some(w) = &r.mailbox_warning {
+        ctx.printer.warn(w);
+    }
+    if let TaskClosing::Failed {
+        crm,
+        remote_task_id,
+        error,
+    } = &r.task
+    {
+        ctx.printer.warn(&format!(
+            "draft {} is rejected, but its follow-up task {remote_task_id} in {crm} stays open: {error}\nhint: close the task in the CRM by hand",
+            r.draft.id
+        ));
+    }
+    if ctx.printer.json() {
+        return Ok(());
+    }
+    ctx.printer
+        .line(&format!("rejected {} ({})", r.draft.id, r.draft.recipient))?;
+    if let TaskClosing::Completed {
+        crm,
+        remote_task_id,
+    } = &r.task
+    {
+        ctx.printer.line(&format!(
+            "  its follow-up task {remote_task_id} in {crm} is marked completed (the rejection is noted in the task)"
+        ))?;
+    }
+    Ok(())
 }
 
 pub fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {

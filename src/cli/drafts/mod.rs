@@ -1,8 +1,11 @@
-//! `salesagent drafts list|show|approve|reject|send|review`: list and show live here; decisions
-//! in `decide.rs`, the interactive loop in `review.rs`.
+//! `salesagent drafts list|show|approve|reject|send|review|recompose`: list lives here; the page
+//! `show` and `review` print in `show.rs`, decisions in `decide.rs`, the interactive loop in
+//! `review.rs`, regenerating pending drafts in `recompose.rs`.
 
 mod decide;
+mod recompose;
 mod review;
+mod show;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -10,10 +13,9 @@ use serde::Serialize;
 use super::{Context, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
-use crate::orchestrator::WorkflowReport;
 use crate::store::{DraftFilter, DraftRow};
 
-pub const DRAFT_STATUSES: [&str; 7] = [
+pub const DRAFT_STATUSES: [&str; 8] = [
     "pending_review",
     "approved",
     "rejected",
@@ -21,13 +23,14 @@ pub const DRAFT_STATUSES: [&str; 7] = [
     "sent",
     "send_failed",
     "orphaned",
+    "superseded",
 ];
 
 #[derive(Debug, Subcommand)]
 pub enum DraftsCommand {
     /// List drafts, newest first
     List(ListArgs),
-    /// Show one draft in full
+    /// Show one draft in full: what the lead wrote, who they are, the draft, what approving does
     Show(ShowArgs),
     /// Approve drafts (in SEND mode this sends them)
     Approve(decide::ApproveArgs),
@@ -37,6 +40,9 @@ pub enum DraftsCommand {
     Send(decide::SendArgs),
     /// Review pending drafts one by one, oldest first (needs a terminal)
     Review(review::ReviewArgs),
+    /// Write pending drafts again with the current templates and prompts (the earlier text is
+    /// kept as a superseded draft; the mailbox draft is updated in place)
+    Recompose(recompose::RecomposeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +91,8 @@ pub struct DraftItem<'a> {
     pub reviewed_at: Option<String>,
     pub sent_at: Option<String>,
     pub created_at: String,
+    /// For a superseded draft: the draft whose recomposed text replaced it.
+    pub superseded_by: Option<&'a str>,
 }
 
 impl<'a> DraftItem<'a> {
@@ -109,6 +117,7 @@ impl<'a> DraftItem<'a> {
             reviewed_at: d.reviewed_at.map(rfc3339),
             sent_at: d.sent_at.map(rfc3339),
             created_at: rfc3339(d.created_at),
+            superseded_by: d.superseded_by.as_deref(),
         }
     }
 }
@@ -116,11 +125,12 @@ impl<'a> DraftItem<'a> {
 pub fn run(ctx: &Context, cmd: DraftsCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         DraftsCommand::List(args) => list(ctx, args),
-        DraftsCommand::Show(args) => show(ctx, args),
+        DraftsCommand::Show(args) => show::run(ctx, args),
         DraftsCommand::Approve(args) => decide::approve(ctx, args),
         DraftsCommand::Reject(args) => decide::reject(ctx, args),
         DraftsCommand::Send(args) => decide::send(ctx, args),
         DraftsCommand::Review(args) => review::run(ctx, args),
+        DraftsCommand::Recompose(args) => recompose::run(ctx, args),
     }
 }
 
@@ -160,97 +170,4 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     }
     ctx.printer.print_table(&table)?;
     Ok(ExitStatus::Success)
-}
-
-fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let id = app.store.resolve_draft_id(&args.id)?;
-    let d = app.store.get_draft(&id)?;
-    let report = WorkflowReport::load(&app.store, &d.workflow_id)?;
-    let p = &ctx.printer;
-    if p.json() {
-        #[derive(Serialize)]
-        struct Step<'a> {
-            name: &'a str,
-            status: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Shown<'a> {
-            #[serde(flatten)]
-            draft: DraftItem<'a>,
-            workflow_status: &'a str,
-            steps: Vec<Step<'a>>,
-        }
-        p.print_json(&Shown {
-            draft: DraftItem::new(&d, true),
-            workflow_status: &report.status,
-            steps: report
-                .steps
-                .iter()
-                .map(|s| Step {
-                    name: &s.name,
-                    status: &s.status,
-                })
-                .collect(),
-        })?;
-        return Ok(ExitStatus::Success);
-    }
-    print_draft(ctx, &d)?;
-    let steps: Vec<String> = report
-        .steps
-        .iter()
-        .map(|s| match s.status.as_str() {
-            "completed" => s.name.clone(),
-            other => format!("{} ({other})", s.name),
-        })
-        .collect();
-    p.line("")?;
-    p.line(&format!(
-        "Workflow {} is {}: {}",
-        d.workflow_id,
-        report.status,
-        steps.join(" > ")
-    ))?;
-    Ok(ExitStatus::Success)
-}
-
-/// A draft as a person reads it: status, headers, score, routing, review, body.
-pub(super) fn print_draft(ctx: &Context, d: &DraftRow) -> std::io::Result<()> {
-    let p = &ctx.printer;
-    p.line(&format!("Draft:      {}  ({})", d.id, d.status))?;
-    p.line(&format!("Workflow:   {}", d.workflow_id))?;
-    p.line(&format!("From:       {}", d.sender))?;
-    p.line(&format!("To:         {}", d.recipient))?;
-    p.line(&format!("Subject:    {}", d.subject))?;
-    p.line(&format!("Message-ID: {}", d.message_id))?;
-    p.line(&format!("Created:    {}", short(d.created_at)))?;
-    p.line(&format!(
-        "Score:      {}",
-        d.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
-    ))?;
-    p.line(&format!(
-        "Routed:     {}",
-        d.route_reason.as_deref().unwrap_or("-")
-    ))?;
-    p.line(&format!(
-        "Composer:   {}{}",
-        d.model.as_deref().unwrap_or("-"),
-        if d.fallback_used { " (fallback)" } else { "" }
-    ))?;
-    if let Some(r) = &d.reviewer {
-        p.line(&format!(
-            "Reviewed:   {} by {r} at {}{}",
-            d.status,
-            d.reviewed_at.map(short).unwrap_or_default(),
-            d.review_note
-                .as_deref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default()
-        ))?;
-    }
-    if let Some(t) = d.sent_at {
-        p.line(&format!("Sent:       {}", short(t)))?;
-    }
-    p.line("")?;
-    p.line(d.body.trim_end())
 }

@@ -1,10 +1,13 @@
 //! `salesagent drafts review`: an interactive loop over pending drafts, oldest first, on a terminal
-//! only: approve / reject (asks a reason) / edit (`$EDITOR` on subject and body) / skip / quit.
+//! only: approve / reject (asks a reason) / edit (`$EDITOR` on subject and body) / skip / quit
+//! (or Ctrl-D). An editor that fails is reported in one line and the draft stays as it was.
 
 use clap::Args;
 
 use super::super::Context;
-use super::print_draft;
+use super::super::prompt::{ask_line, edit_text};
+use super::decide::report_rejection;
+use super::show::{Page, print_draft, print_page};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::operator::SendOutcome;
@@ -65,94 +68,126 @@ pub fn run(ctx: &Context, args: ReviewArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let total = pending.len();
-    let (mut approved, mut rejected, mut skipped) = (0, 0, 0);
-    'drafts: for (i, listed) in pending.iter().enumerate() {
-        let mut d = app.store.get_draft(&listed.id)?;
-        if d.status != "pending_review" {
-            ctx.printer
-                .status(&format!("{} was {} meanwhile; next", d.id, d.status));
+    let mut tally = Tally::default();
+    for (i, listed) in pending.iter().enumerate() {
+        let page = Page::load(&app, &op, &listed.id)?;
+        if page.draft.status != "pending_review" {
+            ctx.printer.status(&format!(
+                "{} was {} meanwhile; next",
+                page.draft.id, page.draft.status
+            ));
             continue;
         }
         ctx.printer.line("")?;
         ctx.printer
-            .line(&format!("── draft {} of {total} ──", i + 1))?;
-        print_draft(ctx, &d)?;
-        loop {
-            let choice: String = dialoguer::Input::new()
-                .with_prompt("[a]pprove, [r]eject, [e]dit, [s]kip, [q]uit")
-                .interact_text()?;
-            match choice.trim().to_lowercase().as_str() {
-                "a" | "approve" => {
-                    match op.approve(&d.id, &actor, None) {
-                        Ok(a) => {
-                            approved += 1;
-                            ctx.printer.line(&format!("approved {}", d.id))?;
-                            match a.send {
-                                Some(SendOutcome::Sent { .. }) => {
-                                    ctx.printer.line(&format!("sent {}", d.id))?
-                                }
-                                Some(other) => ctx.printer.warn(&format!("not sent: {other:?}")),
-                                None => {}
-                            }
-                        }
-                        Err(e) => ctx.printer.warn(&e.to_string()),
-                    }
-                    continue 'drafts;
-                }
-                "r" | "reject" => {
-                    let reason: String = dialoguer::Input::new()
-                        .with_prompt("Reason")
-                        .interact_text()?;
-                    if reason.trim().is_empty() {
-                        ctx.printer.warn("a rejection needs a reason");
-                        continue;
-                    }
-                    match op.reject(&d.id, &actor, reason.trim()) {
-                        Ok(r) => {
-                            rejected += 1;
-                            if let Some(w) = &r.mailbox_warning {
-                                ctx.printer.warn(w);
-                            }
-                            ctx.printer.line(&format!("rejected {}", d.id))?;
-                        }
-                        Err(e) => ctx.printer.warn(&e.to_string()),
-                    }
-                    continue 'drafts;
-                }
-                "e" | "edit" => {
-                    let original = to_editable(&d.subject, &d.body);
-                    let edited = dialoguer::Editor::new()
-                        .extension(".txt")
-                        .require_save(false)
-                        .edit(&original)?;
-                    let Some(text) = edited.filter(|t| t.trim_end() != original.trim_end()) else {
-                        ctx.printer.status("no change");
-                        continue;
-                    };
-                    match from_editable(&text).and_then(|(s, b)| op.edit(&d.id, &s, &b, &actor)) {
-                        Ok(new) => {
-                            d = new;
-                            ctx.printer.line(&format!("edited {}", d.id))?;
-                            print_draft(ctx, &d)?;
-                        }
-                        Err(e) => ctx.printer.warn(&e.to_string()),
-                    }
-                }
-                "s" | "skip" => {
-                    skipped += 1;
-                    continue 'drafts;
-                }
-                "q" | "quit" => break 'drafts,
-                other => ctx
-                    .printer
-                    .warn(&format!("{other:?}: answer a, r, e, s or q")),
-            }
+            .line(&format!("══ draft {} of {total} ══", i + 1))?;
+        print_page(ctx, &page)?;
+        if review_one(ctx, &op, page.draft, &actor, &mut tally)? == Next::Quit {
+            break;
         }
     }
     ctx.printer.status(&format!(
-        "reviewed: {approved} approved, {rejected} rejected, {skipped} skipped"
+        "reviewed: {} approved, {} rejected, {} edited, {} skipped",
+        tally.approved, tally.rejected, tally.edited, tally.skipped
     ));
     Ok(ExitStatus::Success)
+}
+
+/// What the loop did, for the closing line.
+#[derive(Default)]
+struct Tally {
+    approved: usize,
+    rejected: usize,
+    edited: usize,
+    skipped: usize,
+}
+
+#[derive(PartialEq, Eq)]
+enum Next {
+    Draft,
+    Quit,
+}
+
+/// Asks about one draft until it is decided, skipped, or the person quits.
+fn review_one(
+    ctx: &Context,
+    op: &crate::operator::Operator<'_>,
+    mut d: crate::store::DraftRow,
+    actor: &str,
+    tally: &mut Tally,
+) -> anyhow::Result<Next> {
+    loop {
+        let Some(choice) = ask_line("[a]pprove, [r]eject, [e]dit, [s]kip, [q]uit")? else {
+            return Ok(Next::Quit);
+        };
+        match choice.trim().to_lowercase().as_str() {
+            "a" | "approve" => {
+                match op.approve(&d.id, actor, None) {
+                    Ok(a) => {
+                        tally.approved += 1;
+                        ctx.printer.line(&format!("approved {}", d.id))?;
+                        match a.send {
+                            Some(SendOutcome::Sent { .. }) => {
+                                ctx.printer.line(&format!("sent {}", d.id))?
+                            }
+                            Some(other) => ctx.printer.warn(&format!("not sent: {other:?}")),
+                            None => {}
+                        }
+                    }
+                    Err(e) => ctx.printer.warn(&e.to_string()),
+                }
+                return Ok(Next::Draft);
+            }
+            "r" | "reject" => {
+                let Some(reason) = ask_line("Reason")? else {
+                    return Ok(Next::Quit);
+                };
+                if reason.trim().is_empty() {
+                    ctx.printer.warn("a rejection needs a reason");
+                    continue;
+                }
+                match op.reject(&d.id, actor, reason.trim()) {
+                    Ok(r) => {
+                        tally.rejected += 1;
+                        report_rejection(ctx, &r)?;
+                    }
+                    Err(e) => ctx.printer.warn(&e.to_string()),
+                }
+                return Ok(Next::Draft);
+            }
+            "e" | "edit" => {
+                let original = to_editable(&d.subject, &d.body);
+                let text = match edit_text(&original) {
+                    Ok(text) => text,
+                    Err(why) => {
+                        ctx.printer.warn(&format!("{why}; the draft is unchanged"));
+                        continue;
+                    }
+                };
+                if text.trim_end() == original.trim_end() {
+                    ctx.printer.status("no change");
+                    continue;
+                }
+                match from_editable(&text).and_then(|(s, b)| op.edit(&d.id, &s, &b, actor)) {
+                    Ok(new) => {
+                        d = new;
+                        tally.edited += 1;
+                        ctx.printer.line(&format!("edited {}", d.id))?;
+                        print_draft(ctx, &d)?;
+                    }
+                    Err(e) => ctx.printer.warn(&e.to_string()),
+                }
+            }
+            "s" | "skip" => {
+                tally.skipped += 1;
+                return Ok(Next::Draft);
+            }
+            "q" | "quit" => return Ok(Next::Quit),
+            other => ctx
+                .printer
+                .warn(&format!("{other:?}: answer a, r, e, s or q")),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -128,4 +128,19 @@ impl Crm for LocalCrm {
     fn get_task(&self, id: &str) -> Result<Option<Task>> {
         Ok(self.store().crm_task(parse_id(id, "task")?)?.map(task))
     }
+
+    fn close_task(&self, id: &str, note: &str) -> Result<()> {
+        let store = self.store();
+        let id = parse_id(id, "task")?;
+        let Some(row) = store.crm_task(id)? else {
+            return Err(crate::error::Error::NotFound(format!(
+                "task {id} is not in the local CRM"
+            )));
+        };
+        if row.status == "COMPLETED" && row.body.contains(note) {
+            return Ok(());
+        }
+        store.crm_complete_task(id, note)?;
+        Ok(())
+    }
 }

@@ -1,6 +1,6 @@
 //! A fake HubSpot CRM v3: contacts (unique email, 409 "Existing ID"), companies with search,
-//! tasks that must carry `hs_timestamp` and an association, v4 default associations, bearer
-//! auth, and HubSpot-shaped error bodies with a `correlationId`.
+//! tasks that must carry `hs_timestamp` and an association (updated by PATCH with string
+//! properties and a valid `hs_task_status`), v4 default associations, bearer auth, and HubSpot-shaped error bodies with a `correlationId`.
 
 use std::sync::{Arc, Mutex};
 
@@ -239,6 +239,42 @@ impl FakeHubSpot {
                     .map(object_json)
                     .collect();
                 Reply::Json(200, json!({ "total": results.len(), "results": results }))
+            }
+            ("PATCH", ["crm", "v3", "objects", "tasks", id]) => {
+                let body = req.json();
+                let Some(props) = body.get("properties").and_then(Value::as_object) else {
+                    return error(400, "VALIDATION_ERROR", "Invalid input JSON: properties");
+                };
+                if props.values().any(|v| !v.is_string()) {
+                    return error(400, "VALIDATION_ERROR", "Property values must be strings");
+                }
+                const STATUSES: [&str; 5] = [
+                    "NOT_STARTED",
+                    "IN_PROGRESS",
+                    "WAITING",
+                    "COMPLETED",
+                    "DEFERRED",
+                ];
+                if let Some(status) = props.get("hs_task_status").and_then(Value::as_str)
+                    && !STATUSES.contains(&status)
+                {
+                    return error(
+                        400,
+                        "VALIDATION_ERROR",
+                        &format!(
+                            "Property values were not valid: {status} is not a valid hs_task_status"
+                        ),
+                    );
+                }
+                match s.tasks.iter_mut().find(|t| t.id == *id) {
+                    Some(t) => {
+                        for (k, v) in props {
+                            t.properties.insert(k.clone(), v.clone());
+                        }
+                        Reply::Json(200, object_json(t))
+                    }
+                    None => error(404, "OBJECT_NOT_FOUND", "resource not found"),
+                }
             }
             ("GET", ["crm", "v3", "objects", "tasks", id]) => {
                 match s.tasks.iter().find(|t| t.id == *id) {

@@ -1,0 +1,289 @@
+//! `salesagent drafts show` and the page `drafts review` shows for each draft, in the order a
+//! decision needs: what the lead wrote, who they are, the draft, and what approving does now.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::super::Context;
+use super::{DraftItem, ShowArgs};
+use crate::app::App;
+use crate::domain::lead::Lead;
+use crate::domain::time::{rfc3339, short};
+use crate::exit::ExitStatus;
+use crate::operator::{OnApprove, Operator};
+use crate::orchestrator::WorkflowReport;
+use crate::store::{DraftContext, DraftRow};
+
+/// A draft with everything shown beside it.
+pub(super) struct Page {
+    pub draft: DraftRow,
+    context: DraftContext,
+    /// For a pending draft: what approving would do now.
+    on_approve: Option<OnApprove>,
+    /// Earlier texts replaced by `drafts recompose`, newest first.
+    superseded: Vec<DraftRow>,
+}
+
+impl Page {
+    pub fn load(app: &App, op: &Operator<'_>, id: &str) -> anyhow::Result<Page> {
+        let draft = app.store.get_draft(id)?;
+        let context = app.store.draft_context(&draft)?;
+        let on_approve = if draft.status == "pending_review" {
+            Some(op.on_approve(&draft)?)
+        } else {
+            None
+        };
+        let superseded = app.store.superseded_versions(&draft.id)?;
+        Ok(Page {
+            draft,
+            context,
+            on_approve,
+            superseded,
+        })
+    }
+}
+
+/// The CRM contact the pipeline found or created, from the contact step's output.
+#[derive(Serialize)]
+struct CrmContact {
+    id: String,
+    crm: Option<String>,
+    /// True when this workflow created it.
+    created: bool,
+}
+
+fn crm_contact(context: &DraftContext) -> Option<CrmContact> {
+    let v: Value = serde_json::from_str(context.contact_step.as_deref()?).ok()?;
+    Some(CrmContact {
+        id: v.pointer("/contact/id")?.as_str()?.to_string(),
+        crm: v.get("crm").and_then(Value::as_str).map(str::to_string),
+        created: v
+            .pointer("/contact/created")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
+    let app = ctx.app()?;
+    let connectors = app.connectors()?;
+    let op = app.operator(&connectors);
+    let id = app.store.resolve_draft_id(&args.id)?;
+    let page = Page::load(&app, &op, &id)?;
+    let report = WorkflowReport::load(&app.store, &page.draft.workflow_id)?;
+    if ctx.printer.json() {
+        print_json(ctx, &page, &report)?;
+        return Ok(ExitStatus::Success);
+    }
+    print_page(ctx, &page)?;
+    let steps: Vec<String> = report
+        .steps
+        .iter()
+        .map(|s| match s.status.as_str() {
+            "completed" => s.name.clone(),
+            other => format!("{} ({other})", s.name),
+        })
+        .collect();
+    ctx.printer.line("")?;
+    ctx.printer.line(&format!(
+        "Workflow {} is {}: {}",
+        page.draft.workflow_id,
+        report.status,
+        steps.join(" > ")
+    ))?;
+    Ok(ExitStatus::Success)
+}
+
+fn print_json(ctx: &Context, page: &Page, report: &WorkflowReport) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct Step<'a> {
+        name: &'a str,
+        status: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Shown<'a> {
+        #[serde(flatten)]
+        draft: DraftItem<'a>,
+        lead: &'a Lead,
+        source: &'a str,
+        form_id: Option<&'a str>,
+        page_url: Option<&'a str>,
+        submitted_at: Option<String>,
+        received_at: String,
+        earlier_submissions: i64,
+        crm_contact: Option<CrmContact>,
+        on_approve: Option<&'a OnApprove>,
+        superseded: Vec<&'a str>,
+        workflow_status: &'a str,
+        steps: Vec<Step<'a>>,
+    }
+    let c = &page.context;
+    ctx.printer.print_json(&Shown {
+        draft: DraftItem::new(&page.draft, true),
+        lead: &c.lead,
+        source: &c.source,
+        form_id: c.form_id.as_deref(),
+        page_url: c.page_url.as_deref(),
+        submitted_at: c.submitted_at.map(rfc3339),
+        received_at: rfc3339(c.received_at),
+        earlier_submissions: c.earlier_submissions,
+        crm_contact: crm_contact(c),
+        on_approve: page.on_approve.as_ref(),
+        superseded: page.superseded.iter().map(|d| d.id.as_str()).collect(),
+        workflow_status: &report.status,
+        steps: report
+            .steps
+            .iter()
+            .map(|s| Step {
+                name: &s.name,
+                status: &s.status,
+            })
+            .collect(),
+    })?;
+    Ok(())
+}
+
+/// The whole page: the lead's words, who they are, the draft, what approving does.
+pub(super) fn print_page(ctx: &Context, page: &Page) -> std::io::Result<()> {
+    print_words(ctx, &page.context)?;
+    print_who(ctx, &page.context)?;
+    print_draft(ctx, &page.draft)?;
+    if !page.superseded.is_empty() {
+        ctx.printer.line(&format!(
+            "Recomposed: {} earlier text(s) kept as superseded: {}",
+            page.superseded.len(),
+            page.superseded
+                .iter()
+                .map(|d| d.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+    }
+    if let Some(on) = &page.on_approve {
+        ctx.printer.line("")?;
+        ctx.printer.line(&on.text)?;
+    }
+    Ok(())
+}
+
+fn heading(ctx: &Context, title: &str) -> std::io::Result<()> {
+    ctx.printer.line(&format!("── {title} ──"))
+}
+
+/// What the lead wrote, in their own words, first.
+fn print_words(ctx: &Context, c: &DraftContext) -> std::io::Result<()> {
+    heading(ctx, "What they wrote")?;
+    match c.lead.message.as_deref() {
+        Some(message) => {
+            for line in message.lines() {
+                ctx.printer.line(&format!("  {line}"))?;
+            }
+        }
+        None => ctx.printer.line("  (no message)")?,
+    }
+    ctx.printer.line("")
+}
+
+fn print_who(ctx: &Context, c: &DraftContext) -> std::io::Result<()> {
+    heading(ctx, "Who they are")?;
+    let lead = &c.lead;
+    let name = match (&lead.first_name, &lead.last_name) {
+        (None, None) => None,
+        _ => Some(lead.display_name()),
+    };
+    let dash = |v: Option<&str>| v.unwrap_or("-").to_string();
+    let rows = [
+        ("Name", dash(name.as_deref())),
+        ("Email", dash(lead.email.as_deref())),
+        ("Job title", dash(lead.job_title.as_deref())),
+        ("Company", dash(lead.company.as_deref())),
+        ("Phone", dash(lead.phone.as_deref())),
+        ("Form", dash(c.form_id.as_deref())),
+        ("Page", dash(c.page_url.as_deref())),
+        (
+            "Received",
+            format!("{} (via {})", short(c.received_at), c.source),
+        ),
+        ("Earlier", earlier(c.earlier_submissions)),
+        ("CRM contact", contact_line(c)),
+    ];
+    for (label, value) in rows {
+        ctx.printer
+            .line(&format!("{:<13}{value}", format!("{label}:")))?;
+    }
+    for (k, v) in &lead.custom {
+        ctx.printer.line(&format!("{:<13}{v}", format!("{k}:")))?;
+    }
+    ctx.printer.line("")
+}
+
+fn earlier(n: i64) -> String {
+    match n {
+        0 => "no earlier submissions from this address".into(),
+        1 => "1 earlier submission from this address".into(),
+        n => format!("{n} earlier submissions from this address"),
+    }
+}
+
+fn contact_line(c: &DraftContext) -> String {
+    match crm_contact(c) {
+        None => "-".into(),
+        Some(contact) => format!(
+            "{} in {} ({})",
+            contact.id,
+            contact.crm.as_deref().unwrap_or("the CRM"),
+            if contact.created {
+                "created for this lead"
+            } else {
+                "already known"
+            }
+        ),
+    }
+}
+
+/// The draft as a person reads it: status, headers, score, routing, review, body.
+pub(super) fn print_draft(ctx: &Context, d: &DraftRow) -> std::io::Result<()> {
+    let p = &ctx.printer;
+    heading(ctx, "The draft")?;
+    p.line(&format!("Draft:      {}  ({})", d.id, d.status))?;
+    p.line(&format!("Workflow:   {}", d.workflow_id))?;
+    p.line(&format!("From:       {}", d.sender))?;
+    p.line(&format!("To:         {}", d.recipient))?;
+    p.line(&format!("Subject:    {}", d.subject))?;
+    p.line(&format!("Message-ID: {}", d.message_id))?;
+    p.line(&format!("Created:    {}", short(d.created_at)))?;
+    p.line(&format!(
+        "Score:      {}",
+        d.score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+    ))?;
+    p.line(&format!(
+        "Routed:     {}",
+        d.route_reason.as_deref().unwrap_or("-")
+    ))?;
+    p.line(&format!(
+        "Composer:   {}{}",
+        d.model.as_deref().unwrap_or("-"),
+        if d.fallback_used { " (fallback)" } else { "" }
+    ))?;
+    if let Some(r) = &d.reviewer {
+        p.line(&format!(
+            "Reviewed:   {} by {r} at {}{}",
+            d.status,
+            d.reviewed_at.map(short).unwrap_or_default(),
+            d.review_note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ))?;
+    }
+    if let Some(t) = d.sent_at {
+        p.line(&format!("Sent:       {}", short(t)))?;
+    }
+    if let Some(live) = &d.superseded_by {
+        p.line(&format!(
+            "Superseded: by the recomposed text of draft {live}"
+        ))?;
+    }
+    p.line("")?;
+    p.line(d.body.trim_end())
+}
