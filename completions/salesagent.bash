@@ -184,6 +184,9 @@ _salesagent() {
             salesagent__subcmd__drafts,list)
                 cmd="salesagent__subcmd__drafts__subcmd__list"
                 ;;
+            salesagent__subcmd__drafts,recompose)
+                cmd="salesagent__subcmd__drafts__subcmd__recompose"
+                ;;
             salesagent__subcmd__drafts,reject)
                 cmd="salesagent__subcmd__drafts__subcmd__reject"
                 ;;
@@ -204,6 +207,9 @@ _salesagent() {
                 ;;
             salesagent__subcmd__drafts__subcmd__help,list)
                 cmd="salesagent__subcmd__drafts__subcmd__help__subcmd__list"
+                ;;
+            salesagent__subcmd__drafts__subcmd__help,recompose)
+                cmd="salesagent__subcmd__drafts__subcmd__help__subcmd__recompose"
                 ;;
             salesagent__subcmd__drafts__subcmd__help,reject)
                 cmd="salesagent__subcmd__drafts__subcmd__help__subcmd__reject"
@@ -318,6 +324,9 @@ _salesagent() {
                 ;;
             salesagent__subcmd__help__subcmd__drafts,list)
                 cmd="salesagent__subcmd__help__subcmd__drafts__subcmd__list"
+                ;;
+            salesagent__subcmd__help__subcmd__drafts,recompose)
+                cmd="salesagent__subcmd__help__subcmd__drafts__subcmd__recompose"
                 ;;
             salesagent__subcmd__help__subcmd__drafts,reject)
                 cmd="salesagent__subcmd__help__subcmd__drafts__subcmd__reject"
@@ -1458,7 +1467,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show approve reject send review help"
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show approve reject send review recompose help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1534,7 +1543,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__help)
-            opts="list show approve reject send review help"
+            opts="list show approve reject send review recompose help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1576,6 +1585,20 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__drafts__subcmd__help__subcmd__recompose)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1653,7 +1676,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -W "pending_review approved rejected sending sent send_failed orphaned" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "pending_review approved rejected sending sent send_failed orphaned superseded" -- "${cur}"))
                     return 0
                     ;;
                 --sender)
@@ -1669,6 +1692,48 @@ _salesagent() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__drafts__subcmd__recompose)
+            opts="-y -v -q -h -V --all-pending --sender --min-score --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sender)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-score)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2088,7 +2153,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help__subcmd__drafts)
-            opts="list show approve reject send review"
+            opts="list show approve reject send review recompose"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2116,6 +2181,20 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help__subcmd__drafts__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__drafts__subcmd__recompose)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

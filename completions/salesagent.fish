@@ -115,7 +115,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l by -d 'Who is retrying (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l from-step -d 'Re-run from this step (validate, suppression, …, task, finalize) even where it completed; side-effect steps look their object up first, so nothing is created twice' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l from-step -d 'Redo a failed workflow from this step (validate, suppression, …, task, finalize), rerunning the steps after it that had completed; side-effect steps look their object up first, so nothing is created twice. Completed workflows are not retried: to write a pending draft again, use `salesagent drafts recompose ID`' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
@@ -131,31 +131,33 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -l json -d 'Print results as JSON (stable snake_case fields)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s q -l quiet -d 'Only errors on stderr'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s h -l help -d 'Print help'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "list" -d 'List drafts, newest first'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "show" -d 'Show one draft in full'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "list" -d 'List drafts, newest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "show" -d 'Show one draft in full: what the lead wrote, who they are, the draft, what approving does'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "recompose" -d 'Write pending drafts again with the current templates and prompts (the earlier text is kept as a superseded draft; the mailbox draft is updated in place)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l status -r -f -a "pending_review\t''
 approved\t''
 rejected\t''
 sending\t''
 sent\t''
 send_failed\t''
-orphaned\t''"
+orphaned\t''
+superseded\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l sender -d 'Only drafts from this sender mailbox' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l since -d 'Only drafts created since: a duration (24h, 7d) or a date' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l min-score -d 'Only drafts whose lead scored at least this' -r
@@ -239,12 +241,29 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l sender -d 'With --all-pending: only drafts from this sender' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l min-score -d 'With --all-pending: only drafts whose lead scored at least this' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l by -d 'Who recomposes (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l all-pending -d 'Every pending draft (narrow it with --sender and --min-score)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s y -l yes -d 'Do not ask before recomposing every pending draft'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "list" -d 'List drafts, newest first'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one draft in full'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one draft in full: what the lead wrote, who they are, the draft, what approving does'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "recompose" -d 'Write pending drafts again with the current templates and prompts (the earlier text is kept as a superseded draft; the mailbox draft is updated in place)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -898,11 +917,12 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "list" -d 'List drafts, newest first'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "show" -d 'Show one draft in full'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "show" -d 'Show one draft in full: what the lead wrote, who they are, the draft, what approving does'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "approve" -d 'Approve drafts (in SEND mode this sends them)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "reject" -d 'Reject drafts: they leave the mailbox and are never sent'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "send" -d 'Send approved drafts (SEND mode only; every gate is re-checked)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from drafts" -f -a "recompose" -d 'Write pending drafts again with the current templates and prompts (the earlier text is kept as a superseded draft; the mailbox draft is updated in place)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from mode" -f -a "show" -d 'Show the mode, who set it, when and why, and which SEND gates pass'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from mode" -f -a "set" -d 'Switch the mode: `send` (only when every gate passes) or `draft-only` (always allowed)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "list" -d 'List audit entries, newest first'

@@ -1,6 +1,7 @@
 //! HubSpot CRM v3 as a `Crm`: contacts by email (409 "Existing ID" races resolved), companies by
 //! domain, follow-up tasks associated with the contact (type 204) and found again by the workflow
-//! reference in their body. Wire DTOs stay in this file; every call goes through `http`.
+//! reference in their body, and closed (COMPLETED) when their draft is rejected. Wire DTOs stay
+//! in this file; every call goes through `http`.
 
 use std::time::Duration;
 

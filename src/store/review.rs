@@ -530,6 +530,49 @@ mod tests {
     }
 
     #[test]
+    fn a_recompose_keeps_the_earlier_text_and_only_pending_drafts_are_recomposed() {
+        let store = store_with_draft();
+        let new = Recomposed {
+            subject: "New".into(),
+            body: "New body".into(),
+            route_reason: None,
+            model: Some("template:default".into()),
+            prompt_version: None,
+            tokens_used: None,
+            fallback_used: false,
+        };
+        let d = store
+            .recompose_draft("d1", &new, "old1", "ann", 20)
+            .unwrap();
+        assert_eq!(
+            (d.subject.as_str(), d.status.as_str()),
+            ("New", "pending_review")
+        );
+        let old = store.get_draft("old1").unwrap();
+        assert_eq!(old.status, "superseded");
+        assert_eq!(old.subject, "Hi");
+        assert_eq!(old.superseded_by.as_deref(), Some("d1"));
+        assert_eq!(old.remote_draft_id, None);
+        assert_eq!(store.draft_for_workflow("w1").unwrap().unwrap().id, "d1");
+        assert_eq!(store.superseded_versions("d1").unwrap().len(), 1);
+        store
+            .decide_draft("d1", Decision::Reject, "bob", Some("no"), 30)
+            .unwrap();
+        let err = store
+            .recompose_draft("d1", &new, "old2", "ann", 40)
+            .unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err}");
+        assert!(
+            store.get_draft("old2").is_err(),
+            "a refused recompose writes nothing"
+        );
+        assert!(matches!(
+            store.decide_draft("old1", Decision::Approve, "ann", None, 50),
+            Err(Error::Refused(_))
+        ));
+    }
+
+    #[test]
     fn a_send_is_claimed_only_in_send_mode_and_under_the_cap() {
         let store = store_with_draft();
         store
