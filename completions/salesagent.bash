@@ -1497,7 +1497,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__approve)
-            opts="-y -v -q -h -V --all-pending --sender --min-score --by --note --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --all-pending --sender --min-score --yes --by --note --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1719,7 +1719,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__recompose)
-            opts="-y -v -q -h -V --all-pending --sender --min-score --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --all-pending --sender --min-score --yes --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

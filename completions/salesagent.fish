@@ -194,8 +194,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l all-pending -d 'Approve every pending draft (narrow it with --sender and --min-score)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s y -l yes -d 'Do not ask before a bulk approval'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l all-pending -d 'Every pending draft, oldest first (narrow it with --sender and --min-score)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s y -l yes -d 'Do not ask before acting on every pending draft'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Only errors on stderr'
@@ -250,8 +250,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l all-pending -d 'Every pending draft (narrow it with --sender and --min-score)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s y -l yes -d 'Do not ask before recomposing every pending draft'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l all-pending -d 'Every pending draft, oldest first (narrow it with --sender and --min-score)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s y -l yes -d 'Do not ask before acting on every pending draft'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -s q -l quiet -d 'Only errors on stderr'

@@ -242,22 +242,8 @@ impl Operator<'_> {
         actor: &str,
         pipeline: &Pipeline<'_>,
     ) -> Result<Recomposition> {
-        let before = self.store.get_draft(id)?;
-        if before.status != "pending_review" {
-            return Err(Error::Refused(format!(
-                "draft {id} is {}: only pending drafts can be recomposed",
-                before.status
-            )));
-        }
-        let remote = before
-            .remote_draft_id
-            .clone()
-            .ok_or_else(|| Error::Refused(format!("draft {id} has no mailbox draft to update")))?;
+        let before = self.pending_draft(id, "recomposed")?;
         let composed = pipeline.recompose(&before.workflow_id)?;
-        self.mailbox.update_draft(
-            &remote,
-            &outgoing(&before, &composed.subject, &composed.body),
-        )?;
         let new = Recomposed {
             subject: composed.subject,
             body: composed.body,
@@ -268,22 +254,14 @@ impl Operator<'_> {
             fallback_used: composed.fallback_used,
         };
         let superseded_id = new_id();
-        match self
-            .store
-            .recompose_draft(id, &new, &superseded_id, actor, now_ms())
-        {
-            Ok(draft) => Ok(Recomposition {
-                draft,
-                superseded_id,
-            }),
-            Err(e) => {
-                // Decided meanwhile: put the mailbox copy back as it was.
-                let _ = self
-                    .mailbox
-                    .update_draft(&remote, &outgoing(&before, &before.subject, &before.body));
-                Err(e)
-            }
-        }
+        let draft = self.replace_text(&before, &new.subject, &new.body, || {
+            self.store
+                .recompose_draft(id, &new, &superseded_id, actor, now_ms())
+        })?;
+        Ok(Recomposition {
+            draft,
+            superseded_id,
+        })
     }
 
     /// What approving `draft` would do in the current mode (read from the store now) with the
@@ -322,32 +300,49 @@ impl Operator<'_> {
 
     /// Replaces a pending draft's subject and body in the mailbox and the store.
     pub fn edit(&self, id: &str, subject: &str, body: &str, actor: &str) -> Result<DraftRow> {
-        let before = self.store.get_draft(id)?;
-        if before.status != "pending_review" {
+        let before = self.pending_draft(id, "edited")?;
+        let draft = self.replace_text(&before, subject, body, || {
+            self.store.edit_draft(id, subject, body, actor, now_ms())
+        })?;
+        decision_metric("edited");
+        Ok(draft)
+    }
+
+    /// The draft, if it is pending and has a mailbox copy whose text can be replaced (`done`
+    /// names the change in the refusal: "only pending drafts can be edited").
+    fn pending_draft(&self, id: &str, done: &str) -> Result<DraftRow> {
+        let draft = self.store.get_draft(id)?;
+        if draft.status != "pending_review" {
             return Err(Error::Refused(format!(
-                "draft {id} is {}: only pending drafts can be edited",
-                before.status
+                "draft {id} is {}: only pending drafts can be {done}",
+                draft.status
             )));
         }
-        let remote = before
-            .remote_draft_id
-            .clone()
-            .ok_or_else(|| Error::Refused(format!("draft {id} has no mailbox draft to update")))?;
-        self.mailbox
-            .update_draft(&remote, &outgoing(&before, subject, body))?;
-        match self.store.edit_draft(id, subject, body, actor, now_ms()) {
-            Ok(d) => {
-                decision_metric("edited");
-                Ok(d)
-            }
-            Err(e) => {
-                // The store refused (decided meanwhile): put the mailbox copy back as it was.
-                let _ = self
-                    .mailbox
-                    .update_draft(&remote, &outgoing(&before, &before.subject, &before.body));
-                Err(e)
-            }
+        if draft.remote_draft_id.is_none() {
+            return Err(Error::Refused(format!(
+                "draft {id} has no mailbox draft to update"
+            )));
         }
+        Ok(draft)
+    }
+
+    /// Puts the new text in the mailbox draft first, then records it with `record` (a guarded
+    /// store write); when the store refuses (decided meanwhile), the mailbox copy is put back.
+    fn replace_text(
+        &self,
+        before: &DraftRow,
+        subject: &str,
+        body: &str,
+        record: impl FnOnce() -> Result<DraftRow>,
+    ) -> Result<DraftRow> {
+        let remote = before.remote_draft_id.as_deref().unwrap_or_default();
+        self.mailbox
+            .update_draft(remote, &outgoing(before, subject, body))?;
+        record().inspect_err(|_| {
+            let _ = self
+                .mailbox
+                .update_draft(remote, &outgoing(before, &before.subject, &before.body));
+        })
     }
 
     /// Sends one approved draft if every gate passes now. The mode, suppression list and daily

@@ -10,15 +10,16 @@ use crate::exit::ExitStatus;
 use crate::operator::{Rejection, SendOutcome, TaskClosing};
 use crate::store::{DraftFilter, DraftRow, MODE_SEND};
 
+/// Which drafts a bulk-capable command acts on: ids, or every pending draft (narrowed).
 #[derive(Debug, Args)]
-pub struct ApproveArgs {
+pub struct Selection {
     /// Draft ids (or unambiguous prefixes)
     #[arg(
         required_unless_present = "all_pending",
         conflicts_with = "all_pending"
     )]
     pub ids: Vec<String>,
-    /// Approve every pending draft (narrow it with --sender and --min-score)
+    /// Every pending draft, oldest first (narrow it with --sender and --min-score)
     #[arg(long)]
     pub all_pending: bool,
     /// With --all-pending: only drafts from this sender
@@ -27,15 +28,60 @@ pub struct ApproveArgs {
     /// With --all-pending: only drafts whose lead scored at least this
     #[arg(long, requires = "all_pending")]
     pub min_score: Option<i64>,
+    /// Do not ask before acting on every pending draft
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+impl Selection {
+    /// The draft ids to act on; None when there is nothing to do (no pending draft matches, or
+    /// the person said no). Asks "`verb` N pending draft(s)`consequence`?".
+    pub(super) fn resolve(
+        self,
+        ctx: &Context,
+        app: &crate::app::App,
+        verb: &str,
+        consequence: &str,
+    ) -> anyhow::Result<Option<Vec<String>>> {
+        if !self.all_pending {
+            return Ok(Some(self.ids));
+        }
+        let drafts = app.store.list_drafts(&DraftFilter {
+            status: Some("pending_review".into()),
+            sender: self.sender,
+            since: None,
+            min_score: self.min_score,
+            limit: 100_000,
+            oldest_first: true,
+        })?;
+        if drafts.is_empty() {
+            ctx.printer.status("no pending drafts match");
+            if ctx.printer.json() {
+                ctx.printer.print_json(&Vec::<Item>::new())?;
+            }
+            return Ok(None);
+        }
+        ctx.printer
+            .status(&format!("{} pending draft(s) match", drafts.len()));
+        let question = format!("{verb} {} pending draft(s){consequence}", drafts.len());
+        if !confirm(ctx, self.yes, &question)? {
+            ctx.printer.status(&format!("nothing {verb}d"));
+            return Ok(None);
+        }
+        Ok(Some(drafts.into_iter().map(|d| d.id).collect()))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    #[command(flatten)]
+    pub selection: Selection,
     /// Who approves (default: $USER)
     #[arg(long)]
     pub by: Option<String>,
     /// A note kept with the decision
     #[arg(long)]
     pub note: Option<String>,
-    /// Do not ask before a bulk approval
-    #[arg(long, short = 'y')]
-    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -176,52 +222,16 @@ fn report_send(ctx: &Context, results: &mut Results, d: &DraftRow, send: &SendOu
     }
 }
 
-/// Every pending draft (oldest first), narrowed by sender and minimum score.
-pub(super) fn pending(
-    app: &crate::app::App,
-    sender: Option<String>,
-    min_score: Option<i64>,
-) -> crate::error::Result<Vec<DraftRow>> {
-    app.store.list_drafts(&DraftFilter {
-        status: Some("pending_review".into()),
-        sender,
-        since: None,
-        min_score,
-        limit: 100_000,
-        oldest_first: true,
-    })
-}
-
 pub fn approve(ctx: &Context, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let actor = ctx.actor(args.by.as_deref());
-    let ids: Vec<String> = if args.all_pending {
-        let pending = pending(&app, args.sender.clone(), args.min_score)?;
-        if pending.is_empty() {
-            ctx.printer.status("no pending drafts match");
-            if ctx.printer.json() {
-                ctx.printer.print_json(&Vec::<Item>::new())?;
-            }
-            return Ok(ExitStatus::Success);
-        }
-        let sending = if app.store.mode()?.mode == MODE_SEND {
-            " and send them (the mode is send)"
-        } else {
-            ""
-        };
-        ctx.printer
-            .status(&format!("{} pending draft(s) match", pending.len()));
-        if !confirm(
-            ctx,
-            args.yes,
-            &format!("approve {} pending draft(s){sending}", pending.len()),
-        )? {
-            ctx.printer.status("nothing approved");
-            return Ok(ExitStatus::Success);
-        }
-        pending.into_iter().map(|d| d.id).collect()
+    let sending = if app.store.mode()?.mode == MODE_SEND {
+        " and send them (the mode is send)"
     } else {
-        args.ids
+        ""
+    };
+    let Some(ids) = args.selection.resolve(ctx, &app, "approve", sending)? else {
+        return Ok(ExitStatus::Success);
     };
     let connectors = app.connectors()?;
     let op = app.operator(&connectors);
