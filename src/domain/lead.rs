@@ -4,8 +4,8 @@
 //! [`Lead::set_field`], and [`Lead::normalise`] cleans a lead from elsewhere, such as the CRM):
 //! single-line fields (names, company, job title, phone, email, custom fields) get line breaks and
 //! tabs turned into spaces, control and bidi-override characters removed and whitespace collapsed,
-//! so no value can break a header; the message keeps its line breaks. The raw payload is stored
-//! as received, elsewhere.
+//! so no value can break a header; the message keeps its line breaks and tabs as sent. The raw
+//! payload is stored as received, elsewhere.
 
 use std::collections::BTreeMap;
 
@@ -195,22 +195,18 @@ pub fn single_line(value: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-/// A value for the message: lines kept (CRLF and CR become LF), each line cleaned like a one-line
-/// field, runs of blank lines collapsed to one; None when nothing is left.
+/// A value for the message: its line breaks and tabs kept as sent, other control and bidi
+/// characters removed, the ends trimmed; None when nothing is left.
 pub fn multi_line(value: &str) -> Option<String> {
-    let text = value.replace("\r\n", "\n").replace('\r', "\n");
-    let mut lines: Vec<String> = vec![];
-    for line in text.split('\n') {
-        match single_line(line) {
-            Some(l) => lines.push(l),
-            None if lines.last().is_some_and(|l| !l.is_empty()) => lines.push(String::new()),
-            None => {}
-        }
-    }
-    while lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    (!lines.is_empty()).then(|| lines.join("\n"))
+    let text: String = value
+        .chars()
+        .filter(|&c| {
+            matches!(c, '\n' | '\r' | '\t')
+                || !(c.is_control() || is_bidi_control(c) || c == '\u{FEFF}')
+        })
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
@@ -349,12 +345,12 @@ mod tests {
         lead.set("firstname", "Dana\r\nBcc: x@evil.com");
         lead.set("company", " Northwind\t\u{202E}Robotics\u{7}  Ltd \u{2066}");
         lead.set("jobtitle", "\u{200F}VP\n\n Ops");
-        lead.set("message", "Hello\r\n\r\n\r\nsecond\tline\u{202E}\n  ");
+        lead.set("message", "Hello\r\n\r\nsecond\tline\u{202E}\u{7}\n  ");
         lead.set("favourite", "a\nb");
         assert_eq!(lead.first_name.as_deref(), Some("Dana Bcc: x@evil.com"));
         assert_eq!(lead.company.as_deref(), Some("Northwind Robotics Ltd"));
         assert_eq!(lead.job_title.as_deref(), Some("VP Ops"));
-        assert_eq!(lead.message.as_deref(), Some("Hello\n\nsecond line"));
+        assert_eq!(lead.message.as_deref(), Some("Hello\r\n\r\nsecond\tline"));
         assert_eq!(lead.custom["favourite"], "a b");
         // A lead from elsewhere (the CRM) is cleaned the same way, and cleaning twice changes nothing.
         let raw = Lead {
