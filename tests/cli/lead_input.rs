@@ -176,3 +176,16 @@ fn an_imported_row_with_a_line_break_in_the_company_gets_a_proper_draft() {
     let subject = drafts[0]["subject"].as_str().unwrap();
     assert!(subject.contains("Ann Marie"), "{subject:?}");
 }
+
+#[test]
+fn a_template_block_that_is_never_closed_is_a_configuration_error() {
+    let env = TestEnv::new();
+    env.write_config(
+        "[templates.default]\nsubject = \"Hi\"\nbody = \"{{#if first_name}}Hi {{first_name}},\\n\\nBody\\n\"\n",
+    );
+    let out = env.run(&["config", "check"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = format!("{}{}", crate::env::stdout(&out), stderr(&out));
+    assert!(text.contains("templates.default.body"), "{text}");
+    assert!(text.contains("never closed"), "{text}");
+}
