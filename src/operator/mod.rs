@@ -112,7 +112,7 @@ pub enum TaskClosing {
         crm: String,
         remote_task_id: String,
     },
-    /// The workflow has no task (yet): nothing to close.
+    /// The workflow has no task yet: the task step closes the task it creates later.
     NoTask,
     /// The CRM call failed: the rejection stands, the task stays open.
     Failed {
@@ -213,9 +213,7 @@ impl Operator<'_> {
                 };
             }
         };
-        let note = format!(
-            "salesagent: the drafted email was rejected by {actor}: {reason}. No follow-up needed."
-        );
+        let note = crate::orchestrator::rejected_task_note(actor, reason);
         let closed = self
             .crm
             .close_task(&task.remote_task_id, &note)

@@ -13,7 +13,7 @@ mod steps;
 use serde::{Deserialize, Serialize};
 
 pub use report::{DraftView, StepView, TaskView, WorkflowReport};
-pub use steps::task_reference;
+pub use steps::{rejected_task_note, task_reference};
 
 use crate::config::Config;
 use crate::connectors::{Company, ComposedEmail, Connectors, Contact};

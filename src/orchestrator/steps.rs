@@ -445,6 +445,7 @@ fn task(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         Some(t) => t,
         None => crm.create_task(&new_task)?,
     };
+    close_if_rejected(ctx, &remote.id)?;
     let task = TaskRef {
         task_id: new_id(),
         remote_task_id: remote.id.clone(),
@@ -468,6 +469,27 @@ fn task(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         remote_id: Some(remote.id),
         writes: vec![PipelineWrite::Task(row)],
     })
+}
+
+/// What a closed follow-up task says about the rejection, in the CRM.
+pub fn rejected_task_note(actor: &str, reason: &str) -> String {
+    format!("salesagent: the drafted email was rejected by {actor}: {reason}. No follow-up needed.")
+}
+
+/// A draft rejected before its task existed (the task step failed, then the workflow was
+/// retried): the task is closed at once, so nobody follows up on a rejected email.
+fn close_if_rejected(ctx: &Context<'_>, remote_task_id: &str) -> Result<()> {
+    let p = ctx.pipeline;
+    if let Some(d) = p.store.draft_for_workflow(ctx.workflow_id)?
+        && d.status == "rejected"
+    {
+        let note = rejected_task_note(
+            d.reviewer.as_deref().unwrap_or("an operator"),
+            d.review_note.as_deref().unwrap_or("no reason given"),
+        );
+        p.connectors.crm.close_task(remote_task_id, &note)?;
+    }
+    Ok(())
 }
 
 fn finalize(_ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {

@@ -485,3 +485,43 @@ fn show_gives_the_leads_words_who_they_are_the_draft_and_what_approve_does() {
         true
     );
 }
+
+/// The task step failed, the operator rejected the draft, then the workflow was retried: the task
+/// it creates is closed at once instead of asking someone to follow up on a rejected email.
+#[test]
+fn a_task_created_after_its_draft_was_rejected_is_closed_at_once() {
+    let env = TestEnv::new();
+    env.run(&["mode", "show"]);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;",
+    )
+    .unwrap();
+    let file = crate::env::fixture("seed-shape.json");
+    let report =
+        crate::env::parse_json(&env.run(&["run", file.to_str().unwrap(), "--json"]).stdout);
+    assert_eq!(report["current_step"], "task", "{report}");
+    let draft = report["draft"]["id"].as_str().unwrap().to_string();
+    let wf = report["workflow_id"].as_str().unwrap().to_string();
+    let out = env.run(&[
+        "drafts",
+        "reject",
+        &draft,
+        "--reason",
+        "not a fit",
+        "--by",
+        "rita",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no follow-up task yet"),
+        "{}",
+        stdout(&out)
+    );
+    conn.execute_batch("DROP TRIGGER no_tasks;").unwrap();
+    let out = env.run(&["workflows", "retry", &wf]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tasks = env.json(&["crm", "tasks"]);
+    assert_eq!(tasks.as_array().unwrap().len(), 1);
+    assert_eq!(tasks[0]["status"], "COMPLETED", "{tasks}");
+}

@@ -317,16 +317,18 @@ pub(super) fn report_rejection(ctx: &Context, r: &Rejection) -> std::io::Result<
     }
     ctx.printer
         .line(&format!("rejected {} ({})", r.draft.id, r.draft.recipient))?;
-    if let TaskClosing::Completed {
-        crm,
-        remote_task_id,
-    } = &r.task
-    {
-        ctx.printer.line(&format!(
+    match &r.task {
+        TaskClosing::Completed {
+            crm,
+            remote_task_id,
+        } => ctx.printer.line(&format!(
             "  its follow-up task {remote_task_id} in {crm} is marked completed (the rejection is noted in the task)"
-        ))?;
+        )),
+        TaskClosing::NoTask => ctx.printer.line(
+            "  it has no follow-up task yet; the task its workflow creates later is marked completed at once",
+        ),
+        TaskClosing::Failed { .. } => Ok(()),
     }
-    Ok(())
 }
 
 pub fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
