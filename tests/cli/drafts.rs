@@ -491,12 +491,7 @@ fn show_gives_the_leads_words_who_they_are_the_draft_and_what_approve_does() {
 #[test]
 fn a_task_created_after_its_draft_was_rejected_is_closed_at_once() {
     let env = TestEnv::new();
-    env.run(&["mode", "show"]);
-    let conn = rusqlite::Connection::open(env.db()).unwrap();
-    conn.execute_batch(
-        "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;",
-    )
-    .unwrap();
+    let crm_down = env.crm_refuses_tasks();
     let file = crate::env::fixture("seed-shape.json");
     let report =
         crate::env::parse_json(&env.run(&["run", file.to_str().unwrap(), "--json"]).stdout);
@@ -518,7 +513,7 @@ fn a_task_created_after_its_draft_was_rejected_is_closed_at_once() {
         "{}",
         stdout(&out)
     );
-    conn.execute_batch("DROP TRIGGER no_tasks;").unwrap();
+    drop(crm_down);
     let out = env.run(&["workflows", "retry", &wf]);
     assert!(out.status.success(), "{}", stderr(&out));
     let tasks = env.json(&["crm", "tasks"]);

@@ -140,6 +140,18 @@ impl TestEnv {
             .collect()
     }
 
+    /// Makes the local CRM refuse new tasks (the task step fails) until the returned guard is
+    /// dropped.
+    pub fn crm_refuses_tasks(&self) -> CrmDown {
+        self.run(&["mode", "show"]);
+        let conn = rusqlite::Connection::open(self.db()).expect("open db");
+        conn.execute_batch(
+            "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;",
+        )
+        .expect("create trigger");
+        CrmDown(conn)
+    }
+
     /// One SQL scalar from the env's database (for assertions only).
     pub fn sql_i64(&self, sql: &str) -> i64 {
         let conn = rusqlite::Connection::open(self.db()).expect("open db");
@@ -159,6 +171,15 @@ impl TestEnv {
             .unwrap_or_default();
         files.sort();
         files
+    }
+}
+
+/// The local CRM refuses new tasks while this lives.
+pub struct CrmDown(rusqlite::Connection);
+
+impl Drop for CrmDown {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("DROP TRIGGER IF EXISTS no_tasks;");
     }
 }
 

@@ -16,18 +16,13 @@ fn run_seed(env: &TestEnv) -> serde_json::Value {
 fn from_step_reruns_the_draft_step_without_a_second_draft() {
     let env = TestEnv::new();
     // The task step fails once: the draft exists, the task does not.
-    env.run(&["mode", "show"]);
-    let conn = rusqlite::Connection::open(env.db()).unwrap();
-    conn.execute_batch(
-        "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;",
-    )
-    .unwrap();
+    let crm_down = env.crm_refuses_tasks();
     let report = run_seed(&env);
     assert_eq!(report["status"], "failed", "{report}");
     assert_eq!(report["current_step"], "task");
     let wf = report["workflow_id"].as_str().unwrap().to_string();
     let draft = report["draft"]["id"].as_str().unwrap().to_string();
-    conn.execute_batch("DROP TRIGGER no_tasks;").unwrap();
+    drop(crm_down);
 
     let out = env.run(&["workflows", "retry", &wf, "--from-step", "nope"]);
     assert_eq!(out.status.code(), Some(2));
