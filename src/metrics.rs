@@ -70,9 +70,14 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Age of the oldest available job per queue.",
     ),
     (
+        "salesagent_worker_processes",
+        "gauge",
+        "Worker processes (serve or worker) whose heartbeat is recent.",
+    ),
+    (
         "salesagent_workers_alive",
         "gauge",
-        "Workers whose heartbeat is recent.",
+        "Worker threads in the processes whose heartbeat is recent.",
     ),
     (
         "salesagent_dead_letters",
@@ -101,9 +106,10 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Upper bounds of the duration histograms, in seconds.
-pub const BUCKETS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+/// Upper bounds of the duration histograms, in seconds: up to a minute, because an LLM compose
+/// takes 12–30 s and a p95 capped at the last bucket hides exactly the slow calls.
+pub const BUCKETS: [f64; 15] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 
 type Labels = Vec<(&'static str, String)>;
@@ -143,6 +149,22 @@ pub fn inc(name: &'static str, pairs: &[(&'static str, &str)]) {
 
 pub fn inc_by(name: &'static str, pairs: &[(&'static str, &str)], n: u64) {
     with(|r| *r.counters.entry((name, labels(pairs))).or_default() += n);
+}
+
+/// Creates a counter at 0 unless it exists: a series that appears only at its first increment
+/// hides that increment from `rate()` and `increase()`, so services declare their known label
+/// values at start.
+pub fn declare_counter(name: &'static str, pairs: &[(&'static str, &str)]) {
+    with(|r| {
+        r.counters.entry((name, labels(pairs))).or_default();
+    });
+}
+
+/// Creates an empty histogram unless it exists (see [`declare_counter`]).
+pub fn declare_histogram(name: &'static str, pairs: &[(&'static str, &str)]) {
+    with(|r| {
+        r.histograms.entry((name, labels(pairs))).or_default();
+    });
 }
 
 /// Sets a gauge kept in process (e.g. a circuit breaker's state).

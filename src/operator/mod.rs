@@ -529,7 +529,11 @@ pub struct RetryOutcome {
     pub error: Option<String>,
 }
 
-/// The start of the day that holds `now`: in the send window's zone when there is one, else UTC.
+/// Every `decision` label of `salesagent_draft_decisions_total`.
+pub const DECISIONS: [&str; 3] = ["approved", "rejected", "edited"];
+/// Every `outcome` label of `salesagent_sends_total`.
+pub const SEND_OUTCOMES: [&str; 4] = ["sent", "waiting", "refused", "send_failed"];
+
 fn decision_metric(decision: &'static str) {
     crate::metrics::inc(
         "salesagent_draft_decisions_total",
@@ -537,6 +541,7 @@ fn decision_metric(decision: &'static str) {
     );
 }
 
+/// The start of the day that holds `now`: in the send window's zone when there is one, else UTC.
 pub fn day_start(now: i64, window: Option<&SendWindow>) -> i64 {
     let tz = window
         .map(|w| w.tz.clone())

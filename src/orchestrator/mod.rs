@@ -109,6 +109,8 @@ pub mod status {
     pub const DUPLICATE: &str = "duplicate";
     pub const SUPPRESSED: &str = "suppressed";
     pub const FAILED: &str = "failed";
+    /// The statuses a run ends in (`salesagent_workflows_finished_total` declares each at 0).
+    pub const FINAL: [&str; 4] = [COMPLETED, DUPLICATE, SUPPRESSED, FAILED];
 }
 
 /// What earlier dealings with the lead the pipeline found.

@@ -1,17 +1,149 @@
 //! `GET /metrics`: the process's counters and histograms plus gauges sampled from the store (queue
 //! depth and age, workers, dead letters, workflows and drafts by status, reconcile findings).
+//!
+//! Store gauges come from a [`Sampler`]: one thread with its own connection that reads the store
+//! at most once per [`MAX_AGE`], however many scrapers ask. A scrape never touches the readiness
+//! probe's connection, so readiness never waits for one; a scrape whose snapshot is older than
+//! [`MAX_AGE`] asks for a new one and waits for it at most [`MAX_WAIT`], then answers with what
+//! it has.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use tokio::sync::watch;
 
 use super::AppState;
-use super::error::ApiError;
 use crate::domain::time::now_ms;
-use crate::metrics::{Sample, render};
+use crate::error::{Error, ErrorClass, Result};
+use crate::metrics::{Sample, declare_counter, declare_histogram, render};
+use crate::store::{DRAFT_STATUSES, JOB_STATES, QUEUES, Store, WORKFLOW_STATUSES};
+
+/// How old a store snapshot may be before a scrape asks for a new one.
+pub const MAX_AGE: Duration = Duration::from_secs(2);
+/// How long a scrape waits for a new snapshot before answering with the previous one.
+pub const MAX_WAIT: Duration = Duration::from_secs(1);
+
+/// Store gauges as of `taken`.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub samples: Vec<Sample>,
+    pub taken: Instant,
+}
+
+/// The sampling thread and the latest snapshot it published.
+pub struct Sampler {
+    latest: watch::Receiver<Arc<Snapshot>>,
+    wanted: Arc<(Mutex<bool>, Condvar)>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sampler {
+    /// Takes the first snapshot now (so the first scrape has data), then waits for requests.
+    pub fn start(store: Store, heartbeat_window_ms: i64) -> Result<Sampler> {
+        let first = Snapshot {
+            samples: sample_store(&store, heartbeat_window_ms)?,
+            taken: Instant::now(),
+        };
+        let (tx, latest) = watch::channel(Arc::new(first));
+        let wanted = Arc::new((Mutex::new(false), Condvar::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (wanted, stop) = (wanted.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("metrics-sampler".into())
+                .spawn(move || sample_loop(&store, heartbeat_window_ms, &tx, &wanted, &stop))
+                .map_err(|e| Error::io("cannot start the metrics sampler", e))?
+        };
+        Ok(Sampler {
+            latest,
+            wanted,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The latest snapshot, refreshed first (within [`MAX_WAIT`]) when it is older than [`MAX_AGE`].
+    /// Concurrent scrapes share one refresh.
+    pub async fn snapshot(&self) -> Arc<Snapshot> {
+        let mut rx = self.latest.clone();
+        let current = rx.borrow_and_update().clone();
+        if current.taken.elapsed() <= MAX_AGE {
+            return current;
+        }
+        self.request();
+        match tokio::time::timeout(MAX_WAIT, rx.changed()).await {
+            Ok(Ok(())) => rx.borrow().clone(),
+            _ => current,
+        }
+    }
+
+    fn request(&self) {
+        let (flag, cv) = &*self.wanted;
+        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_one();
+    }
+
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wanted.1.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn sample_loop(
+    store: &Store,
+    heartbeat_window_ms: i64,
+    tx: &watch::Sender<Arc<Snapshot>>,
+    wanted: &(Mutex<bool>, Condvar),
+    stop: &AtomicBool,
+) {
+    let (flag, cv) = wanted;
+    while !stop.load(Ordering::SeqCst) {
+        {
+            let guard = flag.lock().unwrap_or_else(|e| e.into_inner());
+            let (mut guard, _) = cv
+                .wait_timeout_while(guard, Duration::from_secs(1), |w| {
+                    !*w && !stop.load(Ordering::SeqCst)
+                })
+                .unwrap_or_else(|e| e.into_inner());
+            if !*guard {
+                continue;
+            }
+            *guard = false;
+        }
+        if tx.borrow().taken.elapsed() <= MAX_AGE / 2 {
+            // A burst of scrapes right after a refresh: what is there is fresh enough.
+            tx.send_modify(|_| {});
+            continue;
+        }
+        match sample_store(store, heartbeat_window_ms) {
+            Ok(samples) => {
+                tx.send_replace(Arc::new(Snapshot {
+                    samples,
+                    taken: Instant::now(),
+                }));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sampling the store for /metrics failed; serving the last snapshot");
+                tx.send_modify(|_| {});
+            }
+        }
+    }
+}
 
 fn sample(name: &'static str, labels: &[(&'static str, &str)], value: f64) -> Sample {
     Sample {
@@ -21,71 +153,174 @@ fn sample(name: &'static str, labels: &[(&'static str, &str)], value: f64) -> Sa
     }
 }
 
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, ApiError> {
-    let probe = state.clone();
-    let samples = tokio::task::spawn_blocking(move || -> crate::error::Result<Vec<Sample>> {
-        let store = probe.probe.lock().unwrap_or_else(|e| e.into_inner());
-        let now = now_ms();
-        let queues = store.queue_stats(now, now - probe.heartbeat_window_ms)?;
-        let gauges = store.gauge_snapshot()?;
-        let mut out = Vec::new();
-        for c in &queues.counts {
+/// `(value, count)` pairs with every value of `all` present, 0 when the store has none.
+fn every<'a>(all: &[&'a str], counted: &[(String, i64)]) -> Vec<(&'a str, i64)> {
+    all.iter()
+        .map(|v| {
+            let n = counted.iter().find(|(k, _)| k == v).map_or(0, |(_, n)| *n);
+            (*v, n)
+        })
+        .collect()
+}
+
+/// Store gauges: every queue × state and every status, 0 when empty (so a panel shows 0, not
+/// "No data", and an alert on `< 1` has a series to match).
+fn sample_store(store: &Store, heartbeat_window_ms: i64) -> Result<Vec<Sample>> {
+    let now = now_ms();
+    let since = now - heartbeat_window_ms;
+    let queues = store.queue_stats(now, since)?;
+    let gauges = store.gauge_snapshot()?;
+    let workers = store.live_workers(since)?;
+    let mut out = Vec::new();
+    for queue in QUEUES {
+        for state in JOB_STATES {
+            let n = queues
+                .counts
+                .iter()
+                .find(|c| c.queue == queue && c.state == state)
+                .map_or(0, |c| c.count);
             out.push(sample(
                 "salesagent_queue_jobs",
-                &[("queue", &c.queue), ("state", &c.state)],
-                c.count as f64,
+                &[("queue", queue), ("state", state)],
+                n as f64,
             ));
         }
-        for (queue, age_ms) in &queues.oldest_available_ms {
-            out.push(sample(
-                "salesagent_queue_oldest_job_age_seconds",
-                &[("queue", queue)],
-                *age_ms as f64 / 1000.0,
-            ));
-        }
+        let age_ms = queues
+            .oldest_available_ms
+            .iter()
+            .find(|(q, _)| q == queue)
+            .map_or(0, |(_, ms)| *ms);
         out.push(sample(
-            "salesagent_workers_alive",
-            &[],
-            queues.workers_alive as f64,
+            "salesagent_queue_oldest_job_age_seconds",
+            &[("queue", queue)],
+            age_ms as f64 / 1000.0,
         ));
+    }
+    out.push(sample(
+        "salesagent_worker_processes",
+        &[],
+        workers.processes as f64,
+    ));
+    out.push(sample(
+        "salesagent_workers_alive",
+        &[],
+        workers.threads as f64,
+    ));
+    out.push(sample(
+        "salesagent_dead_letters",
+        &[],
+        queues.dead_letters as f64,
+    ));
+    for (status, n) in every(&WORKFLOW_STATUSES, &gauges.workflows_by_status) {
         out.push(sample(
-            "salesagent_dead_letters",
-            &[],
-            queues.dead_letters as f64,
+            "salesagent_workflows",
+            &[("status", status)],
+            n as f64,
         ));
-        for (status, n) in &gauges.workflows_by_status {
-            out.push(sample(
-                "salesagent_workflows",
-                &[("status", status)],
-                *n as f64,
-            ));
+    }
+    for (status, n) in every(&DRAFT_STATUSES, &gauges.drafts_by_status) {
+        out.push(sample("salesagent_drafts", &[("status", status)], n as f64));
+    }
+    out.push(sample(
+        "salesagent_reconcile_findings",
+        &[],
+        gauges.reconcile_findings.unwrap_or(0) as f64,
+    ));
+    Ok(out)
+}
+
+/// Services that call out through `connectors::http` (their breaker and call counters).
+const SERVICES: [&str; 4] = ["hubspot", "gmail", "gmail_oauth", "llm"];
+
+/// Creates every counter of the catalogue at 0 for its known label values, so the first event
+/// of each is visible to `rate()` and `increase()`.
+pub fn declare_series() {
+    for result in super::webhook::RESULTS {
+        declare_counter("salesagent_webhooks_received_total", &[("result", result)]);
+    }
+    for status in crate::orchestrator::status::FINAL {
+        declare_counter("salesagent_workflows_finished_total", &[("status", status)]);
+    }
+    for step in crate::orchestrator::STEPS {
+        declare_histogram("salesagent_step_duration_seconds", &[("step", step.name())]);
+    }
+    let outcomes = std::iter::once("ok").chain(ErrorClass::ALL.iter().map(|c| c.as_str()));
+    for outcome in outcomes {
+        for service in SERVICES {
+            declare_counter(
+                "salesagent_connector_calls_total",
+                &[("service", service), ("outcome", outcome)],
+            );
         }
-        for (status, n) in &gauges.drafts_by_status {
-            out.push(sample(
-                "salesagent_drafts",
-                &[("status", status)],
-                *n as f64,
-            ));
-        }
-        if let Some(n) = gauges.reconcile_findings {
-            out.push(sample("salesagent_reconcile_findings", &[], n as f64));
-        }
-        let ready = probe.ready.load(Ordering::SeqCst) && !probe.intake.is_closed();
-        out.push(sample(
-            "salesagent_ready",
-            &[],
-            if ready { 1.0 } else { 0.0 },
-        ));
-        Ok(out)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("metrics: {e}")))?
-    .map_err(|e| ApiError::Internal(format!("metrics: {e}")))?;
-    Ok((
+    }
+    for queue in QUEUES {
+        declare_counter("salesagent_retries_total", &[("queue", queue)]);
+    }
+    for class in ErrorClass::ALL {
+        declare_counter(
+            "salesagent_dead_letters_total",
+            &[("class", class.as_str())],
+        );
+    }
+    for decision in crate::operator::DECISIONS {
+        declare_counter(
+            "salesagent_draft_decisions_total",
+            &[("decision", decision)],
+        );
+    }
+    for outcome in crate::operator::SEND_OUTCOMES {
+        declare_counter("salesagent_sends_total", &[("outcome", outcome)]);
+    }
+    for result in ["accepted", "rejected"] {
+        declare_counter("salesagent_import_rows_total", &[("result", result)]);
+    }
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let snapshot = state.sampler.snapshot().await;
+    let ready = state.ready.load(Ordering::SeqCst) && !state.intake.is_closed();
+    let mut samples = snapshot.samples.clone();
+    samples.push(sample(
+        "salesagent_ready",
+        &[],
+        if ready { 1.0 } else { 0.0 },
+    ));
+    (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         render(&samples),
-    ))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_store_exports_every_queue_state_and_status_as_zero() {
+        let store = Store::open_in_memory().unwrap();
+        let samples = sample_store(&store, 3000).unwrap();
+        let count = |name: &str| samples.iter().filter(|s| s.name == name).count();
+        assert_eq!(
+            count("salesagent_queue_jobs"),
+            QUEUES.len() * JOB_STATES.len()
+        );
+        assert_eq!(
+            count("salesagent_queue_oldest_job_age_seconds"),
+            QUEUES.len()
+        );
+        assert_eq!(count("salesagent_workflows"), WORKFLOW_STATUSES.len());
+        assert_eq!(count("salesagent_drafts"), DRAFT_STATUSES.len());
+        for name in [
+            "salesagent_worker_processes",
+            "salesagent_workers_alive",
+            "salesagent_dead_letters",
+            "salesagent_reconcile_findings",
+        ] {
+            assert_eq!(count(name), 1, "{name}");
+        }
+        assert!(samples.iter().all(|s| s.value == 0.0));
+    }
 }

@@ -49,8 +49,10 @@ pub struct AppState {
     /// False once shutdown begins: readiness fails and intake refuses new work.
     ready: AtomicBool,
     intake: mpsc::Sender<intake::Message>,
-    /// A connection for readiness probes (never the intake writer's).
+    /// A connection for readiness probes (never the intake writer's, never the metrics sampler's).
     probe: std::sync::Mutex<Store>,
+    /// Store gauges for `/metrics`, sampled on their own thread and connection.
+    sampler: metrics::Sampler,
     expects_workers: bool,
     heartbeat_window_ms: i64,
     counters: Counters,
@@ -178,9 +180,15 @@ pub async fn serve_with(
         }
         None => Arc::new(|| {}),
     };
+    let lease_ms = (config.worker.lease_secs.max(1) * 1000) as i64;
+    let heartbeat_window_ms = lease_ms.max(3000);
+    metrics::declare_series();
+    let sampler = metrics::Sampler::start(
+        Store::open(&config.db, &config.tenant)?,
+        heartbeat_window_ms,
+    )?;
     let checkpoints = Store::open(&config.db, &config.tenant)?;
     let writer = intake::Writer::start(intake_store, checkpoints, on_commit)?;
-    let lease_ms = (config.worker.lease_secs.max(1) * 1000) as i64;
     let state = Arc::new(AppState {
         verifier,
         public_url: config.webhook.public_url.clone(),
@@ -189,8 +197,9 @@ pub async fn serve_with(
         ready: AtomicBool::new(true),
         intake: writer.tx.clone(),
         probe: std::sync::Mutex::new(probe),
+        sampler,
         expects_workers: pool.is_some(),
-        heartbeat_window_ms: lease_ms.max(3000),
+        heartbeat_window_ms,
         counters: Counters::default(),
     });
     let app = router(state.clone());

@@ -41,6 +41,19 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Every `result` label of `salesagent_webhooks_received_total` (declared at 0 at start).
+pub const RESULTS: [&str; 9] = [
+    "accepted",
+    "duplicate",
+    "ignored_event",
+    "unauthorized",
+    "unsupported_media_type",
+    "too_large",
+    "invalid",
+    "unavailable",
+    "error",
+];
+
 pub async fn hubspot_forms(
     state: State<Arc<AppState>>,
     method: Method,

@@ -39,7 +39,9 @@ pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
-pub use stats::{GaugeSnapshot, StatsRaw};
+pub use stats::{
+    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
+};
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{

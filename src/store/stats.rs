@@ -93,7 +93,71 @@ pub struct GaugeSnapshot {
     pub reconcile_findings: Option<i64>,
 }
 
+/// Every value `jobs.state` may hold (the table's CHECK constraint), for gauges that must show 0.
+pub const JOB_STATES: [&str; 7] = [
+    "available",
+    "running",
+    "retryable",
+    "completed",
+    "dead",
+    "cancelled",
+    "held",
+];
+
+/// Every value `workflows.status` may hold.
+pub const WORKFLOW_STATUSES: [&str; 7] = [
+    "pending",
+    "running",
+    "completed",
+    "duplicate",
+    "suppressed",
+    "failed",
+    "cancelled",
+];
+
+/// Every value `drafts.status` may hold.
+pub const DRAFT_STATUSES: [&str; 8] = [
+    "pending_review",
+    "approved",
+    "rejected",
+    "sending",
+    "sent",
+    "send_failed",
+    "orphaned",
+    "superseded",
+];
+
+/// Live worker processes and the threads they run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveWorkers {
+    pub processes: i64,
+    pub threads: i64,
+}
+
 impl Store {
+    /// Processes whose heartbeat is newer than `since`, and their worker threads. A pool's
+    /// heartbeat row is keyed by its lease owner `pid:id:threads` (see `worker::Pool::start`).
+    pub fn live_workers(&self, since: i64) -> Result<LiveWorkers> {
+        let owners = self
+            .conn
+            .prepare_cached("SELECT worker_id FROM worker_heartbeats WHERE seen_at >= ?1")?
+            .query_map([since], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let threads = owners
+            .iter()
+            .map(|o| {
+                o.rsplit(':')
+                    .next()
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .unwrap_or(1)
+            })
+            .sum();
+        Ok(LiveWorkers {
+            processes: owners.len() as i64,
+            threads,
+        })
+    }
+
     pub fn gauge_snapshot(&self) -> Result<GaugeSnapshot> {
         let by_status = |table: &str| -> Result<Vec<(String, i64)>> {
             let mut stmt = self.conn.prepare_cached(&format!(

@@ -50,7 +50,12 @@ fn metrics_count_webhooks_and_sample_the_store() {
     wait_for("the workflow to complete", || {
         env.json(&["workflows", "show", &workflow])["status"] == "completed"
     });
-    let text = metrics(&server);
+    // Store gauges come from a snapshot at most a few seconds old.
+    let mut text = String::new();
+    wait_for("the snapshot to show the completed workflow", || {
+        text = metrics(&server);
+        text.contains("salesagent_workflows{status=\"completed\"} 1")
+    });
     for line in [
         "salesagent_webhooks_received_total{result=\"accepted\"} 1",
         "salesagent_webhooks_received_total{result=\"duplicate\"} 1",
@@ -66,6 +71,7 @@ fn metrics_count_webhooks_and_sample_the_store() {
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
+    assert!(text.contains("salesagent_worker_processes 1"), "{text}");
     assert!(text.contains("salesagent_workers_alive "), "{text}");
     // Low-cardinality labels only: no email address or id ever becomes a label value.
     assert!(
@@ -73,6 +79,53 @@ fn metrics_count_webhooks_and_sample_the_store() {
         "an email leaked into a label:\n{text}"
     );
     assert!(!text.contains(&workflow), "an id leaked into a label");
+}
+
+/// Before the first event every counter already exists at 0 for each known label value (else
+/// `rate()` misses the first one), every queue × state and status has a series, processes and
+/// threads are both exported, and a real `promtool check metrics` accepts the exposition.
+#[test]
+fn a_fresh_serve_exports_every_series_at_zero_and_promtool_accepts_it() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &["--workers", "3"]);
+    let text = metrics(&server);
+    for line in [
+        "salesagent_webhooks_received_total{result=\"accepted\"} 0",
+        "salesagent_webhooks_received_total{result=\"unauthorized\"} 0",
+        "salesagent_workflows_finished_total{status=\"failed\"} 0",
+        "salesagent_workflows_finished_total{status=\"completed\"} 0",
+        "salesagent_dead_letters_total{class=\"transient\"} 0",
+        "salesagent_retries_total{queue=\"batch\"} 0",
+        "salesagent_connector_calls_total{service=\"hubspot\",outcome=\"ok\"} 0",
+        "salesagent_draft_decisions_total{decision=\"approved\"} 0",
+        "salesagent_sends_total{outcome=\"sent\"} 0",
+        "salesagent_import_rows_total{result=\"rejected\"} 0",
+        "salesagent_step_duration_seconds_count{step=\"compose\"} 0",
+        "salesagent_step_duration_seconds_bucket{step=\"compose\",le=\"60\"} 0",
+        "salesagent_queue_jobs{queue=\"priority\",state=\"available\"} 0",
+        "salesagent_queue_jobs{queue=\"cleanup\",state=\"dead\"} 0",
+        "salesagent_queue_oldest_job_age_seconds{queue=\"normal\"} 0",
+        "salesagent_workflows{status=\"failed\"} 0",
+        "salesagent_drafts{status=\"pending_review\"} 0",
+        "salesagent_reconcile_findings 0",
+        "salesagent_worker_processes 1",
+        "salesagent_workers_alive 3",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let Some(out) = crate::deploy::installed_tool_with_input(
+        "promtool",
+        &["check", "metrics"],
+        text.as_bytes(),
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "promtool check metrics:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

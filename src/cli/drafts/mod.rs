@@ -15,16 +15,7 @@ use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::store::{DraftFilter, DraftRow};
 
-pub const DRAFT_STATUSES: [&str; 8] = [
-    "pending_review",
-    "approved",
-    "rejected",
-    "sending",
-    "sent",
-    "send_failed",
-    "orphaned",
-    "superseded",
-];
+pub use crate::store::DRAFT_STATUSES;
 
 #[derive(Debug, Subcommand)]
 pub enum DraftsCommand {
