@@ -183,6 +183,13 @@ impl Default for ScoringConfig {
     }
 }
 
+/// A sender is `address` or `Name <address>` with a valid address.
+fn check_sender(sender: &str) -> std::result::Result<(), String> {
+    let mailbox = crate::domain::email::parse_mailbox(sender)?;
+    crate::domain::lead::check_email(&mailbox.address)
+        .map_err(|why| format!("{sender:?}: the address {why} (use `address` or `Name <address>`)"))
+}
+
 /// Routing: the first rule that matches picks sender, template and owner; else the defaults.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -209,6 +216,25 @@ pub struct RouteRule {
     pub template: Option<String>,
     #[serde(default)]
     pub owner_id: Option<String>,
+}
+
+impl RoutingConfig {
+    /// Every configured sender, as written (`address` or `Name <address>`).
+    pub fn senders(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.default_sender.as_str())
+            .chain(self.rules.iter().filter_map(|r| r.sender.as_deref()))
+    }
+
+    /// The configured sender with this address, display name included; the address itself
+    /// when no configured sender has it (a draft keeps its address, the name comes from here).
+    pub fn sender_for(&self, address: &str) -> String {
+        self.senders()
+            .find(|s| {
+                crate::domain::email::parse_mailbox(s)
+                    .is_ok_and(|m| m.address.eq_ignore_ascii_case(address))
+            })
+            .map_or_else(|| address.to_string(), str::to_string)
+    }
 }
 
 impl Default for RoutingConfig {
@@ -737,11 +763,20 @@ impl Config {
                 error(&format!("scoring.rules[{i}]"), msg);
             }
         }
-        if !crate::domain::lead::is_valid_email(&self.routing.default_sender) {
-            error(
-                "routing.default_sender",
-                format!("{:?} is not an email address", self.routing.default_sender),
-            );
+        let rule_senders = self.routing.rules.iter().enumerate().filter_map(|(i, r)| {
+            r.sender
+                .as_deref()
+                .map(|s| (format!("routing.rules[{i}].sender"), s))
+        });
+        let senders = std::iter::once((
+            "routing.default_sender".to_string(),
+            self.routing.default_sender.as_str(),
+        ))
+        .chain(rule_senders);
+        for (key, sender) in senders {
+            if let Err(why) = check_sender(sender) {
+                error(&key, why);
+            }
         }
         if let Some(window) = &self.send.window
             && let Err(msg) = crate::domain::time::SendWindow::parse(window)

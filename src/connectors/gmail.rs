@@ -10,9 +10,8 @@ use base64::engine::general_purpose::URL_SAFE;
 use serde_json::{Value, json};
 
 use super::http::{ApiError, Body, Call, HttpClient, encode};
-use super::{Mailbox, MailboxDraft, OutgoingEmail, SentMessage};
+use super::{Mailbox, MailboxDraft, OutgoingEmail, SentMessage, WORKFLOW_HEADER};
 use crate::config::{GmailConfig, HttpConfig};
-use crate::domain::email;
 use crate::error::{ConnectorError, Error, ErrorClass, Result};
 
 const SERVICE: &str = "gmail";
@@ -20,7 +19,6 @@ const OAUTH: &str = "gmail_oauth";
 /// Refresh this long before the token's stated expiry.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 /// The header that names the workflow in every draft we create.
-const WORKFLOW_HEADER: &str = "X-Salesagent-Workflow";
 /// How many drafts to the same recipient a lookup inspects when the Message-ID search fails.
 const FALLBACK_CANDIDATES: u32 = 20;
 
@@ -65,24 +63,10 @@ fn err(class: ErrorClass, message: impl Into<String>) -> Error {
 }
 
 fn render(email: &OutgoingEmail, html: bool) -> Result<String> {
-    let date =
-        jiff::Timestamp::from_millisecond(email.date).unwrap_or_else(|_| jiff::Timestamp::now());
     let html_body = html.then(|| text_to_html(&email.body));
-    email::render(&email::Message {
-        from: &email.from,
-        to: &email.to,
-        subject: &email.subject,
-        body: &email.body,
-        html_body: html_body.as_deref(),
-        message_id: &email.message_id,
-        date,
-        in_reply_to: email.in_reply_to.as_deref(),
-        extra_headers: &[
-            (WORKFLOW_HEADER, &email.workflow_id),
-            ("X-Salesagent-Draft", &email.draft_id),
-        ],
-    })
-    .map_err(|e| err(ErrorClass::InvalidInput, e))
+    email
+        .to_rfc5322(html_body.as_deref())
+        .map_err(|e| err(ErrorClass::InvalidInput, e))
 }
 
 fn text_to_html(text: &str) -> String {

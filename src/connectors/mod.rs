@@ -130,6 +130,33 @@ pub struct OutgoingEmail {
     pub date: i64,
 }
 
+/// The header that carries the workflow id on every draft (Gmail finds a draft by it when it
+/// replaced our Message-ID).
+pub const WORKFLOW_HEADER: &str = "X-Salesagent-Workflow";
+
+impl OutgoingEmail {
+    /// The RFC 5322 message every mailbox stores (the embedded `.eml` file, Gmail's `raw`): one
+    /// builder, so what the two connectors write is the same bytes.
+    pub fn to_rfc5322(&self, html_body: Option<&str>) -> std::result::Result<String, String> {
+        let date =
+            jiff::Timestamp::from_millisecond(self.date).unwrap_or_else(|_| jiff::Timestamp::now());
+        crate::domain::email::render(&crate::domain::email::Message {
+            from: &self.from,
+            to: &self.to,
+            subject: &self.subject,
+            body: &self.body,
+            html_body,
+            message_id: &self.message_id,
+            date,
+            in_reply_to: self.in_reply_to.as_deref(),
+            extra_headers: &[
+                (WORKFLOW_HEADER, &self.workflow_id),
+                ("X-Salesagent-Draft", &self.draft_id),
+            ],
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxDraft {
     pub remote_draft_id: String,

@@ -25,32 +25,189 @@ pub fn message_id_for(workflow_id: &str, domain: &str) -> String {
     format!("<wf-{workflow_id}@{domain}>")
 }
 
+/// A mailbox: an address and an optional display name (`Jürgen Väth <sales@example.com>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// Reads `address`, `Name <address>` or `"Name" <address>`. The address itself is not checked
+/// here (see `lead::check_email`).
+pub fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
+    let text = text.trim();
+    let Some(open) = text.rfind('<') else {
+        if text.contains(['<', '>']) {
+            return Err(format!("{text:?} has an unbalanced < or >"));
+        }
+        return Ok(Mailbox {
+            name: None,
+            address: text.to_string(),
+        });
+    };
+    let address = text[open + 1..]
+        .strip_suffix('>')
+        .ok_or_else(|| format!("{text:?} does not end with the address in <>"))?
+        .trim();
+    let raw_name = text[..open].trim();
+    let name = raw_name
+        .strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or(raw_name)
+        .trim();
+    if name
+        .chars()
+        .any(|c| c.is_control() || c == '"' || c == '\\')
+    {
+        return Err(format!(
+            "the display name {name:?} has a quote, a backslash or a control character"
+        ));
+    }
+    Ok(Mailbox {
+        name: (!name.is_empty()).then(|| name.to_string()),
+        address: address.to_string(),
+    })
+}
+
+/// The address as it goes into a header: the domain as IDNA (punycode). A non-ASCII local part
+/// needs SMTPUTF8, which Gmail drafts cannot carry: refused.
+pub fn wire_address(address: &str) -> Result<String, String> {
+    let (local, domain) = address
+        .rsplit_once('@')
+        .ok_or_else(|| format!("{address:?} is not an email address"))?;
+    if !local.is_ascii() {
+        return Err(format!(
+            "{address:?} has non-ASCII characters before the @ (that needs SMTPUTF8, which Gmail drafts cannot carry)"
+        ));
+    }
+    let domain = idna::domain_to_ascii(domain)
+        .map_err(|_| format!("{address:?} has a domain that is not a valid IDNA name"))?;
+    Ok(format!("{local}@{domain}"))
+}
+
+/// Longest header line we aim for (RFC 5322 2.1.1 "should"), and the hard limit.
+const LINE_SOFT: usize = 78;
+const LINE_HARD: usize = 998;
+/// An encoded word is at most 75 characters (RFC 2047 2); `=?UTF-8?B?` + `?=` take 12.
+const WORD_MAX: usize = 75;
+const WORD_OVERHEAD: usize = 12;
+
+/// Text that can go into a header as it is: printable ASCII and spaces, nothing a decoder could
+/// read as an encoded word, no word too long for a line.
+fn header_safe(text: &str) -> bool {
+    text.chars().all(|c| c == ' ' || c.is_ascii_graphic())
+        && !text.contains("=?")
+        && text.split(' ').all(|w| w.len() < LINE_HARD - 40)
+}
+
+/// RFC 2047 `B` encoded words for `text`, whole characters in each: the first at most
+/// `first_max` characters long (what is left of the header's first line), the rest at most 75.
+fn encoded_words(text: &str, first_max: usize) -> Vec<String> {
+    let bytes_for = |max: usize| (max.saturating_sub(WORD_OVERHEAD) / 4 * 3).max(4);
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    let mut limit = bytes_for(first_max.min(WORD_MAX));
+    let push = |chunk: &mut String, words: &mut Vec<String>| {
+        words.push(format!("=?UTF-8?B?{}?=", STANDARD.encode(chunk.as_bytes())));
+        chunk.clear();
+    };
+    for c in text.chars() {
+        if !chunk.is_empty() && chunk.len() + c.len_utf8() > limit {
+            push(&mut chunk, &mut words);
+            limit = bytes_for(WORD_MAX);
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        push(&mut chunk, &mut words);
+    }
+    words
+}
+
+/// Joins `tokens` with single spaces into `Name: value`, folding before a token (CRLF + the
+/// space) whenever the line would pass 78 characters. Empty tokens (runs of spaces) never start
+/// a line, so no folded line is whitespace only.
+fn fold(name: &str, tokens: &[String]) -> String {
+    let mut out = format!("{name}:");
+    let mut line = out.len();
+    for (i, token) in tokens.iter().enumerate() {
+        let first = i == 0;
+        if !first && !token.is_empty() && line + 1 + token.len() > LINE_SOFT {
+            out.push_str("\r\n");
+            line = 0;
+        }
+        out.push(' ');
+        out.push_str(token);
+        line += 1 + token.len();
+    }
+    out
+}
+
+/// An unstructured header (Subject): as it is when it is plain ASCII, else encoded words;
+/// folded so lines stay within 78 characters where possible and never pass 998.
+pub fn unstructured_header(name: &str, value: &str) -> String {
+    if header_safe(value) {
+        let tokens: Vec<String> = value.split(' ').map(str::to_string).collect();
+        return fold(name, &tokens);
+    }
+    let first = LINE_SOFT.saturating_sub(name.len() + 2);
+    fold(name, &encoded_words(value, first))
+}
+
+/// An address header (From, To): an optional display name (quoted when it has specials,
+/// encoded words when not ASCII) and the address with its domain in IDNA.
+pub fn mailbox_header(name: &str, mailbox: &Mailbox) -> Result<String, String> {
+    let address = wire_address(&mailbox.address)?;
+    let Some(display) = &mailbox.name else {
+        return Ok(fold(name, &[address]));
+    };
+    let mut tokens = if header_safe(display) {
+        let specials = display.contains(['(', ')', '<', '>', '[', ']', ':', ';', '@', ',', '.']);
+        if specials {
+            vec![format!("\"{display}\"")]
+        } else {
+            display.split(' ').map(str::to_string).collect()
+        }
+    } else {
+        encoded_words(display, LINE_SOFT.saturating_sub(name.len() + 2))
+    };
+    tokens.push(format!("<{address}>"));
+    Ok(fold(name, &tokens))
+}
+
 pub fn render(msg: &Message<'_>) -> Result<String, String> {
-    let mut headers: Vec<(&str, String)> = vec![
-        ("From", msg.from.to_string()),
-        ("To", msg.to.to_string()),
-        ("Subject", encode_word(msg.subject)),
-        ("Date", rfc2822_date(msg.date)),
-        ("Message-ID", msg.message_id.to_string()),
-        ("MIME-Version", "1.0".to_string()),
+    let values = [
+        ("From", msg.from),
+        ("To", msg.to),
+        ("Subject", msg.subject),
+        ("Message-ID", msg.message_id),
+        ("In-Reply-To", msg.in_reply_to.unwrap_or_default()),
     ];
-    if let Some(parent) = msg.in_reply_to {
-        headers.push(("In-Reply-To", parent.to_string()));
-        headers.push(("References", parent.to_string()));
-    }
-    for (name, value) in msg.extra_headers {
-        headers.push((name, value.to_string()));
-    }
-    for (name, value) in &headers {
+    for (name, value) in values.iter().chain(msg.extra_headers) {
         if value.contains(['\r', '\n']) {
             return Err(format!("header {name} contains a line break"));
         }
     }
+    let from = parse_mailbox(msg.from)?;
+    let to = parse_mailbox(msg.to)?;
+    let mut lines = vec![
+        mailbox_header("From", &from)?,
+        mailbox_header("To", &to)?,
+        unstructured_header("Subject", msg.subject),
+        format!("Date: {}", rfc2822_date(msg.date)),
+        format!("Message-ID: {}", msg.message_id),
+        "MIME-Version: 1.0".to_string(),
+    ];
+    if let Some(parent) = msg.in_reply_to {
+        lines.push(format!("In-Reply-To: {parent}"));
+        lines.push(format!("References: {parent}"));
+    }
+    for (name, value) in msg.extra_headers {
+        lines.push(unstructured_header(name, value));
+    }
     let mut out = String::with_capacity(msg.body.len() + 512);
-    for (name, value) in &headers {
-        out.push_str(name);
-        out.push_str(": ");
-        out.push_str(value);
+    for line in &lines {
+        out.push_str(line);
         out.push_str("\r\n");
     }
     match msg.html_body {
@@ -62,20 +219,32 @@ pub fn render(msg: &Message<'_>) -> Result<String, String> {
             out.push_str(&format!(
                 "Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
             ));
-            for (mime, text) in [("text/plain", msg.body), ("text/html", html)] {
-                out.push_str(&format!("--{boundary}\r\n"));
+            // The CRLF before each delimiter belongs to it (RFC 2046 5.1.1), so every part
+            // keeps its own final CRLF.
+            for (i, (mime, text)) in [("text/plain", msg.body), ("text/html", html)]
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { "" } else { "\r\n" };
+                out.push_str(&format!("{lead}--{boundary}\r\n"));
                 out.push_str(&text_part(mime, text));
-                out.push_str("\r\n");
             }
-            out.push_str(&format!("--{boundary}--\r\n"));
+            out.push_str(&format!("\r\n--{boundary}--\r\n"));
         }
     }
     Ok(out)
 }
 
-/// Content headers plus body: 7bit when plain ASCII with short lines, base64 otherwise.
+/// Content headers plus body: 7bit when plain ASCII with short lines, base64 otherwise. Line
+/// ends are CRLF, lone CRs included, and the body always ends with one.
 fn text_part(mime: &str, text: &str) -> String {
-    let normalised = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    let mut normalised = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\n', "\r\n");
+    if !normalised.ends_with("\r\n") {
+        normalised.push_str("\r\n");
+    }
     let simple = normalised.is_ascii() && normalised.split("\r\n").all(|l| l.len() <= 998);
     if simple {
         format!(
@@ -92,26 +261,6 @@ fn text_part(mime: &str, text: &str) -> String {
             "Content-Type: {mime}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{wrapped}"
         )
     }
-}
-
-/// RFC 2047 encoded-words for non-ASCII text, folded so no encoded word exceeds 75 characters.
-pub fn encode_word(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_string();
-    }
-    let mut words = Vec::new();
-    let mut chunk = String::new();
-    for c in text.chars() {
-        if chunk.len() + c.len_utf8() > 45 {
-            words.push(format!("=?UTF-8?B?{}?=", STANDARD.encode(chunk.as_bytes())));
-            chunk.clear();
-        }
-        chunk.push(c);
-    }
-    if !chunk.is_empty() {
-        words.push(format!("=?UTF-8?B?{}?=", STANDARD.encode(chunk.as_bytes())));
-    }
-    words.join(" ")
 }
 
 /// Decodes `=?UTF-8?B?…?=` words (what `encode_word` writes); other text passes through.
@@ -205,7 +354,72 @@ mod tests {
             Some("Sat, 29 Nov 2025 10:40:00 +0000")
         );
         assert_eq!(header(&headers, "X-Salesagent-Workflow"), Some("1"));
-        assert!(raw.ends_with("\r\n\r\nHi Dana,\r\nthanks"));
+        assert!(raw.ends_with("\r\n\r\nHi Dana,\r\nthanks\r\n"));
+    }
+
+    fn header_lines(raw: &str) -> Vec<&str> {
+        raw.split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .split("\r\n")
+            .collect()
+    }
+
+    #[test]
+    fn long_subjects_fold_within_78_characters() {
+        let ascii = "Following up on your request about the enterprise plan ".repeat(4);
+        let emoji = "\u{1F680}".repeat(190);
+        for subject in [ascii.trim(), emoji.as_str(), &"Grüße ".repeat(40)] {
+            let raw = render(&message(subject, "b")).unwrap();
+            for line in header_lines(&raw) {
+                assert!(line.len() <= 78, "{} chars: {line}", line.len());
+                assert!(!line.trim().is_empty());
+            }
+            let headers = parse_headers(&raw);
+            let folded = header(&headers, "Subject").unwrap();
+            assert_eq!(decode_words(folded), subject);
+            for word in folded.split(' ').filter(|w| w.starts_with("=?")) {
+                assert!(word.len() <= 75, "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn domains_go_out_as_punycode_and_non_ascii_local_parts_are_refused() {
+        let mut m = message("s", "b");
+        m.to = "zoe@müller-söhne.de";
+        let raw = render(&m).unwrap();
+        assert!(
+            raw.contains("\r\nTo: zoe@xn--mller-shne-kcb9d.de\r\n"),
+            "{raw}"
+        );
+        m.to = "zoë@müller-söhne.de";
+        let err = render(&m).unwrap_err();
+        assert!(err.contains("non-ASCII characters before the @"), "{err}");
+    }
+
+    #[test]
+    fn senders_may_carry_a_display_name() {
+        let mut m = message("s", "b");
+        m.from = "Jürgen Väth <sales@example.com>";
+        let raw = render(&m).unwrap();
+        let from = header(&parse_headers(&raw), "From").unwrap().to_string();
+        assert!(from.starts_with("=?UTF-8?B?") && from.ends_with(" <sales@example.com>"));
+        assert_eq!(
+            decode_words(from.trim_end_matches(" <sales@example.com>")),
+            "Jürgen Väth"
+        );
+        m.from = "Sales Team, ACME <sales@example.com>";
+        let raw = render(&m).unwrap();
+        assert!(raw.contains("From: \"Sales Team, ACME\" <sales@example.com>\r\n"));
+        assert_eq!(
+            parse_mailbox("\"Dana\" <d@x.com>").unwrap(),
+            Mailbox {
+                name: Some("Dana".into()),
+                address: "d@x.com".into()
+            }
+        );
+        assert!(parse_mailbox("Dana <d@x.com").is_err());
     }
 
     #[test]

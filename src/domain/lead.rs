@@ -239,9 +239,15 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if local.contains('@') {
         return Err("has more than one @");
     }
+    if !local.is_ascii() {
+        // Deliverable only with SMTPUTF8, which a Gmail draft cannot carry.
+        return Err(
+            "has non-ASCII characters before the @ (they need SMTPUTF8, which drafts cannot carry)",
+        );
+    }
     let local_ok = local
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii());
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
     if !local_ok || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err("has characters not allowed before the @");
     }
@@ -259,6 +265,9 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
         if !label_ok {
             return Err("has an invalid domain");
         }
+    }
+    if idna::domain_to_ascii(domain).is_err() {
+        return Err("has a domain that is not a valid international (IDNA) name");
     }
     let tld = domain.rsplit('.').next().unwrap_or("");
     if tld.len() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
@@ -278,9 +287,17 @@ mod tests {
             "o'brien@contoso.com",
             "first.last+tag@sub.example.co.uk",
             "x@a-b.io",
+            "zoe@müller-söhne.de",
         ] {
             assert!(is_valid_email(ok), "{ok}");
         }
+    }
+
+    #[test]
+    fn a_non_ascii_local_part_is_refused_with_the_reason() {
+        let why = check_email("zoë@müller-söhne.de").unwrap_err();
+        assert!(why.contains("non-ASCII characters before the @"), "{why}");
+        assert!(why.contains("SMTPUTF8"));
     }
 
     #[test]

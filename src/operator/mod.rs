@@ -147,13 +147,14 @@ pub struct Operator<'a> {
     pub crm: &'a dyn Crm,
 }
 
-/// The email a pending draft is in the mailbox, with `subject` and `body` as its text.
-fn outgoing(draft: &DraftRow, subject: &str, body: &str) -> OutgoingEmail {
+/// The email a pending draft is in the mailbox, with `subject` and `body` as its text. The row
+/// keeps the sender's address; its display name comes from the configured sender.
+fn outgoing(config: &Config, draft: &DraftRow, subject: &str, body: &str) -> OutgoingEmail {
     OutgoingEmail {
         draft_id: draft.id.clone(),
         workflow_id: draft.workflow_id.clone(),
         message_id: draft.message_id.clone(),
-        from: draft.sender.clone(),
+        from: config.routing.sender_for(&draft.sender),
         to: draft.recipient.clone(),
         subject: subject.to_string(),
         body: body.to_string(),
@@ -335,11 +336,11 @@ impl Operator<'_> {
     ) -> Result<DraftRow> {
         let remote = before.remote_draft_id.as_deref().unwrap_or_default();
         self.mailbox
-            .update_draft(remote, &outgoing(before, subject, body))?;
+            .update_draft(remote, &outgoing(self.config, before, subject, body))?;
         record().inspect_err(|_| {
             let _ = self
                 .mailbox
-                .update_draft(remote, &outgoing(before, &before.subject, &before.body));
+                .update_draft(remote, &outgoing(self.config, before, &before.subject, &before.body));
         })
     }
 

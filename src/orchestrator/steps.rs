@@ -337,8 +337,11 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(new_id);
-    let sender_domain = route
-        .sender
+    // The sender may carry a display name (`Name <address>`): the From header keeps it, the
+    // draft row records the address (allowlists, caps and filters compare addresses).
+    let sender = email::parse_mailbox(&route.sender).map_err(Error::Configuration)?;
+    let sender_address = email::wire_address(&sender.address).map_err(Error::Configuration)?;
+    let sender_domain = sender_address
         .rsplit_once('@')
         .map_or("salesagent.local", |(_, d)| d);
     let outgoing = OutgoingEmail {
@@ -369,7 +372,7 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         id: draft_id.clone(),
         workflow_id: ctx.workflow_id.to_string(),
         recipient: outgoing.to.clone(),
-        sender: outgoing.from.clone(),
+        sender: sender.address.clone(),
         subject: outgoing.subject.clone(),
         body: outgoing.body.clone(),
         message_id: outgoing.message_id.clone(),

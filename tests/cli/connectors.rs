@@ -866,3 +866,28 @@ fn recompose_updates_the_gmail_draft_in_place() {
         1
     );
 }
+
+/// Gmail gets the same builder's message as the embedded mailbox: strict parsers read it, long
+/// subjects fold, and the sender keeps its display name.
+#[test]
+fn the_gmail_raw_message_parses_strictly() {
+    let w = world();
+    w.env.write_config(
+        "[http]\nretry_base_ms = 10\n\n[routing]\ndefault_sender = \"Jürgen Väth <sales@example.com>\"\n",
+    );
+    let subject = format!("Dana, {}", "\u{1F680} a long subject ".repeat(9));
+    w.llm.set_content(
+        &json!({"subject": subject, "body": "Hi Dana,\nthanks for your interest."}).to_string(),
+    );
+    let (code, report, err) = w.run();
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    let drafts = w.gmail.drafts();
+    assert_eq!(drafts.len(), 1);
+    let parsed = crate::mime::strict_parse(drafts[0].raw.as_bytes());
+    assert_eq!(parsed["subject"], subject.trim());
+    assert_eq!(parsed["from_name"], "Jürgen Väth");
+    assert_eq!(parsed["from_address"], "sales@example.com");
+    assert_eq!(parsed["to"], "dana.whitfield@northwind-robotics.com");
+    let wf = report["workflow_id"].as_str().unwrap();
+    assert_eq!(parsed["message_id"], format!("<wf-{wf}@example.com>"));
+}

@@ -74,23 +74,9 @@ impl LocalMailbox {
 }
 
 fn render(email: &OutgoingEmail) -> Result<String> {
-    let date =
-        jiff::Timestamp::from_millisecond(email.date).unwrap_or_else(|_| jiff::Timestamp::now());
-    email::render(&email::Message {
-        from: &email.from,
-        to: &email.to,
-        subject: &email.subject,
-        body: &email.body,
-        html_body: None,
-        message_id: &email.message_id,
-        date,
-        in_reply_to: email.in_reply_to.as_deref(),
-        extra_headers: &[
-            ("X-Salesagent-Workflow", &email.workflow_id),
-            ("X-Salesagent-Draft", &email.draft_id),
-        ],
-    })
-    .map_err(|e| ConnectorError::new(SERVICE, ErrorClass::InvalidInput, e).into())
+    email
+        .to_rfc5322(None)
+        .map_err(|e| ConnectorError::new(SERVICE, ErrorClass::InvalidInput, e).into())
 }
 
 impl Mailbox for LocalMailbox {

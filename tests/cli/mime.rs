@@ -1,0 +1,176 @@
+//! Drafts every mail parser reads cleanly: each draft the binary writes is parsed by Python's
+//! `email` package with `policy.strict` (defects raise) and checked line by line: CRLF only,
+//! header lines within 78 characters, no line over 998 bytes, a final CRLF; long and emoji
+//! subjects fold into RFC 2047 words of at most 75 characters; IDN domains go out as punycode;
+//! senders keep their display name.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::env::{TestEnv, stderr};
+
+/// Parses `raw` strictly with Python and returns what it read, or panics with the defect.
+pub fn strict_parse(raw: &[u8]) -> Value {
+    let script = r#"
+import email.parser, email.policy, json, sys
+raw = sys.stdin.buffer.read()
+lines = raw.split(b"\r\n")
+assert raw.endswith(b"\r\n"), "the message does not end with CRLF"
+assert b"\n" not in raw.replace(b"\r\n", b""), "a bare LF"
+assert b"\r" not in raw.replace(b"\r\n", b""), "a bare CR"
+head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+for line in head:
+    assert len(line) <= 78, "header line of %d characters: %r" % (len(line), line)
+    assert line.strip(), "a header line that is only whitespace"
+for line in lines:
+    assert len(line) <= 998, "line of %d bytes" % len(line)
+msg = email.parser.BytesParser(policy=email.policy.strict).parsebytes(raw)
+assert not msg.defects, msg.defects
+sender = msg["From"].addresses[0]
+to = msg["To"].addresses[0]
+body = msg.get_body(("plain",)).get_content()
+print(json.dumps({
+    "subject": str(msg["Subject"]),
+    "from_name": sender.display_name,
+    "from_address": sender.addr_spec,
+    "to": to.addr_spec,
+    "message_id": str(msg["Message-ID"]),
+    "body": body,
+}))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child.stdin.take().unwrap().write_all(raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "Python's strict parser refused the message:\n{}\n--- message ---\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(raw)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn payload(email: &str) -> String {
+    format!(
+        r#"{{"portalId":62515,"formId":"f-mime","formSubmissionId":"sub-{email}","submittedAt":1764412800000,
+        "fieldValues":[{{"name":"email","value":"{email}"}},{{"name":"firstname","value":"Zoë"}},
+        {{"name":"company","value":"Müller & Söhne"}}]}}"#
+    )
+}
+
+/// Runs one lead through `run` with this template subject and body; returns the draft's bytes.
+fn draft_for(env: &TestEnv, subject: &str, body: &str, email: &str) -> Vec<u8> {
+    env.write_config(&format!(
+        "[routing]\ndefault_sender = \"Jürgen Väth <sales@example.com>\"\nrules = []\n\n\
+         [templates.default]\nsubject = {subject:?}\nbody = {body:?}\n"
+    ));
+    let file = env.write_file(&format!("{email}.json"), payload(email));
+    let out = env.run(&["run", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = crate::env::parse_json(&out.stdout);
+    let draft = report["draft"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no draft in {report:#}"));
+    std::fs::read(env.mail_dir().join("drafts").join(format!("{draft}.eml"))).unwrap()
+}
+
+#[test]
+fn drafts_parse_strictly_with_long_and_emoji_subjects_idn_domains_and_display_names() {
+    let env = TestEnv::new();
+    let long = "Following up on your request about the enterprise plan for the whole team, \
+                with pricing for every region and a few dates that could suit a first call soon";
+    let emoji = "\u{1F680}".repeat(190);
+    let cases = [
+        (
+            long.to_string(),
+            "Hi {{first_name}},\nthanks for asking.",
+            "zoe@müller-söhne.de",
+        ),
+        (
+            emoji.clone(),
+            "Hi {{first_name}}, no final newline",
+            "lee@example.com",
+        ),
+        (
+            format!(
+                "Grüße an {{{{company}}}}: {}",
+                "sehr lange Zeile ".repeat(8)
+            ),
+            "Grüße\n\nJürgen",
+            "dana@example.org",
+        ),
+    ];
+    for (subject, body, email) in &cases {
+        let raw = draft_for(&env, subject, body, email);
+        let parsed = strict_parse(&raw);
+        let expected_subject = subject.replace("{{company}}", "Müller & Söhne");
+        let got = parsed["subject"].as_str().unwrap();
+        assert_eq!(got.trim(), expected_subject.trim(), "{parsed:#}");
+        assert_eq!(parsed["from_name"], "Jürgen Väth");
+        assert_eq!(parsed["from_address"], "sales@example.com");
+        let expected_to = email.replace("müller-söhne.de", "xn--mller-shne-kcb9d.de");
+        assert_eq!(parsed["to"], expected_to.as_str());
+        assert!(parsed["body"].as_str().unwrap().ends_with('\n'));
+    }
+    // The draft row records the sender's address; the lead keeps its address as received.
+    let drafts = env.json(&["drafts", "list"]);
+    let rows = drafts.as_array().unwrap();
+    assert!(
+        rows.iter().all(|d| d["from"] == "sales@example.com"),
+        "{drafts:#}"
+    );
+    assert!(
+        rows.iter().any(|d| d["to"] == "zoe@müller-söhne.de"),
+        "{drafts:#}"
+    );
+}
+
+#[test]
+fn a_non_ascii_local_part_is_refused_at_validation_and_the_lead_is_kept() {
+    let lead = "zoë@müller-söhne.de";
+    let env = crate::server_support::signed_env();
+    // `run` refuses the file before anything is written, saying why.
+    let file = env.write_file("zoe.json", payload(lead));
+    let out = env.run(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("non-ASCII characters before the @"));
+    // A webhook with it is kept as received (quarantined, with the reason) and answered 400.
+    let server = crate::server_support::Proc::serve(&env, &[]);
+    let sent = env
+        .cmd()
+        .args(["webhook", "send", "-", "--url", &server.url()])
+        .write_stdin(payload(lead))
+        .output()
+        .unwrap();
+    assert_eq!(sent.status.code(), Some(1), "{}", stderr(&sent));
+    assert!(stderr(&sent).contains("answered 400"), "{}", stderr(&sent));
+    assert_eq!(
+        env.sql_i64(
+            "SELECT COUNT(*) FROM quarantined_payloads WHERE CAST(raw_payload AS TEXT) LIKE '%zoë@müller-söhne.de%' \
+             AND reason LIKE '%non-ASCII characters before the @%SMTPUTF8%'"
+        ),
+        1
+    );
+    assert!(env.mail_files("drafts").is_empty());
+}
+
+/// A sender with a display name is valid configuration now (it was refused).
+#[test]
+fn config_check_accepts_a_sender_with_a_display_name() {
+    let env = TestEnv::new();
+    env.write_config("[routing]\ndefault_sender = \"Jürgen Väth <sales@example.com>\"\n");
+    let out = env.run(&["config", "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    env.write_config("[routing]\ndefault_sender = \"Jürgen <zoë@example.com>\"\n");
+    let out = env.run(&["config", "check"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("non-ASCII"), "{}", stderr(&out));
+}
