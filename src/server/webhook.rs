@@ -109,7 +109,9 @@ async fn handle(
         match verifier.verify(&request, now_ms()) {
             Ok(v) => replay_key = v.replay_key,
             Err(e) => {
-                tracing::info!(reason = %e, uri = %full, "webhook refused: signature");
+                // At WARN: a wrong secret in a deployment must show at the default level. The
+                // error names the header or the time, never the secret.
+                tracing::warn!(reason = e.reason(), detail = %e, uri = %full, "webhook refused: signature");
                 return Err(ApiError::Unauthorized);
             }
         }

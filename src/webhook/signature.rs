@@ -4,7 +4,11 @@
 //! - v1: `X-HubSpot-Signature` = hex(sha256(secret + body))
 //! - v2: `X-HubSpot-Signature` = hex(sha256(secret + method + uri + body))
 //! - v3: `X-HubSpot-Signature-v3` = base64(hmac_sha256(secret, method + uri + body + timestamp)),
-//!   with `X-HubSpot-Request-Timestamp` in epoch milliseconds inside a window.
+//!   with `X-HubSpot-Request-Timestamp` in epoch milliseconds inside a window. HubSpot signs the
+//!   URI after decoding a fixed set of percent-escapes ([`v3_uri`]); we verify against that form
+//!   and, for senders that signed the URI as sent, against the raw form too.
+
+use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -31,6 +35,70 @@ pub enum SignatureError {
     TooNew { ahead_ms: i64, max_ms: i64 },
     #[error("signature version {0:?} is not enabled")]
     VersionNotEnabled(String),
+}
+
+impl SignatureError {
+    /// A short reason for logs and metrics: what an operator looks for first.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SignatureError::MissingHeader(_) => "missing_header",
+            SignatureError::Malformed => "malformed",
+            SignatureError::Mismatch => "mismatch",
+            SignatureError::BadTimestamp(_) => "bad_timestamp",
+            SignatureError::TooOld { .. } => "stale",
+            SignatureError::TooNew { .. } => "future",
+            SignatureError::VersionNotEnabled(_) => "version_not_enabled",
+        }
+    }
+}
+
+/// The percent-escapes HubSpot decodes in the request URI before signing v3 ("Validate the v3
+/// request signature", step 2), and what each stands for.
+pub const V3_DECODED: [(&str, char); 12] = [
+    ("%3A", ':'),
+    ("%2F", '/'),
+    ("%3F", '?'),
+    ("%40", '@'),
+    ("%21", '!'),
+    ("%24", '$'),
+    ("%27", '\''),
+    ("%28", '('),
+    ("%29", ')'),
+    ("%2A", '*'),
+    ("%2C", ','),
+    ("%3B", ';'),
+];
+
+/// The URI as HubSpot signs it for v3: the escapes of [`V3_DECODED`] decoded (either hex case),
+/// every other byte as it was.
+pub fn v3_uri(uri: &str) -> Cow<'_, str> {
+    if !uri.contains('%') {
+        return Cow::Borrowed(uri);
+    }
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let escape = rest.get(i..i + 3);
+        let decoded = escape.and_then(|e| {
+            V3_DECODED
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(e))
+                .map(|(_, c)| *c)
+        });
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// The v3 timestamp window.
@@ -76,11 +144,12 @@ pub fn sign_v2(secret: &str, method: &str, uri: &str, body: &[u8]) -> String {
     sha256_hex(&[secret.as_bytes(), method.as_bytes(), uri.as_bytes(), body])
 }
 
+/// Signs as HubSpot does: over the URI with the escapes of [`V3_DECODED`] decoded.
 pub fn sign_v3(secret: &str, method: &str, uri: &str, body: &[u8], timestamp_ms: i64) -> String {
     BASE64.encode(hmac_v3(
         secret,
         method,
-        uri,
+        &v3_uri(uri),
         body,
         &timestamp_ms.to_string(),
     ))
@@ -141,8 +210,11 @@ pub fn verify_v3(
     let given = BASE64
         .decode(signature.trim())
         .map_err(|_| SignatureError::Malformed)?;
-    let expected = hmac_v3(secret, method, uri, body, timestamp);
-    if constant_time_eq(&expected, &given) {
+    let decoded = v3_uri(uri);
+    let matches =
+        |uri: &str| constant_time_eq(&hmac_v3(secret, method, uri, body, timestamp), &given);
+    // HubSpot's form first; the URI exactly as sent for senders that sign it undecoded.
+    if matches(&decoded) || (decoded != uri && matches(uri)) {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
@@ -306,6 +378,81 @@ mod tests {
                 max_ms: 30_000
             })
         );
+    }
+
+    /// Known answers for each escape HubSpot decodes, computed independently with Python:
+    /// `base64(hmac.new(SECRET, ("POST" + "https://www.example.com/webhook_uri?q=a" + CHAR + "b"
+    /// + V2_BODY + "1700000000000").encode(), sha256).digest())`.
+    const V3_ESCAPES: [(&str, &str); 12] = [
+        ("%3A", "CUs2f1+Oc2ryAj+727S5Xm7UTCtb7OEmi8lhohrldKI="),
+        ("%2F", "7QADg2vzweANQusPWaW12EIQ5+VXWdiXhnskE2W/NVc="),
+        ("%3F", "J3LNkSkrnTcuHZEGRQCwcTAoXvgLZSzoDREVfdZgwEo="),
+        ("%40", "mYzSkL7uuT/zn/Rn6S5ffkyLrvGJz/JnKYvKsh4H0x0="),
+        ("%21", "czWSncpa4EhsCHmEAjQC/sluCpJO2ozuhrul0jIvebU="),
+        ("%24", "gPpSwqYA6OQQHwn7G+opG/opc6sD0VYp342HCtdKndo="),
+        ("%27", "v5rmCtKGppMXgp6kuzq3Bng8Y15iSMGIXj6NrVbVUkI="),
+        ("%28", "yC93M0t87xKKdAXAOuL+9qi4BFAcf2WspxzNg/Xrs0k="),
+        ("%29", "Q/bbmqzQOVDptlVJj/DO4Yi93/hHX6xa0q58IiR2eXE="),
+        ("%2A", "XFYqMVg4Lm+zcPxYaneaYXCy3jaHcB2JjU1XOjALP5U="),
+        ("%2C", "SG0A9xxIDcsHft8OscvZhYjFVbQZl3IFKQmINRRNS1M="),
+        ("%3B", "2tIzOQU3vwraGx6trBBhsmE4NVA5Zz1WCBrTW0ND+rI="),
+    ];
+
+    #[test]
+    fn v3_decodes_each_escape_of_hubspots_table_before_signing() {
+        let body = V2_BODY.as_bytes();
+        let ts = TS.to_string();
+        for (code, expected) in V3_ESCAPES {
+            for escape in [code.to_string(), code.to_lowercase()] {
+                let uri = format!("https://www.example.com/webhook_uri?q=a{escape}b");
+                assert_eq!(
+                    sign_v3(SECRET, "POST", &uri, body, TS),
+                    expected,
+                    "{escape}"
+                );
+                let verified = verify_v3(SECRET, "POST", &uri, body, &ts, expected, window(TS));
+                assert_eq!(verified, Ok(()), "{escape}");
+            }
+        }
+    }
+
+    #[test]
+    fn v3_accepts_the_raw_uri_form_too_and_keeps_other_escapes() {
+        let body = V2_BODY.as_bytes();
+        let ts = TS.to_string();
+        // Signed over the URI as sent (Python, as above, with "%3A" left in place).
+        let raw = "AmZDYFiDAg2NNgTvkyMAD8+bnxW4YM0wu4ynJU6h3O4=";
+        let uri = "https://www.example.com/webhook_uri?q=a%3Ab";
+        assert_eq!(
+            verify_v3(SECRET, "POST", uri, body, &ts, raw, window(TS)),
+            Ok(())
+        );
+        // %20 is not in HubSpot's table: it stays encoded.
+        let kept = "f53qaTshtnEfGi7rbjqmNhd0vwz9XROuQ49uYRdqKpw=";
+        let uri = "https://www.example.com/webhook_uri?q=a%20b";
+        assert_eq!(v3_uri(uri), uri);
+        assert_eq!(sign_v3(SECRET, "POST", uri, body, TS), kept);
+        assert_eq!(v3_uri("/a%3a%2F%25%3Ab%"), "/a:/%25:b%");
+    }
+
+    #[test]
+    fn refusals_have_a_short_reason() {
+        let reasons: Vec<&str> = [
+            SignatureError::MissingHeader("x"),
+            SignatureError::Mismatch,
+            SignatureError::TooOld {
+                age_ms: 1,
+                max_ms: 0,
+            },
+            SignatureError::TooNew {
+                ahead_ms: 1,
+                max_ms: 0,
+            },
+        ]
+        .iter()
+        .map(SignatureError::reason)
+        .collect();
+        assert_eq!(reasons, ["missing_header", "mismatch", "stale", "future"]);
     }
 
     #[test]
