@@ -190,7 +190,7 @@ pub fn main() -> ExitCode {
         LogFormat::Auto => LogFormat::Human,
         chosen => chosen,
     };
-    init_logging(cli.global.verbose, cli.global.quiet, format);
+    init_logging(cli.global.verbose, cli.global.quiet, format, long_running);
     let ctx = Context {
         printer: Printer::new(cli.global.json, cli.global.quiet),
         global: cli.global,
@@ -242,10 +242,13 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
+/// Commands log warnings and errors by default; `serve` and `worker` also log at info (one line
+/// per finished workflow, start and stop), because their stderr is the operator's journal.
+fn init_logging(verbose: u8, quiet: bool, format: LogFormat, long_running: bool) {
     use tracing_subscriber::EnvFilter;
     let default = match (quiet, verbose) {
         (true, _) => "error",
+        (false, 0) if long_running => "info",
         (false, 0) => "warn",
         (false, 1) => "info",
         (false, _) => "debug",

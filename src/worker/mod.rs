@@ -518,10 +518,20 @@ fn count(stats: &PoolStats, job: &ClaimedJob, result: &JobResult) {
         JobResult::Retry { .. } => {
             crate::metrics::inc("salesagent_retries_total", &[("queue", job.queue.as_str())])
         }
-        JobResult::Dead { class, .. } => crate::metrics::inc(
-            "salesagent_dead_letters_total",
-            &[("class", class.as_str())],
-        ),
+        JobResult::Dead { class, error } => {
+            tracing::warn!(
+                job_id = %job.id,
+                workflow_id = job.workflow_id.as_deref().unwrap_or(""),
+                attempt = job.attempt,
+                class = class.as_str(),
+                %error,
+                "job moved to the dead-letter queue (see `salesagent dlq list`)"
+            );
+            crate::metrics::inc(
+                "salesagent_dead_letters_total",
+                &[("class", class.as_str())],
+            )
+        }
         _ => {}
     }
     let counter = match result {
@@ -577,7 +587,8 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
             if let Some(result) = hook.result.lock().unwrap_or_else(|e| e.into_inner()).take() {
                 count(&shared.stats, job, &result);
             }
-            tracing::info!(workflow_id, status = outcome.status, "job finished");
+            // The pipeline logged "workflow finished" at info: one line per workflow is enough.
+            tracing::debug!(workflow_id, status = outcome.status, "job finished");
             if outcome.status == crate::orchestrator::status::COMPLETED {
                 auto_send(pipeline, workflow_id);
             }

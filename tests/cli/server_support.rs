@@ -49,6 +49,19 @@ impl Proc {
     pub fn serve(env: &TestEnv, args: &[&str]) -> Proc {
         let mut cmd = command(env, Some(SECRET));
         cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
+        Proc::listening(cmd)
+    }
+
+    /// The same at the default log level (no `SALESAGENT_LOG`): what an operator sees.
+    pub fn serve_default_log(env: &TestEnv, args: &[&str]) -> Proc {
+        let mut cmd = command(env, Some(SECRET));
+        cmd.env_remove("SALESAGENT_LOG")
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args);
+        Proc::listening(cmd)
+    }
+
+    fn listening(cmd: Command) -> Proc {
         let mut p = Proc::spawn(cmd);
         let mut base = String::new();
         wait_for("serve to print its address", || {
