@@ -21,6 +21,33 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// Every code and what it means, for the man pages' EXIT STATUS section.
+    pub const DOCUMENTED: [(ExitStatus, &'static str); 8] = [
+        (ExitStatus::Success, "Success."),
+        (
+            ExitStatus::Failure,
+            "A failure (a workflow that failed, a service that answered an error).",
+        ),
+        (ExitStatus::Usage, "A usage error or bad input."),
+        (
+            ExitStatus::Configuration,
+            "A configuration error (a missing secret, an invalid setting).",
+        ),
+        (
+            ExitStatus::Refused,
+            "Refused by a safety gate or an invalid state change.",
+        ),
+        (ExitStatus::NotFound, "What was named does not exist."),
+        (
+            ExitStatus::Findings,
+            "reconcile found problems that remain after the run.",
+        ),
+        (
+            ExitStatus::RowsRejected,
+            "import finished, but some rows were rejected.",
+        ),
+    ];
+
     /// The exit status for an error that reached the command edge.
     pub fn for_error(err: &anyhow::Error) -> ExitStatus {
         for cause in err.chain() {

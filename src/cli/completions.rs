@@ -33,9 +33,8 @@ pub fn man(ctx: &Context, args: ManArgs) -> anyhow::Result<ExitStatus> {
     let cmd = Cli::command();
     match args.dir {
         None => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
-            ctx.printer.line(String::from_utf8_lossy(&out).trim_end())?;
+            let page = super::manpage::render(cmd, "salesagent")?;
+            ctx.printer.line(page.trim_end())?;
         }
         Some(dir) => {
             std::fs::create_dir_all(&dir)
@@ -50,9 +49,7 @@ pub fn man(ctx: &Context, args: ManArgs) -> anyhow::Result<ExitStatus> {
 
 /// One page for the command and one for each subcommand, named like `git`'s (`salesagent-drafts-list.1`).
 fn write_pages(cmd: &clap::Command, dir: &std::path::Path, name: &str) -> anyhow::Result<usize> {
-    let mut page = Vec::new();
-    let named = cmd.clone().name(name.to_string());
-    clap_mangen::Man::new(named).render(&mut page)?;
+    let page = super::manpage::render(cmd.clone(), name)?;
     let path = dir.join(format!("{name}.1"));
     std::fs::write(&path, page)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;

@@ -9,6 +9,7 @@ mod db;
 mod dlq;
 mod drafts;
 mod import;
+mod manpage;
 mod mode;
 mod probe;
 mod prompt;
@@ -50,6 +51,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]
     #[arg(long, global = true, value_name = "PATH")]

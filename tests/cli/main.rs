@@ -19,6 +19,7 @@ mod mime;
 mod mode;
 mod observability;
 mod recompose;
+mod packaging;
 mod reconcile;
 mod review;
 mod run;

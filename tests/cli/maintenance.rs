@@ -73,7 +73,7 @@ fn completions_and_man_pages_come_from_the_command_tree() {
     assert_eq!(env.run(&["completions", "tcsh"]).status.code(), Some(2));
     let page = env.run(&["man"]);
     assert!(
-        stdout(&page).contains(".TH salesagent"),
+        stdout(&page).contains(".TH SALESAGENT 1 "),
         "{}",
         stdout(&page)
     );

@@ -128,6 +128,50 @@ fn a_fresh_serve_exports_every_series_at_zero_and_promtool_accepts_it() {
     );
 }
 
+/// `/metrics` and `/health/ready` no longer share a connection: readiness answers while 64
+/// scrapers keep `/metrics` busy. (The latency figure is a benchmark: bench/scrape.sh.)
+#[test]
+fn readiness_answers_while_scrapes_are_in_flight() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &[]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let scrapers: Vec<_> = (0..64)
+        .map(|_| {
+            let (base, stop) = (server.base.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                let mut ok = 0;
+                for _ in 0..200 {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let resp = client.get(format!("{base}/metrics")).send().unwrap();
+                    assert_eq!(resp.status().as_u16(), 200);
+                    assert!(resp.text().unwrap().contains("salesagent_queue_jobs"));
+                    ok += 1;
+                }
+                ok
+            })
+        })
+        .collect();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        let resp = client
+            .get(format!("{}/health/ready", server.base))
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let body: serde_json::Value = resp.json().unwrap();
+        assert_eq!(body["status"], "ready", "{body}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let scraped: usize = scrapers.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(scraped > 0);
+}
+
 #[test]
 fn the_trace_id_starts_at_the_request_and_follows_the_job() {
     let env = signed_env();

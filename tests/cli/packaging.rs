@@ -1,0 +1,198 @@
+//! Packaging held against the real tools: the systemd unit's `systemd-analyze security` score,
+//! the crontab's nightly backup (run as cron would), the man pages under `mandoc -T lint`, and
+//! `--help` keeping global options under their own heading.
+
+use std::path::{Path, PathBuf};
+
+use crate::deploy::installed_tool;
+use crate::env::{TestEnv, stderr, stdout};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_service_unit_is_hardened_to_an_exposure_of_at_most_2_5() {
+    let unit = root().join("deploy/salesagent.service");
+    let text = std::fs::read_to_string(&unit).unwrap();
+    for directive in [
+        "UMask=0027",
+        "PrivateDevices=true",
+        "ProtectKernelTunables=true",
+        "ProtectKernelModules=true",
+        "ProtectKernelLogs=true",
+        "ProtectClock=true",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+        "SystemCallFilter=@system-service",
+        "LockPersonality=true",
+        "MemoryDenyWriteExecute=true",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim() == directive),
+            "{directive} missing"
+        );
+    }
+    let Some(out) = installed_tool(
+        "systemd-analyze",
+        &["security", "--offline=true", unit.to_str().unwrap()],
+    ) else {
+        return;
+    };
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    let score: f64 = report
+        .lines()
+        .find_map(|l| l.split("exposure level for salesagent.service: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no score in:\n{report}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert!(score <= 2.5, "exposure {score} > 2.5:\n{report}");
+}
+
+/// The backup line of deploy/crontab, run by `sh` as cron runs it (`\%` is a plain `%`), with
+/// /var/backups moved into a temporary directory that does not exist yet.
+#[test]
+fn the_crontab_backup_creates_its_directory() {
+    let crontab = std::fs::read_to_string(root().join("deploy/crontab")).unwrap();
+    let line = crontab
+        .lines()
+        .find(|l| l.contains("db backup"))
+        .expect("a backup line");
+    let command: String = line
+        .split_whitespace()
+        .skip(5)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let env = TestEnv::new();
+    assert!(
+        env.run(&["queues"]).status.success(),
+        "a database to back up"
+    );
+    let backups = env.path().join("var/backups");
+    let command = command
+        .replace("\\%", "%")
+        .replace("/var/backups", backups.to_str().unwrap());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_salesagent"))
+        .parent()
+        .unwrap();
+    let out = env
+        .std_command()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(env.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .env("SALESAGENT_DB", env.db())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{command}\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Vec<_> = std::fs::read_dir(backups.join("salesagent"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert!(made[0].starts_with("salesagent-") && made[0].ends_with(".db"));
+    let tmpfiles = std::fs::read_to_string(root().join("deploy/salesagent.tmpfiles")).unwrap();
+    assert!(tmpfiles.contains("d /var/backups/salesagent 0750 salesagent salesagent"));
+}
+
+fn pages() -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(root().join("man"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    assert!(pages.len() > 50);
+    pages
+}
+
+#[test]
+fn man_pages_carry_version_date_and_the_sections_operators_look_for() {
+    let version = env!("CARGO_PKG_VERSION");
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let name = page.file_stem().unwrap().to_str().unwrap().to_uppercase();
+        let th = text.lines().find(|l| l.starts_with(".TH ")).unwrap();
+        let parts: Vec<&str> = th.split_whitespace().collect();
+        assert_eq!(parts[1], name, "{th}");
+        assert!(
+            parts[3].len() == 10 && parts[3].chars().nth(4) == Some('-'),
+            "no ISO date in {th}"
+        );
+        assert!(th.contains(&format!("\"salesagent {version}\"")), "{th}");
+        for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH EXAMPLES"] {
+            assert!(text.contains(section), "{}: no {section}", page.display());
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            assert_eq!(
+                line.trim_end(),
+                *line,
+                "{}:{}: trailing whitespace",
+                page.display(),
+                i + 1
+            );
+            if *line == ".br" {
+                let near = [
+                    lines.get(i + 1),
+                    i.checked_sub(1).and_then(|j| lines.get(j)),
+                ];
+                assert!(
+                    !near.iter().flatten().any(|l| **l == ".sp" || l.is_empty()),
+                    "{}:{}: .br beside .sp",
+                    page.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn man_pages_are_mandoc_lint_clean() {
+    let paths: Vec<String> = pages()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["-T", "lint"];
+    args.extend(paths.iter().map(String::as_str));
+    let Some(out) = installed_tool("mandoc", &args) else {
+        return;
+    };
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.trim().is_empty(), "mandoc -T lint:\n{report}");
+    assert!(out.status.success());
+}
+
+#[test]
+fn help_puts_global_options_under_their_own_heading() {
+    let env = TestEnv::new();
+    let out = env.run(&["drafts", "list", "--help"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out);
+    let (own, global) = help
+        .split_once("Global options:")
+        .unwrap_or_else(|| panic!("no Global options heading:\n{help}"));
+    assert!(own.contains("--status") && !own.contains("--db "), "{help}");
+    assert!(
+        global.contains("--db ") && global.contains("--log-format"),
+        "{help}"
+    );
+}
