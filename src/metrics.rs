@@ -123,6 +123,8 @@ struct Histogram {
 
 #[derive(Default)]
 struct Registry {
+    /// Bumped by every change, so a rendered exposition can be reused until the next one.
+    generation: u64,
     counters: BTreeMap<(&'static str, Labels), u64>,
     gauges: BTreeMap<(&'static str, Labels), f64>,
     histograms: BTreeMap<(&'static str, Labels), Histogram>,
@@ -142,41 +144,54 @@ fn with<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
     f(&mut guard)
 }
 
+/// [`with`] for changes: counts them in `generation`.
+fn update(f: impl FnOnce(&mut Registry)) {
+    with(|r| {
+        r.generation += 1;
+        f(r);
+    });
+}
+
+/// Changes so far: equal generations render the same in-process series.
+pub fn generation() -> u64 {
+    with(|r| r.generation)
+}
+
 /// Adds one to a counter.
 pub fn inc(name: &'static str, pairs: &[(&'static str, &str)]) {
     inc_by(name, pairs, 1);
 }
 
 pub fn inc_by(name: &'static str, pairs: &[(&'static str, &str)], n: u64) {
-    with(|r| *r.counters.entry((name, labels(pairs))).or_default() += n);
+    update(|r| *r.counters.entry((name, labels(pairs))).or_default() += n);
 }
 
 /// Creates a counter at 0 unless it exists: a series that appears only at its first increment
 /// hides that increment from `rate()` and `increase()`, so services declare their known label
 /// values at start.
 pub fn declare_counter(name: &'static str, pairs: &[(&'static str, &str)]) {
-    with(|r| {
+    update(|r| {
         r.counters.entry((name, labels(pairs))).or_default();
     });
 }
 
 /// Creates an empty histogram unless it exists (see [`declare_counter`]).
 pub fn declare_histogram(name: &'static str, pairs: &[(&'static str, &str)]) {
-    with(|r| {
+    update(|r| {
         r.histograms.entry((name, labels(pairs))).or_default();
     });
 }
 
 /// Sets a gauge kept in process (e.g. a circuit breaker's state).
 pub fn set(name: &'static str, pairs: &[(&'static str, &str)], value: f64) {
-    with(|r| {
+    update(|r| {
         r.gauges.insert((name, labels(pairs)), value);
     });
 }
 
 /// Records one observation in a histogram, in seconds.
 pub fn observe(name: &'static str, pairs: &[(&'static str, &str)], seconds: f64) {
-    with(|r| {
+    update(|r| {
         let h = r.histograms.entry((name, labels(pairs))).or_default();
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {

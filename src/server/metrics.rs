@@ -35,9 +35,15 @@ pub struct Snapshot {
     pub taken: Instant,
 }
 
+/// What a rendered exposition depends on: the snapshot, the registry's generation, readiness.
+type RenderKey = (Instant, u64, bool);
+
 /// The sampling thread and the latest snapshot it published.
 pub struct Sampler {
     latest: watch::Receiver<Arc<Snapshot>>,
+    /// The last exposition, reused while nothing it shows has changed (a burst of scrapers
+    /// costs one render, not one each).
+    rendered: Mutex<Option<(RenderKey, Arc<String>)>>,
     wanted: Arc<(Mutex<bool>, Condvar)>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -62,6 +68,7 @@ impl Sampler {
         };
         Ok(Sampler {
             latest,
+            rendered: Mutex::new(None),
             wanted,
             stop,
             thread: Some(thread),
@@ -81,6 +88,26 @@ impl Sampler {
             Ok(Ok(())) => rx.borrow().clone(),
             _ => current,
         }
+    }
+
+    /// The exposition of `snapshot` plus the in-process series and readiness.
+    pub fn render(&self, snapshot: &Snapshot, ready: bool) -> Arc<String> {
+        let key = (snapshot.taken, crate::metrics::generation(), ready);
+        let mut cache = self.rendered.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, text)) = cache.as_ref()
+            && *k == key
+        {
+            return text.clone();
+        }
+        let mut samples = snapshot.samples.clone();
+        samples.push(sample(
+            "salesagent_ready",
+            &[],
+            if ready { 1.0 } else { 0.0 },
+        ));
+        let text = Arc::new(render(&samples));
+        *cache = Some((key, text.clone()));
+        text
     }
 
     fn request(&self) {
@@ -279,18 +306,13 @@ pub fn declare_series() {
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let snapshot = state.sampler.snapshot().await;
     let ready = state.ready.load(Ordering::SeqCst) && !state.intake.is_closed();
-    let mut samples = snapshot.samples.clone();
-    samples.push(sample(
-        "salesagent_ready",
-        &[],
-        if ready { 1.0 } else { 0.0 },
-    ));
+    let text = state.sampler.render(&snapshot, ready);
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        render(&samples),
+        text.as_str().to_owned(),
     )
 }
 

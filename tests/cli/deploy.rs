@@ -157,9 +157,14 @@ fn alert_rules_pass_their_promtool_unit_tests() {
     let Some(out) = installed_tool("promtool", &["test", "rules", tests.to_str().unwrap()]) else {
         return;
     };
+    assert_succeeded(&out, "promtool test rules");
+}
+
+/// Fails with the tool's whole output unless it exited 0.
+pub fn assert_succeeded(out: &std::process::Output, what: &str) {
     assert!(
         out.status.success(),
-        "promtool test rules:\n{}{}",
+        "{what}:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -58,18 +58,23 @@ fn refused_signatures_are_warnings_with_their_reason_and_never_the_secret() {
     );
 }
 
+/// `webhook send` of seed payload `n` to `server`, which must accept it.
+fn send(env: &crate::env::TestEnv, server: &Proc, n: usize) {
+    let out = env
+        .cmd()
+        .args(["webhook", "send", "-", "--url", &server.url()])
+        .write_stdin(seed_payload(n))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::env::stderr(&out));
+}
+
 #[test]
 fn one_info_line_per_finished_workflow_and_a_warning_per_dead_letter() {
     let env = signed_env();
     env.write_config("[worker]\nmax_attempts = 1\n");
     let server = Proc::serve_default_log(&env, &["--workers", "1"]);
-    let out = env
-        .cmd()
-        .args(["webhook", "send", "-", "--url", &server.url()])
-        .write_stdin(seed_payload(1))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", crate::env::stderr(&out));
+    send(&env, &server, 1);
     wait_for("the workflow to finish", || {
         !lines_with(&server, "workflow finished").is_empty()
     });
@@ -87,13 +92,7 @@ fn one_info_line_per_finished_workflow_and_a_warning_per_dead_letter() {
     drop(server);
     let env = env.env("SALESAGENT_DATA_DIR", blocked.to_str().unwrap());
     let server = Proc::serve_default_log(&env, &["--workers", "1"]);
-    let out = env
-        .cmd()
-        .args(["webhook", "send", "-", "--url", &server.url()])
-        .write_stdin(seed_payload(2))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", crate::env::stderr(&out));
+    send(&env, &server, 2);
     wait_for("the dead letter to be logged", || {
         !lines_with(&server, "dead-letter queue").is_empty()
     });

@@ -120,12 +120,7 @@ fn a_fresh_serve_exports_every_series_at_zero_and_promtool_accepts_it() {
     ) else {
         return;
     };
-    assert!(
-        out.status.success(),
-        "promtool check metrics:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::deploy::assert_succeeded(&out, "promtool check metrics");
 }
 
 /// `/metrics` and `/health/ready` no longer share a connection: readiness answers while 64
