@@ -338,9 +338,10 @@ impl Operator<'_> {
         self.mailbox
             .update_draft(remote, &outgoing(self.config, before, subject, body))?;
         record().inspect_err(|_| {
-            let _ = self
-                .mailbox
-                .update_draft(remote, &outgoing(self.config, before, &before.subject, &before.body));
+            let _ = self.mailbox.update_draft(
+                remote,
+                &outgoing(self.config, before, &before.subject, &before.body),
+            );
         })
     }
 
