@@ -673,7 +673,20 @@ fn repeated_failures_open_the_circuit_instead_of_hammering() {
         "[http]\nretry_base_ms = 10\nretry_attempts = 4\nbreaker_failures = 2\nbreaker_cooldown_secs = 600\n",
     );
     w.hubspot.inject(CONTACT_BY_EMAIL, 100, Fault::status(503));
-    let (code, report, err) = w.run();
+    // At the default log level: an opened circuit is a warning an operator sees.
+    let out = w
+        .env
+        .cmd()
+        .env_remove("SALESAGENT_LOG")
+        .args(["run", &seed(), "--json"])
+        .output()
+        .unwrap();
+    let (code, report, err) = (
+        out.status.code().unwrap_or(-1),
+        parse_json(&out.stdout),
+        stderr(&out),
+    );
+    w.assert_no_secrets(&err);
     assert_eq!(code, 1, "{report:#}\n{err}");
     assert_eq!(report["current_step"], "contact");
     assert_eq!(report["error"]["class"], "external_service");
@@ -686,7 +699,14 @@ fn repeated_failures_open_the_circuit_instead_of_hammering() {
     );
     // Two failures opened the circuit; the remaining retries never reached HubSpot.
     assert_eq!(w.hubspot.recorder.count(CONTACT_BY_EMAIL), 2);
-    assert!(err.contains("circuit breaker opened"), "{err}");
+    let opened = err
+        .lines()
+        .find(|l| l.contains("circuit breaker opened"))
+        .unwrap_or_else(|| panic!("no warning in:\n{err}"));
+    assert!(
+        opened.contains("WARN") && opened.contains("hubspot"),
+        "{opened}"
+    );
 }
 
 #[test]

@@ -184,3 +184,129 @@ fn help_puts_global_options_under_their_own_heading() {
         "{help}"
     );
 }
+
+/// What the unit's sandbox allows, checked against what `serve` does: every system call of a
+/// run (start, a webhook through a workflow, a scrape, readiness, SIGTERM) is in systemd's
+/// `@system-service` set, sockets are AF_INET/AF_INET6/AF_UNIX only, and no mapping is both
+/// writable and executable (MemoryDenyWriteExecute). Without PID 1 systemd here, this is how we
+/// check that the binary still runs under the hardening.
+#[test]
+fn serve_stays_inside_the_units_system_call_filter() {
+    let Some(filters) = installed_tool("systemd-analyze", &["syscall-filter"]) else {
+        return;
+    };
+    if installed_tool("strace", &["-V"]).is_none() {
+        return;
+    }
+    let allowed = expand_filter(&String::from_utf8_lossy(&filters.stdout), "@system-service");
+    assert!(allowed.len() > 100, "{allowed:?}");
+    let env = TestEnv::new();
+    let trace = env.path().join("trace");
+    let log = env.path().join("serve.log");
+    let mut child = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o", trace.to_str().unwrap()])
+        .arg(env!("CARGO_BIN_EXE_salesagent"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1"])
+        .current_dir(env.path())
+        .env("SALESAGENT_DB", env.db())
+        .env("SALESAGENT_WEBHOOK_SECRET", crate::server_support::SECRET)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut base = String::new();
+    crate::server_support::wait_for("serve under strace to listen", || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        match text.split("listening on ").nth(1) {
+            Some(rest) => {
+                base = rest.lines().next().unwrap().trim().to_string();
+                true
+            }
+            None => false,
+        }
+    });
+    let sent = env
+        .cmd()
+        .env("SALESAGENT_WEBHOOK_SECRET", crate::server_support::SECRET)
+        .args(["webhook", "send", "-", "--url"])
+        .arg(format!("{base}{}", crate::server_support::PATH))
+        .write_stdin(crate::server_support::seed_payload(1))
+        .output()
+        .unwrap();
+    crate::deploy::assert_succeeded(&sent, "webhook send");
+    crate::server_support::wait_for("the workflow to complete", || {
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'completed'") == 1
+    });
+    for path in ["/metrics", "/health/ready"] {
+        let resp = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+    }
+    // SIGTERM to serve itself (the first process in the trace), by pid.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let pid = text.split_whitespace().next().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    crate::server_support::wait_for("serve to exit", || child.try_wait().unwrap().is_some());
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let call = line.split_whitespace().nth(1).unwrap_or("");
+        if let Some((name, _)) = call.split_once('(') {
+            used.insert(name.to_string());
+        }
+        if line.contains("PROT_WRITE|PROT_EXEC") || line.contains("PROT_EXEC|PROT_WRITE") {
+            panic!("a writable and executable mapping: {line}");
+        }
+        if let Some(rest) = line.split("socket(").nth(1) {
+            let family = rest.split(',').next().unwrap_or("");
+            assert!(
+                ["AF_INET", "AF_INET6", "AF_UNIX"].contains(&family),
+                "socket family {family}: {line}"
+            );
+        }
+    }
+    let outside: Vec<&String> = used.iter().filter(|s| !allowed.contains(*s)).collect();
+    assert!(used.len() > 20, "{used:?}");
+    assert!(
+        outside.is_empty(),
+        "system calls outside @system-service: {outside:?}"
+    );
+}
+
+/// The system calls of a `systemd-analyze syscall-filter` group, nested groups expanded.
+fn expand_filter(listing: &str, group: &str) -> std::collections::BTreeSet<String> {
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut current = None;
+    for line in listing.lines() {
+        let item = line.trim();
+        if line.starts_with('@') {
+            current = Some(item.to_string());
+            groups.entry(item.to_string()).or_default();
+        } else if let Some(g) = &current
+            && !item.is_empty()
+            && !item.starts_with('#')
+        {
+            groups.get_mut(g).unwrap().push(item.to_string());
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    let mut todo = vec![group.to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(g) = todo.pop() {
+        if !seen.insert(g.clone()) {
+            continue;
+        }
+        for item in groups.get(&g).into_iter().flatten() {
+            if item.starts_with('@') {
+                todo.push(item.clone());
+            } else {
+                out.insert(item.clone());
+            }
+        }
+    }
+    out
+}
