@@ -15,10 +15,18 @@ pub struct App {
 }
 
 impl App {
-    /// Validates the configuration, then opens (and migrates) the database.
+    /// Validates the configuration, then opens (and migrates) the database, creating it if needed.
     pub fn open(config: Config) -> Result<App> {
         config.ensure_valid()?;
         let store = Store::open(&config.db, &config.tenant)?;
+        Ok(App { config, store })
+    }
+
+    /// The same for a database that must exist already (every command that reads or changes
+    /// what is there): a mistyped path fails instead of creating an empty database.
+    pub fn open_existing(config: Config) -> Result<App> {
+        config.ensure_valid()?;
+        let store = Store::open_existing(&config.db, &config.tenant)?;
         Ok(App { config, store })
     }
 

@@ -8,17 +8,46 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// A credential. It can be used (`expose`) but never printed.
+/// A credential. It can be used (`expose`) but never printed. Every source (the config file, a
+/// `SALESAGENT_*` variable, a `*_FILE` path) goes through [`Secret::from_source`], which trims
+/// surrounding whitespace, so an empty value is caught the same way wherever it came from.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
+#[serde(from = "String")]
+pub struct Secret {
+    value: String,
+    /// Where the value came from, for messages ("SALESAGENT_WEBHOOK_SECRET_FILE (/run/s)").
+    source: String,
+}
+
+/// Secrets shorter than this are warned about (HubSpot client secrets are 36 characters).
+pub const MIN_SECRET_BYTES: usize = 16;
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret::from_source(value, "a value given in code")
+    }
+    /// The one constructor every source goes through: trims, and remembers `source`.
+    pub fn from_source(value: impl Into<String>, source: impl Into<String>) -> Self {
+        Secret {
+            value: value.into().trim().to_string(),
+            source: source.into(),
+        }
     }
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+    /// True when nothing but whitespace was given: never a usable key.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret::from_source(value, "the config file")
     }
 }
 
@@ -523,6 +552,22 @@ pub enum Severity {
     Warning,
 }
 
+/// A secret from the environment: `NAME` (an empty variable counts as unset), else the file named
+/// by `NAME_FILE`. Whatever it holds is trimmed by [`Secret::from_source`]; `validate` then refuses
+/// an empty one, so a file holding only a newline never becomes an empty key.
+fn read_secret(name: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Secret>> {
+    if let Some(v) = env(name).filter(|v| !v.is_empty()) {
+        return Ok(Some(Secret::from_source(v, name)));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(path) = env(&file_var).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    std::fs::read_to_string(&path)
+        .map(|s| Some(Secret::from_source(s, format!("{file_var} ({path})"))))
+        .map_err(|e| Error::Configuration(format!("{file_var}: cannot read {path}: {e}")))
+}
+
 impl Config {
     /// Layers defaults, the config file, the environment and flags, in that order.
     pub fn load(overrides: &Overrides) -> Result<Config> {
@@ -594,20 +639,7 @@ impl Config {
     }
 
     fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-        let secret = |name: &str| -> Result<Option<Secret>> {
-            if let Some(v) = env(name).filter(|v| !v.is_empty()) {
-                return Ok(Some(Secret::new(v)));
-            }
-            let file_var = format!("{name}_FILE");
-            match env(&file_var).filter(|v| !v.is_empty()) {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map(|s| Some(Secret::new(s.trim_end_matches(['\r', '\n']))))
-                    .map_err(|e| {
-                        Error::Configuration(format!("{file_var}: cannot read {path}: {e}"))
-                    }),
-                None => Ok(None),
-            }
-        };
+        let secret = |name: &str| read_secret(name, env);
         if let Some(v) = env("SALESAGENT_DB") {
             self.db = PathBuf::from(v);
         }
@@ -706,13 +738,61 @@ impl Config {
         }
     }
 
+    /// Every secret that is set, with its config key: the one list `validate` checks.
+    pub fn secrets(&self) -> Vec<(&'static str, &Secret)> {
+        [
+            ("webhook.secret", &self.webhook.secret),
+            ("webhook.previous_secret", &self.webhook.previous_secret),
+            ("hubspot.token", &self.hubspot.token),
+            ("gmail.client_secret", &self.gmail.client_secret),
+            ("gmail.refresh_token", &self.gmail.refresh_token),
+            ("llm.api_key", &self.llm.api_key),
+        ]
+        .into_iter()
+        .filter_map(|(key, secret)| secret.as_ref().map(|s| (key, s)))
+        .collect()
+    }
+
+    /// An empty secret is an error wherever it is set (it would turn a check off or send an empty
+    /// credential); a short one is a warning.
+    fn secret_problems(&self) -> Vec<Problem> {
+        self.secrets()
+            .into_iter()
+            .filter_map(|(key, secret)| {
+                let len = secret.expose().len();
+                if secret.is_empty() {
+                    Some(Problem {
+                        key: key.into(),
+                        severity: Severity::Error,
+                        message: format!(
+                            "is empty (from {}): an empty or whitespace-only secret is never accepted; \
+                             put the real value there, or remove the setting",
+                            secret.source()
+                        ),
+                    })
+                } else if len < MIN_SECRET_BYTES {
+                    Some(Problem {
+                        key: key.into(),
+                        severity: Severity::Warning,
+                        message: format!(
+                            "is only {len} bytes (from {}); use at least {MIN_SECRET_BYTES}",
+                            secret.source()
+                        ),
+                    })
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
     pub fn is_production(&self) -> bool {
         self.environment == "production"
     }
 
     /// Every problem with the settings; errors stop the commands that depend on them.
     pub fn validate(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
+        let mut problems = self.secret_problems();
         let mut error = |key: &str, message: String| {
             problems.push(Problem {
                 key: key.into(),

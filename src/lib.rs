@@ -14,6 +14,7 @@ pub mod import;
 pub mod metrics;
 pub mod operator;
 pub mod orchestrator;
+pub mod outfile;
 pub mod output;
 pub mod reconcile;
 pub mod server;

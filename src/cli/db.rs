@@ -1,7 +1,7 @@
 //! `salesagent db backup|restore`: online, consistent backups for cron, and restores that check the
 //! file before it replaces anything.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -9,20 +9,22 @@ use serde::Serialize;
 use super::Context;
 use super::prompt::confirm;
 use crate::domain::time::now_ms;
+use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::store::{AuditEntry, DatabaseFacts, Store, inspect_database};
+use crate::outfile::{OutputFile, Policy};
+use crate::store::{AuditEntry, DatabaseFacts, Store, inspect_database, prepare_restore, swap_in};
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Write a consistent copy of the database while it is in use
     Backup(BackupArgs),
-    /// Replace the database's content with a backup (stop `serve` first)
+    /// Replace the database with a checked backup (refused while serve or workers run)
     Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// The backup file to create; it must not exist
+    /// The backup file to create; it must not exist (its directory is created if missing)
     pub file: PathBuf,
 }
 
@@ -33,6 +35,9 @@ pub struct RestoreArgs {
     /// Do not ask for confirmation
     #[arg(long)]
     pub yes: bool,
+    /// Restore even while serve or worker processes are alive (their in-flight work is lost)
+    #[arg(long)]
+    pub force: bool,
     #[arg(long)]
     pub by: Option<String>,
 }
@@ -43,66 +48,174 @@ struct Facts {
     schema_version: i64,
     workflows: i64,
     bytes: u64,
+    /// The copy of the live database taken before a restore.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous: Option<String>,
 }
 
-fn facts(file: &std::path::Path, f: &DatabaseFacts) -> Facts {
+fn facts(file: &Path, f: &DatabaseFacts, previous: Option<&Path>) -> Facts {
     Facts {
         file: file.display().to_string(),
         schema_version: f.schema_version,
         workflows: f.workflows,
         bytes: f.bytes,
+        previous: previous.map(|p| p.display().to_string()),
     }
 }
 
 pub fn run(ctx: &Context, cmd: DbCommand) -> anyhow::Result<ExitStatus> {
-    let p = &ctx.printer;
     match cmd {
-        DbCommand::Backup(args) => {
-            let app = ctx.app()?;
-            let written = app.store.backup_to(&args.file)?;
-            if p.json() {
-                p.print_json(&facts(&args.file, &written))?;
-            } else {
-                p.line(&format!(
-                    "backup {}: {} bytes, {} workflows, schema version {}",
-                    args.file.display(),
-                    written.bytes,
-                    written.workflows,
-                    written.schema_version
-                ))?;
-            }
-            Ok(ExitStatus::Success)
-        }
-        DbCommand::Restore(args) => {
-            // Check the backup before asking anything: a bad file never gets near the live data.
-            let candidate = inspect_database(&args.file)?;
-            let config = ctx.config()?;
-            let question = format!(
-                "Replace {} with {} ({} workflows)",
-                config.db.display(),
-                args.file.display(),
-                candidate.workflows
-            );
-            if !confirm(ctx, args.yes, &question)? {
-                p.status("restore cancelled");
-                return Ok(ExitStatus::Refused);
-            }
-            let mut store = Store::open(&config.db, &config.tenant)?;
-            let restored = store.restore_from(&args.file)?;
-            let mut entry = AuditEntry::new(&ctx.actor(args.by.as_deref()), "db.restore", now_ms());
-            entry.subject = Some(args.file.display().to_string());
-            store.append_audit(&entry)?;
-            if p.json() {
-                p.print_json(&facts(&args.file, &restored))?;
-            } else {
-                p.line(&format!(
-                    "restored {} from {} ({} workflows)",
-                    config.db.display(),
-                    args.file.display(),
-                    restored.workflows
-                ))?;
-            }
-            Ok(ExitStatus::Success)
-        }
+        DbCommand::Backup(args) => backup(ctx, args),
+        DbCommand::Restore(args) => restore(ctx, args),
     }
+}
+
+fn backup(ctx: &Context, args: BackupArgs) -> anyhow::Result<ExitStatus> {
+    let p = &ctx.printer;
+    let app = ctx.app()?;
+    if let Some(dir) = args.file.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create directory {}", dir.display()), e))?;
+        p.status(&format!("created directory {}", dir.display()));
+    }
+    let written = write_backup(&app.store, &app.config.db, &args.file)?;
+    if p.json() {
+        p.print_json(&facts(&args.file, &written, None))?;
+    } else {
+        p.line(&format!(
+            "backup {}: {} bytes, {} workflows, schema version {}",
+            args.file.display(),
+            written.bytes,
+            written.workflows,
+            written.schema_version
+        ))?;
+    }
+    let mail = app.config.data_dir().join("mail");
+    if mail.is_dir() {
+        p.warn(&format!(
+            "the draft files under {} are not in the backup; copy them too (e.g. `cp -a {} BACKUP_DIR/`)",
+            mail.display(),
+            mail.display()
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// A backup through the one output writer: never over an existing file, never the database.
+fn write_backup(store: &Store, database: &Path, target: &Path) -> anyhow::Result<DatabaseFacts> {
+    if std::fs::symlink_metadata(target).is_ok() {
+        return Err(Error::Refused(format!(
+            "{} already exists; choose a new file name (backups never overwrite)",
+            target.display()
+        ))
+        .into());
+    }
+    let out = OutputFile::create(
+        target,
+        Policy {
+            force: false,
+            database,
+        },
+    )?;
+    let written = store.backup_to(out.temp_path())?;
+    out.commit()?;
+    Ok(written)
+}
+
+fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
+    let p = &ctx.printer;
+    // Check the backup completely before anything else: a bad file never gets near live data.
+    let candidate = inspect_database(&args.file)?;
+    let config = ctx.config()?;
+    let live_workers = live_worker_processes(&config)?;
+    if live_workers > 0 && !args.force {
+        return Err(Error::Refused(format!(
+            "{live_workers} serve/worker process(es) are alive on {}: a restore now would lose \
+             what they accept and leave their mail files orphaned\n\
+             hint: stop serve and every worker first, or pass --force",
+            config.db.display()
+        ))
+        .into());
+    }
+    let question = format!(
+        "Replace {} with {} ({} workflows)",
+        config.db.display(),
+        args.file.display(),
+        candidate.workflows
+    );
+    if !confirm(ctx, args.yes, &question)? {
+        p.status("restore cancelled");
+        return Ok(ExitStatus::Refused);
+    }
+    let previous = keep_previous(&config)?;
+    if let Some(path) = &previous {
+        p.status(&format!(
+            "kept a copy of the live database: {}",
+            path.display()
+        ));
+    }
+    let restored = if live_workers > 0 {
+        // Others have the file open: replace the content in place, so they see it.
+        let mut store = Store::open(&config.db, &config.tenant)?;
+        store.restore_in_place(&args.file)?
+    } else {
+        let prepared = OutputFile::create(
+            &sibling(&config.db, "restore"),
+            Policy {
+                force: false,
+                database: &config.db,
+            },
+        )?;
+        let restored = prepare_restore(&args.file, prepared.temp_path(), &config.tenant)?;
+        swap_in(&config.db, prepared.temp_path(), &config.tenant)?;
+        restored
+    };
+    let store = Store::open(&config.db, &config.tenant)?;
+    let mut entry = AuditEntry::new(&ctx.actor(args.by.as_deref()), "db.restore", now_ms());
+    entry.subject = Some(args.file.display().to_string());
+    store.append_audit(&entry)?;
+    if p.json() {
+        p.print_json(&facts(&args.file, &restored, previous.as_deref()))?;
+    } else {
+        p.line(&format!(
+            "restored {} from {} ({} workflows)",
+            config.db.display(),
+            args.file.display(),
+            restored.workflows
+        ))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// serve/worker processes whose heartbeat is fresh (within a lease, at least 3 s).
+fn live_worker_processes(config: &crate::config::Config) -> anyhow::Result<i64> {
+    if !config.db.exists() {
+        return Ok(0);
+    }
+    let store = Store::open(&config.db, &config.tenant)?;
+    let window = (config.worker.lease_secs.max(3) * 1000) as i64;
+    Ok(store.workers_alive(now_ms() - window)?)
+}
+
+/// `DB.before-restore-<time>` beside the database, a consistent copy taken before it is replaced.
+fn keep_previous(config: &crate::config::Config) -> anyhow::Result<Option<PathBuf>> {
+    if !config.db.exists() {
+        return Ok(None);
+    }
+    let store = Store::open(&config.db, &config.tenant)?;
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let path = sibling(&config.db, &format!("before-restore-{stamp}"));
+    write_backup(&store, &config.db, &path)?;
+    Ok(Some(path))
+}
+
+/// `DB.suffix` in the database's directory.
+fn sibling(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(format!(".{suffix}"));
+    PathBuf::from(name)
 }

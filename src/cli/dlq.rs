@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::prompt::confirm;
 use super::{Context, since_arg};
 use crate::domain::time::{rfc3339, short};
-use crate::error::{Error, ErrorClass};
+use crate::error::ErrorClass;
 use crate::exit::ExitStatus;
+use crate::outfile::{CsvOut, OutputFile, Policy};
 use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt};
 
 #[derive(Debug, Subcommand)]
@@ -86,9 +87,12 @@ pub enum Format {
 pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Write here instead of stdout
+    /// Write here instead of stdout (never over an existing file without --force)
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Replace the --output file if it exists
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// Only this error class
     #[arg(long, value_parser = class_names())]
     pub class: Option<String>,
@@ -331,14 +335,6 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
     Ok(status)
 }
 
-/// A cell a spreadsheet would run as a formula gets a leading `'`, so it shows as text.
-pub fn csv_safe(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
 fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let rows = app.store.list_dead_letters(&DeadLetterFilter {
@@ -347,23 +343,50 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitStatus> {
         include_done: args.all,
         limit: 1_000_000,
     })?;
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
+    let mut file = match &args.output {
+        Some(path) => Some(OutputFile::create(
+            path,
+            Policy {
+                force: args.force,
+                database: &app.config.db,
+            },
+        )?),
+        None => None,
     };
-    match args.format {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = match &mut file {
+        Some(f) => f,
+        None => &mut stdout,
+    };
+    write_export(out, args.format, &rows)?;
+    if let Some(file) = file {
+        file.commit()?;
+    }
+    if let Some(path) = &args.output {
+        ctx.printer.status(&format!(
+            "exported {} dead letter(s) to {}",
+            rows.len(),
+            path.display()
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn write_export(
+    mut out: &mut dyn Write,
+    format: Format,
+    rows: &[DeadLetterRow],
+) -> anyhow::Result<()> {
+    match format {
         Format::Jsonl => {
-            for d in &rows {
+            for d in rows {
                 serde_json::to_writer(&mut out, &item(d, true, None))?;
                 out.write_all(b"\n")?;
             }
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
+            let mut w = CsvOut::new(&mut out);
+            w.row([
                 "id",
                 "job_id",
                 "workflow_id",
@@ -376,7 +399,7 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitStatus> {
                 "resolved_at",
                 "payload",
             ])?;
-            for d in &rows {
+            for d in rows {
                 let cells = [
                     d.id.clone(),
                     d.job_id.clone(),
@@ -390,33 +413,11 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitStatus> {
                     d.resolved_at.map(rfc3339).unwrap_or_default(),
                     d.payload.clone(),
                 ];
-                w.write_record(cells.iter().map(|c| csv_safe(c)))?;
+                w.row(&cells)?;
             }
-            w.flush()?;
+            w.into_inner()?;
         }
     }
     out.flush()?;
-    drop(out);
-    if let Some(path) = &args.output {
-        ctx.printer.status(&format!(
-            "exported {} dead letter(s) to {}",
-            rows.len(),
-            path.display()
-        ));
-    }
-    Ok(ExitStatus::Success)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_escaped() {
-        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(csv_safe(bad).starts_with('\''), "{bad:?}");
-        }
-        assert_eq!(csv_safe("plain"), "plain");
-        assert_eq!(csv_safe(""), "");
-    }
+    Ok(())
 }

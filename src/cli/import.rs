@@ -1,6 +1,7 @@
 //! `salesagent import FILE.csv` and `import list|status|errors|pause|resume|cancel`: the CLI face
 //! of `crate::import`, with a progress bar on a terminal and a summary (or `--json`) at the end.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use super::Context;
 use crate::domain::time::{now_ms, rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::import::{self, ImportOptions, Progress, Summary, header};
+use crate::outfile::{CsvOut, OutputFile, Policy};
 use crate::store::{ImportRow, Store};
 
 #[derive(Debug, Args)]
@@ -65,9 +67,16 @@ pub struct IdArgs {
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
     pub id: String,
-    /// table (default), csv (the rows plus error_row, error_column, error_reason), or json
+    /// table (default), csv (the rows plus error_row, error_column, error_reason,
+    /// error_extra_fields), or json
     #[arg(long, value_parser = ["table", "csv", "json"], default_value = "table")]
     pub format: String,
+    /// Write the csv or json here instead of stdout (never over an existing file without --force)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the --output file if it exists
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -114,7 +123,7 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         };
         import::dry_run(app.as_ref().map(|a| &a.store), &options, &mut on_progress)?
     } else {
-        let app = ctx.app()?;
+        let app = ctx.app_creating()?;
         import::import_file(&app.store, options, &mut on_progress)?
     };
     bar.finish_and_clear();
@@ -350,41 +359,43 @@ fn errors(ctx: &Context, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
     } else {
         args.format.as_str()
     };
-    match format {
+    let document = match format {
         "json" => {
             let items: Vec<import::SummaryError> =
                 rows.iter().map(import::SummaryError::from).collect();
-            ctx.printer.print_json(&items)?;
+            if args.output.is_none() {
+                ctx.printer.print_json(&items)?;
+                return Ok(ExitStatus::Success);
+            }
+            Some(serde_json::to_vec(&items)?)
         }
         "csv" => {
             let options: ImportOptions = serde_json::from_str(&import.options).unwrap_or_default();
-            let header = original_header(&options);
-            let mut w = csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(Vec::new());
-            let mut head = header.clone();
-            head.extend(header::ERROR_COLUMNS.iter().map(|s| s.to_string()));
-            w.write_record(&head)?;
-            for e in &rows {
-                let mut fields: Vec<String> = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(e.raw_row.as_bytes())
-                    .records()
-                    .next()
-                    .and_then(|r| r.ok())
-                    .map(|r| r.iter().map(str::to_string).collect())
-                    .unwrap_or_default();
-                fields.resize(header.len().max(fields.len()), String::new());
-                fields.push(e.row_number.to_string());
-                fields.push(e.column.clone().unwrap_or_default());
-                fields.push(e.message.clone());
-                w.write_record(&fields)?;
-            }
-            let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-            ctx.printer
-                .line(String::from_utf8_lossy(&bytes).trim_end())?;
+            Some(errors_csv(&original_header(&options), &rows)?)
         }
+        _ => None,
+    };
+    match (document, &args.output) {
+        (Some(bytes), Some(path)) => {
+            let mut file = OutputFile::create(
+                path,
+                Policy {
+                    force: args.force,
+                    database: &app.config.db,
+                },
+            )?;
+            file.write_all(&bytes)?;
+            file.write_all(b"\n")?;
+            file.commit()?;
+            ctx.printer.status(&format!(
+                "wrote {} rejected row(s) to {}",
+                rows.len(),
+                path.display()
+            ));
+        }
+        (Some(bytes), None) => ctx
+            .printer
+            .line(String::from_utf8_lossy(&bytes).trim_end())?,
         _ => {
             if rows.is_empty() {
                 ctx.printer.status("no rejected rows");
@@ -402,6 +413,53 @@ fn errors(ctx: &Context, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The rejected rows as a CSV to fix and import again: the file's own columns, then the error
+/// columns. A row that had more fields than the header keeps its columns aligned: the surplus
+/// goes into `error_extra_fields` (one CSV line), never under the error columns.
+fn errors_csv(header: &[String], rows: &[crate::store::RowError]) -> anyhow::Result<Vec<u8>> {
+    let mut w = CsvOut::new(Vec::new());
+    w.row(
+        header
+            .iter()
+            .map(String::as_str)
+            .chain(header::ERROR_COLUMNS),
+    )?;
+    for e in rows {
+        let mut fields: Vec<String> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(e.raw_row.as_bytes())
+            .records()
+            .next()
+            .and_then(|r| r.ok())
+            .map(|r| r.iter().map(str::to_string).collect())
+            .unwrap_or_default();
+        let surplus = if fields.len() > header.len() {
+            fields.split_off(header.len())
+        } else {
+            Vec::new()
+        };
+        fields.resize(header.len(), String::new());
+        fields.push(e.row_number.to_string());
+        fields.push(e.column.clone().unwrap_or_default());
+        fields.push(e.message.clone());
+        fields.push(one_csv_line(&surplus)?);
+        w.row(&fields)?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// `fields` as one CSV line (no terminator), or "" when there are none.
+fn one_csv_line(fields: &[String]) -> anyhow::Result<String> {
+    if fields.is_empty() {
+        return Ok(String::new());
+    }
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(fields)?;
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(String::from_utf8_lossy(&bytes).trim_end().to_string())
 }
 
 /// The header of the imported file as the import recorded it.

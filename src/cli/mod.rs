@@ -157,8 +157,15 @@ impl Context {
         Config::load(&self.overrides())
     }
 
-    /// The validated configuration with an open store.
+    /// The validated configuration with an open store; the database must exist (a typo in
+    /// `--db` never creates an empty one).
     pub fn app(&self) -> anyhow::Result<crate::app::App> {
+        Ok(crate::app::App::open_existing(self.config()?)?)
+    }
+
+    /// The same, creating the database when it is missing: only for the commands that bring data
+    /// in or must work on a fresh install (serve, worker, run, import, mode set, suppress add).
+    pub fn app_creating(&self) -> anyhow::Result<crate::app::App> {
         Ok(crate::app::App::open(self.config()?)?)
     }
 

@@ -97,7 +97,7 @@ fn show(ctx: &Context) -> anyhow::Result<ExitStatus> {
 }
 
 fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
+    let app = ctx.app_creating()?;
     let actor = ctx.actor(args.by.as_deref());
     let connectors = app.connectors()?;
     let op = app.operator(&connectors);

@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
         ));
         return Ok(ExitStatus::Success);
     }
-    let app = ctx.app()?;
+    let app = ctx.app_creating()?;
     let reports = app
         .run_payload(&payload, &bytes)
         .with_context(|| format!("processing {source}"))?;

@@ -8,7 +8,7 @@ use clap::Args;
 use super::Context;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::server::{ServeOptions, WEBHOOK_PATH, serve_with};
+use crate::server::{ServeOptions, WEBHOOK_PATH, check_signature_policy, serve_with};
 use crate::worker::PoolOptions;
 use crate::worker::shutdown::Signals;
 
@@ -27,22 +27,15 @@ pub struct ServeArgs {
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
+    let app = ctx.app_creating()?;
     let mut config = app.config;
     drop(app.store);
     if let Some(listen) = args.listen {
         config.webhook.listen = listen;
     }
+    // Refuses a missing or empty secret, and unsigned intake outside development.
+    check_signature_policy(&config, args.insecure_no_signature)?;
     if config.webhook.secret.is_none() {
-        if !args.insecure_no_signature {
-            return Err(Error::Configuration(
-                "no webhook secret: serve refuses to accept unsigned webhooks\n\
-                 hint: set SALESAGENT_WEBHOOK_SECRET (or SALESAGENT_WEBHOOK_SECRET_FILE) to the HubSpot \
-                 app's client secret; for a local trial only, pass --insecure-no-signature"
-                    .into(),
-            )
-            .into());
-        }
         ctx.printer.warn(
             "INSECURE: --insecure-no-signature is set and no webhook secret is configured; \
              every request is accepted WITHOUT signature verification. Never run this way in production.",

@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, cmd: SuppressCommand) -> anyhow::Result<ExitStatus> {
             if args.reason.trim().is_empty() {
                 return Err(Error::InvalidInput("--reason must not be empty".into()).into());
             }
-            let app = ctx.app()?;
+            let app = ctx.app_creating()?;
             let actor = ctx.actor(args.by.as_deref());
             if app
                 .store

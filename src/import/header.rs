@@ -8,7 +8,12 @@ use crate::error::Error;
 pub const EXPECTED: &str = "email, firstName, lastName, company, formId";
 
 /// Columns `import errors --format csv` appends; ignored when such a file is imported again.
-pub const ERROR_COLUMNS: [&str; 3] = ["error_row", "error_column", "error_reason"];
+pub const ERROR_COLUMNS: [&str; 4] = [
+    "error_row",
+    "error_column",
+    "error_reason",
+    "error_extra_fields",
+];
 
 /// What one column of the file becomes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -136,6 +136,46 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     response
 }
 
+/// The webhook verifier, or None only for an explicit `--insecure-no-signature` in development.
+/// An empty secret never makes a verifier (it would accept anything signed with the empty key).
+fn verifier(config: &Config, insecure_no_signature: bool) -> Result<Option<Verifier>> {
+    let secret = config.webhook.secret.as_ref().filter(|s| !s.is_empty());
+    match (secret, insecure_no_signature) {
+        (Some(secret), _) => Ok(Some(
+            Verifier::new(
+                secret.expose(),
+                &config.webhook.signature_versions,
+                config.webhook.max_clock_skew_secs,
+            )
+            .with_previous(
+                config
+                    .webhook
+                    .previous_secret
+                    .as_ref()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.expose()),
+            ),
+        )),
+        (None, true) if config.environment == "development" => Ok(None),
+        (None, true) => Err(Error::Configuration(format!(
+            "--insecure-no-signature is refused in environment {:?}\n\
+             hint: set a webhook secret; unsigned intake is for environment = \"development\" only",
+            config.environment
+        ))),
+        (None, false) => Err(Error::Configuration(
+            "no webhook secret: serve refuses to accept unsigned webhooks\n\
+             hint: set SALESAGENT_WEBHOOK_SECRET (or SALESAGENT_WEBHOOK_SECRET_FILE) to the HubSpot \
+             app's client secret; for a local trial only, pass --insecure-no-signature"
+                .into(),
+        )),
+    }
+}
+
+/// Fails as `serve_with` would on its signature settings, before anything starts.
+pub fn check_signature_policy(config: &Config, insecure_no_signature: bool) -> Result<()> {
+    verifier(config, insecure_no_signature).map(|_| ())
+}
+
 /// Runs intake and workers until a signal: the first stops intake (readiness false), lets running
 /// jobs finish within `worker.shutdown_grace_secs` and releases the leases of the rest; a second
 /// returns at once.
@@ -145,24 +185,7 @@ pub async fn serve_with(
     options: ServeOptions,
     signals: Signals,
 ) -> Result<ServeSummary> {
-    let verifier = match (&config.webhook.secret, options.insecure_no_signature) {
-        (Some(secret), _) => Some(
-            Verifier::new(
-                secret.expose(),
-                &config.webhook.signature_versions,
-                config.webhook.max_clock_skew_secs,
-            )
-            .with_previous(config.webhook.previous_secret.as_ref().map(|s| s.expose())),
-        ),
-        (None, true) => None,
-        (None, false) => {
-            return Err(Error::Configuration(
-                "no webhook secret: set SALESAGENT_WEBHOOK_SECRET (or SALESAGENT_WEBHOOK_SECRET_FILE)\n\
-                 hint: for a local trial only, pass --insecure-no-signature"
-                    .into(),
-            ));
-        }
-    };
+    let verifier = verifier(&config, options.insecure_no_signature)?;
     let local = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;

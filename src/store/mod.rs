@@ -34,7 +34,7 @@ pub use imports::{
 };
 pub use jobs::{ClaimedJob, JobFinish, JobResult, QUEUES, QueueCount, QueueStats, Rescued};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
-pub use maintenance::{DatabaseFacts, inspect as inspect_database};
+pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
@@ -77,6 +77,19 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path, tenant: &str) -> Result<Store> {
         Store::open_with(path, tenant, Durability::Normal)
+    }
+
+    /// Opens a database that must already exist (read and inspection commands): a mistyped
+    /// `--db` is a configuration error, and no empty database is left behind.
+    pub fn open_existing(path: &Path, tenant: &str) -> Result<Store> {
+        if !path.exists() {
+            return Err(Error::Configuration(format!(
+                "database {} does not exist\nhint: check --db or SALESAGENT_DB; `salesagent serve`, \
+                 `run` or `import` create a new one",
+                path.display()
+            )));
+        }
+        Store::open(path, tenant)
     }
 
     pub fn open_with(path: &Path, tenant: &str, durability: Durability) -> Result<Store> {
@@ -125,9 +138,7 @@ impl Store {
 
     fn configure(&mut self, durability: Durability) -> rusqlite::Result<()> {
         self.conn.busy_handler(Some(eager_busy))?;
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let mode = self.switch_to_wal()?;
         if mode != "wal" && self.path != Path::new(":memory:") {
             tracing::warn!(mode, "the database did not switch to WAL");
         }
@@ -141,6 +152,27 @@ impl Store {
         ))?;
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
+    }
+
+    /// `PRAGMA journal_mode = WAL`, retried while another process is doing the same on a fresh
+    /// file: SQLite answers that race with SQLITE_BUSY without calling the busy handler.
+    fn switch_to_wal(&self) -> rusqlite::Result<String> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            {
+                Err(e)
+                    if attempt < 1_000
+                        && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -175,12 +207,66 @@ impl Store {
                 return Ok(());
             }
         }
-        runner.run(&mut self.conn).map_err(|e| {
-            Error::Configuration(format!(
-                "cannot migrate database {}: {e}",
-                self.path.display()
-            ))
-        })?;
+        self.apply_migrations(runner.get_migrations())
+    }
+
+    /// Applies the migrations the database lacks in ONE IMMEDIATE transaction: two processes
+    /// starting on a fresh database take turns (the second waits for the write lock, then finds
+    /// every migration recorded). The history table is refinery's, so either can read it. An
+    /// error names the migration, never its SQL.
+    fn apply_migrations(&mut self, migrations: &[refinery::Migration]) -> Result<()> {
+        let path = self.path.display().to_string();
+        let tx = self.write_tx()?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS refinery_schema_history(
+                 version INTEGER PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))",
+        )?;
+        let applied: Vec<(i64, String, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT version, name, checksum FROM refinery_schema_history")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut pending: Vec<&refinery::Migration> = Vec::new();
+        for m in migrations {
+            let label = format!("V{}__{}", m.version(), m.name());
+            match applied
+                .iter()
+                .find(|(v, _, _)| *v == i64::from(m.version()))
+            {
+                Some((_, name, checksum))
+                    if name != m.name() || *checksum != m.checksum().to_string() =>
+                {
+                    return Err(Error::Configuration(format!(
+                        "database {path}: migration {label} was recorded as {name:?} with another checksum\n\
+                         hint: this database was written by a different build; restore a backup made by this version"
+                    )));
+                }
+                Some(_) => {}
+                None => pending.push(m),
+            }
+        }
+        pending.sort_by_key(|m| m.version());
+        for m in pending {
+            let label = format!("V{}__{}", m.version(), m.name());
+            tx.execute_batch(m.sql().unwrap_or_default()).map_err(|e| {
+                Error::Configuration(format!(
+                    "cannot migrate database {path}: migration {label} failed: {}\n\
+                     hint: restore a backup, or report this with the salesagent version",
+                    sqlite_reason(&e)
+                ))
+            })?;
+            tx.execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (?1, ?2, ?3, ?4)",
+                (
+                    i64::from(m.version()),
+                    m.name(),
+                    jiff::Timestamp::now().to_string(),
+                    m.checksum().to_string(),
+                ),
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -232,6 +318,15 @@ impl From<rusqlite::Error> for Error {
             message: e.to_string(),
             class,
         }
+    }
+}
+
+/// SQLite's own reason for a failure, without the statement it was running.
+fn sqlite_reason(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(code, Some(msg)) => format!("{msg} ({:?})", code.code),
+        rusqlite::Error::SqliteFailure(code, None) => format!("{:?}", code.code),
+        other => other.to_string(),
     }
 }
 

@@ -75,7 +75,7 @@ fn leads_sample_accepts_three_rows_and_rejects_the_bad_one() {
     let csv = stdout(&errors);
     assert!(
         csv.starts_with(
-            "email,firstName,lastName,company,formId,error_row,error_column,error_reason\n"
+            "email,firstName,lastName,company,formId,error_row,error_column,error_reason,error_extra_fields\n"
         ),
         "{csv}"
     );

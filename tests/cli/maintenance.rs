@@ -45,6 +45,7 @@ fn a_backup_restores_into_a_working_database() {
 #[test]
 fn backups_never_overwrite_and_restores_check_the_file_first() {
     let env = TestEnv::new();
+    env.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
     let existing = env.write_file("exists.db", "x");
     let out = env.run(&["db", "backup", existing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4));
