@@ -11,8 +11,8 @@ use crate::domain::time::{SendWindow, now_ms};
 use crate::error::{Error, Result};
 use crate::orchestrator::Pipeline;
 use crate::store::{
-    Claim, DeadLetterRow, Decision, DraftRow, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting, Recomposed,
-    Requeue, SendClaim, Store, new_id,
+    AuditEntry, Claim, DeadLetterRow, Decision, DraftRow, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting,
+    Recomposed, Requeue, SendClaim, Store, new_id,
 };
 
 /// The actor recorded for drafts approved by auto-send.
@@ -460,6 +460,16 @@ impl Operator<'_> {
             MODE_SEND => {
                 let gates = unmet(&send_gates(self.config));
                 if !gates.is_empty() {
+                    // A refused attempt to enable sending is itself worth a record: who tried,
+                    // and which gates stopped it.
+                    let mut entry = AuditEntry::new(actor, "mode.set_refused", now_ms());
+                    entry.subject = Some("mode".into());
+                    entry.reason = Some(reason.into());
+                    entry.after = Some(
+                        serde_json::json!({ "requested": MODE_SEND, "unmet_gates": gates })
+                            .to_string(),
+                    );
+                    self.store.append_audit(&entry)?;
                     return Err(Error::Refused(format!(
                         "SEND mode refused; unmet gates:\n  {}\nhint: set them in salesagent.toml (or SALESAGENT_ENVIRONMENT), then check with `salesagent mode show`",
                         gates.join("\n  ")
@@ -473,7 +483,7 @@ impl Operator<'_> {
                 )));
             }
         }
-        self.store.set_mode(mode, actor, reason, now_ms())
+        self.store.set_mode(mode, actor, reason)
     }
 
     /// Requeues a dead letter; with `inline`, runs its workflow here and now through `pipeline`

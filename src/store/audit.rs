@@ -103,10 +103,18 @@ impl Store {
         }))
     }
 
-    /// Changes the mode and records it in the audit log, atomically.
-    pub fn set_mode(&self, mode: &str, actor: &str, reason: &str, at: i64) -> Result<ModeSetting> {
+    /// Changes the mode and records it in the audit log, atomically. The time is taken inside the
+    /// transaction (never before the write lock) and never earlier than the setting it replaces,
+    /// so the newest `mode.set` entry (strictly later than the last) describes the mode in force.
+    pub fn set_mode(&self, mode: &str, actor: &str, reason: &str) -> Result<ModeSetting> {
         let tx = self.write_tx()?;
         let before = current_mode(&tx, &self.tenant)?;
+        let previous: Option<i64> = tx.query_row(
+            "SELECT MAX(updated_at) FROM settings WHERE tenant_id = ?1 AND key = 'mode'",
+            [&self.tenant],
+            |r| r.get(0),
+        )?;
+        let at = crate::domain::time::now_ms().max(previous.map_or(0, |p| p + 1));
         tx.prepare_cached(
             "INSERT INTO settings (tenant_id, key, value, set_by, reason, updated_at)
              VALUES (?1, 'mode', ?2, ?3, ?4, ?5)
@@ -162,7 +170,7 @@ mod tests {
     #[test]
     fn the_audit_log_refuses_updates_and_deletes() {
         let store = Store::open_in_memory().unwrap();
-        store.set_mode(MODE_DRAFT_ONLY, "ops", "test", 1).unwrap();
+        store.set_mode(MODE_DRAFT_ONLY, "ops", "test").unwrap();
         let update = store
             .conn
             .execute("UPDATE audit_log SET actor = 'mallory'", []);
@@ -183,7 +191,7 @@ mod tests {
     fn mode_defaults_to_draft_only_and_records_changes() {
         let store = Store::open_in_memory().unwrap();
         assert_eq!(store.mode().unwrap().mode, MODE_DRAFT_ONLY);
-        let set = store.set_mode(MODE_SEND, "ops", "launch", 5).unwrap();
+        let set = store.set_mode(MODE_SEND, "ops", "launch").unwrap();
         assert_eq!(set.mode, MODE_SEND);
         assert_eq!(set.set_by.as_deref(), Some("ops"));
         let audit = store

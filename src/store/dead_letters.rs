@@ -1,7 +1,7 @@
 //! Dead letters: jobs that used up their attempts. Reading them (with each attempt's error) and
 //! requeueing them with a fresh set of attempts; the worker writes them, this module never does.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -156,11 +156,8 @@ impl Store {
         at: i64,
     ) -> Result<DeadLetterRow> {
         let dead = self.get_dead_letter(id)?;
-        if let Some(t) = dead.retried_at {
-            return Err(Error::Refused(format!(
-                "dead letter {id} was already retried at {}",
-                crate::domain::time::short(t)
-            )));
+        if dead.retried_at.is_some() {
+            return Err(already_retried(&self.conn, &self.tenant, id, &dead.job_id));
         }
         if dead.resolved_at.is_some() {
             return Err(Error::Refused(format!(
@@ -192,11 +189,9 @@ impl Store {
                 _ => e.into(),
             })?;
         if changed == 0 {
-            return Err(Error::Refused(format!(
-                "job {} of dead letter {id} is {}, not dead",
-                dead.job_id,
-                dead.job_state.as_deref().unwrap_or("missing")
-            )));
+            // Someone else got there between our read and the write lock: say who, and where
+            // the job stands now (read inside this transaction, not from the earlier snapshot).
+            return Err(already_retried(&tx, &self.tenant, id, &dead.job_id));
         }
         tx.execute("DELETE FROM job_attempts WHERE job_id = ?1", [&dead.job_id])?;
         let mut kept: Vec<JobAttempt> = dead
@@ -270,4 +265,35 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The refusal for a dead letter someone already retried: who did, when, and the job's state now.
+fn already_retried(conn: &Connection, tenant: &str, id: &str, job_id: &str) -> Error {
+    let state: Option<String> = conn
+        .query_row("SELECT state FROM jobs WHERE id = ?1", [job_id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .ok()
+        .flatten();
+    let by: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT actor, created_at FROM audit_log
+             WHERE tenant_id = ?1 AND action = 'dlq.retry' AND subject = ?2
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+            params![tenant, id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .ok()
+        .flatten();
+    let who = match by {
+        Some((actor, at)) => format!(" by {actor} at {}", crate::domain::time::short(at)),
+        None => String::new(),
+    };
+    Error::Refused(format!(
+        "dead letter {id} was already retried{who}; its job {job_id} is {}\n\
+         hint: `salesagent dlq show {id}` shows where it stands",
+        state.as_deref().unwrap_or("gone")
+    ))
 }

@@ -589,7 +589,7 @@ mod tests {
             store.claim_send("d1", &claim).unwrap(),
             Claim::Refused(ClaimRefusal::DraftOnly)
         ));
-        store.set_mode(MODE_SEND, "ops", "go", 15).unwrap();
+        store.set_mode(MODE_SEND, "ops", "go").unwrap();
         let zero = SendClaim {
             daily_cap: 0,
             ..claim.clone()

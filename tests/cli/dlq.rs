@@ -229,3 +229,48 @@ print(json.dumps({"n": len(rows), "bad": bad, "errors": [r["error"] for r in row
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["error_class"], "invalid_input");
 }
+
+#[test]
+fn the_losing_retry_says_who_won_and_where_the_job_is() {
+    let env = TestEnv::new();
+    let wf = failed_workflow(&env);
+    let dl = dead_letter(&env, "dl-race-0001", Some(&wf), "transient", "timeout");
+    // Hold the write lock so both retries read the dead letter, then queue for the lock.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let children: Vec<_> = ["ann", "bob"]
+        .iter()
+        .map(|by| {
+            env.std_command()
+                .args(["dlq", "retry", &dl, "--by", by])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    conn.execute_batch("COMMIT").unwrap();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let winners = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(winners, 1, "exactly one retry wins");
+    let loser = outs.iter().find(|o| !o.status.success()).unwrap();
+    assert_eq!(loser.status.code(), Some(4));
+    let err = stderr(loser);
+    let winner = env.json(&["audit", "list", "--action", "dlq.retry"])[0]["actor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains(&format!("already retried by {winner}")),
+        "the loser names who retried: {err}"
+    );
+    assert!(
+        err.contains("is available"),
+        "and the job's state now: {err}"
+    );
+    assert!(!err.contains("not dead"), "{err}");
+}

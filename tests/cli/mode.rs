@@ -42,7 +42,18 @@ fn every_unmet_gate_refuses_send_mode_with_exit_4() {
             .map(|g| g["gate"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(failing, unmet, "{config}");
-        assert_eq!(env.sql_i64("SELECT COUNT(*) FROM audit_log"), 0);
+        assert_eq!(
+            env.sql_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'mode.set'"),
+            0
+        );
+        // The refused attempt is audited: who tried, and which gates failed.
+        let refused = env.json(&["audit", "list", "--action", "mode.set_refused"]);
+        assert_eq!(refused.as_array().unwrap().len(), 1, "{config}: {refused}");
+        assert_eq!(refused[0]["actor"], "tester");
+        let after = refused[0]["after"].to_string();
+        for gate in &unmet {
+            assert!(after.contains(gate), "{config}: {after}");
+        }
     }
 }
 
@@ -94,4 +105,46 @@ fn draft_only_is_always_allowed() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = env.run(&["mode", "set", "draft-only"]);
     assert_eq!(out.status.code(), Some(2), "--reason is required");
+}
+
+#[test]
+fn racing_mode_changes_leave_the_newest_audit_entry_in_force() {
+    let env = TestEnv::new();
+    env.run(&["mode", "set", "draft-only", "--reason", "start"]);
+    for round in 0..3 {
+        let children: Vec<_> = (0..12)
+            .map(|i| {
+                env.std_command()
+                    .args([
+                        "mode",
+                        "set",
+                        "draft-only",
+                        "--reason",
+                        &format!("r{round}-{i}"),
+                    ])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().unwrap().success());
+        }
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        let in_force: String = conn
+            .query_row("SELECT reason FROM settings WHERE key = 'mode'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let newest: String = conn
+            .query_row(
+                "SELECT reason FROM audit_log WHERE action = 'mode.set'
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(newest, in_force, "round {round}");
+    }
 }
