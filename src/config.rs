@@ -552,6 +552,47 @@ pub enum Severity {
     Warning,
 }
 
+/// Keys whose values are secrets: a parse error on their line never shows the line.
+const SECRET_KEYS: [&str; 6] = [
+    "secret",
+    "previous_secret",
+    "token",
+    "client_secret",
+    "refresh_token",
+    "api_key",
+];
+
+/// A TOML error as "line L, column C: reason". toml's own text quotes the offending line, which
+/// for `secret = "…` would print the secret: on a line that sets a secret key, neither the line nor
+/// the reason (it can quote the value) is shown.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return format!("TOML parse error: {}", e.message().trim_end());
+    };
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let end = span.end.clamp(start, text.len());
+    let touched_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let sets_a_secret = text[line_start..touched_end].lines().any(|l| {
+        let key = l.split('=').next().unwrap_or("").trim().trim_matches('"');
+        l.contains('=') && SECRET_KEYS.contains(&key)
+    });
+    if sets_a_secret {
+        format!(
+            "TOML parse error at line {line}, column {column}: the value of a secret key is not \
+             valid TOML (the line is not shown, to keep the secret out of logs)\n\
+             hint: quote the value on one line: key = \"...\""
+        )
+    } else {
+        format!(
+            "TOML parse error at line {line}, column {column}: {}",
+            e.message().trim_end()
+        )
+    }
+}
+
 /// A secret from the environment: `NAME` (an empty variable counts as unset), else the file named
 /// by `NAME_FILE`. Whatever it holds is trimmed by [`Secret::from_source`]; `validate` then refuses
 /// an empty one, so a file holding only a newline never becomes an empty key.
@@ -629,8 +670,8 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Config> {
-        let mut config: Config = toml::from_str(text)
-            .map_err(|e| Error::Configuration(e.to_string().trim_end().to_string()))?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| Error::Configuration(toml_error(text, &e)))?;
         // Templates named in the file add to the built-in ones rather than replacing them all.
         let mut templates = crate::domain::template::default_templates();
         templates.append(&mut config.templates);
@@ -980,6 +1021,24 @@ mod tests {
         assert_eq!(
             Config::load_with_env(&overrides, &env).unwrap().db,
             PathBuf::from("from-flag.db")
+        );
+    }
+
+    #[test]
+    fn a_toml_error_on_a_secret_line_hides_the_line() {
+        let err = Config::from_toml("[webhook]\nsecret = \"TOMLSECRET-1234\nlisten = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(!err.contains("TOMLSECRET"), "{err}");
+        let err = Config::from_toml("[llm]\napi_key = 12345678\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("12345678"), "{err}");
+        let err = Config::from_toml("db = 5\n").unwrap_err().to_string();
+        assert!(
+            err.contains("line 1, column 6") && err.contains("expected"),
+            "{err}"
         );
     }
 

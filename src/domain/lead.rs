@@ -218,6 +218,38 @@ fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// `text` with every email-like token masked for logs: `marie.curie@quartz-analytics.fr` becomes
+/// `m…@quartz-analytics.fr` (the domain says enough to debug; the person stays out of the log).
+pub fn mask_emails(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return text.into();
+    }
+    let is_delim = |c: char| c.is_whitespace() || "\"'`<>()[]{},;:".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let local_start = rest[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| is_delim(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let local = &rest[local_start..at];
+        let domain_end = rest[at + 1..]
+            .char_indices()
+            .find(|(_, c)| is_delim(*c))
+            .map_or(rest.len(), |(i, _)| at + 1 + i);
+        out.push_str(&rest[..local_start]);
+        if let Some(first) = local.chars().next() {
+            out.push(first);
+            out.push('…');
+        }
+        out.push_str(&rest[at..domain_end]);
+        rest = &rest[domain_end..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 pub fn is_valid_email(email: &str) -> bool {
     check_email(email).is_ok()
 }
@@ -303,6 +335,12 @@ mod tests {
     #[test]
     fn rejects_malformed_addresses_with_a_reason() {
         assert_eq!(check_email("not-an-email"), Err("has no @"));
+        assert_eq!(
+            mask_emails("field `email` (\"marie.curie@quartz-analytics.fr\") is bad"),
+            "field `email` (\"m…@quartz-analytics.fr\") is bad"
+        );
+        assert_eq!(mask_emails("a b@c.fr and é@x.io"), "a b…@c.fr and é…@x.io");
+        assert_eq!(mask_emails("no address"), "no address");
         assert_eq!(check_email("@acme.com"), Err("has nothing before the @"));
         assert_eq!(check_email("a@b@c.com"), Err("has more than one @"));
         assert_eq!(

@@ -324,7 +324,7 @@ impl Pipeline<'_> {
                         workflow_id,
                         step = step.name(),
                         class = failure.class.as_str(),
-                        error = %failure.message,
+                        error = %crate::domain::lead::mask_emails(&failure.message),
                         "step failed"
                     );
                     record.status = "failed".into();

@@ -136,7 +136,8 @@ async fn handle(
                 .map_err(|_| ApiError::Unavailable)?
                 .map_err(|e| ApiError::Internal(format!("quarantine: {e}")))?;
             state.counters.quarantined.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(quarantine_id = %id, %reason, "authenticated payload quarantined");
+            let logged = crate::domain::lead::mask_emails(&reason);
+            tracing::warn!(quarantine_id = %id, reason = %logged, "authenticated payload quarantined");
             return Err(ApiError::Unparsable {
                 reason,
                 quarantine_id: Some(id),

@@ -55,6 +55,40 @@ fn import_from_row(r: &Row<'_>) -> rusqlite::Result<ImportRow> {
     })
 }
 
+/// Most bytes of a rejected row (and of its reason) kept: a 50 MB field must not become a 50 MB
+/// `import_row_errors` row.
+pub const MAX_REJECTED_ROW_BYTES: usize = 4096;
+const MAX_REASON_BYTES: usize = 1024;
+
+/// The longest prefix of `text` within `max` bytes, on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The reason and row as stored: both bounded, and the reason says when the row was cut.
+fn bounded_row_error(e: &RowError) -> (String, &str) {
+    let mut message = prefix(&e.message, MAX_REASON_BYTES).to_string();
+    if message.len() < e.message.len() {
+        message.push('…');
+    }
+    let raw_row = prefix(&e.raw_row, MAX_REJECTED_ROW_BYTES);
+    if raw_row.len() < e.raw_row.len() {
+        message.push_str(&format!(
+            " (row cut to its first {} of {} bytes)",
+            raw_row.len(),
+            e.raw_row.len()
+        ));
+    }
+    (message, raw_row)
+}
+
 /// A rejected row: where, which column (when one is to blame), why, and the row as it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowError {
@@ -220,12 +254,13 @@ impl Store {
                      column_name = excluded.column_name, message = excluded.message",
             )?;
             for e in chunk.errors.iter().chain(&duplicates) {
+                let (message, raw_row) = bounded_row_error(e);
                 insert.execute(params![
                     chunk.import_id,
                     e.row_number,
                     e.column,
-                    e.message,
-                    e.raw_row
+                    message,
+                    raw_row
                 ])?;
             }
         }

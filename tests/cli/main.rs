@@ -23,6 +23,7 @@ mod outputs;
 mod packaging;
 mod recompose;
 mod reconcile;
+mod redaction;
 mod review;
 mod run;
 mod secrets;
