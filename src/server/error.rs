@@ -42,8 +42,11 @@ pub enum ApiError {
         reason: String,
         quarantine_id: Option<String>,
     },
-    /// Shutting down or overloaded: try again.
+    /// Shutting down or overloaded: try again (with `Retry-After`).
     Unavailable,
+    /// The store cannot take the write now (disk full, read-only, locked): logged with its
+    /// context, answered 503 with `Retry-After` so the sender retries instead of giving up.
+    StoreUnavailable(String),
     /// Logged with its context; the client sees only 500.
     Internal(String),
     NotFound,
@@ -58,6 +61,18 @@ impl ApiError {
             ApiError::BadBody
         }
     }
+}
+
+/// How long a sender should wait before retrying a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS)],
+        Json(json!({"error": "unavailable, try again"})),
+    )
+        .into_response()
 }
 
 impl IntoResponse for ApiError {
@@ -83,10 +98,11 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({"error": "unparsable payload", "reason": reason, "quarantine_id": quarantine_id}),
             ),
-            ApiError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"error": "unavailable, try again"}),
-            ),
+            ApiError::Unavailable => return unavailable(),
+            ApiError::StoreUnavailable(context) => {
+                tracing::warn!(%context, "intake cannot write; answering 503");
+                return unavailable();
+            }
             ApiError::Internal(context) => {
                 tracing::error!(%context, "internal error");
                 (

@@ -36,7 +36,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError
     let probe = state.clone();
     let (writable, current, workers) = tokio::task::spawn_blocking(move || {
         let store = probe.probe.lock().unwrap_or_else(|e| e.into_inner());
-        let writable = store.probe_writable().is_ok();
+        let writable = store.probe_writable(now_ms()).is_ok();
         let current = store.schema_is_current().unwrap_or(false);
         let since = now_ms() - probe.heartbeat_window_ms;
         let workers = store.workers_alive(since).unwrap_or(0);
@@ -46,12 +46,14 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError
     .map_err(|e| ApiError::Internal(format!("readiness probe: {e}")))?;
     let workers_ok = !state.expects_workers || workers > 0;
     let writer_alive = !state.intake.is_closed();
-    let ready = accepting && writer_alive && writable && current && workers_ok;
+    let commits_ok = !state.intake_health.is_failing();
+    let ready = accepting && writer_alive && commits_ok && writable && current && workers_ok;
     let body = json!({
         "status": if ready { "ready" } else { "not_ready" },
         "checks": {
             "accepting": accepting,
             "intake_writer": writer_alive,
+            "intake_commits": if commits_ok { "ok" } else { "failing" },
             "store_writable": writable,
             "migrations_current": current,
             "workers_alive": workers,

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::domain::submission::ParsedSubmission;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::{Acceptance, NewSubmission, Source, Store};
+use crate::store::{Acceptance, NewSubmission, Source, Store, WAL_TRUNCATE_FRAMES};
 
 /// Most requests committed together; bounds a transaction's size and latency.
 const MAX_BATCH: usize = 2048;
@@ -44,6 +44,22 @@ pub enum Message {
     Stop,
 }
 
+/// Whether intake commits are failing right now (a full disk, a read-only file): readiness is
+/// false from a failed commit until the next one that succeeds.
+#[derive(Debug, Default)]
+pub struct Health {
+    failing: AtomicBool,
+}
+
+impl Health {
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::SeqCst)
+    }
+    fn record(&self, ok: bool) {
+        self.failing.store(!ok, Ordering::SeqCst);
+    }
+}
+
 pub struct Writer {
     pub tx: mpsc::Sender<Message>,
     handle: JoinHandle<()>,
@@ -62,22 +78,32 @@ impl Writer {
         mut store: Store,
         checkpoints: Store,
         on_commit: Arc<dyn Fn() + Send + Sync>,
+        health: Arc<Health>,
     ) -> Result<Writer> {
         store.tune_for_intake()?;
         let (tx, rx) = mpsc::channel(8192);
+        let truncate = Arc::new(AtomicBool::new(false));
+        let wal = WalBound {
+            wanted: truncate.clone(),
+        };
         let handle = std::thread::Builder::new()
             .name("intake-writer".into())
-            .spawn(move || run(store, rx, &*on_commit))
+            .spawn(move || run(store, rx, &*on_commit, &health, &wal))
             .map_err(|e| Error::io("cannot start the intake writer", e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let wanted = truncate.clone();
         let checkpointer = std::thread::Builder::new()
             .name("checkpointer".into())
             .spawn(move || {
                 while !flag.load(Ordering::SeqCst) {
                     std::thread::sleep(CHECKPOINT_EVERY);
-                    if let Err(e) = checkpoints.checkpoint() {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; trying again");
+                    match checkpoints.checkpoint() {
+                        Ok((frames, _)) if frames >= WAL_TRUNCATE_FRAMES => {
+                            wanted.store(true, Ordering::SeqCst);
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; trying again"),
                     }
                 }
                 let _ = checkpoints.checkpoint();
@@ -101,9 +127,38 @@ impl Writer {
     }
 }
 
-fn run(store: Store, mut rx: mpsc::Receiver<Message>, on_commit: &(dyn Fn() + Send + Sync)) {
+/// The checkpointer's request that the writer empty the WAL between two commits.
+struct WalBound {
+    wanted: Arc<AtomicBool>,
+}
+
+impl WalBound {
+    fn truncate_if_wanted(&self, store: &mut Store) {
+        if !self.wanted.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        match store.truncate_wal() {
+            Ok(true) => tracing::debug!("WAL truncated"),
+            Ok(false) => {
+                // Readers were in the way: try again after the next commit.
+                self.wanted.store(true, Ordering::SeqCst);
+                tracing::debug!("WAL busy; truncating later");
+            }
+            Err(e) => tracing::warn!(error = %e, "WAL truncate failed; trying again"),
+        }
+    }
+}
+
+fn run(
+    mut store: Store,
+    mut rx: mpsc::Receiver<Message>,
+    on_commit: &(dyn Fn() + Send + Sync),
+    health: &Health,
+    wal: &WalBound,
+) {
     let mut stopping = false;
     while !stopping {
+        wal.truncate_if_wanted(&mut store);
         let Some(first) = rx.blocking_recv() else {
             break;
         };
@@ -131,6 +186,7 @@ fn run(store: Store, mut rx: mpsc::Receiver<Message>, on_commit: &(dyn Fn() + Se
         }
         match commit(&store, &submits) {
             Ok(mut results) => {
+                health.record(true);
                 on_commit();
                 for s in submits.into_iter().rev() {
                     let mine = results.split_off(results.len() - s.parsed.len());
@@ -140,13 +196,16 @@ fn run(store: Store, mut rx: mpsc::Receiver<Message>, on_commit: &(dyn Fn() + Se
             Err(e) => {
                 // One bad request must not fail its neighbours: commit each on its own.
                 tracing::warn!(error = %e, requests = submits.len(), "group commit failed; committing one by one");
+                let mut any_ok = false;
                 for s in submits {
                     let result = commit(&store, std::slice::from_ref(&s));
                     if result.is_ok() {
+                        any_ok = true;
                         on_commit();
                     }
                     let _ = s.reply.send(result);
                 }
+                health.record(any_ok);
             }
         }
     }

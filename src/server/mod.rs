@@ -49,6 +49,8 @@ pub struct AppState {
     /// False once shutdown begins: readiness fails and intake refuses new work.
     ready: AtomicBool,
     intake: mpsc::Sender<intake::Message>,
+    /// False readiness while intake commits fail.
+    intake_health: Arc<intake::Health>,
     /// A connection for readiness probes (never the intake writer's, never the metrics sampler's).
     probe: std::sync::Mutex<Store>,
     /// Store gauges for `/metrics`, sampled on their own thread and connection.
@@ -211,7 +213,9 @@ pub async fn serve_with(
         heartbeat_window_ms,
     )?;
     let checkpoints = Store::open(&config.db, &config.tenant)?;
-    let writer = intake::Writer::start(intake_store, checkpoints, on_commit)?;
+    let intake_health = Arc::new(intake::Health::default());
+    let writer =
+        intake::Writer::start(intake_store, checkpoints, on_commit, intake_health.clone())?;
     let state = Arc::new(AppState {
         verifier,
         public_url: config.webhook.public_url.clone(),
@@ -219,6 +223,7 @@ pub async fn serve_with(
         local_host: local.to_string(),
         ready: AtomicBool::new(true),
         intake: writer.tx.clone(),
+        intake_health,
         probe: std::sync::Mutex::new(probe),
         sampler,
         expects_workers: pool.is_some(),

@@ -134,7 +134,7 @@ async fn handle(
             let id = rx
                 .await
                 .map_err(|_| ApiError::Unavailable)?
-                .map_err(|e| ApiError::Internal(format!("quarantine: {e}")))?;
+                .map_err(commit_error)?;
             state.counters.quarantined.fetch_add(1, Ordering::Relaxed);
             let logged = crate::domain::lead::mask_emails(&reason);
             tracing::warn!(quarantine_id = %id, reason = %logged, "authenticated payload quarantined");
@@ -170,7 +170,7 @@ async fn handle(
     let results = rx
         .await
         .map_err(|_| ApiError::Unavailable)?
-        .map_err(|e| ApiError::Internal(format!("intake commit: {e}")))?;
+        .map_err(commit_error)?;
     let accepted: Vec<_> = results
         .iter()
         .filter_map(|a| match a {
@@ -212,6 +212,16 @@ async fn handle(
         "submission_id": submission_id,
         "workflow_id": workflow_id,
     })))
+}
+
+/// A store that cannot take the write now is a 503 the sender retries; anything else is a bug.
+fn commit_error(e: crate::error::Error) -> ApiError {
+    use crate::error::ErrorClass;
+    let context = format!("intake commit: {e}");
+    match e.class() {
+        ErrorClass::Transient | ErrorClass::Configuration => ApiError::StoreUnavailable(context),
+        _ => ApiError::Internal(context),
+    }
 }
 
 #[cfg(test)]

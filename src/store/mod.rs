@@ -54,6 +54,13 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
+/// Bytes the WAL file is truncated to whenever it is reset, so one burst does not leave a
+/// gigabyte file behind for good.
+pub const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// WAL frames (about 4 KB each) after which the checkpointer tries a TRUNCATE checkpoint.
+pub const WAL_TRUNCATE_FRAMES: i64 = 4096;
+
 /// How hard a commit must hit the disk before it returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Durability {
@@ -148,7 +155,7 @@ impl Store {
         };
         self.conn.execute_batch(&format!(
             "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
-             PRAGMA wal_autocheckpoint = 4000;"
+             PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};"
         ))?;
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
@@ -308,7 +315,13 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode;
         let class = match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ErrorClass::Transient,
+            // A full disk or a failing device is a state of the store that passes: retry later.
+            Some(
+                ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure,
+            ) => ErrorClass::Transient,
             Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
                 ErrorClass::Configuration
             }
