@@ -87,6 +87,7 @@ pub struct Config {
     pub task: TaskConfig,
     pub send: SendConfig,
     pub webhook: WebhookConfig,
+    pub server: ServerConfig,
     pub worker: WorkerConfig,
     pub http: HttpConfig,
     pub hubspot: HubspotConfig,
@@ -380,6 +381,34 @@ impl Default for WebhookConfig {
     }
 }
 
+/// How `serve` treats slow, idle and numerous clients.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A request's head (line and headers) must arrive within this, from its first byte.
+    pub header_read_timeout_secs: u64,
+    /// The whole request (body included) must be read and answered within this.
+    pub body_timeout_secs: u64,
+    /// A connection waiting for its (next) request is closed after this.
+    pub idle_timeout_secs: u64,
+    /// Open connections at most; more are answered 503 at once [default: from the fd limit].
+    pub max_connections: Option<usize>,
+    /// Bytes of request bodies being read at once, across connections; over it, 503.
+    pub max_inflight_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            header_read_timeout_secs: 10,
+            body_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: None,
+            max_inflight_body_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
@@ -520,6 +549,7 @@ impl Default for Config {
             task: TaskConfig::default(),
             send: SendConfig::default(),
             webhook: WebhookConfig::default(),
+            server: ServerConfig::default(),
             worker: WorkerConfig::default(),
             http: HttpConfig::default(),
             hubspot: HubspotConfig::default(),
@@ -943,6 +973,33 @@ impl Config {
                     format!("{v:?} is not a HubSpot signature version; use v1, v2 or v3"),
                 );
             }
+        }
+        for (key, value) in [
+            (
+                "server.header_read_timeout_secs",
+                self.server.header_read_timeout_secs,
+            ),
+            ("server.body_timeout_secs", self.server.body_timeout_secs),
+            ("server.idle_timeout_secs", self.server.idle_timeout_secs),
+        ] {
+            if !(1..=3600).contains(&value) {
+                error(
+                    key,
+                    format!("{value} is out of range; use 1 to 3600 seconds"),
+                );
+            }
+        }
+        if self.server.max_connections == Some(0) {
+            error("server.max_connections", "must be at least 1".into());
+        }
+        if self.server.max_inflight_body_bytes < self.webhook.max_body_bytes {
+            error(
+                "server.max_inflight_body_bytes",
+                format!(
+                    "must be at least webhook.max_body_bytes ({})",
+                    self.webhook.max_body_bytes
+                ),
+            );
         }
         if self.worker.workers == 0 {
             error("worker.workers", "must be at least 1".into());

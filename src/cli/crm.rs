@@ -68,7 +68,11 @@ struct TaskItem {
 }
 
 pub fn run(ctx: &Context, cmd: CrmCommand) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
+    // Adding a contact seeds a fresh install; reading needs the database to exist.
+    let app = match cmd {
+        CrmCommand::AddContact(_) => ctx.app_creating()?,
+        _ => ctx.app()?,
+    };
     if app.config.connectors.crm != crate::config::CrmKind::Local {
         ctx.printer.warn(
             "connectors.crm is not \"local\": this shows the embedded CRM, not the one in use",

@@ -164,7 +164,8 @@ impl Context {
     }
 
     /// The same, creating the database when it is missing: only for the commands that bring data
-    /// in or must work on a fresh install (serve, worker, run, import, mode set, suppress add).
+    /// in or must work on a fresh install (serve, worker, run, import, mode set, suppress add,
+    /// crm add-contact).
     pub fn app_creating(&self) -> anyhow::Result<crate::app::App> {
         Ok(crate::app::App::open(self.config()?)?)
     }

@@ -47,6 +47,10 @@ pub enum ApiError {
     /// The store cannot take the write now (disk full, read-only, locked): logged with its
     /// context, answered 503 with `Retry-After` so the sender retries instead of giving up.
     StoreUnavailable(String),
+    /// The request (body included) took longer than `server.body_timeout_secs`.
+    RequestTimeout,
+    /// HTTP/1.1 without a Host header.
+    MissingHost,
     /// Logged with its context; the client sees only 500.
     Internal(String),
     NotFound,
@@ -62,6 +66,11 @@ impl ApiError {
         }
     }
 }
+
+/// What a connection over the cap gets before it is closed (written raw: no request was read).
+pub const OVERLOADED_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\n\
+content-type: application/json\r\ncontent-length: 35\r\nconnection: close\r\n\r\n\
+{\"error\": \"unavailable, try again\"}";
 
 /// How long a sender should wait before retrying a 503.
 const RETRY_AFTER_SECS: &str = "5";
@@ -111,6 +120,14 @@ impl IntoResponse for ApiError {
                 )
             }
             ApiError::NotFound => (StatusCode::NOT_FOUND, json!({"error": "not found"})),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                json!({"error": "the request took too long"}),
+            ),
+            ApiError::MissingHost => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "HTTP/1.1 requests need a Host header"}),
+            ),
         };
         (status, Json(body)).into_response()
     }

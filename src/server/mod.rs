@@ -2,6 +2,7 @@
 //! [`serve_with`] takes a pre-bound listener (tests bind port 0). The router is small: the webhook,
 //! two health checks, and a middleware that adds request ids and security headers.
 
+mod conn;
 mod error;
 mod health;
 mod intake;
@@ -16,7 +17,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use tokio::sync::mpsc;
 use tracing::Instrument as _;
@@ -58,6 +59,10 @@ pub struct AppState {
     expects_workers: bool,
     heartbeat_window_ms: i64,
     counters: Counters,
+    /// Bytes of request bodies being read now, across connections (in KiB permits).
+    inflight_body: Arc<tokio::sync::Semaphore>,
+    /// The whole request must be read and answered within this.
+    request_timeout: Duration,
 }
 
 impl AppState {
@@ -92,14 +97,66 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(
             webhook::PATH,
-            post(webhook::hubspot_forms).layer(DefaultBodyLimit::max(limit)),
+            post(webhook::hubspot_forms)
+                .layer(DefaultBodyLimit::max(limit))
+                .layer(middleware::from_fn_with_state(state.clone(), body_budget)),
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
         .fallback(|| async { error::ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_deadline,
+        ))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
+}
+
+/// KiB of in-flight body budget one request reserves: its Content-Length, or the most a body
+/// may be when it does not say.
+fn body_permits(req: &Request, max_body: usize) -> u32 {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(max_body)
+        .min(max_body);
+    (declared.div_ceil(1024).max(1)).min(u32::MAX as usize) as u32
+}
+
+/// Reserves the request's share of `server.max_inflight_body_bytes` before its body is read;
+/// over the budget the request is answered 503 (Retry-After) instead of growing memory.
+async fn body_budget(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let permits = body_permits(&req, state.max_body);
+    let Ok(_reserved) = state.inflight_body.clone().try_acquire_many_owned(permits) else {
+        tracing::warn!("request bodies in flight are over budget; answering 503");
+        return error::ApiError::Unavailable.into_response();
+    };
+    next.run(req).await
+}
+
+/// HTTP/1.1 without Host is refused; every request (its body included) gets
+/// `server.body_timeout_secs` to be read and answered.
+async fn request_deadline(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.version() == axum::http::Version::HTTP_11
+        && !req.headers().contains_key(axum::http::header::HOST)
+    {
+        return error::ApiError::MissingHost.into_response();
+    }
+    match tokio::time::timeout(state.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError::RequestTimeout.into_response(),
+    }
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -229,8 +286,13 @@ pub async fn serve_with(
         expects_workers: pool.is_some(),
         heartbeat_window_ms,
         counters: Counters::default(),
+        inflight_body: Arc::new(tokio::sync::Semaphore::new(
+            (config.server.max_inflight_body_bytes / 1024).max(1),
+        )),
+        request_timeout: Duration::from_secs(config.server.body_timeout_secs),
     });
     let app = router(state.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let first = {
         let mut s = signals.clone();
         let state = state.clone();
@@ -238,9 +300,13 @@ pub async fn serve_with(
             s.at_least(1).await;
             state.ready.store(false, Ordering::SeqCst);
             tracing::info!("stopping: intake closed, finishing running jobs");
+            let _ = stop_tx.send(true);
         }
     };
-    let server = axum::serve(listener, app).with_graceful_shutdown(first);
+    tokio::spawn(first);
+    let grace = Duration::from_secs(config.worker.shutdown_grace_secs);
+    let limits = conn::Limits::from_config(&config.server);
+    let server = conn::serve(listener, app, limits, stop_rx, grace);
     let mut second = signals.clone();
     let mut summary = ServeSummary::default();
     tokio::select! {

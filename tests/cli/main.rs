@@ -30,6 +30,7 @@ mod secrets;
 mod serve;
 mod server_support;
 mod signing;
+mod slow_clients;
 mod store_health;
 mod tidy;
 mod webhook;
