@@ -1163,7 +1163,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__db__subcmd__restore)
-            opts="-v -q -h -V --yes --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --yes --force --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1227,7 +1227,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__dlq__subcmd__export)
-            opts="-o -v -q -h -V --format --output --class --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-o -v -q -h -V --format --output --force --class --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2781,7 +2781,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__errors)
-            opts="-v -q -h -V --format --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-o -v -q -h -V --format --output --force --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2789,6 +2789,14 @@ _salesagent() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -3055,7 +3063,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__man)
-            opts="-v -q -h -V --dir --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --dir --force --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -406,7 +406,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l format -r -f -a "csv\t''
 jsonl\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s o -l output -d 'Write here instead of stdout' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s o -l output -d 'Write here instead of stdout (never over an existing file without --force)' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l class -d 'Only this error class' -r -f -a "transient\t''
 recoverable\t''
 configuration\t''
@@ -418,6 +418,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l force -d 'Replace the --output file if it exists'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l all -d 'Also those already retried or resolved'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
@@ -596,7 +597,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "restore" -d 'Replace the database\'s content with a backup (stop `serve` first)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -617,13 +618,14 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 human\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l yes -d 'Do not ask for confirmation'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l force -d 'Restore even while serve or worker processes are alive (their in-flight work is lost)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replace the database\'s content with a backup (stop `serve` first)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -643,6 +645,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l data-dir -
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l force -d 'Replace pages that already exist in --dir'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s q -l quiet -d 'Only errors on stderr'
@@ -692,15 +695,17 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l format -d 'table (default), csv (the rows plus error_row, error_column, error_reason), or json' -r -f -a "table\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l format -d 'table (default), csv (the rows plus error_row, error_column, error_reason, error_extra_fields), or json' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s o -l output -d 'Write the csv or json here instead of stdout (never over an existing file without --force)' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l force -d 'Replace the --output file if it exists'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s q -l quiet -d 'Only errors on stderr'
@@ -938,7 +943,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from crm" -f -a "add-contact" -d 'Add a contact to the embedded CRM (e.g. one a Webhooks API event will name)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from crm" -f -a "tasks" -d 'List follow-up tasks in the embedded CRM'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "restore" -d 'Replace the database\'s content with a backup (stop `serve` first)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "list" -d 'List imports, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'

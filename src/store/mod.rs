@@ -196,10 +196,10 @@ impl Store {
             |r| r.get(0),
         ).map_err(|e| self.unreadable(e))?;
         if has_history {
-            let current: Option<i64> = self.conn.query_row(
-                "SELECT MAX(version) FROM refinery_schema_history",
+            let (current, recorded): (Option<i64>, i64) = self.conn.query_row(
+                "SELECT MAX(version), COUNT(*) FROM refinery_schema_history",
                 [],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             if let Some(v) = current
                 && v > i64::from(known)
@@ -210,7 +210,10 @@ impl Store {
                     self.path.display()
                 )));
             }
-            if current == Some(i64::from(known)) {
+            // Current only when every migration is recorded: versions are numbered by branch,
+            // so a database can have a later one and still lack an earlier one.
+            if current == Some(i64::from(known)) && recorded == runner.get_migrations().len() as i64
+            {
                 return Ok(());
             }
         }
