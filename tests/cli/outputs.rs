@@ -14,6 +14,15 @@ fn workflows(env: &TestEnv) -> i64 {
     env.sql_i64("SELECT COUNT(*) FROM workflows")
 }
 
+/// `dlq export --output TARGET [--force]`.
+fn dlq_export(env: &TestEnv, target: &std::path::Path, force: bool) -> std::process::Output {
+    let mut args = vec!["dlq", "export", "--output", target.to_str().unwrap()];
+    if force {
+        args.push("--force");
+    }
+    env.run(&args)
+}
+
 #[test]
 fn dlq_export_never_writes_over_the_database() {
     let env = env_with_a_workflow();
@@ -25,13 +34,7 @@ fn dlq_export_never_writes_over_the_database() {
         env.path().join("sub/../salesagent.db"),
     ] {
         std::fs::create_dir_all(env.path().join("sub")).unwrap();
-        let out = env.run(&[
-            "dlq",
-            "export",
-            "--output",
-            target.to_str().unwrap(),
-            "--force",
-        ]);
+        let out = dlq_export(&env, &target, true);
         assert_eq!(out.status.code(), Some(4), "{target:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("is the database"), "{}", stderr(&out));
         assert_eq!(workflows(&env), 1, "the live database is intact");
@@ -42,17 +45,11 @@ fn dlq_export_never_writes_over_the_database() {
 fn dlq_export_refuses_an_existing_file_unless_forced() {
     let env = env_with_a_workflow();
     let target = env.write_file("dead.csv", "keep me");
-    let out = env.run(&["dlq", "export", "--output", target.to_str().unwrap()]);
+    let out = dlq_export(&env, &target, false);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
-    let out = env.run(&[
-        "dlq",
-        "export",
-        "--output",
-        target.to_str().unwrap(),
-        "--force",
-    ]);
+    let out = dlq_export(&env, &target, true);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         std::fs::read_to_string(&target)
@@ -74,11 +71,7 @@ fn outputs_never_follow_a_symbolic_link() {
     let link = env.path().join("link.csv");
     std::os::unix::fs::symlink(&victim, &link).unwrap();
     for force in [false, true] {
-        let mut args = vec!["dlq", "export", "--output", link.to_str().unwrap()];
-        if force {
-            args.push("--force");
-        }
-        let out = env.run(&args);
+        let out = dlq_export(&env, &link, force);
         assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
         assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
@@ -86,13 +79,7 @@ fn outputs_never_follow_a_symbolic_link() {
     // A link to the database is refused too, and the database survives.
     let db_link = env.path().join("db-link.csv");
     std::os::unix::fs::symlink(env.db(), &db_link).unwrap();
-    let out = env.run(&[
-        "dlq",
-        "export",
-        "--output",
-        db_link.to_str().unwrap(),
-        "--force",
-    ]);
+    let out = dlq_export(&env, &db_link, true);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert_eq!(workflows(&env), 1);
 }
@@ -171,40 +158,29 @@ fn import_errors_csv_defuses_formulas_and_keeps_columns_aligned() {
 fn import_errors_output_goes_through_the_same_writer() {
     let env = TestEnv::new();
     let id = import_with_bad_rows(&env);
+    let export = |target: &std::path::Path, force: bool| {
+        let mut args = vec![
+            "import",
+            "errors",
+            &id,
+            "--format",
+            "csv",
+            "--output",
+            target.to_str().unwrap(),
+        ];
+        if force {
+            args.push("--force");
+        }
+        env.run(&args)
+    };
     let existing = env.write_file("errors.csv", "keep me");
-    let out = env.run(&[
-        "import",
-        "errors",
-        &id,
-        "--format",
-        "csv",
-        "--output",
-        existing.to_str().unwrap(),
-    ]);
+    let out = export(&existing, false);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
-    let db = env.db();
-    let out = env.run(&[
-        "import",
-        "errors",
-        &id,
-        "--format",
-        "csv",
-        "--output",
-        db.to_str().unwrap(),
-        "--force",
-    ]);
+    let out = export(&env.db(), true);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let fresh = env.path().join("fresh.csv");
-    let out = env.run(&[
-        "import",
-        "errors",
-        &id,
-        "--format",
-        "csv",
-        "--output",
-        fresh.to_str().unwrap(),
-    ]);
+    let out = export(&fresh, false);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         std::fs::read_to_string(&fresh)
