@@ -52,6 +52,7 @@ fn a_bad_config_file_exits_3_naming_the_key() {
 #[test]
 fn a_database_from_a_newer_version_is_refused() {
     let env = TestEnv::new();
+    env.init_db();
     assert!(env.run(&["workflows", "list"]).status.success());
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute(

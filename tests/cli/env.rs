@@ -140,10 +140,20 @@ impl TestEnv {
             .collect()
     }
 
+    /// Creates an empty database file; the next command migrates it (read commands refuse a
+    /// database that does not exist).
+    pub fn init_db(&self) {
+        std::fs::File::create(self.db()).expect("create the database file");
+        let out = self.run(&["mode", "show"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
     /// Makes the local CRM refuse new tasks (the task step fails) until the returned guard is
     /// dropped.
     pub fn crm_refuses_tasks(&self) -> CrmDown {
-        self.run(&["mode", "show"]);
+        if !self.db().exists() {
+            self.init_db();
+        }
         let conn = rusqlite::Connection::open(self.db()).expect("open db");
         conn.execute_batch(
             "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;",

@@ -379,6 +379,7 @@ fn a_lock_left_by_a_killed_run_on_this_host_is_taken_over() {
     let mut gone = std::process::Command::new("true").spawn().unwrap();
     let pid = gone.id();
     gone.wait().unwrap();
+    env.init_db();
     env.run(&["reconcile", "--quiet"]);
     sql(
         &env,

@@ -116,6 +116,7 @@ fn worker_rejects_unknown_queues() {
 #[test]
 fn queues_on_an_empty_database() {
     let env = TestEnv::new();
+    env.init_db();
     let json = env.json(&["queues"]);
     assert_eq!(json["dead_letters"], 0);
     assert_eq!(json["workers_alive"], 0);
