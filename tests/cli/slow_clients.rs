@@ -169,19 +169,27 @@ fn bodies_in_flight_over_the_budget_get_503() {
     let (_env, serve) = serve_with(
         "max_inflight_body_bytes = 2097152\nbody_timeout_secs = 120\nidle_timeout_secs = 120\n",
     );
-    let _a = parked_body(&serve, 1000);
-    let _b = parked_body(&serve, 1000);
+    // Park bodies one at a time until one is refused: the budget holds two.
+    let mut held = Vec::new();
     let mut answer = String::new();
-    wait_for("the budget to refuse a third body", || {
-        let mut c = parked_body(&serve, 0);
-        c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    for _ in 0..10 {
+        let mut c = parked_body(&serve, 1000);
+        c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
         let mut buf = [0u8; 4096];
         answer = match c.read(&mut buf) {
             Ok(n) => String::from_utf8_lossy(&buf[..n]).into_owned(),
             Err(_) => String::new(),
         };
-        answer.starts_with("HTTP/1.1 503")
-    });
+        if answer.starts_with("HTTP/1.1 503") {
+            break;
+        }
+        held.push(c);
+    }
+    assert!(
+        answer.starts_with("HTTP/1.1 503"),
+        "never refused: {answer}"
+    );
+    assert!(held.len() >= 2, "two bodies fit the budget: {}", held.len());
     assert!(
         answer.to_ascii_lowercase().contains("retry-after:"),
         "{answer}"
