@@ -68,7 +68,7 @@ fn write_pages(
     let page = super::manpage::render(cmd.clone(), name)?;
     let path = dir.join(format!("{name}.1"));
     let mut file = OutputFile::create(&path, policy)?;
-    file.write_all(&page)
+    file.write_all(page.as_bytes())
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     file.commit()?;
     let mut count = 1;
