@@ -68,10 +68,7 @@ fn the_crontab_backup_creates_its_directory() {
         .collect::<Vec<_>>()
         .join(" ");
     let env = TestEnv::new();
-    assert!(
-        env.run(&["queues"]).status.success(),
-        "a database to back up"
-    );
+    env.init_db();
     let backups = env.path().join("var/backups");
     let command = command
         .replace("\\%", "%")
