@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use crate::env::{TestEnv, fixture, stderr, stdout};
+use crate::env::{TestEnv, fixture, stderr};
 use crate::server_support::{Proc, signed_env, wait_for};
 
 #[test]
@@ -91,12 +91,10 @@ fn live_env() -> TestEnv {
 }
 
 fn sqlite(db: &std::path::Path, sql: &str) {
-    let status = std::process::Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .status()
-        .expect("sqlite3");
-    assert!(status.success(), "{sql}");
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 #[test]
@@ -137,12 +135,11 @@ fn a_restore_keeps_a_copy_of_the_live_database() {
     assert_eq!(live.sql_i64("SELECT COUNT(*) FROM workflows"), 1);
     let previous = restored["previous"].as_str().expect("the kept copy");
     assert!(previous.contains("before-restore"), "{previous}");
-    let out = std::process::Command::new("sqlite3")
-        .arg(previous)
-        .arg("SELECT COUNT(*) FROM workflows")
-        .output()
+    let kept: i64 = rusqlite::Connection::open(previous)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM workflows", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(stdout(&out).trim(), "2", "the copy holds the old live data");
+    assert_eq!(kept, 2, "the copy holds the old live data");
 }
 
 #[test]
