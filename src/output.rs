@@ -60,6 +60,13 @@ impl Printer {
         out.flush()
     }
 
+    /// Bytes on stdout exactly as given (a generated script).
+    pub fn write_raw(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
     /// A table whose look fits the destination: boxed on a terminal, plain columns in a pipe.
     pub fn table(&self, header: &[&str]) -> Table {
         let mut table = Table::new();

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::prompt::confirm;
-use super::{Context, since_arg};
+use super::{Context, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::error::{Error, ErrorClass};
 use crate::exit::ExitStatus;
@@ -41,6 +41,7 @@ pub struct ListArgs {
     /// Also those already retried or resolved
     #[arg(long)]
     pub all: bool,
+    /// At most this many (0: no limit)
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
 }
@@ -155,10 +156,13 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         class: args.class,
         since: since_arg(args.since.as_deref())?,
         include_done: args.all,
-        limit: args.limit,
+        // `--all` already means "retried and resolved too" here, so `--limit 0` lifts the limit.
+        limit: list_limit(args.limit, args.limit == 0),
     };
     let app = ctx.app()?;
-    let rows = app.store.list_dead_letters(&filter)?;
+    let page = app.store.list_dead_letters_page(&filter)?;
+    say_if_cut(&ctx.printer, &page, "--limit N or --limit 0 for every one");
+    let rows = page.rows;
     let p = &ctx.printer;
     if p.json() {
         let items: Vec<_> = rows.iter().map(|d| item(d, false, None)).collect();

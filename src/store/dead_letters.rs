@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{AuditEntry, append_audit};
-use super::{ListQuery, Store, resolve_id};
+use super::{ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +85,14 @@ impl Store {
     }
 
     pub fn list_dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetterRow>> {
+        Ok(self.list_dead_letters_page(filter)?.rows)
+    }
+
+    /// The list, and how many match in all when it was cut at `filter.limit`.
+    pub fn list_dead_letters_page(
+        &self,
+        filter: &DeadLetterFilter,
+    ) -> Result<Page<DeadLetterRow>> {
         ListQuery::new(
             &format!(
                 "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
@@ -98,7 +106,7 @@ impl Store {
             !filter.include_done,
             "d.retried_at IS NULL AND d.resolved_at IS NULL",
         )
-        .fetch(&self.conn, "d.created_at, d.id", filter.limit, from_row)
+        .fetch_page(&self.conn, "d.created_at, d.id", filter.limit, from_row)
     }
 
     pub fn get_dead_letter(&self, id: &str) -> Result<DeadLetterRow> {

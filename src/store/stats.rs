@@ -84,6 +84,22 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Sends claimed since `day_start`, per sender (lower-cased): what the daily cap counts
+    /// (`claim_send` counts the same rows).
+    pub fn sends_per_sender_since(&self, day_start: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lower(sender), COUNT(*) FROM drafts
+             WHERE tenant_id = ?1 AND send_started_at >= ?2
+             GROUP BY lower(sender) ORDER BY lower(sender)",
+        )?;
+        let rows = stmt
+            .query_map(params![self.tenant, day_start], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
 /// Gauges sampled from the store when `/metrics` is scraped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GaugeSnapshot {

@@ -3,6 +3,7 @@
 
 mod audit;
 mod basics;
+mod counters;
 mod connectors;
 mod deploy;
 mod dlq;
