@@ -13,6 +13,7 @@ mod manpage;
 mod mode;
 mod probe;
 mod prompt;
+mod quarantine;
 mod queues;
 mod reconcile;
 mod run;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Dead letters: list, show, retry and export jobs that used up their attempts
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
+    /// Authenticated webhooks that could not be parsed: list, show, replay, discard
+    #[command(subcommand)]
+    Quarantine(quarantine::QuarantineCommand),
     /// Manage the suppression list (never contact these)
     #[command(subcommand)]
     Suppress(suppress::SuppressCommand),
@@ -224,6 +228,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Mode(cmd) => mode::run(ctx, cmd),
         Command::Audit(cmd) => audit::run(ctx, cmd),
         Command::Dlq(cmd) => dlq::run(ctx, cmd),
+        Command::Quarantine(cmd) => quarantine::run(ctx, cmd),
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),

@@ -13,6 +13,7 @@ mod imports;
 mod jobs;
 mod locks;
 mod maintenance;
+mod quarantine;
 mod reconcile;
 mod review;
 mod stats;
@@ -39,6 +40,7 @@ pub use maintenance::{DatabaseFacts, inspect as inspect_database};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
+pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
