@@ -29,6 +29,7 @@ mod serve;
 mod small_things;
 mod server_support;
 mod signing;
+mod terminal;
 mod tidy;
 mod webhook;
 mod worker;
