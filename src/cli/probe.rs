@@ -1,6 +1,8 @@
 //! `salesagent probe --url U`: a synthetic end-to-end check for cron or a monitor. It posts a
 //! signed submission marked synthetic, waits for its workflow to complete (intake, queue, worker,
 //! every pure step; no CRM, mailbox or task side effects), deletes it, and exits 0 or 1.
+//! It follows the workflow in the database, so it is a same-host check: it runs where `serve`
+//! runs, against the same database (a probe from elsewhere says so instead of timing out).
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,12 @@ use crate::server::SYNTHETIC_HEADER;
 use crate::webhook::signed_headers;
 
 #[derive(Debug, Args)]
+#[command(
+    long_about = "Post a signed synthetic submission to --url, wait for its workflow, clean up.\n\n\
+        A same-host check: the probe follows the workflow in the database, so run it on the \
+        server's host with the server's database (--db / SALESAGENT_DB). From another machine, \
+        use `salesagent webhook send` and /health/ready instead."
+)]
 pub struct ProbeArgs {
     /// The webhook URL of the deployment, exactly as HubSpot calls it
     #[arg(long, value_name = "URL")]
@@ -29,6 +37,9 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub keep: bool,
 }
+
+/// The probe's status when the server's workflow is not in the database the probe reads.
+const NOT_HERE: &str = "not_in_this_database";
 
 #[derive(Serialize)]
 struct ProbeReport {
@@ -103,7 +114,20 @@ pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
         .filter(|_| report.error.is_none())
     {
         loop {
-            let status = app.store.get_workflow(&id)?.status;
+            let status = match app.store.get_workflow(&id) {
+                Ok(w) => w.status,
+                Err(Error::NotFound(_)) => {
+                    report.error = Some(format!(
+                        "the server accepted the probe as workflow {id}, but the database here ({}) \
+                         does not have it: probe is a same-host check; run it where serve runs, \
+                         with the same database",
+                        app.config.db.display()
+                    ));
+                    report.status = NOT_HERE.into();
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            };
             if !matches!(status.as_str(), "pending" | "running") {
                 report.status = status;
                 break;
@@ -125,7 +149,7 @@ pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
         }
         // A probe still pending stays for the worker to finish; purging it under the worker
         // would only turn the finish into an error.
-        if !args.keep && report.status != "pending" && report.status != "running" {
+        if !args.keep && !matches!(report.status.as_str(), "pending" | "running" | NOT_HERE) {
             app.store.purge_synthetic(&id)?;
             report.cleaned_up = true;
         }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::http::chain;
 use crate::error::{ConnectorError, ErrorClass, Result};
 
 const SERVICE: &str = "webhook_target";
@@ -38,9 +39,42 @@ pub fn post_json(
         } else {
             ErrorClass::Transient
         };
-        ConnectorError::new(SERVICE, class, format!("POST {url}: {e}"))
+        ConnectorError::new(SERVICE, class, describe(url, &e))
     })?;
     let status = response.status().as_u16();
     let body = response.text().unwrap_or_default();
     Ok(PostResponse { status, body })
+}
+
+/// Why the POST got no answer, with its cause: "connection refused (is serve running on …?)"
+/// rather than reqwest's bare "error sending request".
+fn describe(url: &str, e: &reqwest::Error) -> String {
+    if io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused) {
+        let target = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .unwrap_or_else(|| url.to_string());
+        return format!(
+            "POST {url}: connection refused (is `salesagent serve` running on {target}?)"
+        );
+    }
+    if e.is_timeout() {
+        return format!("POST {url}: no answer within the timeout");
+    }
+    if e.is_connect() {
+        return format!("POST {url}: cannot connect ({})", chain(e));
+    }
+    format!("POST {url}: {e} ({})", chain(e))
+}
+
+/// The kind of the I/O error underneath `e`, if one caused it.
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = err.source();
+    }
+    None
 }

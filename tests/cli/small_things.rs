@@ -145,3 +145,43 @@ fn audit_json_has_objects_not_strings_and_filters_by_subject() {
     let out = env.run(&["audit", "list", "--subject", "nothing-like-it", "--json"]);
     assert!(parse_json(&out.stdout).as_array().unwrap().is_empty());
 }
+
+/// A port on 127.0.0.1 that nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn probe_and_webhook_send_to_a_closed_port_say_connection_refused() {
+    let env = crate::server_support::signed_env();
+    let url = format!("http://127.0.0.1:{}/api/webhooks/hubspot/forms", closed_port());
+    let payload = crate::env::fixture("forms-v3.json");
+    for args in [
+        vec!["webhook", "send", payload.to_str().unwrap(), "--url", &url],
+        vec!["probe", "--url", &url, "--timeout", "5s"],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(all.contains("connection refused"), "{args:?}: {all}");
+        assert!(all.contains("is `salesagent serve` running on 127.0.0.1:"), "{args:?}: {all}");
+    }
+}
+
+#[test]
+fn a_probe_from_another_database_says_it_is_a_same_host_check() {
+    let server_env = crate::server_support::signed_env();
+    let serve = crate::server_support::Proc::serve(&server_env, &["--workers", "1"]);
+    // The probe runs "elsewhere": its own, empty database.
+    let elsewhere = crate::server_support::signed_env();
+    let out = elsewhere.run(&["probe", "--url", &serve.url(), "--timeout", "30s", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = parse_json(&out.stdout);
+    assert_eq!(report["status"], "not_in_this_database", "{report}");
+    assert!(
+        report["error"].as_str().unwrap().contains("same-host check"),
+        "{report}"
+    );
+    drop(serve);
+}
