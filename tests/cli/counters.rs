@@ -26,13 +26,12 @@ fn a_dead_letter_whose_retry_completed_is_counted_nowhere() {
     assert_eq!(env.json(&["queues"])["dead_letters"], 1);
     let out = env.run(&["dlq", "retry", &dl]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let worker = Proc::worker(&env, &["--workers", "1"]);
+    let serve = Proc::serve(&env, &["--workers", "1"]);
     wait_for("the retried job to complete", || {
         env.sql_i64(&format!(
             "SELECT COUNT(*) FROM jobs WHERE id = 'job-{dl}' AND state = 'completed'"
         )) == 1
     });
-    drop(worker);
     assert_eq!(
         env.sql_i64(&format!(
             "SELECT COUNT(*) FROM dead_letters WHERE id = '{dl}' AND resolved_at IS NOT NULL"
@@ -40,6 +39,13 @@ fn a_dead_letter_whose_retry_completed_is_counted_nowhere() {
         1,
         "the completed retry resolves its dead letter"
     );
+    // The gauge an alert watches clears (scrapes may be sampled, so poll).
+    wait_for("salesagent_dead_letters to read 0", || {
+        reqwest::blocking::get(format!("{}/metrics", serve.base))
+            .and_then(|r| r.text())
+            .is_ok_and(|t| t.lines().any(|l| l == "salesagent_dead_letters 0"))
+    });
+    drop(serve);
     assert_eq!(env.json(&["queues"])["dead_letters"], 0);
     let out = env.run(&["queues"]);
     assert!(stdout(&out).contains("dead letters: 0"), "{}", stdout(&out));
