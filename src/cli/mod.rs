@@ -137,6 +137,10 @@ pub enum Command {
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
     /// Post a signed synthetic submission, wait for its workflow, clean up; for cron or a monitor
+    ///
+    /// A same-host check: the probe follows its workflow in the database, so run it on the
+    /// server's host with the server's database (--db / SALESAGENT_DB). From another machine,
+    /// use `salesagent webhook send` and /health/ready instead.
     Probe(probe::ProbeArgs),
     /// Jobs per queue and state, dead letters and live workers
     Queues(queues::QueuesArgs),
@@ -349,7 +353,13 @@ mod tests {
 
     #[test]
     fn thousands_are_separated() {
-        for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (12_034, "12,034"), (1_234_567, "1,234,567")] {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12_034, "12,034"),
+            (1_234_567, "1,234,567"),
+        ] {
             assert_eq!(thousands(n), text);
         }
     }

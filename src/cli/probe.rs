@@ -20,12 +20,6 @@ use crate::server::SYNTHETIC_HEADER;
 use crate::webhook::signed_headers;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Post a signed synthetic submission to --url, wait for its workflow, clean up.\n\n\
-        A same-host check: the probe follows the workflow in the database, so run it on the \
-        server's host with the server's database (--db / SALESAGENT_DB). From another machine, \
-        use `salesagent webhook send` and /health/ready instead."
-)]
 pub struct ProbeArgs {
     /// The webhook URL of the deployment, exactly as HubSpot calls it
     #[arg(long, value_name = "URL")]

@@ -73,7 +73,11 @@ fn print_human(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
         } else {
             c.state.as_str()
         };
-        table.add_row(vec![c.queue.clone(), state.to_string(), c.count.to_string()]);
+        table.add_row(vec![
+            c.queue.clone(),
+            state.to_string(),
+            c.count.to_string(),
+        ]);
     }
     if stats.counts.is_empty() {
         p.line("no jobs")?;

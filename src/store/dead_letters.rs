@@ -108,14 +108,9 @@ impl Store {
     }
 
     /// The list, and how many match in all when it was cut at `filter.limit`.
-    pub fn list_dead_letters_page(
-        &self,
-        filter: &DeadLetterFilter,
-    ) -> Result<Page<DeadLetterRow>> {
+    pub fn list_dead_letters_page(&self, filter: &DeadLetterFilter) -> Result<Page<DeadLetterRow>> {
         ListQuery::new(
-            &format!(
-                "SELECT {COLUMNS} FROM {FROM} WHERE d.tenant_id = ?1"
-            ),
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE d.tenant_id = ?1"),
             &self.tenant,
         )
         .filter("d.error_class = ?", filter.class.clone())

@@ -163,7 +163,12 @@ impl Store {
             &format!("SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE tenant_id = ?1"),
             &self.tenant,
         )
-        .fetch_page(&self.conn, "created_at DESC, id DESC", limit, import_from_row)
+        .fetch_page(
+            &self.conn,
+            "created_at DESC, id DESC",
+            limit,
+            import_from_row,
+        )
     }
 
     /// Writes a chunk's submissions (with workflows and `batch` jobs), its rejected rows, the
@@ -428,7 +433,10 @@ impl Store {
 /// A submission of a cancelled import whose workflow never ran a step was never processed: it
 /// must not make the same lead a duplicate when the operator imports it again. Deletes it (with
 /// its workflow and job) and says whether it did.
-fn forget_cancelled_submission(tx: &rusqlite::Transaction<'_>, submission_id: &str) -> Result<bool> {
+fn forget_cancelled_submission(
+    tx: &rusqlite::Transaction<'_>,
+    submission_id: &str,
+) -> Result<bool> {
     let workflow: Option<String> = tx
         .prepare_cached(
             "SELECT w.id FROM submissions s

@@ -37,10 +37,10 @@ pub use imports::{
 pub use jobs::{ClaimedJob, JobFinish, JobResult, QUEUES, QueueCount, QueueStats, Rescued};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database};
+pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
-pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
@@ -318,11 +318,10 @@ impl ListQuery {
             return Ok(Page { rows, total: None });
         }
         rows.truncate(limit);
-        let count: i64 = conn.query_row(
-            &count_sql,
-            rusqlite::params_from_iter(count_args),
-            |r| r.get(0),
-        )?;
+        let count: i64 =
+            conn.query_row(&count_sql, rusqlite::params_from_iter(count_args), |r| {
+                r.get(0)
+            })?;
         let count = count.max(0) as u64;
         Ok(Page {
             rows,

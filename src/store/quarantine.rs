@@ -125,7 +125,14 @@ impl Store {
             })
             .collect();
         let workflow_ids = serde_json::to_string(&workflows).unwrap_or_else(|_| "[]".into());
-        resolve_in(&tx, id, Resolution::Replayed, actor, Some(&workflow_ids), at)?;
+        resolve_in(
+            &tx,
+            id,
+            Resolution::Replayed,
+            actor,
+            Some(&workflow_ids),
+            at,
+        )?;
         let mut entry = AuditEntry::new(actor, "quarantine.replay", at);
         entry.subject = Some(id.to_string());
         entry.after = Some(

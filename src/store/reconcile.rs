@@ -413,7 +413,12 @@ impl Store {
             &format!("SELECT {REPORT_COLUMNS} FROM reconciliation_reports WHERE tenant_id = ?1"),
             &self.tenant,
         )
-        .fetch_page(&self.conn, "started_at DESC, id DESC", limit, report_from_row)
+        .fetch_page(
+            &self.conn,
+            "started_at DESC, id DESC",
+            limit,
+            report_from_row,
+        )
     }
 
     pub fn get_report(&self, id: &str) -> Result<ReportRow> {

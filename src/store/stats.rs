@@ -94,7 +94,9 @@ impl Store {
              GROUP BY lower(sender) ORDER BY lower(sender)",
         )?;
         let rows = stmt
-            .query_map(params![self.tenant, day_start], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params![self.tenant, day_start], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -12,7 +12,11 @@ use crate::server_support::{Proc, signed_env, wait_for};
 fn csv(rows: usize) -> String {
     let mut text = String::from("email,firstName,lastName,company,formId\n");
     for i in 1..=rows {
-        writeln!(text, "lead{i}@company{i}.com,First{i},Last{i},Company {i},form-1").unwrap();
+        writeln!(
+            text,
+            "lead{i}@company{i}.com,First{i},Last{i},Company {i},form-1"
+        )
+        .unwrap();
     }
     text
 }
@@ -91,7 +95,11 @@ fn queues_warns_when_jobs_wait_and_no_worker_runs() {
 fn queues_never_calls_more_jobs_running_than_there_are_threads() {
     let env = TestEnv::new();
     let file = env.write_file("leads.csv", csv(8));
-    assert!(env.run(&["import", file.to_str().unwrap()]).status.success());
+    assert!(
+        env.run(&["import", file.to_str().unwrap()])
+            .status
+            .success()
+    );
     // One live worker thread that claimed four jobs ahead (its prefetch), as a worker leaves them.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -203,7 +211,11 @@ fn importing_a_finished_file_again_exits_zero_and_says_so() {
 fn a_list_cut_at_its_limit_says_how_many_there_are() {
     let env = TestEnv::new();
     let file = env.write_file("leads.csv", csv(7));
-    assert!(env.run(&["import", file.to_str().unwrap()]).status.success());
+    assert!(
+        env.run(&["import", file.to_str().unwrap()])
+            .status
+            .success()
+    );
     let out = env.run(&["workflows", "list", "--limit", "5"]);
     assert!(out.status.success());
     assert!(
@@ -220,7 +232,13 @@ fn a_list_cut_at_its_limit_says_how_many_there_are() {
         .args(["workflows", "list", "--limit", "5", "--json"])
         .output()
         .unwrap();
-    assert_eq!(crate::env::parse_json(&out.stdout).as_array().unwrap().len(), 5);
+    assert_eq!(
+        crate::env::parse_json(&out.stdout)
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
     assert!(stderr(&out).contains("showing 5 of 7"));
     // Every list command says it.
     for _ in 0..3 {
@@ -233,7 +251,11 @@ fn a_list_cut_at_its_limit_says_how_many_there_are() {
     ] {
         let out = env.run(args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("showing "), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("showing "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
     let out = env.run(&["audit", "list", "--all"]);
     assert!(!stderr(&out).contains("showing"), "{}", stderr(&out));
@@ -256,7 +278,10 @@ fn a_cut_dead_letter_list_says_so() {
 #[test]
 fn stats_prints_durations_for_people_and_numbers_in_json() {
     let env = TestEnv::new();
-    let out = env.run(&["run", crate::env::fixture("forms-v3.json").to_str().unwrap()]);
+    let out = env.run(&[
+        "run",
+        crate::env::fixture("forms-v3.json").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     // The draft was made 66,689 ms after the submission arrived.
     rusqlite::Connection::open(env.db())

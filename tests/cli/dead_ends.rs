@@ -11,7 +11,11 @@ use crate::server_support::{Proc, SECRET, signed_env, wait_for};
 fn csv(rows: usize) -> String {
     let mut text = String::from("email,firstName,lastName,company,formId\n");
     for i in 1..=rows {
-        writeln!(text, "lead{i}@company{i}.com,First{i},Last{i},Company {i},form-1").unwrap();
+        writeln!(
+            text,
+            "lead{i}@company{i}.com,First{i},Last{i},Company {i},form-1"
+        )
+        .unwrap();
     }
     text
 }
@@ -40,7 +44,13 @@ fn a_cancelled_import_can_be_imported_again_without_duplicates() {
     text.push_str("lead5@company5.com,First5,Last5,Company 5,form-1\n");
     let second = env.write_file("leads-fixed.csv", text);
     let out = env.run(&["import", second.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(
         stdout(&out).contains("imported 5 of 5 row(s)"),
         "{}",
@@ -73,7 +83,13 @@ fn quarantine_one(serve: &Proc, env: &TestEnv) -> String {
     let out = env
         .cmd()
         .env("SALESAGENT_WEBHOOK_SECRET", SECRET)
-        .args(["webhook", "send", body.to_str().unwrap(), "--url", &serve.url()])
+        .args([
+            "webhook",
+            "send",
+            body.to_str().unwrap(),
+            "--url",
+            &serve.url(),
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success(), "{}", stdout(&out));
@@ -88,18 +104,45 @@ fn quarantined_webhooks_can_be_listed_shown_and_discarded() {
     let serve = Proc::serve(&env, &[]);
     let id = quarantine_one(&serve, &env);
     let shown = env.json(&["quarantine", "show", &id]);
-    assert!(shown["body"].as_str().unwrap().contains("someday"), "{shown}");
+    assert!(
+        shown["body"].as_str().unwrap().contains("someday"),
+        "{shown}"
+    );
     assert_eq!(shown["status"], "waiting");
     let out = env.run(&["quarantine", "show", &id[..8]]);
-    assert!(stdout(&out).contains("a shape we learn later"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("a shape we learn later"),
+        "{}",
+        stdout(&out)
+    );
     // This version still cannot read it: replay says so and changes nothing.
     let out = env.run(&["quarantine", "replay", &id]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("still cannot be parsed"), "{}", stderr(&out));
-    assert_eq!(env.json(&["quarantine", "list"]).as_array().unwrap().len(), 1);
-    let out = env.run(&["quarantine", "discard", &id, "--reason", "test noise", "--by", "ann"]);
+    assert!(
+        stderr(&out).contains("still cannot be parsed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.json(&["quarantine", "list"]).as_array().unwrap().len(),
+        1
+    );
+    let out = env.run(&[
+        "quarantine",
+        "discard",
+        &id,
+        "--reason",
+        "test noise",
+        "--by",
+        "ann",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(env.json(&["quarantine", "list"]).as_array().unwrap().is_empty());
+    assert!(
+        env.json(&["quarantine", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let done = env.json(&["quarantine", "list", "--done"]);
     assert_eq!(done[0]["status"], "discarded");
     let audit = env.json(&["audit", "list", "--action", "quarantine.discard"]);
@@ -130,7 +173,15 @@ fn replaying_a_quarantined_payload_makes_its_workflows() {
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM workflows"), 0);
     let out = env
         .cmd()
-        .args(["quarantine", "replay", "--all", "--yes", "--json", "--by", "bob"])
+        .args([
+            "quarantine",
+            "replay",
+            "--all",
+            "--yes",
+            "--json",
+            "--by",
+            "bob",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -160,15 +211,23 @@ fn dlq_show_prints_the_submission_and_lists_have_email_and_status() {
     let dl = dead_letter(&env, "dl-show-0001", Some(&wf), "transient", "timeout");
     let out = env.run(&["dlq", "show", &dl]);
     let text = stdout(&out);
-    assert!(text.contains("dana.whitfield@northwind-robotics.com"), "{text}");
-    assert!(text.contains("fieldValues"), "the submission as received:\n{text}");
+    assert!(
+        text.contains("dana.whitfield@northwind-robotics.com"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fieldValues"),
+        "the submission as received:\n{text}"
+    );
     assert!(!text.contains("\"payload\":{}"), "{text}");
     let shown = env.json(&["dlq", "show", &dl]);
     assert!(shown["submission"]["raw_payload"].is_object(), "{shown}");
     assert!(shown["submission"]["lead"]["email"].is_string(), "{shown}");
     // History times are RFC 3339 like every other time we print.
     assert!(
-        shown["history"][0]["started_at"].as_str().is_some_and(|t| t.contains('T')),
+        shown["history"][0]["started_at"]
+            .as_str()
+            .is_some_and(|t| t.contains('T')),
         "{shown}"
     );
     let email = shown["email"].as_str().unwrap().to_string();
@@ -201,7 +260,10 @@ fn a_mailbox_path_in_the_way_is_a_configuration_problem_not_a_hiccup() {
     let report = parse_json(&out.stdout);
     assert_eq!(report["status"], "failed", "{report}");
     assert!(
-        report["error"]["message"].as_str().unwrap().contains("File exists"),
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("File exists"),
         "{report}"
     );
     assert_eq!(report["error"]["class"], "configuration", "{report}");
@@ -219,14 +281,20 @@ fn the_webhooks_api_fixture_says_how_to_make_it_work() {
     );
     // Doing what it says makes the fixture work, as the README shows.
     let add = env.run(&[
-        "crm", "add-contact", "--id", "3234588", "--email", "lena@example.com", "--first-name", "Lena",
+        "crm",
+        "add-contact",
+        "--id",
+        "3234588",
+        "--email",
+        "lena@example.com",
+        "--first-name",
+        "Lena",
     ]);
     assert!(add.status.success(), "{}", stderr(&add));
     let out = env.run(&["run", fixture("webhooks-events.json").to_str().unwrap()]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
-    )
-    .unwrap();
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
     assert!(readme.contains("crm add-contact --id 3234588"));
 }

@@ -3,8 +3,8 @@
 
 mod audit;
 mod basics;
-mod counters;
 mod connectors;
+mod counters;
 mod dead_ends;
 mod deploy;
 mod dlq;
@@ -26,9 +26,9 @@ mod reconcile;
 mod review;
 mod run;
 mod serve;
-mod small_things;
 mod server_support;
 mod signing;
+mod small_things;
 mod terminal;
 mod tidy;
 mod webhook;

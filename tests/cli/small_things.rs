@@ -23,7 +23,11 @@ fn exit_code_into_head(env: &TestEnv, args: &str) -> (i32, String) {
 #[test]
 fn every_command_ends_quietly_on_a_closed_pipe() {
     let env = TestEnv::new();
-    assert!(env.run(&["mode", "set", "draft-only", "--reason", "x"]).status.success());
+    assert!(
+        env.run(&["mode", "set", "draft-only", "--reason", "x"])
+            .status
+            .success()
+    );
     // Enough entries that the output is far larger than a pipe's buffer.
     rusqlite::Connection::open(env.db())
         .unwrap()
@@ -59,7 +63,10 @@ fn the_audit_actor_is_the_os_user_without_user_in_the_environment() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let whoami = std::process::Command::new("id").arg("-un").output().unwrap();
+    let whoami = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
     let me = stdout(&whoami).trim().to_string();
     let entries = env.json(&["audit", "list"]);
     assert_eq!(entries[0]["actor"], me.as_str(), "{entries}");
@@ -93,7 +100,10 @@ fn the_kill_switch_needs_no_reason_but_send_does() {
 fn mode_show_includes_the_daily_cap_used_and_the_send_window() {
     let env = TestEnv::new();
     env.write_config("[send]\ndaily_cap = 7\nwindow = \"08:00-18:00 Europe/Berlin\"\n");
-    let out = env.run(&["run", crate::env::fixture("forms-v3.json").to_str().unwrap()]);
+    let out = env.run(&[
+        "run",
+        crate::env::fixture("forms-v3.json").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     // One send claimed today from this sender, as `claim_send` leaves it.
     let conn = rusqlite::Connection::open(env.db()).unwrap();
@@ -104,7 +114,10 @@ fn mode_show_includes_the_daily_cap_used_and_the_send_window() {
     .unwrap();
     let shown = env.json(&["mode", "show"]);
     assert_eq!(shown["daily_cap"], 7, "{shown}");
-    assert_eq!(shown["sent_today"][0]["sender"], "sales@example.com", "{shown}");
+    assert_eq!(
+        shown["sent_today"][0]["sender"], "sales@example.com",
+        "{shown}"
+    );
     assert_eq!(shown["sent_today"][0]["sent"], 1, "{shown}");
     assert_eq!(shown["send_window"], "08:00-18:00 Europe/Berlin");
     assert!(shown["send_window_open"].is_boolean(), "{shown}");
@@ -114,7 +127,10 @@ fn mode_show_includes_the_daily_cap_used_and_the_send_window() {
         text.contains("daily cap   7 per sender; used today: sales@example.com 1/7"),
         "{text}"
     );
-    assert!(text.contains("send window 08:00-18:00 Europe/Berlin"), "{text}");
+    assert!(
+        text.contains("send window 08:00-18:00 Europe/Berlin"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -122,7 +138,12 @@ fn audit_list_refuses_an_unknown_action_and_lists_the_known_ones() {
     let env = TestEnv::new();
     let out = env.run(&["audit", "list", "--action", "bogus"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    for known in ["mode.set", "draft.approve", "dlq.retry", "quarantine.replay"] {
+    for known in [
+        "mode.set",
+        "draft.approve",
+        "dlq.retry",
+        "quarantine.replay",
+    ] {
         assert!(stderr(&out).contains(known), "{}", stderr(&out));
     }
 }
@@ -155,7 +176,10 @@ fn closed_port() -> u16 {
 #[test]
 fn probe_and_webhook_send_to_a_closed_port_say_connection_refused() {
     let env = crate::server_support::signed_env();
-    let url = format!("http://127.0.0.1:{}/api/webhooks/hubspot/forms", closed_port());
+    let url = format!(
+        "http://127.0.0.1:{}/api/webhooks/hubspot/forms",
+        closed_port()
+    );
     let payload = crate::env::fixture("forms-v3.json");
     for args in [
         vec!["webhook", "send", payload.to_str().unwrap(), "--url", &url],
@@ -165,7 +189,10 @@ fn probe_and_webhook_send_to_a_closed_port_say_connection_refused() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let all = format!("{}{}", stdout(&out), stderr(&out));
         assert!(all.contains("connection refused"), "{args:?}: {all}");
-        assert!(all.contains("is `salesagent serve` running on 127.0.0.1:"), "{args:?}: {all}");
+        assert!(
+            all.contains("is `salesagent serve` running on 127.0.0.1:"),
+            "{args:?}: {all}"
+        );
     }
 }
 
@@ -180,7 +207,10 @@ fn a_probe_from_another_database_says_it_is_a_same_host_check() {
     let report = parse_json(&out.stdout);
     assert_eq!(report["status"], "not_in_this_database", "{report}");
     assert!(
-        report["error"].as_str().unwrap().contains("same-host check"),
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("same-host check"),
         "{report}"
     );
     drop(serve);

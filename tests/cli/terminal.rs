@@ -50,7 +50,11 @@ fn on_terminal(env: &TestEnv, columns: u16, args: &[&str]) -> String {
         .arg(cfg.to_string())
         .output()
         .expect("python3");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
 }
 
@@ -77,7 +81,10 @@ fn a_table_fits_an_80_column_terminal() {
     let env = with_long_rows();
     let text = on_terminal(&env, 80, &["dlq", "list"]);
     assert!(text.contains("dl-wide-"), "{text}");
-    assert!(text.contains("ATTEMPTS"), "header words stay whole:\n{text}");
+    assert!(
+        text.contains("ATTEMPTS"),
+        "header words stay whole:\n{text}"
+    );
     for line in text.lines() {
         assert!(
             line.chars().count() <= 80,
@@ -95,7 +102,10 @@ fn a_table_on_a_wide_terminal_has_no_rule_between_rows() {
         .lines()
         .filter(|l| !l.trim().is_empty() && l.trim().chars().all(|c| "─═ ".contains(c)))
         .count();
-    assert!(rules <= 3, "only above, under the header and below:\n{text}");
+    assert!(
+        rules <= 3,
+        "only above, under the header and below:\n{text}"
+    );
     let rows = text.lines().filter(|l| l.contains("dl-wide-")).count();
     assert_eq!(rows, 3, "one line per row at 200 columns:\n{text}");
 }
