@@ -3,23 +3,10 @@
 //! status`/`list` say what an import is really doing, cut lists say so, `stats` reads like a
 //! person would say it.
 
-use std::fmt::Write as _;
-
 use crate::dlq::{dead_letter, failed_workflow};
 use crate::env::{TestEnv, stderr, stdout};
+use crate::import::generated;
 use crate::server_support::{Proc, signed_env, wait_for};
-
-fn csv(rows: usize) -> String {
-    let mut text = String::from("email,firstName,lastName,company,formId\n");
-    for i in 1..=rows {
-        writeln!(
-            text,
-            "lead{i}@company{i}.com,First{i},Last{i},Company {i},form-1"
-        )
-        .unwrap();
-    }
-    text
-}
 
 #[test]
 fn a_dead_letter_whose_retry_completed_is_counted_nowhere() {
@@ -78,7 +65,7 @@ fn queues_shows_worker_processes_and_threads() {
 #[test]
 fn queues_warns_when_jobs_wait_and_no_worker_runs() {
     let env = TestEnv::new();
-    let file = env.write_file("leads.csv", csv(3));
+    let file = env.write_file("leads.csv", generated(3, None));
     let out = env.run(&["import", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = env.run(&["queues"]);
@@ -94,7 +81,7 @@ fn queues_warns_when_jobs_wait_and_no_worker_runs() {
 #[test]
 fn queues_never_calls_more_jobs_running_than_there_are_threads() {
     let env = TestEnv::new();
-    let file = env.write_file("leads.csv", csv(8));
+    let file = env.write_file("leads.csv", generated(8, None));
     assert!(
         env.run(&["import", file.to_str().unwrap()])
             .status
@@ -127,7 +114,7 @@ fn queues_never_calls_more_jobs_running_than_there_are_threads() {
 #[test]
 fn import_status_says_processing_while_workflows_are_pending() {
     let env = TestEnv::new();
-    let file = env.write_file("leads.csv", csv(3));
+    let file = env.write_file("leads.csv", generated(3, None));
     let out = env.run(&["import", file.to_str().unwrap(), "--json"]);
     let id = crate::env::parse_json(&out.stdout)["import_id"]
         .as_str()
@@ -158,7 +145,7 @@ fn import_status_says_processing_while_workflows_are_pending() {
 #[test]
 fn a_killed_import_shows_interrupted_with_the_way_to_resume() {
     let env = TestEnv::new();
-    let file = env.write_file("leads.csv", csv(5));
+    let file = env.write_file("leads.csv", generated(5, None));
     let out = env.run(&["import", file.to_str().unwrap(), "--json"]);
     let id = crate::env::parse_json(&out.stdout)["import_id"]
         .as_str()
@@ -193,7 +180,7 @@ fn a_killed_import_shows_interrupted_with_the_way_to_resume() {
 #[test]
 fn importing_a_finished_file_again_exits_zero_and_says_so() {
     let env = TestEnv::new();
-    let mut text = csv(2);
+    let mut text = generated(2, None);
     text.push_str("not-an-email,Bad,Row,Co,form-1\n");
     let file = env.write_file("leads.csv", text);
     let first = env.run(&["import", file.to_str().unwrap()]);
@@ -210,7 +197,7 @@ fn importing_a_finished_file_again_exits_zero_and_says_so() {
 #[test]
 fn a_list_cut_at_its_limit_says_how_many_there_are() {
     let env = TestEnv::new();
-    let file = env.write_file("leads.csv", csv(7));
+    let file = env.write_file("leads.csv", generated(7, None));
     assert!(
         env.run(&["import", file.to_str().unwrap()])
             .status

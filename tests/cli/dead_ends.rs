@@ -2,23 +2,10 @@
 //! can be seen, replayed and discarded, `dlq` shows the lead, a mailbox path in the way is not
 //! retried as if it were a hiccup, and the Webhooks API fixture says what it needs.
 
-use std::fmt::Write as _;
-
 use crate::dlq::{dead_letter, failed_workflow};
 use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
+use crate::import::generated;
 use crate::server_support::{Proc, SECRET, signed_env, wait_for};
-
-fn csv(rows: usize) -> String {
-    let mut text = String::from("email,firstName,lastName,company,formId\n");
-    for i in 1..=rows {
-        writeln!(
-            text,
-            "lead{i}@company{i}.com,First{i},Last{i},Company {i},form-1"
-        )
-        .unwrap();
-    }
-    text
-}
 
 fn import_id(env: &TestEnv, file: &std::path::Path) -> String {
     let out = env
@@ -36,13 +23,11 @@ fn import_id(env: &TestEnv, file: &std::path::Path) -> String {
 #[test]
 fn a_cancelled_import_can_be_imported_again_without_duplicates() {
     let env = TestEnv::new();
-    let first = env.write_file("leads.csv", csv(4));
+    let first = env.write_file("leads.csv", generated(4, None));
     let id = import_id(&env, &first);
     assert!(env.run(&["import", "cancel", &id]).status.success());
     // The same rows in a fixed-up file (another hash): none was processed, none is a duplicate.
-    let mut text = csv(4);
-    text.push_str("lead5@company5.com,First5,Last5,Company 5,form-1\n");
-    let second = env.write_file("leads-fixed.csv", text);
+    let second = env.write_file("leads-fixed.csv", generated(5, None));
     let out = env.run(&["import", second.to_str().unwrap()]);
     assert_eq!(
         out.status.code(),
@@ -65,7 +50,7 @@ fn a_cancelled_import_can_be_imported_again_without_duplicates() {
 #[test]
 fn a_cancelled_import_can_be_resumed() {
     let env = TestEnv::new();
-    let file = env.write_file("leads.csv", csv(3));
+    let file = env.write_file("leads.csv", generated(3, None));
     let id = import_id(&env, &file);
     assert!(env.run(&["import", "cancel", &id]).status.success());
     let out = env.run(&["import", "resume", &id]);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
 
 /// `n` valid rows; every `bad_every`-th one (when set) has a broken email.
-fn generated(n: usize, bad_every: Option<usize>) -> String {
+pub(crate) fn generated(n: usize, bad_every: Option<usize>) -> String {
     let mut text = String::from("email,firstName,lastName,company,formId\n");
     for i in 1..=n {
         let email = match bad_every {
