@@ -564,10 +564,13 @@ fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
     let (released, summary) =
         import::resume(&app.store, &import.id, path.as_deref(), &mut on_progress)?;
     bar.finish_and_clear();
-    ctx.printer.status(&format!(
-        "import {}: {released} held job(s) released",
-        import.id
-    ));
+    let which = if import.state == import_state::CANCELLED {
+        "cancelled job(s) requeued"
+    } else {
+        "held job(s) released"
+    };
+    ctx.printer
+        .status(&format!("import {}: {released} {which}", import.id));
     report(ctx, &summary)
 }
 
