@@ -430,14 +430,13 @@ impl Store {
     }
 }
 
-/// A submission of a cancelled import whose workflow never ran a step was never processed: it
-/// must not make the same lead a duplicate when the operator imports it again. Deletes it (with
-/// its workflow and job) and says whether it did.
-fn forget_cancelled_submission(
-    tx: &rusqlite::Transaction<'_>,
+/// The workflow of a submission that a cancelled import left unprocessed (its workflow was
+/// cancelled before it ran a step), if the submission is one: such a lead is no duplicate.
+pub(super) fn unprocessed_cancelled_workflow(
+    conn: &rusqlite::Connection,
     submission_id: &str,
-) -> Result<bool> {
-    let workflow: Option<String> = tx
+) -> Result<Option<String>> {
+    Ok(conn
         .prepare_cached(
             "SELECT w.id FROM submissions s
              JOIN import_jobs i ON i.id = s.import_job_id AND i.state = 'cancelled'
@@ -446,8 +445,16 @@ fn forget_cancelled_submission(
                AND NOT EXISTS (SELECT 1 FROM workflow_steps st WHERE st.workflow_id = w.id)",
         )?
         .query_row([submission_id], |r| r.get(0))
-        .optional()?;
-    let Some(workflow) = workflow else {
+        .optional()?)
+}
+
+/// A submission a cancelled import never processed must not make the same lead a duplicate when
+/// the operator imports it again. Deletes it (with its workflow and job) and says whether it did.
+fn forget_cancelled_submission(
+    tx: &rusqlite::Transaction<'_>,
+    submission_id: &str,
+) -> Result<bool> {
+    let Some(workflow) = unprocessed_cancelled_workflow(tx, submission_id)? else {
         return Ok(false);
     };
     for sql in [

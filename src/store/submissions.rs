@@ -83,11 +83,18 @@ impl Store {
     }
 
     /// The submission, if it exists, for a dedupe key: lets callers report duplicates cheaply.
+    /// One that a cancelled import never processed does not count (a new import takes its place).
     pub fn find_submission_by_key(
         &self,
         dedupe_key: &str,
     ) -> Result<Option<(String, Option<String>)>> {
-        find_existing(&self.conn, &self.tenant, dedupe_key, None)
+        let found = find_existing(&self.conn, &self.tenant, dedupe_key, None)?;
+        if let Some((id, _)) = &found
+            && super::imports::unprocessed_cancelled_workflow(&self.conn, id)?.is_some()
+        {
+            return Ok(None);
+        }
+        Ok(found)
     }
 
     /// An earlier live workflow for the same email on the same form within `window_ms`.

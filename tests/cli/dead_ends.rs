@@ -28,6 +28,15 @@ fn a_cancelled_import_can_be_imported_again_without_duplicates() {
     assert!(env.run(&["import", "cancel", &id]).status.success());
     // The same rows in a fixed-up file (another hash): none was processed, none is a duplicate.
     let second = env.write_file("leads-fixed.csv", generated(5, None));
+    // A dry run agrees with the import that follows it.
+    let dry = env.run(&["import", second.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&dry),
+        stderr(&dry)
+    );
     let out = env.run(&["import", second.to_str().unwrap()]);
     assert_eq!(
         out.status.code(),
