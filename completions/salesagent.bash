@@ -702,7 +702,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --action)
-                    COMPREPLY=($(compgen -W "db.restore dlq.retry draft.approve draft.edit draft.reject draft.send draft.send_failed mode.set quarantine.discard quarantine.replay suppression.add suppression.remove workflow.retry" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "db.restore dlq.retry draft.approve draft.edit draft.recompose draft.reject draft.send draft.send_failed mode.set quarantine.discard quarantine.replay suppression.add suppression.remove workflow.retry" -- "${cur}"))
                     return 0
                     ;;
                 --actor)

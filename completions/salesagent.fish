@@ -327,6 +327,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 dlq.retry\t''
 draft.approve\t''
 draft.edit\t''
+draft.recompose\t''
 draft.reject\t''
 draft.send\t''
 draft.send_failed\t''

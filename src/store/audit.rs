@@ -15,6 +15,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "dlq.retry",
     "draft.approve",
     "draft.edit",
+    "draft.recompose",
     "draft.reject",
     "draft.send",
     "draft.send_failed",
