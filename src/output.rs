@@ -111,16 +111,22 @@ impl Printer {
         }
     }
 
-    /// Status for a person, on stderr; silenced by `-q`.
+    /// Status for a person, on stderr; silenced by `-q`. A stderr piped into a reader that went
+    /// away is not an error (`eprintln!` would panic on the broken pipe).
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            let _ = writeln!(std::io::stderr(), "{text}");
         }
+    }
+
+    /// An error on stderr ("error: …"), even with `-q`.
+    pub fn error(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "error: {text}");
     }
 
     /// A warning on stderr, even with `-q`.
     pub fn warn(&self, text: &str) {
-        eprintln!("warning: {text}");
+        let _ = writeln!(std::io::stderr(), "warning: {text}");
     }
 }
 

@@ -416,7 +416,7 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
                 if status == ExitStatus::Success {
                     status = ExitStatus::for_error(&e);
                 }
-                eprintln!("error: {e:#}");
+                ctx.printer.error(&format!("{e:#}"));
                 items.push(serde_json::json!({ "id": d.id, "error": format!("{e:#}") }));
             }
         }

@@ -215,9 +215,9 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),
         Err(err) => {
             if ctx.global.verbose > 0 {
-                eprintln!("error: {err:?}");
+                ctx.printer.error(&format!("{err:?}"));
             } else {
-                eprintln!("error: {err:#}");
+                ctx.printer.error(&format!("{err:#}"));
             }
             ExitStatus::for_error(&err).into()
         }

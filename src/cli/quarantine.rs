@@ -317,7 +317,7 @@ fn replay_one(
 fn print_replayed(ctx: &Context, r: &Replayed, dry_run: bool) -> anyhow::Result<()> {
     let p = &ctx.printer;
     if let Some(e) = &r.error {
-        eprintln!("error: {e}");
+        p.error(e);
         return Ok(());
     }
     if dry_run {
