@@ -138,9 +138,8 @@ pub enum Command {
     Webhook(webhook::WebhookCommand),
     /// Post a signed synthetic submission, wait for its workflow, clean up; for cron or a monitor
     ///
-    /// A same-host check: the probe follows its workflow in the database, so run it on the
-    /// server's host with the server's database (--db / SALESAGENT_DB). From another machine,
-    /// use `salesagent webhook send` and /health/ready instead.
+    /// The probe follows its workflow through the server (GET /api/probe/ID, then DELETE once it
+    /// finished), so it works from any host that reaches --url; it opens no database.
     Probe(probe::ProbeArgs),
     /// Jobs per queue and state, dead letters and live workers
     Queues(queues::QueuesArgs),

@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod intake;
 mod metrics;
+mod probe;
 mod webhook;
 
 use std::sync::Arc;
@@ -92,6 +93,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             webhook::PATH,
             post(webhook::hubspot_forms).layer(DefaultBodyLimit::max(limit)),
         )
+        .route(probe::PATH, get(probe::status).delete(probe::remove))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))

@@ -161,6 +161,18 @@ impl Store {
         })?)
     }
 
+    /// The status of a synthetic (probe) workflow; None for any other workflow or none at all.
+    pub fn synthetic_workflow_status(&self, workflow_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT w.status FROM workflows w JOIN submissions s ON s.id = w.submission_id
+                 WHERE w.id = ?1 AND s.synthetic = 1",
+            )?
+            .query_row([workflow_id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Deletes a synthetic workflow and everything it wrote; refuses real ones.
     pub fn purge_synthetic(&self, workflow_id: &str) -> Result<()> {
         let tx = self.write_tx()?;

@@ -197,21 +197,33 @@ fn probe_and_webhook_send_to_a_closed_port_say_connection_refused() {
 }
 
 #[test]
-fn a_probe_from_another_database_says_it_is_a_same_host_check() {
+fn a_probe_from_another_host_follows_its_workflow_over_http() {
     let server_env = crate::server_support::signed_env();
     let serve = crate::server_support::Proc::serve(&server_env, &["--workers", "1"]);
-    // The probe runs "elsewhere": its own, empty database.
+    // The probe runs "elsewhere": no database of its own, only the URL and the secret.
     let elsewhere = crate::server_support::signed_env();
-    let out = elsewhere.run(&["probe", "--url", &serve.url(), "--timeout", "30s", "--json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = elsewhere.run(&["probe", "--url", &serve.url(), "--timeout", "60s", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = parse_json(&out.stdout);
-    assert_eq!(report["status"], "not_in_this_database", "{report}");
-    assert!(
-        report["error"]
-            .as_str()
-            .unwrap()
-            .contains("same-host check"),
-        "{report}"
+    assert_eq!(report["status"], "completed", "{report}");
+    assert_eq!(report["cleaned_up"], true, "{report}");
+    assert!(!elsewhere.db().exists(), "the probe opened no database");
+    assert_eq!(
+        server_env.sql_i64("SELECT COUNT(*) FROM submissions WHERE synthetic = 1"),
+        0,
+        "the server removed the synthetic workflow"
     );
+    // The status endpoint answers for probe workflows only.
+    let real = server_env.run(&[
+        "run",
+        crate::env::fixture("forms-v3.json").to_str().unwrap(),
+        "--json",
+    ]);
+    let real_id = parse_json(&real.stdout)["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = reqwest::blocking::get(format!("{}/api/probe/{real_id}", serve.base)).unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
     drop(serve);
 }
