@@ -57,7 +57,7 @@ fn status_url(webhook_url: &str, workflow_id: &str) -> String {
     format!("{base}/api/probe/{workflow_id}")
 }
 
-/// `scheme://host[:port]` of a URL (only `connectors/` may use reqwest's parser).
+/// `scheme://host[:port]` of a URL (only `connectors/` may use the HTTP client's URL parser).
 fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split('/').next()?;
