@@ -328,28 +328,19 @@ impl Store {
             [&self.tenant],
             |r| r.get(0),
         )?;
-        let (workers_alive, worker_threads) = self.worker_counts(alive_since)?;
+        let workers = self.live_workers(alive_since)?;
         Ok(QueueStats {
             counts,
             oldest_available_ms,
             dead_letters,
-            workers_alive,
-            worker_threads,
+            workers_alive: workers.processes,
+            worker_threads: workers.threads,
         })
     }
 
     /// Worker processes whose heartbeat is newer than `since`.
     pub fn workers_alive(&self, since: i64) -> Result<i64> {
-        Ok(self.worker_counts(since)?.0)
-    }
-
-    /// Worker processes whose heartbeat is newer than `since`, and the threads they run.
-    pub fn worker_counts(&self, since: i64) -> Result<(i64, i64)> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(threads), 0) FROM worker_heartbeats WHERE seen_at >= ?1",
-            [since],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        Ok(self.live_workers(since)?.processes)
     }
 
     /// Settings for a long-lived worker connection: pages read through a memory map (several

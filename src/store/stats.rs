@@ -153,27 +153,19 @@ pub struct LiveWorkers {
 }
 
 impl Store {
-    /// Processes whose heartbeat is newer than `since`, and their worker threads. A pool's
-    /// heartbeat row is keyed by its lease owner `pid:id:threads` (see `worker::Pool::start`).
+    /// Processes whose heartbeat is newer than `since`, and the worker threads they run (each
+    /// heartbeat records its pool's thread count).
     pub fn live_workers(&self, since: i64) -> Result<LiveWorkers> {
-        let owners = self
-            .conn
-            .prepare_cached("SELECT worker_id FROM worker_heartbeats WHERE seen_at >= ?1")?
-            .query_map([since], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let threads = owners
-            .iter()
-            .map(|o| {
-                o.rsplit(':')
-                    .next()
-                    .and_then(|n| n.parse::<i64>().ok())
-                    .unwrap_or(1)
-            })
-            .sum();
-        Ok(LiveWorkers {
-            processes: owners.len() as i64,
-            threads,
-        })
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(threads), 0) FROM worker_heartbeats WHERE seen_at >= ?1",
+            [since],
+            |r| {
+                Ok(LiveWorkers {
+                    processes: r.get(0)?,
+                    threads: r.get(1)?,
+                })
+            },
+        )?)
     }
 
     pub fn gauge_snapshot(&self) -> Result<GaugeSnapshot> {
