@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds and installs salesagent, its man pages and shell completions into a prefix.
 #
-#   ./install.sh                     build (release) and install into $PREFIX (default /usr/local)
+#   ./install.sh                     build (release) and install into $PREFIX (default /usr/local);
+#                                    the binary is taken from wherever cargo built it
+#                                    (CARGO_TARGET_DIR and build.target-dir are honoured)
 #   PREFIX=~/.local ./install.sh     install for one user
 #   ./install.sh --bin PATH          install an already built binary instead of building
 #   ./install.sh --uninstall         remove everything this script installs
@@ -16,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin="${2:?--bin needs a path}"; shift 2 ;;
     --uninstall) uninstall=true; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -36,8 +38,11 @@ fi
 
 if [ -z "$bin" ]; then
   cd "$(dirname "$0")"
-  cargo build --release --locked
-  bin="target/release/salesagent"
+  # The binary is wherever cargo built it (CARGO_TARGET_DIR, build.target-dir, a workspace):
+  # ask cargo, rather than assume ./target.
+  bin="$(cargo build --release --locked --bin salesagent --message-format=json-render-diagnostics \
+    | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)"
+  [ -n "$bin" ] || { echo "install.sh: cargo did not say where it built salesagent" >&2; exit 1; }
 fi
 [ -x "$bin" ] || { echo "install.sh: $bin is not an executable" >&2; exit 2; }
 

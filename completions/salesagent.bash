@@ -52,6 +52,9 @@ _salesagent() {
             salesagent,probe)
                 cmd="salesagent__subcmd__probe"
                 ;;
+            salesagent,quarantine)
+                cmd="salesagent__subcmd__quarantine"
+                ;;
             salesagent,queues)
                 cmd="salesagent__subcmd__queues"
                 ;;
@@ -259,6 +262,9 @@ _salesagent() {
             salesagent__subcmd__help,probe)
                 cmd="salesagent__subcmd__help__subcmd__probe"
                 ;;
+            salesagent__subcmd__help,quarantine)
+                cmd="salesagent__subcmd__help__subcmd__quarantine"
+                ;;
             salesagent__subcmd__help,queues)
                 cmd="salesagent__subcmd__help__subcmd__queues"
                 ;;
@@ -364,6 +370,18 @@ _salesagent() {
             salesagent__subcmd__help__subcmd__mode,show)
                 cmd="salesagent__subcmd__help__subcmd__mode__subcmd__show"
                 ;;
+            salesagent__subcmd__help__subcmd__quarantine,discard)
+                cmd="salesagent__subcmd__help__subcmd__quarantine__subcmd__discard"
+                ;;
+            salesagent__subcmd__help__subcmd__quarantine,list)
+                cmd="salesagent__subcmd__help__subcmd__quarantine__subcmd__list"
+                ;;
+            salesagent__subcmd__help__subcmd__quarantine,replay)
+                cmd="salesagent__subcmd__help__subcmd__quarantine__subcmd__replay"
+                ;;
+            salesagent__subcmd__help__subcmd__quarantine,show)
+                cmd="salesagent__subcmd__help__subcmd__quarantine__subcmd__show"
+                ;;
             salesagent__subcmd__help__subcmd__reconcile,report)
                 cmd="salesagent__subcmd__help__subcmd__reconcile__subcmd__report"
                 ;;
@@ -453,6 +471,36 @@ _salesagent() {
                 ;;
             salesagent__subcmd__mode__subcmd__help,show)
                 cmd="salesagent__subcmd__mode__subcmd__help__subcmd__show"
+                ;;
+            salesagent__subcmd__quarantine,discard)
+                cmd="salesagent__subcmd__quarantine__subcmd__discard"
+                ;;
+            salesagent__subcmd__quarantine,help)
+                cmd="salesagent__subcmd__quarantine__subcmd__help"
+                ;;
+            salesagent__subcmd__quarantine,list)
+                cmd="salesagent__subcmd__quarantine__subcmd__list"
+                ;;
+            salesagent__subcmd__quarantine,replay)
+                cmd="salesagent__subcmd__quarantine__subcmd__replay"
+                ;;
+            salesagent__subcmd__quarantine,show)
+                cmd="salesagent__subcmd__quarantine__subcmd__show"
+                ;;
+            salesagent__subcmd__quarantine__subcmd__help,discard)
+                cmd="salesagent__subcmd__quarantine__subcmd__help__subcmd__discard"
+                ;;
+            salesagent__subcmd__quarantine__subcmd__help,help)
+                cmd="salesagent__subcmd__quarantine__subcmd__help__subcmd__help"
+                ;;
+            salesagent__subcmd__quarantine__subcmd__help,list)
+                cmd="salesagent__subcmd__quarantine__subcmd__help__subcmd__list"
+                ;;
+            salesagent__subcmd__quarantine__subcmd__help,replay)
+                cmd="salesagent__subcmd__quarantine__subcmd__help__subcmd__replay"
+                ;;
+            salesagent__subcmd__quarantine__subcmd__help,show)
+                cmd="salesagent__subcmd__quarantine__subcmd__help__subcmd__show"
                 ;;
             salesagent__subcmd__reconcile,help)
                 cmd="salesagent__subcmd__reconcile__subcmd__help"
@@ -545,7 +593,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help"
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -647,14 +695,14 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__audit__subcmd__list)
-            opts="-v -q -h -V --action --actor --since --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --action --actor --since --subject --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --action)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "db.restore dlq.retry draft.approve draft.edit draft.recompose draft.reject draft.send draft.send_failed mode.set mode.set_refused quarantine.discard quarantine.replay suppression.add suppression.remove workflow.retry" -- "${cur}"))
                     return 0
                     ;;
                 --actor)
@@ -662,6 +710,10 @@ _salesagent() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -909,7 +961,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__crm__subcmd__contacts)
-            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,7 +1065,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__crm__subcmd__tasks)
-            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1669,7 +1721,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__list)
-            opts="-v -q -h -V --status --sender --since --min-score --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --status --sender --since --min-score --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1901,7 +1953,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help"
+            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2446,6 +2498,76 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__help__subcmd__quarantine)
+            opts="list show replay discard"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__quarantine__subcmd__discard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__quarantine__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__quarantine__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__quarantine__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__help__subcmd__queues)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2935,7 +3057,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__list)
-            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3288,6 +3410,256 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__quarantine)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show replay discard help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__discard)
+            opts="-v -q -h -V --reason --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__help)
+            opts="list show replay discard help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__help__subcmd__discard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__help__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__list)
+            opts="-v -q -h -V --done --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__replay)
+            opts="-y -v -q -h -V --all --dry-run --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__quarantine__subcmd__show)
+            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__queues)
             opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3447,7 +3819,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__reconcile__subcmd__reports)
-            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4097,7 +4469,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__workflows__subcmd__list)
-            opts="-v -q -h -V --status --email --since --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --status --email --since --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

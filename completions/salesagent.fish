@@ -41,6 +41,7 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "drafts" -d 'L
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "audit" -d 'Read the append-only audit log'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "quarantine" -d 'Authenticated webhooks that could not be parsed: list, show, replay, discard'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "config" -d 'Inspect the configuration'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
@@ -98,6 +99,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
@@ -168,6 +170,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
@@ -290,7 +293,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l reason -d 'Why (kept in the audit log)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l reason -d 'Why (kept in the audit log); required for send, optional for draft-only' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l by -d 'Who switches (default: $USER)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -320,9 +323,24 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List audit entries, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action (mode.set, draft.approve, draft.reject, draft.edit, draft.send, dlq.retry…)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action (mode.set, draft.approve, draft.reject, draft.edit, draft.send, dlq.retry…)' -r -f -a "db.restore\t''
+dlq.retry\t''
+draft.approve\t''
+draft.edit\t''
+draft.recompose\t''
+draft.reject\t''
+draft.send\t''
+draft.send_failed\t''
+mode.set\t''
+mode.set_refused\t''
+quarantine.discard\t''
+quarantine.replay\t''
+suppression.add\t''
+suppression.remove\t''
+workflow.retry\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Only this actor' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l since -d 'Only entries since: a duration (24h, 7d) or a date' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l subject -d 'Only entries about this subject (a draft, dead letter, workflow or quarantine id, or `mode`)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l limit -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -330,6 +348,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
@@ -359,7 +378,7 @@ configuration\t''
 invalid_input\t''
 external_service\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l since -d 'Only dead letters since: a duration (24h, 7d) or a date' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l limit -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l limit -d 'At most this many (0: no limit)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
@@ -430,6 +449,80 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Requeue dead letters with a fresh set of attempts'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export dead letters as CSV or JSON lines'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "list" -d 'List quarantined payloads nobody has replayed or discarded, oldest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "show" -d 'Show one quarantined payload: why it was kept, and the body as received'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "replay" -d 'Parse quarantined payloads again with this version and queue workflows for what it reads'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "discard" -d 'Set quarantined payloads aside for good (audited; the body is kept for the record)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l limit -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l done -d 'Also those already replayed or discarded'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l all -d 'Every match, however many'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l by -d 'Who replays (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l all -d 'Every payload waiting in quarantine'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l dry-run -d 'Say what each payload would become, change nothing'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -s y -l yes -d 'Do not ask before replaying several'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l reason -d 'Why (kept in the audit log)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l by -d 'Who discards (default: $USER)' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "list" -d 'List quarantined payloads nobody has replayed or discarded, oldest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one quarantined payload: why it was kept, and the body as received'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "replay" -d 'Parse quarantined payloads again with this version and queue workflows for what it reads'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "discard" -d 'Set quarantined payloads aside for good (audited; the body is kept for the record)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
@@ -535,6 +628,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -s q -l quiet -d 'Only errors on stderr'
@@ -564,6 +658,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -s q -l quiet -d 'Only errors on stderr'
@@ -669,8 +764,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "pause" -d 'Hold the import\'s queued jobs (workers skip them) and stop reading its file'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "resume" -d 'Release held jobs, and continue reading the file from the checkpoint if it was not finished'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "resume" -d 'Release held (or cancelled) jobs, and continue reading the file from the checkpoint if it was not finished'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept (`import resume` undoes it)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l limit -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
@@ -679,6 +774,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
@@ -749,8 +845,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Hold the import\'s queued jobs (workers skip them) and stop reading its file'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Release held jobs, and continue reading the file from the checkpoint if it was not finished'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Release held (or cancelled) jobs, and continue reading the file from the checkpoint if it was not finished'
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept (`import resume` undoes it)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l since -d 'Only drafts and workflows created since: a duration (24h, 7d) or a date (2026-11-01)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l check -d 'Run only these checks (repeatable; default: all)' -r
@@ -777,6 +873,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l all -d 'Every match, however many'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s q -l quiet -d 'Only errors on stderr'
@@ -884,7 +981,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l keep -d 
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l json -d 'Print results as JSON (stable snake_case fields)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s q -l quiet -d 'Only errors on stderr'
-complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -897,27 +994,28 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s v -l ve
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "workflows" -d 'List, show and retry workflows'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "audit" -d 'Read the append-only audit log'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "config" -d 'Inspect the configuration'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "db" -d 'Back up or restore the database'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "completions" -d 'Print a shell completion script'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "serve" -d 'Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "worker" -d 'Run workers only, sharing the queue with `serve` and other workers'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "webhook" -d 'Sign a payload as HubSpot would, or sign and send it to a deployment'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "probe" -d 'Post a signed synthetic submission, wait for its workflow, clean up; for cron or a monitor'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "queues" -d 'Jobs per queue and state, dead letters and live workers'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "run" -d 'Process one payload file (or - for stdin) through the pipeline now'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "workflows" -d 'List, show and retry workflows'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "drafts" -d 'List, show, review, approve, reject and send drafts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "mode" -d 'Show or switch the mode (draft-only or send)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "audit" -d 'Read the append-only audit log'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "dlq" -d 'Dead letters: list, show, retry and export jobs that used up their attempts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "quarantine" -d 'Authenticated webhooks that could not be parsed: list, show, replay, discard'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "suppress" -d 'Manage the suppression list (never contact these)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "config" -d 'Inspect the configuration'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "db" -d 'Back up or restore the database'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "completions" -d 'Print a shell completion script'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "reconcile" -d 'Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "serve" -d 'Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "worker" -d 'Run workers only, sharing the queue with `serve` and other workers'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "webhook" -d 'Sign a payload as HubSpot would, or sign and send it to a deployment'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "probe" -d 'Post a signed synthetic submission, wait for its workflow, clean up; for cron or a monitor'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "queues" -d 'Jobs per queue and state, dead letters and live workers'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "list" -d 'List workflows, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from workflows" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
@@ -935,6 +1033,10 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "show" -d 'Show one dead letter: every attempt\'s error and the payload'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "retry" -d 'Requeue dead letters with a fresh set of attempts'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from dlq" -f -a "export" -d 'Export dead letters as CSV or JSON lines'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from quarantine" -f -a "list" -d 'List quarantined payloads nobody has replayed or discarded, oldest first'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from quarantine" -f -a "show" -d 'Show one quarantined payload: why it was kept, and the body as received'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from quarantine" -f -a "replay" -d 'Parse quarantined payloads again with this version and queue workflows for what it reads'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from quarantine" -f -a "discard" -d 'Set quarantined payloads aside for good (audited; the body is kept for the record)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from suppress" -f -a "add" -d 'Never contact this address (or every address at @DOMAIN)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from suppress" -f -a "list" -d 'List suppressed addresses and domains'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from suppress" -f -a "remove" -d 'Allow an address or domain again'
@@ -948,8 +1050,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "pause" -d 'Hold the import\'s queued jobs (workers skip them) and stop reading its file'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "resume" -d 'Release held jobs, and continue reading the file from the checkpoint if it was not finished'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "resume" -d 'Release held (or cancelled) jobs, and continue reading the file from the checkpoint if it was not finished'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept (`import resume` undoes it)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from reconcile" -f -a "reports" -d 'List stored reports, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from reconcile" -f -a "report" -d 'Show one stored report with its findings and fixes'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from webhook" -f -a "sign" -d 'Print the signature headers for a payload file'

@@ -110,6 +110,18 @@ pub enum Error {
     },
 }
 
+/// How a local file-system failure should be handled. Trying again helps only when the
+/// disk or the system was busy; a path that is in the way (a file where a directory belongs,
+/// "File exists"), a missing permission or a read-only file system needs an operator.
+pub fn io_class(e: &std::io::Error) -> ErrorClass {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        PermissionDenied | AlreadyExists | NotADirectory | IsADirectory | ReadOnlyFilesystem
+        | InvalidFilename | DirectoryNotEmpty => ErrorClass::Configuration,
+        _ => ErrorClass::Transient,
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -128,10 +140,7 @@ impl Error {
             Error::Configuration(_) => ErrorClass::Configuration,
             Error::Connector(e) => e.class,
             Error::Store { class, .. } => *class,
-            Error::Io { source, .. } => match source.kind() {
-                std::io::ErrorKind::PermissionDenied => ErrorClass::Configuration,
-                _ => ErrorClass::Transient,
-            },
+            Error::Io { source, .. } => io_class(source),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, TableComponent, Width, presets};
 use serde::Serialize;
 
 #[derive(Clone, Debug)]
@@ -60,13 +60,33 @@ impl Printer {
         out.flush()
     }
 
-    /// A table whose look fits the destination: boxed on a terminal, plain columns in a pipe.
+    /// Bytes on stdout exactly as given (a generated script).
+    pub fn write_raw(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    /// A table whose look fits the destination: on a terminal, a rule above and below and one
+    /// under the header (none between rows), as wide as the terminal at most, wrapping long
+    /// cells; plain columns in a pipe.
     pub fn table(&self, header: &[&str]) -> Table {
         let mut table = Table::new();
         if self.stdout_tty {
             table
                 .load_preset(presets::UTF8_HORIZONTAL_ONLY)
+                .remove_style(TableComponent::HorizontalLines)
+                .remove_style(TableComponent::MiddleIntersections)
+                .remove_style(TableComponent::LeftBorderIntersections)
+                .remove_style(TableComponent::RightBorderIntersections)
                 .set_content_arrangement(ContentArrangement::Dynamic);
+            // comfy-table is built without its crossterm-based `tty` feature; the width comes
+            // from `terminal_size`, which clap already builds for `--help`.
+            if let Some((terminal_size::Width(columns), _)) =
+                terminal_size::terminal_size_of(std::io::stdout())
+            {
+                table.set_width(columns);
+            }
         } else {
             table
                 .load_preset(presets::NOTHING)
@@ -77,6 +97,10 @@ impl Printer {
     }
 
     pub fn print_table(&self, table: &Table) -> std::io::Result<()> {
+        let mut table = table.clone();
+        if self.stdout_tty {
+            keep_short_cells_whole(&mut table);
+        }
         let text = table.to_string();
         // comfy-table pads plain columns on the left of each row: trim for clean pipes.
         if self.stdout_tty {
@@ -87,15 +111,39 @@ impl Printer {
         }
     }
 
-    /// Status for a person, on stderr; silenced by `-q`.
+    /// Status for a person, on stderr; silenced by `-q`. A stderr piped into a reader that went
+    /// away is not an error (`eprintln!` would panic on the broken pipe).
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            let _ = writeln!(std::io::stderr(), "{text}");
         }
+    }
+
+    /// An error on stderr ("error: …"), even with `-q`.
+    pub fn error(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "error: {text}");
     }
 
     /// A warning on stderr, even with `-q`.
     pub fn warn(&self, text: &str) {
-        eprintln!("warning: {text}");
+        let _ = writeln!(std::io::stderr(), "warning: {text}");
+    }
+}
+
+/// Without this, fitting a wide table into the terminal shares the width out evenly and breaks
+/// short values (states, header words) as readily as long messages. Each column keeps at least
+/// its fair share of the width (or its content, if shorter) whole; long text wraps.
+fn keep_short_cells_whole(table: &mut Table) {
+    let Some(total) = table.width() else {
+        return;
+    };
+    let widths = table.column_max_content_widths();
+    let columns = widths.len().max(1) as u16;
+    // Each column pads one space on either side, and borders take one more.
+    let share = (total / columns).saturating_sub(3).max(4);
+    for (column, width) in table.column_iter_mut().zip(widths) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
+            width.min(share) + 2,
+        )));
     }
 }

@@ -4,10 +4,10 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, since_arg};
+use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
-use crate::store::AuditFilter;
+use crate::store::{AUDIT_ACTIONS, AuditFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -18,7 +18,7 @@ pub enum AuditCommand {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this action (mode.set, draft.approve, draft.reject, draft.edit, draft.send, dlq.retry…)
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(AUDIT_ACTIONS))]
     pub action: Option<String>,
     /// Only this actor
     #[arg(long)]
@@ -26,8 +26,15 @@ pub struct ListArgs {
     /// Only entries since: a duration (24h, 7d) or a date
     #[arg(long, value_name = "DURATION|DATE")]
     pub since: Option<String>,
+    /// Only entries about this subject (a draft, dead letter, workflow or quarantine id, or
+    /// `mode`)
+    #[arg(long, value_name = "ID")]
+    pub subject: Option<String>,
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+    /// Every match, however many
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Serialize)]
@@ -38,8 +45,16 @@ struct Item<'a> {
     action: &'a str,
     subject: Option<&'a str>,
     reason: Option<&'a str>,
-    before: Option<&'a str>,
-    after: Option<&'a str>,
+    /// JSON values where the log holds JSON (objects stay objects), else the text.
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+/// An audit value as JSON: what it holds when that is JSON, else the plain text as a string.
+fn as_json(value: Option<&str>) -> Option<serde_json::Value> {
+    value.map(|v| {
+        serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()))
+    })
 }
 
 pub fn run(ctx: &Context, cmd: AuditCommand) -> anyhow::Result<ExitStatus> {
@@ -52,11 +67,14 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     let filter = AuditFilter {
         action: args.action,
         actor: args.actor,
+        subject: args.subject,
         since: since_arg(args.since.as_deref())?,
-        limit: args.limit,
+        limit: list_limit(args.limit, args.all),
     };
     let app = ctx.app()?;
-    let rows = app.store.list_audit(&filter)?;
+    let page = app.store.list_audit_page(&filter)?;
+    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
+    let rows = page.rows;
     let p = &ctx.printer;
     if p.json() {
         let items: Vec<Item<'_>> = rows
@@ -68,8 +86,8 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
                 action: &e.action,
                 subject: e.subject.as_deref(),
                 reason: e.reason.as_deref(),
-                before: e.before.as_deref(),
-                after: e.after.as_deref(),
+                before: as_json(e.before.as_deref()),
+                after: as_json(e.after.as_deref()),
             })
             .collect();
         p.print_json(&items)?;

@@ -28,9 +28,13 @@ pub struct ManArgs {
     pub force: bool,
 }
 
-pub fn completions(_ctx: &Context, args: CompletionsArgs) -> anyhow::Result<ExitStatus> {
+pub fn completions(ctx: &Context, args: CompletionsArgs) -> anyhow::Result<ExitStatus> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "salesagent", &mut std::io::stdout());
+    // Into a buffer first: `generate` panics when its writer fails (a closed pipe), while the
+    // Printer's error reaches `main`, which ends quietly on a broken pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "salesagent", &mut script);
+    ctx.printer.write_raw(&script)?;
     Ok(ExitStatus::Success)
 }
 

@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, MORE_FLAGS, list_limit, say_if_cut};
 use crate::domain::lead::Lead;
 use crate::domain::submission::validate_lead;
 use crate::domain::time::{now_ms, rfc3339};
@@ -24,6 +24,9 @@ pub enum CrmCommand {
 pub struct ListArgs {
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+    /// Every match, however many
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -81,7 +84,9 @@ pub fn run(ctx: &Context, cmd: CrmCommand) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
     match cmd {
         CrmCommand::Contacts(args) => {
-            let rows = app.store.crm_contacts(args.limit)?;
+            let page = app.store.crm_contacts(list_limit(args.limit, args.all))?;
+            say_if_cut(p, &page, MORE_FLAGS);
+            let rows = page.rows;
             if p.json() {
                 let items: Vec<_> = rows
                     .into_iter()
@@ -146,7 +151,9 @@ pub fn run(ctx: &Context, cmd: CrmCommand) -> anyhow::Result<ExitStatus> {
             }
         }
         CrmCommand::Tasks(args) => {
-            let rows = app.store.crm_tasks(args.limit)?;
+            let page = app.store.crm_tasks(list_limit(args.limit, args.all))?;
+            say_if_cut(p, &page, MORE_FLAGS);
+            let rows = page.rows;
             if p.json() {
                 let items: Vec<_> = rows
                     .into_iter()

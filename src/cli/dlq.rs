@@ -8,12 +8,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::prompt::confirm;
-use super::{Context, since_arg};
+use super::{Context, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::error::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::outfile::{CsvOut, OutputFile, Policy};
-use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt};
+use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt, SubmissionRow};
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
@@ -42,6 +42,7 @@ pub struct ListArgs {
     /// Also those already retried or resolved
     #[arg(long)]
     pub all: bool,
+    /// At most this many (0: no limit)
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
 }
@@ -104,6 +105,9 @@ pub struct ExportArgs {
 #[derive(Serialize)]
 struct Item<'a> {
     id: &'a str,
+    /// waiting, retried or resolved
+    status: &'static str,
+    email: Option<&'a str>,
     job_id: &'a str,
     workflow_id: Option<&'a str>,
     job_kind: Option<&'a str>,
@@ -117,7 +121,61 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    history: Option<&'a [JobAttempt]>,
+    history: Option<Vec<AttemptItem<'a>>>,
+    /// The submission the dead job was working on, as it arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submission: Option<SubmissionItem>,
+}
+
+/// One attempt, with RFC 3339 times like every other JSON we print.
+#[derive(Serialize)]
+struct AttemptItem<'a> {
+    attempt: i64,
+    worker: Option<&'a str>,
+    error: Option<&'a str>,
+    error_class: Option<&'a str>,
+    started_at: String,
+    finished_at: Option<String>,
+}
+
+impl<'a> From<&'a JobAttempt> for AttemptItem<'a> {
+    fn from(a: &'a JobAttempt) -> Self {
+        AttemptItem {
+            attempt: a.attempt,
+            worker: a.worker.as_deref(),
+            error: a.error.as_deref(),
+            error_class: a.error_class.as_deref(),
+            started_at: rfc3339(a.started_at),
+            finished_at: a.finished_at.map(rfc3339),
+        }
+    }
+}
+
+/// The lead behind a dead letter: who they are and the payload exactly as it was received.
+#[derive(Serialize)]
+struct SubmissionItem {
+    id: String,
+    source: String,
+    form_id: Option<String>,
+    received_at: String,
+    lead: crate::domain::lead::Lead,
+    raw_payload: serde_json::Value,
+}
+
+impl SubmissionItem {
+    fn new(s: SubmissionRow) -> SubmissionItem {
+        let raw_payload = serde_json::from_slice(&s.raw_payload).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&s.raw_payload).into_owned())
+        });
+        SubmissionItem {
+            id: s.id,
+            source: s.source,
+            form_id: s.form_id,
+            received_at: rfc3339(s.received_at),
+            lead: s.lead,
+            raw_payload,
+        }
+    }
 }
 
 fn item<'a>(
@@ -127,6 +185,8 @@ fn item<'a>(
 ) -> Item<'a> {
     Item {
         id: &d.id,
+        status: d.status(),
+        email: d.email.as_deref(),
         job_id: &d.job_id,
         workflow_id: d.workflow_id.as_deref(),
         job_kind: d.job_kind.as_deref(),
@@ -141,7 +201,8 @@ fn item<'a>(
             serde_json::from_str(&d.payload)
                 .unwrap_or_else(|_| serde_json::Value::String(d.payload.clone()))
         }),
-        history,
+        history: history.map(|h| h.iter().map(AttemptItem::from).collect()),
+        submission: None,
     }
 }
 
@@ -159,10 +220,13 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         class: args.class,
         since: since_arg(args.since.as_deref())?,
         include_done: args.all,
-        limit: args.limit,
+        // `--all` already means "retried and resolved too" here, so `--limit 0` lifts the limit.
+        limit: list_limit(args.limit, args.limit == 0),
     };
     let app = ctx.app()?;
-    let rows = app.store.list_dead_letters(&filter)?;
+    let page = app.store.list_dead_letters_page(&filter)?;
+    say_if_cut(&ctx.printer, &page, "--limit N or --limit 0 for every one");
+    let rows = page.rows;
     let p = &ctx.printer;
     if p.json() {
         let items: Vec<_> = rows.iter().map(|d| item(d, false, None)).collect();
@@ -173,19 +237,26 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         p.status("no dead letters match");
         return Ok(ExitStatus::Success);
     }
-    let mut table = p.table(&[
-        "ID", "CLASS", "KIND", "WORKFLOW", "ATTEMPTS", "CREATED", "ERROR",
-    ]);
+    let mut header = vec!["ID"];
+    if args.all {
+        header.push("STATUS");
+    }
+    header.extend(["EMAIL", "CLASS", "WORKFLOW", "ATTEMPTS", "CREATED", "ERROR"]);
+    let mut table = p.table(&header);
     for d in &rows {
-        table.add_row(vec![
-            d.id.clone(),
+        let mut row = vec![d.id.clone()];
+        if args.all {
+            row.push(d.status().to_string());
+        }
+        row.extend([
+            d.email.clone().unwrap_or_default(),
             d.error_class.clone(),
-            d.job_kind.clone().unwrap_or_default(),
             d.workflow_id.clone().unwrap_or_default(),
             d.attempts.to_string(),
             short(d.created_at),
             d.error.clone(),
         ]);
+        table.add_row(row);
     }
     p.print_table(&table)?;
     Ok(ExitStatus::Success)
@@ -196,12 +267,25 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let id = app.store.resolve_dead_letter_id(&args.id)?;
     let d = app.store.get_dead_letter(&id)?;
     let history = app.store.dead_letter_attempts(&d)?;
+    let submission = match &d.workflow_id {
+        Some(wf) => {
+            let workflow = app.store.get_workflow(wf)?;
+            Some(app.store.get_submission(&workflow.submission_id)?)
+        }
+        None => None,
+    };
     let p = &ctx.printer;
     if p.json() {
-        p.print_json(&item(&d, true, Some(&history)))?;
+        let mut view = item(&d, true, Some(&history));
+        view.submission = submission.map(SubmissionItem::new);
+        p.print_json(&view)?;
         return Ok(ExitStatus::Success);
     }
-    p.line(&format!("dead letter {}", d.id))?;
+    p.line(&format!("dead letter {}  ({})", d.id, d.status()))?;
+    p.line(&format!(
+        "lead        {}",
+        d.email.as_deref().unwrap_or("-")
+    ))?;
     p.line(&format!(
         "job         {} ({}, {})",
         d.job_id,
@@ -237,8 +321,20 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     }
     p.print_table(&table)?;
     p.line("")?;
-    p.line("payload:")?;
-    p.line(&d.payload)?;
+    match submission {
+        Some(s) => {
+            let item = SubmissionItem::new(s);
+            p.line(&format!(
+                "submission {} ({}, received {}):",
+                item.id, item.source, item.received_at
+            ))?;
+            p.line(&serde_json::to_string_pretty(&item.raw_payload)?)?;
+        }
+        None => {
+            p.line("job payload:")?;
+            p.line(&d.payload)?;
+        }
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -324,7 +420,7 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
                 if status == ExitStatus::Success {
                     status = ExitStatus::for_error(&e);
                 }
-                eprintln!("error: {e:#}");
+                ctx.printer.error(&format!("{e:#}"));
                 items.push(serde_json::json!({ "id": d.id, "error": format!("{e:#}") }));
             }
         }
@@ -388,6 +484,8 @@ fn write_export(
             let mut w = CsvOut::new(&mut out);
             w.row([
                 "id",
+                "status",
+                "email",
                 "job_id",
                 "workflow_id",
                 "job_kind",
@@ -402,6 +500,8 @@ fn write_export(
             for d in rows {
                 let cells = [
                     d.id.clone(),
+                    d.status().to_string(),
+                    d.email.clone().unwrap_or_default(),
                     d.job_id.clone(),
                     d.workflow_id.clone().unwrap_or_default(),
                     d.job_kind.clone().unwrap_or_default(),

@@ -9,12 +9,12 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, MORE_FLAGS, list_limit, say_if_cut, thousands};
 use crate::domain::time::{now_ms, rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::import::{self, ImportOptions, Progress, Summary, header};
 use crate::outfile::{CsvOut, OutputFile, Policy};
-use crate::store::{ImportRow, Store};
+use crate::store::{ImportRow, Store, import_state, owner_is_gone};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -46,9 +46,10 @@ pub enum ImportCommand {
     Errors(ErrorsArgs),
     /// Hold the import's queued jobs (workers skip them) and stop reading its file
     Pause(IdArgs),
-    /// Release held jobs, and continue reading the file from the checkpoint if it was not finished
+    /// Release held (or cancelled) jobs, and continue reading the file from the checkpoint if it
+    /// was not finished
     Resume(ResumeArgs),
-    /// Cancel the import's queued jobs; finished work is kept
+    /// Cancel the import's queued jobs; finished work is kept (`import resume` undoes it)
     Cancel(IdArgs),
 }
 
@@ -56,6 +57,9 @@ pub enum ImportCommand {
 pub struct ListArgs {
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Every match, however many
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -161,7 +165,8 @@ fn update(bar: &ProgressBar, p: &Progress) {
 }
 
 fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
-    let status = if s.rows_rejected > 0 {
+    // A file imported before was not rejected now: its old rejects are history, not news.
+    let status = if s.rows_rejected > 0 && !s.already_imported {
         ExitStatus::RowsRejected
     } else {
         ExitStatus::Success
@@ -173,9 +178,13 @@ fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
     let id = s.import_id.as_deref().unwrap_or("-");
     if s.already_imported {
         ctx.printer.status(&format!(
-            "{} was imported before (import {id}); nothing to do",
-            s.file
+            "{} was already imported (import {id}, {} accepted, {} rejected then); nothing new to import",
+            s.file, s.rows_accepted, s.rows_rejected
         ));
+        ctx.printer.status(&format!(
+            "hint: `salesagent import status {id}` shows its progress, `salesagent import errors {id}` its rejected rows"
+        ));
+        return Ok(status);
     }
     for note in &s.notes {
         ctx.printer.warn(note);
@@ -231,11 +240,80 @@ fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
     Ok(status)
 }
 
+/// What an import is doing, as the operator needs to know it: the stored state says whether its
+/// file was read; this also says whether the process reading it is gone and whether its
+/// workflows are still being worked on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum ImportStatus {
+    /// A live process is reading the file.
+    Reading,
+    /// The file was not read to the end and no process is reading it (killed): resume it.
+    Interrupted,
+    Paused,
+    Cancelled,
+    /// The file was read; some of its workflows are not finished yet.
+    Processing,
+    /// The file was read and every workflow finished.
+    Completed,
+}
+
+impl ImportStatus {
+    fn of(store: &Store, import: &ImportRow) -> anyhow::Result<ImportStatus> {
+        Ok(match import.state.as_str() {
+            import_state::RUNNING => {
+                let alive = store.import_runner(&import.id)?.is_some_and(|holder| {
+                    holder.expires_at > now_ms() && !owner_is_gone(&holder.owner)
+                });
+                if alive {
+                    ImportStatus::Reading
+                } else {
+                    ImportStatus::Interrupted
+                }
+            }
+            import_state::PAUSED => ImportStatus::Paused,
+            import_state::CANCELLED => ImportStatus::Cancelled,
+            _ if store.import_unfinished_jobs(&import.id)? > 0 => ImportStatus::Processing,
+            _ => ImportStatus::Completed,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::Reading => "reading",
+            ImportStatus::Interrupted => "interrupted",
+            ImportStatus::Paused => "paused",
+            ImportStatus::Cancelled => "cancelled",
+            ImportStatus::Processing => "processing",
+            ImportStatus::Completed => "completed",
+        }
+    }
+
+    /// What to do next, when there is something to do.
+    fn hint(self, id: &str) -> Option<String> {
+        match self {
+            ImportStatus::Interrupted => Some(format!(
+                "hint: the process reading it is gone; continue with `salesagent import resume {id}`"
+            )),
+            ImportStatus::Paused => Some(format!(
+                "hint: continue with `salesagent import resume {id}`"
+            )),
+            ImportStatus::Cancelled => Some(format!(
+                "hint: `salesagent import resume {id}` runs what was cancelled and reads the rest"
+            )),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ImportItem<'a> {
     id: &'a str,
     file_name: &'a str,
+    /// As stored: running (reading the file), paused, cancelled or completed (file read).
     state: &'a str,
+    /// What is happening now: reading, interrupted, paused, cancelled, processing, completed.
+    status: ImportStatus,
     rows_read: i64,
     rows_accepted: i64,
     rows_rejected: i64,
@@ -244,12 +322,13 @@ struct ImportItem<'a> {
     finished_at: Option<String>,
 }
 
-impl<'a> From<&'a ImportRow> for ImportItem<'a> {
-    fn from(i: &'a ImportRow) -> Self {
+impl<'a> ImportItem<'a> {
+    fn new(i: &'a ImportRow, status: ImportStatus) -> Self {
         ImportItem {
             id: &i.id,
             file_name: &i.file_name,
             state: &i.state,
+            status,
             rows_read: i.rows_read,
             rows_accepted: i.rows_accepted,
             rows_rejected: i.rows_rejected,
@@ -262,9 +341,19 @@ impl<'a> From<&'a ImportRow> for ImportItem<'a> {
 
 fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
-    let rows = app.store.list_imports(args.limit)?;
+    let page = app.store.list_imports(list_limit(args.limit, args.all))?;
+    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
+    let rows = page.rows;
+    let statuses = rows
+        .iter()
+        .map(|i| ImportStatus::of(&app.store, i))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if ctx.printer.json() {
-        let items: Vec<ImportItem<'_>> = rows.iter().map(ImportItem::from).collect();
+        let items: Vec<ImportItem<'_>> = rows
+            .iter()
+            .zip(&statuses)
+            .map(|(i, s)| ImportItem::new(i, *s))
+            .collect();
         ctx.printer.print_json(&items)?;
         return Ok(ExitStatus::Success);
     }
@@ -273,13 +362,13 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let mut table = ctx.printer.table(&[
-        "ID", "FILE", "STATE", "READ", "ACCEPTED", "REJECTED", "STARTED",
+        "ID", "FILE", "STATUS", "READ", "ACCEPTED", "REJECTED", "STARTED",
     ]);
-    for i in &rows {
+    for (i, s) in rows.iter().zip(&statuses) {
         table.add_row(vec![
             i.id.clone(),
             i.file_name.clone(),
-            i.state.clone(),
+            s.as_str().to_string(),
             i.rows_read.to_string(),
             i.rows_accepted.to_string(),
             i.rows_rejected.to_string(),
@@ -287,6 +376,11 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         ]);
     }
     ctx.printer.print_table(&table)?;
+    if statuses.contains(&ImportStatus::Interrupted) {
+        ctx.printer.status(
+            "hint: an interrupted import's process is gone; continue it with `salesagent import resume ID`",
+        );
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -307,10 +401,11 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let import = resolve(&app.store, &args.id)?;
     let progress = app.store.import_progress(&import.id)?;
+    let import_status = ImportStatus::of(&app.store, &import)?;
     let workflows: std::collections::BTreeMap<String, i64> =
         progress.workflows.into_iter().collect();
     let view = StatusView {
-        import: ImportItem::from(&import),
+        import: ImportItem::new(&import, import_status),
         workflows_completed: workflows.get("completed").copied().unwrap_or(0),
         workflows,
         jobs: progress.jobs.into_iter().collect(),
@@ -322,7 +417,25 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
     p.line(&format!("import    {}", import.id))?;
     p.line(&format!("file      {}", import.file_name))?;
-    p.line(&format!("state     {}", import.state))?;
+    let total: i64 = view.workflows.values().sum();
+    let unfinished: i64 = ["pending", "running"]
+        .iter()
+        .filter_map(|s| view.workflows.get(*s))
+        .sum();
+    let state = match import_status {
+        ImportStatus::Processing => format!(
+            "processing: file read, {} of {} workflow(s) not finished yet",
+            thousands(unfinished as u64),
+            thousands(total as u64)
+        ),
+        ImportStatus::Reading => "reading the file".to_string(),
+        ImportStatus::Interrupted => format!(
+            "interrupted: the file was read up to row {} and no process is reading it",
+            import.checkpoint_row
+        ),
+        other => other.as_str().to_string(),
+    };
+    p.line(&format!("status    {state}"))?;
     p.line(&format!(
         "rows      {} read, {} accepted, {} rejected",
         import.rows_read, import.rows_accepted, import.rows_rejected
@@ -338,14 +451,17 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     p.line(&format!(
-        "workflows {} completed ({})",
-        view.workflows_completed,
+        "workflows {}: {}",
+        thousands(total as u64),
         join(&view.workflows)
     ))?;
     p.line(&format!("jobs      {}", join(&view.jobs)))?;
     p.line(&format!("started   {}", short(import.created_at)))?;
     if let Some(f) = import.finished_at {
         p.line(&format!("finished  {}", short(f)))?;
+    }
+    if let Some(hint) = import_status.hint(&import.id) {
+        p.status(&hint);
     }
     Ok(ExitStatus::Success)
 }
@@ -506,10 +622,13 @@ fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
     let (released, summary) =
         import::resume(&app.store, &import.id, path.as_deref(), &mut on_progress)?;
     bar.finish_and_clear();
-    ctx.printer.status(&format!(
-        "import {}: {released} held job(s) released",
-        import.id
-    ));
+    let which = if import.state == import_state::CANCELLED {
+        "cancelled job(s) requeued"
+    } else {
+        "held job(s) released"
+    };
+    ctx.printer
+        .status(&format!("import {}: {released} {which}", import.id));
     report(ctx, &summary)
 }
 
@@ -526,6 +645,11 @@ fn cancel(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
             "import {} cancelled: {cancelled} queued job(s) cancelled; finished work is kept",
             import.id
         ))?;
+        ctx.printer.status(&format!(
+            "hint: `salesagent import resume {}` undoes the cancel; importing the file again also works \
+             (rows never processed do not count as duplicates)",
+            import.id
+        ));
     }
     Ok(ExitStatus::Success)
 }

@@ -13,6 +13,7 @@ mod manpage;
 mod mode;
 mod probe;
 mod prompt;
+mod quarantine;
 mod queues;
 mod reconcile;
 mod run;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Dead letters: list, show, retry and export jobs that used up their attempts
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
+    /// Authenticated webhooks that could not be parsed: list, show, replay, discard
+    #[command(subcommand)]
+    Quarantine(quarantine::QuarantineCommand),
     /// Manage the suppression list (never contact these)
     #[command(subcommand)]
     Suppress(suppress::SuppressCommand),
@@ -133,6 +137,9 @@ pub enum Command {
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
     /// Post a signed synthetic submission, wait for its workflow, clean up; for cron or a monitor
+    ///
+    /// The probe follows its workflow through the server (GET /api/probe/ID, then DELETE once it
+    /// finished), so it works from any host that reaches --url; it opens no database.
     Probe(probe::ProbeArgs),
     /// Jobs per queue and state, dead letters and live workers
     Queues(queues::QueuesArgs),
@@ -170,11 +177,16 @@ impl Context {
         Ok(crate::app::App::open(self.config()?)?)
     }
 
-    /// Who is acting: `--by`, else `$USER`, else "unknown".
+    /// Who is acting: `--by`, else `$USER` (or `$LOGNAME`), else the name the OS has for the
+    /// process's user (cron and systemd set no `$USER`).
     pub fn actor(&self, by: Option<&str>) -> String {
         by.map(str::to_string)
-            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-            .unwrap_or_else(|| "unknown".into())
+            .or_else(|| {
+                ["USER", "LOGNAME"]
+                    .iter()
+                    .find_map(|k| std::env::var(k).ok().filter(|u| !u.trim().is_empty()))
+            })
+            .unwrap_or_else(os_user_name)
     }
 }
 
@@ -210,9 +222,9 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),
         Err(err) => {
             if ctx.global.verbose > 0 {
-                eprintln!("error: {err:?}");
+                ctx.printer.error(&format!("{err:?}"));
             } else {
-                eprintln!("error: {err:#}");
+                ctx.printer.error(&format!("{err:#}"));
             }
             ExitStatus::for_error(&err).into()
         }
@@ -227,6 +239,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Mode(cmd) => mode::run(ctx, cmd),
         Command::Audit(cmd) => audit::run(ctx, cmd),
         Command::Dlq(cmd) => dlq::run(ctx, cmd),
+        Command::Quarantine(cmd) => quarantine::run(ctx, cmd),
         Command::Suppress(cmd) => suppress::run(ctx, cmd),
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Crm(cmd) => crm::run(ctx, cmd),
@@ -279,6 +292,58 @@ fn init_logging(verbose: u8, quiet: bool, format: LogFormat, long_running: bool)
     };
 }
 
+/// The process's user as the OS names it: its uid looked up in `/etc/passwd`, else `uid N`.
+fn os_user_name() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return "unknown".into();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                (fields.nth(1)? == uid.to_string()).then(|| name.to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("uid {uid}"))
+}
+
+/// `--all` lifts a list's `--limit`.
+pub(crate) fn list_limit(limit: usize, all: bool) -> usize {
+    if all { usize::MAX } else { limit }
+}
+
+/// Says on stderr (so `--json` and pipes keep their shape) that a list stopped at its limit:
+/// "showing 50 of 12,034; --limit N or --all". `flags` names how to see more.
+pub(crate) fn say_if_cut<T>(printer: &Printer, page: &crate::store::Page<T>, flags: &str) {
+    if let Some(total) = page.total {
+        printer.status(&format!(
+            "showing {} of {}{}; {flags}",
+            thousands(page.rows.len() as u64),
+            if total.at_least { "at least " } else { "" },
+            thousands(total.count)
+        ));
+    }
+}
+
+/// 12034 → "12,034".
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The flags that show more of a cut list, for `say_if_cut`.
+pub(crate) const MORE_FLAGS: &str = "--limit N or --all";
+
 /// Parses `--since`, turning a bad value into a usage error.
 pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>> {
     value
@@ -287,4 +352,22 @@ pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>
                 .map_err(|e| crate::error::Error::InvalidInput(format!("--since {e}")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_are_separated() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12_034, "12,034"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+    }
 }

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::Context;
 use super::prompt::confirm;
-use crate::domain::time::{rfc3339, short};
+use crate::domain::time::{SendWindow, now_ms, rfc3339, short};
 use crate::exit::ExitStatus;
-use crate::operator::{Gate, send_gates};
+use crate::operator::{Gate, day_start, send_gates};
 use crate::store::{MODE_DRAFT_ONLY, MODE_SEND};
 
 #[derive(Debug, Subcommand)]
@@ -19,18 +19,24 @@ pub enum ModeCommand {
     Set(SetArgs),
 }
 
+/// `draft-only` is how the flag reads; `draft_only` is how `mode show` and `--json` print it,
+/// so both are accepted.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Mode {
     Send,
+    #[value(alias = "draft_only")]
     DraftOnly,
 }
+
+/// Recorded when `mode set draft-only` (the kill switch) is given no `--reason`.
+const NO_REASON: &str = "no reason given";
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
     pub mode: Mode,
-    /// Why (kept in the audit log)
-    #[arg(long)]
-    pub reason: String,
+    /// Why (kept in the audit log); required for send, optional for draft-only
+    #[arg(long, required_if_eq("mode", "send"))]
+    pub reason: Option<String>,
     /// Who switches (default: $USER)
     #[arg(long)]
     pub by: Option<String>,
@@ -45,8 +51,51 @@ struct ModeView {
     set_by: Option<String>,
     reason: Option<String>,
     updated_at: Option<String>,
+    #[serde(skip)]
+    updated_ms: Option<i64>,
     send_allowed: bool,
     gates: Vec<Gate>,
+    /// `send.daily_cap`: sends per sender per day (in the send window's zone, else UTC).
+    daily_cap: u32,
+    /// Sends claimed today, per sender.
+    sent_today: Vec<SenderCount>,
+    /// `send.window`, when sends are limited to one; `send_window_open` says whether it is now.
+    send_window: Option<String>,
+    send_window_open: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct SenderCount {
+    sender: String,
+    sent: i64,
+}
+
+fn mode_view(app: &crate::app::App, m: crate::store::ModeSetting) -> anyhow::Result<ModeView> {
+    let gates = send_gates(&app.config);
+    let now = now_ms();
+    let window = match &app.config.send.window {
+        Some(text) => Some(SendWindow::parse(text).map_err(crate::error::Error::Configuration)?),
+        None => None,
+    };
+    let sent_today = app
+        .store
+        .sends_per_sender_since(day_start(now, window.as_ref()))?
+        .into_iter()
+        .map(|(sender, sent)| SenderCount { sender, sent })
+        .collect();
+    Ok(ModeView {
+        mode: m.mode,
+        set_by: m.set_by,
+        reason: m.reason,
+        updated_at: m.updated_at.map(rfc3339),
+        updated_ms: m.updated_at,
+        send_allowed: gates.iter().all(|g| g.passed),
+        gates,
+        daily_cap: app.config.send.daily_cap,
+        sent_today,
+        send_window: app.config.send.window.clone(),
+        send_window_open: window.map(|w| w.contains(now)),
+    })
 }
 
 pub fn run(ctx: &Context, cmd: ModeCommand) -> anyhow::Result<ExitStatus> {
@@ -58,39 +107,51 @@ pub fn run(ctx: &Context, cmd: ModeCommand) -> anyhow::Result<ExitStatus> {
 
 fn show(ctx: &Context) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
-    let m = app.store.mode()?;
-    let gates = send_gates(&app.config);
+    let view = mode_view(&app, app.store.mode()?)?;
     let p = &ctx.printer;
     if p.json() {
-        p.print_json(&ModeView {
-            mode: m.mode,
-            set_by: m.set_by,
-            reason: m.reason,
-            updated_at: m.updated_at.map(rfc3339),
-            send_allowed: gates.iter().all(|g| g.passed),
-            gates,
-        })?;
+        p.print_json(&view)?;
         return Ok(ExitStatus::Success);
     }
-    p.line(&format!("mode        {}", m.mode))?;
-    match (&m.set_by, m.updated_at) {
+    p.line(&format!("mode        {}", view.mode))?;
+    match (&view.set_by, view.updated_ms) {
         (Some(by), Some(at)) => p.line(&format!(
             "set by      {by} at {}: {}",
             short(at),
-            m.reason.as_deref().unwrap_or("-")
+            view.reason.as_deref().unwrap_or("-")
         ))?,
         _ => p.line("set by      nobody (the default)")?,
     }
+    let used = if view.sent_today.is_empty() {
+        "none sent today".to_string()
+    } else {
+        view.sent_today
+            .iter()
+            .map(|s| format!("{} {}/{}", s.sender, s.sent, view.daily_cap))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    p.line(&format!(
+        "daily cap   {} per sender; used today: {used}",
+        view.daily_cap
+    ))?;
+    p.line(&match (&view.send_window, view.send_window_open) {
+        (Some(w), Some(open)) => format!(
+            "send window {w} ({} now)",
+            if open { "open" } else { "closed" }
+        ),
+        _ => "send window none (sends go out at any time)".to_string(),
+    })?;
     p.line("")?;
     p.line("SEND gates:")?;
-    for g in &gates {
+    for g in &view.gates {
         p.line(&format!(
             "  [{}] {}",
             if g.passed { "ok" } else { "--" },
             g.detail
         ))?;
     }
-    if m.mode == MODE_SEND && !gates.iter().all(|g| g.passed) {
+    if view.mode == MODE_SEND && !view.send_allowed {
         p.warn("the mode is send but a gate fails: every send is refused until it passes");
     }
     Ok(ExitStatus::Success)
@@ -123,16 +184,14 @@ fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Success);
         }
     }
-    let m = op.set_mode(mode, &actor, &args.reason)?;
+    let reason = args
+        .reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or(NO_REASON);
+    let m = op.set_mode(mode, &actor, reason)?;
     if ctx.printer.json() {
-        ctx.printer.print_json(&ModeView {
-            mode: m.mode,
-            set_by: m.set_by,
-            reason: m.reason,
-            updated_at: m.updated_at.map(rfc3339),
-            send_allowed: send_gates(&app.config).iter().all(|g| g.passed),
-            gates: send_gates(&app.config),
-        })?;
+        ctx.printer.print_json(&mode_view(&app, m)?)?;
     } else {
         ctx.printer.line(&format!("mode is now {}", m.mode))?;
     }

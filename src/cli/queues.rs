@@ -1,14 +1,20 @@
-//! `salesagent queues`: jobs per queue and state, the oldest waiting job, dead letters, live workers.
+//! `salesagent queues`: jobs per queue and state, the oldest waiting job, dead letters, and the
+//! worker processes and threads alive; warns when jobs wait and no worker runs.
 
 use clap::Args;
 use serde_json::json;
 
 use super::Context;
-use crate::domain::time::now_ms;
+use crate::domain::time::{human_duration, now_ms};
 use crate::exit::ExitStatus;
+use crate::store::QueueStats;
 
 #[derive(Debug, Args)]
 pub struct QueuesArgs {}
+
+/// The job state a worker's lease puts a job in. A worker thread claims a few jobs at a time and
+/// runs them one after the other, so these are "claimed", not all running at this moment.
+const LEASED: &str = "running";
 
 pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
@@ -16,43 +22,94 @@ pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
     let lease_ms = (app.config.worker.lease_secs.max(1) * 1000) as i64;
     let stats = app.store.queue_stats(now, now - lease_ms)?;
     if ctx.printer.json() {
-        let mut queues = serde_json::Map::new();
-        for c in &stats.counts {
-            let entry = queues
-                .entry(c.queue.clone())
-                .or_insert_with(|| json!({"states": {}, "oldest_available_age_ms": null}));
-            entry["states"][&c.state] = json!(c.count);
-        }
-        for (queue, age) in &stats.oldest_available_ms {
-            if let Some(entry) = queues.get_mut(queue) {
-                entry["oldest_available_age_ms"] = json!(age);
-            }
-        }
-        ctx.printer.print_json(&json!({
-            "queues": queues,
-            "dead_letters": stats.dead_letters,
-            "workers_alive": stats.workers_alive,
-        }))?;
-        return Ok(ExitStatus::Success);
-    }
-    let mut table = ctx.printer.table(&["queue", "state", "jobs"]);
-    for c in &stats.counts {
-        table.add_row(vec![c.queue.clone(), c.state.clone(), c.count.to_string()]);
-    }
-    if stats.counts.is_empty() {
-        ctx.printer.line("no jobs")?;
+        print_json(ctx, &stats)?;
     } else {
-        ctx.printer.print_table(&table)?;
+        print_human(ctx, &stats)?;
+    }
+    let waiting: i64 = stats.oldest_available_ms.len() as i64;
+    if stats.worker_threads == 0 && waiting > 0 {
+        let jobs: i64 = stats
+            .counts
+            .iter()
+            .filter(|c| matches!(c.state.as_str(), "available" | "retryable"))
+            .map(|c| c.count)
+            .sum();
+        ctx.printer.warn(&format!(
+            "{jobs} job(s) wait and no worker is running: start `salesagent serve` or `salesagent worker`"
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn print_json(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
+    let mut queues = serde_json::Map::new();
+    for c in &stats.counts {
+        let entry = queues
+            .entry(c.queue.clone())
+            .or_insert_with(|| json!({"states": {}, "oldest_available_age_ms": null}));
+        entry["states"][&c.state] = json!(c.count);
     }
     for (queue, age) in &stats.oldest_available_ms {
-        ctx.printer.line(&format!(
-            "oldest waiting job in {queue}: {:.1} s",
-            *age as f64 / 1000.0
+        if let Some(entry) = queues.get_mut(queue) {
+            entry["oldest_available_age_ms"] = json!(age);
+        }
+    }
+    ctx.printer.print_json(&json!({
+        "queues": queues,
+        "dead_letters": stats.dead_letters,
+        "worker_processes": stats.workers_alive,
+        "worker_threads": stats.worker_threads,
+        "workers_alive": stats.workers_alive,
+    }))?;
+    Ok(())
+}
+
+fn print_human(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
+    let p = &ctx.printer;
+    let mut table = p.table(&["QUEUE", "STATE", "JOBS"]);
+    for c in &stats.counts {
+        let state = if c.state == LEASED {
+            "claimed"
+        } else {
+            c.state.as_str()
+        };
+        table.add_row(vec![
+            c.queue.clone(),
+            state.to_string(),
+            c.count.to_string(),
+        ]);
+    }
+    if stats.counts.is_empty() {
+        p.line("no jobs")?;
+    } else {
+        p.print_table(&table)?;
+    }
+    let claimed: i64 = stats
+        .counts
+        .iter()
+        .filter(|c| c.state == LEASED)
+        .map(|c| c.count)
+        .sum();
+    if claimed > stats.worker_threads {
+        p.line(&format!(
+            "claimed: {claimed} job(s) held by workers; each of the {} thread(s) runs one at a time \
+             and claims a few ahead",
+            stats.worker_threads
         ))?;
     }
-    ctx.printer
-        .line(&format!("dead letters: {}", stats.dead_letters))?;
-    ctx.printer
-        .line(&format!("workers alive: {}", stats.workers_alive))?;
-    Ok(ExitStatus::Success)
+    for (queue, age) in &stats.oldest_available_ms {
+        p.line(&format!(
+            "oldest waiting job in {queue}: {}",
+            human_duration(*age)
+        ))?;
+    }
+    p.line(&format!("dead letters: {}", stats.dead_letters))?;
+    p.line(&format!(
+        "workers: {} process{}, {} thread{}",
+        stats.workers_alive,
+        if stats.workers_alive == 1 { "" } else { "es" },
+        stats.worker_threads,
+        if stats.worker_threads == 1 { "" } else { "s" },
+    ))?;
+    Ok(())
 }

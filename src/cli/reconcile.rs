@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{Context, since_arg};
+use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{parse_duration_ms, short};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -46,6 +46,9 @@ pub enum ReconcileCommand {
 pub struct ReportsArgs {
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+    /// Every match, however many
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -143,7 +146,9 @@ fn print_report(ctx: &Context, r: &Report) -> anyhow::Result<()> {
 
 fn reports(ctx: &Context, args: ReportsArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
-    let rows = app.store.list_reports(args.limit)?;
+    let page = app.store.list_reports(list_limit(args.limit, args.all))?;
+    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
+    let rows = page.rows;
     let reports: Vec<Report> = rows.iter().map(Report::from_row).collect();
     if ctx.printer.json() {
         ctx.printer.print_json(&reports)?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Context, since_arg};
 use crate::domain::stats::{Latency, latency, rate};
-use crate::domain::time::{now_ms, rfc3339};
+use crate::domain::time::{human_duration, now_ms, rfc3339};
 use crate::exit::ExitStatus;
 
 #[derive(Debug, Args)]
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
     }
     let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0));
     let ms = |l: &Latency| {
-        let f = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
+        let f = |v: Option<i64>| v.map_or("-".to_string(), human_duration);
         format!(
             "p50 {}  p95 {}  p99 {}  (n={})",
             f(l.p50_ms),

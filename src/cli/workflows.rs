@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, since_arg};
+use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::orchestrator::{WorkflowReport, status};
@@ -33,6 +33,9 @@ pub struct ListArgs {
     /// At most this many
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Every match, however many
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -102,10 +105,12 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         status: args.status,
         email: args.email,
         since: since_arg(args.since.as_deref())?,
-        limit: args.limit,
+        limit: list_limit(args.limit, args.all),
     };
     let app = ctx.app()?;
-    let rows = app.store.list_workflows(&filter)?;
+    let page = app.store.list_workflows_page(&filter)?;
+    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
+    let rows = page.rows;
     if ctx.printer.json() {
         let items: Vec<WorkflowItem<'_>> = rows.iter().map(WorkflowItem::from).collect();
         ctx.printer.print_json(&items)?;

@@ -599,7 +599,7 @@ fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![];
     let mut cur = e.source();
     while let Some(c) = cur {

@@ -122,9 +122,36 @@ impl SendWindow {
     }
 }
 
+/// A duration for people: "850 ms", "6.7 s", "1m 6.7s", "2h 5m", "3d 4h".
+pub fn human_duration(ms: i64) -> String {
+    let ms = ms.max(0);
+    let secs = ms / 1000;
+    match ms {
+        0..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        60_000..3_600_000 => format!("{}m {:.1}s", secs / 60, (ms % 60_000) as f64 / 1000.0),
+        3_600_000..86_400_000 => format!("{}h {}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_like_a_person_would_say_them() {
+        for (ms, text) in [
+            (0, "0 ms"),
+            (850, "850 ms"),
+            (6_700, "6.7 s"),
+            (66_689, "1m 6.7s"),
+            (7_500_000, "2h 5m"),
+            (273_600_000, "3d 4h"),
+        ] {
+            assert_eq!(human_duration(ms), text);
+        }
+    }
 
     #[test]
     fn since_accepts_durations_and_dates() {

@@ -21,7 +21,7 @@ use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::{
     ChunkOutcome, ChunkRow, ImportChunk, ImportRow, NewSubmission, RowError, Source, Store,
-    import_state, lock_owner, owner_is_gone,
+    import_lock_name, import_state, lock_owner, owner_is_gone,
 };
 
 /// Rows per transaction: large enough to amortise the commit, small enough to lose little on a kill.
@@ -565,7 +565,7 @@ pub fn continue_import(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary> {
     let owner = lock_owner();
-    let lock = format!("import:{}", import.id);
+    let lock = import_lock_name(&import.id);
     let now = now_ms();
     if let Some(holder) = store.try_lock(&lock, &owner, now, now + LOCK_MS, &owner_is_gone)? {
         return Err(Error::Refused(format!(

@@ -122,7 +122,9 @@ fn validate(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         (None, Some(object_id)) => {
             let contact = p.connectors.crm.get_contact(object_id)?.ok_or_else(|| {
                 Error::InvalidInput(format!(
-                    "contact {object_id} named by the event is not in the CRM ({})",
+                    "contact {object_id} named by the event is not in the CRM ({}); add it with \
+                     `salesagent crm add-contact --id {object_id} --email …` (the embedded CRM \
+                     starts empty), then retry the workflow",
                     p.connectors.crm.service()
                 ))
             })?;

@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod intake;
 mod metrics;
+mod probe;
 mod webhook;
 
 use std::sync::Arc;
@@ -101,6 +102,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .layer(DefaultBodyLimit::max(limit))
                 .layer(middleware::from_fn_with_state(state.clone(), body_budget)),
         )
+        .route(probe::PATH, get(probe::status).delete(probe::remove))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))

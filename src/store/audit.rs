@@ -2,11 +2,31 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{ListQuery, Store, new_id};
+use super::{ListQuery, Page, Store, new_id};
 use crate::error::Result;
 
 pub const MODE_DRAFT_ONLY: &str = "draft_only";
 pub const MODE_SEND: &str = "send";
+
+/// Every action the audit log records; `audit list --action` accepts these (a test checks that
+/// every `AuditEntry::new` in the code names one of them).
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "db.restore",
+    "dlq.retry",
+    "draft.approve",
+    "draft.edit",
+    "draft.recompose",
+    "draft.reject",
+    "draft.send",
+    "draft.send_failed",
+    "mode.set",
+    "mode.set_refused",
+    "quarantine.discard",
+    "quarantine.replay",
+    "suppression.add",
+    "suppression.remove",
+    "workflow.retry",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModeSetting {
@@ -32,6 +52,7 @@ pub struct AuditEntry {
 pub struct AuditFilter {
     pub action: Option<String>,
     pub actor: Option<String>,
+    pub subject: Option<String>,
     pub since: Option<i64>,
     pub limit: usize,
 }
@@ -140,6 +161,11 @@ impl Store {
     }
 
     pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        Ok(self.list_audit_page(filter)?.rows)
+    }
+
+    /// The list, and how many match in all when it was cut at `filter.limit`.
+    pub fn list_audit_page(&self, filter: &AuditFilter) -> Result<Page<AuditEntry>> {
         ListQuery::new(
             "SELECT id, actor, action, subject, reason, before, after, created_at FROM audit_log
              WHERE tenant_id = ?1",
@@ -147,8 +173,9 @@ impl Store {
         )
         .filter("action = ?", filter.action.clone())
         .filter("actor = ?", filter.actor.clone())
+        .filter("subject = ?", filter.subject.clone())
         .filter("created_at >= ?", filter.since)
-        .fetch(&self.conn, "created_at DESC, id DESC", filter.limit, |r| {
+        .fetch_page(&self.conn, "created_at DESC, id DESC", filter.limit, |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
                 actor: r.get(1)?,

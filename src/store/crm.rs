@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::Store;
+use super::{ListQuery, Page, Store};
 use crate::domain::lead::Lead;
 use crate::error::Result;
 
@@ -113,14 +113,12 @@ impl Store {
             .optional()?)
     }
 
-    pub fn crm_contacts(&self, limit: usize) -> Result<Vec<CrmContactRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {CONTACT_COLUMNS} FROM crm_contacts WHERE tenant_id = ?1 ORDER BY id LIMIT ?2"
-        ))?;
-        let rows = stmt
-            .query_map(params![self.tenant, limit as i64], contact_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+    pub fn crm_contacts(&self, limit: usize) -> Result<Page<CrmContactRow>> {
+        ListQuery::new(
+            &format!("SELECT {CONTACT_COLUMNS} FROM crm_contacts WHERE tenant_id = ?1"),
+            &self.tenant,
+        )
+        .fetch_page(&self.conn, "id", limit, contact_from_row)
     }
 
     /// Finds or creates the company for a domain and links the contact to it.
@@ -233,13 +231,11 @@ impl Store {
         Ok(changed > 0)
     }
 
-    pub fn crm_tasks(&self, limit: usize) -> Result<Vec<CrmTaskRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1 ORDER BY id LIMIT ?2"
-        ))?;
-        let rows = stmt
-            .query_map(params![self.tenant, limit as i64], task_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+    pub fn crm_tasks(&self, limit: usize) -> Result<Page<CrmTaskRow>> {
+        ListQuery::new(
+            &format!("SELECT {TASK_COLUMNS} FROM crm_tasks WHERE tenant_id = ?1"),
+            &self.tenant,
+        )
+        .fetch_page(&self.conn, "id", limit, task_from_row)
     }
 }

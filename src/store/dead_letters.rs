@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{AuditEntry, append_audit};
-use super::{ListQuery, Store, resolve_id};
+use super::{ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +26,20 @@ pub struct DeadLetterRow {
     pub job_state: Option<String>,
     /// The attempts a retry replaced, as JSON (see `JobAttempt`).
     pub attempt_history: Option<String>,
+    /// The lead's email address, from the workflow.
+    pub email: Option<String>,
+}
+
+impl DeadLetterRow {
+    /// Where the dead letter stands: waiting for an operator, retried (its job is queued or
+    /// running again), or resolved (the retry completed, or a newer dead letter replaced it).
+    pub fn status(&self) -> &'static str {
+        match (self.retried_at, self.resolved_at) {
+            (_, Some(_)) => "resolved",
+            (Some(_), None) => "retried",
+            (None, None) => "waiting",
+        }
+    }
 }
 
 /// One attempt of a job, from `job_attempts` (or the history a retry kept).
@@ -58,7 +72,11 @@ pub enum Requeue {
 }
 
 const COLUMNS: &str = "d.id, d.job_id, d.workflow_id, d.error_class, d.error, d.attempts, d.payload, \
-     d.created_at, d.retried_at, d.resolved_at, j.kind, j.queue, j.state, d.attempt_history";
+     d.created_at, d.retried_at, d.resolved_at, j.kind, j.queue, j.state, d.attempt_history, w.email";
+
+/// The tables `COLUMNS` reads.
+const FROM: &str = "dead_letters d LEFT JOIN jobs j ON j.id = d.job_id \
+     LEFT JOIN workflows w ON w.id = d.workflow_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetterRow> {
     Ok(DeadLetterRow {
@@ -76,6 +94,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetterRow> {
         job_queue: r.get(11)?,
         job_state: r.get(12)?,
         attempt_history: r.get(13)?,
+        email: r.get(14)?,
     })
 }
 
@@ -85,11 +104,13 @@ impl Store {
     }
 
     pub fn list_dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetterRow>> {
+        Ok(self.list_dead_letters_page(filter)?.rows)
+    }
+
+    /// The list, and how many match in all when it was cut at `filter.limit`.
+    pub fn list_dead_letters_page(&self, filter: &DeadLetterFilter) -> Result<Page<DeadLetterRow>> {
         ListQuery::new(
-            &format!(
-                "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
-                 WHERE d.tenant_id = ?1"
-            ),
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE d.tenant_id = ?1"),
             &self.tenant,
         )
         .filter("d.error_class = ?", filter.class.clone())
@@ -98,13 +119,12 @@ impl Store {
             !filter.include_done,
             "d.retried_at IS NULL AND d.resolved_at IS NULL",
         )
-        .fetch(&self.conn, "d.created_at, d.id", filter.limit, from_row)
+        .fetch_page(&self.conn, "d.created_at, d.id", filter.limit, from_row)
     }
 
     pub fn get_dead_letter(&self, id: &str) -> Result<DeadLetterRow> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM dead_letters d LEFT JOIN jobs j ON j.id = d.job_id
-             WHERE d.id = ?1 AND d.tenant_id = ?2"
+            "SELECT {COLUMNS} FROM {FROM} WHERE d.id = ?1 AND d.tenant_id = ?2"
         ))?;
         stmt.query_row((id, &self.tenant), from_row)
             .optional()?

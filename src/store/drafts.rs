@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::{ListQuery, Store, resolve_id};
+use super::{ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,6 +172,11 @@ impl Store {
     }
 
     pub fn list_drafts(&self, filter: &DraftFilter) -> Result<Vec<DraftRow>> {
+        Ok(self.list_drafts_page(filter)?.rows)
+    }
+
+    /// The list, and how many match in all when it was cut at `filter.limit`.
+    pub fn list_drafts_page(&self, filter: &DraftFilter) -> Result<Page<DraftRow>> {
         let order = if filter.oldest_first {
             "created_at ASC, id ASC"
         } else {
@@ -188,7 +193,7 @@ impl Store {
         )
         .filter("created_at >= ?", filter.since)
         .filter("score >= ?", filter.min_score)
-        .fetch(&self.conn, order, filter.limit, draft_from_row)
+        .fetch_page(&self.conn, order, filter.limit, draft_from_row)
     }
 
     /// Earlier drafts to the same recipient, newest first, for the history step.

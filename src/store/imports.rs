@@ -5,7 +5,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::submissions::accept_in;
-use super::{Acceptance, NewSubmission, Store, new_id, resolve_id};
+use super::{Acceptance, ListQuery, NewSubmission, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
 
 /// Import states, as stored.
@@ -87,6 +87,11 @@ fn bounded_row_error(e: &RowError) -> (String, &str) {
         ));
     }
     (message, raw_row)
+}
+
+/// The store lock a process holds while it reads an import's file.
+pub fn import_lock_name(import_id: &str) -> String {
+    format!("import:{import_id}")
 }
 
 /// A rejected row: where, which column (when one is to blame), why, and the row as it was.
@@ -186,15 +191,18 @@ impl Store {
             .optional()?)
     }
 
-    pub fn list_imports(&self, limit: usize) -> Result<Vec<ImportRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE tenant_id = ?1
-             ORDER BY created_at DESC, id DESC LIMIT ?2"
-        ))?;
-        let rows = stmt
-            .query_map(params![self.tenant, limit as i64], import_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+    /// Imports, newest first, and how many there are in all when the list was cut at `limit`.
+    pub fn list_imports(&self, limit: usize) -> Result<Page<ImportRow>> {
+        ListQuery::new(
+            &format!("SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE tenant_id = ?1"),
+            &self.tenant,
+        )
+        .fetch_page(
+            &self.conn,
+            "created_at DESC, id DESC",
+            limit,
+            import_from_row,
+        )
     }
 
     /// Writes a chunk's submissions (with workflows and `batch` jobs), its rejected rows, the
@@ -214,7 +222,13 @@ impl Store {
         let mut accepted = 0;
         let mut duplicates = Vec::new();
         for row in &chunk.rows {
-            match accept_in(&tx, &self.tenant, &mode, &row.submission)? {
+            let mut acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
+            if let Acceptance::Duplicate { submission_id, .. } = &acceptance
+                && forget_cancelled_submission(&tx, submission_id)?
+            {
+                acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
+            }
+            match acceptance {
                 Acceptance::Accepted { .. } => accepted += 1,
                 Acceptance::Duplicate { submission_id, .. } => {
                     let (earlier, external): (Option<String>, Option<String>) = tx
@@ -330,6 +344,32 @@ impl Store {
         })
     }
 
+    /// Jobs of the import not finished yet (queued, held or claimed by a worker); read through
+    /// the `(import_job_id, state)` index, so a finished import costs nothing to ask about.
+    pub fn import_unfinished_jobs(&self, import_id: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM jobs WHERE import_job_id = ?1
+             AND state IN ('available', 'retryable', 'running', 'held')",
+            [import_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Who holds the import's lock (the process reading its file), if anyone does.
+    pub fn import_runner(&self, import_id: &str) -> Result<Option<super::LockHolder>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT owner, acquired_at, expires_at FROM locks WHERE name = ?1")?
+            .query_row([import_lock_name(import_id)], |r| {
+                Ok(super::LockHolder {
+                    owner: r.get(0)?,
+                    acquired_at: r.get(1)?,
+                    expires_at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
     /// Pauses an import: its queued jobs become `held` (no worker claims them). Returns how many.
     pub fn pause_import(&self, import_id: &str, at: i64) -> Result<usize> {
         let tx = self.write_tx()?;
@@ -356,21 +396,33 @@ impl Store {
         Ok(held)
     }
 
-    /// Releases a paused import's held jobs. The import goes back to `completed` when its file was
-    /// read to the end, else to `running` (the caller then continues reading). Returns how many.
+    /// Releases a paused import's held jobs, or a cancelled import's cancelled jobs (those whose
+    /// workflows the cancel stopped; finished work stays as it is). The import goes back to
+    /// `completed` when its file was read to the end, else to `running` (the caller then
+    /// continues reading). Returns how many jobs were released.
     pub fn release_import(&self, import_id: &str, at: i64) -> Result<usize> {
         let tx = self.write_tx()?;
         let import = import_in(&tx, &self.tenant, import_id)?;
-        if import.state == import_state::CANCELLED {
-            return Err(Error::Refused(format!(
-                "import {import_id} was cancelled and cannot be resumed; import the file again"
-            )));
-        }
-        let released = tx.execute(
-            "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
-             WHERE import_job_id = ?1 AND state = 'held'",
-            params![import_id, at],
-        )?;
+        let released = if import.state == import_state::CANCELLED {
+            tx.execute(
+                "UPDATE workflows SET status = 'pending', updated_at = ?2
+                 WHERE status = 'cancelled' AND id IN (SELECT workflow_id FROM jobs
+                     WHERE import_job_id = ?1 AND state = 'cancelled')",
+                params![import_id, at],
+            )?;
+            tx.execute(
+                "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+                 WHERE import_job_id = ?1 AND state = 'cancelled'
+                   AND workflow_id IN (SELECT id FROM workflows WHERE status = 'pending')",
+                params![import_id, at],
+            )?
+        } else {
+            tx.execute(
+                "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+                 WHERE import_job_id = ?1 AND state = 'held'",
+                params![import_id, at],
+            )?
+        };
         tx.execute(
             "UPDATE import_jobs SET updated_at = ?2,
                  state = CASE WHEN finished_at IS NULL THEN 'running' ELSE 'completed' END
@@ -402,15 +454,54 @@ impl Store {
              WHERE import_job_id = ?1 AND state IN ('available', 'retryable', 'held')",
             params![import_id, at],
         )?;
+        // `finished_at` stays as it was: it says whether the file was read to the end, which a
+        // resume after the cancel needs to know.
         tx.execute(
-            "UPDATE import_jobs SET state = 'cancelled', updated_at = ?2,
-                 finished_at = COALESCE(finished_at, ?2)
-             WHERE id = ?1",
+            "UPDATE import_jobs SET state = 'cancelled', updated_at = ?2 WHERE id = ?1",
             params![import_id, at],
         )?;
         tx.commit()?;
         Ok(cancelled)
     }
+}
+
+/// The workflow of a submission that a cancelled import left unprocessed (its workflow was
+/// cancelled before it ran a step), if the submission is one: such a lead is no duplicate.
+pub(super) fn unprocessed_cancelled_workflow(
+    conn: &rusqlite::Connection,
+    submission_id: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT w.id FROM submissions s
+             JOIN import_jobs i ON i.id = s.import_job_id AND i.state = 'cancelled'
+             JOIN workflows w ON w.submission_id = s.id AND w.status = 'cancelled'
+             WHERE s.id = ?1
+               AND NOT EXISTS (SELECT 1 FROM workflow_steps st WHERE st.workflow_id = w.id)",
+        )?
+        .query_row([submission_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// A submission a cancelled import never processed must not make the same lead a duplicate when
+/// the operator imports it again. Deletes it (with its workflow and job) and says whether it did.
+fn forget_cancelled_submission(
+    tx: &rusqlite::Transaction<'_>,
+    submission_id: &str,
+) -> Result<bool> {
+    let Some(workflow) = unprocessed_cancelled_workflow(tx, submission_id)? else {
+        return Ok(false);
+    };
+    for sql in [
+        "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id = ?1)",
+        "DELETE FROM jobs WHERE workflow_id = ?1",
+        "DELETE FROM workflows WHERE id = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([&workflow])?;
+    }
+    tx.prepare_cached("DELETE FROM submissions WHERE id = ?1")?
+        .execute([submission_id])?;
+    Ok(true)
 }
 
 fn import_in(conn: &rusqlite::Connection, tenant: &str, id: &str) -> Result<ImportRow> {

@@ -77,7 +77,10 @@ pub struct QueueStats {
     /// Per queue: age in ms of the oldest job that is due and waiting.
     pub oldest_available_ms: Vec<(String, i64)>,
     pub dead_letters: i64,
+    /// Worker processes with a live heartbeat.
     pub workers_alive: i64,
+    /// Worker threads those processes run (each runs one job at a time).
+    pub worker_threads: i64,
 }
 
 impl Store {
@@ -152,27 +155,32 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records that `owner` is alive and extends the lease of every job it runs.
+    /// Records that `owner` (a process running `threads` worker threads) is alive and extends
+    /// the lease of every job it runs.
+    #[allow(clippy::too_many_arguments)]
     pub fn heartbeat(
         &self,
         owner: &str,
         pid: u32,
         queues: &str,
+        threads: usize,
         started_at: i64,
         lease_ms: i64,
         now: i64,
     ) -> Result<usize> {
         let tx = self.write_tx()?;
         tx.prepare_cached(
-            "INSERT INTO worker_heartbeats (worker_id, hostname, pid, queues, started_at, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (worker_id) DO UPDATE SET seen_at = excluded.seen_at, queues = excluded.queues",
+            "INSERT INTO worker_heartbeats (worker_id, hostname, pid, queues, threads, started_at, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (worker_id) DO UPDATE SET seen_at = excluded.seen_at,
+                 queues = excluded.queues, threads = excluded.threads",
         )?
         .execute(params![
             owner,
             hostname(),
             pid,
             queues,
+            threads as i64,
             started_at,
             now
         ])?;
@@ -320,21 +328,19 @@ impl Store {
             [&self.tenant],
             |r| r.get(0),
         )?;
+        let workers = self.live_workers(alive_since)?;
         Ok(QueueStats {
             counts,
             oldest_available_ms,
             dead_letters,
-            workers_alive: self.workers_alive(alive_since)?,
+            workers_alive: workers.processes,
+            worker_threads: workers.threads,
         })
     }
 
-    /// Workers whose heartbeat is newer than `since`.
+    /// Worker processes whose heartbeat is newer than `since`.
     pub fn workers_alive(&self, since: i64) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM worker_heartbeats WHERE seen_at >= ?1",
-            [since],
-            |r| r.get(0),
-        )?)
+        Ok(self.live_workers(since)?.processes)
     }
 
     /// Settings for a long-lived worker connection: pages read through a memory map (several
@@ -474,7 +480,8 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         .prepare_cached("SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1")?
         .query_row([&finish.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match &finish.result {
-        JobResult::Completed | JobResult::Cancelled { .. } => {}
+        JobResult::Completed => resolve_dead_letters_in(tx, &finish.job_id, finish.at)?,
+        JobResult::Cancelled { .. } => {}
         JobResult::Retry { error, class, .. } => {
             tx.prepare_cached(
                 "UPDATE workflows SET status = 'pending', last_error = ?2, last_error_class = ?3,
@@ -497,6 +504,8 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                      FROM jobs WHERE id = ?1",
                 )?
                 .query_row([&finish.job_id], |r| r.get(0))?;
+            // The new dead letter stands for the job now; the one a retry came from is settled.
+            resolve_dead_letters_in(tx, &finish.job_id, finish.at)?;
             tx.prepare_cached(
                 "INSERT INTO dead_letters (id, tenant_id, job_id, workflow_id, error_class, error,
                      attempts, payload, created_at)
@@ -515,6 +524,17 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
             ])?;
         }
     }
+    Ok(())
+}
+
+/// Marks the job's retried dead letters resolved: its retry ended (completed, or dead again with
+/// a dead letter of its own), so `queues`, `/metrics` and reconcile stop counting them.
+fn resolve_dead_letters_in(tx: &Transaction<'_>, job_id: &str, at: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE dead_letters SET resolved_at = ?2
+         WHERE job_id = ?1 AND retried_at IS NOT NULL AND resolved_at IS NULL",
+    )?
+    .execute(params![job_id, at])?;
     Ok(())
 }
 

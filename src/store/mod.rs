@@ -13,6 +13,7 @@ mod imports;
 mod jobs;
 mod locks;
 mod maintenance;
+mod quarantine;
 mod reconcile;
 mod review;
 mod stats;
@@ -25,16 +26,18 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use audit::{AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
+pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
 pub use drafts::{DraftFilter, DraftRow, NewDraft, Recomposed};
 pub use imports::{
-    ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_state,
+    ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_lock_name,
+    import_state,
 };
 pub use jobs::{ClaimedJob, JobFinish, JobResult, QUEUES, QueueCount, QueueStats, Rescued};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
+pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
@@ -357,6 +360,23 @@ fn eager_busy(attempt: i32) -> bool {
     true
 }
 
+/// A cut list counts its matches up to this many ("showing 50 of at least 100,000").
+const COUNT_CAP: u64 = 100_000;
+
+/// A list cut at its limit: the rows, and `total` when more rows match than were returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: Option<Total>,
+}
+
+/// How many rows match a cut list: exact, or `at_least` when the count stopped at its cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Total {
+    pub count: u64,
+    pub at_least: bool,
+}
+
 /// A tenant-scoped list query: a SELECT whose WHERE clause starts with the tenant as `?1`, any
 /// number of optional `AND` filters with numbered parameters, then ORDER BY and LIMIT. Every list
 /// command builds its SQL through this, so filters cannot drift out of step with their parameters.
@@ -393,6 +413,36 @@ impl ListQuery {
         self
     }
 
+    /// The first `limit` rows, and when more match, how many in all (counted up to
+    /// `COUNT_CAP`, so a cut list of a huge table stays cheap).
+    fn fetch_page<T>(
+        self,
+        conn: &Connection,
+        order_by: &str,
+        limit: usize,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Page<T>> {
+        let count_sql = format!("SELECT COUNT(*) FROM ({} LIMIT {COUNT_CAP})", self.sql);
+        let count_args = self.args.clone();
+        let mut rows = self.fetch(conn, order_by, limit.saturating_add(1), row)?;
+        if rows.len() <= limit {
+            return Ok(Page { rows, total: None });
+        }
+        rows.truncate(limit);
+        let count: i64 =
+            conn.query_row(&count_sql, rusqlite::params_from_iter(count_args), |r| {
+                r.get(0)
+            })?;
+        let count = count.max(0) as u64;
+        Ok(Page {
+            rows,
+            total: Some(Total {
+                count,
+                at_least: count >= COUNT_CAP,
+            }),
+        })
+    }
+
     fn fetch<T>(
         mut self,
         conn: &Connection,
@@ -400,7 +450,7 @@ impl ListQuery {
         limit: usize,
         row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        self.args.push((limit as i64).into());
+        self.args.push((limit.min(i64::MAX as usize) as i64).into());
         self.sql
             .push_str(&format!(" ORDER BY {order_by} LIMIT ?{}", self.args.len()));
         let mut stmt = conn.prepare_cached(&self.sql)?;

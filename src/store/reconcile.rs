@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Store, new_id, resolve_id};
+use super::{ListQuery, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
 
 /// Draft statuses still waiting on someone: the ones whose mailbox copy must exist.
@@ -365,11 +365,12 @@ impl Store {
         Ok(n)
     }
 
-    /// Dead letters created after `after` (all of them when None), and the total.
+    /// Unresolved dead letters created after `after` (all of them when None), and all the
+    /// unresolved ones (a retry that completed resolved its dead letter).
     pub fn dead_letter_counts(&self, after: Option<i64>) -> Result<(i64, i64)> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FILTER (WHERE created_at > ?2), COUNT(*)
-             FROM dead_letters WHERE tenant_id = ?1",
+             FROM dead_letters WHERE tenant_id = ?1 AND resolved_at IS NULL",
             params![self.tenant, after.unwrap_or(i64::MIN)],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
@@ -407,15 +408,17 @@ impl Store {
             .optional()?)
     }
 
-    pub fn list_reports(&self, limit: usize) -> Result<Vec<ReportRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {REPORT_COLUMNS} FROM reconciliation_reports WHERE tenant_id = ?1
-             ORDER BY started_at DESC, id DESC LIMIT ?2"
-        ))?;
-        let rows = stmt
-            .query_map(params![self.tenant, limit as i64], report_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+    pub fn list_reports(&self, limit: usize) -> Result<Page<ReportRow>> {
+        ListQuery::new(
+            &format!("SELECT {REPORT_COLUMNS} FROM reconciliation_reports WHERE tenant_id = ?1"),
+            &self.tenant,
+        )
+        .fetch_page(
+            &self.conn,
+            "started_at DESC, id DESC",
+            limit,
+            report_from_row,
+        )
     }
 
     pub fn get_report(&self, id: &str) -> Result<ReportRow> {

@@ -84,6 +84,24 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Sends claimed since `day_start`, per sender (lower-cased): what the daily cap counts
+    /// (`claim_send` counts the same rows).
+    pub fn sends_per_sender_since(&self, day_start: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lower(sender), COUNT(*) FROM drafts
+             WHERE tenant_id = ?1 AND send_started_at >= ?2
+             GROUP BY lower(sender) ORDER BY lower(sender)",
+        )?;
+        let rows = stmt
+            .query_map(params![self.tenant, day_start], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
 /// Gauges sampled from the store when `/metrics` is scraped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GaugeSnapshot {
@@ -135,27 +153,19 @@ pub struct LiveWorkers {
 }
 
 impl Store {
-    /// Processes whose heartbeat is newer than `since`, and their worker threads. A pool's
-    /// heartbeat row is keyed by its lease owner `pid:id:threads` (see `worker::Pool::start`).
+    /// Processes whose heartbeat is newer than `since`, and the worker threads they run (each
+    /// heartbeat records its pool's thread count).
     pub fn live_workers(&self, since: i64) -> Result<LiveWorkers> {
-        let owners = self
-            .conn
-            .prepare_cached("SELECT worker_id FROM worker_heartbeats WHERE seen_at >= ?1")?
-            .query_map([since], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let threads = owners
-            .iter()
-            .map(|o| {
-                o.rsplit(':')
-                    .next()
-                    .and_then(|n| n.parse::<i64>().ok())
-                    .unwrap_or(1)
-            })
-            .sum();
-        Ok(LiveWorkers {
-            processes: owners.len() as i64,
-            threads,
-        })
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(threads), 0) FROM worker_heartbeats WHERE seen_at >= ?1",
+            [since],
+            |r| {
+                Ok(LiveWorkers {
+                    processes: r.get(0)?,
+                    threads: r.get(1)?,
+                })
+            },
+        )?)
     }
 
     pub fn gauge_snapshot(&self) -> Result<GaugeSnapshot> {

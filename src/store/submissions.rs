@@ -83,11 +83,18 @@ impl Store {
     }
 
     /// The submission, if it exists, for a dedupe key: lets callers report duplicates cheaply.
+    /// One that a cancelled import never processed does not count (a new import takes its place).
     pub fn find_submission_by_key(
         &self,
         dedupe_key: &str,
     ) -> Result<Option<(String, Option<String>)>> {
-        find_existing(&self.conn, &self.tenant, dedupe_key, None)
+        let found = find_existing(&self.conn, &self.tenant, dedupe_key, None)?;
+        if let Some((id, _)) = &found
+            && super::imports::unprocessed_cancelled_workflow(&self.conn, id)?.is_some()
+        {
+            return Ok(None);
+        }
+        Ok(found)
     }
 
     /// An earlier live workflow for the same email on the same form within `window_ms`.
@@ -152,6 +159,18 @@ impl Store {
                 synthetic: r.get(15)?,
             })
         })?)
+    }
+
+    /// The status of a synthetic (probe) workflow; None for any other workflow or none at all.
+    pub fn synthetic_workflow_status(&self, workflow_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT w.status FROM workflows w JOIN submissions s ON s.id = w.submission_id
+                 WHERE w.id = ?1 AND s.synthetic = 1",
+            )?
+            .query_row([workflow_id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Deletes a synthetic workflow and everything it wrote; refuses real ones.

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
-use super::{ListQuery, Store, resolve_id};
+use super::{ListQuery, Page, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
 
@@ -149,6 +149,11 @@ impl Store {
     }
 
     pub fn list_workflows(&self, filter: &WorkflowFilter) -> Result<Vec<WorkflowRow>> {
+        Ok(self.list_workflows_page(filter)?.rows)
+    }
+
+    /// The list, and how many match in all when it was cut at `filter.limit`.
+    pub fn list_workflows_page(&self, filter: &WorkflowFilter) -> Result<Page<WorkflowRow>> {
         ListQuery::new(
             &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1"),
             &self.tenant,
@@ -156,7 +161,7 @@ impl Store {
         .filter("status = ?", filter.status.clone())
         .filter("email = ?", filter.email.as_ref().map(|e| e.to_lowercase()))
         .filter("created_at >= ?", filter.since)
-        .fetch(
+        .fetch_page(
             &self.conn,
             "created_at DESC, id DESC",
             filter.limit,

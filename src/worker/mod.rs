@@ -279,6 +279,7 @@ fn beat(shared: &Shared, store: &Store) {
         &shared.owner,
         std::process::id(),
         &queues.join(","),
+        shared.options.workers,
         shared.started_at,
         lease_ms(&shared.config),
         now_ms(),

@@ -6,7 +6,7 @@ use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
 const GUARD: &str = "[guard]\nunsubscribe_line = \"Reply STOP to hear no more.\"\n";
 
 /// A workflow that failed at the guard step (the template lacks the unsubscribe line).
-fn failed_workflow(env: &TestEnv) -> String {
+pub(crate) fn failed_workflow(env: &TestEnv) -> String {
     env.write_config(GUARD);
     let out = env.run(&[
         "run",
@@ -19,7 +19,7 @@ fn failed_workflow(env: &TestEnv) -> String {
 }
 
 /// Inserts a dead job for the workflow, two failed attempts and its dead letter; returns its id.
-fn dead_letter(
+pub(crate) fn dead_letter(
     env: &TestEnv,
     id: &str,
     workflow: Option<&str>,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
 
 /// `n` valid rows; every `bad_every`-th one (when set) has a broken email.
-fn generated(n: usize, bad_every: Option<usize>) -> String {
+pub(crate) fn generated(n: usize, bad_every: Option<usize>) -> String {
     let mut text = String::from("email,firstName,lastName,company,formId\n");
     for i in 1..=n {
         let email = match bad_every {
@@ -83,8 +83,8 @@ fn leads_sample_accepts_three_rows_and_rejects_the_bad_one() {
         csv.contains("not-an-email,Bad,Row,Nowhere Inc,form-123,4,email,"),
         "{csv}"
     );
-    // The same file again is recognised by its content: nothing new.
-    let again = import_json(&env, &[file.to_str().unwrap()], 11);
+    // The same file again is recognised by its content: nothing new, and nothing rejected now.
+    let again = import_json(&env, &[file.to_str().unwrap()], 0);
     assert_eq!(again["already_imported"], true);
     assert_eq!(count(&env, "submissions"), 3);
 }
@@ -383,8 +383,18 @@ fn pause_resume_and_cancel_hold_release_and_cancel_queued_jobs() {
     );
     let status = env.json(&["import", "status", &id]);
     assert_eq!(status["workflows_completed"], 5);
+    // A cancel can be undone: resume runs the cancelled (never started) workflows after all.
     let out = env.run(&["import", "resume", &id]);
-    assert_eq!(out.status.code(), Some(4));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("45 cancelled job(s) requeued"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'pending'"),
+        45
+    );
     let out = env.run(&["import", "status", "ffffffff"]);
     assert_eq!(out.status.code(), Some(5));
 }

@@ -54,7 +54,7 @@ fn dlq_export_refuses_an_existing_file_unless_forced() {
     assert!(
         std::fs::read_to_string(&target)
             .unwrap()
-            .starts_with("id,job_id")
+            .starts_with("id,status,email,job_id")
     );
     // No temporary file is left beside it.
     let names: Vec<String> = std::fs::read_dir(env.path())

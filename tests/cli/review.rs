@@ -131,12 +131,9 @@ fn the_review_loop_edits_approves_and_rejects_on_a_terminal() {
     assert_eq!(env.mail_files("rejected").len(), 1);
     let edits = env.json(&["audit", "list", "--action", "draft.edit"]);
     assert_eq!(edits[0]["actor"], "rita");
-    assert!(
-        edits[0]["after"]
-            .as_str()
-            .unwrap()
-            .contains("Edited subject")
-    );
+    // `after` is the edit as a JSON object, not a string holding JSON.
+    assert!(edits[0]["after"].is_object(), "{edits}");
+    assert!(edits[0]["after"].to_string().contains("Edited subject"));
     assert!(env.mail_files("sent").is_empty());
 }
 

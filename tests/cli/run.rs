@@ -276,7 +276,8 @@ fn a_failed_workflow_resumes_at_the_failed_step_without_repeating_side_effects()
     let failed = crate::env::parse_json(&out.stdout);
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["current_step"], "draft");
-    assert_eq!(failed["error"]["class"], "transient");
+    // A file in the way needs an operator: not transient.
+    assert_eq!(failed["error"]["class"], "configuration");
     assert!(stderr(&out).contains("workflows retry"), "{}", stderr(&out));
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_contacts"), 1);
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), 0);

@@ -92,3 +92,34 @@ fn nothing_below_the_cli_prints() {
         "printing outside src/cli and the Printer: {offenders:?}"
     );
 }
+
+#[test]
+fn every_audited_action_is_one_audit_list_accepts() {
+    let mut files = Vec::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src, &mut files);
+    let audit = std::fs::read_to_string(src.join("store/audit.rs")).unwrap();
+    let known = audit
+        .split("pub const AUDIT_ACTIONS")
+        .nth(1)
+        .and_then(|rest| rest.split("];").next())
+        .expect("AUDIT_ACTIONS in store/audit.rs")
+        .to_string();
+    let mut unknown = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        // `AuditEntry::new(actor, "action", at)` and `Decision::action()`'s `=> "action"` arms.
+        for piece in text.split("AuditEntry::new(").skip(1) {
+            let call: String = piece.chars().take_while(|c| *c != ')').collect();
+            if let Some(action) = call.split('"').nth(1)
+                && !known.contains(&format!("\"{action}\""))
+            {
+                unknown.push(format!("{}: {action}", f.display()));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "audit actions missing from AUDIT_ACTIONS: {unknown:?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! `salesagent worker` and the queue: retries to exhaustion end in a dead letter; a worker killed
+//! `salesagent worker` and the queue: a configuration failure ends in a dead letter; a worker killed
 //! with SIGKILL mid-job loses its lease and another worker finishes with no duplicate side effect.
 
 use crate::env::{TestEnv, stderr};
@@ -27,10 +27,11 @@ fn wait_until_mid_job(env: &TestEnv) {
 }
 
 #[test]
-fn retries_to_exhaustion_end_in_a_dead_letter_with_class_and_last_error() {
+fn a_configuration_failure_ends_in_a_dead_letter_at_once_with_class_and_last_error() {
     let env = signed_env();
     env.write_config("[worker]\nmax_attempts = 3\nbackoff_base_ms = 50\nlease_secs = 5\n");
-    // A regular file where the drafts folder should be: every draft write fails (transient).
+    // A regular file where the drafts folder should be ("File exists"): an operator must move
+    // it, so retrying cannot help and the job is dead after its first attempt.
     env.write_file("mail/drafts", "not a directory");
     let server = Proc::serve(&env, &["--workers", "1"]);
     let file = env.write_file("p.json", seed_payload(1));
@@ -44,10 +45,10 @@ fn retries_to_exhaustion_end_in_a_dead_letter_with_class_and_last_error() {
     wait_for("the job to die", || {
         env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'dead'") == 1
     });
-    assert_eq!(env.sql_i64("SELECT attempt FROM jobs"), 3);
+    assert_eq!(env.sql_i64("SELECT attempt FROM jobs"), 1);
     assert_eq!(
         env.sql_i64("SELECT COUNT(*) FROM job_attempts WHERE error IS NOT NULL"),
-        3
+        1
     );
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     let (class, error, attempts): (String, String, i64) = conn
@@ -57,10 +58,10 @@ fn retries_to_exhaustion_end_in_a_dead_letter_with_class_and_last_error() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    assert_eq!(class, "transient");
-    assert_eq!(attempts, 3);
+    assert_eq!(class, "configuration");
+    assert_eq!(attempts, 1);
     assert!(
-        error.contains("mail/drafts") && error.contains("after 3 attempts"),
+        error.contains("mail/drafts") && error.contains("File exists"),
         "{error}"
     );
     let show = env.json(&["workflows", "show", &workflow]);

@@ -51,6 +51,9 @@ pub struct ListArgs {
     pub min_score: Option<i64>,
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Every match, however many
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,11 +134,13 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         sender: args.sender,
         since: since_arg(args.since.as_deref())?,
         min_score: args.min_score,
-        limit: args.limit,
+        limit: super::list_limit(args.limit, args.all),
         oldest_first: false,
     };
     let app = ctx.app()?;
-    let rows = app.store.list_drafts(&filter)?;
+    let page = app.store.list_drafts_page(&filter)?;
+    super::say_if_cut(&ctx.printer, &page, super::MORE_FLAGS);
+    let rows = page.rows;
     if ctx.printer.json() {
         let items: Vec<_> = rows.iter().map(|d| DraftItem::new(d, false)).collect();
         ctx.printer.print_json(&items)?;

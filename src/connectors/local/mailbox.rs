@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::connectors::{Mailbox, MailboxDraft, OutgoingEmail, SentMessage};
 use crate::domain::email;
-use crate::error::{ConnectorError, ErrorClass, Result};
+use crate::error::{ConnectorError, ErrorClass, Result, io_class};
 
 const SERVICE: &str = "local_mailbox";
 
@@ -16,11 +16,7 @@ pub struct LocalMailbox {
 }
 
 fn io_error(what: String, e: std::io::Error) -> ConnectorError {
-    let class = match e.kind() {
-        std::io::ErrorKind::PermissionDenied => ErrorClass::Configuration,
-        _ => ErrorClass::Transient,
-    };
-    ConnectorError::new(SERVICE, class, format!("{what}: {e}"))
+    ConnectorError::new(SERVICE, io_class(&e), format!("{what}: {e}"))
 }
 
 impl LocalMailbox {
@@ -61,7 +57,7 @@ impl LocalMailbox {
             let class = if e.kind() == std::io::ErrorKind::NotFound {
                 ErrorClass::InvalidInput
             } else {
-                ErrorClass::Transient
+                io_class(&e)
             };
             ConnectorError::new(
                 SERVICE,
