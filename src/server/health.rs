@@ -27,6 +27,9 @@ fn breakers() -> serde_json::Map<String, serde_json::Value> {
         .collect()
 }
 
+/// How recent an intake commit must be to stand in for the readiness probe's own write.
+const RECENT_COMMIT_MS: i64 = 2_000;
+
 pub async fn live() -> Reply {
     Reply::Ok(json!({"status": "live"}))
 }
@@ -34,9 +37,14 @@ pub async fn live() -> Reply {
 pub async fn ready(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError> {
     let accepting = state.ready.load(Ordering::SeqCst);
     let probe = state.clone();
+    // Under intake the writer's own commits prove the store writable; only an idle store gets
+    // the probe's write, so readiness never queues behind a busy writer.
+    let wrote_recently = state
+        .intake_health
+        .committed_since(now_ms() - RECENT_COMMIT_MS);
     let (writable, current, workers) = tokio::task::spawn_blocking(move || {
         let store = probe.probe.lock().unwrap_or_else(|e| e.into_inner());
-        let writable = store.probe_writable(now_ms()).is_ok();
+        let writable = wrote_recently || store.probe_writable(now_ms()).is_ok();
         let current = store.schema_is_current().unwrap_or(false);
         let since = now_ms() - probe.heartbeat_window_ms;
         let workers = store.workers_alive(since).unwrap_or(0);

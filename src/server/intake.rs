@@ -3,7 +3,7 @@
 //! answered only after the commit that holds it, so every 202 is durable.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -49,13 +49,25 @@ pub enum Message {
 #[derive(Debug, Default)]
 pub struct Health {
     failing: AtomicBool,
+    /// When the last intake commit succeeded (epoch ms; 0: none yet).
+    last_ok_ms: AtomicI64,
 }
 
 impl Health {
     pub fn is_failing(&self) -> bool {
         self.failing.load(Ordering::SeqCst)
     }
+
+    /// An intake commit succeeded at or after `since`: the store took a real write just now, so
+    /// readiness need not queue a probe write behind the intake writer.
+    pub fn committed_since(&self, since: i64) -> bool {
+        !self.is_failing() && self.last_ok_ms.load(Ordering::SeqCst) >= since
+    }
+
     fn record(&self, ok: bool) {
+        if ok {
+            self.last_ok_ms.store(now_ms(), Ordering::SeqCst);
+        }
         self.failing.store(!ok, Ordering::SeqCst);
     }
 }
