@@ -509,13 +509,45 @@ pub struct LlmConfig {
     pub base_url: String,
     pub model: String,
     pub api_key: Option<Secret>,
-    pub max_tokens: u32,
+    /// The reply's token budget; by default sized from the guard's length limits, so a reply the
+    /// guard would accept is never cut off.
+    pub max_tokens: Option<u32>,
     pub temperature: f64,
+    /// How the `{subject, body}` object is asked for: `auto` probes the server once per process
+    /// and model (json_schema, then json_object, then plain text).
+    pub structured: StructuredOutput,
+    /// How many composes `eval run` keeps in flight at once.
+    pub concurrency: usize,
     /// Prompt template files; relative paths are read from the config file's directory.
     pub system_prompt: Option<PathBuf>,
     pub user_prompt: Option<PathBuf>,
     /// `template` composes from the route's template when the LLM stays unavailable; `none` fails.
     pub fallback: String,
+}
+
+/// `[llm] structured`: which structured-output request an OpenAI-compatible server gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StructuredOutput {
+    /// Probe the server once per process and model and use the best mode that works.
+    Auto,
+    /// `response_format: {"type": "json_schema", ...}` with a strict schema.
+    JsonSchema,
+    /// `response_format: {"type": "json_object"}` with the schema in the prompt.
+    JsonObject,
+    /// No `response_format`: plain text, the object extracted from the reply.
+    Off,
+}
+
+impl StructuredOutput {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StructuredOutput::Auto => "auto",
+            StructuredOutput::JsonSchema => "json_schema",
+            StructuredOutput::JsonObject => "json_object",
+            StructuredOutput::Off => "off",
+        }
+    }
 }
 
 impl Default for LlmConfig {
@@ -524,8 +556,10 @@ impl Default for LlmConfig {
             base_url: "https://api.openai.com".into(),
             model: "gpt-4o-mini".into(),
             api_key: None,
-            max_tokens: 600,
+            max_tokens: None,
             temperature: 0.4,
+            structured: StructuredOutput::Auto,
+            concurrency: 4,
             system_prompt: None,
             user_prompt: None,
             fallback: "template".into(),
@@ -777,6 +811,16 @@ impl Config {
         if let Some(v) = env("SALESAGENT_LLM_MODEL") {
             self.llm.model = v;
         }
+        if let Some(v) = env("SALESAGENT_LLM_STRUCTURED") {
+            self.llm.structured = serde_json::from_value(serde_json::Value::String(v.clone()))
+                .map_err(|_| {
+                    kind_err(
+                        "SALESAGENT_LLM_STRUCTURED",
+                        &v,
+                        "auto, json_schema, json_object, off",
+                    )
+                })?;
+        }
         if let Some(s) = secret("SALESAGENT_WEBHOOK_SECRET")? {
             self.webhook.secret = Some(s);
         }
@@ -964,6 +1008,22 @@ impl Config {
             error(
                 "llm.fallback",
                 format!("{:?} is not valid; use template or none", self.llm.fallback),
+            );
+        }
+        if !(1..=64).contains(&self.llm.concurrency) {
+            error(
+                "llm.concurrency",
+                format!("{} is out of range; use 1 to 64", self.llm.concurrency),
+            );
+        }
+        if let Some(n) = self.llm.max_tokens
+            && !(16..=100_000).contains(&n)
+        {
+            error(
+                "llm.max_tokens",
+                format!(
+                    "{n} is out of range; use 16 to 100000, or leave it out to size it from [guard]"
+                ),
             );
         }
         for v in &self.webhook.signature_versions {

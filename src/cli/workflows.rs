@@ -183,6 +183,7 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
             "draft       {}  {}  {:?}",
             d.id, d.status, d.subject
         ))?;
+        p.line(&format!("composer    {}", d.composer.summary()))?;
     }
     if let Some(t) = &report.task {
         p.line(&format!("task        {}  due {}", t.id, t.due_at))?;

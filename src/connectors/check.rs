@@ -22,6 +22,10 @@ pub struct LiveCheck {
     pub detail: String,
     /// `closed`, `open` or `half-open`; none for embedded connectors.
     pub breaker: Option<&'static str>,
+    /// For an LLM: the best structured-output mode the server honours (`json_schema`,
+    /// `json_object`, `off`), when the probe got an answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structured: Option<&'static str>,
 }
 
 fn reason(e: &Error) -> String {
@@ -45,6 +49,7 @@ fn probe<C>(
         error_class: None,
         detail: String::new(),
         breaker: None,
+        structured: None,
     };
     match build() {
         Err(e) => {
@@ -76,6 +81,7 @@ fn embedded(role: &'static str, connector: &'static str) -> LiveCheck {
         error_class: None,
         detail: "embedded, no network".into(),
         breaker: None,
+        structured: None,
     }
 }
 
@@ -114,20 +120,27 @@ pub fn live_checks(config: &Config) -> Vec<LiveCheck> {
         ComposerKind::Llm => {
             let mut config = config.clone();
             config.http = http.clone();
-            probe(
+            let structured = std::cell::Cell::new(None);
+            let mut result = probe(
                 "composer",
                 "llm",
                 || Llm::new(&config),
                 |l| {
-                    l.check().map(|()| {
-                        format!(
-                            "{} answers; model {}",
-                            config.llm.base_url, config.llm.model
-                        )
-                    })
+                    l.check_model()?;
+                    let mode = l.check_structured()?;
+                    structured.set(Some(mode.as_str()));
+                    Ok(format!(
+                        "{} serves model {}; structured output: {} (configured: {})",
+                        config.llm.base_url,
+                        config.llm.model,
+                        mode.as_str(),
+                        config.llm.structured.as_str()
+                    ))
                 },
                 |l| l.http().breaker_state().as_str(),
-            )
+            );
+            result.structured = structured.get();
+            result
         }
     };
     vec![crm, mailbox, composer]

@@ -246,6 +246,18 @@ pub struct Call<'a> {
     pub accept: &'a [u16],
     /// An extra limiter for this call (HubSpot's search limit).
     pub limiter: Option<&'a RateLimiter>,
+    /// Which outcomes this layer counts in `salesagent_connector_calls_total`.
+    pub metering: Metering,
+}
+
+/// Who counts a call's outcome. A caller that must judge a 2xx reply before it is a success
+/// (the LLM's reply may be unusable) counts the success itself with `HttpClient::count_call`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metering {
+    All,
+    FailuresOnly,
+    /// Capability probes: their expected refusals are not service errors.
+    Nothing,
 }
 
 impl<'a> Call<'a> {
@@ -269,6 +281,7 @@ impl<'a> Call<'a> {
             idempotent,
             accept: &[],
             limiter: None,
+            metering: Metering::All,
         }
     }
     pub fn bearer(mut self, token: &'a str) -> Self {
@@ -285,6 +298,10 @@ impl<'a> Call<'a> {
     }
     pub fn limiter(mut self, limiter: &'a RateLimiter) -> Self {
         self.limiter = Some(limiter);
+        self
+    }
+    pub fn metering(mut self, metering: Metering) -> Self {
+        self.metering = metering;
         self
     }
 }
@@ -405,8 +422,16 @@ impl HttpClient {
     }
 
     /// One call's outcome, and the breaker's state after it, for `/metrics`.
-    fn record_metrics(&self, failure: Option<ErrorClass>) {
-        let outcome = failure.map_or("ok", ErrorClass::as_str);
+    fn record_metrics(&self, call: &Call<'_>, failure: Option<ErrorClass>) {
+        match (call.metering, failure) {
+            (Metering::Nothing, _) | (Metering::FailuresOnly, None) => {}
+            (_, failure) => self.count_call(failure.map_or("ok", ErrorClass::as_str)),
+        }
+    }
+
+    /// Counts one call with `outcome` (`ok`, an error class, or `unusable` for a reply the
+    /// caller could not use), and the breaker's state after it.
+    pub fn count_call(&self, outcome: &str) {
         crate::metrics::inc(
             "salesagent_connector_calls_total",
             &[("service", self.service), ("outcome", outcome)],
@@ -432,7 +457,7 @@ impl HttpClient {
         let mut retry = 0;
         loop {
             let outcome = self.attempt(call);
-            self.record_metrics(outcome.as_ref().err().map(|e| e.error.class));
+            self.record_metrics(call, outcome.as_ref().err().map(|e| e.error.class));
             let err = match outcome {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,

@@ -207,6 +207,18 @@ pub struct ComposedEmail {
     pub tokens_used: Option<u32>,
     /// True when an LLM was configured but the template had to stand in.
     pub fallback_used: bool,
+    /// How the object was asked for (`json_schema`, `json_object`, `off`); none for templates.
+    #[serde(default)]
+    pub structured_mode: Option<String>,
+    /// The first reply was unusable and one repair was asked for.
+    #[serde(default)]
+    pub repaired: bool,
+    /// Wall time of the model's calls, repairs included.
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// Why the template stood in (the model unavailable, or its reply unusable).
+    #[serde(default)]
+    pub fallback_reason: Option<String>,
 }
 
 pub trait Composer: Send + Sync {

@@ -12,8 +12,8 @@ mod steps;
 
 use serde::{Deserialize, Serialize};
 
-pub use report::{DraftView, StepView, TaskView, WorkflowReport};
-pub use steps::{rejected_task_note, task_reference};
+pub use report::{ComposerFacts, DraftView, StepView, TaskView, WorkflowReport};
+pub use steps::{compose_request, guard_verdict, rejected_task_note, task_reference};
 
 use crate::config::Config;
 use crate::connectors::{Company, ComposedEmail, Connectors, Contact};

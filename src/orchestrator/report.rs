@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{STEPS, status};
 use crate::domain::time::rfc3339;
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::{DraftRow, Store};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct WorkflowReport {
@@ -54,6 +54,62 @@ pub struct DraftView {
     pub from: String,
     pub subject: String,
     pub status: String,
+    pub composer: ComposerFacts,
+}
+
+/// How a draft's text was obtained: what `drafts show` and `workflows show` print about it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ComposerFacts {
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    pub tokens: Option<i64>,
+    pub latency_ms: Option<i64>,
+    pub structured_mode: Option<String>,
+    pub repaired: bool,
+    pub fallback_used: bool,
+    pub fallback_reason: Option<String>,
+}
+
+impl ComposerFacts {
+    pub fn of(d: &DraftRow) -> ComposerFacts {
+        ComposerFacts {
+            model: d.model.clone(),
+            prompt_version: d.prompt_version.clone(),
+            tokens: d.tokens_used,
+            latency_ms: d.latency_ms,
+            structured_mode: d.structured_mode.clone(),
+            repaired: d.repaired,
+            fallback_used: d.fallback_used,
+            fallback_reason: d.fallback_reason.clone(),
+        }
+    }
+
+    /// One line for a person: `gpt-4o-mini, prompt sha256:…, 200 tokens, 850 ms, json_schema`.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![self.model.clone().unwrap_or_else(|| "-".into())];
+        if let Some(v) = &self.prompt_version {
+            parts.push(format!("prompt {v}"));
+        }
+        if let Some(t) = self.tokens {
+            parts.push(format!("{t} tokens"));
+        }
+        if let Some(ms) = self.latency_ms {
+            parts.push(format!("{ms} ms"));
+        }
+        if let Some(m) = &self.structured_mode {
+            parts.push(format!("structured {m}"));
+        }
+        if self.repaired {
+            parts.push("repaired".into());
+        }
+        if self.fallback_used {
+            parts.push(match &self.fallback_reason {
+                Some(r) => format!("template fallback: {r}"),
+                None => "template fallback".into(),
+            });
+        }
+        parts.join(", ")
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -93,6 +149,7 @@ impl WorkflowReport {
             })
             .collect();
         let draft = store.draft_for_workflow(workflow_id)?.map(|d| DraftView {
+            composer: ComposerFacts::of(&d),
             id: d.id,
             to: d.recipient,
             from: d.sender,

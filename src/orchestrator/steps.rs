@@ -4,8 +4,11 @@
 use serde_json::{Value, json};
 
 use super::{DraftRef, History, Pipeline, State, Step, StepResult, TaskRef, status};
-use crate::connectors::{ComposeRequest, NewTask, OutgoingEmail};
+use crate::config::{Config, GuardConfig};
+use crate::connectors::{ComposeRequest, ComposedEmail, NewTask, OutgoingEmail};
 use crate::domain::guard::{self, DraftContent};
+use crate::domain::lead::Lead;
+use crate::domain::routing::Route;
 use crate::domain::submission::validate_lead;
 use crate::domain::time::{add_business_days, now_ms, short};
 use crate::domain::{email, routing, scoring};
@@ -276,25 +279,59 @@ fn route(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     done(output)
 }
 
-pub(super) fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
-    let p = ctx.pipeline;
-    let config = p.config;
-    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
-    let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
+/// What the composer gets for a lead on its route: the step's request, shared with `eval`.
+pub fn compose_request<'a>(
+    config: &'a Config,
+    lead: &'a Lead,
+    route: &'a Route,
+    score: i64,
+    history_summary: &'a str,
+) -> Result<ComposeRequest<'a>> {
     let template = config.templates.get(&route.template).ok_or_else(|| {
         Error::Configuration(format!(
             "template {:?} (chosen by routing {}) is not defined under [templates]",
             route.template, route.reason
         ))
     })?;
-    let request = ComposeRequest {
+    Ok(ComposeRequest {
         lead,
         sender: &route.sender,
         template_name: &route.template,
         template,
-        score: state.score.as_ref().map_or(0, |s| s.value),
-        history_summary: state.history.as_ref().map_or("", |h| h.summary.as_str()),
+        score,
+        history_summary,
+    })
+}
+
+/// The guard's verdict on a composed email to the lead: every violation (the lead's own text is
+/// never taken for an unfilled placeholder), shared with `eval`.
+pub fn guard_verdict(
+    config: &GuardConfig,
+    route: &Route,
+    lead: &Lead,
+    to: &str,
+    composed: &ComposedEmail,
+) -> std::result::Result<(), Vec<String>> {
+    let content = DraftContent {
+        from: &route.sender,
+        to,
+        subject: &composed.subject,
+        body: &composed.body,
     };
+    guard::check_with_lead_text(config, &content, &lead.texts())
+}
+
+pub(super) fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
+    let p = ctx.pipeline;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
+    let request = compose_request(
+        p.config,
+        lead,
+        route,
+        state.score.as_ref().map_or(0, |s| s.value),
+        state.history.as_ref().map_or("", |h| h.summary.as_str()),
+    )?;
     let composed = p.connectors.composer.compose(&request)?;
     let output = json!({ "email": composed });
     state.composed = Some(composed);
@@ -303,25 +340,20 @@ pub(super) fn compose(ctx: &Context<'_>, state: &mut State) -> Result<StepResult
 
 pub(super) fn guard(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     let p = ctx.pipeline;
-    let config = p.config;
     let route = state.route.as_ref().ok_or_else(|| missing("route"))?;
     let composed = state
         .composed
         .as_ref()
         .ok_or_else(|| missing("composed email"))?;
-    let content = DraftContent {
-        from: &route.sender,
-        to: lead_email(state)?,
-        subject: &composed.subject,
-        body: &composed.body,
-    };
-    let lead_text = state.lead.as_ref().map(|l| l.texts()).unwrap_or_default();
-    guard::check_with_lead_text(&config.guard, &content, &lead_text).map_err(|violations| {
-        Error::InvalidInput(format!(
-            "guard refused the draft: {}",
-            violations.join("; ")
-        ))
-    })?;
+    let lead = state.lead.as_ref().ok_or_else(|| missing("lead"))?;
+    guard_verdict(&p.config.guard, route, lead, lead_email(state)?, composed).map_err(
+        |violations| {
+            Error::InvalidInput(format!(
+                "guard refused the draft: {}",
+                violations.join("; ")
+            ))
+        },
+    )?;
     done(json!({ "passed": true }))
 }
 
@@ -384,6 +416,10 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         prompt_version: composed.prompt_version.clone(),
         tokens_used: composed.tokens_used.map(i64::from),
         fallback_used: composed.fallback_used,
+        structured_mode: composed.structured_mode.clone(),
+        repaired: composed.repaired,
+        latency_ms: composed.latency_ms.map(|ms| ms as i64),
+        fallback_reason: composed.fallback_reason.clone(),
         mailbox: mailbox.service().to_string(),
         remote_draft_id: Some(remote.remote_draft_id.clone()),
         remote_message_id: remote.remote_message_id.clone(),

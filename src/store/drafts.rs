@@ -20,6 +20,11 @@ pub struct NewDraft {
     pub prompt_version: Option<String>,
     pub tokens_used: Option<i64>,
     pub fallback_used: bool,
+    /// `json_schema`, `json_object` or `off` for LLM drafts.
+    pub structured_mode: Option<String>,
+    pub repaired: bool,
+    pub latency_ms: Option<i64>,
+    pub fallback_reason: Option<String>,
     pub mailbox: String,
     pub remote_draft_id: Option<String>,
     pub remote_message_id: Option<String>,
@@ -43,6 +48,11 @@ pub struct DraftRow {
     pub prompt_version: Option<String>,
     pub tokens_used: Option<i64>,
     pub fallback_used: bool,
+    /// `json_schema`, `json_object` or `off` for LLM drafts.
+    pub structured_mode: Option<String>,
+    pub repaired: bool,
+    pub latency_ms: Option<i64>,
+    pub fallback_reason: Option<String>,
     pub mailbox: String,
     pub remote_draft_id: Option<String>,
     pub remote_message_id: Option<String>,
@@ -61,7 +71,7 @@ pub struct DraftRow {
 const DRAFT_COLUMNS: &str = "id, workflow_id, recipient, sender, subject, body, message_id, score, \
      route_reason, model, prompt_version, tokens_used, fallback_used, mailbox, remote_draft_id, \
      remote_message_id, thread_id, status, reviewer, review_note, reviewed_at, sent_at, created_at, \
-     updated_at, superseded_by";
+     updated_at, superseded_by, structured_mode, repaired, latency_ms, fallback_reason";
 
 fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
     Ok(DraftRow {
@@ -90,6 +100,10 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
         created_at: r.get(22)?,
         updated_at: r.get(23)?,
         superseded_by: r.get(24)?,
+        structured_mode: r.get(25)?,
+        repaired: r.get(26)?,
+        latency_ms: r.get(27)?,
+        fallback_reason: r.get(28)?,
     })
 }
 
@@ -120,8 +134,10 @@ pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> 
     tx.prepare_cached(
         "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
              score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
-             remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)
+             remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at,
+             structured_mode, repaired, latency_ms, fallback_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20,
+             ?21, ?22, ?23, ?24)
          ON CONFLICT (workflow_id) WHERE status != 'superseded' DO NOTHING",
     )?
     .execute(params![
@@ -144,7 +160,11 @@ pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> 
         d.remote_message_id,
         d.thread_id,
         d.status,
-        d.created_at
+        d.created_at,
+        d.structured_mode,
+        d.repaired,
+        d.latency_ms,
+        d.fallback_reason
     ])?;
     Ok(())
 }

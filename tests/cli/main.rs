@@ -3,6 +3,7 @@
 
 mod audit;
 mod basics;
+mod composer;
 mod connectors;
 mod counters;
 mod db_safety;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{Context, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
+use crate::orchestrator::ComposerFacts;
 use crate::store::{DraftFilter, DraftRow};
 
 pub use crate::store::DRAFT_STATUSES;
@@ -77,6 +78,9 @@ pub struct DraftItem<'a> {
     pub route_reason: Option<&'a str>,
     pub model: Option<&'a str>,
     pub fallback_used: bool,
+    /// Prompt version, tokens, latency and structured-output mode (`show` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composer: Option<ComposerFacts>,
     pub message_id: &'a str,
     pub mailbox: &'a str,
     pub remote_draft_id: Option<&'a str>,
@@ -103,6 +107,7 @@ impl<'a> DraftItem<'a> {
             route_reason: d.route_reason.as_deref(),
             model: d.model.as_deref(),
             fallback_used: d.fallback_used,
+            composer: with_body.then(|| ComposerFacts::of(d)),
             message_id: &d.message_id,
             mailbox: &d.mailbox,
             remote_draft_id: d.remote_draft_id.as_deref(),

@@ -11,7 +11,7 @@ use crate::domain::lead::Lead;
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::operator::{OnApprove, Operator};
-use crate::orchestrator::WorkflowReport;
+use crate::orchestrator::{ComposerFacts, WorkflowReport};
 use crate::store::{DraftContext, DraftRow};
 
 /// A draft with everything shown beside it.
@@ -260,11 +260,7 @@ pub(super) fn print_draft(ctx: &Context, d: &DraftRow) -> std::io::Result<()> {
         "Routed:     {}",
         d.route_reason.as_deref().unwrap_or("-")
     ))?;
-    p.line(&format!(
-        "Composer:   {}{}",
-        d.model.as_deref().unwrap_or("-"),
-        if d.fallback_used { " (fallback)" } else { "" }
-    ))?;
+    p.line(&format!("Composer:   {}", ComposerFacts::of(d).summary()))?;
     if let Some(r) = &d.reviewer {
         p.line(&format!(
             "Reviewed:   {} by {r} at {}{}",

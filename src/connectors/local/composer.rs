@@ -17,6 +17,10 @@ impl TemplateComposer {
             prompt_version: None,
             tokens_used: None,
             fallback_used: false,
+            structured_mode: None,
+            repaired: false,
+            latency_ms: None,
+            fallback_reason: None,
         }
     }
 }
