@@ -518,6 +518,8 @@ pub struct LlmConfig {
     pub structured: StructuredOutput,
     /// How many composes `eval run` keeps in flight at once.
     pub concurrency: usize,
+    /// The price of 1,000 tokens (prompt and reply), for the cost `eval show` reports.
+    pub cost_per_1k_tokens: Option<f64>,
     /// Prompt template files; relative paths are read from the config file's directory.
     pub system_prompt: Option<PathBuf>,
     pub user_prompt: Option<PathBuf>,
@@ -560,6 +562,7 @@ impl Default for LlmConfig {
             temperature: 0.4,
             structured: StructuredOutput::Auto,
             concurrency: 4,
+            cost_per_1k_tokens: None,
             system_prompt: None,
             user_prompt: None,
             fallback: "template".into(),

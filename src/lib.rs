@@ -9,6 +9,7 @@ pub mod config;
 pub mod connectors;
 pub mod domain;
 pub mod error;
+pub mod eval;
 pub mod exit;
 pub mod import;
 pub mod metrics;

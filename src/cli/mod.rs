@@ -8,6 +8,7 @@ mod crm;
 mod db;
 mod dlq;
 mod drafts;
+mod eval;
 mod import;
 mod manpage;
 mod mode;
@@ -143,6 +144,9 @@ pub enum Command {
     Probe(probe::ProbeArgs),
     /// Jobs per queue and state, dead letters and live workers
     Queues(queues::QueuesArgs),
+    /// Re-compose past leads with a candidate prompt/model/templates and compare the drafts
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 /// What every command gets: the printer and the layered configuration.
@@ -254,6 +258,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Webhook(cmd) => webhook::run(ctx, cmd),
         Command::Queues(args) => queues::run(ctx, args),
         Command::Probe(args) => probe::run(ctx, args),
+        Command::Eval(cmd) => eval::run(ctx, cmd),
     }
 }
 

@@ -70,10 +70,7 @@ fn render(email: &OutgoingEmail, html: bool) -> Result<String> {
 }
 
 fn text_to_html(text: &str) -> String {
-    let escaped = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let escaped = crate::domain::html::escape(text);
     let paragraphs: Vec<String> = escaped
         .split("\n\n")
         .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))

@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod guard;
+pub mod html;
 pub mod lead;
 pub mod routing;
 pub mod scoring;

@@ -9,6 +9,7 @@ mod audit;
 mod crm;
 mod dead_letters;
 mod drafts;
+mod eval;
 mod imports;
 mod jobs;
 mod locks;
@@ -30,6 +31,7 @@ pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SE
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
 pub use drafts::{DraftFilter, DraftRow, NewDraft, Recomposed};
+pub use eval::{EvalItemRow, EvalOutcome, EvalRunRow, EvalSelection, NewEvalItem, NewEvalRun};
 pub use imports::{
     ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_lock_name,
     import_state,

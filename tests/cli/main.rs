@@ -12,6 +12,7 @@ mod deploy;
 mod dlq;
 mod drafts;
 mod env;
+mod eval;
 mod fakes;
 mod import;
 mod inspect;
