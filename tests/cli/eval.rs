@@ -271,6 +271,49 @@ fn a_killed_eval_run_resumes_where_it_stopped() {
     );
 }
 
+/// Runs `cmd` on a pseudo-terminal (Python's `pty`) and returns what it wrote there.
+fn on_a_terminal(mut cmd: Command) -> String {
+    const SCRIPT: &str = "import os, pty, sys\n\
+        pid, fd = pty.fork()\n\
+        if pid == 0:\n    os.execvp(sys.argv[1], sys.argv[1:])\n\
+        out = b''\n\
+        while True:\n    try:\n        data = os.read(fd, 65536)\n    except OSError:\n        break\n    if not data:\n        break\n    out += data\n\
+        os.waitpid(pid, 0)\n\
+        sys.stdout.buffer.write(out)\n";
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let mut python = Command::new("python3");
+    python.arg("-c").arg(SCRIPT).arg(program).args(args);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => python.env(k, v),
+            None => python.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        python.current_dir(dir);
+    }
+    cmd = python;
+    let out = cmd.output().expect("python3");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn progress_shows_on_a_terminal() {
+    let env = stored_leads(12);
+    let fakes = Fakes::start(Behaviour::EnforcesSchema);
+    fakes.llm.set_latency(Duration::from_millis(150));
+    let candidate = write_candidate(&env, "tty", 1);
+    let mut cmd = fakes.cmd(&env);
+    cmd.args(["eval", "run", "--candidate", &candidate]);
+    let text = on_a_terminal(cmd);
+    assert!(
+        text.contains("/12 leads"),
+        "no progress on the terminal:\n{text}"
+    );
+    assert!(text.contains("guard passed      12 of 12"), "{text}");
+}
+
 #[test]
 fn two_candidates_compare_on_the_same_leads() {
     let env = stored_leads(6);
