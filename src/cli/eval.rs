@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::{Context, since_arg};
@@ -139,20 +138,6 @@ fn resolve_ids(store: &Store, ids: &[String]) -> crate::error::Result<Vec<String
         .collect()
 }
 
-fn progress_bar(ctx: &Context) -> ProgressBar {
-    if !ctx.printer.stderr_is_tty() || ctx.printer.is_quiet() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} leads  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 fn run_eval(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let store = &app.store;
@@ -177,7 +162,10 @@ fn run_eval(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
         }
         (None, None) => unreachable!("clap requires --candidate or --resume"),
     };
-    let bar = progress_bar(ctx);
+    let bar = super::progress_bar(
+        ctx,
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} leads  ETA {eta}",
+    );
     crate::eval::resume(store, &app.config, &run_id, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);

@@ -3,10 +3,9 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::{Context, MORE_FLAGS, list_limit, say_if_cut, thousands};
@@ -115,7 +114,10 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         map: header::parse_maps(&args.map)?,
         header: vec![],
     };
-    let bar = progress_bar(ctx);
+    let bar = super::progress_bar(
+        ctx,
+        "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
+    );
     let mut on_progress = |p: &Progress| update(&bar, p);
     let summary = if args.dry_run {
         // A dry run reads the database only if it exists: it must not even create the file.
@@ -132,21 +134,6 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
     };
     bar.finish_and_clear();
     report(ctx, &summary)
-}
-
-fn progress_bar(ctx: &Context) -> ProgressBar {
-    if !ctx.printer.stderr_is_tty() || ctx.printer.is_quiet() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 fn update(bar: &ProgressBar, p: &Progress) {
@@ -617,7 +604,10 @@ fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let import = resolve(&app.store, &args.id)?;
     let path = args.file.as_deref().map(absolute);
-    let bar = progress_bar(ctx);
+    let bar = super::progress_bar(
+        ctx,
+        "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
+    );
     let mut on_progress = |p: &Progress| update(&bar, p);
     let (released, summary) =
         import::resume(&app.store, &import.id, path.as_deref(), &mut on_progress)?;

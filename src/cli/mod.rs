@@ -349,6 +349,21 @@ pub(crate) fn thousands(n: u64) -> String {
 /// The flags that show more of a cut list, for `say_if_cut`.
 pub(crate) const MORE_FLAGS: &str = "--limit N or --all";
 
+/// A progress bar on stderr drawn with `template`, only when a person watches a terminal (hidden
+/// when piped or with `-q`).
+pub(crate) fn progress_bar(ctx: &Context, template: &str) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressStyle};
+    if !ctx.printer.stderr_is_tty() || ctx.printer.is_quiet() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// Parses `--since`, turning a bad value into a usage error.
 pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>> {
     value

@@ -15,6 +15,7 @@ use super::http::{ApiError, Call, HttpClient, Metering};
 use super::local::TemplateComposer;
 use super::{ComposeRequest, ComposedEmail, Composer};
 use crate::config::{Config, GuardConfig, StructuredOutput};
+use crate::domain::lead::Lead;
 use crate::domain::template;
 use crate::error::{ConnectorError, Error, ErrorClass, Result};
 
@@ -33,17 +34,6 @@ Use this draft as a guide for tone and length:\nSubject: {{template_subject}}\n{
 /// message.
 const JSON_INSTRUCTION: &str = "Answer with one JSON object only, no other text: \
 {\"subject\": \"...\", \"body\": \"...\"}.";
-
-/// Lead fields a prompt may name; a lead without one gets an empty value, never `{{name}}`.
-const PROMPT_FIELDS: [&str; 7] = [
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "job_title",
-    "phone",
-    "message",
-];
 
 /// A structured-output mode a request is sent with, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -474,8 +464,11 @@ impl Llm {
     /// for the lead, score and history.
     fn prompt_vars(&self, request: &ComposeRequest<'_>) -> BTreeMap<String, String> {
         let mut vars = template::variables(request.lead, request.sender);
-        for field in PROMPT_FIELDS {
-            vars.entry(field.to_string()).or_default();
+        // Every lead field (the lead's own field names) is named, empty when the lead left it out.
+        if let Ok(Value::Object(fields)) = serde_json::to_value(Lead::default()) {
+            for field in fields.keys() {
+                vars.entry(field.clone()).or_default();
+            }
         }
         let subject = template::render(&request.template.subject, &vars);
         let body = template::render(&request.template.body, &vars);

@@ -84,29 +84,32 @@ impl FakeLlm {
 
     /// The completions requests that composed (not the structured-output probes).
     pub fn composes(&self) -> Vec<Value> {
-        self.recorder
-            .requests()
-            .iter()
-            .filter(|r| r.route() == COMPLETIONS)
-            .map(Request::json)
+        self.completions()
+            .into_iter()
             .filter(|b| !is_probe(b))
             .collect()
     }
 
     /// The probes' `response_format` types, in order (`none` for a plain request).
     pub fn probes(&self) -> Vec<String> {
-        self.recorder
-            .requests()
+        self.completions()
             .iter()
-            .filter(|r| r.route() == COMPLETIONS)
-            .map(Request::json)
-            .filter(is_probe)
+            .filter(|b| is_probe(b))
             .map(|b| {
                 b.pointer("/response_format/type")
                     .and_then(Value::as_str)
                     .unwrap_or("none")
                     .to_string()
             })
+            .collect()
+    }
+
+    fn completions(&self) -> Vec<Value> {
+        self.recorder
+            .requests()
+            .iter()
+            .filter(|r| r.route() == COMPLETIONS)
+            .map(Request::json)
             .collect()
     }
 
