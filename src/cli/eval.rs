@@ -172,6 +172,9 @@ fn run_eval(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
     })?;
     bar.finish_and_clear();
     print_run(ctx, store, &app.config, &run_id, true)?;
+    ctx.printer.status(&format!(
+        "each lead beside the operator's draft: `salesagent eval show {run_id}`; a page to share: `salesagent eval report {run_id} --html FILE`"
+    ));
     Ok(ExitStatus::Success)
 }
 

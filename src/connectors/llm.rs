@@ -328,7 +328,9 @@ impl Llm {
                     .collect()
             })
             .unwrap_or_default();
-        if served.contains(&self.model.as_str()) {
+        // Ollama lists `name:tag` and serves `name` as `name:latest`.
+        let latest = format!("{}:latest", self.model);
+        if served.contains(&self.model.as_str()) || served.contains(&latest.as_str()) {
             return Ok(());
         }
         Err(Error::Configuration(format!(
