@@ -77,7 +77,7 @@ fn lead_section(out: &mut String, item: &EvalItemRow) {
     let _ = write!(
         out,
         "<section class=\"lead\"><h2>#{} {}</h2><div class=\"meta\">{} · decision: {}{} · \
-         mode: {} · tokens: {} · latency: {}{}</div>",
+         mode: {} · tokens: {} · latency: {}{}{}</div>",
         item.seq,
         escape(&i.recipient),
         verdict,
@@ -90,6 +90,14 @@ fn lead_section(out: &mut String, item: &EvalItemRow) {
         o.tokens.map_or("-".into(), |t| t.to_string()),
         o.latency_ms.map_or("-".into(), |t| format!("{t} ms")),
         if o.repaired { " · repaired" } else { "" },
+        match (&o.candidate_subject, &o.candidate_body) {
+            (Some(subject), Some(body)) => format!(
+                " · {} / {} characters",
+                subject.chars().count(),
+                body.chars().count()
+            ),
+            _ => String::new(),
+        },
     );
     let operator = draft_text(&i.final_subject, &i.final_body);
     let candidate = match (&o.candidate_subject, &o.candidate_body) {
