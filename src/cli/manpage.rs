@@ -94,6 +94,50 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "salesagent-eval-run",
+        &[
+            (
+                "Re-compose the last 30 days of drafts with a candidate prompt:",
+                "salesagent eval run --candidate candidate.toml --since 30d",
+            ),
+            (
+                "A random sample of 50 past drafts:",
+                "salesagent eval run --candidate candidate.toml --sample 50",
+            ),
+            (
+                "Continue an interrupted run:",
+                "salesagent eval run --resume RUN",
+            ),
+        ],
+    ),
+    (
+        "salesagent-eval-show",
+        &[
+            (
+                "Each lead: the operator's draft beside the candidate's, with a word diff:",
+                "salesagent eval show RUN",
+            ),
+            (
+                "Only the figures, for a script:",
+                "salesagent eval show RUN --summary-only --json",
+            ),
+        ],
+    ),
+    (
+        "salesagent-eval-report",
+        &[(
+            "One self-contained page to share with the sales team:",
+            "salesagent eval report RUN --html eval.html",
+        )],
+    ),
+    (
+        "salesagent-eval-compare",
+        &[(
+            "Two candidates on the same leads:",
+            "salesagent eval compare RUN_A RUN_B",
+        )],
+    ),
+    (
         "salesagent-drafts-list",
         &[
             (
