@@ -251,6 +251,10 @@ impl Operator<'_> {
             prompt_version: composed.prompt_version,
             tokens_used: composed.tokens_used.map(i64::from),
             fallback_used: composed.fallback_used,
+            structured_mode: composed.structured_mode,
+            repaired: composed.repaired,
+            latency_ms: composed.latency_ms.map(|ms| ms as i64),
+            fallback_reason: composed.fallback_reason,
         };
         let superseded_id = new_id();
         let draft = self.replace_text(&before, &new.subject, &new.body, || {

@@ -128,6 +128,10 @@ pub struct Recomposed {
     pub prompt_version: Option<String>,
     pub tokens_used: Option<i64>,
     pub fallback_used: bool,
+    pub structured_mode: Option<String>,
+    pub repaired: bool,
+    pub latency_ms: Option<i64>,
+    pub fallback_reason: Option<String>,
 }
 
 pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<()> {

@@ -196,17 +196,19 @@ impl Store {
             "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body,
                  message_id, score, route_reason, model, prompt_version, tokens_used, fallback_used,
                  mailbox, remote_draft_id, remote_message_id, thread_id, status, created_at,
-                 updated_at, superseded_by)
+                 updated_at, superseded_by, structured_mode, repaired, latency_ms, fallback_reason)
              SELECT ?1, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
                  score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
-                 NULL, NULL, thread_id, 'superseded', created_at, ?2, id
+                 NULL, NULL, thread_id, 'superseded', created_at, ?2, id, structured_mode,
+                 repaired, latency_ms, fallback_reason
              FROM drafts WHERE id = ?3 AND tenant_id = ?4 AND status = 'pending_review'",
             params![superseded_id, at, id, self.tenant],
         )?;
         let changed = tx.execute(
             "UPDATE drafts SET subject = ?1, body = ?2, route_reason = COALESCE(?3, route_reason),
                  model = ?4, prompt_version = ?5, tokens_used = ?6, fallback_used = ?7,
-                 updated_at = ?8
+                 updated_at = ?8, structured_mode = ?11, repaired = ?12, latency_ms = ?13,
+                 fallback_reason = ?14
              WHERE id = ?9 AND tenant_id = ?10 AND status = 'pending_review'",
             params![
                 new.subject,
@@ -218,7 +220,11 @@ impl Store {
                 new.fallback_used,
                 at,
                 id,
-                self.tenant
+                self.tenant,
+                new.structured_mode,
+                new.repaired,
+                new.latency_ms,
+                new.fallback_reason
             ],
         )?;
         if changed == 0 {
@@ -544,10 +550,18 @@ mod tests {
             prompt_version: None,
             tokens_used: None,
             fallback_used: false,
+            structured_mode: Some("json_schema".into()),
+            repaired: true,
+            latency_ms: Some(12),
+            fallback_reason: None,
         };
         let d = store
             .recompose_draft("d1", &new, "old1", "ann", 20)
             .unwrap();
+        assert_eq!(
+            (d.structured_mode.as_deref(), d.repaired, d.latency_ms),
+            (Some("json_schema"), true, Some(12))
+        );
         assert_eq!(
             (d.subject.as_str(), d.status.as_str()),
             ("New", "pending_review")

@@ -353,3 +353,28 @@ fn config_check_live_refuses_a_structured_mode_the_server_does_not_honour() {
         "{llm}"
     );
 }
+
+#[test]
+fn a_recomposed_draft_records_how_its_new_text_was_composed() {
+    let w = world(Behaviour::IgnoresFormat, "");
+    w.llm.set_content("Not today.");
+    let (code, report) = w.run(None);
+    assert_eq!(code, 0, "{report:#}");
+    let first = w.draft();
+    assert_eq!(first["composer"]["repaired"], true);
+    let id = first["id"].as_str().unwrap().to_string();
+    w.llm.set_content(
+        "{\"subject\": \"Picking at Northwind\", \"body\": \"Hi Dana,\\n\\nShall we talk about your 40 warehouses?\\n\\nBest regards,\\nSales\"}",
+    );
+    let out = w.env.run(&["drafts", "recompose", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = w.env.json(&["drafts", "show", &id]);
+    assert!(again["body"].as_str().unwrap().contains("40 warehouses"));
+    assert_eq!(again["fallback_used"], false, "{again:#}");
+    assert_eq!(again["composer"]["repaired"], false, "{again:#}");
+    assert_eq!(
+        again["composer"]["fallback_reason"],
+        Value::Null,
+        "{again:#}"
+    );
+}
