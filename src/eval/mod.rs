@@ -262,6 +262,40 @@ fn decision(draft: &DraftRow, original_subject: &str, original_body: &str) -> &'
     }
 }
 
+/// The text the operator was shown before deciding: the last recomposed text if the draft was
+/// recomposed (from the audit log), else the compose step's output; an edit comes after it.
+fn shown_text(
+    store: &Store,
+    draft: &DraftRow,
+    steps: &[crate::store::StepRecord],
+) -> Result<(String, String, Option<String>)> {
+    let changes = store.draft_text_changes(&draft.id)?;
+    let recomposed = changes
+        .iter()
+        .rev()
+        .find(|(action, _)| action == "draft.recompose")
+        .and_then(|(_, after)| after.as_deref())
+        .and_then(|a| serde_json::from_str::<Value>(a).ok());
+    if let Some(v) = recomposed {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        return Ok((
+            text("subject"),
+            text("body"),
+            v["model"].as_str().map(str::to_string),
+        ));
+    }
+    let composed: Option<ComposedEmail> =
+        step_output(steps, "compose").and_then(|v| serde_json::from_value(v["email"].clone()).ok());
+    Ok(match composed {
+        Some(c) => (c.subject, c.body, Some(c.model)),
+        None => (
+            draft.subject.clone(),
+            draft.body.clone(),
+            draft.model.clone(),
+        ),
+    })
+}
+
 /// One past lead as the operator saw it, read from the workflow tables (read only).
 fn snapshot(store: &Store, workflow_id: &str) -> Result<NewEvalItem> {
     let draft = store
@@ -276,16 +310,7 @@ fn snapshot(store: &Store, workflow_id: &str) -> Result<NewEvalItem> {
     let history_summary = step_output(&steps, "history")
         .and_then(|v| v["history"]["summary"].as_str().map(str::to_string))
         .unwrap_or_else(|| "first contact".into());
-    let composed: Option<ComposedEmail> = step_output(&steps, "compose")
-        .and_then(|v| serde_json::from_value(v["email"].clone()).ok());
-    let (subject, body, model) = match composed {
-        Some(c) => (c.subject, c.body, Some(c.model)),
-        None => (
-            draft.subject.clone(),
-            draft.body.clone(),
-            draft.model.clone(),
-        ),
-    };
+    let (subject, body, model) = shown_text(store, &draft, &steps)?;
     let source = Source {
         lead,
         form_id: submission.form_id,

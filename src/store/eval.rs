@@ -150,7 +150,8 @@ impl Store {
     /// The workflows with a draft that `selection` names, oldest first (a sample is random).
     pub fn eval_workflows(&self, selection: &EvalSelection) -> Result<Vec<String>> {
         let mut sql = String::from(
-            "SELECT workflow_id FROM drafts WHERE tenant_id = ?1 AND created_at >= ?2",
+            "SELECT workflow_id FROM drafts
+             WHERE tenant_id = ?1 AND created_at >= ?2 AND status != 'superseded'",
         );
         if !selection.workflow_ids.is_empty() {
             sql.push_str(" AND workflow_id IN (SELECT value FROM json_each(?3))");
@@ -173,6 +174,22 @@ impl Store {
         if selection.sample.is_some() {
             rows.sort();
         }
+        Ok(rows)
+    }
+
+    /// A draft's text changes, oldest first: (`draft.edit` or `draft.recompose`, the audited
+    /// `after` text as JSON), for telling what the operator saw from what they changed.
+    pub fn draft_text_changes(&self, draft_id: &str) -> Result<Vec<(String, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT action, after FROM audit_log
+             WHERE tenant_id = ?1 AND subject = ?2 AND action IN ('draft.edit', 'draft.recompose')
+             ORDER BY created_at, rowid",
+        )?;
+        let rows = stmt
+            .query_map(params![self.tenant, draft_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 

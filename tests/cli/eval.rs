@@ -476,3 +476,36 @@ fn the_html_report_is_self_contained_escaped_and_renders_in_chromium() {
         "the lead's text became markup"
     );
 }
+
+#[test]
+fn a_recomposed_draft_is_one_lead_and_its_new_text_is_what_the_operator_saw() {
+    let env = stored_leads(3);
+    let ids = draft_ids(&env);
+    env.write_config(
+        "[templates.default]\nsubject = \"Fresh start, {{first_name_or_there}}\"\nbody = \"Hi {{first_name_or_there}},\\n\\nA new text.\\n\"\n",
+    );
+    let out = env.run(&["drafts", "recompose", &ids[1]]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["drafts", "approve", "--yes", &ids[1]]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fakes = Fakes::start(Behaviour::EnforcesSchema);
+    let candidate = write_candidate(&env, "after-recompose", 2);
+    let report = fakes.json(&env, &["eval", "run", "--candidate", &candidate]);
+    assert_eq!(report["summary"]["leads"], 3, "{report:#}");
+    let shown = fakes.json(&env, &["eval", "show", &run_id(&report)]);
+    let lead = shown["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["draft_id"] == ids[1].as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(lead["decision"], "approved", "{lead:#}");
+    assert!(
+        lead["original"]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Fresh start"),
+        "{lead:#}"
+    );
+}
