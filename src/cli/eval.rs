@@ -3,7 +3,7 @@
 //! page to share, two candidates compared).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -15,6 +15,7 @@ use crate::eval::diff::{sides, word_diff};
 use crate::eval::html::draft_text;
 use crate::eval::{Candidate, Comparison, Summary, compare, run_candidate, summarise};
 use crate::exit::ExitStatus;
+use crate::outfile::{OutputFile, Policy};
 use crate::store::{EvalItemRow, EvalRunRow, EvalSelection, Store};
 
 #[derive(Debug, Subcommand)]
@@ -456,28 +457,6 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Writes `bytes` to `path`; an existing file is replaced only with `force` (never clobber what
-/// we were not asked to). One function so it folds into a shared output-file writer.
-fn write_output_file(path: &Path, bytes: &[u8], force: bool) -> crate::error::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => Error::Refused(format!(
-            "{} exists; not overwriting it\nhint: pass --force to replace it, or choose another path",
-            path.display()
-        )),
-        _ => Error::io(format!("cannot write {}", path.display()), e),
-    })?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
-}
-
 fn report(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
     let id = app.store.resolve_eval_run_id(&args.run)?;
@@ -485,7 +464,16 @@ fn report(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitStatus> {
     let items = app.store.eval_items(&id, false)?;
     let summary = run_summary(&app.store, &app.config, &id, &items)?;
     let page = crate::eval::html::report(&run, &summary, &items);
-    write_output_file(&args.html, page.as_bytes(), args.force)?;
+    let mut out = OutputFile::create(
+        &args.html,
+        Policy {
+            force: args.force,
+            database: &app.config.db,
+        },
+    )?;
+    out.write_all(page.as_bytes())
+        .map_err(|e| Error::io(format!("writing {}", args.html.display()), e))?;
+    out.commit()?;
     ctx.printer.status(&format!(
         "wrote {} ({} leads, {} bytes)",
         args.html.display(),
