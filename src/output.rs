@@ -67,6 +67,16 @@ impl Printer {
         out.flush()
     }
 
+    /// Stdout's terminal width in columns, when stdout is a terminal. comfy-table is built
+    /// without its crossterm-based `tty` feature; the width comes from `terminal_size`, which
+    /// clap already builds for `--help`.
+    pub fn terminal_width(&self) -> Option<u16> {
+        if !self.stdout_tty {
+            return None;
+        }
+        terminal_size::terminal_size_of(std::io::stdout()).map(|(terminal_size::Width(w), _)| w)
+    }
+
     /// A table whose look fits the destination: on a terminal, a rule above and below and one
     /// under the header (none between rows), as wide as the terminal at most, wrapping long
     /// cells; plain columns in a pipe.
@@ -80,11 +90,7 @@ impl Printer {
                 .remove_style(TableComponent::LeftBorderIntersections)
                 .remove_style(TableComponent::RightBorderIntersections)
                 .set_content_arrangement(ContentArrangement::Dynamic);
-            // comfy-table is built without its crossterm-based `tty` feature; the width comes
-            // from `terminal_size`, which clap already builds for `--help`.
-            if let Some((terminal_size::Width(columns), _)) =
-                terminal_size::terminal_size_of(std::io::stdout())
-            {
+            if let Some(columns) = self.terminal_width() {
                 table.set_width(columns);
             }
         } else {

@@ -221,7 +221,7 @@ fn print_run(
     }
     print_summary(ctx, &run, &summary)?;
     if !summary_only {
-        let width = terminal_width();
+        let width = terminal_width(ctx);
         for item in &items {
             print_item(ctx, item, width)?;
         }
@@ -350,10 +350,12 @@ fn print_summary(ctx: &Context, run: &EvalRunRow, s: &Summary) -> std::io::Resul
     ))
 }
 
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
+/// The terminal's width, else `$COLUMNS`, else 120 (a pipe gets the side-by-side view too).
+fn terminal_width(ctx: &Context) -> usize {
+    ctx.printer
+        .terminal_width()
+        .map(usize::from)
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
         .filter(|w: &usize| *w >= 40)
         .unwrap_or(120)
 }
