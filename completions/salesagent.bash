@@ -1298,7 +1298,7 @@ _salesagent() {
                     return 0
                     ;;
                 --class)
-                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service internal" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1416,7 +1416,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --class)
-                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service internal" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1458,7 +1458,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --class)
-                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service internal" -- "${cur}"))
                     return 0
                     ;;
                 --by)

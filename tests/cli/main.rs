@@ -3,6 +3,7 @@
 
 mod audit;
 mod basics;
+mod bounds;
 mod connectors;
 mod counters;
 mod db_safety;
@@ -12,7 +13,9 @@ mod dlq;
 mod drafts;
 mod env;
 mod fakes;
+mod fencing;
 mod import;
+mod import_locks;
 mod inspect;
 mod install;
 mod lead_input;
@@ -34,6 +37,7 @@ mod server_support;
 mod signing;
 mod slow_clients;
 mod small_things;
+mod store_failures;
 mod store_health;
 mod terminal;
 mod tidy;
