@@ -31,40 +31,28 @@ PID=
 cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-start_serve() { # DB ARGS...
-  local db=$1; shift
-  : > "$WORK/serve.log"
-  SALESAGENT_DB=$db "$BIN" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/serve.log" &
-  PID=$!
-  for _ in $(seq 1 200); do
-    grep -q "listening on" "$WORK/serve.log" && break
-    sleep 0.05
-  done
-  URL="$(grep -o 'http://[0-9.:]*' "$WORK/serve.log" | head -1)/api/webhooks/hubspot/forms"
-}
-stop_serve() {
-  kill -TERM "$PID"; wait "$PID" || true; PID=
-}
+# shellcheck source=bench/serve.sh
+. bench/serve.sh
 peak_rss() { awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$PID/status"; }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1. intake: $REQUESTS signed webhooks, 64 connections, synchronous=FULL group commit, no workers"
-start_serve "$WORK/intake.db" --workers 0
+start_serve "$BIN" "$WORK/intake.db" --workers 0
 "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$REQUESTS" --tag intake
 echo "serve peak RSS: $(peak_rss)"
 stop_serve
 
 echo "== 2. end to end: backlog of $BACKLOG, then serve with 2 workers (embedded connectors)"
-start_serve "$WORK/e2e.db" --workers 0
+start_serve "$BIN" "$WORK/e2e.db" --workers 0
 "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$BACKLOG" --tag backlog >/dev/null
 stop_serve
-start_serve "$WORK/e2e.db" --workers 2
+start_serve "$BIN" "$WORK/e2e.db" --workers 2
 "$GEN" wait --db "$WORK/e2e.db"
 echo "serve peak RSS: $(peak_rss)"
 stop_serve
 
 echo "== 3. steady 200 requests/s for ${STEADY}s into serve with 2 workers"
-start_serve "$WORK/steady.db" --workers 2
+start_serve "$BIN" "$WORK/steady.db" --workers 2
 "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 16 --rate 200 --requests $((200 * STEADY)) --tag steady
 "$GEN" wait --db "$WORK/steady.db" >/dev/null
 "$GEN" latency --db "$WORK/steady.db"

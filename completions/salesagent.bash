@@ -1355,7 +1355,7 @@ _salesagent() {
                     return 0
                     ;;
                 --class)
-                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service internal" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1473,7 +1473,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --class)
-                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service internal" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1515,7 +1515,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --class)
-                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "transient recoverable configuration invalid_input external_service internal" -- "${cur}"))
                     return 0
                     ;;
                 --by)

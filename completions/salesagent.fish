@@ -377,7 +377,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 recoverable\t''
 configuration\t''
 invalid_input\t''
-external_service\t''"
+external_service\t''
+internal\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l since -d 'Only dead letters since: a duration (24h, 7d) or a date' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l limit -d 'At most this many (0: no limit)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
@@ -407,7 +408,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 recoverable\t''
 configuration\t''
 invalid_input\t''
-external_service\t''"
+external_service\t''
+internal\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l by -d 'Who retries (default: $USER)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
@@ -431,7 +433,8 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 recoverable\t''
 configuration\t''
 invalid_input\t''
-external_service\t''"
+external_service\t''
+internal\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F

@@ -89,6 +89,7 @@ pub struct Config {
     pub webhook: WebhookConfig,
     pub server: ServerConfig,
     pub worker: WorkerConfig,
+    pub import: ImportConfig,
     pub http: HttpConfig,
     pub hubspot: HubspotConfig,
     pub gmail: GmailConfig,
@@ -431,6 +432,40 @@ impl Default for WorkerConfig {
     }
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportConfig {
+    /// An import's lock lasts this long past its last chunk; after it, another run of the same
+    /// file may take the import over (a run whose owner process is gone, sooner).
+    pub lock_secs: u64,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig { lock_secs: 60 }
+    }
+}
+
+impl ImportConfig {
+    pub fn lock_ms(&self) -> i64 {
+        // Bounded by `Config::validate` (at most a day).
+        (self.lock_secs.clamp(1, MAX_SECS) * 1000) as i64
+    }
+}
+
+/// The longest duration, in seconds, any setting may have (a day for leases and timeouts, a year
+/// for windows): bounds keep every millisecond computation far from overflowing.
+const MAX_SECS: u64 = 86_400;
+const MAX_WINDOW_SECS: u64 = 366 * 86_400;
+
+/// One numeric setting's allowed range, checked by `Config::validate`.
+struct Bound {
+    key: &'static str,
+    value: u64,
+    min: u64,
+    max: u64,
+}
+
 /// The resilience layer shared by every real connector.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -588,6 +623,7 @@ impl Default for Config {
             webhook: WebhookConfig::default(),
             server: ServerConfig::default(),
             worker: WorkerConfig::default(),
+            import: ImportConfig::default(),
             http: HttpConfig::default(),
             hubspot: HubspotConfig::default(),
             gmail: GmailConfig::default(),
@@ -1037,18 +1073,14 @@ impl Config {
                 );
             }
         }
-        for (key, value) in [
-            (
-                "server.header_read_timeout_secs",
-                self.server.header_read_timeout_secs,
-            ),
-            ("server.body_timeout_secs", self.server.body_timeout_secs),
-            ("server.idle_timeout_secs", self.server.idle_timeout_secs),
-        ] {
-            if !(1..=3600).contains(&value) {
+        for b in self.bounds() {
+            if b.value < b.min || b.value > b.max {
                 error(
-                    key,
-                    format!("{value} is out of range; use 1 to 3600 seconds"),
+                    b.key,
+                    format!(
+                        "{} is out of range; use a value from {} to {}",
+                        b.value, b.min, b.max
+                    ),
                 );
             }
         }
@@ -1064,12 +1096,6 @@ impl Config {
                 ),
             );
         }
-        if self.worker.workers == 0 {
-            error("worker.workers", "must be at least 1".into());
-        }
-        if self.worker.max_attempts == 0 {
-            error("worker.max_attempts", "must be at least 1".into());
-        }
         if self.send.allow && self.send.sender_allowlist.is_empty() {
             problems.push(Problem {
                 key: "send.sender_allowlist".into(),
@@ -1078,6 +1104,122 @@ impl Config {
             });
         }
         problems
+    }
+
+    /// Every setting that feeds arithmetic (times multiplied into milliseconds, counts that size
+    /// loops and caps), with the range that keeps it meaningful and overflow-free.
+    fn bounds(&self) -> Vec<Bound> {
+        let b = |key, value: u64, min, max| Bound {
+            key,
+            value,
+            min,
+            max,
+        };
+        let ms = MAX_SECS * 1000;
+        vec![
+            b(
+                "dedupe.window_secs",
+                self.dedupe.window_secs,
+                0,
+                MAX_WINDOW_SECS,
+            ),
+            b("worker.workers", self.worker.workers as u64, 1, 256),
+            b("worker.lease_secs", self.worker.lease_secs, 1, MAX_SECS),
+            b(
+                "worker.max_attempts",
+                u64::from(self.worker.max_attempts),
+                1,
+                100,
+            ),
+            b(
+                "worker.backoff_base_ms",
+                self.worker.backoff_base_ms,
+                1,
+                3_600_000,
+            ),
+            b(
+                "worker.shutdown_grace_secs",
+                self.worker.shutdown_grace_secs,
+                0,
+                MAX_SECS,
+            ),
+            b("import.lock_secs", self.import.lock_secs, 1, MAX_SECS),
+            b(
+                "http.connect_timeout_ms",
+                self.http.connect_timeout_ms,
+                1,
+                600_000,
+            ),
+            b("http.timeout_ms", self.http.timeout_ms, 1, 600_000),
+            b(
+                "http.retry_attempts",
+                u64::from(self.http.retry_attempts),
+                0,
+                20,
+            ),
+            b("http.retry_base_ms", self.http.retry_base_ms, 0, ms),
+            b("http.retry_max_ms", self.http.retry_max_ms, 0, ms),
+            b(
+                "http.breaker_failures",
+                u64::from(self.http.breaker_failures),
+                1,
+                10_000,
+            ),
+            b(
+                "http.breaker_cooldown_secs",
+                self.http.breaker_cooldown_secs,
+                0,
+                MAX_SECS,
+            ),
+            b(
+                "hubspot.requests_per_10s",
+                u64::from(self.hubspot.requests_per_10s),
+                1,
+                100_000,
+            ),
+            b(
+                "hubspot.searches_per_second",
+                u64::from(self.hubspot.searches_per_second),
+                1,
+                10_000,
+            ),
+            b(
+                "task.due_business_days",
+                u64::from(self.task.due_business_days),
+                0,
+                3650,
+            ),
+            b(
+                "send.daily_cap",
+                u64::from(self.send.daily_cap),
+                0,
+                1_000_000,
+            ),
+            b(
+                "webhook.max_clock_skew_secs",
+                self.webhook.max_clock_skew_secs,
+                0,
+                MAX_SECS,
+            ),
+            b(
+                "webhook.max_body_bytes",
+                self.webhook.max_body_bytes as u64,
+                1,
+                64 << 20,
+            ),
+            b(
+                "guard.max_subject_chars",
+                self.guard.max_subject_chars as u64,
+                1,
+                100_000,
+            ),
+            b(
+                "guard.max_body_chars",
+                self.guard.max_body_chars as u64,
+                1,
+                10_000_000,
+            ),
+        ]
     }
 
     /// Fails with every error-level problem, for commands that cannot run misconfigured.
@@ -1204,6 +1346,22 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(config.data_dir(), PathBuf::from("/var/lib/salesagent"));
+    }
+
+    #[test]
+    fn settings_that_feed_arithmetic_are_bounded() {
+        let config = Config::from_toml(
+            "[worker]\nlease_secs = 9223372036854775807\n[dedupe]\nwindow_secs = 99999999999\n",
+        )
+        .unwrap();
+        let keys: Vec<String> = config.validate().into_iter().map(|p| p.key).collect();
+        assert!(keys.contains(&"worker.lease_secs".to_string()), "{keys:?}");
+        assert!(keys.contains(&"dedupe.window_secs".to_string()), "{keys:?}");
+        let err = config.ensure_valid().unwrap_err().to_string();
+        assert!(
+            err.contains("out of range; use a value from 1 to 86400"),
+            "{err}"
+        );
     }
 
     #[test]

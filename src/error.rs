@@ -1,5 +1,6 @@
-//! The error taxonomy: every library error carries one of five classes that decide what happens next
-//! (retry, fix up, stop for configuration, stop for the operator). Nothing here knows about exit codes.
+//! The error taxonomy: every library error carries one of six classes that decide what happens next
+//! (retry, fix up, stop for configuration, stop for the operator, dead-letter an inconsistency).
+//! Nothing here knows about exit codes.
 
 use std::time::Duration;
 
@@ -19,15 +20,19 @@ pub enum ErrorClass {
     InvalidInput,
     /// Circuit open, provider down for the day: retry with a longer backoff.
     ExternalService,
+    /// An inconsistency of our own (a state rule refused, a record is missing, stored state does
+    /// not parse): no retry fixes it, so the job is dead-lettered for a person to look at.
+    Internal,
 }
 
 impl ErrorClass {
-    pub const ALL: [ErrorClass; 5] = [
+    pub const ALL: [ErrorClass; 6] = [
         ErrorClass::Transient,
         ErrorClass::Recoverable,
         ErrorClass::Configuration,
         ErrorClass::InvalidInput,
         ErrorClass::ExternalService,
+        ErrorClass::Internal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +42,7 @@ impl ErrorClass {
             ErrorClass::Configuration => "configuration",
             ErrorClass::InvalidInput => "invalid_input",
             ErrorClass::ExternalService => "external_service",
+            ErrorClass::Internal => "internal",
         }
     }
 
@@ -97,6 +103,26 @@ pub enum Error {
     Refused(String),
     #[error("{0}")]
     NotFound(String),
+    /// An inconsistency of our own: stored state that cannot be what it is.
+    #[error("{0}")]
+    Internal(String),
+    /// The job's lease is no longer this worker's (it expired and another worker took the job,
+    /// or it was released): nothing of the write was committed, and the run must stop.
+    #[error(
+        "job {job_id} attempt {attempt} is no longer leased to {owner}: another worker owns it"
+    )]
+    LeaseLost {
+        job_id: String,
+        owner: String,
+        attempt: i64,
+    },
+    /// A named store lock (`import:…`, `reconcile`) is no longer held by this owner.
+    #[error("lock {name} is no longer held by {owner}: {why}")]
+    LockLost {
+        name: String,
+        owner: String,
+        why: String,
+    },
     #[error(transparent)]
     Connector(#[from] ConnectorError),
     /// A database failure, classified by `store` (the only module that knows SQLite).
@@ -134,9 +160,12 @@ impl Error {
 
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::InvalidInput(_) | Error::NotFound(_) | Error::Refused(_) => {
-                ErrorClass::InvalidInput
-            }
+            Error::InvalidInput(_) => ErrorClass::InvalidInput,
+            // Inside a job, a refusal or a missing record is not the lead's bad input: it must
+            // not cancel the job silently, so it is dead-lettered.
+            Error::NotFound(_) | Error::Refused(_) | Error::Internal(_) => ErrorClass::Internal,
+            // Another worker owns the job (or the lock) now; whoever meets this stops at once.
+            Error::LeaseLost { .. } | Error::LockLost { .. } => ErrorClass::Transient,
             Error::Configuration(_) => ErrorClass::Configuration,
             Error::Connector(e) => e.class,
             Error::Store { class, .. } => *class,
@@ -171,5 +200,16 @@ mod tests {
         assert!(ErrorClass::ExternalService.is_retryable());
         assert!(!ErrorClass::Configuration.is_retryable());
         assert!(!ErrorClass::InvalidInput.is_retryable());
+        assert!(!ErrorClass::Internal.is_retryable());
+    }
+
+    #[test]
+    fn refusals_and_missing_records_are_internal_not_bad_input() {
+        assert_eq!(Error::Refused("x".into()).class(), ErrorClass::Internal);
+        assert_eq!(Error::NotFound("x".into()).class(), ErrorClass::Internal);
+        assert_eq!(
+            Error::InvalidInput("x".into()).class(),
+            ErrorClass::InvalidInput
+        );
     }
 }

@@ -55,7 +55,7 @@ impl ExitStatus {
                 return match e {
                     Error::InvalidInput(_) => ExitStatus::Usage,
                     Error::Configuration(_) => ExitStatus::Configuration,
-                    Error::Refused(_) => ExitStatus::Refused,
+                    Error::Refused(_) | Error::LockLost { .. } => ExitStatus::Refused,
                     Error::NotFound(_) => ExitStatus::NotFound,
                     _ => ExitStatus::Failure,
                 };

@@ -108,11 +108,11 @@ fn absolute(path: &Path) -> PathBuf {
 
 fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
     let file = args.file.expect("clap requires FILE");
-    let options = ImportOptions {
+    let mut options = ImportOptions {
         path: absolute(&file),
         form_id: args.form_id,
         map: header::parse_maps(&args.map)?,
-        header: vec![],
+        ..ImportOptions::default()
     };
     let bar = super::progress_bar(
         ctx,
@@ -130,6 +130,7 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         import::dry_run(app.as_ref().map(|a| &a.store), &options, &mut on_progress)?
     } else {
         let app = ctx.app_creating()?;
+        options.lock_ms = app.config.import.lock_ms();
         import::import_file(&app.store, options, &mut on_progress)?
     };
     bar.finish_and_clear();

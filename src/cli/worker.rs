@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: WorkerArgs) -> anyhow::Result<ExitStatus> {
     let workers = options.workers;
     let result = runtime.block_on(async move {
         let mut signals = Signals::install()?;
-        let pool = Pool::start(config, options)?;
+        let pool = Pool::spawn(config, options).await?;
         printer.status(&format!(
             "worker {}: {workers} thread(s) on queues {} (stop with Ctrl-C or SIGTERM)",
             pool.owner(),

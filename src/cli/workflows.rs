@@ -272,7 +272,7 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
             app.store.append_audit(&entry)?;
         }
         let outcome = pipeline.run(id)?;
-        still_failed |= outcome.status == status::FAILED;
+        still_failed |= outcome.status == crate::store::WorkflowStatus::Failed;
         let report = WorkflowReport::load(&app.store, id)?;
         if ctx.printer.json() {
             ctx.printer.print_json(&report)?;

@@ -5,13 +5,13 @@
 //! connector registers are scrubbed from every message this layer produces.
 
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::config::HttpConfig;
+use crate::domain::retry::{self, Policy, Verdict};
 use crate::error::{ConnectorError, ErrorClass};
 
 /// What a provider's error body says: a message for the operator (with any correlation id) and
@@ -47,14 +47,6 @@ pub fn classify_status(status: u16) -> ErrorClass {
     }
 }
 
-/// The delay before retry number `retry` (1-based): `base * 2^(retry-1)`, ±20% by `unit` in
-/// [0, 1), capped at `max`.
-pub fn backoff_delay(base: Duration, retry: u32, max: Duration, unit: f64) -> Duration {
-    let exp = base.saturating_mul(1u32 << retry.saturating_sub(1).min(20));
-    let factor = 0.8 + 0.4 * unit.clamp(0.0, 1.0);
-    exp.mul_f64(factor).min(max)
-}
-
 /// A `Retry-After` value: delay seconds or an HTTP date (relative to `now`).
 pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     let value = value.trim();
@@ -66,18 +58,6 @@ pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> 
         .ok()?;
     let ms = at.as_millisecond() - now.as_millisecond();
     Some(Duration::from_millis(ms.max(0) as u64))
-}
-
-/// A random number in [0, 1) for jitter, from the standard library's per-process random keys.
-fn jitter_unit() -> f64 {
-    let mut h = std::hash::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Circuit breaker states, as shown by `config check --live`.
@@ -333,9 +313,8 @@ pub struct HttpClient {
     service: &'static str,
     base_url: String,
     inner: reqwest::blocking::Client,
-    retries: u32,
-    retry_base: Duration,
-    retry_max: Duration,
+    /// Repeats of one call: `max_attempts` is the retries plus the first try.
+    policy: Policy,
     breaker: Breaker,
     limiter: Option<RateLimiter>,
     describe: Describe,
@@ -365,9 +344,11 @@ impl HttpClient {
             service,
             base_url: base_url.trim_end_matches('/').to_string(),
             inner,
-            retries: config.retry_attempts,
-            retry_base: Duration::from_millis(config.retry_base_ms),
-            retry_max: Duration::from_millis(config.retry_max_ms),
+            policy: Policy {
+                max_attempts: config.retry_attempts.saturating_add(1),
+                base: Duration::from_millis(config.retry_base_ms),
+                max: Duration::from_millis(config.retry_max_ms),
+            },
             breaker: Breaker::new(
                 config.breaker_failures,
                 Duration::from_secs(config.breaker_cooldown_secs),
@@ -463,19 +444,21 @@ impl HttpClient {
                 Err(err) => err,
             };
             let safe = call.idempotent || err.not_sent || err.error.status == Some(429);
-            let wait = match err.error.retry_after {
-                Some(after) if after > self.retry_max => None,
-                Some(after) => Some(after),
-                None => Some(backoff_delay(
-                    self.retry_base,
-                    retry + 1,
-                    self.retry_max,
-                    jitter_unit(),
-                )),
-            };
-            match wait {
-                Some(wait)
-                    if err.error.class == ErrorClass::Transient && safe && retry < self.retries =>
+            // The job-level policy decides here too; this layer only repeats what is transient
+            // (a 409 or an open circuit goes back to the step) and what surely did no harm, and
+            // never waits longer than `retry_max` (a longer Retry-After is the job's to honour).
+            let verdict = retry::decide(
+                err.error.class,
+                retry + 1,
+                err.error.retry_after,
+                &self.policy,
+                retry::jitter_unit(),
+            );
+            match verdict {
+                Verdict::Retry(wait)
+                    if err.error.class == ErrorClass::Transient
+                        && safe
+                        && wait <= self.policy.max =>
                 {
                     retry += 1;
                     tracing::info!(
@@ -674,25 +657,6 @@ mod tests {
         assert_eq!(classify_status(409), ErrorClass::Recoverable);
         assert_eq!(classify_status(400), ErrorClass::InvalidInput);
         assert_eq!(classify_status(422), ErrorClass::InvalidInput);
-    }
-
-    #[test]
-    fn backoff_doubles_within_twenty_percent_and_is_capped() {
-        let base = Duration::from_secs(1);
-        let max = Duration::from_secs(30);
-        for (retry, secs) in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0)] {
-            let low = backoff_delay(base, retry, max, 0.0).as_secs_f64();
-            let high = backoff_delay(base, retry, max, 0.999_999).as_secs_f64();
-            let mid = backoff_delay(base, retry, max, 0.5).as_secs_f64();
-            assert!((low - secs * 0.8).abs() < 1e-6, "{retry}: {low}");
-            assert!((high - secs * 1.2).abs() < 1e-3, "{retry}: {high}");
-            assert!((mid - secs).abs() < 1e-6, "{retry}: {mid}");
-        }
-        assert_eq!(backoff_delay(base, 10, max, 0.5), max);
-        for _ in 0..1000 {
-            let u = jitter_unit();
-            assert!((0.0..1.0).contains(&u));
-        }
     }
 
     #[test]

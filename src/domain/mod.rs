@@ -1,10 +1,11 @@
 //! Pure domain logic: payload shapes, lead normalisation, scoring, routing, templates, guards and
-//! email rendering. Nothing in here does I/O, so all of it is unit-tested without a database.
+//! email rendering, and the retry policy. Nothing in here does I/O, so all of it is unit-tested without a database.
 
 pub mod email;
 pub mod guard;
 pub mod html;
 pub mod lead;
+pub mod retry;
 pub mod routing;
 pub mod scoring;
 pub mod stats;

@@ -20,8 +20,8 @@ use crate::domain::submission::{ParsedSubmission, Shape, content_key, validate_l
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::{
-    ChunkOutcome, ChunkRow, ImportChunk, ImportRow, NewSubmission, RowError, Source, Store,
-    import_lock_name, import_state, lock_owner, owner_is_gone,
+    ChunkFence, ChunkOutcome, ChunkRow, ImportChunk, ImportRow, NewSubmission, RowError, Source,
+    Store, import_lock_name, import_state, lock_owner, owner_is_gone,
 };
 
 /// Rows per transaction: large enough to amortise the commit, small enough to lose little on a kill.
@@ -31,11 +31,9 @@ const MAX_FORM_ID_CHARS: usize = 200;
 const MAX_CUSTOM_CHARS: usize = 500;
 /// How many rejected rows a summary carries (all of them are in the store).
 const SUMMARY_ERRORS: usize = 20;
-/// An import's lock lasts this long past its last chunk; a dead owner's lock is taken over sooner.
-const LOCK_MS: i64 = 60_000;
 
 /// What the caller asked for; stored with the import so a resume reads the file the same way.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOptions {
     /// The file, as an absolute path when it could be made one.
     pub path: PathBuf,
@@ -45,6 +43,26 @@ pub struct ImportOptions {
     /// The file's header as read (filled in by the import), for `import errors --format csv`.
     #[serde(default)]
     pub header: Vec<String>,
+    /// How long the import's lock lasts past its last chunk (`import.lock_secs`); a dead owner's
+    /// lock is taken over sooner. Not stored: each run uses its own setting.
+    #[serde(skip, default = "default_lock_ms")]
+    pub lock_ms: i64,
+}
+
+fn default_lock_ms() -> i64 {
+    crate::config::ImportConfig::default().lock_ms()
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            path: PathBuf::new(),
+            form_id: None,
+            map: vec![],
+            header: vec![],
+            lock_ms: default_lock_ms(),
+        }
+    }
 }
 
 /// Counts so far, for a progress bar.
@@ -532,6 +550,7 @@ pub fn import_file(
                 let mut stored: ImportOptions =
                     serde_json::from_str(&earlier.options).unwrap_or_default();
                 stored.path = options.path.clone();
+                stored.lock_ms = options.lock_ms;
                 let differs = stored.form_id != options.form_id || stored.map != options.map;
                 let mut summary = continue_import(store, &earlier, &stored, progress)?;
                 if differs {
@@ -567,13 +586,17 @@ pub fn continue_import(
     let owner = lock_owner();
     let lock = import_lock_name(&import.id);
     let now = now_ms();
-    if let Some(holder) = store.try_lock(&lock, &owner, now, now + LOCK_MS, &owner_is_gone)? {
+    let lock_ms = options.lock_ms;
+    if let Some(holder) = store.try_lock(&lock, &owner, now, now + lock_ms, &owner_is_gone)? {
         return Err(Error::Refused(format!(
             "import {} is being run by another process ({}); wait for it, or pause it with `salesagent import pause {}`",
             import.id, holder.owner, import.id
         )));
     }
-    let result = run_chunks(store, import, options, progress, &lock, &owner);
+    // Read again under the lock: another run may have moved the checkpoint since.
+    let result = store
+        .get_import(&import.id)
+        .and_then(|import| run_chunks(store, &import, options, progress, &lock, &owner));
     let _ = store.unlock(&lock, &owner);
     result
 }
@@ -611,6 +634,8 @@ fn run_chunks(
         bytes_read: src.base,
         total_bytes: src.total_bytes,
     };
+    // The checkpoint each chunk commit expects to find (it moves only with our own commits).
+    let mut checkpoint = (import.checkpoint_row, import.checkpoint_offset);
     let mut record = csv::ByteRecord::new();
     let mut valid: Vec<ValidRow> = Vec::with_capacity(CHUNK_ROWS);
     let mut errors: Vec<RowError> = Vec::new();
@@ -653,6 +678,13 @@ fn run_chunks(
             .collect();
         let chunk = ImportChunk {
             import_id: &import.id,
+            fence: ChunkFence {
+                lock,
+                owner,
+                lock_until: at + options.lock_ms,
+                after_row: checkpoint.0,
+                after_offset: checkpoint.1,
+            },
             rows,
             errors: std::mem::take(&mut errors),
             rows_read,
@@ -689,6 +721,7 @@ fn run_chunks(
                 return Ok(summary);
             }
         }
+        checkpoint = (chunk.checkpoint_row, chunk.checkpoint_offset);
         drop(chunk);
         valid.clear();
         p.rows_read = rows_read;
@@ -697,7 +730,6 @@ fn run_chunks(
         if !more {
             break;
         }
-        store.renew_lock(lock, owner, now_ms() + LOCK_MS)?;
     }
     let done = store.get_import(&import.id)?;
     let mut final_summary = new_summary(options, Some(&done), false);
@@ -739,9 +771,7 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         ImportOptions {
             path,
-            form_id: None,
-            map: vec![],
-            header: vec![],
+            ..ImportOptions::default()
         }
     }
 

@@ -5,6 +5,11 @@
 //! so a crash loses only work that is safe to recompute (pure steps, and contact and company,
 //! which are find-or-create). A retried workflow resumes at its first unfinished step; a draft or
 //! task step that ran before looks its object up by a deterministic reference before creating it.
+//!
+//! A worker's run carries the job's [`Lease`]: every commit of the run checks it first, in the same
+//! transaction, so a run whose lease was taken over stops (`Error::LeaseLost`) at its next commit,
+//! before its next side effect; and whether a side-effect step is a retry is decided in that
+//! checked commit, from the step rows as they are then.
 
 mod recompose;
 mod report;
@@ -22,7 +27,9 @@ use crate::domain::routing::Route;
 use crate::domain::scoring::Score;
 use crate::domain::time::now_ms;
 use crate::error::{ErrorClass, Result};
-use crate::store::{PipelineWrite, StepRecord, Store, WorkflowProgress, new_id};
+use crate::store::{
+    Lease, PipelineWrite, StepRecord, StepStatus, Store, WorkflowProgress, WorkflowStatus, new_id,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
@@ -101,14 +108,15 @@ impl Step {
     }
 }
 
-/// Workflow statuses.
+/// Workflow statuses as stored, for comparing with rows read back (one mapping: `store`).
 pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const RUNNING: &str = "running";
-    pub const COMPLETED: &str = "completed";
-    pub const DUPLICATE: &str = "duplicate";
-    pub const SUPPRESSED: &str = "suppressed";
-    pub const FAILED: &str = "failed";
+    use crate::store::WorkflowStatus;
+    pub const PENDING: &str = WorkflowStatus::Pending.as_str();
+    pub const RUNNING: &str = WorkflowStatus::Running.as_str();
+    pub const COMPLETED: &str = WorkflowStatus::Completed.as_str();
+    pub const DUPLICATE: &str = WorkflowStatus::Duplicate.as_str();
+    pub const SUPPRESSED: &str = WorkflowStatus::Suppressed.as_str();
+    pub const FAILED: &str = WorkflowStatus::Failed.as_str();
     /// The statuses a run ends in (`salesagent_workflows_finished_total` declares each at 0).
     pub const FINAL: [&str; 4] = [COMPLETED, DUPLICATE, SUPPRESSED, FAILED];
 }
@@ -166,14 +174,23 @@ pub struct StepFailure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub workflow_id: String,
-    pub status: &'static str,
+    pub status: WorkflowStatus,
     pub failure: Option<StepFailure>,
 }
 
-/// Lets the caller (the worker) add its own writes, such as the job's state, to the batch that
-/// finishes the workflow, so workflow and job never disagree.
+/// Lets the caller (the worker) fence the run with its job's lease, add its own writes (the job's
+/// state) to the batch that finishes the workflow, so workflow and job never disagree, and decide
+/// how hard to try committing that batch.
 pub trait FinishHook {
+    /// The lease every commit of this run checks first; None outside a job (`run`, `retry`).
+    fn lease(&self) -> Option<&Lease> {
+        None
+    }
     fn on_finish(&self, outcome: &Outcome, writes: &mut Vec<PipelineWrite>);
+    /// Commits the final batch (`commit` does it once). The default tries once.
+    fn commit_final(&self, commit: &dyn Fn() -> Result<()>) -> Result<()> {
+        commit()
+    }
 }
 
 /// The default: nothing to add.
@@ -198,7 +215,7 @@ pub(crate) enum StepResult {
     },
     /// The workflow ends here with this status (duplicate, suppressed); later steps are skipped.
     Stop {
-        status: &'static str,
+        status: WorkflowStatus,
         output: serde_json::Value,
     },
 }
@@ -229,26 +246,20 @@ impl Pipeline<'_> {
 
         for step in STEPS {
             let prior = latest(step);
-            if let Some(done) = prior.filter(|r| r.status == "completed") {
+            if let Some(done) = prior.filter(|r| r.status == StepStatus::Completed.as_str()) {
                 steps::restore(step, done.output.as_deref(), &mut state)?;
                 continue;
             }
-            let attempt = prior.map_or(1, |r| r.attempt + 1);
             let started_at = now_ms();
             let timer = std::time::Instant::now();
-            let intent = if step.has_side_effect() {
-                steps::intent(step, workflow_id, prior.and_then(|r| r.input.as_deref()))
-            } else {
-                None
-            };
             let mut record = StepRecord {
                 id: new_id(),
                 workflow_id: workflow_id.to_string(),
                 seq: step.seq(),
                 name: step.name().to_string(),
-                attempt,
-                status: "running".into(),
-                input: intent.as_ref().map(|v| v.to_string()),
+                attempt: prior.map_or(1, |r| r.attempt + 1),
+                status: StepStatus::Running.as_str().into(),
+                input: None,
                 output: None,
                 remote_id: None,
                 error: None,
@@ -257,22 +268,36 @@ impl Pipeline<'_> {
                 finished_at: None,
                 duration_ms: None,
             };
-            if step.needs_intent() {
-                batch.push(PipelineWrite::Step(record.clone()));
+            let (intent, retrying) = if step.needs_intent() {
                 batch.push(PipelineWrite::Progress(progress(
                     workflow_id,
-                    status::RUNNING,
+                    WorkflowStatus::Running,
                     Some(step),
                     &state,
                 )));
-                self.flush(&mut batch, &mut begun)?;
-            }
+                let committed = self.commit_intent(&mut batch, &mut begun, &record, hook)?;
+                record.attempt = committed.attempt;
+                record.input = committed.input.clone();
+                let intent = committed
+                    .input
+                    .as_deref()
+                    .and_then(|i| serde_json::from_str(i).ok());
+                (intent, committed.retrying)
+            } else {
+                let intent = if step.has_side_effect() {
+                    steps::intent(step, workflow_id, prior.and_then(|r| r.input.as_deref()))
+                } else {
+                    None
+                };
+                record.input = intent.as_ref().map(|v| v.to_string());
+                (intent, prior.is_some())
+            };
             let ctx = steps::Context {
                 pipeline: self,
                 workflow_id,
                 submission: &submission,
                 intent: intent.as_ref(),
-                retrying: prior.is_some(),
+                retrying,
             };
             let result = steps::execute(step, &ctx, &mut state);
             let elapsed = timer.elapsed();
@@ -289,14 +314,14 @@ impl Pipeline<'_> {
                     remote_id,
                     writes,
                 }) => {
-                    record.status = "completed".into();
+                    record.status = StepStatus::Completed.as_str().into();
                     record.output = Some(output.to_string());
                     record.remote_id = remote_id;
                     batch.push(PipelineWrite::Step(record));
                     batch.extend(writes);
                 }
                 Ok(StepResult::Stop { status, output }) => {
-                    record.status = "completed".into();
+                    record.status = StepStatus::Completed.as_str().into();
                     record.output = Some(output.to_string());
                     batch.push(PipelineWrite::Step(record));
                     for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
@@ -327,13 +352,13 @@ impl Pipeline<'_> {
                         error = %crate::domain::lead::mask_emails(&failure.message),
                         "step failed"
                     );
-                    record.status = "failed".into();
+                    record.status = StepStatus::Failed.as_str().into();
                     record.error = Some(failure.message.clone());
                     record.error_class = Some(failure.class.as_str().into());
                     batch.push(PipelineWrite::Step(record));
                     let outcome = Outcome {
                         workflow_id: workflow_id.to_string(),
-                        status: status::FAILED,
+                        status: WorkflowStatus::Failed,
                         failure: Some(failure),
                     };
                     return self.finish(outcome, Some(step), &state, batch, begun, hook);
@@ -342,14 +367,21 @@ impl Pipeline<'_> {
         }
         let outcome = Outcome {
             workflow_id: workflow_id.to_string(),
-            status: status::COMPLETED,
+            status: WorkflowStatus::Completed,
             failure: None,
         };
         self.finish(outcome, Some(Step::Finalize), &state, batch, begun, hook)
     }
 
-    /// Commits the buffered writes; the run's first commit also counts its attempt.
-    fn flush(&self, batch: &mut Vec<PipelineWrite>, begun: &mut bool) -> Result<()> {
+    /// Commits the buffered writes with the intent of the side-effect step `record` (fenced by the
+    /// run's lease); the run's first commit also counts its attempt.
+    fn commit_intent(
+        &self,
+        batch: &mut Vec<PipelineWrite>,
+        begun: &mut bool,
+        record: &StepRecord,
+        hook: &dyn FinishHook,
+    ) -> Result<crate::store::Intent> {
         if !*begun {
             for write in batch.iter_mut() {
                 if let PipelineWrite::Progress(p) = write {
@@ -357,11 +389,18 @@ impl Pipeline<'_> {
                     break;
                 }
             }
-            *begun = true;
         }
-        self.store.apply(batch)?;
+        let step = Step::from_name(&record.name).unwrap_or(Step::Finalize);
+        let workflow_id = record.workflow_id.as_str();
+        let make_input = |previous: Option<&str>| {
+            steps::intent(step, workflow_id, previous).map(|v| v.to_string())
+        };
+        let intent =
+            self.store
+                .commit_intent(hook.lease(), batch, record, &make_input, now_ms())?;
+        *begun = true;
         batch.clear();
-        Ok(())
+        Ok(intent)
     }
 
     fn finish(
@@ -379,18 +418,18 @@ impl Pipeline<'_> {
             p.last_error = Some(f.message.clone());
             p.last_error_class = Some(f.class.as_str().into());
         }
-        p.finished = outcome.status != status::FAILED;
+        p.finished = outcome.status != WorkflowStatus::Failed;
         tracing::info!(
-            status = outcome.status,
+            status = outcome.status.as_str(),
             step = step.map(Step::name),
             "workflow finished"
         );
         batch.push(PipelineWrite::Progress(p));
         hook.on_finish(&outcome, &mut batch);
-        self.store.apply(&batch)?;
+        hook.commit_final(&|| self.store.apply(hook.lease(), &batch, now_ms()))?;
         crate::metrics::inc(
             "salesagent_workflows_finished_total",
-            &[("status", outcome.status)],
+            &[("status", outcome.status.as_str())],
         );
         Ok(outcome)
     }
@@ -398,13 +437,13 @@ impl Pipeline<'_> {
 
 fn progress(
     workflow_id: &str,
-    status: &str,
+    status: WorkflowStatus,
     step: Option<Step>,
     state: &State,
 ) -> WorkflowProgress {
     WorkflowProgress {
         workflow_id: workflow_id.to_string(),
-        status: status.to_string(),
+        status,
         current_step: step.map(|s| s.name().to_string()),
         score: state.score.as_ref().map(|s| s.value),
         last_error: None,
@@ -422,7 +461,7 @@ fn skipped(workflow_id: &str, step: Step, at: i64) -> StepRecord {
         seq: step.seq(),
         name: step.name().to_string(),
         attempt: 1,
-        status: "skipped".into(),
+        status: StepStatus::Skipped.as_str().into(),
         input: None,
         output: None,
         remote_id: None,

@@ -13,7 +13,9 @@ use crate::domain::submission::validate_lead;
 use crate::domain::time::{add_business_days, now_ms, short};
 use crate::domain::{email, routing, scoring};
 use crate::error::{Error, Result};
-use crate::store::{NewDraft, NewTaskRow, PipelineWrite, SubmissionRow, new_id};
+use crate::store::{
+    DraftStatus, NewDraft, NewTaskRow, PipelineWrite, SubmissionRow, WorkflowStatus, new_id,
+};
 
 pub(super) struct Context<'a> {
     pub pipeline: &'a Pipeline<'a>,
@@ -51,7 +53,7 @@ pub(super) fn intent(step: Step, workflow_id: &str, previous: Option<&str>) -> O
 }
 
 fn missing(what: &str) -> Error {
-    Error::InvalidInput(format!(
+    Error::Internal(format!(
         "the pipeline state has no {what}: an earlier step did not record it"
     ))
 }
@@ -59,9 +61,8 @@ fn missing(what: &str) -> Error {
 /// Rebuilds the state a completed step established, from its stored output.
 pub(super) fn restore(step: Step, output: Option<&str>, state: &mut State) -> Result<()> {
     let output: Value = match output {
-        Some(text) => serde_json::from_str(text).map_err(|e| {
-            Error::InvalidInput(format!("stored output of step {}: {e}", step.name()))
-        })?,
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| Error::Internal(format!("stored output of step {}: {e}", step.name())))?,
         None => Value::Null,
     };
     fn take<T: serde::de::DeserializeOwned>(v: &Value, key: &str) -> Option<T> {
@@ -156,7 +157,7 @@ fn suppression(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     let email = lead_email(state)?;
     match p.store.suppression_for(email)? {
         Some(s) => Ok(StepResult::Stop {
-            status: status::SUPPRESSED,
+            status: WorkflowStatus::Suppressed,
             output: json!({ "suppressed": true, "matched": s.value, "reason": s.reason }),
         }),
         None => done(json!({ "suppressed": false })),
@@ -178,7 +179,7 @@ fn dedupe(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     )?;
     match earlier {
         Some(workflow_id) => Ok(StepResult::Stop {
-            status: status::DUPLICATE,
+            status: WorkflowStatus::Duplicate,
             output: json!({ "duplicate_of": workflow_id, "window_secs": config.dedupe.window_secs }),
         }),
         None => done(json!({ "duplicate_of": null })),
@@ -424,7 +425,7 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         remote_draft_id: Some(remote.remote_draft_id.clone()),
         remote_message_id: remote.remote_message_id.clone(),
         thread_id: remote.thread_id.clone(),
-        status: "pending_review".into(),
+        status: DraftStatus::PendingReview.as_str().into(),
         created_at: now_ms(),
     };
     let draft = DraftRef {

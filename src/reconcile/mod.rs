@@ -454,17 +454,21 @@ impl Run<'_> {
             due_at: add_business_days(self.now, self.config.task.due_business_days),
         };
         let (remote_id, how) = self.ensure_task(&new)?;
-        self.store.apply(&[PipelineWrite::Task(NewTaskRow {
-            id: new_id(),
-            workflow_id: workflow_id.to_string(),
-            crm: self.connectors.crm.service().to_string(),
-            remote_task_id: remote_id.clone(),
-            contact_id,
-            subject: new.subject,
-            priority: new.priority,
-            due_at: new.due_at,
-            created_at: now_ms(),
-        })])?;
+        self.store.apply(
+            None,
+            &[PipelineWrite::Task(NewTaskRow {
+                id: new_id(),
+                workflow_id: workflow_id.to_string(),
+                crm: self.connectors.crm.service().to_string(),
+                remote_task_id: remote_id.clone(),
+                contact_id,
+                subject: new.subject,
+                priority: new.priority,
+                due_at: new.due_at,
+                created_at: now_ms(),
+            })],
+            now_ms(),
+        )?;
         Ok(format!(
             "{how} task {remote_id} for workflow {workflow_id} and recorded it"
         ))
@@ -509,6 +513,9 @@ impl Run<'_> {
                     Some(lease) if lease < self.now => {
                         format!("its job's lease expired at {}", rfc3339(lease))
                     }
+                    Some(_) if w.orphaned => "its job's lease is renewed but no worker thread \
+                        runs it (its end could not be recorded)"
+                        .to_string(),
                     _ => format!("no progress since {}", rfc3339(w.updated_at)),
                 };
                 format!(

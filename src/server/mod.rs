@@ -253,7 +253,7 @@ pub async fn serve_with(
     let intake_store = Store::open_with(&config.db, &config.tenant, Durability::Full)?;
     let probe = Store::open(&config.db, &config.tenant)?;
     let pool = if options.pool.workers > 0 {
-        Some(Pool::start(config.clone(), options.pool.clone())?)
+        Some(Pool::spawn(config.clone(), options.pool.clone()).await?)
     } else {
         None
     };

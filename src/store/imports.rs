@@ -4,6 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::locks::check_lock_in;
 use super::submissions::accept_in;
 use super::{Acceptance, ListQuery, NewSubmission, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
@@ -112,10 +113,24 @@ pub struct ChunkRow<'a> {
     pub raw_row: &'a str,
 }
 
+/// The import lock a chunk commit must still hold, and the checkpoint its run read the file from:
+/// the commit checks both in its transaction, so two importers of one file never both commit.
+#[derive(Clone, Debug)]
+pub struct ChunkFence<'a> {
+    pub lock: &'a str,
+    pub owner: &'a str,
+    /// The lock is extended to this time by the commit.
+    pub lock_until: i64,
+    /// The import's checkpoint (row, byte offset) when this chunk began.
+    pub after_row: i64,
+    pub after_offset: i64,
+}
+
 /// One chunk of an import: everything read since the last checkpoint.
 #[derive(Clone, Debug)]
 pub struct ImportChunk<'a> {
     pub import_id: &'a str,
+    pub fence: ChunkFence<'a>,
     pub rows: Vec<ChunkRow<'a>>,
     pub errors: Vec<RowError>,
     /// Data rows read so far, this chunk included.
@@ -155,13 +170,23 @@ impl Store {
         at: i64,
     ) -> Result<ImportRow> {
         let id = new_id();
+        // One live import per file content (a unique index, V4): a concurrent run of the same
+        // file inserts nothing and gets the record the other run created.
         self.conn.execute(
             "INSERT INTO import_jobs (id, tenant_id, file_name, file_hash, state, options,
                  created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?6)",
+             VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?6)
+             ON CONFLICT (tenant_id, file_hash) WHERE state <> 'cancelled' DO NOTHING",
             params![id, self.tenant, file_name, file_hash, options, at],
         )?;
-        self.get_import(&id)
+        match self.get_import(&id) {
+            Err(Error::NotFound(_)) => self.import_by_hash(file_hash)?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "import of {file_name}: no record after creating one"
+                ))
+            }),
+            other => other,
+        }
     }
 
     pub fn resolve_import_id(&self, id: &str) -> Result<String> {
@@ -180,11 +205,11 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no import with id {id}")))
     }
 
-    /// The newest import of a file with this content hash, if any.
+    /// The newest import of a file with this content hash, if any (a live one first).
     pub fn import_by_hash(&self, file_hash: &str) -> Result<Option<ImportRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE tenant_id = ?1 AND file_hash = ?2
-             ORDER BY created_at DESC, id DESC LIMIT 1"
+             ORDER BY state <> 'cancelled' DESC, created_at DESC, id DESC LIMIT 1"
         ))?;
         Ok(stmt
             .query_row((&self.tenant, file_hash), import_from_row)
@@ -208,13 +233,34 @@ impl Store {
     /// Writes a chunk's submissions (with workflows and `batch` jobs), its rejected rows, the
     /// counts and the checkpoint in ONE transaction: after a crash the import resumes exactly after
     /// the last committed chunk. Refuses (writing nothing) when the import is no longer running.
+    ///
+    /// Fenced: the transaction first checks that the run still holds the import's lock and that
+    /// the checkpoint is the one the chunk began at; otherwise (another importer took over) it
+    /// fails with `LockLost` and writes nothing.
     pub fn commit_import_chunk(&self, chunk: &ImportChunk<'_>) -> Result<ChunkOutcome> {
         let tx = self.write_tx()?;
-        let state: String = tx
-            .prepare_cached("SELECT state FROM import_jobs WHERE id = ?1 AND tenant_id = ?2")?
-            .query_row((chunk.import_id, &self.tenant), |r| r.get(0))
+        let fence = &chunk.fence;
+        check_lock_in(&tx, fence.lock, fence.owner, fence.lock_until)?;
+        let (state, row, offset): (String, i64, i64) = tx
+            .prepare_cached(
+                "SELECT state, checkpoint_row, checkpoint_offset FROM import_jobs
+                 WHERE id = ?1 AND tenant_id = ?2",
+            )?
+            .query_row((chunk.import_id, &self.tenant), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("no import with id {}", chunk.import_id)))?;
+        if (row, offset) != (fence.after_row, fence.after_offset) {
+            return Err(Error::LockLost {
+                name: fence.lock.to_string(),
+                owner: fence.owner.to_string(),
+                why: format!(
+                    "the checkpoint moved from row {} to row {row} under another importer",
+                    fence.after_row
+                ),
+            });
+        }
         if state != import_state::RUNNING {
             return Ok(ChunkOutcome::Stopped { state });
         }
@@ -537,9 +583,21 @@ mod tests {
         }
     }
 
-    fn chunk<'a>(id: &'a str, rows: &'a [ParsedSubmission], last: i64) -> ImportChunk<'a> {
+    fn chunk<'a>(
+        id: &'a str,
+        rows: &'a [ParsedSubmission],
+        after: (i64, i64),
+        last: i64,
+    ) -> ImportChunk<'a> {
         ImportChunk {
             import_id: id,
+            fence: ChunkFence {
+                lock: "import:test",
+                owner: "me",
+                lock_until: 100,
+                after_row: after.0,
+                after_offset: after.1,
+            },
             rows: rows
                 .iter()
                 .enumerate()
@@ -568,19 +626,59 @@ mod tests {
         }
     }
 
+    fn locked_store() -> Store {
+        let store = Store::open_in_memory().unwrap();
+        assert!(
+            store
+                .try_lock("import:test", "me", 0, 100, &|_| false)
+                .unwrap()
+                .is_none()
+        );
+        store
+    }
+
+    #[test]
+    fn one_live_import_per_file_and_a_chunk_commits_only_under_its_lock_and_checkpoint() {
+        let store = locked_store();
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        let again = store.create_import("f.csv", "h", "{}", 2).unwrap();
+        assert_eq!(
+            again.id, import.id,
+            "a concurrent start joins the existing import"
+        );
+        let rows = [parsed("a@b.co")];
+        // A checkpoint other than the one the chunk began at: another importer moved it.
+        let err = store
+            .commit_import_chunk(&chunk(&import.id, &rows, (5, 50), 3))
+            .unwrap_err();
+        assert!(matches!(err, Error::LockLost { .. }), "{err}");
+        // The lock taken over: nothing is written either.
+        assert!(
+            store
+                .try_lock("import:test", "other", 200, 300, &|_| false)
+                .unwrap()
+                .is_none()
+        );
+        let err = store
+            .commit_import_chunk(&chunk(&import.id, &rows, (0, 0), 3))
+            .unwrap_err();
+        assert!(matches!(err, Error::LockLost { .. }), "{err}");
+        assert_eq!(store.get_import(&import.id).unwrap().rows_accepted, 0);
+    }
+
     #[test]
     fn a_paused_import_commits_nothing_more_and_resume_releases_its_jobs() {
-        let store = Store::open_in_memory().unwrap();
+        let store = locked_store();
         let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
         let first = [parsed("a@b.co"), parsed("c@d.co")];
         let out = store
-            .commit_import_chunk(&chunk(&import.id, &first, 3))
+            .commit_import_chunk(&chunk(&import.id, &first, (0, 0), 3))
             .unwrap();
         assert!(matches!(out, ChunkOutcome::Committed { accepted: 2, .. }));
         assert_eq!(store.pause_import(&import.id, 2).unwrap(), 2);
         let second = [parsed("e@f.co")];
         let out = store
-            .commit_import_chunk(&chunk(&import.id, &second, 4))
+            .commit_import_chunk(&chunk(&import.id, &second, (3, 30), 4))
             .unwrap();
         assert_eq!(
             out,
@@ -594,7 +692,7 @@ mod tests {
         assert_eq!(store.get_import(&import.id).unwrap().state, "running");
         // The same rows again are duplicates of this import, not new submissions.
         let out = store
-            .commit_import_chunk(&chunk(&import.id, &first, 5))
+            .commit_import_chunk(&chunk(&import.id, &first, (3, 30), 5))
             .unwrap();
         let ChunkOutcome::Committed {
             accepted,

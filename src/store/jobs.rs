@@ -1,16 +1,29 @@
-//! The job queue: every SQL statement of it. Claims are one `UPDATE … RETURNING` in an IMMEDIATE
-//! transaction; a lease (owner + expiry) is renewed by heartbeat; a rescuer returns expired leases;
-//! finishing a job is conditional on still holding its lease, so a worker that lost its lease can
-//! never overwrite the work of the one that took over. A dead job gets its dead letter in the same
-//! transaction.
+//! The job queue and its leases: every SQL statement of them. Claims are one `UPDATE … RETURNING`
+//! in an IMMEDIATE transaction; a [`Lease`] (owner + attempt + expiry) is what a worker holds, and
+//! every write of a job's run checks it first in its own transaction ([`check_lease`]), so a
+//! worker that lost its lease fails with `Error::LeaseLost` before its next side effect and can
+//! never overwrite the work of the one that took over. A rescuer returns expired leases; a dead
+//! job gets its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::states::JobState;
 use super::{Store, new_id};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorClass, Result};
 
 /// The queues, in the order of their weight.
 pub const QUEUES: [&str; 4] = ["priority", "normal", "batch", "cleanup"];
+
+/// What a worker holds while it runs one attempt of a job: every write of the run is applied only
+/// while the job is still `running` under this owner and attempt, and renews it for `ttl_ms`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub job_id: String,
+    pub owner: String,
+    pub attempt: i64,
+    /// How long each checked write (and each heartbeat) extends the lease.
+    pub ttl_ms: i64,
+}
 
 /// A job this worker now holds the lease on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +36,7 @@ pub struct ClaimedJob {
     pub attempt: i64,
     pub max_attempts: i64,
     pub payload: String,
+    pub lease: Lease,
 }
 
 /// How an attempt ended.
@@ -32,27 +46,25 @@ pub enum JobResult {
     /// Try again at `run_at`; the workflow goes back to `pending` with the error shown.
     Retry {
         run_at: i64,
-        class: String,
+        class: ErrorClass,
         error: String,
     },
-    /// No more attempts (exhausted, or a configuration error): dead letter, workflow `failed`.
+    /// No more attempts (exhausted, configuration, an inconsistency): dead letter, workflow `failed`.
     Dead {
-        class: String,
+        class: ErrorClass,
         error: String,
     },
     /// Bad input: the job stops without a dead letter; the workflow is `failed` for the operator.
     Cancelled {
-        class: String,
+        class: ErrorClass,
         error: String,
     },
 }
 
-/// The end of one attempt, applied only while `owner` still holds the lease for `attempt`.
+/// The end of one attempt, applied only while the lease is still held.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobFinish {
-    pub job_id: String,
-    pub owner: String,
-    pub attempt: i64,
+    pub lease: Lease,
     pub result: JobResult,
     pub at: i64,
 }
@@ -83,23 +95,51 @@ pub struct QueueStats {
     pub worker_threads: i64,
 }
 
+/// Checks, first in a write transaction, that `lease` still holds its job, and renews it. Fails
+/// with `LeaseLost` (the caller's transaction then commits nothing) when another worker took the
+/// job over or the lease was released.
+pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Result<()> {
+    let held = tx
+        .prepare_cached(
+            "UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
+             WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
+        )?
+        .execute(params![
+            lease.job_id,
+            lease.owner,
+            lease.attempt,
+            now.saturating_add(lease.ttl_ms)
+        ])?;
+    if held == 0 {
+        return Err(lease_lost(lease));
+    }
+    Ok(())
+}
+
+fn lease_lost(lease: &Lease) -> Error {
+    Error::LeaseLost {
+        job_id: lease.job_id.clone(),
+        owner: lease.owner.clone(),
+        attempt: lease.attempt,
+    }
+}
+
 impl Store {
-    /// Claims up to `limit` due jobs from the first queue in `queues` that has any, taking a lease
-    /// until `now + lease_ms`. `max_attempts` (the claiming worker's setting) is stamped on the job.
-    /// Each state is read in `jobs_claim` index order (a plain `state IN (..)` would sort the whole
-    /// backlog on every claim).
+    /// Claims due jobs from the first queue in `queues` that has any, at most that queue's limit
+    /// (a capped queue's free slots, reserved by the caller), taking a lease until `now + lease_ms`.
+    /// `max_attempts` (the claiming worker's setting) is stamped on the job. Each state is read in
+    /// `jobs_claim` index order (a plain `state IN (..)` would sort the whole backlog on every claim).
     pub fn claim_jobs(
         &self,
         owner: &str,
-        queues: &[&str],
-        limit: usize,
+        queues: &[(&str, usize)],
         lease_ms: i64,
         max_attempts: i64,
         now: i64,
     ) -> Result<Vec<ClaimedJob>> {
         let tx = self.write_tx()?;
         let mut claimed = Vec::new();
-        for queue in queues {
+        for &(queue, limit) in queues.iter().filter(|(_, limit)| *limit > 0) {
             let mut stmt = tx.prepare_cached(
                 "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
                      lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
@@ -127,12 +167,20 @@ impl Store {
                         self.tenant
                     ],
                     |r| {
+                        let id: String = r.get(0)?;
+                        let attempt: i64 = r.get(4)?;
                         Ok(ClaimedJob {
-                            id: r.get(0)?,
+                            lease: Lease {
+                                job_id: id.clone(),
+                                owner: owner.to_string(),
+                                attempt,
+                                ttl_ms: lease_ms,
+                            },
+                            id,
                             queue: r.get(1)?,
                             kind: r.get(2)?,
                             workflow_id: r.get(3)?,
-                            attempt: r.get(4)?,
+                            attempt,
                             max_attempts: r.get(5)?,
                             payload: r.get(6)?,
                         })
@@ -155,53 +203,6 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records that `owner` (a process running `threads` worker threads) is alive and extends
-    /// the lease of every job it runs.
-    #[allow(clippy::too_many_arguments)]
-    pub fn heartbeat(
-        &self,
-        owner: &str,
-        pid: u32,
-        queues: &str,
-        threads: usize,
-        started_at: i64,
-        lease_ms: i64,
-        now: i64,
-    ) -> Result<usize> {
-        let tx = self.write_tx()?;
-        tx.prepare_cached(
-            "INSERT INTO worker_heartbeats (worker_id, hostname, pid, queues, threads, started_at, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (worker_id) DO UPDATE SET seen_at = excluded.seen_at,
-                 queues = excluded.queues, threads = excluded.threads",
-        )?
-        .execute(params![
-            owner,
-            hostname(),
-            pid,
-            queues,
-            threads as i64,
-            started_at,
-            now
-        ])?;
-        let renewed = tx
-            .prepare_cached(
-                "UPDATE jobs SET lease_expires_at = ?2 WHERE state = 'running' AND lease_owner = ?1",
-            )?
-            .execute(params![owner, now + lease_ms])?;
-        tx.commit()?;
-        Ok(renewed)
-    }
-
-    /// Forgets a worker that stopped cleanly.
-    pub fn remove_worker(&self, owner: &str) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM worker_heartbeats WHERE worker_id = ?1",
-            [owner],
-        )?;
-        Ok(())
-    }
-
     /// Returns expired leases to `available` (the attempt they used counts); a job whose lease
     /// expired on its last attempt is dead, with its dead letter, in the same transaction.
     pub fn rescue_expired_jobs(&self, now: i64) -> Result<Rescued> {
@@ -222,21 +223,24 @@ impl Store {
             let result = if attempt >= max_attempts {
                 out.dead += 1;
                 JobResult::Dead {
-                    class: "transient".into(),
+                    class: ErrorClass::Transient,
                     error,
                 }
             } else {
                 out.returned += 1;
                 JobResult::Retry {
                     run_at: now,
-                    class: "transient".into(),
+                    class: ErrorClass::Transient,
                     error,
                 }
             };
             let finish = JobFinish {
-                job_id: id,
-                owner: owner.unwrap_or_default(),
-                attempt,
+                lease: Lease {
+                    job_id: id,
+                    owner: owner.unwrap_or_default(),
+                    attempt,
+                    ttl_ms: 0,
+                },
                 result,
                 at: now,
             };
@@ -246,25 +250,28 @@ impl Store {
         Ok(out)
     }
 
-    /// Gives the jobs `owner` holds back to the queue now (shutdown). With `uncount`, the attempt is
-    /// not counted (the job was claimed but never started).
-    pub fn release_jobs(&self, owner: &str, job_ids: &[String], uncount: bool) -> Result<usize> {
+    /// Gives jobs back to the queue now (shutdown), each only while its lease is still held.
+    /// With `uncount`, the attempt is not counted (the job was claimed but never started).
+    pub fn release_jobs(&self, leases: &[Lease], uncount: bool) -> Result<usize> {
         let tx = self.write_tx()?;
         let mut n = 0;
-        for id in job_ids {
+        for lease in leases {
             let changed = tx
                 .prepare_cached(
                     "UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
-                         attempt = attempt - ?3
-                     WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
+                         attempt = attempt - ?4,
+                         last_error = CASE WHEN ?4 THEN last_error ELSE 'released at shutdown' END
+                     WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
                 )?
-                .execute(params![id, owner, i64::from(uncount)])?;
+                .execute(params![
+                    lease.job_id,
+                    lease.owner,
+                    lease.attempt,
+                    i64::from(uncount)
+                ])?;
             if changed > 0 && uncount {
-                tx.prepare_cached(
-                    "DELETE FROM job_attempts WHERE job_id = ?1
-                     AND attempt > (SELECT attempt FROM jobs WHERE id = ?1)",
-                )?
-                .execute([id])?;
+                tx.prepare_cached("DELETE FROM job_attempts WHERE job_id = ?1 AND attempt = ?2")?
+                    .execute(params![lease.job_id, lease.attempt])?;
             }
             n += changed;
         }
@@ -272,14 +279,27 @@ impl Store {
         Ok(n)
     }
 
-    /// Every running job `owner` holds goes back to `available` (the attempt counts).
-    pub fn release_all_jobs(&self, owner: &str) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
-                 last_error = 'released at shutdown'
-             WHERE lease_owner = ?1 AND state = 'running'",
-            [owner],
-        )?)
+    /// Renews the leases a worker's threads hold right now (and only those): a job no thread runs
+    /// any more is left to expire, so the rescuer hands it to another worker.
+    pub(super) fn renew_leases_in(
+        tx: &Transaction<'_>,
+        leases: &[Lease],
+        now: i64,
+    ) -> Result<usize> {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE jobs SET lease_expires_at = ?4
+             WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
+        )?;
+        let mut renewed = 0;
+        for lease in leases {
+            renewed += stmt.execute(params![
+                lease.job_id,
+                lease.owner,
+                lease.attempt,
+                now.saturating_add(lease.ttl_ms)
+            ])?;
+        }
+        Ok(renewed)
     }
 
     /// Applies the end of an attempt on its own (when the pipeline could not run at all).
@@ -290,13 +310,19 @@ impl Store {
         Ok(())
     }
 
-    pub fn job_state(&self, job_id: &str) -> Result<Option<String>> {
-        Ok(self
+    pub fn job_state(&self, job_id: &str) -> Result<Option<JobState>> {
+        let state: Option<String> = self
             .conn
             .query_row("SELECT state FROM jobs WHERE id = ?1", [job_id], |r| {
                 r.get(0)
             })
-            .optional()?)
+            .optional()?;
+        state
+            .map(|s| {
+                JobState::parse(&s)
+                    .ok_or_else(|| Error::Internal(format!("job {job_id} has unknown state {s:?}")))
+            })
+            .transpose()
     }
 
     pub fn queue_stats(&self, now: i64, alive_since: i64) -> Result<QueueStats> {
@@ -337,110 +363,31 @@ impl Store {
             worker_threads: workers.threads,
         })
     }
-
-    /// Worker processes whose heartbeat is newer than `since`.
-    pub fn workers_alive(&self, since: i64) -> Result<i64> {
-        Ok(self.live_workers(since)?.processes)
-    }
-
-    /// Settings for a long-lived worker connection: pages read through a memory map (several
-    /// connections write in turn, so SQLite's own page cache is reset on nearly every read
-    /// transaction), and fewer, larger WAL checkpoints.
-    pub fn tune_for_worker(&mut self) -> Result<()> {
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 4000;")?;
-        Ok(())
-    }
-
-    /// Settings for the intake writer: it never checkpoints itself (a [`Store::checkpoint`] thread
-    /// does, so no request waits for one), and a larger page cache for the random-key indexes.
-    pub fn tune_for_intake(&mut self) -> Result<()> {
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
-        Ok(())
-    }
-
-    /// Copies committed WAL frames into the database without blocking writers or readers
-    /// (PASSIVE). Returns (frames in the WAL, frames checkpointed).
-    pub fn checkpoint(&self) -> Result<(i64, i64)> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get(1)?, r.get(2)?))
-            })?)
-    }
-
-    /// A TRUNCATE checkpoint that waits at most about a second for readers (and other writers),
-    /// then empties the WAL file. Run by the main writer between its commits, when the WAL has
-    /// passed [`super::WAL_TRUNCATE_FRAMES`]: as the writer it needs no turn at the lock, so it
-    /// succeeds under load where a separate thread would keep losing the race. Returns whether
-    /// the WAL was emptied; a busy database is "not this time", not an error.
-    pub fn truncate_wal(&mut self) -> Result<bool> {
-        self.conn.busy_handler(Some(checkpoint_busy))?;
-        let result: rusqlite::Result<i64> =
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0));
-        self.conn.busy_handler(Some(super::eager_busy))?;
-        match result {
-            Ok(busy) => Ok(busy == 0),
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Readiness: a real write that commits (the probe row, overwritten in place), so a full disk
-    /// or a read-only file shows here rather than only in failing intake commits.
-    pub fn probe_writable(&self, at: i64) -> Result<()> {
-        let tx = self.write_tx()?;
-        tx.execute("UPDATE health_probe SET written_at = ?1 WHERE id = 1", [at])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Readiness: the database has every migration this build knows.
-    pub fn schema_is_current(&self) -> Result<bool> {
-        let known = super::embedded::migrations::runner()
-            .get_migrations()
-            .iter()
-            .map(|m| i64::from(m.version()))
-            .max()
-            .unwrap_or(0);
-        Ok(self.schema_version()? == known)
-    }
-}
-
-/// The TRUNCATE checkpoint's busy handler: steps shorter than the other connections' (so it wins
-/// its turn at the lock), about half a second in all.
-fn checkpoint_busy(attempt: i32) -> bool {
-    if attempt >= 10_000 {
-        return false;
-    }
-    std::thread::sleep(std::time::Duration::from_micros(50));
-    true
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 /// Applies `finish` inside `tx`. Fails (so the caller's whole batch rolls back) when the lease was
 /// lost: another worker owns the job now and its work must not be overwritten.
 pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<()> {
     let (state, run_at, class, error) = match &finish.result {
-        JobResult::Completed => ("completed", None, None, None),
+        JobResult::Completed => (JobState::Completed, None, None, None),
         JobResult::Retry {
             run_at,
             class,
             error,
-        } => ("retryable", Some(*run_at), Some(class), Some(error)),
-        JobResult::Dead { class, error } => ("dead", None, Some(class), Some(error)),
-        JobResult::Cancelled { class, error } => ("cancelled", None, Some(class), Some(error)),
+        } => (
+            JobState::Retryable,
+            Some(*run_at),
+            Some(class.as_str()),
+            Some(error),
+        ),
+        JobResult::Dead { class, error } => {
+            (JobState::Dead, None, Some(class.as_str()), Some(error))
+        }
+        JobResult::Cancelled { class, error } => {
+            (JobState::Cancelled, None, Some(class.as_str()), Some(error))
+        }
     };
+    let lease = &finish.lease;
     let changed = tx
         .prepare_cached(
             "UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
@@ -449,28 +396,25 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?
         .execute(params![
-            finish.job_id,
-            finish.owner,
-            finish.attempt,
-            state,
+            lease.job_id,
+            lease.owner,
+            lease.attempt,
+            state.as_str(),
             run_at,
             error,
             class,
             finish.at
         ])?;
     if changed == 0 {
-        return Err(Error::Refused(format!(
-            "job {} attempt {} is no longer leased to {}: another worker took it over",
-            finish.job_id, finish.attempt, finish.owner
-        )));
+        return Err(lease_lost(lease));
     }
     tx.prepare_cached(
         "UPDATE job_attempts SET error = ?3, error_class = ?4, finished_at = ?5
          WHERE job_id = ?1 AND attempt = ?2",
     )?
     .execute(params![
-        finish.job_id,
-        finish.attempt,
+        lease.job_id,
+        lease.attempt,
         error,
         class,
         finish.at
@@ -478,9 +422,9 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
     // The job's own tenant: the rescuer finishes expired jobs of every tenant.
     let (workflow_id, tenant): (Option<String>, String) = tx
         .prepare_cached("SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1")?
-        .query_row([&finish.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row([&lease.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match &finish.result {
-        JobResult::Completed => resolve_dead_letters_in(tx, &finish.job_id, finish.at)?,
+        JobResult::Completed => resolve_dead_letters_in(tx, &lease.job_id, finish.at)?,
         JobResult::Cancelled { .. } => {}
         JobResult::Retry { error, class, .. } => {
             tx.prepare_cached(
@@ -488,7 +432,7 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                      updated_at = ?4
                  WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
             )?
-            .execute(params![workflow_id, error, class, finish.at])?;
+            .execute(params![workflow_id, error, class.as_str(), finish.at])?;
         }
         JobResult::Dead { class, error } => {
             tx.prepare_cached(
@@ -496,16 +440,16 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                      updated_at = ?4
                  WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
             )?
-            .execute(params![workflow_id, error, class, finish.at])?;
+            .execute(params![workflow_id, error, class.as_str(), finish.at])?;
             let payload: String = tx
                 .prepare_cached(
                     "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,
                          'workflow_id', workflow_id, 'payload', json(payload))
                      FROM jobs WHERE id = ?1",
                 )?
-                .query_row([&finish.job_id], |r| r.get(0))?;
+                .query_row([&lease.job_id], |r| r.get(0))?;
             // The new dead letter stands for the job now; the one a retry came from is settled.
-            resolve_dead_letters_in(tx, &finish.job_id, finish.at)?;
+            resolve_dead_letters_in(tx, &lease.job_id, finish.at)?;
             tx.prepare_cached(
                 "INSERT INTO dead_letters (id, tenant_id, job_id, workflow_id, error_class, error,
                      attempts, payload, created_at)
@@ -514,11 +458,11 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
             .execute(params![
                 new_id(),
                 tenant,
-                finish.job_id,
+                lease.job_id,
                 workflow_id,
-                class,
+                class.as_str(),
                 error,
-                finish.attempt,
+                lease.attempt,
                 payload,
                 finish.at
             ])?;
@@ -541,31 +485,30 @@ fn resolve_dead_letters_in(tx: &Transaction<'_>, job_id: &str, at: i64) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::submission::parse_payload;
-    use crate::store::{Acceptance, NewSubmission, Source};
+    use crate::store::states::StepStatus;
+    use crate::store::test_support::{SEED, enqueue, progress, task_step};
+    use crate::store::{PipelineWrite, WorkflowStatus};
 
-    const SEED: &str = r#"{"portalId":1,"formId":"f","formSubmissionId":"S","fieldValues":[{"name":"email","value":"a@example.com"}]}"#;
+    const ALL: [(&str, usize); 4] = [("priority", 4), ("normal", 4), ("batch", 4), ("cleanup", 4)];
 
-    fn enqueue(store: &Store, body: &str) -> (String, String) {
-        let parsed = parse_payload(body.as_bytes()).unwrap();
-        let item = NewSubmission {
-            source: Source::Webhook,
-            parsed: &parsed.submissions[0],
-            raw_payload: body.as_bytes(),
-            signature: None,
-            import_job_id: None,
-            synthetic: false,
-            queue: Some("normal"),
-            trace_id: None,
-            received_at: 1000,
-        };
-        match store.accept_submissions(&[item]).unwrap().remove(0) {
-            Acceptance::Accepted {
-                workflow_id,
-                job_id,
-                ..
-            } => (workflow_id, job_id.unwrap()),
-            other => panic!("{other:?}"),
+    fn claim(
+        store: &Store,
+        owner: &str,
+        limit: usize,
+        max_attempts: i64,
+        now: i64,
+    ) -> Vec<ClaimedJob> {
+        let queues: Vec<(&str, usize)> = QUEUES.iter().map(|q| (*q, limit)).collect();
+        store
+            .claim_jobs(owner, &queues, 1000, max_attempts, now)
+            .unwrap()
+    }
+
+    fn finish(lease: &Lease, result: JobResult, at: i64) -> JobFinish {
+        JobFinish {
+            lease: lease.clone(),
+            result,
+            at,
         }
     }
 
@@ -573,53 +516,142 @@ mod tests {
     fn a_claimed_job_is_not_claimed_twice_and_finishing_needs_the_lease() {
         let store = Store::open_in_memory().unwrap();
         let (_, job) = enqueue(&store, SEED);
-        let a = store.claim_jobs("a", &QUEUES, 4, 1000, 3, 2000).unwrap();
+        let a = store.claim_jobs("a", &ALL, 1000, 3, 2000).unwrap();
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].attempt, 1);
         assert!(
             store
-                .claim_jobs("b", &QUEUES, 4, 1000, 3, 2000)
+                .claim_jobs("b", &ALL, 1000, 3, 2000)
                 .unwrap()
                 .is_empty()
         );
         // The lease expires; the rescuer hands the job back and b takes it.
         let rescued = store.rescue_expired_jobs(3001).unwrap();
         assert_eq!(rescued.returned, 1);
-        let b = store.claim_jobs("b", &QUEUES, 4, 1000, 3, 3002).unwrap();
+        let b = store.claim_jobs("b", &ALL, 1000, 3, 3002).unwrap();
         assert_eq!(b[0].attempt, 2);
-        let stale = JobFinish {
-            job_id: job.clone(),
-            owner: "a".into(),
-            attempt: 1,
-            result: JobResult::Completed,
-            at: 3003,
-        };
-        assert!(matches!(store.finish_job(&stale), Err(Error::Refused(_))));
-        let mine = JobFinish {
-            owner: "b".into(),
-            attempt: 2,
-            ..stale
-        };
-        store.finish_job(&mine).unwrap();
-        assert_eq!(store.job_state(&job).unwrap().as_deref(), Some("completed"));
+        let stale = finish(&a[0].lease, JobResult::Completed, 3003);
+        assert!(matches!(
+            store.finish_job(&stale),
+            Err(Error::LeaseLost { .. })
+        ));
+        store
+            .finish_job(&finish(&b[0].lease, JobResult::Completed, 3003))
+            .unwrap();
+        assert_eq!(store.job_state(&job).unwrap(), Some(JobState::Completed));
+    }
+
+    #[test]
+    fn a_claim_takes_no_more_than_the_queue_limit() {
+        let store = Store::open_in_memory().unwrap();
+        for i in 0..5 {
+            enqueue(
+                &store,
+                &SEED
+                    .replace("\"S\"", &format!("\"S{i}\""))
+                    .replace("a@", &format!("a{i}@")),
+            );
+        }
+        let one = store
+            .claim_jobs("a", &[("normal", 1)], 1000, 3, 2000)
+            .unwrap();
+        assert_eq!(one.len(), 1);
+        assert!(
+            store
+                .claim_jobs("a", &[("normal", 0)], 1000, 3, 2000)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .claim_jobs("a", &[("normal", 9)], 1000, 3, 2000)
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn every_write_of_a_run_is_fenced_by_its_lease() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let a = claim(&store, "a", 1, 3, 2000).remove(0);
+        store.rescue_expired_jobs(3001).unwrap();
+        let b = claim(&store, "b", 1, 3, 3002).remove(0);
+        let progress = progress(&workflow, WorkflowStatus::Running, 3003);
+        let err = store
+            .apply(Some(&a.lease), std::slice::from_ref(&progress), 3003)
+            .unwrap_err();
+        assert!(matches!(err, Error::LeaseLost { .. }), "{err}");
+        assert_eq!(
+            store.get_workflow(&workflow).unwrap().attempts,
+            0,
+            "nothing was written"
+        );
+        store.apply(Some(&b.lease), &[progress], 3004).unwrap();
+        assert_eq!(store.get_workflow(&workflow).unwrap().attempts, 1);
+    }
+
+    #[test]
+    fn a_finished_workflow_never_moves_back_and_a_completed_step_never_resets() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let progress = |status| progress(&workflow, status, 5);
+        let step = |status| PipelineWrite::Step(task_step(&workflow, status));
+        store
+            .apply(
+                None,
+                &[
+                    step(StepStatus::Completed),
+                    progress(WorkflowStatus::Completed),
+                ],
+                5,
+            )
+            .unwrap();
+        let err = store
+            .apply(None, &[progress(WorkflowStatus::Running)], 6)
+            .unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err}");
+        assert_eq!(store.get_workflow(&workflow).unwrap().status, "completed");
+        store.apply(None, &[step(StepStatus::Running)], 7).unwrap();
+        let steps = store.workflow_steps(&workflow).unwrap();
+        assert_eq!(steps[0].status, "completed");
+    }
+
+    #[test]
+    fn whether_a_step_is_a_retry_is_read_in_the_checked_commit() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let record = task_step(&workflow, StepStatus::Running);
+        let make = |prev: Option<&str>| Some(prev.unwrap_or("first").to_string());
+        let first = store.commit_intent(None, &[], &record, &make, 2).unwrap();
+        assert_eq!(
+            (first.attempt, first.retrying, first.input.as_deref()),
+            (1, false, Some("first"))
+        );
+        // Another run wrote its intent meanwhile: this one sees it, though it started before.
+        let record = task_step(&workflow, StepStatus::Running);
+        let second = store.commit_intent(None, &[], &record, &make, 3).unwrap();
+        assert_eq!(
+            (second.attempt, second.retrying, second.input.as_deref()),
+            (2, true, Some("first"))
+        );
     }
 
     #[test]
     fn dead_jobs_get_a_dead_letter_and_a_failed_workflow() {
         let store = Store::open_in_memory().unwrap();
-        let (workflow, job) = enqueue(&store, SEED);
-        let c = store.claim_jobs("a", &QUEUES, 1, 1000, 1, 2000).unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let c = claim(&store, "a", 1, 1, 2000);
         store
-            .finish_job(&JobFinish {
-                job_id: job.clone(),
-                owner: "a".into(),
-                attempt: c[0].attempt,
-                result: JobResult::Dead {
-                    class: "transient".into(),
+            .finish_job(&finish(
+                &c[0].lease,
+                JobResult::Dead {
+                    class: ErrorClass::Transient,
                     error: "boom".into(),
                 },
-                at: 2001,
-            })
+                2001,
+            ))
             .unwrap();
         let dl = store
             .list_dead_letters(&crate::store::DeadLetterFilter {
@@ -639,54 +671,70 @@ mod tests {
     #[test]
     fn retries_wait_for_their_time_and_held_jobs_are_never_claimed() {
         let store = Store::open_in_memory().unwrap();
-        let (workflow, job) = enqueue(&store, SEED);
-        let c = store.claim_jobs("a", &QUEUES, 1, 1000, 5, 2000).unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let c = claim(&store, "a", 1, 5, 2000);
         store
-            .finish_job(&JobFinish {
-                job_id: job.clone(),
-                owner: "a".into(),
-                attempt: c[0].attempt,
-                result: JobResult::Retry {
+            .finish_job(&finish(
+                &c[0].lease,
+                JobResult::Retry {
                     run_at: 5000,
-                    class: "transient".into(),
+                    class: ErrorClass::Transient,
                     error: "later".into(),
                 },
-                at: 2001,
-            })
+                2001,
+            ))
             .unwrap();
         assert_eq!(store.get_workflow(&workflow).unwrap().status, "pending");
-        assert!(
-            store
-                .claim_jobs("a", &QUEUES, 1, 1000, 5, 4999)
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(
-            store
-                .claim_jobs("a", &QUEUES, 1, 1000, 5, 5000)
-                .unwrap()
-                .len(),
-            1
-        );
+        assert!(claim(&store, "a", 1, 5, 4999).is_empty());
+        assert_eq!(claim(&store, "a", 1, 5, 5000).len(), 1);
         store
             .conn
             .execute("UPDATE jobs SET state = 'held', lease_owner = NULL", [])
             .unwrap();
-        assert!(
-            store
-                .claim_jobs("a", &QUEUES, 1, 1000, 5, 9000)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(claim(&store, "a", 1, 5, 9000).is_empty());
     }
 
     #[test]
     fn releasing_an_unstarted_job_does_not_count_the_attempt() {
         let store = Store::open_in_memory().unwrap();
-        let (_, job) = enqueue(&store, SEED);
-        store.claim_jobs("a", &QUEUES, 1, 1000, 5, 2000).unwrap();
-        assert_eq!(store.release_jobs("a", &[job], true).unwrap(), 1);
-        let again = store.claim_jobs("b", &QUEUES, 1, 1000, 5, 2001).unwrap();
+        enqueue(&store, SEED);
+        let c = claim(&store, "a", 1, 5, 2000);
+        assert_eq!(store.release_jobs(&[c[0].lease.clone()], true).unwrap(), 1);
+        let again = claim(&store, "b", 1, 5, 2001);
         assert_eq!(again[0].attempt, 1);
+    }
+
+    #[test]
+    fn a_heartbeat_renews_only_the_leases_it_is_given() {
+        let store = Store::open_in_memory().unwrap();
+        enqueue(&store, SEED);
+        let c = claim(&store, "a", 1, 5, 2000).remove(0);
+        // The thread let go of the job (its end could not be recorded): the beat lists nothing.
+        assert_eq!(
+            store.heartbeat("a", 1, "normal", 1, 0, &[], 2500).unwrap(),
+            0
+        );
+        assert_eq!(store.rescue_expired_jobs(3001).unwrap().returned, 1);
+        let c2 = claim(&store, "a", 1, 5, 3002).remove(0);
+        assert_eq!(
+            store
+                .heartbeat(
+                    "a",
+                    1,
+                    "normal",
+                    1,
+                    0,
+                    std::slice::from_ref(&c2.lease),
+                    3500
+                )
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store.rescue_expired_jobs(4010).unwrap().returned,
+            0,
+            "renewed to 4500"
+        );
+        assert_ne!(c.attempt, c2.attempt);
     }
 }

@@ -1,14 +1,16 @@
 //! Named advisory locks in the `locks` table, so that two processes never run the same batch
 //! (`reconcile`, one import) at once. A lock has an owner and an expiry; an expired lock, or one
-//! whose owner the caller knows to be dead, may be taken over.
+//! whose owner the caller knows to be dead, may be taken over. Renewing a lock that is no longer
+//! ours fails (`Error::LockLost`), and a write that must only happen under the lock checks it in
+//! its own transaction ([`check_lock_in`]).
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// This machine's name, for lock owners.
-fn hostname() -> String {
+/// This machine's name, for lock owners and worker heartbeats.
+pub(super) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .ok()
@@ -80,12 +82,11 @@ impl Store {
         Ok(None)
     }
 
-    /// Extends a lock this owner holds.
+    /// Extends a lock this owner holds; fails with `LockLost` when it is no longer theirs.
     pub fn renew_lock(&self, name: &str, owner: &str, expires_at: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE locks SET expires_at = ?3 WHERE name = ?1 AND owner = ?2",
-            params![name, owner, expires_at],
-        )?;
+        let tx = self.write_tx()?;
+        check_lock_in(&tx, name, owner, expires_at)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -96,5 +97,66 @@ impl Store {
             params![name, owner],
         )?;
         Ok(())
+    }
+}
+
+/// Checks, inside a write transaction, that `owner` still holds lock `name`, and extends it to
+/// `expires_at`. Fails with `LockLost` (the caller's transaction then commits nothing) when the
+/// lock was taken over or released.
+pub(super) fn check_lock_in(
+    tx: &Transaction<'_>,
+    name: &str,
+    owner: &str,
+    expires_at: i64,
+) -> Result<()> {
+    let held = tx
+        .prepare_cached("UPDATE locks SET expires_at = ?3 WHERE name = ?1 AND owner = ?2")?
+        .execute(params![name, owner, expires_at])?;
+    if held == 0 {
+        let holder: Option<String> = tx
+            .prepare_cached("SELECT owner FROM locks WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        return Err(Error::LockLost {
+            name: name.to_string(),
+            owner: owner.to_string(),
+            why: match holder {
+                Some(h) => format!("{h} took it over after it expired"),
+                None => "it was released".into(),
+            },
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renewing_a_lock_taken_over_fails() {
+        let store = Store::open_in_memory().unwrap();
+        let never = |_: &str| false;
+        assert!(
+            store
+                .try_lock("import:x", "a", 0, 10, &never)
+                .unwrap()
+                .is_none()
+        );
+        store.renew_lock("import:x", "a", 20).unwrap();
+        // Expired: b takes it over, and a's renewal must now fail.
+        assert!(
+            store
+                .try_lock("import:x", "b", 30, 40, &never)
+                .unwrap()
+                .is_none()
+        );
+        let err = store.renew_lock("import:x", "a", 50).unwrap_err();
+        assert!(matches!(err, Error::LockLost { .. }), "{err}");
+        store.unlock("import:x", "b").unwrap();
+        assert!(matches!(
+            store.renew_lock("import:x", "b", 60),
+            Err(Error::LockLost { .. })
+        ));
     }
 }

@@ -17,9 +17,14 @@ mod maintenance;
 mod quarantine;
 mod reconcile;
 mod review;
+mod states;
 mod stats;
 mod submissions;
 mod suppressions;
+#[cfg(test)]
+mod test_support;
+mod tuning;
+mod workers;
 mod workflows;
 
 use std::path::{Path, PathBuf};
@@ -33,10 +38,10 @@ pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
 pub use drafts::{DraftFilter, DraftRow, NewDraft, Recomposed};
 pub use eval::{EvalItemRow, EvalOutcome, EvalRunRow, EvalSelection, NewEvalItem, NewEvalRun};
 pub use imports::{
-    ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError, import_lock_name,
-    import_state,
+    ChunkFence, ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError,
+    import_lock_name, import_state,
 };
-pub use jobs::{ClaimedJob, JobFinish, JobResult, QUEUES, QueueCount, QueueStats, Rescued};
+pub use jobs::{ClaimedJob, JobFinish, JobResult, Lease, QUEUES, QueueCount, QueueStats, Rescued};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
 pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
@@ -44,13 +49,15 @@ pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
+pub use states::{DraftStatus, JobState, StepStatus, WorkflowStatus};
 pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
 };
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use workflows::{
-    NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress, WorkflowRow,
+    Intent, NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress,
+    WorkflowRow,
 };
 
 use crate::error::{Error, ErrorClass, Result};
@@ -333,6 +340,8 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
                 ErrorClass::Configuration
             }
+            // A constraint our own writes broke: no retry fixes it.
+            Some(ErrorCode::ConstraintViolation) => ErrorClass::Internal,
             _ => ErrorClass::ExternalService,
         };
         Error::Store {

@@ -4,6 +4,8 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::states::JobState;
+use super::workers::ORPHANED_LEASE;
 use super::{ListQuery, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
 
@@ -55,6 +57,9 @@ pub struct StuckWorkflow {
     pub current_step: Option<String>,
     /// The latest lease of a running job, when one exists.
     pub lease_expires_at: Option<i64>,
+    /// The running job's lease is still renewed, but its worker's registry says no thread of it
+    /// runs the job any more (its end could not be recorded): nobody will finish it.
+    pub orphaned: bool,
 }
 
 /// What a requeue did.
@@ -258,22 +263,24 @@ impl Store {
         now: i64,
         stuck_before: i64,
     ) -> Result<Vec<StuckWorkflow>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT w.id, w.status, w.updated_at, w.current_step,
                     (SELECT MAX(j.lease_expires_at) FROM jobs j
-                     WHERE j.workflow_id = w.id AND j.state = 'running')
+                     WHERE j.workflow_id = w.id AND j.state = 'running'),
+                    EXISTS (SELECT 1 FROM jobs j
+                     WHERE j.workflow_id = w.id AND j.state = 'running' AND {ORPHANED_LEASE})
              FROM workflows w
              WHERE w.tenant_id = ?1 AND w.status IN ('running', 'pending') AND w.created_at >= ?2
                AND CASE w.status
                    WHEN 'running' THEN w.updated_at < ?4 OR EXISTS (SELECT 1 FROM jobs j
                         WHERE j.workflow_id = w.id AND j.state = 'running'
-                          AND j.lease_expires_at < ?3)
+                          AND (j.lease_expires_at < ?3 OR {ORPHANED_LEASE}))
                    ELSE w.updated_at < ?4 AND NOT EXISTS (SELECT 1 FROM jobs j
                         WHERE j.workflow_id = w.id
                           AND j.state IN ('available', 'retryable', 'held', 'running'))
                    END
-             ORDER BY w.updated_at",
-        )?;
+             ORDER BY w.updated_at"
+        ))?;
         let rows = stmt
             .query_map(params![self.tenant, since, now, stuck_before], |r| {
                 Ok(StuckWorkflow {
@@ -282,6 +289,7 @@ impl Store {
                     updated_at: r.get(2)?,
                     current_step: r.get(3)?,
                     lease_expires_at: r.get(4)?,
+                    orphaned: r.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -297,28 +305,35 @@ impl Store {
         at: i64,
     ) -> Result<WorkflowRequeue> {
         let tx = self.write_tx()?;
-        let live: Option<(String, String, Option<i64>)> = tx
-            .prepare_cached(
-                "SELECT id, state, lease_expires_at FROM jobs
+        let live: Option<(String, String, Option<i64>, bool)> = tx
+            .prepare_cached(&format!(
+                "SELECT id, state, lease_expires_at, state = 'running' AND {ORPHANED_LEASE}
+                 FROM jobs j
                  WHERE workflow_id = ?1 AND state IN ('available', 'retryable', 'held', 'running')
-                 ORDER BY created_at DESC LIMIT 1",
-            )?
-            .query_row([workflow_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                 ORDER BY created_at DESC LIMIT 1"
+            ))?
+            .query_row([workflow_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         let outcome = match live {
-            Some((job_id, state, lease)) if state == "running" => match lease {
-                Some(until) if until >= at => WorkflowRequeue::Leased { job_id, until },
-                _ => {
-                    tx.execute(
-                        "UPDATE jobs SET state = 'available', lease_owner = NULL,
+            Some((job_id, state, lease, orphaned)) if state == JobState::Running.as_str() => {
+                match lease {
+                    Some(until) if until >= at && !orphaned => {
+                        WorkflowRequeue::Leased { job_id, until }
+                    }
+                    _ => {
+                        tx.execute(
+                            "UPDATE jobs SET state = 'available', lease_owner = NULL,
                              lease_expires_at = NULL, run_at = ?2, updated_at = ?2
                          WHERE id = ?1",
-                        params![job_id, at],
-                    )?;
-                    WorkflowRequeue::Released { job_id }
+                            params![job_id, at],
+                        )?;
+                        WorkflowRequeue::Released { job_id }
+                    }
                 }
-            },
-            Some((job_id, _, _)) => WorkflowRequeue::Waiting { job_id },
+            }
+            Some((job_id, _, _, _)) => WorkflowRequeue::Waiting { job_id },
             None => {
                 let job_id = new_id();
                 tx.execute(

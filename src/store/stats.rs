@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
+use super::states::{DraftStatus, JobState, WorkflowStatus};
 use crate::error::Result;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -112,38 +113,13 @@ pub struct GaugeSnapshot {
 }
 
 /// Every value `jobs.state` may hold (the table's CHECK constraint), for gauges that must show 0.
-pub const JOB_STATES: [&str; 7] = [
-    "available",
-    "running",
-    "retryable",
-    "completed",
-    "dead",
-    "cancelled",
-    "held",
-];
+pub const JOB_STATES: [&str; 7] = JobState::NAMES;
 
 /// Every value `workflows.status` may hold.
-pub const WORKFLOW_STATUSES: [&str; 7] = [
-    "pending",
-    "running",
-    "completed",
-    "duplicate",
-    "suppressed",
-    "failed",
-    "cancelled",
-];
+pub const WORKFLOW_STATUSES: [&str; 7] = WorkflowStatus::NAMES;
 
 /// Every value `drafts.status` may hold.
-pub const DRAFT_STATUSES: [&str; 8] = [
-    "pending_review",
-    "approved",
-    "rejected",
-    "sending",
-    "sent",
-    "send_failed",
-    "orphaned",
-    "superseded",
-];
+pub const DRAFT_STATUSES: [&str; 8] = DraftStatus::NAMES;
 
 /// Live worker processes and the threads they run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,8 +1,12 @@
-//! Workflows and their steps: the pipeline's durable log, written in small atomic batches.
+//! Workflows and their steps: the pipeline's durable log, written in small atomic batches. A batch
+//! of a job's run is fenced by the job's lease (checked first, in the same transaction); a
+//! finished workflow is never moved back, and a completed step row is never reset.
 
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
+use super::jobs::{Lease, check_lease};
+use super::states::{StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
@@ -97,7 +101,7 @@ pub struct TaskRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkflowProgress {
     pub workflow_id: String,
-    pub status: String,
+    pub status: WorkflowStatus,
     pub current_step: Option<String>,
     pub score: Option<i64>,
     pub last_error: Option<String>,
@@ -124,6 +128,16 @@ pub enum PipelineWrite {
     /// The end of the worker's job attempt, so job and workflow state commit together. Fails the
     /// whole batch when the worker no longer holds the job's lease.
     Job(super::jobs::JobFinish),
+}
+
+/// What the checked transaction before a side effect decided: the step's attempt number, whether
+/// an earlier attempt exists (so the object is looked up before it is created), and the intent
+/// (references) this attempt uses, reused from the latest earlier attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Intent {
+    pub attempt: i64,
+    pub retrying: bool,
+    pub input: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -173,7 +187,7 @@ impl Store {
     /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`).
     pub fn workflow_to_run(&self, id: &str) -> Result<WorkflowRow> {
         let row = self.get_workflow(id)?;
-        if !matches!(row.status.as_str(), "pending" | "running" | "failed") {
+        if WorkflowStatus::parse(&row.status).is_none_or(WorkflowStatus::is_finished) {
             return Err(Error::Refused(format!(
                 "workflow {id} is {} and cannot run again",
                 row.status
@@ -214,75 +228,141 @@ impl Store {
         Ok(rows)
     }
 
-    /// Commits a batch of pipeline writes atomically.
-    pub fn apply(&self, writes: &[PipelineWrite]) -> Result<()> {
-        if writes.is_empty() {
+    /// Commits a batch of pipeline writes atomically. With a `lease` (a worker's run), the lease
+    /// is checked and renewed first: a lost lease commits nothing and fails with `LeaseLost`.
+    pub fn apply(&self, lease: Option<&Lease>, writes: &[PipelineWrite], now: i64) -> Result<()> {
+        if writes.is_empty() && lease.is_none() {
             return Ok(());
         }
         let tx = self.write_tx()?;
+        if let Some(lease) = lease {
+            check_lease(&tx, lease, now)?;
+        }
         for write in writes {
-            match write {
-                PipelineWrite::Step(s) => {
-                    tx.prepare_cached(
-                        "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
-                             output, remote_id, error, error_class, started_at, finished_at, duration_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                         ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
-                             status = excluded.status, output = excluded.output,
-                             remote_id = excluded.remote_id, error = excluded.error,
-                             error_class = excluded.error_class, finished_at = excluded.finished_at,
-                             duration_ms = excluded.duration_ms,
-                             input = COALESCE(excluded.input, workflow_steps.input)",
-                    )?
-                    .execute(params![
-                        s.id,
-                        s.workflow_id,
-                        s.seq,
-                        s.name,
-                        s.attempt,
-                        s.status,
-                        s.input,
-                        s.output,
-                        s.remote_id,
-                        s.error,
-                        s.error_class,
-                        s.started_at,
-                        s.finished_at,
-                        s.duration_ms
-                    ])?;
-                }
-                PipelineWrite::Draft(d) => insert_draft(&tx, &self.tenant, d)?,
-                PipelineWrite::Task(t) => {
-                    tx.prepare_cached(
-                        "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
-                             subject, priority, due_at, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                         ON CONFLICT (workflow_id) DO UPDATE SET remote_task_id = excluded.remote_task_id",
-                    )?
-                    .execute(params![
-                        t.id,
-                        self.tenant,
-                        t.workflow_id,
-                        t.crm,
-                        t.remote_task_id,
-                        t.contact_id,
-                        t.subject,
-                        t.priority,
-                        t.due_at,
-                        t.created_at
-                    ])?;
-                }
-                PipelineWrite::Progress(p) => {
-                    tx.prepare_cached(
-                        "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
-                             last_error = ?5, last_error_class = ?6, updated_at = ?7,
-                             completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END,
-                             attempts = attempts + ?9
-                         WHERE id = ?1",
-                    )?
+            self.write_in(&tx, write)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Commits `writes` and the intent of step `step` before its side effect, in one transaction
+    /// checked by `lease`. Whether this is a retry, the attempt number and the intent itself
+    /// (`make_input` from the latest earlier attempt's) are decided here, from the step rows as
+    /// they are now, never from what the run read when it started.
+    pub fn commit_intent(
+        &self,
+        lease: Option<&Lease>,
+        writes: &[PipelineWrite],
+        step: &StepRecord,
+        make_input: &dyn Fn(Option<&str>) -> Option<String>,
+        now: i64,
+    ) -> Result<Intent> {
+        let tx = self.write_tx()?;
+        if let Some(lease) = lease {
+            check_lease(&tx, lease, now)?;
+        }
+        for write in writes {
+            self.write_in(&tx, write)?;
+        }
+        let latest: Option<(i64, String, bool, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT attempt, status, superseded_at IS NOT NULL, input FROM workflow_steps
+                 WHERE workflow_id = ?1 AND seq = ?2 ORDER BY attempt DESC LIMIT 1",
+            )?
+            .query_row(params![step.workflow_id, step.seq], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        if let Some((attempt, status, false, _)) = &latest
+            && status == StepStatus::Completed.as_str()
+        {
+            return Err(Error::Internal(format!(
+                "step {} of workflow {} was completed (attempt {attempt}) by another run meanwhile",
+                step.name, step.workflow_id
+            )));
+        }
+        let intent = Intent {
+            attempt: latest.as_ref().map_or(1, |l| l.0 + 1),
+            retrying: latest.is_some(),
+            input: make_input(latest.as_ref().and_then(|l| l.3.as_deref())),
+        };
+        let record = StepRecord {
+            attempt: intent.attempt,
+            status: StepStatus::Running.as_str().into(),
+            input: intent.input.clone(),
+            ..step.clone()
+        };
+        self.write_in(&tx, &PipelineWrite::Step(record))?;
+        tx.commit()?;
+        Ok(intent)
+    }
+
+    fn write_in(&self, tx: &rusqlite::Transaction<'_>, write: &PipelineWrite) -> Result<()> {
+        match write {
+            PipelineWrite::Step(s) => {
+                tx.prepare_cached(
+                "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
+                     output, remote_id, error, error_class, started_at, finished_at, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
+                     status = excluded.status, output = excluded.output,
+                     remote_id = excluded.remote_id, error = excluded.error,
+                     error_class = excluded.error_class, finished_at = excluded.finished_at,
+                     duration_ms = excluded.duration_ms,
+                     input = COALESCE(excluded.input, workflow_steps.input)
+                 WHERE workflow_steps.status <> 'completed'",
+            )?
+            .execute(params![
+                s.id,
+                s.workflow_id,
+                s.seq,
+                s.name,
+                s.attempt,
+                s.status,
+                s.input,
+                s.output,
+                s.remote_id,
+                s.error,
+                s.error_class,
+                s.started_at,
+                s.finished_at,
+                s.duration_ms
+            ])?;
+            }
+            PipelineWrite::Draft(d) => insert_draft(tx, &self.tenant, d)?,
+            PipelineWrite::Task(t) => {
+                tx.prepare_cached(
+                "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
+                     subject, priority, due_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (workflow_id) DO UPDATE SET remote_task_id = excluded.remote_task_id",
+            )?
+            .execute(params![
+                t.id,
+                self.tenant,
+                t.workflow_id,
+                t.crm,
+                t.remote_task_id,
+                t.contact_id,
+                t.subject,
+                t.priority,
+                t.due_at,
+                t.created_at
+            ])?;
+            }
+            PipelineWrite::Progress(p) => {
+                // A finished workflow is never moved back (a run that lost the race changes nothing).
+                let changed = tx
+                    .prepare_cached(&format!(
+                "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
+                     last_error = ?5, last_error_class = ?6, updated_at = ?7,
+                     completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END,
+                     attempts = attempts + ?9
+                 WHERE id = ?1 AND status IN {UNFINISHED_WORKFLOWS}"
+            ))?
                     .execute(params![
                         p.workflow_id,
-                        p.status,
+                        p.status.as_str(),
                         p.current_step,
                         p.score,
                         p.last_error,
@@ -291,32 +371,36 @@ impl Store {
                         p.finished,
                         i64::from(p.begins_attempt)
                     ])?;
+                if changed == 0 {
+                    return Err(Error::Refused(format!(
+                        "workflow {} is finished and cannot move back to {}",
+                        p.workflow_id, p.status
+                    )));
                 }
-                PipelineWrite::ResolvedLead {
-                    submission_id,
-                    workflow_id,
-                    lead,
-                } => {
-                    tx.prepare_cached(
-                        "UPDATE submissions SET email = ?2, first_name = ?3, last_name = ?4,
-                             company = ?5, job_title = ?6, phone = ?7 WHERE id = ?1",
-                    )?
-                    .execute(params![
-                        submission_id,
-                        lead.email,
-                        lead.first_name,
-                        lead.last_name,
-                        lead.company,
-                        lead.job_title,
-                        lead.phone
-                    ])?;
-                    tx.prepare_cached("UPDATE workflows SET email = ?2 WHERE id = ?1")?
-                        .execute(params![workflow_id, lead.email])?;
-                }
-                PipelineWrite::Job(finish) => super::jobs::finish_job_in(&tx, finish)?,
             }
+            PipelineWrite::ResolvedLead {
+                submission_id,
+                workflow_id,
+                lead,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE submissions SET email = ?2, first_name = ?3, last_name = ?4,
+                     company = ?5, job_title = ?6, phone = ?7 WHERE id = ?1",
+                )?
+                .execute(params![
+                    submission_id,
+                    lead.email,
+                    lead.first_name,
+                    lead.last_name,
+                    lead.company,
+                    lead.job_title,
+                    lead.phone
+                ])?;
+                tx.prepare_cached("UPDATE workflows SET email = ?2 WHERE id = ?1")?
+                    .execute(params![workflow_id, lead.email])?;
+            }
+            PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
         }
-        tx.commit()?;
         Ok(())
     }
 

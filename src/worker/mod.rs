@@ -1,24 +1,29 @@
 //! The worker pool: OS threads (the pipeline is synchronous) that claim jobs from the SQLite queue,
-//! run them, and record the outcome in the same transaction as the workflow's final state. One
-//! heartbeat thread per pool renews leases and rescues the expired leases of dead workers.
+//! run them, and record the outcome in the same transaction as the workflow's final state. Each
+//! thread builds, uses and drops its own store and connectors (the real connectors' blocking HTTP
+//! clients must never live on an async runtime). One heartbeat thread per pool
+//! renews the leases of the jobs its threads hold (and only those) and rescues expired leases.
 //!
-//! This module decides *what* happens to a job (retry when, dead letter when); `store::jobs` owns
-//! *how* it is written. Nothing here prints.
+//! This module decides *what* happens to a job (with `domain::retry`, the one retry policy);
+//! `store::jobs` owns *how* it is written. Nothing here prints.
 
 pub mod shutdown;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::connectors::Connectors;
+use crate::domain::retry::{self, Policy, Verdict};
 use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::orchestrator::{FinishHook, Outcome, Pipeline};
-use crate::store::{ClaimedJob, JobFinish, JobResult, PipelineWrite, QUEUES, Store};
+use crate::store::{
+    ClaimedJob, JobFinish, JobResult, Lease, PipelineWrite, QUEUES, Store, WorkflowStatus,
+};
 
 /// How much of the claiming each queue gets when all have work (smooth weighted round robin):
 /// `batch` never starves `priority`, `priority` never starves the rest.
@@ -135,16 +140,48 @@ pub struct PoolStats {
     pub lost_leases: AtomicU64,
 }
 
+/// A job one of this pool's threads holds: claimed, and maybe started.
+struct Held {
+    lease: Lease,
+    queue: String,
+    started: bool,
+}
+
+/// Which jobs this pool's threads hold right now. A claim registers its jobs under this lock in
+/// the same step as the claim transaction, so a capped queue's free slots are reserved atomically
+/// with the claim, and a heartbeat never misses a job a thread holds.
+#[derive(Default)]
+struct Registry {
+    jobs: HashMap<String, Held>,
+    /// Set when the pool gave its leases back (shutdown): threads stop retrying their commits.
+    abandoned: bool,
+}
+
 struct Shared {
     config: Arc<Config>,
     options: PoolOptions,
     owner: String,
     stop: AtomicBool,
     wake: Arc<Wake>,
-    /// Jobs of each queue held by this pool right now (for per-queue limits).
-    running: HashMap<String, AtomicUsize>,
+    registry: Mutex<Registry>,
     stats: PoolStats,
     started_at: i64,
+}
+
+impl Shared {
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The thread is done with this job (recorded, lost, or given up): the heartbeat no longer
+    /// renews its lease.
+    fn let_go(&self, job_id: &str) {
+        self.registry().jobs.remove(job_id);
+    }
+
+    fn abandoned(&self) -> bool {
+        self.registry().abandoned
+    }
 }
 
 pub struct Pool {
@@ -155,8 +192,9 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Opens a store and connectors per worker (errors surface here, before anything runs), then
-    /// starts the worker threads and the heartbeat/rescuer thread.
+    /// Starts the worker threads, each opening its own store and building its own connectors
+    /// (errors surface here, before anything runs), then the heartbeat/rescuer thread. Blocks
+    /// until every thread is ready: async callers run it with `spawn_blocking`.
     pub fn start(config: Arc<Config>, options: PoolOptions) -> Result<Pool> {
         let owner = format!(
             "{}:{}:{}",
@@ -164,41 +202,57 @@ impl Pool {
             &uuid::Uuid::now_v7().simple().to_string()[20..],
             options.workers
         );
-        let running = options
-            .queues
-            .iter()
-            .map(|q| (q.name.clone(), AtomicUsize::new(0)))
-            .collect();
         let shared = Arc::new(Shared {
             config: config.clone(),
             options: options.clone(),
             owner,
             stop: AtomicBool::new(false),
             wake: Arc::new(Wake::default()),
-            running,
+            registry: Mutex::new(Registry::default()),
             stats: PoolStats::default(),
             started_at: now_ms(),
         });
-        let mut resources = Vec::with_capacity(options.workers);
-        for _ in 0..options.workers {
-            let mut store = Store::open(&config.db, &config.tenant)?;
-            store.tune_for_worker()?;
-            let connectors = Connectors::from_config(&config)?;
-            resources.push((store, connectors));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
+        let mut threads = Vec::new();
+        for i in 0..options.workers {
+            let mine = shared.clone();
+            let ready = ready_tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn(move || match open_resources(&mine.config) {
+                    Ok((store, connectors)) => {
+                        let _ = ready.send(Ok(()));
+                        worker_loop(&mine, i, &store, &connectors);
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                })
+                .map_err(|e| Error::io("cannot start a worker thread", e));
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    stop_threads(&shared, threads);
+                    return Err(e);
+                }
+            }
         }
-        let hb_store = Store::open(&config.db, &config.tenant)?;
+        drop(ready_tx);
+        for _ in 0..options.workers {
+            if let Ok(Err(e)) = ready_rx.recv() {
+                stop_threads(&shared, threads);
+                return Err(e);
+            }
+        }
+        let hb_store = match Store::open(&config.db, &config.tenant) {
+            Ok(s) => s,
+            Err(e) => {
+                stop_threads(&shared, threads);
+                return Err(e);
+            }
+        };
         // Announce ourselves before the first claim, so readiness sees live workers at once.
         beat(&shared, &hb_store);
-        let mut threads = Vec::new();
-        for (i, (store, connectors)) in resources.into_iter().enumerate() {
-            let shared = shared.clone();
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("worker-{i}"))
-                    .spawn(move || worker_loop(&shared, i, &store, &connectors))
-                    .map_err(|e| Error::io("cannot start a worker thread", e))?,
-            );
-        }
         let heartbeat_stop = Arc::new(AtomicBool::new(false));
         let heartbeat = {
             let shared = shared.clone();
@@ -214,6 +268,15 @@ impl Pool {
             heartbeat: Some(heartbeat),
             heartbeat_stop,
         })
+    }
+
+    /// [`Pool::start`] from async code, on a blocking thread: the worker threads build the
+    /// connectors, and real ones (blocking HTTP clients) must never be built, used or dropped on
+    /// a runtime thread.
+    pub async fn spawn(config: Arc<Config>, options: PoolOptions) -> Result<Pool> {
+        tokio::task::spawn_blocking(move || Pool::start(config, options))
+            .await
+            .map_err(|e| Error::Configuration(format!("worker pool: {e}")))?
     }
 
     /// The lease owner name this pool's jobs carry.
@@ -240,16 +303,24 @@ impl Pool {
         self.threads.iter().all(|t| t.is_finished())
     }
 
-    /// Ends the pool. Jobs still running (the grace period ran out) have their leases released so
-    /// another worker takes them at once; their side effects are looked up before being redone.
+    /// Ends the pool. Jobs claimed but never started go back to the queue uncounted; jobs still
+    /// running (the grace period ran out) have their leases released (the attempt counts) so
+    /// another worker takes them at once. Their side effects are looked up before being redone,
+    /// and a thread still running one stops at its next commit, which the lost lease fences.
     pub fn finish(mut self) -> Result<usize> {
         self.stop_claiming();
         let store = Store::open(&self.shared.config.db, &self.shared.config.tenant)?;
-        let released = if self.is_idle() {
-            0
-        } else {
-            store.release_all_jobs(&self.shared.owner)?
+        let (unstarted, started): (Vec<Lease>, Vec<Lease>) = {
+            let mut registry = self.shared.registry();
+            registry.abandoned = true;
+            let (u, s): (Vec<&Held>, Vec<&Held>) = registry.jobs.values().partition(|h| !h.started);
+            (
+                u.into_iter().map(|h| h.lease.clone()).collect(),
+                s.into_iter().map(|h| h.lease.clone()).collect(),
+            )
         };
+        store.release_jobs(&unstarted, true)?;
+        let released = store.release_jobs(&started, false)?;
         self.heartbeat_stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.heartbeat.take() {
             let _ = h.join();
@@ -264,7 +335,25 @@ impl Pool {
     }
 }
 
+/// A worker thread's own store and connectors, built on that thread (and dropped there).
+fn open_resources(config: &Config) -> Result<(Store, Connectors)> {
+    let mut store = Store::open(&config.db, &config.tenant)?;
+    store.tune_for_worker()?;
+    let connectors = Connectors::from_config(config)?;
+    Ok((store, connectors))
+}
+
+/// Stops and joins the threads started so far (start-up failed).
+fn stop_threads(shared: &Shared, threads: Vec<JoinHandle<()>>) {
+    shared.stop.store(true, Ordering::SeqCst);
+    shared.wake.notify();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
 fn lease_ms(config: &Config) -> i64 {
+    // `Config::validate` bounds lease_secs (at most a day), so this never overflows.
     (config.worker.lease_secs.max(1) * 1000) as i64
 }
 
@@ -275,20 +364,28 @@ fn beat(shared: &Shared, store: &Store) {
         .iter()
         .map(|q| q.name.as_str())
         .collect();
+    // The time is taken under the registry lock: a job claimed after this read is newer than the
+    // beat (see `store::workers::ORPHANED_LEASE`).
+    let (now, held) = {
+        let registry = shared.registry();
+        let held: Vec<Lease> = registry.jobs.values().map(|h| h.lease.clone()).collect();
+        (now_ms(), held)
+    };
     if let Err(e) = store.heartbeat(
         &shared.owner,
         std::process::id(),
         &queues.join(","),
         shared.options.workers,
         shared.started_at,
-        lease_ms(&shared.config),
-        now_ms(),
+        &held,
+        now,
     ) {
         tracing::warn!(error = %e, "heartbeat failed");
     }
 }
 
-/// Renews leases every third of the lease and returns expired ones (from any process) to the queue.
+/// Renews the leases of held jobs every third of the lease and returns expired ones (from any
+/// process) to the queue.
 fn heartbeat_loop(shared: &Shared, store: &Store, stop: &AtomicBool) {
     let interval = Duration::from_millis((lease_ms(&shared.config) / 3).max(50) as u64);
     let mut next = Instant::now();
@@ -359,29 +456,11 @@ fn worker_loop(shared: &Shared, index: usize, store: &Store, connectors: &Connec
         config,
     };
     let mut scheduler = Scheduler::new(&shared.options.queues);
-    let limits: HashMap<&str, usize> = shared
-        .options
-        .queues
-        .iter()
-        .map(|q| (q.name.as_str(), q.limit.unwrap_or(usize::MAX)))
-        .collect();
     let mut failures = 0u32;
     while !shared.stop.load(Ordering::SeqCst) {
-        let order: Vec<String> = scheduler
-            .order()
-            .into_iter()
-            .filter(|q| shared.running[q].load(Ordering::SeqCst) < limits[q.as_str()])
-            .collect();
-        let refs: Vec<&str> = order.iter().map(String::as_str).collect();
+        let order = scheduler.order();
         let seen = shared.wake.current();
-        let claimed = match store.claim_jobs(
-            &shared.owner,
-            &refs,
-            shared.options.prefetch.max(1),
-            lease_ms(config),
-            i64::from(config.worker.max_attempts.max(1)),
-            now_ms(),
-        ) {
+        let claimed = match claim(shared, store, &order) {
             Ok(c) => {
                 failures = 0;
                 c
@@ -397,28 +476,87 @@ fn worker_loop(shared: &Shared, index: usize, store: &Store, connectors: &Connec
             shared.wake.wait_since(seen, shared.options.poll);
             continue;
         }
-        let counter = &shared.running[&claimed[0].queue];
-        counter.fetch_add(claimed.len(), Ordering::SeqCst);
         let mut jobs = claimed.into_iter();
         while let Some(job) = jobs.next() {
-            if shared.stop.load(Ordering::SeqCst) {
+            if !start(shared, &job) {
                 // Claimed but never started: back to the queue without counting an attempt.
-                let rest: Vec<String> = std::iter::once(job.id)
-                    .chain(jobs.by_ref().map(|j| j.id))
-                    .collect();
-                if let Err(e) = store.release_jobs(&shared.owner, &rest, true) {
+                let rest: Vec<ClaimedJob> = std::iter::once(job).chain(jobs.by_ref()).collect();
+                let leases: Vec<Lease> = rest.iter().map(|j| j.lease.clone()).collect();
+                if let Err(e) = store.release_jobs(&leases, true) {
                     tracing::warn!(error = %e, "releasing unstarted jobs failed; their leases will expire");
                 }
-                counter.fetch_sub(rest.len(), Ordering::SeqCst);
+                for j in &rest {
+                    shared.let_go(&j.id);
+                }
                 break;
             }
             run_job(shared, &pipeline, &job);
-            counter.fetch_sub(1, Ordering::SeqCst);
+            shared.let_go(&job.id);
         }
     }
 }
 
-/// What the queue does with a failed attempt.
+/// Claims jobs from the first queue in `order` that has any. Runs under the registry lock, so a
+/// capped queue's free slots (its cap minus the jobs this pool holds of it) are reserved in the
+/// same step as the claim, and the claimed jobs are registered before anyone counts again.
+fn claim(shared: &Shared, store: &Store, order: &[String]) -> Result<Vec<ClaimedJob>> {
+    let prefetch = shared.options.prefetch.max(1);
+    let mut registry = shared.registry();
+    let limits: Vec<(&str, usize)> = order
+        .iter()
+        .map(|q| {
+            let cap = shared
+                .options
+                .queues
+                .iter()
+                .find(|s| &s.name == q)
+                .and_then(|s| s.limit)
+                .unwrap_or(usize::MAX);
+            let held = registry.jobs.values().filter(|h| &h.queue == q).count();
+            (q.as_str(), cap.saturating_sub(held).min(prefetch))
+        })
+        .collect();
+    let config = &shared.config;
+    let claimed = store.claim_jobs(
+        &shared.owner,
+        &limits,
+        lease_ms(config),
+        i64::from(config.worker.max_attempts.max(1)),
+        now_ms(),
+    )?;
+    for job in &claimed {
+        registry.jobs.insert(
+            job.id.clone(),
+            Held {
+                lease: job.lease.clone(),
+                queue: job.queue.clone(),
+                started: false,
+            },
+        );
+    }
+    Ok(claimed)
+}
+
+/// Marks `job` started, unless the pool is stopping (then it goes back unstarted).
+fn start(shared: &Shared, job: &ClaimedJob) -> bool {
+    let mut registry = shared.registry();
+    if shared.stop.load(Ordering::SeqCst) || registry.abandoned {
+        return false;
+    }
+    match registry.jobs.get_mut(&job.id) {
+        Some(held) => {
+            held.started = true;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The longest wait between two attempts of a job.
+const MAX_JOB_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// What the queue does with a failed attempt: the shared policy (`domain::retry::decide`),
+/// written as the job's result.
 pub fn decide(
     class: ErrorClass,
     message: &str,
@@ -428,60 +566,66 @@ pub fn decide(
     backoff_base_ms: u64,
     now: i64,
 ) -> JobResult {
-    let class_name = class.as_str().to_string();
-    match class {
-        ErrorClass::InvalidInput => JobResult::Cancelled {
-            class: class_name,
+    let policy = Policy {
+        max_attempts: u32::try_from(max_attempts.max(1)).unwrap_or(u32::MAX),
+        base: Duration::from_millis(backoff_base_ms),
+        max: MAX_JOB_BACKOFF,
+    };
+    let attempt_no = u32::try_from(attempt.max(1)).unwrap_or(u32::MAX);
+    let after = retry_after_ms.map(Duration::from_millis);
+    match retry::decide(class, attempt_no, after, &policy, retry::jitter_unit()) {
+        Verdict::Cancel => JobResult::Cancelled {
+            class,
             error: message.to_string(),
         },
-        ErrorClass::Configuration => JobResult::Dead {
-            class: class_name,
-            error: message.to_string(),
-        },
-        _ if attempt >= max_attempts => JobResult::Dead {
-            class: class_name,
+        Verdict::Dead if class.is_retryable() => JobResult::Dead {
+            class,
             error: format!("{message} (after {attempt} attempts)"),
         },
-        _ => {
-            let delay = match retry_after_ms {
-                Some(ms) => ms as i64,
-                None => backoff_ms(class, attempt, backoff_base_ms, jitter_seed()),
-            };
-            JobResult::Retry {
-                run_at: now + delay,
-                class: class_name,
-                error: format!("{message} (attempt {attempt} of {max_attempts})"),
+        Verdict::Dead => JobResult::Dead {
+            class,
+            error: message.to_string(),
+        },
+        Verdict::Retry(delay) => JobResult::Retry {
+            run_at: now.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+            class,
+            error: format!("{message} (attempt {attempt} of {max_attempts})"),
+        },
+    }
+}
+
+/// Commits the end of a job (`commit` does it once) until it is recorded. After a store failure
+/// (disk full, an immutable file, the write lock held past the busy timeout) the same worker
+/// tries again with growing pauses while it holds the lease (its heartbeat keeps renewing it); it
+/// stops when the lease is lost (the rescuer gave the job to another worker), the pool gave its
+/// leases back, or the failure is one no waiting cures (a broken constraint: `internal`).
+fn record_end(shared: &Shared, job: &ClaimedJob, commit: &dyn Fn() -> Result<()>) -> Result<()> {
+    let mut pause = Duration::from_millis(50);
+    let mut warned = false;
+    loop {
+        match commit() {
+            Err(e @ Error::Store { class, .. })
+                if class != ErrorClass::Internal && !shared.abandoned() =>
+            {
+                if !warned {
+                    tracing::warn!(job_id = %job.id, error = %e,
+                        "recording the job's end failed; trying again until the store recovers");
+                    warned = true;
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(2));
             }
+            Ok(()) if warned => {
+                tracing::info!(job_id = %job.id, "the job's end is recorded: the store recovered");
+                return Ok(());
+            }
+            other => return other,
         }
     }
 }
 
-/// 1 s, 2 s, 4 s, 8 s … (times 4 for an external service that is down) with ±20% jitter, capped
-/// at an hour. `seed` is any 64-bit value; it picks the point in the jitter band.
-pub fn backoff_ms(class: ErrorClass, attempt: i64, base_ms: u64, seed: u64) -> i64 {
-    let exp = (attempt.max(1) - 1).min(20) as u32;
-    let mut delay = (base_ms as f64) * f64::from(2u32.pow(exp.min(20)));
-    if class == ErrorClass::ExternalService {
-        delay *= 4.0;
-    }
-    let unit = (seed % 10_001) as f64 / 10_000.0; // 0..=1
-    let jittered = delay * (0.8 + 0.4 * unit);
-    jittered.min(3_600_000.0) as i64
-}
-
-fn jitter_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.finish()
-}
-
-/// Adds the job's end to the pipeline's final batch.
+/// Fences the run with the job's lease, adds the job's end to the pipeline's final batch, and
+/// keeps committing that batch through store failures.
 struct JobHook<'a> {
     shared: &'a Shared,
     job: &'a ClaimedJob,
@@ -489,6 +633,10 @@ struct JobHook<'a> {
 }
 
 impl FinishHook for JobHook<'_> {
+    fn lease(&self) -> Option<&Lease> {
+        Some(&self.job.lease)
+    }
+
     fn on_finish(&self, outcome: &Outcome, writes: &mut Vec<PipelineWrite>) {
         let now = now_ms();
         let result = match &outcome.failure {
@@ -505,12 +653,14 @@ impl FinishHook for JobHook<'_> {
         };
         *self.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.clone());
         writes.push(PipelineWrite::Job(JobFinish {
-            job_id: self.job.id.clone(),
-            owner: self.shared.owner.clone(),
-            attempt: self.job.attempt,
+            lease: self.job.lease.clone(),
             result,
             at: now,
         }));
+    }
+
+    fn commit_final(&self, commit: &dyn Fn() -> Result<()>) -> Result<()> {
+        record_end(self.shared, self.job, commit)
     }
 }
 
@@ -544,24 +694,24 @@ fn count(stats: &PoolStats, job: &ClaimedJob, result: &JobResult) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+fn lost_lease(shared: &Shared, e: &Error) {
+    shared.stats.lost_leases.fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(error = %e, "lost the lease: nothing more is written; the new owner finishes the job");
+}
+
 fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
     let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempt);
     let _enter = span.enter();
     let finish_alone = |result: JobResult| {
         count(&shared.stats, job, &result);
         let finish = JobFinish {
-            job_id: job.id.clone(),
-            owner: shared.owner.clone(),
-            attempt: job.attempt,
+            lease: job.lease.clone(),
             result,
             at: now_ms(),
         };
-        match pipeline.store.finish_job(&finish) {
+        match record_end(shared, job, &|| pipeline.store.finish_job(&finish)) {
             Ok(()) => {}
-            Err(Error::Refused(msg)) => {
-                shared.stats.lost_leases.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("{msg}");
-            }
+            Err(e @ Error::LeaseLost { .. }) => lost_lease(shared, &e),
             Err(e) => {
                 tracing::warn!(error = %e, "recording the job's end failed; its lease will expire")
             }
@@ -572,8 +722,8 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
         .as_deref()
         .filter(|_| job.kind == "workflow")
     else {
-        finish_alone(JobResult::Cancelled {
-            class: ErrorClass::InvalidInput.as_str().into(),
+        finish_alone(JobResult::Dead {
+            class: ErrorClass::Internal,
             error: format!("job kind {:?} is not handled by this worker", job.kind),
         });
         return;
@@ -589,24 +739,26 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
                 count(&shared.stats, job, &result);
             }
             // The pipeline logged "workflow finished" at info: one line per workflow is enough.
-            tracing::debug!(workflow_id, status = outcome.status, "job finished");
-            if outcome.status == crate::orchestrator::status::COMPLETED {
+            tracing::debug!(
+                workflow_id,
+                status = outcome.status.as_str(),
+                "job finished"
+            );
+            if outcome.status == WorkflowStatus::Completed {
                 auto_send(pipeline, workflow_id);
             }
         }
+        Err(e @ Error::LeaseLost { .. }) => lost_lease(shared, &e),
         Err(e) => {
-            // The pipeline could not record its end: a lost lease, a finished workflow, or the store.
-            let status = pipeline.store.get_workflow(workflow_id).map(|w| w.status);
-            match status.as_deref() {
-                Ok("completed" | "duplicate" | "suppressed" | "cancelled") => {
-                    finish_alone(JobResult::Completed)
-                }
-                _ if matches!(e, Error::Refused(_))
-                    && e.to_string().contains("no longer leased") =>
-                {
-                    shared.stats.lost_leases.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(error = %e, "lost the lease; the new owner finishes the job");
-                }
+            // The run stopped before recording its end: the workflow is already finished (nothing
+            // left to do), or the store or a step's stored state failed.
+            let status = pipeline
+                .store
+                .get_workflow(workflow_id)
+                .ok()
+                .and_then(|w| WorkflowStatus::parse(&w.status));
+            match status {
+                Some(s) if s.is_finished() => finish_alone(JobResult::Completed),
                 _ => finish_alone(decide(
                     e.class(),
                     &e.to_string(),
@@ -644,21 +796,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_with_twenty_percent_jitter() {
-        for (attempt, base) in [(1, 1000.0), (2, 2000.0), (3, 4000.0), (4, 8000.0)] {
-            let low = backoff_ms(ErrorClass::Transient, attempt, 1000, 0);
-            let high = backoff_ms(ErrorClass::Transient, attempt, 1000, 10_000);
-            assert_eq!(low, (base * 0.8) as i64);
-            assert_eq!(high, (base * 1.2) as i64);
-        }
-        assert!(backoff_ms(ErrorClass::ExternalService, 1, 1000, 5000) >= 4000);
-        assert_eq!(
-            backoff_ms(ErrorClass::Transient, 60, 1000, 10_000),
-            3_600_000
-        );
-    }
-
-    #[test]
     fn retry_after_wins_and_classes_decide() {
         let r = decide(ErrorClass::Transient, "429", Some(7000), 1, 5, 1000, 100);
         assert!(matches!(r, JobResult::Retry { run_at: 7100, .. }), "{r:?}");
@@ -673,6 +810,10 @@ mod tests {
         assert!(matches!(
             decide(ErrorClass::InvalidInput, "bad", None, 1, 5, 1000, 0),
             JobResult::Cancelled { .. }
+        ));
+        assert!(matches!(
+            decide(ErrorClass::Internal, "missing", None, 1, 5, 1000, 0),
+            JobResult::Dead { .. }
         ));
     }
 

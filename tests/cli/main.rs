@@ -3,6 +3,7 @@
 
 mod audit;
 mod basics;
+mod bounds;
 mod composer;
 mod connectors;
 mod counters;
@@ -14,7 +15,9 @@ mod drafts;
 mod env;
 mod eval;
 mod fakes;
+mod fencing;
 mod import;
+mod import_locks;
 mod inspect;
 mod install;
 mod lead_input;
@@ -36,6 +39,7 @@ mod server_support;
 mod signing;
 mod slow_clients;
 mod small_things;
+mod store_failures;
 mod store_health;
 mod terminal;
 mod tidy;

@@ -8,7 +8,7 @@ use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for
 const BACKLOG: usize = 150;
 
 /// Queues `n` distinct submissions through an intake-only server (unsigned, to be quick).
-fn enqueue(env: &TestEnv, n: usize) {
+pub fn enqueue(env: &TestEnv, n: usize) {
     let mut server = Proc::serve_insecure(env);
     let json = [("content-type".to_string(), "application/json".to_string())];
     for i in 0..n {
@@ -241,4 +241,31 @@ fn when_the_grace_period_runs_out_leases_are_released_and_nothing_is_duplicated(
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), total as i64);
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), total as i64);
     assert_eq!(env.mail_files("drafts").len(), total);
+}
+
+#[test]
+fn a_job_the_worker_cannot_handle_is_dead_lettered_not_silently_cancelled() {
+    let env = TestEnv::new();
+    env.init_db();
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute(
+        "INSERT INTO jobs (id, tenant_id, queue, kind, state, run_at, created_at, updated_at)
+         VALUES ('job-mystery', 'default', 'normal', 'mystery', 'available', 0, 0, 0)",
+        [],
+    )
+    .unwrap();
+    let worker = Proc::worker(&env, &["--workers", "1"]);
+    wait_for("the job to end", || {
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state IN ('dead', 'cancelled')") == 1
+    });
+    worker.signal("TERM");
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'dead'"),
+        1
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM dead_letters WHERE error_class = 'internal'"),
+        1,
+        "an inconsistency of ours is a dead letter for a person, not bad input"
+    );
 }

@@ -1,6 +1,7 @@
 //! In-process fakes of HubSpot, Gmail and an OpenAI-compatible LLM on 127.0.0.1:0, strict about
 //! what the documented APIs require, with faults injected on demand (statuses with Retry-After,
-//! hangs past the client timeout, and a dropped connection after the write was performed).
+//! hangs past the client timeout, a request held until the test releases it, and a dropped
+//! connection after the write was performed).
 //!
 //! The HTTP/1.1 server is hand-written on std threads (one per connection, `Connection: close`)
 //! because a dropped connection after the handler ran needs control of the socket.
@@ -11,7 +12,7 @@ pub mod llm;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -108,6 +109,34 @@ pub enum Fault {
     /// Perform the request normally, then drop the connection instead of answering.
     DropAfterWrite,
     Hang(Duration),
+    /// Wait until the gate opens (the test says so), then handle the request normally: holds a
+    /// worker inside a step for as long as a test needs.
+    Hold(Gate),
+}
+
+/// A gate a held request waits at; cloned into the fault, opened by the test.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    pub fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut open = self.0.0.lock().unwrap();
+        // Bounded: a test that forgets to open the gate does not hang the suite forever.
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        while !*open && std::time::Instant::now() < deadline {
+            open = self
+                .0
+                .1
+                .wait_timeout(open, Duration::from_millis(100))
+                .unwrap()
+                .0;
+        }
+    }
 }
 
 impl Fault {
@@ -178,6 +207,10 @@ impl Recorder {
                 Reply::Drop
             }
             Some(Fault::Hang(d)) => Reply::Hang(d),
+            Some(Fault::Hold(gate)) => {
+                gate.wait();
+                handle(req)
+            }
             Some(Fault::Status {
                 status,
                 body,

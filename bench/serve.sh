@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # PID and URL are for the scripts that source this
+# Sourced by the serve benchmarks: start and stop a `serve` in the background, reading its address
+# from its log. Needs WORK (a scratch directory); sets PID and URL.
+
+start_serve() { # BIN DB ARGS...
+  local bin=$1 db=$2; shift 2
+  : > "$WORK/serve.log"
+  SALESAGENT_DB=$db "$bin" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/serve.log" &
+  PID=$!
+  for _ in $(seq 1 200); do
+    grep -q "listening on" "$WORK/serve.log" && break
+    sleep 0.05
+  done
+  URL="$(grep -o 'http://[0-9.:]*' "$WORK/serve.log" | head -1)/api/webhooks/hubspot/forms"
+}
+
+stop_serve() {
+  kill -TERM "$PID"; wait "$PID" || true; PID=
+}

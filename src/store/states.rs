@@ -1,0 +1,132 @@
+//! The states that cross layers, as enums, and their one string mapping: how each is stored in
+//! the database and shown in `--json`. Nothing else spells these strings.
+
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every stored spelling, in declaration order (gauges that must show 0, `--status`).
+            pub const NAMES: [&'static str; [$($text),+].len()] = [$($text),+];
+
+            /// The stored (and printed) spelling.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// Where a workflow is.
+    WorkflowStatus {
+        Pending => "pending",
+        Running => "running",
+        Completed => "completed",
+        Duplicate => "duplicate",
+        Suppressed => "suppressed",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl WorkflowStatus {
+    /// A finished workflow never moves back: its progress writes are refused.
+    pub fn is_finished(self) -> bool {
+        !matches!(
+            self,
+            WorkflowStatus::Pending | WorkflowStatus::Running | WorkflowStatus::Failed
+        )
+    }
+}
+
+stored_enum!(
+    /// Where a job is in the queue.
+    JobState {
+        Available => "available",
+        Running => "running",
+        Retryable => "retryable",
+        Completed => "completed",
+        Dead => "dead",
+        Cancelled => "cancelled",
+        Held => "held",
+    }
+);
+
+stored_enum!(
+    /// One execution of one step.
+    StepStatus {
+        Running => "running",
+        Completed => "completed",
+        Failed => "failed",
+        Skipped => "skipped",
+        Superseded => "superseded",
+    }
+);
+
+stored_enum!(
+    /// Where a draft is in review and sending.
+    DraftStatus {
+        PendingReview => "pending_review",
+        Approved => "approved",
+        Rejected => "rejected",
+        Sending => "sending",
+        Sent => "sent",
+        SendFailed => "send_failed",
+        Orphaned => "orphaned",
+        Superseded => "superseded",
+    }
+);
+
+/// SQL `IN (…)` list of the workflow statuses that may still change.
+pub(super) const UNFINISHED_WORKFLOWS: &str = "('pending', 'running', 'failed')";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_round_trips_through_its_spelling() {
+        for s in WorkflowStatus::ALL {
+            assert_eq!(WorkflowStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in JobState::ALL {
+            assert_eq!(JobState::parse(s.as_str()), Some(*s));
+        }
+        for s in StepStatus::ALL {
+            assert_eq!(StepStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in DraftStatus::ALL {
+            assert_eq!(DraftStatus::parse(s.as_str()), Some(*s));
+        }
+        let unfinished: Vec<&str> = WorkflowStatus::ALL
+            .iter()
+            .filter(|s| !s.is_finished())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(
+            UNFINISHED_WORKFLOWS,
+            format!("('{}')", unfinished.join("', '"))
+        );
+    }
+}

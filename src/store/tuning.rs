@@ -1,0 +1,82 @@
+//! Connection tuning for long-lived connections (workers, the intake writer), WAL checkpoints, and
+//! the health probes readiness runs.
+
+use super::Store;
+use crate::error::Result;
+
+impl Store {
+    /// Settings for a long-lived worker connection: pages read through a memory map (several
+    /// connections write in turn, so SQLite's own page cache is reset on nearly every read
+    /// transaction), and fewer, larger WAL checkpoints.
+    pub fn tune_for_worker(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 4000;")?;
+        Ok(())
+    }
+
+    /// Settings for the intake writer: it never checkpoints itself (a [`Store::checkpoint`] thread
+    /// does, so no request waits for one), and a larger page cache for the random-key indexes.
+    pub fn tune_for_intake(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
+        Ok(())
+    }
+
+    /// Copies committed WAL frames into the database without blocking writers or readers
+    /// (PASSIVE). Returns (frames in the WAL, frames checkpointed).
+    pub fn checkpoint(&self) -> Result<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?)
+    }
+
+    /// A TRUNCATE checkpoint that waits at most about a second for readers (and other writers),
+    /// then empties the WAL file. Run by the main writer between its commits, when the WAL has
+    /// passed [`super::WAL_TRUNCATE_FRAMES`]: as the writer it needs no turn at the lock, so it
+    /// succeeds under load where a separate thread would keep losing the race. Returns whether
+    /// the WAL was emptied; a busy database is "not this time", not an error.
+    pub fn truncate_wal(&mut self) -> Result<bool> {
+        self.conn.busy_handler(Some(checkpoint_busy))?;
+        let result: rusqlite::Result<i64> =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0));
+        self.conn.busy_handler(Some(super::eager_busy))?;
+        match result {
+            Ok(busy) => Ok(busy == 0),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Readiness: a real write that commits (the probe row, overwritten in place), so a full disk
+    /// or a read-only file shows here rather than only in failing intake commits.
+    pub fn probe_writable(&self, at: i64) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute("UPDATE health_probe SET written_at = ?1 WHERE id = 1", [at])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Readiness: the database has every migration this build knows.
+    pub fn schema_is_current(&self) -> Result<bool> {
+        let known = super::embedded::migrations::runner()
+            .get_migrations()
+            .iter()
+            .map(|m| i64::from(m.version()))
+            .max()
+            .unwrap_or(0);
+        Ok(self.schema_version()? == known)
+    }
+}
+
+/// The TRUNCATE checkpoint's busy handler: steps shorter than the other connections' (so it wins
+/// its turn at the lock), about half a second in all.
+fn checkpoint_busy(attempt: i32) -> bool {
+    if attempt >= 10_000 {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_micros(50));
+    true
+}
