@@ -20,13 +20,17 @@ pub fn config(cases: u32) -> Config {
 const AWKWARD: &[char] = &[
     '\r', '\n', '\t', '\u{0}', '\u{7}', '\u{b}', '\u{c}', '\u{1b}', '\u{7f}', '\u{85}', '\u{a0}',
     '\u{2028}', '\u{2029}', '\u{200b}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}',
-    '\u{301}', ' ', '"', '\\', '<', '>', '@', ':', ';', ',', '.', '=', '?', '{', '}', '#', '/', 'é',
-    'ß', 'İ', '😀', '👩', '\u{200d}', '中',
+    '\u{301}', ' ', '"', '\\', '<', '>', '@', ':', ';', ',', '.', '=', '?', '{', '}', '#', '/',
+    'é', 'ß', 'İ', '😀', '👩', '\u{200d}', '中',
 ];
 
 /// One character, awkward half of the time.
 pub fn awkward_char() -> impl Strategy<Value = char> {
-    prop_oneof![any::<char>(), proptest::sample::select(AWKWARD), proptest::char::range('a', 'z')]
+    prop_oneof![
+        any::<char>(),
+        proptest::sample::select(AWKWARD),
+        proptest::char::range('a', 'z')
+    ]
 }
 
 /// Text of up to `max` characters mixing letters, awkward characters and fragments of syntax.

@@ -467,7 +467,11 @@ pub(crate) mod props {
     /// What normalisation promises: cleaning again changes nothing, the email is lowercase, and
     /// no single-line field holds a line break, a control or a bidi character.
     pub(crate) fn check_normalised(lead: &Lead) -> Result<(), TestCaseError> {
-        prop_assert_eq!(&lead.clone().normalise(), lead, "normalising twice differs from once");
+        prop_assert_eq!(
+            &lead.clone().normalise(),
+            lead,
+            "normalising twice differs from once"
+        );
         let single = [
             &lead.email,
             &lead.first_name,
@@ -482,7 +486,10 @@ pub(crate) mod props {
                 .chars()
                 .find(|&c| c.is_control() || is_bidi_control(c) || c == '\u{feff}');
             prop_assert!(bad.is_none(), "{v:?} holds {bad:?}");
-            prop_assert!(!v.contains(['\u{2028}', '\u{2029}']), "{v:?} holds a line separator");
+            prop_assert!(
+                !v.contains(['\u{2028}', '\u{2029}']),
+                "{v:?} holds a line separator"
+            );
             prop_assert!(v.trim() == v && !v.is_empty(), "{v:?} is not trimmed");
         }
         if let Some(e) = &lead.email {
@@ -507,18 +514,28 @@ pub(crate) mod props {
             awkward_text(16),
             0..3,
         );
-        (field(), field(), field(), field(), field(), field(), field(), names).prop_map(
-            |(email, first_name, last_name, company, job_title, phone, message, custom)| Lead {
-                email,
-                first_name,
-                last_name,
-                company,
-                job_title,
-                phone,
-                message,
-                custom,
-            },
+        (
+            field(),
+            field(),
+            field(),
+            field(),
+            field(),
+            field(),
+            field(),
+            names,
         )
+            .prop_map(
+                |(email, first_name, last_name, company, job_title, phone, message, custom)| Lead {
+                    email,
+                    first_name,
+                    last_name,
+                    company,
+                    job_title,
+                    phone,
+                    message,
+                    custom,
+                },
+            )
     }
 
     proptest! {

@@ -573,10 +573,32 @@ mod props {
 
     /// Keys the parser looks at, so generated objects reach its deeper branches.
     const KEYS: &[&str] = &[
-        "fieldValues", "fields", "properties", "name", "value", "email", "firstname", "company",
-        "message", "portalId", "portal-id", "formId", "formSubmissionId", "submittedAt",
-        "objectTypeId", "form-submissions", "timestamp", "conversion-id", "vid", "context",
-        "pageUri", "subscriptionType", "objectId", "occurredAt", "eventId", "changeSource",
+        "fieldValues",
+        "fields",
+        "properties",
+        "name",
+        "value",
+        "email",
+        "firstname",
+        "company",
+        "message",
+        "portalId",
+        "portal-id",
+        "formId",
+        "formSubmissionId",
+        "submittedAt",
+        "objectTypeId",
+        "form-submissions",
+        "timestamp",
+        "conversion-id",
+        "vid",
+        "context",
+        "pageUri",
+        "subscriptionType",
+        "objectId",
+        "occurredAt",
+        "eventId",
+        "changeSource",
         "sourceId",
     ];
 
@@ -597,7 +619,10 @@ mod props {
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                 proptest::collection::vec(
                     (
-                        prop_oneof![proptest::sample::select(KEYS).prop_map(str::to_string), "[a-z]{1,4}"],
+                        prop_oneof![
+                            proptest::sample::select(KEYS).prop_map(str::to_string),
+                            "[a-z]{1,4}"
+                        ],
                         inner,
                     ),
                     0..6,
@@ -610,10 +635,19 @@ mod props {
     /// A well-formed seed payload with awkward field values: it parses, or names a field.
     fn seed_payload() -> impl Strategy<Value = Vec<u8>> {
         let name = prop_oneof![
-            proptest::sample::select(&[
-                "email", "firstname", "lastname", "company", "jobtitle", "phone", "message",
-                "full name", "favourite",
-            ][..])
+            proptest::sample::select(
+                &[
+                    "email",
+                    "firstname",
+                    "lastname",
+                    "company",
+                    "jobtitle",
+                    "phone",
+                    "message",
+                    "full name",
+                    "favourite",
+                ][..]
+            )
             .prop_map(str::to_string),
             awkward_text(6),
         ];
@@ -622,14 +656,20 @@ mod props {
             Just(" Dana@Northwind.com\r\n".to_string()),
             awkward_text(20),
         ];
-        (email, proptest::collection::vec((name, awkward_text(30)), 0..6)).prop_map(
-            |(email, fields)| {
+        (
+            email,
+            proptest::collection::vec((name, awkward_text(30)), 0..6),
+        )
+            .prop_map(|(email, fields)| {
                 let mut values = vec![json!({"name": "email", "value": email})];
-                values.extend(fields.into_iter().map(|(n, v)| json!({"name": n, "value": v})));
+                values.extend(
+                    fields
+                        .into_iter()
+                        .map(|(n, v)| json!({"name": n, "value": v})),
+                );
                 serde_json::to_vec(&json!({"portalId": 1, "formId": "f", "fieldValues": values}))
                     .unwrap()
-            },
-        )
+            })
     }
 
     /// What every successful parse promises.
