@@ -4,9 +4,14 @@
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-/// `cases` generated inputs per property, no `proptest-regressions/` files (a failure found
-/// once is kept as a plain regression unit test instead), and bounded shrinking.
+/// `cases` generated inputs per property (`PROPTEST_CASES=N` runs N instead, for a deeper
+/// search by hand), no `proptest-regressions/` files (a failure found once is kept as a plain
+/// regression unit test instead), and bounded shrinking.
 pub fn config(cases: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     Config {
         cases,
         failure_persistence: None,

@@ -412,10 +412,10 @@ mod props {
                 all_versions().verify(&req, NOW).map(|v| v.version)
             };
             prop_assert_eq!(request(&method, &url, &body, &ts_text), Ok(version));
-            let signed = match (version, part) {
-                ("v1", Part::Body) | ("v2", Part::Method | Part::Url | Part::Body) | ("v3", _) => true,
-                _ => false,
-            };
+            let signed = matches!(
+                (version, part),
+                ("v1", Part::Body) | ("v2", Part::Method | Part::Url | Part::Body) | ("v3", _)
+            );
             let changed = match part {
                 Part::Method => request(&ascii(change_byte(method.as_bytes(), at, to)), &url, &body, &ts_text),
                 Part::Url => {
