@@ -45,6 +45,7 @@ fn subject(lead: Lead) -> impl Strategy<Value = String> {
     prop_oneof![
         proptest::sample::select(templated),
         one_line(60).prop_map(Option::unwrap_or_default),
+        awkward_text(30).prop_map(|t| t.replace(['\r', '\n'], "")),
         Just("x".repeat(1200)),
         Just(format!("{} 😀", "Grüße ".repeat(60))),
     ]
