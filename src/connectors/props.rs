@@ -75,12 +75,20 @@ fn lead() -> impl Strategy<Value = Lead> {
 }
 
 /// What a reader gets for a body we wrote: CRLF line ends (lone CRs and LFs included) and a
-/// final CRLF, as `email::text_part` promises.
+/// final CRLF, as `email::text_part` promises; worked out here one character at a time.
 fn expected_body(body: &str) -> String {
-    let mut text = body
-        .replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace('\n', "\r\n");
+    let mut text = String::with_capacity(body.len() + 2);
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                text.push_str("\r\n");
+            }
+            '\n' => text.push_str("\r\n"),
+            c => text.push(c),
+        }
+    }
     if !text.ends_with("\r\n") {
         text.push_str("\r\n");
     }
