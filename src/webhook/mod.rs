@@ -371,6 +371,8 @@ mod props {
                 version: version.as_deref(),
             };
             let _ = verifier.verify(&req, now_ms);
+            let _ = signature::v3_uri(&uri);
+            let _ = full_uri(v3.as_deref(), &method, &uri);
         }
 
         /// Invariant: a request signed with v1, v2 or v3 verifies, and changing one byte of
