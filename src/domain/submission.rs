@@ -632,8 +632,9 @@ mod props {
         })
     }
 
-    /// A well-formed seed payload with awkward field values: it parses, or names a field.
-    fn seed_payload() -> impl Strategy<Value = Vec<u8>> {
+    /// A well-formed seed, Forms API v3 or workflow-contact payload with awkward field values:
+    /// it parses, or names a field.
+    fn known_shape_payload() -> impl Strategy<Value = Vec<u8>> {
         let name = prop_oneof![
             proptest::sample::select(
                 &[
@@ -657,18 +658,41 @@ mod props {
             awkward_text(20),
         ];
         (
+            0..3u8,
             email,
             proptest::collection::vec((name, awkward_text(30)), 0..6),
         )
-            .prop_map(|(email, fields)| {
-                let mut values = vec![json!({"name": "email", "value": email})];
-                values.extend(
-                    fields
-                        .into_iter()
-                        .map(|(n, v)| json!({"name": n, "value": v})),
-                );
-                serde_json::to_vec(&json!({"portalId": 1, "formId": "f", "fieldValues": values}))
-                    .unwrap()
+            .prop_map(|(shape, email, fields)| {
+                let mut fields = fields;
+                fields.insert(0, ("email".to_string(), email));
+                let body = match shape {
+                    0 => {
+                        let values: Vec<Value> = fields
+                            .into_iter()
+                            .map(|(n, v)| json!({"name": n, "value": v}))
+                            .collect();
+                        json!({"portalId": 1, "formId": "f", "fieldValues": values})
+                    }
+                    1 => {
+                        let values: Vec<Value> = fields
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (n, v))| {
+                                let object = if i % 3 == 2 { "0-2" } else { "0-1" };
+                                json!({"objectTypeId": object, "name": n, "value": v})
+                            })
+                            .collect();
+                        json!({"submittedAt": "1764412860000", "fields": values})
+                    }
+                    _ => {
+                        let props: Map<String, Value> = fields
+                            .into_iter()
+                            .map(|(n, v)| (n, json!({"value": v})))
+                            .collect();
+                        json!({"vid": 7, "portal-id": 44, "properties": props})
+                    }
+                };
+                serde_json::to_vec(&body).unwrap()
             })
     }
 
@@ -709,9 +733,9 @@ mod props {
             }
         }
 
-        /// Invariant: a seed payload with awkward values round-trips through normalisation.
+        /// Invariant: a payload of each shape with awkward values round-trips through normalisation.
         #[test]
-        fn seed_payloads_with_awkward_values_round_trip(bytes in seed_payload()) {
+        fn payloads_of_each_shape_with_awkward_values_round_trip(bytes in known_shape_payload()) {
             match parse_payload(&bytes) {
                 Ok(parsed) => {
                     prop_assert_eq!(parsed.submissions.len(), 1);
