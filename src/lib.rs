@@ -17,6 +17,8 @@ pub mod operator;
 pub mod orchestrator;
 pub mod outfile;
 pub mod output;
+#[cfg(test)]
+mod props;
 pub mod reconcile;
 pub mod server;
 pub mod store;

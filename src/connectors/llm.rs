@@ -120,15 +120,15 @@ pub fn prompt_texts(config: &Config) -> Result<(String, String)> {
 }
 
 /// The `{subject, body}` in a model's reply: bare JSON, JSON in a code fence, or JSON with text
-/// around it. Anything else is `None`.
+/// around it. Anything else is `None`. The first `{` that opens such an object wins: each is
+/// tried with a streaming parse that stops at the object's end, so braces in the prose before
+/// or after it (or a stray closing brace) do not hide it.
 pub fn parse_reply(content: &str) -> Option<(String, String)> {
-    let text = content.trim();
-    let start = text.find('{')?;
-    let end = text.rfind('}')?;
-    if end < start {
-        return None;
-    }
-    fields(&serde_json::from_str(&text[start..=end]).ok()?)
+    content.match_indices('{').find_map(|(start, _)| {
+        let mut objects =
+            serde_json::Deserializer::from_str(&content[start..]).into_iter::<Value>();
+        fields(&objects.next()?.ok()?)
+    })
 }
 
 fn fields(v: &Value) -> Option<(String, String)> {
@@ -671,6 +671,28 @@ mod tests {
         );
     }
 
+    /// Found by `props::the_object_reads_back_through_any_prose`: the object was cut from the
+    /// first `{` to the last `}`, so a brace in the prose around it (or a model's stray
+    /// closing brace) lost a good reply.
+    #[test]
+    fn braces_in_the_prose_around_the_object_do_not_hide_it() {
+        let want = Some(("Hi".to_string(), "Body".to_string()));
+        let object = r#"{"subject":"Hi","body":"Body"}"#;
+        assert_eq!(parse_reply(&format!("{object}}}")), want);
+        assert_eq!(
+            parse_reply(&format!("{object}\nFill in {{first_name}} :}}")),
+            want
+        );
+        assert_eq!(
+            parse_reply(&format!("Here it is {{as asked}}:\n{object}")),
+            want
+        );
+        assert_eq!(
+            parse_reply(r#"{"note": 1} {"subject":"Hi","body":"Body"}"#),
+            want
+        );
+    }
+
     #[test]
     fn unusable_replies_are_none() {
         assert_eq!(parse_reply("I cannot help with that."), None);
@@ -769,5 +791,78 @@ mod tests {
         let budget = reply_budget(&limits, None);
         assert!(budget as usize * 3 >= limits.max_body_chars, "{budget}");
         assert_eq!(reply_budget(&limits, Some(900)), 900);
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::props::{awkward_text, config};
+
+    /// Text a model puts around its JSON: prose, code fences, braces of its own.
+    fn prose() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("```json\n".to_string()),
+            Just("Sure! Here it is:\n".to_string()),
+            awkward_text(16),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        awkward_text(40).prop_filter("not blank", |t| !t.trim().is_empty())
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: any reply text is an email or None, never a panic.
+        #[test]
+        fn any_reply_text_parses_or_is_none(content in prop_oneof![awkward_text(60), any::<String>()]) {
+            if let Some((subject, body)) = parse_reply(&content) {
+                prop_assert!(!subject.is_empty() && subject.trim() == subject);
+                prop_assert!(!body.is_empty() && body.trim() == body);
+            }
+        }
+
+        /// The `{subject, body}` object a model wrote reads back (trimmed) with any prose
+        /// around it.
+        #[test]
+        fn the_object_reads_back_through_any_prose(
+            subject in text(),
+            body in text(),
+            before in prose(),
+            after in prose(),
+        ) {
+            let object = serde_json::to_string(&json!({"subject": subject, "body": body})).unwrap();
+            let reply = format!("{before}{object}{after}");
+            let parsed = parse_reply(&reply);
+            prop_assert_eq!(parsed, Some((subject.trim().to_string(), body.trim().to_string())), "{}", reply);
+        }
+
+        /// Invariant: any response is judged without a panic, and an accepted email has a
+        /// one-line subject and both parts within the guard's limits.
+        #[test]
+        fn an_accepted_reply_fits_the_guard(
+            content in prop_oneof![
+                awkward_text(60),
+                (text(), text()).prop_map(|(s, b)| json!({"subject": s, "body": b}).to_string()),
+            ],
+            finish in proptest::sample::select(&["stop", "length", ""][..]),
+            refusal in proptest::option::of(awkward_text(8)),
+            max_subject_chars in 0usize..50,
+            max_body_chars in 0usize..50,
+        ) {
+            let response = json!({"choices": [{"finish_reason": finish,
+                "message": {"content": content, "refusal": refusal}}]});
+            let limits = GuardConfig { max_subject_chars, max_body_chars, ..GuardConfig::default() };
+            if let Ok((subject, body)) = judge(&response, &limits) {
+                prop_assert!(!subject.contains(['\r', '\n']));
+                prop_assert!(subject.chars().count() <= max_subject_chars);
+                prop_assert!(body.chars().count() <= max_body_chars);
+            }
+        }
     }
 }

@@ -8,6 +8,8 @@ pub mod http;
 pub mod hubspot;
 pub mod llm;
 pub mod local;
+#[cfg(test)]
+mod props;
 pub mod webhook_client;
 
 use serde::{Deserialize, Serialize};

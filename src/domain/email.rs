@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
 
 /// A message to render. Header values must not contain line breaks; `render` refuses them.
 #[derive(Clone, Debug)]
@@ -163,11 +164,16 @@ pub fn mailbox_header(name: &str, mailbox: &Mailbox) -> Result<String, String> {
     };
     let mut tokens = if header_safe(display) {
         let specials = display.contains(['(', ')', '<', '>', '[', ']', ':', ';', '@', ',', '.']);
+        let mut words: Vec<String> = display.split(' ').map(str::to_string).collect();
         if specials {
-            vec![format!("\"{display}\"")]
-        } else {
-            display.split(' ').map(str::to_string).collect()
+            // A quoted string may hold folding whitespace (RFC 5322 3.2.4): quote around the
+            // words, so a long name folds at its spaces like any other header.
+            words[0].insert(0, '"');
+            if let Some(last) = words.last_mut() {
+                last.push('"');
+            }
         }
+        words
     } else {
         encoded_words(display, LINE_SOFT.saturating_sub(name.len() + 2))
     };
@@ -212,12 +218,12 @@ pub fn render(msg: &Message<'_>) -> Result<String, String> {
     }
     match msg.html_body {
         None => {
-            out.push_str(&text_part("text/plain", msg.body));
+            out.push_str(&text_part("text/plain", msg.body, None));
         }
         Some(html) => {
-            let boundary = format!("=_alt_{}", msg.message_id.trim_matches(['<', '>']));
+            let boundary = boundary_for(msg.message_id);
             out.push_str(&format!(
-                "Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+                "Content-Type: multipart/alternative;\r\n boundary=\"{boundary}\"\r\n\r\n"
             ));
             // The CRLF before each delimiter belongs to it (RFC 2046 5.1.1), so every part
             // keeps its own final CRLF.
@@ -227,7 +233,7 @@ pub fn render(msg: &Message<'_>) -> Result<String, String> {
             {
                 let lead = if i == 0 { "" } else { "\r\n" };
                 out.push_str(&format!("{lead}--{boundary}\r\n"));
-                out.push_str(&text_part(mime, text));
+                out.push_str(&text_part(mime, text, Some(&boundary)));
             }
             out.push_str(&format!("\r\n--{boundary}--\r\n"));
         }
@@ -235,9 +241,17 @@ pub fn render(msg: &Message<'_>) -> Result<String, String> {
     Ok(out)
 }
 
+/// The multipart boundary of a message: deterministic (the same draft renders the same bytes)
+/// and 30 characters, within RFC 2046's 70 whatever the Message-ID's length.
+fn boundary_for(message_id: &str) -> String {
+    let digest = hex::encode(Sha256::digest(message_id.as_bytes()));
+    format!("=_alt_{}", &digest[..24])
+}
+
 /// Content headers plus body: 7bit when plain ASCII with short lines, base64 otherwise. Line
-/// ends are CRLF, lone CRs included, and the body always ends with one.
-fn text_part(mime: &str, text: &str) -> String {
+/// ends are CRLF, lone CRs included, and the body always ends with one. Inside a multipart,
+/// a text holding its `boundary` delimiter goes in base64 too (base64 never holds `--`).
+fn text_part(mime: &str, text: &str, boundary: Option<&str>) -> String {
     let mut normalised = text
         .replace("\r\n", "\n")
         .replace('\r', "\n")
@@ -245,7 +259,9 @@ fn text_part(mime: &str, text: &str) -> String {
     if !normalised.ends_with("\r\n") {
         normalised.push_str("\r\n");
     }
-    let simple = normalised.is_ascii() && normalised.split("\r\n").all(|l| l.len() <= 998);
+    let simple = normalised.is_ascii()
+        && normalised.split("\r\n").all(|l| l.len() <= 998)
+        && boundary.is_none_or(|b| !normalised.contains(&format!("--{b}")));
     if simple {
         format!(
             "Content-Type: {mime}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n{normalised}"
@@ -422,6 +438,22 @@ mod tests {
         assert!(parse_mailbox("Dana <d@x.com").is_err());
     }
 
+    /// Found by `connectors::props::drafts_read_back_the_same_through_an_independent_parser`:
+    /// a quoted display name was one token, so nothing folded it (a From line of 3,928 bytes).
+    #[test]
+    fn long_quoted_display_names_fold_inside_the_quotes() {
+        let name = "Sales: Team ".repeat(300);
+        let mut m = message("s", "b");
+        let from = format!("{} <sales@example.com>", name.trim());
+        m.from = &from;
+        let raw = render(&m).unwrap();
+        for line in header_lines(&raw) {
+            assert!(line.len() <= 78, "{} chars: {line}", line.len());
+        }
+        let from = header(&parse_headers(&raw), "From").unwrap().to_string();
+        assert_eq!(from, format!("\"{}\" <sales@example.com>", name.trim()));
+    }
+
     #[test]
     fn non_ascii_subjects_are_encoded_and_decode_back() {
         let subject = "Grüße aus München, und noch ein ziemlich langer Betreff für das Team";
@@ -438,6 +470,47 @@ mod tests {
     fn refuses_line_breaks_in_headers() {
         let err = render(&message("Hi\nBcc: x@y.z", "b")).unwrap_err();
         assert_eq!(err, "header Subject contains a line break");
+    }
+
+    fn boundary_of(raw: &str) -> String {
+        let at = raw.find("boundary=\"").unwrap() + "boundary=\"".len();
+        raw[at..].split('"').next().unwrap().to_string()
+    }
+
+    /// Found by `connectors::props::drafts_read_back_the_same_through_an_independent_parser`:
+    /// a plain-text line `--<boundary>` ended the part early (a parser read an empty body).
+    #[test]
+    fn a_body_holding_the_boundary_is_encoded() {
+        let mut m = message("s", "plain");
+        m.html_body = Some("<p>html</p>");
+        let boundary = boundary_of(&render(&m).unwrap());
+        let body = format!("Hi\n--{boundary}\nthe rest\n");
+        m.body = &body;
+        let raw = render(&m).unwrap();
+        let delimiters = raw.matches(&format!("\r\n--{boundary}")).count();
+        assert_eq!(delimiters, 3, "opening, between the parts, closing: {raw}");
+        let plain = raw.split("Content-Type: text/plain").nth(1).unwrap();
+        assert!(plain.contains("Content-Transfer-Encoding: base64"), "{raw}");
+    }
+
+    /// Found by the strict parse in `tests/cli/mime.rs`: the boundary held the whole
+    /// Message-ID, so the multipart Content-Type line passed 78 characters (and the boundary
+    /// could pass RFC 2046's 70).
+    #[test]
+    fn the_multipart_header_stays_within_78_characters() {
+        let id = format!(
+            "<wf-01930000-0000-7000-8000-000000000001@{}>",
+            "sub.".repeat(12)
+        );
+        let mut m = message("s", "plain");
+        m.message_id = &id;
+        m.html_body = Some("<p>html</p>");
+        let raw = render(&m).unwrap();
+        let head = raw.split("\r\n\r\n").next().unwrap();
+        for line in head.split("\r\n").filter(|l| !l.starts_with("Message-ID:")) {
+            assert!(line.len() <= 78, "{} chars: {line}", line.len());
+        }
+        assert!(boundary_of(&raw).len() <= 70);
     }
 
     #[test]

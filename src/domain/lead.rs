@@ -456,3 +456,116 @@ mod tests {
         assert_eq!(lead.validate(), Err("field `email` is missing".into()));
     }
 }
+
+#[cfg(test)]
+pub(crate) mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::props::{awkward_text, config};
+
+    /// What normalisation promises: cleaning again changes nothing, the email is lowercase, and
+    /// no single-line field holds a line break, a control or a bidi character.
+    pub(crate) fn check_normalised(lead: &Lead) -> Result<(), TestCaseError> {
+        prop_assert_eq!(
+            &lead.clone().normalise(),
+            lead,
+            "normalising twice differs from once"
+        );
+        let single = [
+            &lead.email,
+            &lead.first_name,
+            &lead.last_name,
+            &lead.company,
+            &lead.job_title,
+            &lead.phone,
+        ];
+        let values = single.into_iter().flatten().chain(lead.custom.values());
+        for v in values {
+            let bad = v
+                .chars()
+                .find(|&c| c.is_control() || is_bidi_control(c) || c == '\u{feff}');
+            prop_assert!(bad.is_none(), "{v:?} holds {bad:?}");
+            prop_assert!(
+                !v.contains(['\u{2028}', '\u{2029}']),
+                "{v:?} holds a line separator"
+            );
+            prop_assert!(v.trim() == v && !v.is_empty(), "{v:?} is not trimmed");
+        }
+        if let Some(e) = &lead.email {
+            prop_assert_eq!(&e.to_lowercase(), e);
+        }
+        if let Some(m) = &lead.message {
+            let bad = m.chars().find(|&c| {
+                !matches!(c, '\r' | '\n' | '\t') && (c.is_control() || is_bidi_control(c))
+            });
+            prop_assert!(bad.is_none(), "the message holds {bad:?}");
+        }
+        Ok(())
+    }
+
+    fn field() -> impl Strategy<Value = Option<String>> {
+        proptest::option::weighted(0.8, awkward_text(24))
+    }
+
+    fn any_lead() -> impl Strategy<Value = Lead> {
+        let names = proptest::collection::btree_map(
+            prop_oneof![Just("full_name".to_string()), "[a-z_]{1,8}"],
+            awkward_text(16),
+            0..3,
+        );
+        (
+            field(),
+            field(),
+            field(),
+            field(),
+            field(),
+            field(),
+            field(),
+            names,
+        )
+            .prop_map(
+                |(email, first_name, last_name, company, job_title, phone, message, custom)| Lead {
+                    email,
+                    first_name,
+                    last_name,
+                    company,
+                    job_title,
+                    phone,
+                    message,
+                    custom,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: any lead from anywhere (the CRM, a payload) is clean after `normalise`,
+        /// and normalising twice is the same as once.
+        #[test]
+        fn normalise_is_idempotent_and_leaves_single_lines_clean(lead in any_lead()) {
+            check_normalised(&lead.normalise())?;
+        }
+
+        /// Invariant: what `set` stores is already normalised (intake and `normalise` agree).
+        #[test]
+        fn set_stores_what_normalise_would(
+            pairs in proptest::collection::vec(
+                (prop_oneof![
+                    Just("email".to_string()), Just("First Name".to_string()),
+                    Just("lastname".to_string()), Just("company".to_string()),
+                    Just("full_name".to_string()), Just("message".to_string()),
+                    "[a-zA-Z _-]{1,10}",
+                ], awkward_text(24)),
+                0..8,
+            )
+        ) {
+            let mut lead = Lead::default();
+            for (name, value) in &pairs {
+                lead.set(name, value);
+            }
+            check_normalised(&lead.normalise())?;
+        }
+    }
+}

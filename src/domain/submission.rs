@@ -561,3 +561,188 @@ mod tests {
         assert_eq!(a, parse_payload(body).unwrap().submissions[0].dedupe_key);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::lead::props::check_normalised;
+    use crate::props::{awkward_text, config};
+
+    /// Keys the parser looks at, so generated objects reach its deeper branches.
+    const KEYS: &[&str] = &[
+        "fieldValues",
+        "fields",
+        "properties",
+        "name",
+        "value",
+        "email",
+        "firstname",
+        "company",
+        "message",
+        "portalId",
+        "portal-id",
+        "formId",
+        "formSubmissionId",
+        "submittedAt",
+        "objectTypeId",
+        "form-submissions",
+        "timestamp",
+        "conversion-id",
+        "vid",
+        "context",
+        "pageUri",
+        "subscriptionType",
+        "objectId",
+        "occurredAt",
+        "eventId",
+        "changeSource",
+        "sourceId",
+    ];
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            awkward_text(12).prop_map(Value::from),
+            Just(json!("a@b.co")),
+            Just(json!("contact.creation")),
+            any::<i64>().prop_map(|n| Value::from(n.to_string())),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec(
+                    (
+                        prop_oneof![
+                            proptest::sample::select(KEYS).prop_map(str::to_string),
+                            "[a-z]{1,4}"
+                        ],
+                        inner,
+                    ),
+                    0..6,
+                )
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A well-formed seed, Forms API v3 or workflow-contact payload with awkward field values:
+    /// it parses, or names a field.
+    fn known_shape_payload() -> impl Strategy<Value = Vec<u8>> {
+        let name = prop_oneof![
+            proptest::sample::select(
+                &[
+                    "email",
+                    "firstname",
+                    "lastname",
+                    "company",
+                    "jobtitle",
+                    "phone",
+                    "message",
+                    "full name",
+                    "favourite",
+                ][..]
+            )
+            .prop_map(str::to_string),
+            awkward_text(6),
+        ];
+        let email = prop_oneof![
+            awkward_text(12).prop_map(|local| format!("{local}@Example.COM")),
+            Just(" Dana@Northwind.com\r\n".to_string()),
+            awkward_text(20),
+        ];
+        (
+            0..3u8,
+            email,
+            proptest::collection::vec((name, awkward_text(30)), 0..6),
+        )
+            .prop_map(|(shape, email, fields)| {
+                let mut fields = fields;
+                fields.insert(0, ("email".to_string(), email));
+                let body = match shape {
+                    0 => {
+                        let values: Vec<Value> = fields
+                            .into_iter()
+                            .map(|(n, v)| json!({"name": n, "value": v}))
+                            .collect();
+                        json!({"portalId": 1, "formId": "f", "fieldValues": values})
+                    }
+                    1 => {
+                        let values: Vec<Value> = fields
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (n, v))| {
+                                let object = if i % 3 == 2 { "0-2" } else { "0-1" };
+                                json!({"objectTypeId": object, "name": n, "value": v})
+                            })
+                            .collect();
+                        json!({"submittedAt": "1764412860000", "fields": values})
+                    }
+                    _ => {
+                        let props: Map<String, Value> = fields
+                            .into_iter()
+                            .map(|(n, v)| (n, json!({"value": v})))
+                            .collect();
+                        json!({"vid": 7, "portal-id": 44, "properties": props})
+                    }
+                };
+                serde_json::to_vec(&body).unwrap()
+            })
+    }
+
+    /// What every successful parse promises.
+    fn check_parsed(parsed: &ParsedPayload) -> Result<(), TestCaseError> {
+        for sub in &parsed.submissions {
+            prop_assert!(!sub.dedupe_key.is_empty());
+            if sub.shape == Shape::WebhookEvent {
+                prop_assert!(sub.contact_object_id.is_some());
+                continue;
+            }
+            check_normalised(&sub.lead)?;
+            prop_assert!(validate_lead(&sub.lead).is_ok(), "{:?}", sub.lead);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: any bytes give a parse or a typed error, never a panic.
+        #[test]
+        fn any_bytes_parse_or_fail_with_a_typed_error(
+            bytes in proptest::collection::vec(any::<u8>(), 0..256)
+        ) {
+            if let Ok(parsed) = parse_payload(&bytes) {
+                check_parsed(&parsed)?;
+            }
+        }
+
+        /// Invariant: any JSON, shaped near the payloads we know, parses into clean leads or a
+        /// typed error.
+        #[test]
+        fn any_json_parses_into_normalised_leads_or_fails(value in any_json()) {
+            let bytes = serde_json::to_vec(&value).unwrap();
+            if let Ok(parsed) = parse_payload(&bytes) {
+                check_parsed(&parsed)?;
+            }
+        }
+
+        /// Invariant: a payload of each shape with awkward values round-trips through normalisation.
+        #[test]
+        fn payloads_of_each_shape_with_awkward_values_round_trip(bytes in known_shape_payload()) {
+            match parse_payload(&bytes) {
+                Ok(parsed) => {
+                    prop_assert_eq!(parsed.submissions.len(), 1);
+                    check_parsed(&parsed)?;
+                }
+                Err(e) => prop_assert!(matches!(e, PayloadError::Field(_)), "{e}"),
+            }
+        }
+    }
+}

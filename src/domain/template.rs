@@ -477,3 +477,127 @@ mod tests {
         assert_eq!(sender_name("anna.berg@example.com"), "Anna Berg");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::props::{awkward_text, config};
+
+    const NAMES: &[&str] = &[
+        "first_name",
+        "company",
+        "message",
+        "email",
+        "custom.plan",
+        "nope",
+    ];
+
+    /// Template text: literal pieces and every kind of tag, in any order (so broken blocks too).
+    fn template() -> impl Strategy<Value = String> {
+        let name = || proptest::sample::select(NAMES);
+        let piece = prop_oneof![
+            3 => awkward_text(8),
+            2 => name().prop_map(|n| format!("{{{{{n}}}}}")),
+            1 => name().prop_map(|n| format!("{{{{#if {n}}}}}")),
+            1 => name().prop_map(|n| format!("{{{{ #unless {n} }}}}")),
+            1 => Just("{{else}}".to_string()),
+            1 => Just("{{/if}}".to_string()),
+            1 => Just("{{/unless}}".to_string()),
+            1 => Just(".".to_string()),
+        ];
+        proptest::collection::vec(piece, 0..12)
+            .prop_map(|p| p.concat())
+            .prop_filter("no marker characters", |t| {
+                !t.contains(['\u{e000}', '\u{e001}'])
+            })
+    }
+
+    /// Values a lead could type: template syntax, sentence ends, anything.
+    fn value() -> impl Strategy<Value = String> {
+        awkward_text(12).prop_filter("marker-free", |v| !v.contains(['\u{e000}', '\u{e001}']))
+    }
+
+    /// The vars with every non-blank value replaced by an inert marker that ends the same way
+    /// (a value ending a sentence swallows the template's next full stop), and the way back.
+    fn markers(
+        vars: &BTreeMap<String, String>,
+    ) -> (BTreeMap<String, String>, Vec<(String, String)>) {
+        let mut marked = BTreeMap::new();
+        let mut back = Vec::new();
+        for (i, (k, v)) in vars.iter().enumerate() {
+            if v.trim().is_empty() {
+                marked.insert(k.clone(), v.clone());
+                continue;
+            }
+            let end = v.chars().last().filter(|c| matches!(c, '.' | '!' | '?'));
+            let marker = format!(
+                "\u{e000}{i}\u{e001}{}",
+                end.map(String::from).unwrap_or_default()
+            );
+            marked.insert(k.clone(), marker.clone());
+            back.push((marker, v.clone()));
+        }
+        (marked, back)
+    }
+
+    /// Rendering with the real values equals rendering with inert markers and then putting the
+    /// values where the markers are: values are inserted as text and never read as syntax.
+    fn check_values_stay_text(
+        text: &str,
+        vars: &BTreeMap<String, String>,
+    ) -> Result<(), TestCaseError> {
+        let (marked, back) = markers(vars);
+        let mut expected = render(text, &marked);
+        for (marker, v) in &back {
+            expected = expected.replace(marker.as_str(), v);
+        }
+        prop_assert_eq!(render(text, vars), expected);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: any template text renders (broken blocks stay visible), never a panic.
+        #[test]
+        fn any_template_text_renders(
+            text in prop_oneof![template(), awkward_text(40)],
+            vars in proptest::collection::btree_map(proptest::sample::select(NAMES).prop_map(str::to_string), value(), 0..4),
+        ) {
+            let out = render(&text, &vars);
+            if check(&text).is_err() {
+                prop_assert!(!text.contains("{{#") || out.contains("{{"), "broken blocks stay visible: {out:?}");
+            }
+        }
+
+        /// Invariant: lead values never become template syntax, in any template.
+        #[test]
+        fn values_never_become_syntax(
+            text in template(),
+            vars in proptest::collection::btree_map(proptest::sample::select(NAMES).prop_map(str::to_string), value(), 0..5),
+        ) {
+            check_values_stay_text(&text, &vars)?;
+        }
+
+        /// Invariant: the same through `variables` (derived values included) and the default
+        /// templates: a first name or company of `{{company}}` or `{{#if x}}` is printed as typed.
+        #[test]
+        fn lead_fields_in_the_default_templates_stay_text(
+            first_name in proptest::option::of(value()),
+            company in proptest::option::of(value()),
+            message in proptest::option::of(value()),
+        ) {
+            let lead = Lead { email: Some("a@b.co".into()), first_name, company, message, ..Lead::default() }.normalise();
+            let vars = variables(&lead, "anna.berg@example.com");
+            for template in default_templates().values() {
+                check_values_stay_text(&template.subject, &vars)?;
+                check_values_stay_text(&template.body, &vars)?;
+                if let Some(name) = &lead.first_name {
+                    prop_assert!(render(&template.body, &vars).contains(name.as_str()));
+                }
+            }
+        }
+    }
+}

@@ -266,3 +266,112 @@ mod tests {
         assert!(err.to_string().contains("does not have"));
     }
 }
+
+#[cfg(test)]
+pub(crate) mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::props::{awkward_text, config};
+
+    /// One accepted spelling per role: the names of [`EXPECTED`] and their aliases.
+    const KNOWN: &[(&[&str], Role)] = &[
+        (
+            &["email", "E-mail", "Email Address", "work_email"],
+            Role::Field(LeadField::Email),
+        ),
+        (
+            &["firstName", "first_name", "First Name", "given name"],
+            Role::Field(LeadField::FirstName),
+        ),
+        (
+            &["lastName", "last_name", "Surname", "family-name"],
+            Role::Field(LeadField::LastName),
+        ),
+        (
+            &["company", "Company Name", "organisation"],
+            Role::Field(LeadField::Company),
+        ),
+        (&["formId", "form_id", "Form ID", "formGuid"], Role::FormId),
+        (
+            &["jobTitle", "Job Title", "role"],
+            Role::Field(LeadField::JobTitle),
+        ),
+        (&["phone", "Mobile Phone"], Role::Field(LeadField::Phone)),
+        (&["message", "comments"], Role::Field(LeadField::Message)),
+    ];
+
+    /// Flips the case of each character where `flips` says so.
+    fn recase(name: &str, flips: &[bool]) -> String {
+        name.chars()
+            .zip(flips.iter().cycle())
+            .map(|(c, &flip)| {
+                if flip {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    /// A header holding email and formId plus any of the other known roles, one spelling each,
+    /// in any order and case, with the role each column must get.
+    pub(crate) fn known_header() -> impl Strategy<Value = Vec<(String, Role)>> {
+        let picks = KNOWN
+            .iter()
+            .enumerate()
+            .map(|(i, (names, role))| {
+                let required = i == 0 || i == 4;
+                (
+                    proptest::sample::select(*names),
+                    proptest::collection::vec(any::<bool>(), 1..8),
+                    if required {
+                        Just(true).boxed()
+                    } else {
+                        any::<bool>().boxed()
+                    },
+                )
+                    .prop_map(move |(name, flips, keep)| {
+                        keep.then(|| (recase(name, &flips), role.clone()))
+                    })
+            })
+            .collect::<Vec<_>>();
+        picks
+            .prop_map(|cols| cols.into_iter().flatten().collect::<Vec<_>>())
+            .prop_shuffle()
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: any permutation and case of the known header names is accepted, and
+        /// each column gets its role.
+        #[test]
+        fn any_order_and_case_of_known_names_is_planned(columns in known_header()) {
+            let header: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+            let plan = plan(&header, &[], None).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let roles: Vec<Role> = columns.into_iter().map(|(_, r)| r).collect();
+            prop_assert_eq!(plan.roles, roles);
+        }
+
+        /// Invariant: any header and `--map` give a plan or a typed refusal, never a panic; a
+        /// plan always has exactly one email column and a form id from somewhere.
+        #[test]
+        fn any_header_plans_or_is_refused(
+            header in proptest::collection::vec(
+                prop_oneof![awkward_text(10), proptest::sample::select(&["email", "formId", "\u{feff}email", ""][..]).prop_map(str::to_string)],
+                0..6,
+            ),
+            maps in proptest::collection::vec((awkward_text(6), awkward_text(6)), 0..2),
+            form_id in proptest::option::of(awkward_text(4)),
+        ) {
+            if let Ok(plan) = plan(&header, &maps, form_id.as_deref()) {
+                let emails = plan.roles.iter().filter(|r| **r == Role::Field(LeadField::Email)).count();
+                prop_assert_eq!(emails, 1);
+                prop_assert!(plan.roles.contains(&Role::FormId) || plan.default_form_id.is_some());
+                prop_assert_eq!(plan.roles.len(), plan.header.len());
+            }
+        }
+    }
+}

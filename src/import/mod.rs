@@ -843,3 +843,65 @@ mod tests {
         assert_eq!(e.raw_row, "a@b.co,A");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::lead::is_valid_email;
+    use crate::domain::lead::props::check_normalised;
+    use crate::import::header::props::known_header;
+    use crate::props::{awkward_text, config};
+
+    /// A cell: awkward text, an address-like value, or bytes that need not be UTF-8.
+    fn cell() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            3 => awkward_text(20).prop_map(String::into_bytes),
+            2 => (awkward_text(6), prop_oneof![Just("@acme.com"), Just("@Müller.de"), Just("@x")])
+                .prop_map(|(l, d)| format!("{l}{d}").into_bytes()),
+            1 => Just(b" Dana@Northwind.COM\r\n".to_vec()),
+            1 => proptest::collection::vec(any::<u8>(), 0..12),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: any row under any accepted header is a valid submission or a row error,
+        /// never a panic; an accepted row has a valid, normalised email and a form id.
+        #[test]
+        fn accepted_rows_have_a_valid_email(
+            (columns, cells) in known_header().prop_flat_map(|columns| {
+                let n = columns.len();
+                let cells = prop_oneof![
+                    9 => proptest::collection::vec(cell(), n),
+                    1 => proptest::collection::vec(cell(), 0..10),
+                ];
+                (Just(columns), cells)
+            }),
+            default_form_id in proptest::option::of(Just("f-1")),
+        ) {
+            let header: Vec<String> = columns.into_iter().map(|(n, _)| n).collect();
+            let plan = header::plan(&header, &[], default_form_id).unwrap();
+            let record = csv::ByteRecord::from(cells);
+            match validate_row(&plan, &record, 7) {
+                Ok(row) => {
+                    let lead = &row.parsed.lead;
+                    prop_assert!(lead.email.as_deref().is_some_and(is_valid_email), "{lead:?}");
+                    check_normalised(lead)?;
+                    let form_id = row.parsed.form_id.as_deref().unwrap_or_default();
+                    prop_assert!(!form_id.is_empty() && form_id.chars().count() <= MAX_FORM_ID_CHARS);
+                    prop_assert_eq!(row.parsed.external_id.as_deref(), Some("row:7"));
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.row_number, 7);
+                    if record.len() == plan.header.len() {
+                        let column = e.column.as_deref().unwrap_or_default();
+                        prop_assert!(plan.header.iter().any(|h| h == column), "{column:?} for {:?}", e.message);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -285,3 +285,154 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::props::{awkward_text, config};
+
+    const NOW: i64 = 1_764_412_800_000;
+
+    fn all_versions() -> Verifier {
+        Verifier::new("secret", &["v1".into(), "v2".into(), "v3".into()], 60)
+    }
+
+    /// A header value: any text, or a number as text (timestamps near and far from now).
+    fn header() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(prop_oneof![
+            awkward_text(40),
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-400_000i64..400_000).prop_map(|d| (NOW + d).to_string()),
+            proptest::sample::select(&["v1", "v2", "v3", " v2 ", ""][..]).prop_map(str::to_string),
+            "[A-Za-z0-9+/=]{0,48}",
+        ])
+    }
+
+    /// URLs of ASCII with percent-escapes, HubSpot's decoded ones among them.
+    fn url() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-zA-Z0-9/?&=._~-]{1,6}",
+            proptest::sample::select(&["%3A", "%2f", "%3F", "%40", "%20", "%", "%2", "%%3A"][..])
+                .prop_map(str::to_string),
+        ];
+        proptest::collection::vec(piece, 0..8)
+            .prop_map(|p| format!("https://hooks.example.com/{}", p.concat()))
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Part {
+        Method,
+        Url,
+        Body,
+        Timestamp,
+    }
+
+    /// `text` with its byte at `at` (modulo its length) replaced by another ASCII byte.
+    fn change_byte(text: &[u8], at: usize, to: u8) -> Vec<u8> {
+        let mut out = text.to_vec();
+        let i = at % out.len();
+        let mut b = to & 0x7f;
+        if b == out[i] {
+            b = (b + 1) & 0x7f;
+        }
+        out[i] = b;
+        out
+    }
+
+    fn ascii(bytes: Vec<u8>) -> String {
+        String::from_utf8(bytes).expect("ASCII stays UTF-8")
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        /// Invariant: whatever the headers, body, URL, clock and settings, verification returns
+        /// Ok or a typed SignatureError, never a panic (overflowing timestamps included).
+        #[test]
+        fn verification_never_panics(
+            method in awkward_text(8),
+            uri in awkward_text(40),
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+            v3 in header(), timestamp in header(), signature in header(), version in header(),
+            now_ms in prop_oneof![any::<i64>(), Just(NOW), Just(i64::MIN), Just(i64::MAX)],
+            skew in prop_oneof![any::<u64>(), 0u64..120],
+        ) {
+            let verifier = Verifier::new("secret", &["v1".into(), "v2".into()], skew)
+                .with_previous(Some("old"));
+            let req = SignedRequest {
+                method: &method,
+                uri: &uri,
+                body: &body,
+                v3_signature: v3.as_deref(),
+                timestamp: timestamp.as_deref(),
+                signature: signature.as_deref(),
+                version: version.as_deref(),
+            };
+            let _ = verifier.verify(&req, now_ms);
+            let _ = signature::v3_uri(&uri);
+            let _ = full_uri(v3.as_deref(), &method, &uri);
+        }
+
+        /// Invariant: a request signed with v1, v2 or v3 verifies, and changing one byte of
+        /// anything that version signs (v1: the body; v2: method, URL, body; v3: those and the
+        /// timestamp) fails it. The one exception is a URL change that HubSpot's v3 decoding
+        /// maps to the same URL (`%3a` for `%3A`), which is the same URL.
+        #[test]
+        fn one_changed_byte_fails_verification(
+            version in proptest::sample::select(&["v1", "v2", "v3"][..]),
+            method in prop_oneof![Just("POST".to_string()), "[A-Z]{1,7}"],
+            url in url(),
+            body in proptest::collection::vec(any::<u8>(), 1..64),
+            age in -50_000i64..250_000,
+            part in prop_oneof![Just(Part::Method), Just(Part::Url), Just(Part::Body), Just(Part::Timestamp)],
+            at in any::<usize>(),
+            to in any::<u8>(),
+        ) {
+            let ts = NOW - age;
+            let sig = match version {
+                "v1" => signature::sign_v1("secret", &body),
+                "v2" => signature::sign_v2("secret", &method, &url, &body),
+                _ => signature::sign_v3("secret", &method, &url, &body, ts),
+            };
+            let ts_text = ts.to_string();
+            let request = |method: &str, url: &str, body: &[u8], ts: &str| {
+                let (v3_signature, signature, timestamp) = match version {
+                    "v3" => (Some(sig.clone()), None, Some(ts.to_string())),
+                    _ => (None, Some(sig.clone()), None),
+                };
+                let req = SignedRequest {
+                    method,
+                    uri: url,
+                    body,
+                    v3_signature: v3_signature.as_deref(),
+                    timestamp: timestamp.as_deref(),
+                    signature: signature.as_deref(),
+                    version: Some(version),
+                };
+                all_versions().verify(&req, NOW).map(|v| v.version)
+            };
+            prop_assert_eq!(request(&method, &url, &body, &ts_text), Ok(version));
+            let signed = matches!(
+                (version, part),
+                ("v1", Part::Body) | ("v2", Part::Method | Part::Url | Part::Body) | ("v3", _)
+            );
+            let changed = match part {
+                Part::Method => request(&ascii(change_byte(method.as_bytes(), at, to)), &url, &body, &ts_text),
+                Part::Url => {
+                    let changed = ascii(change_byte(url.as_bytes(), at, to));
+                    prop_assume!(version != "v3" || signature::v3_uri(&changed) != signature::v3_uri(&url));
+                    request(&method, &changed, &body, &ts_text)
+                }
+                Part::Body => request(&method, &url, &change_byte(&body, at, to), &ts_text),
+                Part::Timestamp => request(&method, &url, &body, &ascii(change_byte(ts_text.as_bytes(), at, to))),
+            };
+            if signed {
+                prop_assert!(changed.is_err(), "{part:?} changed and still {changed:?}");
+            } else {
+                prop_assert_eq!(changed, Ok(version), "{:?} is not signed by {}", part, version);
+            }
+        }
+    }
+}

@@ -194,16 +194,18 @@ pub fn verify_v3(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp(timestamp.chars().take(32).collect()))?;
-    let age = window.now_ms - ts;
+    // Saturating: a timestamp header far from now must be out of the window, never an overflow.
+    let age = window.now_ms.saturating_sub(ts);
     if age > window.max_age_ms {
         return Err(SignatureError::TooOld {
             age_ms: age,
             max_ms: window.max_age_ms,
         });
     }
-    if -age > window.max_skew_ms {
+    let ahead = ts.saturating_sub(window.now_ms);
+    if ahead > window.max_skew_ms {
         return Err(SignatureError::TooNew {
-            ahead_ms: -age,
+            ahead_ms: ahead,
             max_ms: window.max_skew_ms,
         });
     }
@@ -346,6 +348,45 @@ mod tests {
             v(SECRET, URI, body, "yesterday", V3_SIG),
             Err(SignatureError::BadTimestamp(_))
         ));
+    }
+
+    /// Found by `webhook::props::verification_never_panics`: `now - ts` overflowed (a panic in
+    /// debug builds; in release a wrapped age of exactly `i64::MIN` even passed the window).
+    #[test]
+    fn timestamps_at_the_ends_of_i64_are_out_of_the_window() {
+        let sig = sign_v3(SECRET, "POST", URI, b"{}", 0);
+        for (ts, now) in [
+            ("-9223372036854775808", TS),
+            ("9223372036854775807", TS),
+            ("-1", i64::MAX),
+            ("1", i64::MIN),
+        ] {
+            let result = verify_v3(SECRET, "POST", URI, b"{}", ts, &sig, window(now));
+            assert!(
+                matches!(
+                    result,
+                    Err(SignatureError::TooOld { .. } | SignatureError::TooNew { .. })
+                ),
+                "{ts} at {now}: {result:?}"
+            );
+        }
+        // The case that wrapped: now - ts == i64::MIN in two's complement, a correctly signed
+        // timestamp some 292 million years ago.
+        let ts = TS.wrapping_sub(i64::MIN);
+        let sig = sign_v3(SECRET, "POST", URI, b"{}", ts);
+        let result = verify_v3(
+            SECRET,
+            "POST",
+            URI,
+            b"{}",
+            &ts.to_string(),
+            &sig,
+            window(TS),
+        );
+        assert!(
+            matches!(result, Err(SignatureError::TooOld { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]

@@ -145,6 +145,26 @@ fn an_unusable_reply_is_repaired_once_then_drafted_from_the_template() {
     );
 }
 
+/// Found by `connectors::llm::props::the_object_reads_back_through_any_prose`: the reply's
+/// object was cut from its first `{` to its last `}`, so braces in the prose around it made a
+/// good email unusable (a repair round trip, then the fallback or a failed workflow).
+#[test]
+fn braces_in_the_prose_around_the_reply_do_not_lose_the_email() {
+    let w = world(Behaviour::IgnoresFormat, "[llm]\nfallback = \"none\"\n");
+    w.llm.set_content(
+        "Here it is {as you asked}:\n{\"subject\": \"Picking at Northwind\", \"body\": \"Hi Dana,\\n\\nCould we talk on Tuesday?\"}\nReplace {name} if needed :}",
+    );
+    let (code, report) = w.run(None);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(w.llm.composes().len(), 1, "no repair was needed");
+    let draft = w.draft();
+    assert_eq!(draft["subject"], "Picking at Northwind", "{draft:#}");
+    assert_eq!(
+        draft["body"], "Hi Dana,\n\nCould we talk on Tuesday?",
+        "{draft:#}"
+    );
+}
+
 #[test]
 fn an_unusable_reply_without_a_fallback_fails_the_workflow_as_configured() {
     let w = world(Behaviour::IgnoresFormat, "[llm]\nfallback = \"none\"\n");

@@ -68,8 +68,13 @@ fn payload(email: &str) -> String {
 
 /// Runs one lead through `run` with this template subject and body; returns the draft's bytes.
 fn draft_for(env: &TestEnv, subject: &str, body: &str, email: &str) -> Vec<u8> {
+    draft_from(env, "Jürgen Väth <sales@example.com>", subject, body, email)
+}
+
+/// [`draft_for`] with this configured sender.
+fn draft_from(env: &TestEnv, sender: &str, subject: &str, body: &str, email: &str) -> Vec<u8> {
     env.write_config(&format!(
-        "[routing]\ndefault_sender = \"Jürgen Väth <sales@example.com>\"\nrules = []\n\n\
+        "[routing]\ndefault_sender = {sender:?}\nrules = []\n\n\
          [templates.default]\nsubject = {subject:?}\nbody = {body:?}\n"
     ));
     let file = env.write_file(&format!("{email}.json"), payload(email));
@@ -133,6 +138,25 @@ fn drafts_parse_strictly_with_long_and_emoji_subjects_idn_domains_and_display_na
     );
 }
 
+/// Found by `connectors::props::drafts_read_back_the_same_through_an_independent_parser`: a
+/// display name with specials was quoted as one unfoldable token, so a long one made a From
+/// line past 78 characters (past 998 when longer still). It now folds at its spaces.
+#[test]
+fn a_long_quoted_sender_name_folds_like_any_header() {
+    let env = TestEnv::new();
+    let name = "Northwind Robotics Ltd., Enterprise Sales and Customer Success (EMEA and APAC)";
+    let raw = draft_from(
+        &env,
+        &format!("{name} <sales@example.com>"),
+        "Hello",
+        "Hi",
+        "lee@example.com",
+    );
+    let parsed = strict_parse(&raw);
+    assert_eq!(parsed["from_name"], name, "{parsed:#}");
+    assert_eq!(parsed["from_address"], "sales@example.com");
+}
+
 #[test]
 fn a_non_ascii_local_part_is_refused_at_validation_and_the_lead_is_kept() {
     let lead = "zoë@müller-söhne.de";
@@ -173,4 +197,52 @@ fn config_check_accepts_a_sender_with_a_display_name() {
     let out = env.run(&["config", "check"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("non-ASCII"), "{}", stderr(&out));
+}
+
+/// Found by `connectors::props::drafts_read_back_the_same_through_an_independent_parser`: with
+/// Gmail's HTML alternative on, a body holding the line `--<boundary>` (the boundary is derived
+/// from the Message-ID, so an edited or recomposed text can hold it) ended the plain part
+/// early; such a part now goes out in base64, which cannot hold `--`. Found on the way, by
+/// Python's strict check here: the multipart Content-Type line was 105 characters long (the
+/// boundary held the whole Message-ID); it is now folded, with a boundary of 30 characters.
+#[test]
+fn a_body_holding_the_multipart_boundary_stays_whole() {
+    use crate::fakes::gmail::FakeGmail;
+    let gmail = FakeGmail::start("client-id", "client-secret", "refresh-token");
+    let env = TestEnv::new()
+        .env("SALESAGENT_CONNECTORS_MAILBOX", "gmail")
+        .env("SALESAGENT_GMAIL_CLIENT_ID", "client-id")
+        .env("SALESAGENT_GMAIL_CLIENT_SECRET", "client-secret")
+        .env("SALESAGENT_GMAIL_REFRESH_TOKEN", "refresh-token")
+        .env("SALESAGENT_GMAIL_API_BASE", &gmail.base_url)
+        .env("SALESAGENT_GMAIL_TOKEN_URL", &gmail.token_url());
+    let config = |body: &str| {
+        format!(
+            "[gmail]\nhtml = true\n\n[routing]\ndefault_sender = \"sales@example.com\"\n\
+             rules = []\n\n[templates.default]\nsubject = \"Hello\"\nbody = {body:?}\n"
+        )
+    };
+    env.write_config(&config("Hi"));
+    let file = env.write_file("lead.json", payload("lee@example.com"));
+    let out = env.run(&["run", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = crate::env::parse_json(&out.stdout);
+    let draft = report["draft"]["id"].as_str().unwrap().to_string();
+    let first = gmail.drafts()[0].raw.clone();
+    strict_parse(first.as_bytes());
+    let boundary = first
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no boundary in {first}"));
+    let body = format!("Hi,\n--{boundary}\nthe rest of the text\n");
+    env.write_config(&config(&body));
+    let out = env.run(&["drafts", "recompose", &draft]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let raw = gmail.drafts()[0].raw.clone();
+    assert!(raw.contains("multipart/alternative"), "{raw}");
+    let parsed = strict_parse(raw.as_bytes());
+    // A base64 part decodes to its CRLF line ends.
+    let read = parsed["body"].as_str().unwrap().replace("\r\n", "\n");
+    assert_eq!(read, body, "{raw}");
 }

@@ -59,3 +59,35 @@ fn v3_signatures_over_hubspots_decoded_uri_and_the_raw_uri_are_both_accepted() {
     ];
     assert_eq!(post(&sent, &headers, body).0, 401);
 }
+
+/// Found by `webhook::props::verification_never_panics`: a timestamp far from now overflowed the
+/// age arithmetic, which panicked the handler (the client saw a dropped connection) instead of
+/// answering 401; and `serve` keeps answering afterwards.
+#[test]
+fn a_timestamp_far_from_now_is_refused_not_a_crash() {
+    let env = signed_env();
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let body = seed_payload(1);
+    for ts in ["-9223372036854775808", "9223372036854775807"] {
+        let headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            (
+                "x-hubspot-signature-v3".to_string(),
+                python_v3(&server.url(), &body, 0),
+            ),
+            ("x-hubspot-request-timestamp".to_string(), ts.to_string()),
+        ];
+        let (status, reply, _) = post(&server.url(), &headers, body.clone());
+        assert_eq!(status, 401, "timestamp {ts}: {reply}");
+    }
+    let ts = salesagent::domain::time::now_ms();
+    let headers = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        (
+            "x-hubspot-signature-v3".to_string(),
+            python_v3(&server.url(), &body, ts),
+        ),
+        ("x-hubspot-request-timestamp".to_string(), ts.to_string()),
+    ];
+    assert_eq!(post(&server.url(), &headers, body).0, 202);
+}
