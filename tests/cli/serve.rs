@@ -422,6 +422,11 @@ fn readiness_is_503_when_no_worker_heartbeats() {
     // Heartbeats every lease/3 = 100 s: none comes back during the test once removed.
     env.write_config("[worker]\nlease_secs = 300\n");
     let server = Proc::serve(&env, &["--workers", "1"]);
+    // The pool's first heartbeat may land after serve listens: wait for it, so the DELETE
+    // below removes it rather than racing it.
+    crate::server_support::wait_for("the first heartbeat", || {
+        env.sql_i64("SELECT COUNT(*) FROM worker_heartbeats") >= 1
+    });
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute("DELETE FROM worker_heartbeats", []).unwrap();
     let resp = reqwest::blocking::get(format!("{}/health/ready", server.base)).unwrap();
