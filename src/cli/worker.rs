@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: WorkerArgs) -> anyhow::Result<ExitStatus> {
         ));
         signals.at_least(1).await;
         printer.status("stopping: finishing running jobs");
-        drain(pool, grace, signals).await
+        drain(pool, std::time::Instant::now() + grace, signals).await
     });
     runtime.shutdown_background();
     let drained = result?;

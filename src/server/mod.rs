@@ -295,18 +295,27 @@ pub async fn serve_with(
     });
     let app = router(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let grace = Duration::from_secs(config.worker.shutdown_grace_secs);
+    // One grace period from the first signal covers both the HTTP requests in flight and the
+    // running jobs, so shutdown ends within it (systemd's TimeoutStopSec), not within twice it.
+    let stopping_since = Arc::new(std::sync::OnceLock::new());
     let first = {
         let mut s = signals.clone();
         let state = state.clone();
+        let stopping_since = stopping_since.clone();
+        let claims = pool.as_ref().map(Pool::claim_stop);
         async move {
             s.at_least(1).await;
+            let _ = stopping_since.set(std::time::Instant::now());
             state.ready.store(false, Ordering::SeqCst);
+            if let Some(claims) = claims {
+                claims.stop();
+            }
             tracing::info!("stopping: intake closed, finishing running jobs");
             let _ = stop_tx.send(true);
         }
     };
     tokio::spawn(first);
-    let grace = Duration::from_secs(config.worker.shutdown_grace_secs);
     let limits = conn::Limits::from_config(&config.server);
     let server = conn::serve(listener, app, limits, stop_rx, grace);
     let mut second = signals.clone();
@@ -326,12 +335,11 @@ pub async fn serve_with(
     summary.duplicates = state.counters.duplicates.load(Ordering::Relaxed);
     summary.quarantined = state.counters.quarantined.load(Ordering::Relaxed);
     if let Some(pool) = pool {
-        let drained = crate::worker::shutdown::drain(
-            pool,
-            Duration::from_secs(config.worker.shutdown_grace_secs),
-            signals,
-        )
-        .await?;
+        let since = stopping_since
+            .get()
+            .copied()
+            .unwrap_or_else(std::time::Instant::now);
+        let drained = crate::worker::shutdown::drain(pool, since + grace, signals).await?;
         summary.released = drained.released;
         summary.forced = drained.forced;
         summary.jobs_completed = drained.completed;

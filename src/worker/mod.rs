@@ -184,6 +184,17 @@ impl Shared {
     }
 }
 
+/// Stops a pool's claims; running jobs go on to their end (see [`Pool::claim_stop`]).
+#[derive(Clone)]
+pub struct ClaimStop(Arc<Shared>);
+
+impl ClaimStop {
+    pub fn stop(&self) {
+        self.0.stop.store(true, Ordering::SeqCst);
+        self.0.wake.notify();
+    }
+}
+
 pub struct Pool {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
@@ -294,8 +305,12 @@ impl Pool {
 
     /// Stops claiming; running jobs go on to their end.
     pub fn stop_claiming(&self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        self.shared.wake.notify();
+        self.claim_stop().stop();
+    }
+
+    /// A handle that stops this pool's claims from elsewhere (a signal task), without the pool.
+    pub fn claim_stop(&self) -> ClaimStop {
+        ClaimStop(self.shared.clone())
     }
 
     /// Whether every worker thread has returned.

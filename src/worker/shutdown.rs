@@ -56,16 +56,15 @@ pub struct Drained {
     pub completed: u64,
 }
 
-/// Stops `pool`: running jobs get until `grace` to finish, then their leases are released; a
-/// second signal cuts the wait short.
+/// Stops `pool`: running jobs get until `deadline` (the first signal plus the grace period) to
+/// finish, then their leases are released; a second signal cuts the wait short.
 pub async fn drain(
     pool: super::Pool,
-    grace: std::time::Duration,
+    deadline: std::time::Instant,
     mut signals: Signals,
 ) -> crate::error::Result<Drained> {
     use std::sync::atomic::Ordering;
     pool.stop_claiming();
-    let deadline = std::time::Instant::now() + grace;
     let mut out = Drained::default();
     while !pool.is_idle() && std::time::Instant::now() < deadline {
         tokio::select! {

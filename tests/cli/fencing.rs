@@ -240,3 +240,48 @@ fn a_capped_queue_never_holds_more_jobs_than_its_cap() {
     worker.signal("TERM");
     assert_eq!(peak_running(&env, "batch"), 1, "the cap is 1");
 }
+
+#[test]
+fn one_grace_period_covers_requests_in_flight_and_running_jobs() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let (env, fakes) = env_with_fakes(false);
+    // A request body may take 30 s: the HTTP drain alone would use the whole grace period.
+    env.write_config("[worker]\nshutdown_grace_secs = 4\nlease_secs = 60\n");
+    enqueue(&env, 1);
+    let gate = Gate::default();
+    fakes.llm.inject(COMPLETIONS, 1, Fault::Hold(gate.clone()));
+    let mut serve = Proc::serve(&env, &["--workers", "1"]);
+    wait_for("the job to be held in its compose step", || {
+        fakes.llm.recorder.count(COMPLETIONS) == 1
+    });
+    // A request in the middle of its body, that never finishes.
+    let mut inflight =
+        std::net::TcpStream::connect(serve.base.trim_start_matches("http://")).unwrap();
+    inflight
+        .write_all(
+            format!(
+                "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+                crate::server_support::PATH
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    serve.signal("TERM");
+    let code = serve.wait_exit();
+    let took = signalled.elapsed();
+    gate.open();
+    assert_eq!(code, Some(0), "{}", serve.stderr());
+    // Before, the job's grace began only after the request's had run out: twice the period.
+    assert!(
+        took < Duration::from_secs(4 + 3),
+        "serve must stop within one grace period (+ slack), took {took:?}"
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'"),
+        0,
+        "the held job's lease was released"
+    );
+}
