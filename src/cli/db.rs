@@ -189,14 +189,15 @@ fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// serve/worker processes whose heartbeat is fresh (within a lease, at least 3 s).
+/// serve/worker processes (intake-only serve included) whose heartbeat is fresh (within a
+/// lease, at least 3 s).
 fn live_worker_processes(config: &crate::config::Config) -> anyhow::Result<i64> {
     if !config.db.exists() {
         return Ok(0);
     }
     let store = Store::open(&config.db, &config.tenant)?;
     let window = (config.worker.lease_secs.max(3) * 1000) as i64;
-    Ok(store.workers_alive(now_ms() - window)?)
+    Ok(store.live_processes(now_ms() - window)?)
 }
 
 /// `DB.before-restore-<time>` beside the database, a consistent copy taken before it is replaced.

@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod intake;
 mod metrics;
+mod presence;
 mod probe;
 mod webhook;
 
@@ -256,6 +257,14 @@ pub async fn serve_with(
         Some(Pool::spawn(config.clone(), options.pool.clone()).await?)
     } else {
         None
+    };
+    // Without workers nothing else says this process is alive (`db restore` must see it).
+    let _presence = match pool {
+        Some(_) => None,
+        None => Some(presence::Presence::start(
+            Store::open(&config.db, &config.tenant)?,
+            Duration::from_millis((config.worker.lease_secs.max(1) * 1000 / 3).max(50)),
+        )?),
     };
     let on_commit: Arc<dyn Fn() + Send + Sync> = match &pool {
         Some(p) => {

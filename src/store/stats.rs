@@ -129,11 +129,13 @@ pub struct LiveWorkers {
 }
 
 impl Store {
-    /// Processes whose heartbeat is newer than `since`, and the worker threads they run (each
-    /// heartbeat records its pool's thread count).
+    /// Worker processes whose heartbeat is newer than `since`, and the worker threads they run
+    /// (each heartbeat records its pool's thread count; an intake-only `serve` records none and
+    /// is no worker).
     pub fn live_workers(&self, since: i64) -> Result<LiveWorkers> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(threads), 0) FROM worker_heartbeats WHERE seen_at >= ?1",
+            "SELECT COUNT(*) FILTER (WHERE threads > 0), COALESCE(SUM(threads), 0)
+             FROM worker_heartbeats WHERE seen_at >= ?1",
             [since],
             |r| {
                 Ok(LiveWorkers {
@@ -141,6 +143,16 @@ impl Store {
                     threads: r.get(1)?,
                 })
             },
+        )?)
+    }
+
+    /// serve and worker processes of any kind (intake-only included) whose heartbeat is newer
+    /// than `since`.
+    pub fn live_processes(&self, since: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM worker_heartbeats WHERE seen_at >= ?1",
+            [since],
+            |r| r.get(0),
         )?)
     }
 

@@ -168,6 +168,25 @@ fn a_restore_is_refused_while_serve_runs_unless_forced() {
 }
 
 #[test]
+fn a_restore_is_refused_while_an_intake_only_serve_runs() {
+    let live = live_env();
+    let (_source, backup) = backup_of_one_workflow();
+    let mut serve = Proc::serve(&live, &["--workers", "0"]);
+    let out = live.run(&["db", "restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(live.sql_i64("SELECT COUNT(*) FROM workflows"), 2);
+    // It is alive, but no worker: queues and metrics count no worker process for it.
+    let queues = live.json(&["queues"]);
+    assert_eq!(queues["worker_processes"], 0, "{queues}");
+    serve.signal("TERM");
+    assert_eq!(serve.wait_exit(), Some(0), "{}", serve.stderr());
+    // A clean stop leaves no row behind: the restore may go ahead now.
+    assert_eq!(live.sql_i64("SELECT COUNT(*) FROM worker_heartbeats"), 0);
+    let out = live.run(&["db", "restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn a_backup_into_a_missing_directory_creates_it_and_names_the_mail_files() {
     let env = TestEnv::new();
     env.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
