@@ -398,3 +398,39 @@ fn a_recomposed_draft_records_how_its_new_text_was_composed() {
         "{again:#}"
     );
 }
+
+/// Counted where an alert can see it: an unusable reply is `outcome="unusable"` on `/metrics` of
+/// a running `serve` (not `ok`), and the lead still gets its draft from the template.
+#[test]
+fn serve_counts_an_unusable_reply_as_unusable() {
+    let llm = FakeLlm::start_as(KEY, Behaviour::IgnoresFormat);
+    llm.set_content("I'm sorry, I can't write that email.");
+    let env = crate::server_support::signed_env()
+        .env("SALESAGENT_CONNECTORS_COMPOSER", "llm")
+        .env("SALESAGENT_LLM_API_KEY", KEY)
+        .env("SALESAGENT_LLM_BASE_URL", &llm.base_url)
+        .env("SALESAGENT_LLM_MODEL", "fake-model");
+    crate::worker::enqueue(&env, 1);
+    let serve = crate::server_support::Proc::serve(&env, &["--workers", "1"]);
+    crate::server_support::wait_for("the workflow to complete from the template", || {
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'completed'") == 1
+    });
+    let metrics = reqwest::blocking::get(format!("{}/metrics", serve.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    let count = |outcome: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("salesagent_connector_calls_total{")
+                    && l.contains("service=\"llm\"")
+                    && l.contains(&format!("outcome=\"{outcome}\""))
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(count("unusable") >= 2.0, "the try and the repair: {metrics}");
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts WHERE fallback_used = 1"), 1);
+}
