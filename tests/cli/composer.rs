@@ -431,6 +431,12 @@ fn serve_counts_an_unusable_reply_as_unusable() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0)
     };
-    assert!(count("unusable") >= 2.0, "the try and the repair: {metrics}");
-    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts WHERE fallback_used = 1"), 1);
+    assert!(
+        count("unusable") >= 2.0,
+        "the try and the repair: {metrics}"
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM drafts WHERE fallback_used = 1"),
+        1
+    );
 }

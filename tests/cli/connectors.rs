@@ -902,3 +902,31 @@ fn the_gmail_raw_message_parses_strictly() {
     let wf = report["workflow_id"].as_str().unwrap();
     assert_eq!(parsed["message_id"], format!("<wf-{wf}@example.com>"));
 }
+
+/// A provider that keeps answering 503: the worker retries the job with backoff until its last
+/// attempt, then dead-letters it as transient with the provider's last error, creating no draft.
+#[test]
+fn a_provider_down_for_good_retries_to_exhaustion_then_dead_letters() {
+    let w = world();
+    w.env.write_config(
+        "[http]\nretry_attempts = 0\ntimeout_ms = 1000\nconnect_timeout_ms = 1000\n\
+         [worker]\nmax_attempts = 3\nbackoff_base_ms = 50\nlease_secs = 5\n",
+    );
+    w.gmail.inject(CREATE_DRAFT, 1000, Fault::status(503));
+    crate::worker::enqueue(&w.env, 1);
+    let worker = crate::server_support::Proc::worker(&w.env, &["--workers", "1"]);
+    crate::server_support::wait_for("the job to die after its last attempt", || {
+        w.env
+            .sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'dead'")
+            == 1
+    });
+    assert_eq!(w.env.sql_i64("SELECT attempt FROM jobs"), 3);
+    assert_eq!(w.env.sql_i64("SELECT COUNT(*) FROM job_attempts"), 3);
+    let dlq = w.env.json(&["dlq", "list"]);
+    let letter = &dlq[0];
+    assert_eq!(letter["error_class"], "transient", "{dlq}");
+    assert_eq!(letter["attempts"], 3, "{dlq}");
+    assert!(w.gmail.drafts().is_empty());
+    assert_eq!(w.env.sql_i64("SELECT COUNT(*) FROM drafts"), 0);
+    drop(worker);
+}
