@@ -54,7 +54,7 @@ pub enum ImportCommand {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]

@@ -169,3 +169,121 @@ fn the_readme_lists_every_audit_action_the_command_accepts() {
         );
     }
 }
+
+#[test]
+fn an_unclosed_table_before_a_secret_is_reported_as_what_it_is() {
+    let env = TestEnv::new();
+    let config = env.write_file(
+        "bad.toml",
+        "environment = \"development\"\n[webhook\nsecret = \"TOMLSECRET-1234567890\"\n",
+    );
+    let out = env.run(&["--config", config.to_str().unwrap(), "queues"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("invalid table header"), "{err}");
+    assert!(
+        !err.contains("secret key"),
+        "blames the next line's secret: {err}"
+    );
+    assert!(!err.contains("TOMLSECRET"), "{err}");
+}
+
+#[test]
+fn an_error_names_its_cause_once() {
+    let env = TestEnv::new();
+    env.init_db();
+    // A directory that cannot be created (a file is in the way).
+    env.write_file("in-the-way", "");
+    let target = env.path().join("in-the-way/sub/b.db");
+    let out = env.run(&["db", "backup", target.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let first = err.lines().next().unwrap();
+    let cause = first.rsplit(": ").next().unwrap();
+    assert_eq!(
+        first.matches(cause).count(),
+        1,
+        "the cause is repeated: {first}"
+    );
+}
+
+#[test]
+fn a_list_limit_of_zero_is_a_usage_error_that_names_all() {
+    let env = TestEnv::new();
+    env.init_db();
+    for list in [
+        &["workflows", "list"][..],
+        &["drafts", "list"],
+        &["dlq", "list"],
+        &["audit", "list"],
+        &["import", "list"],
+        &["crm", "contacts"],
+        &["quarantine", "list"],
+        &["reconcile", "reports"],
+    ] {
+        let out = env
+            .cmd()
+            .args(list)
+            .args(["--limit", "0"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{list:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--all"), "{list:?}: {}", stderr(&out));
+    }
+}
+
+/// A copy of scripts/gen-docs.sh in a scratch tree with checked-in docs, and a fake `cargo` that
+/// answers `build` with `message` (what cargo prints about the executable it built).
+fn gen_docs_in_scratch(message: &str) -> (tempfile::TempDir, std::process::Output) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["scripts", "man", "completions", "fakebin"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-docs.sh"),
+        root.join("scripts/gen-docs.sh"),
+    )
+    .unwrap();
+    std::fs::write(root.join("man/salesagent.1"), "checked in\n").unwrap();
+    let cargo = root.join("fakebin/cargo");
+    std::fs::write(&cargo, format!("#!/bin/sh\necho '{message}'\n")).unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        root.join("fakebin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/gen-docs.sh"))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (dir, out)
+}
+
+#[test]
+fn gen_docs_uses_the_binary_cargo_built_and_keeps_the_docs_when_there_is_none() {
+    // cargo built somewhere else (CARGO_TARGET_DIR) and ./target has no binary.
+    let (dir, out) = gen_docs_in_scratch("{\"reason\":\"build-finished\",\"success\":true}");
+    assert!(!out.status.success());
+    assert!(
+        dir.path().join("man/salesagent.1").exists(),
+        "the checked-in man pages were deleted: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built = env!("CARGO_BIN_EXE_salesagent");
+    let (dir, out) = gen_docs_in_scratch(&format!(
+        "{{\"reason\":\"compiler-artifact\",\"executable\":\"{built}\"}}"
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(dir.path().join("man/salesagent.1")).unwrap();
+    assert!(page.contains(".TH"), "{page}");
+    assert!(dir.path().join("completions/_salesagent").exists());
+}
