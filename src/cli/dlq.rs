@@ -43,7 +43,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub all: bool,
     /// At most this many (0: no limit)
-    #[arg(long, default_value_t = 100, value_parser = crate::cli::positive_limit)]
+    #[arg(long, default_value_t = 100)]
     pub limit: usize,
 }
 
