@@ -676,8 +676,11 @@ fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..start].matches('\n').count() + 1;
     let column = text[line_start..start].chars().count() + 1;
+    // The span is end-exclusive: one that ends just after a line break (an unclosed `[table`)
+    // touches only its own line, not the next one (which may set a secret the error is not about).
     let end = span.end.clamp(start, text.len());
-    let touched_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let last = if end > start { end - 1 } else { end };
+    let touched_end = text[last..].find('\n').map_or(text.len(), |i| last + i);
     let sets_a_secret = text[line_start..touched_end].lines().any(|l| {
         let key = l.split('=').next().unwrap_or("").trim().trim_matches('"');
         l.contains('=') && SECRET_KEYS.contains(&key)

@@ -30,7 +30,7 @@ pub struct ListArgs {
     /// `mode`)
     #[arg(long, value_name = "ID")]
     pub subject: Option<String>,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]

@@ -29,6 +29,9 @@ struct Report<'a> {
     config: &'a Config,
     data_dir: String,
     problems: &'a [Problem],
+    /// What the configuration does not forbid but an operator should know (no webhook secret
+    /// yet, no database yet).
+    notes: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     live: Option<&'a [LiveCheck]>,
 }
@@ -37,6 +40,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
     let ConfigCommand::Check(args) = cmd;
     let config = ctx.config()?;
     let problems = config.validate();
+    let notes = deployment_notes(&config);
     let config_ok = !problems.iter().any(|p| p.severity == Severity::Error);
     let live = args.live.then(|| live_checks(&config));
     let live_ok = live.as_ref().is_none_or(|l| l.iter().all(|c| c.ok));
@@ -46,6 +50,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
             config: &config,
             data_dir: config.data_dir().display().to_string(),
             problems: &problems,
+            notes: &notes,
             live: live.as_deref(),
         })?;
     } else {
@@ -60,12 +65,15 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
             }
             Some(checks) => print_live(ctx, checks)?,
         }
+        for note in &notes {
+            ctx.printer.status(&format!("note: {note}"));
+        }
         for p in &problems {
-            let level = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            eprintln!("{level}: {}: {}", p.key, p.message);
+            let text = format!("{}: {}", p.key, p.message);
+            match p.severity {
+                Severity::Error => ctx.printer.error(&text),
+                Severity::Warning => ctx.printer.warn(&text),
+            }
         }
     }
     let live_class =
@@ -83,6 +91,29 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
         (true, Some(_)) => ExitStatus::Failure,
         (true, None) => ExitStatus::Success,
     })
+}
+
+/// What `config check` says beyond the settings' own validity: a configuration that checks out
+/// must not hide that `serve` will refuse to start, or that `--db` names no database yet. Notes,
+/// not problems: `run` and `import` need neither.
+fn deployment_notes(config: &Config) -> Vec<String> {
+    let mut notes = Vec::new();
+    if config.webhook.secret.is_none() {
+        notes.push(
+            "webhook.secret is not set: `salesagent serve` refuses to start without it \
+             (SALESAGENT_WEBHOOK_SECRET or SALESAGENT_WEBHOOK_SECRET_FILE); `run` and `import` \
+             work without it"
+                .to_string(),
+        );
+    }
+    if !config.db.exists() {
+        notes.push(format!(
+            "database {} does not exist yet: `serve`, `run` or `import` create it (check --db or \
+             SALESAGENT_DB if it should exist)",
+            config.db.display()
+        ));
+    }
+    notes
 }
 
 fn print_live(ctx: &Context, checks: &[LiveCheck]) -> std::io::Result<()> {

@@ -22,7 +22,7 @@ pub enum CrmCommand {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]

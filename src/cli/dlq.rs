@@ -359,11 +359,28 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
             .collect::<Result<_, _>>()?
     };
     if targets.is_empty() {
+        if ctx.printer.json() {
+            ctx.printer.print_json(&Vec::<serde_json::Value>::new())?;
+        }
         ctx.printer.status("no dead letters to retry");
         return Ok(ExitStatus::Success);
     }
     if args.dry_run {
-        for d in &targets {
+        if ctx.printer.json() {
+            let would: Vec<_> = targets
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "id": d.id,
+                        "job_id": d.job_id,
+                        "workflow_id": d.workflow_id,
+                        "error_class": d.error_class,
+                    })
+                })
+                .collect();
+            ctx.printer.print_json(&would)?;
+        }
+        for d in targets.iter().filter(|_| !ctx.printer.json()) {
             ctx.printer.line(&format!(
                 "would retry {}  job {}  workflow {}  ({})",
                 d.id,

@@ -54,7 +54,7 @@ pub enum ImportCommand {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]
@@ -119,7 +119,7 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
     );
     let mut on_progress = |p: &Progress| update(&bar, p);
-    let summary = if args.dry_run {
+    if args.dry_run {
         // A dry run reads the database only if it exists: it must not even create the file.
         let config = ctx.config()?;
         let app = if config.db.exists() {
@@ -127,14 +127,16 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         } else {
             None
         };
-        import::dry_run(app.as_ref().map(|a| &a.store), &options, &mut on_progress)?
+        let summary = import::dry_run(app.as_ref().map(|a| &a.store), &options, &mut on_progress)?;
+        bar.finish_and_clear();
+        report(ctx, &summary, None)
     } else {
         let app = ctx.app_creating()?;
         options.lock_ms = app.config.import.lock_ms();
-        import::import_file(&app.store, options, &mut on_progress)?
-    };
-    bar.finish_and_clear();
-    report(ctx, &summary)
+        let summary = import::import_file(&app.store, options, &mut on_progress)?;
+        bar.finish_and_clear();
+        report(ctx, &summary, Some(&app.store))
+    }
 }
 
 fn update(bar: &ProgressBar, p: &Progress) {
@@ -152,7 +154,9 @@ fn update(bar: &ProgressBar, p: &Progress) {
     ));
 }
 
-fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
+/// The summary of an import run. With the store, the headline says what the import is doing now
+/// (`processing` while its workflows are queued), as `import list` and `import status` do.
+fn report(ctx: &Context, s: &Summary, store: Option<&Store>) -> anyhow::Result<ExitStatus> {
     // A file imported before was not rejected now: its old rejects are history, not news.
     let status = if s.rows_rejected > 0 && !s.already_imported {
         ExitStatus::RowsRejected
@@ -195,7 +199,7 @@ fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
         if s.dry_run {
             String::new()
         } else {
-            format!("  (import {id}, {})", s.state)
+            format!("  (import {id}, {})", status_now(store, s)?)
         }
     ))?;
     for e in &s.errors {
@@ -210,9 +214,11 @@ fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
         ))?;
     }
     if (s.rows_rejected as usize) > s.errors.len() {
+        // A resumed run lists only the rows it rejected itself; the others are in the store.
+        let more = s.rows_rejected as usize - s.errors.len();
+        let which = if s.errors.is_empty() { "" } else { " more" };
         ctx.printer.line(&format!(
-            "  … and {} more",
-            s.rows_rejected as usize - s.errors.len()
+            "  {more}{which} rejected row(s): `salesagent import errors {id}` lists them"
         ))?;
     }
     match s.state.as_str() {
@@ -226,6 +232,19 @@ fn report(ctx: &Context, s: &Summary) -> anyhow::Result<ExitStatus> {
         _ => {}
     }
     Ok(status)
+}
+
+/// The import's status for a summary's headline: what it is doing now when the store is at hand,
+/// else its stored state.
+fn status_now(store: Option<&Store>, s: &Summary) -> anyhow::Result<String> {
+    match (store, s.import_id.as_deref()) {
+        (Some(store), Some(id)) if s.state == import_state::COMPLETED => {
+            Ok(ImportStatus::of(store, &store.get_import(id)?)?
+                .as_str()
+                .to_string())
+        }
+        _ => Ok(s.state.clone()),
+    }
 }
 
 /// What an import is doing, as the operator needs to know it: the stored state says whether its
@@ -620,7 +639,7 @@ fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
     };
     ctx.printer
         .status(&format!("import {}: {released} {which}", import.id));
-    report(ctx, &summary)
+    report(ctx, &summary, Some(&app.store))
 }
 
 fn cancel(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {

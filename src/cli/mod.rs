@@ -228,7 +228,7 @@ pub fn main() -> ExitCode {
             if ctx.global.verbose > 0 {
                 ctx.printer.error(&format!("{err:?}"));
             } else {
-                ctx.printer.error(&format!("{err:#}"));
+                ctx.printer.error(&error_text(&err));
             }
             ExitStatus::for_error(&err).into()
         }
@@ -260,6 +260,23 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Probe(args) => probe::run(ctx, args),
         Command::Eval(cmd) => eval::run(ctx, cmd),
     }
+}
+
+/// The error and its causes, each once: our errors already put their cause in their own text
+/// (`cannot create a file in DIR: No such file…`), so a cause that text already ends with is not
+/// repeated (anyhow's `{:#}` would print it twice).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -316,6 +333,16 @@ fn os_user_name() -> String {
 }
 
 /// `--all` lifts a list's `--limit`.
+/// `--limit N` of a list: 0 would print an empty list under "showing 0 of 3,000", so it is a
+/// usage error that names `--all`.
+pub(crate) fn positive_limit(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (pass --all for every match)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
 pub(crate) fn list_limit(limit: usize, all: bool) -> usize {
     if all { usize::MAX } else { limit }
 }

@@ -44,7 +44,7 @@ pub enum ReconcileCommand {
 
 #[derive(Debug, Args)]
 pub struct ReportsArgs {
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]

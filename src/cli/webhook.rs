@@ -146,19 +146,30 @@ fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
             .line(&format!("{} {}", response.status, response.body.trim()))?;
     }
     if !ok {
-        let hint = match response.status {
-            401 => {
-                "hint: the signature was refused: check that both sides use the same secret and that --url is exactly the URL the server sees (webhook.public_url behind a proxy)"
-            }
-            413 => "hint: the payload is larger than webhook.max_body_bytes",
-            400 => "hint: the payload could not be parsed; the server kept it in quarantine",
-            _ => "hint: see the server's log for this request id",
-        };
-        ctx.printer.status(&format!(
-            "{source}: the server answered {}\n{hint}",
+        ctx.printer.error(&format!(
+            "{source}: the server answered {}",
             response.status
         ));
+        ctx.printer
+            .status(&failure_hint(response.status, &response.body));
         return Ok(ExitStatus::Failure);
     }
     Ok(ExitStatus::Success)
+}
+
+/// What to do about a refused webhook. A 400 of ours names the quarantined copy, so the hint
+/// gives the command that shows it; other 400s (a request without `Host`) come from the request.
+fn failure_hint(status: u16, body: &str) -> String {
+    let quarantine_id = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("quarantine_id")?.as_str().map(str::to_string));
+    match (status, quarantine_id) {
+        (401, _) => "hint: the signature was refused: check that both sides use the same secret and that --url is exactly the URL the server sees (webhook.public_url behind a proxy)".to_string(),
+        (413, _) => "hint: the payload is larger than webhook.max_body_bytes".to_string(),
+        (400, Some(id)) => format!(
+            "hint: the payload could not be parsed and the server kept it: `salesagent quarantine show {id}` (on the server's database) says why; after a fix, `salesagent quarantine replay {id}`"
+        ),
+        (400, None) => "hint: the server refused the request itself (not the payload): see the reason above".to_string(),
+        _ => "hint: see the server's log for this request id".to_string(),
+    }
 }

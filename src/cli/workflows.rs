@@ -31,7 +31,7 @@ pub struct ListArgs {
     #[arg(long, value_name = "DURATION|DATE")]
     pub since: Option<String>,
     /// At most this many
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]

@@ -393,12 +393,7 @@ impl Store {
     /// Jobs of the import not finished yet (queued, held or claimed by a worker); read through
     /// the `(import_job_id, state)` index, so a finished import costs nothing to ask about.
     pub fn import_unfinished_jobs(&self, import_id: &str) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM jobs WHERE import_job_id = ?1
-             AND state IN ('available', 'retryable', 'running', 'held')",
-            [import_id],
-            |r| r.get(0),
-        )?)
+        unfinished_jobs(&self.conn, import_id)
     }
 
     /// Who holds the import's lock (the process reading its file), if anyone does.
@@ -425,10 +420,11 @@ impl Store {
             import_state::RUNNING | import_state::COMPLETED
         ) {
             return Err(Error::Refused(format!(
-                "import {import_id} is {} and cannot be paused",
+                "import {import_id} is {} already: there is nothing to pause",
                 import.state
             )));
         }
+        refuse_when_finished(&tx, import_id, &import.state, "pause")?;
         let held = tx.execute(
             "UPDATE jobs SET state = 'held', updated_at = ?2
              WHERE import_job_id = ?1 AND state IN ('available', 'retryable')",
@@ -489,6 +485,7 @@ impl Store {
                 "import {import_id} is already cancelled"
             )));
         }
+        refuse_when_finished(&tx, import_id, &import.state, "cancel")?;
         tx.execute(
             "UPDATE workflows SET status = 'cancelled', updated_at = ?2
              WHERE status = 'pending' AND id IN (SELECT workflow_id FROM jobs
@@ -509,6 +506,34 @@ impl Store {
         tx.commit()?;
         Ok(cancelled)
     }
+}
+
+fn unfinished_jobs(conn: &rusqlite::Connection, import_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM jobs WHERE import_job_id = ?1
+             AND state IN ('available', 'retryable', 'running', 'held')",
+        )?
+        .query_row([import_id], |r| r.get(0))?)
+}
+
+/// A completed import whose jobs have all run has nothing left to pause or cancel: marking it
+/// `paused` or `cancelled` would misreport finished work (and a resume would read it again).
+fn refuse_when_finished(
+    tx: &rusqlite::Transaction<'_>,
+    import_id: &str,
+    state: &str,
+    action: &str,
+) -> Result<()> {
+    if state != import_state::COMPLETED {
+        return Ok(());
+    }
+    if unfinished_jobs(tx, import_id)? == 0 {
+        return Err(Error::Refused(format!(
+            "import {import_id} is completed and all its workflows have run: there is nothing to {action}"
+        )));
+    }
+    Ok(())
 }
 
 /// The workflow of a submission that a cancelled import left unprocessed (its workflow was

@@ -232,9 +232,19 @@ fn a_list_cut_at_its_limit_says_how_many_there_are() {
         env.run(&["suppress", "add", "x@y.com", "--reason", "r"]);
         env.run(&["suppress", "remove", "x@y.com"]);
     }
+    // A second import, so that a limit of 1 cuts the import list (0 is a usage error).
+    let second = env.write_file(
+        "more.csv",
+        "email,firstName,formId\nother@example.org,Other,form-9\n",
+    );
+    assert!(
+        env.run(&["import", second.to_str().unwrap()])
+            .status
+            .success()
+    );
     for args in [
         &["audit", "list", "--limit", "2"][..],
-        &["import", "list", "--limit", "0"][..],
+        &["import", "list", "--limit", "1"][..],
     ] {
         let out = env.run(args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));

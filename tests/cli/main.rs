@@ -26,6 +26,7 @@ mod maintenance;
 mod mime;
 mod mode;
 mod observability;
+mod operator_run;
 mod outputs;
 mod packaging;
 mod recompose;

@@ -50,7 +50,7 @@ pub struct ListArgs {
     /// Only drafts whose lead scored at least this
     #[arg(long)]
     pub min_score: Option<i64>,
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = crate::cli::positive_limit)]
     pub limit: usize,
     /// Every match, however many
     #[arg(long, conflicts_with = "limit")]
