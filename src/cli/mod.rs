@@ -391,6 +391,17 @@ pub(crate) fn progress_bar(ctx: &Context, template: &str) -> indicatif::Progress
     bar
 }
 
+/// `--status`/`--state` values: the stored spellings of a state enum, parsed into the enum
+/// (clap lists the spellings in `--help` and refuses others with exit 2).
+pub(crate) fn state_parser<T: Clone + Send + Sync + 'static>(
+    names: impl IntoIterator<Item = &'static str>,
+    parse: fn(&str) -> Option<T>,
+) -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names)
+        .try_map(move |text| parse(&text).ok_or("not a known state"))
+}
+
 /// Parses `--since`, turning a bad value into a usage error.
 pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>> {
     value

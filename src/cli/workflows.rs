@@ -3,11 +3,11 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg};
+use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg, state_parser};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
-use crate::orchestrator::{WorkflowReport, status};
-use crate::store::{AuditEntry, WorkflowFilter, WorkflowRow};
+use crate::orchestrator::WorkflowReport;
+use crate::store::{AuditEntry, DraftStatus, WorkflowFilter, WorkflowRow, WorkflowStatus};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkflowsCommand {
@@ -22,8 +22,8 @@ pub enum WorkflowsCommand {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this status: pending, running, completed, duplicate, suppressed, failed
-    #[arg(long, value_parser = ["pending", "running", "completed", "duplicate", "suppressed", "failed", "cancelled"])]
-    pub status: Option<String>,
+    #[arg(long, value_parser = state_parser(WorkflowStatus::NAMES, WorkflowStatus::parse))]
+    pub status: Option<WorkflowStatus>,
     /// Only workflows for this email address
     #[arg(long)]
     pub email: Option<String>,
@@ -79,7 +79,7 @@ impl<'a> From<&'a WorkflowRow> for WorkflowItem<'a> {
     fn from(w: &'a WorkflowRow) -> Self {
         WorkflowItem {
             id: &w.id,
-            status: &w.status,
+            status: w.status.as_str(),
             email: w.email.as_deref(),
             current_step: w.current_step.as_deref(),
             score: w.score,
@@ -126,7 +126,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     for w in &rows {
         table.add_row(vec![
             w.id.clone(),
-            w.status.clone(),
+            w.status.to_string(),
             w.email.clone().unwrap_or_default(),
             w.current_step.clone().unwrap_or_default(),
             w.score.map(|s| s.to_string()).unwrap_or_default(),
@@ -235,10 +235,10 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
         .collect::<Result<Vec<_>, _>>()?;
     for id in &ids {
         let workflow = app.store.get_workflow(id)?;
-        if workflow.status != status::FAILED {
-            let hint = if workflow.status == status::COMPLETED {
+        if workflow.status != WorkflowStatus::Failed {
+            let hint = if workflow.status == WorkflowStatus::Completed {
                 match app.store.draft_for_workflow(id)? {
-                    Some(d) if d.status == "pending_review" => format!(
+                    Some(d) if d.status == DraftStatus::PendingReview => format!(
                         "\nhint: to write its pending draft again with the current templates and prompts, run `salesagent drafts recompose {}`",
                         d.id
                     ),

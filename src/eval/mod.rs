@@ -25,7 +25,8 @@ use crate::domain::{routing, scoring};
 use crate::error::{Error, Result};
 use crate::orchestrator::{compose_request, guard_verdict};
 use crate::store::{
-    DraftRow, EvalItemRow, EvalOutcome, EvalSelection, NewEvalItem, NewEvalRun, Store, new_id,
+    DraftRow, EvalItemRow, EvalOutcome, EvalSelection, NewEvalItem, NewEvalRun, StepStatus, Store,
+    new_id,
 };
 
 pub use summary::{Comparison, Summary, compare, summarise};
@@ -238,7 +239,7 @@ fn step_output(steps: &[crate::store::StepRecord], name: &str) -> Option<Value> 
     steps
         .iter()
         .rev()
-        .find(|s| s.name == name && s.status == "completed")
+        .find(|s| s.name == name && s.status == StepStatus::Completed)
         .and_then(|s| s.output.as_deref())
         .and_then(|o| serde_json::from_str(o).ok())
 }

@@ -11,8 +11,8 @@ use crate::domain::time::{SendWindow, now_ms};
 use crate::error::{Error, Result};
 use crate::orchestrator::Pipeline;
 use crate::store::{
-    AuditEntry, Claim, DeadLetterRow, Decision, DraftRow, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting,
-    Recomposed, Requeue, SendClaim, Store, new_id,
+    AuditEntry, Claim, DeadLetterRow, Decision, DraftRow, DraftStatus, MODE_DRAFT_ONLY, MODE_SEND,
+    ModeSetting, Recomposed, Requeue, SendClaim, Store, new_id,
 };
 
 /// The actor recorded for drafts approved by auto-send.
@@ -315,7 +315,7 @@ impl Operator<'_> {
     /// names the change in the refusal: "only pending drafts can be edited").
     fn pending_draft(&self, id: &str, done: &str) -> Result<DraftRow> {
         let draft = self.store.get_draft(id)?;
-        if draft.status != "pending_review" {
+        if draft.status != DraftStatus::PendingReview {
             return Err(Error::Refused(format!(
                 "draft {id} is {}: only pending drafts can be {done}",
                 draft.status
@@ -438,7 +438,10 @@ impl Operator<'_> {
         let listed = domains
             .iter()
             .any(|d| d.trim().trim_start_matches('@').to_lowercase() == domain);
-        if draft.status != "pending_review" || !listed || self.store.mode()?.mode != MODE_SEND {
+        if draft.status != DraftStatus::PendingReview
+            || !listed
+            || self.store.mode()?.mode != MODE_SEND
+        {
             return Ok(None);
         }
         match self.approve(

@@ -246,7 +246,7 @@ impl Pipeline<'_> {
 
         for step in STEPS {
             let prior = latest(step);
-            if let Some(done) = prior.filter(|r| r.status == StepStatus::Completed.as_str()) {
+            if let Some(done) = prior.filter(|r| r.status == StepStatus::Completed) {
                 steps::restore(step, done.output.as_deref(), &mut state)?;
                 continue;
             }
@@ -258,7 +258,7 @@ impl Pipeline<'_> {
                 seq: step.seq(),
                 name: step.name().to_string(),
                 attempt: prior.map_or(1, |r| r.attempt + 1),
-                status: StepStatus::Running.as_str().into(),
+                status: StepStatus::Running,
                 input: None,
                 output: None,
                 remote_id: None,
@@ -314,14 +314,14 @@ impl Pipeline<'_> {
                     remote_id,
                     writes,
                 }) => {
-                    record.status = StepStatus::Completed.as_str().into();
+                    record.status = StepStatus::Completed;
                     record.output = Some(output.to_string());
                     record.remote_id = remote_id;
                     batch.push(PipelineWrite::Step(record));
                     batch.extend(writes);
                 }
                 Ok(StepResult::Stop { status, output }) => {
-                    record.status = StepStatus::Completed.as_str().into();
+                    record.status = StepStatus::Completed;
                     record.output = Some(output.to_string());
                     batch.push(PipelineWrite::Step(record));
                     for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
@@ -352,7 +352,7 @@ impl Pipeline<'_> {
                         error = %crate::domain::lead::mask_emails(&failure.message),
                         "step failed"
                     );
-                    record.status = StepStatus::Failed.as_str().into();
+                    record.status = StepStatus::Failed;
                     record.error = Some(failure.message.clone());
                     record.error_class = Some(failure.class.as_str().into());
                     batch.push(PipelineWrite::Step(record));
@@ -461,7 +461,7 @@ fn skipped(workflow_id: &str, step: Step, at: i64) -> StepRecord {
         seq: step.seq(),
         name: step.name().to_string(),
         attempt: 1,
-        status: StepStatus::Skipped.as_str().into(),
+        status: StepStatus::Skipped,
         input: None,
         output: None,
         remote_id: None,

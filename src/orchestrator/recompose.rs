@@ -6,6 +6,7 @@
 use super::{Pipeline, STEPS, State, Step, steps};
 use crate::connectors::ComposedEmail;
 use crate::error::{Error, Result};
+use crate::store::StepStatus;
 
 /// The steps whose results a recompose starts from.
 const INPUTS: [Step; 6] = [
@@ -30,7 +31,7 @@ impl Pipeline<'_> {
             let done = records
                 .iter()
                 .rev()
-                .find(|r| r.seq == step.seq() && r.status == "completed");
+                .find(|r| r.seq == step.seq() && r.status == StepStatus::Completed);
             match done {
                 Some(r) => steps::restore(*step, r.output.as_deref(), &mut state)?,
                 None if *step == Step::Validate || *step == Step::Route => {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{STEPS, status};
 use crate::domain::time::rfc3339;
 use crate::error::Result;
-use crate::store::{DraftRow, Store};
+use crate::store::{DraftRow, Store, WorkflowStatus};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct WorkflowReport {
@@ -129,7 +129,7 @@ impl WorkflowReport {
                 match attempts.last() {
                     Some(r) => StepView {
                         name: r.name.clone(),
-                        status: r.status.clone(),
+                        status: r.status.as_str().to_owned(),
                         attempts: r.attempt,
                         duration_ms: r.duration_ms,
                         remote_id: r.remote_id.clone(),
@@ -154,13 +154,13 @@ impl WorkflowReport {
             to: d.recipient,
             from: d.sender,
             subject: d.subject,
-            status: d.status,
+            status: d.status.as_str().to_owned(),
         });
         let task = store.task_for_workflow(workflow_id)?.map(|t| TaskView {
             id: t.remote_task_id,
             due_at: rfc3339(t.due_at),
         });
-        let error = (wf.status == status::FAILED)
+        let error = (wf.status == WorkflowStatus::Failed)
             .then(|| wf.last_error.clone())
             .flatten()
             .map(|message| ErrorView {
@@ -170,7 +170,7 @@ impl WorkflowReport {
         Ok(WorkflowReport {
             workflow_id: Some(wf.id),
             submission_id: wf.submission_id,
-            status: wf.status,
+            status: wf.status.as_str().to_owned(),
             duplicate_of: None,
             email: wf.email,
             mode: Some(wf.mode),

@@ -425,7 +425,7 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         remote_draft_id: Some(remote.remote_draft_id.clone()),
         remote_message_id: remote.remote_message_id.clone(),
         thread_id: remote.thread_id.clone(),
-        status: DraftStatus::PendingReview.as_str().into(),
+        status: DraftStatus::PendingReview,
         created_at: now_ms(),
     };
     let draft = DraftRef {
@@ -523,7 +523,7 @@ pub fn rejected_task_note(actor: &str, reason: &str) -> String {
 fn close_if_rejected(ctx: &Context<'_>, remote_task_id: &str) -> Result<()> {
     let p = ctx.pipeline;
     if let Some(d) = p.store.draft_for_workflow(ctx.workflow_id)?
-        && d.status == "rejected"
+        && d.status == DraftStatus::Rejected
     {
         let note = rejected_task_note(
             d.reviewer.as_deref().unwrap_or("an operator"),

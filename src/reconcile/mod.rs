@@ -14,7 +14,8 @@ use crate::domain::time::{add_business_days, now_ms, rfc3339};
 use crate::error::{Error, Result};
 use crate::orchestrator::task_reference;
 use crate::store::{
-    NewTaskRow, PipelineWrite, ReportRow, Store, WorkflowRequeue, lock_owner, new_id, owner_is_gone,
+    NewTaskRow, PipelineWrite, ReportRow, StepStatus, Store, WorkflowRequeue, lock_owner, new_id,
+    owner_is_gone,
 };
 
 /// The lock two runs must not share.
@@ -437,7 +438,7 @@ impl Run<'_> {
         let contact_id = steps
             .iter()
             .rev()
-            .find(|s| s.name == "contact" && s.status == "completed")
+            .find(|s| s.name == "contact" && s.status == StepStatus::Completed)
             .and_then(|s| s.output.as_deref())
             .and_then(|o| serde_json::from_str::<Value>(o).ok())
             .and_then(|v| v["contact"]["id"].as_str().map(str::to_string))

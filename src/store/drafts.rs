@@ -2,6 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
+use super::states::DraftStatus;
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
@@ -29,7 +30,7 @@ pub struct NewDraft {
     pub remote_draft_id: Option<String>,
     pub remote_message_id: Option<String>,
     pub thread_id: Option<String>,
-    pub status: String,
+    pub status: DraftStatus,
     pub created_at: i64,
 }
 
@@ -57,7 +58,7 @@ pub struct DraftRow {
     pub remote_draft_id: Option<String>,
     pub remote_message_id: Option<String>,
     pub thread_id: Option<String>,
-    pub status: String,
+    pub status: DraftStatus,
     pub reviewer: Option<String>,
     pub review_note: Option<String>,
     pub reviewed_at: Option<i64>,
@@ -109,7 +110,7 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
 
 #[derive(Clone, Debug, Default)]
 pub struct DraftFilter {
-    pub status: Option<String>,
+    pub status: Option<DraftStatus>,
     pub sender: Option<String>,
     pub since: Option<i64>,
     pub min_score: Option<i64>,
@@ -210,7 +211,7 @@ impl Store {
             &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE tenant_id = ?1"),
             &self.tenant,
         )
-        .filter("status = ?", filter.status.clone())
+        .filter("status = ?", filter.status)
         .filter(
             "lower(sender) = ?",
             filter.sender.as_ref().map(|s| s.to_lowercase()),

@@ -612,10 +612,13 @@ mod tests {
             .apply(None, &[progress(WorkflowStatus::Running)], 6)
             .unwrap_err();
         assert!(matches!(err, Error::Refused(_)), "{err}");
-        assert_eq!(store.get_workflow(&workflow).unwrap().status, "completed");
+        assert_eq!(
+            store.get_workflow(&workflow).unwrap().status,
+            WorkflowStatus::Completed
+        );
         store.apply(None, &[step(StepStatus::Running)], 7).unwrap();
         let steps = store.workflow_steps(&workflow).unwrap();
-        assert_eq!(steps[0].status, "completed");
+        assert_eq!(steps[0].status, StepStatus::Completed);
     }
 
     #[test]
@@ -665,7 +668,10 @@ mod tests {
             (dl[0].error_class.as_str(), dl[0].error.as_str()),
             ("transient", "boom")
         );
-        assert_eq!(store.get_workflow(&workflow).unwrap().status, "failed");
+        assert_eq!(
+            store.get_workflow(&workflow).unwrap().status,
+            WorkflowStatus::Failed
+        );
     }
 
     #[test]
@@ -684,7 +690,10 @@ mod tests {
                 2001,
             ))
             .unwrap();
-        assert_eq!(store.get_workflow(&workflow).unwrap().status, "pending");
+        assert_eq!(
+            store.get_workflow(&workflow).unwrap().status,
+            WorkflowStatus::Pending
+        );
         assert!(claim(&store, "a", 1, 5, 4999).is_empty());
         assert_eq!(claim(&store, "a", 1, 5, 5000).len(), 1);
         store

@@ -329,6 +329,14 @@ impl Store {
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode;
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, source) = &e
+            && let Some(unknown) = source.downcast_ref::<states::UnknownStoredState>()
+        {
+            return Error::Internal(format!(
+                "database: {unknown}\nhint: the file was written by another salesagent \
+                 version; open it with the version that wrote it"
+            ));
+        }
         let class = match e.sqlite_error_code() {
             // A full disk or a failing device is a state of the store that passes: retry later.
             Some(

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::Store;
 use super::audit::{AuditEntry, MODE_SEND, append_audit, current_mode};
 use super::drafts::{DraftRow, Recomposed};
+use super::states::DraftStatus;
 use crate::domain::time::short;
 use crate::error::{Error, Result};
 
@@ -49,7 +50,7 @@ pub struct SendClaim<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClaimRefusal {
     DraftOnly,
-    NotApproved { status: String },
+    NotApproved { status: DraftStatus },
     SenderNotAllowed { sender: String },
     Suppressed { value: String, reason: String },
     DailyCap { sender: String, cap: u32 },
@@ -252,7 +253,7 @@ impl Store {
     pub fn superseded_versions(&self, id: &str) -> Result<Vec<DraftRow>> {
         Ok(self
             .list_drafts(&super::DraftFilter {
-                status: Some("superseded".into()),
+                status: Some(DraftStatus::Superseded),
                 limit: 1000,
                 ..Default::default()
             })?
@@ -348,7 +349,7 @@ impl Store {
             return Ok(Claim::Refused(ClaimRefusal::DraftOnly));
         }
         let draft = self.get_draft(id)?;
-        if draft.status != "approved" {
+        if draft.status != DraftStatus::Approved {
             return Ok(Claim::Refused(ClaimRefusal::NotApproved {
                 status: draft.status,
             }));
@@ -516,7 +517,7 @@ mod tests {
                 remote_draft_id: Some("d1".into()),
                 remote_message_id: None,
                 thread_id: None,
-                status: "pending_review".into(),
+                status: DraftStatus::PendingReview,
                 created_at: 1,
             },
         )
@@ -531,7 +532,7 @@ mod tests {
         let d = store
             .decide_draft("d1", Decision::Approve, "ann", Some("ok"), 10)
             .unwrap();
-        assert_eq!(d.status, "approved");
+        assert_eq!(d.status, DraftStatus::Approved);
         let err = store
             .decide_draft("d1", Decision::Reject, "bob", Some("no"), 11)
             .unwrap_err();
@@ -567,7 +568,7 @@ mod tests {
             ("New", "pending_review")
         );
         let old = store.get_draft("old1").unwrap();
-        assert_eq!(old.status, "superseded");
+        assert_eq!(old.status, DraftStatus::Superseded);
         assert_eq!(old.subject, "Hi");
         assert_eq!(old.superseded_by.as_deref(), Some("d1"));
         assert_eq!(old.remote_draft_id, None);
@@ -627,7 +628,7 @@ mod tests {
         let sent = store
             .finish_send("d1", Ok(("<m>", None)), "ann", 21)
             .unwrap();
-        assert_eq!(sent.status, "sent");
+        assert_eq!(sent.status, DraftStatus::Sent);
         assert_eq!(store.sends_since("SALES@example.com", 0).unwrap(), 1);
     }
 }

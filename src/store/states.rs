@@ -1,8 +1,19 @@
 //! The states that cross layers, as enums, and their one string mapping: how each is stored in
 //! the database and shown in `--json`. Nothing else spells these strings.
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+/// A stored state spelling no enum knows: the database holds what our code never wrote.
+#[derive(Debug, thiserror::Error)]
+#[error("{column} holds unknown value {value:?}")]
+pub(super) struct UnknownStoredState {
+    /// `table.column` the value was read from.
+    pub column: &'static str,
+    pub value: String,
+}
+
 macro_rules! stored_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident in $column:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name {
@@ -34,12 +45,43 @@ macro_rules! stored_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// Serialised as its stored spelling, so `--json` prints what the database holds.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::parse(text).ok_or_else(|| {
+                    FromSqlError::Other(Box::new(UnknownStoredState {
+                        column: $column,
+                        value: text.to_owned(),
+                    }))
+                })
+            }
+        }
+
+        impl From<$name> for rusqlite::types::Value {
+            fn from(state: $name) -> Self {
+                rusqlite::types::Value::Text(state.as_str().to_owned())
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
     };
 }
 
 stored_enum!(
     /// Where a workflow is.
-    WorkflowStatus {
+    WorkflowStatus in "workflows.status" {
         Pending => "pending",
         Running => "running",
         Completed => "completed",
@@ -62,7 +104,7 @@ impl WorkflowStatus {
 
 stored_enum!(
     /// Where a job is in the queue.
-    JobState {
+    JobState in "jobs.state" {
         Available => "available",
         Running => "running",
         Retryable => "retryable",
@@ -75,7 +117,7 @@ stored_enum!(
 
 stored_enum!(
     /// One execution of one step.
-    StepStatus {
+    StepStatus in "workflow_steps.status" {
         Running => "running",
         Completed => "completed",
         Failed => "failed",
@@ -86,7 +128,7 @@ stored_enum!(
 
 stored_enum!(
     /// Where a draft is in review and sending.
-    DraftStatus {
+    DraftStatus in "drafts.status" {
         PendingReview => "pending_review",
         Approved => "approved",
         Rejected => "rejected",

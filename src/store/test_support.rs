@@ -55,7 +55,7 @@ pub fn task_step(workflow_id: &str, status: StepStatus) -> StepRecord {
         seq: 12,
         name: "task".into(),
         attempt: 1,
-        status: status.as_str().into(),
+        status,
         input: None,
         output: None,
         remote_id: None,

@@ -16,7 +16,7 @@ pub struct WorkflowRow {
     pub id: String,
     pub submission_id: String,
     pub email: Option<String>,
-    pub status: String,
+    pub status: WorkflowStatus,
     pub mode: String,
     pub current_step: Option<String>,
     pub attempts: i64,
@@ -60,7 +60,7 @@ pub struct StepRecord {
     pub seq: i64,
     pub name: String,
     pub attempt: i64,
-    pub status: String,
+    pub status: StepStatus,
     pub input: Option<String>,
     pub output: Option<String>,
     pub remote_id: Option<String>,
@@ -142,7 +142,7 @@ pub struct Intent {
 
 #[derive(Clone, Debug, Default)]
 pub struct WorkflowFilter {
-    pub status: Option<String>,
+    pub status: Option<WorkflowStatus>,
     pub email: Option<String>,
     pub since: Option<i64>,
     pub limit: usize,
@@ -172,7 +172,7 @@ impl Store {
             &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1"),
             &self.tenant,
         )
-        .filter("status = ?", filter.status.clone())
+        .filter("status = ?", filter.status)
         .filter("email = ?", filter.email.as_ref().map(|e| e.to_lowercase()))
         .filter("created_at >= ?", filter.since)
         .fetch_page(
@@ -187,7 +187,7 @@ impl Store {
     /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`).
     pub fn workflow_to_run(&self, id: &str) -> Result<WorkflowRow> {
         let row = self.get_workflow(id)?;
-        if WorkflowStatus::parse(&row.status).is_none_or(WorkflowStatus::is_finished) {
+        if row.status.is_finished() {
             return Err(Error::Refused(format!(
                 "workflow {id} is {} and cannot run again",
                 row.status
@@ -264,7 +264,7 @@ impl Store {
         for write in writes {
             self.write_in(&tx, write)?;
         }
-        let latest: Option<(i64, String, bool, Option<String>)> = tx
+        let latest: Option<(i64, StepStatus, bool, Option<String>)> = tx
             .prepare_cached(
                 "SELECT attempt, status, superseded_at IS NOT NULL, input FROM workflow_steps
                  WHERE workflow_id = ?1 AND seq = ?2 ORDER BY attempt DESC LIMIT 1",
@@ -274,7 +274,7 @@ impl Store {
             })
             .optional()?;
         if let Some((attempt, status, false, _)) = &latest
-            && status == StepStatus::Completed.as_str()
+            && *status == StepStatus::Completed
         {
             return Err(Error::Internal(format!(
                 "step {} of workflow {} was completed (attempt {attempt}) by another run meanwhile",
@@ -288,7 +288,7 @@ impl Store {
         };
         let record = StepRecord {
             attempt: intent.attempt,
-            status: StepStatus::Running.as_str().into(),
+            status: StepStatus::Running,
             input: intent.input.clone(),
             ..step.clone()
         };

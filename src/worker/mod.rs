@@ -771,7 +771,7 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
                 .store
                 .get_workflow(workflow_id)
                 .ok()
-                .and_then(|w| WorkflowStatus::parse(&w.status));
+                .map(|w| w.status);
             match status {
                 Some(s) if s.is_finished() => finish_alone(JobResult::Completed),
                 _ => finish_alone(decide(

@@ -8,7 +8,7 @@ use super::super::Context;
 use super::super::prompt::confirm;
 use crate::exit::ExitStatus;
 use crate::operator::{Rejection, SendOutcome, TaskClosing};
-use crate::store::{DraftFilter, DraftRow, MODE_SEND};
+use crate::store::{DraftFilter, DraftRow, DraftStatus, MODE_SEND};
 
 /// Which drafts a bulk-capable command acts on: ids, or every pending draft (narrowed).
 #[derive(Debug, Args)]
@@ -47,7 +47,7 @@ impl Selection {
             return Ok(Some(self.ids));
         }
         let drafts = app.store.list_drafts(&DraftFilter {
-            status: Some("pending_review".into()),
+            status: Some(DraftStatus::PendingReview),
             sender: self.sender,
             since: None,
             min_score: self.min_score,
@@ -117,7 +117,7 @@ pub struct SendArgs {
 #[derive(Serialize)]
 pub(super) struct Item {
     id: String,
-    status: Option<String>,
+    status: Option<DraftStatus>,
     reviewer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     send: Option<SendOutcome>,
@@ -135,7 +135,7 @@ impl Item {
     pub(super) fn of(d: &DraftRow, send: Option<SendOutcome>) -> Item {
         Item {
             id: d.id.clone(),
-            status: Some(d.status.clone()),
+            status: Some(d.status),
             reviewer: d.reviewer.clone(),
             send,
             task: None,
@@ -337,7 +337,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
     let ids: Vec<String> = if args.approved {
         app.store
             .list_drafts(&DraftFilter {
-                status: Some("approved".into()),
+                status: Some(DraftStatus::Approved),
                 limit: 100_000,
                 oldest_first: true,
                 ..Default::default()

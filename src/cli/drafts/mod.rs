@@ -14,7 +14,7 @@ use super::{Context, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::orchestrator::ComposerFacts;
-use crate::store::{DraftFilter, DraftRow};
+use crate::store::{DraftFilter, DraftRow, DraftStatus};
 
 pub use crate::store::DRAFT_STATUSES;
 
@@ -39,8 +39,8 @@ pub enum DraftsCommand {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long, value_parser = DRAFT_STATUSES)]
-    pub status: Option<String>,
+    #[arg(long, value_parser = super::state_parser(DRAFT_STATUSES, DraftStatus::parse))]
+    pub status: Option<DraftStatus>,
     /// Only drafts from this sender mailbox
     #[arg(long)]
     pub sender: Option<String>,
@@ -98,7 +98,7 @@ impl<'a> DraftItem<'a> {
         DraftItem {
             id: &d.id,
             workflow_id: &d.workflow_id,
-            status: &d.status,
+            status: d.status.as_str(),
             to: &d.recipient,
             from: &d.sender,
             subject: &d.subject,
@@ -161,7 +161,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     for d in &rows {
         table.add_row(vec![
             d.id.clone(),
-            d.status.clone(),
+            d.status.to_string(),
             d.recipient.clone(),
             d.sender.clone(),
             d.score.map(|s| s.to_string()).unwrap_or_default(),

@@ -11,7 +11,7 @@ use super::show::{Page, print_draft, print_page};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::operator::SendOutcome;
-use crate::store::DraftFilter;
+use crate::store::{DraftFilter, DraftStatus};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: ReviewArgs) -> anyhow::Result<ExitStatus> {
     let connectors = app.connectors()?;
     let op = app.operator(&connectors);
     let pending = app.store.list_drafts(&DraftFilter {
-        status: Some("pending_review".into()),
+        status: Some(DraftStatus::PendingReview),
         sender: args.sender,
         limit: 100_000,
         oldest_first: true,
@@ -71,7 +71,7 @@ pub fn run(ctx: &Context, args: ReviewArgs) -> anyhow::Result<ExitStatus> {
     let mut tally = Tally::default();
     for (i, listed) in pending.iter().enumerate() {
         let page = Page::load(&app, &op, &listed.id)?;
-        if page.draft.status != "pending_review" {
+        if page.draft.status != DraftStatus::PendingReview {
             ctx.printer.status(&format!(
                 "{} was {} meanwhile; next",
                 page.draft.id, page.draft.status

@@ -12,7 +12,7 @@ use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::operator::{OnApprove, Operator};
 use crate::orchestrator::{ComposerFacts, WorkflowReport};
-use crate::store::{DraftContext, DraftRow};
+use crate::store::{DraftContext, DraftRow, DraftStatus};
 
 /// A draft with everything shown beside it.
 pub(super) struct Page {
@@ -28,7 +28,7 @@ impl Page {
     pub fn load(app: &App, op: &Operator<'_>, id: &str) -> anyhow::Result<Page> {
         let draft = app.store.get_draft(id)?;
         let context = app.store.draft_context(&draft)?;
-        let on_approve = if draft.status == "pending_review" {
+        let on_approve = if draft.status == DraftStatus::PendingReview {
             Some(op.on_approve(&draft)?)
         } else {
             None
