@@ -13,7 +13,7 @@ use crate::domain::time::{now_ms, rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::import::{self, ImportOptions, Progress, Summary, header};
 use crate::outfile::{CsvOut, OutputFile, Policy};
-use crate::store::{ImportRow, Store, import_state, owner_is_gone};
+use crate::store::{ImportRow, Store, WorkflowStatus, import_state, owner_is_gone};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -413,7 +413,10 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
         progress.workflows.into_iter().collect();
     let view = StatusView {
         import: ImportItem::new(&import, import_status),
-        workflows_completed: workflows.get("completed").copied().unwrap_or(0),
+        workflows_completed: workflows
+            .get(WorkflowStatus::Completed.as_str())
+            .copied()
+            .unwrap_or(0),
         workflows,
         jobs: progress.jobs.into_iter().collect(),
     };
@@ -425,9 +428,11 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
     p.line(&format!("import    {}", import.id))?;
     p.line(&format!("file      {}", import.file_name))?;
     let total: i64 = view.workflows.values().sum();
-    let unfinished: i64 = ["pending", "running"]
+    let unfinished: i64 = view
+        .workflows
         .iter()
-        .filter_map(|s| view.workflows.get(*s))
+        .filter(|(s, _)| WorkflowStatus::parse(s).is_some_and(WorkflowStatus::is_under_way))
+        .map(|(_, n)| n)
         .sum();
     let state = match import_status {
         ImportStatus::Processing => format!(

@@ -17,6 +17,7 @@ use crate::domain::time::{now_ms, parse_duration_ms};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::server::{SYNTHETIC_HEADER, WEBHOOK_PATH};
+use crate::store::WorkflowStatus;
 use crate::webhook::signed_headers;
 
 #[derive(Debug, Args)]
@@ -98,11 +99,12 @@ pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
         let url = status_url(&args.url, &id);
         wait_for_end(&url, &args.timeout, timeout, started, &mut report);
         report.seconds = started.elapsed().as_secs_f64();
-        report.ok = report.status == "completed" && report.error.is_none();
+        report.ok = WorkflowStatus::parse(&report.status) == Some(WorkflowStatus::Completed)
+            && report.error.is_none();
         if !report.ok && report.error.is_none() {
             report.error = Some(format!("the workflow ended {}", report.status));
         }
-        if !args.keep && !matches!(report.status.as_str(), "pending" | "running" | "unknown") {
+        if !args.keep && WorkflowStatus::parse(&report.status).is_some_and(|s| !s.is_under_way()) {
             clean_up(&url, timeout, &mut report);
         }
     }
@@ -165,7 +167,8 @@ fn wait_for_end(
             Ok(r) if r.status == 200 => {
                 let answer: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
                 report.status = answer["status"].as_str().unwrap_or("unknown").to_string();
-                if !matches!(report.status.as_str(), "pending" | "running") {
+                if !WorkflowStatus::parse(&report.status).is_some_and(WorkflowStatus::is_under_way)
+                {
                     return;
                 }
             }

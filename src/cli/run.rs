@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::orchestrator::WorkflowReport;
 use crate::output::Printer;
+use crate::store::WorkflowStatus;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -48,7 +49,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
         } else {
             print_outcome(&ctx.printer, report, &app.config.data_dir())?;
         }
-        if report.status == "failed" {
+        if report.status == WorkflowStatus::Failed {
             failed = true;
             if let Some(id) = &report.workflow_id {
                 ctx.printer.status(&format!(
@@ -130,10 +131,13 @@ fn print_outcome(
             err.message
         ))?;
     }
-    if report.status == "duplicate" || report.status == "suppressed" {
+    if matches!(
+        report.status,
+        WorkflowStatus::Duplicate | WorkflowStatus::Suppressed
+    ) {
         let step = report.steps.iter().find(|s| {
             s.name
-                == if report.status == "duplicate" {
+                == if report.status == WorkflowStatus::Duplicate {
                     "dedupe"
                 } else {
                     "suppression"

@@ -7,6 +7,7 @@ use super::{Context, since_arg};
 use crate::domain::stats::{Latency, latency, rate};
 use crate::domain::time::{human_duration, now_ms, rfc3339};
 use crate::exit::ExitStatus;
+use crate::store::WorkflowStatus;
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -47,8 +48,14 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
         raw.workflows_by_status.iter().cloned().collect();
     let workflows: i64 = by_status.values().sum();
     let hours = ((now_ms() - since).max(1) as f64) / 3_600_000.0;
-    let completed = by_status.get("completed").copied().unwrap_or(0);
-    let failed = by_status.get("failed").copied().unwrap_or(0);
+    let completed = by_status
+        .get(WorkflowStatus::Completed.as_str())
+        .copied()
+        .unwrap_or(0);
+    let failed = by_status
+        .get(WorkflowStatus::Failed.as_str())
+        .copied()
+        .unwrap_or(0);
     let stats = Stats {
         since: rfc3339(since),
         workflows,

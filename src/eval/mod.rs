@@ -25,8 +25,8 @@ use crate::domain::{routing, scoring};
 use crate::error::{Error, Result};
 use crate::orchestrator::{compose_request, guard_verdict};
 use crate::store::{
-    DraftRow, EvalItemRow, EvalOutcome, EvalSelection, NewEvalItem, NewEvalRun, StepStatus, Store,
-    new_id,
+    DraftRow, DraftStatus, EvalItemRow, EvalOutcome, EvalSelection, NewEvalItem, NewEvalRun,
+    StepStatus, Store, new_id,
 };
 
 pub use summary::{Comparison, Summary, compare, summarise};
@@ -251,9 +251,9 @@ fn same_text(a: &str, b: &str) -> bool {
 /// The operator's decision on a draft: approved as composed, edited (then approved or sent),
 /// rejected, or still pending.
 fn decision(draft: &DraftRow, original_subject: &str, original_body: &str) -> &'static str {
-    match draft.status.as_str() {
-        "pending_review" | "orphaned" => "pending",
-        "rejected" => "rejected",
+    match draft.status {
+        DraftStatus::PendingReview | DraftStatus::Orphaned => "pending",
+        DraftStatus::Rejected => "rejected",
         _ if same_text(&draft.subject, original_subject)
             && same_text(&draft.body, original_body) =>
         {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{STEPS, status};
+use super::STEPS;
 use crate::domain::time::rfc3339;
 use crate::error::Result;
 use crate::store::{DraftRow, Store, WorkflowStatus};
@@ -12,7 +12,7 @@ use crate::store::{DraftRow, Store, WorkflowStatus};
 pub struct WorkflowReport {
     pub workflow_id: Option<String>,
     pub submission_id: String,
-    pub status: String,
+    pub status: WorkflowStatus,
     /// For duplicates caught at intake: the workflow that already handles this submission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
@@ -170,7 +170,7 @@ impl WorkflowReport {
         Ok(WorkflowReport {
             workflow_id: Some(wf.id),
             submission_id: wf.submission_id,
-            status: wf.status.as_str().to_owned(),
+            status: wf.status,
             duplicate_of: None,
             email: wf.email,
             mode: Some(wf.mode),
@@ -192,7 +192,7 @@ impl WorkflowReport {
         WorkflowReport {
             workflow_id: None,
             submission_id,
-            status: status::DUPLICATE.into(),
+            status: WorkflowStatus::Duplicate,
             duplicate_of: workflow_id,
             email: None,
             mode: None,

@@ -14,8 +14,8 @@ use crate::domain::time::{add_business_days, now_ms, rfc3339};
 use crate::error::{Error, Result};
 use crate::orchestrator::task_reference;
 use crate::store::{
-    NewTaskRow, PipelineWrite, ReportRow, StepStatus, Store, WorkflowRequeue, lock_owner, new_id,
-    owner_is_gone,
+    NewTaskRow, PipelineWrite, ReportRow, StepStatus, Store, WorkflowRequeue, WorkflowStatus,
+    lock_owner, new_id, owner_is_gone,
 };
 
 /// The lock two runs must not share.
@@ -503,7 +503,7 @@ impl Run<'_> {
             .store
             .stuck_workflows(self.since, self.now, stuck_before)?
         {
-            let detail = if w.status == "pending" {
+            let detail = if w.status == WorkflowStatus::Pending {
                 format!(
                     "workflow {} is pending since {} with no job to run it",
                     w.workflow_id,

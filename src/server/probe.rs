@@ -13,11 +13,6 @@ use super::error::{ApiError, Reply};
 
 pub const PATH: &str = "/api/probe/{workflow_id}";
 
-/// Statuses a workflow keeps until something runs it further.
-fn unfinished(status: &str) -> bool {
-    matches!(status, "pending" | "running")
-}
-
 pub async fn status(
     State(state): State<Arc<AppState>>,
     Path(workflow_id): Path<String>,
@@ -48,7 +43,7 @@ pub async fn remove(
         };
         // A workflow still running is left for its worker: purging it under the worker would
         // only turn the worker's finish into an error.
-        if unfinished(&status) {
+        if status.is_under_way() {
             return Ok(Some((status, false)));
         }
         store.purge_synthetic(&id)?;

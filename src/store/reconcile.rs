@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::states::JobState;
+use super::states::{JobState, WorkflowStatus};
 use super::workers::ORPHANED_LEASE;
 use super::{ListQuery, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
@@ -52,7 +52,7 @@ pub struct DuplicateDraft {
 pub struct StuckWorkflow {
     pub workflow_id: String,
     /// `running`, or `pending` with no job to run it.
-    pub status: String,
+    pub status: WorkflowStatus,
     pub updated_at: i64,
     pub current_step: Option<String>,
     /// The latest lease of a running job, when one exists.

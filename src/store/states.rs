@@ -100,6 +100,11 @@ impl WorkflowStatus {
             WorkflowStatus::Pending | WorkflowStatus::Running | WorkflowStatus::Failed
         )
     }
+
+    /// Still on its way: nothing has stopped it yet (a failed workflow waits for a retry).
+    pub fn is_under_way(self) -> bool {
+        matches!(self, WorkflowStatus::Pending | WorkflowStatus::Running)
+    }
 }
 
 stored_enum!(

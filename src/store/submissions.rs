@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::states::WorkflowStatus;
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
 use crate::domain::submission::ParsedSubmission;
@@ -162,7 +163,7 @@ impl Store {
     }
 
     /// The status of a synthetic (probe) workflow; None for any other workflow or none at all.
-    pub fn synthetic_workflow_status(&self, workflow_id: &str) -> Result<Option<String>> {
+    pub fn synthetic_workflow_status(&self, workflow_id: &str) -> Result<Option<WorkflowStatus>> {
         Ok(self
             .conn
             .prepare_cached(

@@ -12,7 +12,7 @@ use crate::domain::time::{rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::operator::{OnApprove, Operator};
 use crate::orchestrator::{ComposerFacts, WorkflowReport};
-use crate::store::{DraftContext, DraftRow, DraftStatus};
+use crate::store::{DraftContext, DraftRow, DraftStatus, StepStatus};
 
 /// A draft with everything shown beside it.
 pub(super) struct Page {
@@ -79,9 +79,12 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let steps: Vec<String> = report
         .steps
         .iter()
-        .map(|s| match s.status.as_str() {
-            "completed" => s.name.clone(),
-            other => format!("{} ({other})", s.name),
+        .map(|s| {
+            if s.status == StepStatus::Completed.as_str() {
+                s.name.clone()
+            } else {
+                format!("{} ({})", s.name, s.status)
+            }
         })
         .collect();
     ctx.printer.line("")?;
@@ -130,7 +133,7 @@ fn print_json(ctx: &Context, page: &Page, report: &WorkflowReport) -> anyhow::Re
         crm_contact: crm_contact(c),
         on_approve: page.on_approve.as_ref(),
         superseded: page.superseded.iter().map(|d| d.id.as_str()).collect(),
-        workflow_status: &report.status,
+        workflow_status: report.status.as_str(),
         steps: report
             .steps
             .iter()
