@@ -13,7 +13,7 @@ use crate::domain::time::{rfc3339, short};
 use crate::error::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::outfile::{CsvOut, OutputFile, Policy};
-use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt, SubmissionRow};
+use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt, JobState, SubmissionRow};
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
@@ -190,7 +190,7 @@ fn item<'a>(
         job_id: &d.job_id,
         workflow_id: d.workflow_id.as_deref(),
         job_kind: d.job_kind.as_deref(),
-        job_state: d.job_state.as_deref(),
+        job_state: d.job_state.map(JobState::as_str),
         error_class: &d.error_class,
         error: &d.error,
         attempts: d.attempts,
@@ -290,7 +290,7 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
         "job         {} ({}, {})",
         d.job_id,
         d.job_kind.as_deref().unwrap_or("-"),
-        d.job_state.as_deref().unwrap_or("-")
+        d.job_state.map_or("-", JobState::as_str)
     ))?;
     p.line(&format!(
         "workflow    {}",

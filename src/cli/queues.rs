@@ -7,14 +7,14 @@ use serde_json::json;
 use super::Context;
 use crate::domain::time::{human_duration, now_ms};
 use crate::exit::ExitStatus;
-use crate::store::QueueStats;
+use crate::store::{JobState, QueueStats};
 
 #[derive(Debug, Args)]
 pub struct QueuesArgs {}
 
 /// The job state a worker's lease puts a job in. A worker thread claims a few jobs at a time and
 /// runs them one after the other, so these are "claimed", not all running at this moment.
-const LEASED: &str = "running";
+const LEASED: JobState = JobState::Running;
 
 pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
     let app = ctx.app()?;
@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
         let jobs: i64 = stats
             .counts
             .iter()
-            .filter(|c| matches!(c.state.as_str(), "available" | "retryable"))
+            .filter(|c| matches!(c.state, JobState::Available | JobState::Retryable))
             .map(|c| c.count)
             .sum();
         ctx.printer.warn(&format!(
@@ -47,7 +47,7 @@ fn print_json(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
         let entry = queues
             .entry(c.queue.clone())
             .or_insert_with(|| json!({"states": {}, "oldest_available_age_ms": null}));
-        entry["states"][&c.state] = json!(c.count);
+        entry["states"][c.state.as_str()] = json!(c.count);
     }
     for (queue, age) in &stats.oldest_available_ms {
         if let Some(entry) = queues.get_mut(queue) {

@@ -204,7 +204,7 @@ fn sample_store(store: &Store, heartbeat_window_ms: i64) -> Result<Vec<Sample>> 
             let n = queues
                 .counts
                 .iter()
-                .find(|c| c.queue == queue && c.state == state)
+                .find(|c| c.queue == queue && c.state.as_str() == state)
                 .map_or(0, |c| c.count);
             out.push(sample(
                 "salesagent_queue_jobs",

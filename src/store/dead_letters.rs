@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{AuditEntry, append_audit};
+use super::states::JobState;
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
@@ -23,7 +24,7 @@ pub struct DeadLetterRow {
     pub resolved_at: Option<i64>,
     pub job_kind: Option<String>,
     pub job_queue: Option<String>,
-    pub job_state: Option<String>,
+    pub job_state: Option<JobState>,
     /// The attempts a retry replaced, as JSON (see `JobAttempt`).
     pub attempt_history: Option<String>,
     /// The lead's email address, from the workflow.

@@ -79,7 +79,7 @@ pub struct Rescued {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct QueueCount {
     pub queue: String,
-    pub state: String,
+    pub state: JobState,
     pub count: i64,
 }
 
