@@ -222,10 +222,10 @@ fn report(ctx: &Context, s: &Summary, store: Option<&Store>) -> anyhow::Result<E
         ))?;
     }
     match s.state.as_str() {
-        "paused" => ctx.printer.status(&format!(
+        import_state::PAUSED => ctx.printer.status(&format!(
             "import {id} is paused; continue with `salesagent import resume {id}`"
         )),
-        "cancelled" => ctx.printer.status(&format!("import {id} was cancelled")),
+        import_state::CANCELLED => ctx.printer.status(&format!("import {id} was cancelled")),
         _ if s.rows_rejected > 0 && !s.dry_run => ctx.printer.status(&format!(
             "hint: `salesagent import errors {id} --format csv > fix.csv`, fix the rows, and import fix.csv"
         )),

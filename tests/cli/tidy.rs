@@ -123,3 +123,55 @@ fn every_audited_action_is_one_audit_list_accepts() {
         "audit actions missing from AUDIT_ACTIONS: {unknown:?}"
     );
 }
+
+/// The states that cross layers have one spelling, in `src/store/states.rs`; everywhere else they
+/// are compared as enums. A literal comparison outside the store would drift from that mapping
+/// unnoticed (a renamed state still compiles), so it is refused here.
+#[test]
+fn state_literals_are_compared_only_inside_the_store() {
+    use salesagent::store::{DraftStatus, JobState, StepStatus, WorkflowStatus};
+    let names: Vec<&str> = WorkflowStatus::NAMES
+        .iter()
+        .chain(&JobState::NAMES)
+        .chain(&StepStatus::NAMES)
+        .chain(&DraftStatus::NAMES)
+        .copied()
+        .collect();
+    let mut patterns: Vec<String> = Vec::new();
+    for name in &names {
+        patterns.push(format!("== \"{name}\""));
+        patterns.push(format!("!= \"{name}\""));
+        patterns.push(format!("\"{name}\" =>"));
+    }
+    let any_status_literal = |line: &str| {
+        ["status == \"", "status != \""].iter().any(|p| {
+            line.match_indices(p).any(|(at, _)| {
+                line[at + p.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_lowercase())
+            })
+        })
+    };
+    let mut files = Vec::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src, &mut files);
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(src.join("store"))) {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if patterns.iter().any(|p| code.contains(p.as_str())) || any_status_literal(code) {
+                offenders.push(format!("{}:{}: {code}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "state literals compared outside src/store (use the enums of store::states):\n{}",
+        offenders.join("\n")
+    );
+}
