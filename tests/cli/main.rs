@@ -40,6 +40,7 @@ mod server_support;
 mod signing;
 mod slow_clients;
 mod small_things;
+mod states;
 mod store_failures;
 mod store_health;
 mod terminal;
