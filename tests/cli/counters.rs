@@ -71,7 +71,7 @@ fn queues_warns_when_jobs_wait_and_no_worker_runs() {
     let out = env.run(&["queues"]);
     assert!(out.status.success());
     assert!(
-        stderr(&out).contains("3 job(s) wait and no worker is running"),
+        stderr(&out).contains("3 jobs wait and no worker is running"),
         "{}",
         stderr(&out)
     );
@@ -125,7 +125,7 @@ fn import_status_says_processing_while_workflows_are_pending() {
     let out = env.run(&["import", "status", &id]);
     let text = stdout(&out);
     assert!(
-        text.contains("processing: file read, 3 of 3 workflow(s) not finished yet"),
+        text.contains("processing: file read, 3 of 3 workflows not finished yet"),
         "{text}"
     );
     assert!(!text.contains("completed ("), "{text}");

@@ -66,7 +66,7 @@ fn a_clean_store_exits_zero_and_quiet_prints_nothing() {
     assert_eq!(stderr(&out), "");
     let out = env.run(&["reconcile"]);
     assert!(
-        stdout(&out).contains("clean (7 check(s)"),
+        stdout(&out).contains("clean (7 checks"),
         "{}",
         stdout(&out)
     );

@@ -107,7 +107,7 @@ fn webhook_events_fetch_the_contact_from_the_crm() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     // One contact.creation event starts work; the property change is acknowledged only.
-    assert!(stderr(&out).contains("1 other event(s) acknowledged"));
+    assert!(stderr(&out).contains("1 other event acknowledged"));
     let report = crate::env::parse_json(&out.stdout);
     assert_completed_with_draft(&env, &report, "eve@events-acme.com");
     assert_eq!(report["steps"][3]["remote_id"], "3234588");

@@ -86,7 +86,7 @@ impl Proc {
         cmd.arg("worker").args(args);
         let p = Proc::spawn(cmd);
         wait_for("the worker to start", || {
-            p.stderr().contains("thread(s) on queues")
+            p.stderr().contains(" on queues ")
         });
         p
     }
