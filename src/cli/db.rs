@@ -107,7 +107,8 @@ fn backup(ctx: &Context, args: BackupArgs) -> anyhow::Result<ExitStatus> {
 fn write_backup(store: &Store, database: &Path, target: &Path) -> anyhow::Result<DatabaseFacts> {
     if std::fs::symlink_metadata(target).is_ok() {
         return Err(Error::Refused(format!(
-            "{} already exists; choose a new file name (backups never overwrite)",
+            "{} already exists (backups never overwrite)\nhint: choose a new file name, or move the \
+             old file away first",
             target.display()
         ))
         .into());
