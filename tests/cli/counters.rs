@@ -50,6 +50,10 @@ fn a_dead_letter_whose_retry_completed_is_counted_nowhere() {
 fn queues_shows_worker_processes_and_threads() {
     let env = signed_env();
     let serve = Proc::serve(&env, &["--workers", "2"]);
+    // The pool's first heartbeat may land after serve listens: wait for its row first.
+    crate::server_support::wait_for("the first heartbeat", || {
+        env.sql_i64("SELECT COUNT(*) FROM worker_heartbeats") >= 1
+    });
     let shown = env.json(&["queues"]);
     assert_eq!(shown["worker_processes"], 1, "{shown}");
     assert_eq!(shown["worker_threads"], 2, "{shown}");
