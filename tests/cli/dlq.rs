@@ -274,3 +274,26 @@ fn the_losing_retry_says_who_won_and_where_the_job_is() {
     );
     assert!(!err.contains("not dead"), "{err}");
 }
+
+#[test]
+fn csv_and_jsonl_exports_have_the_same_columns() {
+    let env = TestEnv::new();
+    let wf = failed_workflow(&env);
+    dead_letter(&env, "dl-cols-0001", Some(&wf), "transient", "timed out");
+    let csv = env.run(&["dlq", "export", "--format", "csv"]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let header: Vec<String> = stdout(&csv)
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let jsonl = env.run(&["dlq", "export", "--format", "jsonl"]);
+    let first = parse_json(stdout(&jsonl).lines().next().unwrap().as_bytes());
+    let mut keys: Vec<String> = first.as_object().unwrap().keys().cloned().collect();
+    let mut columns = header.clone();
+    keys.sort();
+    columns.sort();
+    assert_eq!(columns, keys, "csv header {header:?}");
+}
