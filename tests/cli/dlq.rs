@@ -297,3 +297,29 @@ fn csv_and_jsonl_exports_have_the_same_columns() {
     columns.sort();
     assert_eq!(columns, keys, "csv header {header:?}");
 }
+
+#[test]
+fn stats_tells_dead_letters_created_from_those_still_open() {
+    let env = TestEnv::new();
+    let wf = failed_workflow(&env);
+    let dl = dead_letter(&env, "dl-stats-0001", Some(&wf), "invalid_input", "guard refused");
+    // Inside stats' default window (the helper dates dead letters long ago).
+    rusqlite::Connection::open(env.db())
+        .unwrap()
+        .execute(
+            "UPDATE dead_letters SET created_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+            [],
+        )
+        .unwrap();
+    env.write_config("");
+    let out = env.run(&["dlq", "retry", &dl, "--now", "--by", "ann"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&env.run(&["stats"]));
+    assert!(
+        text.contains("1 created in the window, 0 still open"),
+        "{text}"
+    );
+    let json = env.json(&["stats"]);
+    assert_eq!(json["dead_letters"], 1, "{json}");
+    assert_eq!(json["dead_letters_open"], 0, "{json}");
+}
