@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, count};
 use super::prompt::confirm;
+use super::{Context, count};
 use crate::domain::time::now_ms;
 use crate::error::Error;
 use crate::exit::ExitStatus;

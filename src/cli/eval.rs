@@ -599,7 +599,12 @@ fn compare_runs(ctx: &Context, args: CompareArgs) -> anyhow::Result<ExitStatus> 
     let c = &comparison;
     p.line(&format!(
         "{}: both pass {}, only A {}, only B {}, neither {}; same text {}",
-        count(c.common as u64, "common lead"), c.both_pass, c.only_a_passes, c.only_b_passes, c.neither_passes, c.same_text
+        count(c.common as u64, "common lead"),
+        c.both_pass,
+        c.only_a_passes,
+        c.only_b_passes,
+        c.neither_passes,
+        c.same_text
     ))?;
     for w in &c.verdict_differs {
         p.line(&format!("  guard verdict differs: workflow {w}"))?;

@@ -334,7 +334,10 @@ fn print_replayed(ctx: &Context, r: &Replayed, dry_run: bool) -> anyhow::Result<
         r.id,
         count(r.workflow_ids.len() as u64, "workflow"),
         if r.duplicates > 0 {
-            format!(", {} of earlier submissions", count(r.duplicates as u64, "duplicate"))
+            format!(
+                ", {} of earlier submissions",
+                count(r.duplicates as u64, "duplicate")
+            )
         } else {
             String::new()
         },

@@ -169,7 +169,10 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
     ))?;
     p.line(&format!(
         "created     {}",
-        report.created_at.as_deref().map_or("-".into(), short_rfc3339)
+        report
+            .created_at
+            .as_deref()
+            .map_or("-".into(), short_rfc3339)
     ))?;
     if let Some(err) = &report.error {
         p.line(&format!(

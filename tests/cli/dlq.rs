@@ -302,7 +302,13 @@ fn csv_and_jsonl_exports_have_the_same_columns() {
 fn stats_tells_dead_letters_created_from_those_still_open() {
     let env = TestEnv::new();
     let wf = failed_workflow(&env);
-    let dl = dead_letter(&env, "dl-stats-0001", Some(&wf), "invalid_input", "guard refused");
+    let dl = dead_letter(
+        &env,
+        "dl-stats-0001",
+        Some(&wf),
+        "invalid_input",
+        "guard refused",
+    );
     // Inside stats' default window (the helper dates dead letters long ago).
     rusqlite::Connection::open(env.db())
         .unwrap()

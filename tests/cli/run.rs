@@ -378,5 +378,8 @@ fn workflows_show_prints_times_as_the_lists_do() {
     let list = stdout(&env.run(&["workflows", "list"]));
     assert!(list.contains(when), "{when} not in the list:\n{list}");
     let json = env.json(&["workflows", "show", wf]);
-    assert!(json["created_at"].as_str().unwrap().ends_with('Z'), "{json}");
+    assert!(
+        json["created_at"].as_str().unwrap().ends_with('Z'),
+        "{json}"
+    );
 }
