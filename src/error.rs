@@ -158,6 +158,13 @@ impl Error {
         }
     }
 
+    /// An I/O failure whose fix the caller knows: the text ends with a `hint:` line after the
+    /// cause (the cause keeps its kind, so the class is unchanged).
+    pub fn io_with_hint(context: impl Into<String>, source: std::io::Error, hint: &str) -> Self {
+        let source = std::io::Error::new(source.kind(), format!("{source}\nhint: {hint}"));
+        Error::io(context, source)
+    }
+
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::InvalidInput(_) => ErrorClass::InvalidInput,

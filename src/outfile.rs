@@ -46,7 +46,17 @@ impl OutputFile {
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(|e| Error::io(format!("cannot create a file in {}", dir.display()), e))?;
+            .map_err(|e| {
+                Error::io_with_hint(
+                    format!(
+                        "cannot write {}: cannot create a file in {}",
+                        target.display(),
+                        dir.display()
+                    ),
+                    e,
+                    "choose a path in a directory you can write to",
+                )
+            })?;
         Ok(OutputFile {
             target: target.to_path_buf(),
             temp,

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::Context;
 use super::prompt::confirm;
+use super::{Context, count};
 use crate::domain::time::now_ms;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -85,10 +85,10 @@ fn backup(ctx: &Context, args: BackupArgs) -> anyhow::Result<ExitStatus> {
         p.print_json(&facts(&args.file, &written, None))?;
     } else {
         p.line(&format!(
-            "backup {}: {} bytes, {} workflows, schema version {}",
+            "backup {}: {}, {}, schema version {}",
             args.file.display(),
-            written.bytes,
-            written.workflows,
+            count(written.bytes, "byte"),
+            count(written.workflows, "workflow"),
             written.schema_version
         ))?;
     }
@@ -107,7 +107,8 @@ fn backup(ctx: &Context, args: BackupArgs) -> anyhow::Result<ExitStatus> {
 fn write_backup(store: &Store, database: &Path, target: &Path) -> anyhow::Result<DatabaseFacts> {
     if std::fs::symlink_metadata(target).is_ok() {
         return Err(Error::Refused(format!(
-            "{} already exists; choose a new file name (backups never overwrite)",
+            "{} already exists (backups never overwrite)\nhint: choose a new file name, or move the \
+             old file away first",
             target.display()
         ))
         .into());
@@ -140,10 +141,10 @@ fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
     let question = format!(
-        "Replace {} with {} ({} workflows)",
+        "Replace {} with {} ({})",
         config.db.display(),
         args.file.display(),
-        candidate.workflows
+        count(candidate.workflows, "workflow")
     );
     if !confirm(ctx, args.yes, &question)? {
         p.status("restore cancelled");
@@ -180,10 +181,10 @@ fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
         p.print_json(&facts(&args.file, &restored, previous.as_deref()))?;
     } else {
         p.line(&format!(
-            "restored {} from {} ({} workflows)",
+            "restored {} from {} ({})",
             config.db.display(),
             args.file.display(),
-            restored.workflows
+            count(restored.workflows, "workflow")
         ))?;
     }
     Ok(ExitStatus::Success)

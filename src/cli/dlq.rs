@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::prompt::confirm;
-use super::{Context, list_limit, say_if_cut, since_arg};
+use super::{Context, count, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::error::ErrorClass;
 use crate::exit::ExitStatus;
@@ -390,8 +390,8 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
             ))?;
         }
         ctx.printer.status(&format!(
-            "dry run: {} dead letter(s), nothing changed",
-            targets.len()
+            "dry run: {}, nothing changed",
+            count(targets.len() as u64, "dead letter")
         ));
         return Ok(ExitStatus::Success);
     }
@@ -399,7 +399,7 @@ fn retry(ctx: &Context, args: RetryArgs) -> anyhow::Result<ExitStatus> {
         && !confirm(
             ctx,
             args.yes,
-            &format!("retry {} dead letters", targets.len()),
+            &format!("retry {}", count(targets.len() as u64, "dead letter")),
         )?
     {
         ctx.printer.status("nothing retried");
@@ -477,8 +477,8 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitStatus> {
     }
     if let Some(path) = &args.output {
         ctx.printer.status(&format!(
-            "exported {} dead letter(s) to {}",
-            rows.len(),
+            "exported {} to {}",
+            count(rows.len() as u64, "dead letter"),
             path.display()
         ));
     }
@@ -506,6 +506,7 @@ fn write_export(
                 "job_id",
                 "workflow_id",
                 "job_kind",
+                "job_state",
                 "error_class",
                 "error",
                 "attempts",
@@ -522,6 +523,7 @@ fn write_export(
                     d.job_id.clone(),
                     d.workflow_id.clone().unwrap_or_default(),
                     d.job_kind.clone().unwrap_or_default(),
+                    d.job_state.map(|s| s.as_str().to_string()).unwrap_or_default(),
                     d.error_class.clone(),
                     d.error.clone(),
                     d.attempts.to_string(),

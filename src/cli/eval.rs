@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, since_arg};
+use super::{Context, count, since_arg};
 use crate::domain::time::{rfc3339, short};
 use crate::error::Error;
 use crate::eval::diff::{sides, word_diff};
@@ -156,7 +156,8 @@ fn run_eval(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
             };
             let (id, leads) = crate::eval::start(store, &app.config, &candidate, &selection)?;
             ctx.printer.status(&format!(
-                "eval run {id}: {leads} lead(s) with candidate {:?}; if interrupted, continue with `salesagent eval run --resume {id}`",
+                "eval run {id}: {} with candidate {:?}; if interrupted, continue with `salesagent eval run --resume {id}`",
+                count(leads as u64, "lead"),
                 candidate.name
             ));
             id
@@ -320,8 +321,10 @@ fn print_summary(ctx: &Context, run: &EvalRunRow, s: &Summary) -> std::io::Resul
         short(run.created_at)
     ))?;
     p.line(&format!(
-        "guard passed      {} of {} composed ({} error(s))",
-        s.guard_passed, s.composed, s.errors
+        "guard passed      {} of {} composed ({})",
+        s.guard_passed,
+        s.composed,
+        count(s.errors as u64, "error")
     ))?;
     p.line(&format!(
         "fallback rate     {:.1}%   repair rate {:.1}%",
@@ -477,10 +480,10 @@ fn report(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitStatus> {
         .map_err(|e| Error::io(format!("writing {}", args.html.display()), e))?;
     out.commit()?;
     ctx.printer.status(&format!(
-        "wrote {} ({} leads, {} bytes)",
+        "wrote {} ({}, {})",
         args.html.display(),
-        items.len(),
-        page.len()
+        count(items.len() as u64, "lead"),
+        count(page.len() as u64, "byte")
     ));
     Ok(ExitStatus::Success)
 }
@@ -595,8 +598,13 @@ fn compare_runs(ctx: &Context, args: CompareArgs) -> anyhow::Result<ExitStatus> 
     p.print_table(&table)?;
     let c = &comparison;
     p.line(&format!(
-        "{} common lead(s): both pass {}, only A {}, only B {}, neither {}; same text {}",
-        c.common, c.both_pass, c.only_a_passes, c.only_b_passes, c.neither_passes, c.same_text
+        "{}: both pass {}, only A {}, only B {}, neither {}; same text {}",
+        count(c.common as u64, "common lead"),
+        c.both_pass,
+        c.only_a_passes,
+        c.only_b_passes,
+        c.neither_passes,
+        c.same_text
     ))?;
     for w in &c.verdict_differs {
         p.line(&format!("  guard verdict differs: workflow {w}"))?;

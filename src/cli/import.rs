@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::{Context, MORE_FLAGS, list_limit, say_if_cut, thousands};
+use super::{Context, MORE_FLAGS, count, list_limit, say_if_cut, thousands};
 use crate::domain::time::{now_ms, rfc3339, short};
 use crate::exit::ExitStatus;
 use crate::import::{self, ImportOptions, Progress, Summary, header};
@@ -147,8 +147,8 @@ fn update(bar: &ProgressBar, p: &Progress) {
     bar.set_position(p.bytes_read.min(p.total_bytes));
     let secs = bar.elapsed().as_secs_f64().max(0.001);
     bar.set_message(format!(
-        "{} rows  {:.0} rows/s  {} rejected",
-        p.rows_read,
+        "{}  {:.0} rows/s  {} rejected",
+        count(p.rows_read, "row"),
         p.rows_read as f64 / secs,
         p.rejected
     ));
@@ -191,9 +191,9 @@ fn report(ctx: &Context, s: &Summary, store: Option<&Store>) -> anyhow::Result<E
         "imported"
     };
     ctx.printer.line(&format!(
-        "{verb} {} of {} row(s) from {}; {} rejected{}",
+        "{verb} {} of {} from {}; {} rejected{}",
         s.rows_accepted,
-        s.rows_read,
+        count(s.rows_read, "row"),
         s.file,
         s.rows_rejected,
         if s.dry_run {
@@ -218,7 +218,8 @@ fn report(ctx: &Context, s: &Summary, store: Option<&Store>) -> anyhow::Result<E
         let more = s.rows_rejected as usize - s.errors.len();
         let which = if s.errors.is_empty() { "" } else { " more" };
         ctx.printer.line(&format!(
-            "  {more}{which} rejected row(s): `salesagent import errors {id}` lists them"
+            "  {more}{which} rejected {}: `salesagent import errors {id}` lists them",
+            if more == 1 { "row" } else { "rows" }
         ))?;
     }
     match s.state.as_str() {
@@ -436,9 +437,10 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
         .sum();
     let state = match import_status {
         ImportStatus::Processing => format!(
-            "processing: file read, {} of {} workflow(s) not finished yet",
+            "processing: file read, {} of {} {} not finished yet",
             thousands(unfinished as u64),
-            thousands(total as u64)
+            thousands(total as u64),
+            if total == 1 { "workflow" } else { "workflows" }
         ),
         ImportStatus::Reading => "reading the file".to_string(),
         ImportStatus::Interrupted => format!(
@@ -516,8 +518,8 @@ fn errors(ctx: &Context, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
             file.write_all(b"\n")?;
             file.commit()?;
             ctx.printer.status(&format!(
-                "wrote {} rejected row(s) to {}",
-                rows.len(),
+                "wrote {} to {}",
+                count(rows.len() as u64, "rejected row"),
                 path.display()
             ));
         }
@@ -614,8 +616,9 @@ fn pause(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
         )?;
     } else {
         ctx.printer.line(&format!(
-            "import {} paused: {held} queued job(s) held",
-            import.id
+            "import {} paused: {} held",
+            import.id,
+            count(held as u64, "queued job")
         ))?;
         ctx.printer.status(&format!(
             "hint: `salesagent import resume {}` releases them",
@@ -657,8 +660,9 @@ fn cancel(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
         }))?;
     } else {
         ctx.printer.line(&format!(
-            "import {} cancelled: {cancelled} queued job(s) cancelled; finished work is kept",
-            import.id
+            "import {} cancelled: {} cancelled; finished work is kept",
+            import.id,
+            count(cancelled as u64, "queued job")
         ))?;
         ctx.printer.status(&format!(
             "hint: `salesagent import resume {}` undoes the cancel; importing the file again also works \

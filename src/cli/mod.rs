@@ -373,6 +373,17 @@ pub(crate) fn thousands(n: u64) -> String {
     out
 }
 
+/// `n` and `noun`, the noun in the plural unless `n` is one: "1 duplicate", "6 duplicates",
+/// "2 processes". Every count a person reads goes through this, so none says "1 rows".
+pub(crate) fn count(n: impl Into<i128>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    let es = ["s", "x", "ch", "sh"].iter().any(|end| noun.ends_with(end));
+    format!("{n} {noun}{}", if es { "es" } else { "s" })
+}
+
 /// The flags that show more of a cut list, for `say_if_cut`.
 pub(crate) const MORE_FLAGS: &str = "--limit N or --all";
 
@@ -414,7 +425,16 @@ pub(crate) fn since_arg(value: Option<&str>) -> crate::error::Result<Option<i64>
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{count, thousands};
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(count(1u64, "duplicate"), "1 duplicate");
+        assert_eq!(count(0u64, "duplicate"), "0 duplicates");
+        assert_eq!(count(6u64, "dead letter"), "6 dead letters");
+        assert_eq!(count(1i64, "process"), "1 process");
+        assert_eq!(count(2i64, "process"), "2 processes");
+    }
 
     #[test]
     fn thousands_are_separated() {

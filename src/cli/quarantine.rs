@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::prompt::confirm;
-use super::{Context, MORE_FLAGS, list_limit, say_if_cut};
+use super::{Context, MORE_FLAGS, count, list_limit, say_if_cut};
 use crate::domain::submission::parse_payload;
 use crate::domain::time::{now_ms, rfc3339, short};
 use crate::error::Error;
@@ -322,17 +322,22 @@ fn print_replayed(ctx: &Context, r: &Replayed, dry_run: bool) -> anyhow::Result<
     }
     if dry_run {
         p.line(&format!(
-            "would replay {}: {} submission(s), {} other event(s)",
-            r.id, r.submissions, r.ignored_events
+            "would replay {}: {}, {}",
+            r.id,
+            count(r.submissions as u64, "submission"),
+            count(r.ignored_events as u64, "other event")
         ))?;
         return Ok(());
     }
     p.line(&format!(
-        "replayed {}: {} workflow(s) queued{}{}",
+        "replayed {}: {} queued{}{}",
         r.id,
-        r.workflow_ids.len(),
+        count(r.workflow_ids.len() as u64, "workflow"),
         if r.duplicates > 0 {
-            format!(", {} duplicate(s) of earlier submissions", r.duplicates)
+            format!(
+                ", {} of earlier submissions",
+                count(r.duplicates as u64, "duplicate")
+            )
         } else {
             String::new()
         },

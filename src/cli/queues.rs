@@ -4,7 +4,7 @@
 use clap::Args;
 use serde_json::json;
 
-use super::Context;
+use super::{Context, count};
 use crate::domain::time::{human_duration, now_ms};
 use crate::exit::ExitStatus;
 use crate::store::{JobState, QueueStats};
@@ -35,7 +35,9 @@ pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
             .map(|c| c.count)
             .sum();
         ctx.printer.warn(&format!(
-            "{jobs} job(s) wait and no worker is running: start `salesagent serve` or `salesagent worker`"
+            "{} wait{} and no worker is running: start `salesagent serve` or `salesagent worker`",
+            count(jobs, "job"),
+            if jobs == 1 { "s" } else { "" }
         ));
     }
     Ok(ExitStatus::Success)
@@ -92,9 +94,10 @@ fn print_human(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
         .sum();
     if claimed > stats.worker_threads {
         p.line(&format!(
-            "claimed: {claimed} job(s) held by workers; each of the {} thread(s) runs one at a time \
+            "claimed: {} held by workers; each of the {} runs one at a time \
              and claims a few ahead",
-            stats.worker_threads
+            count(claimed, "job"),
+            count(stats.worker_threads, "thread")
         ))?;
     }
     for (queue, age) in &stats.oldest_available_ms {
@@ -105,11 +108,9 @@ fn print_human(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
     }
     p.line(&format!("dead letters: {}", stats.dead_letters))?;
     p.line(&format!(
-        "workers: {} process{}, {} thread{}",
-        stats.workers_alive,
-        if stats.workers_alive == 1 { "" } else { "es" },
-        stats.worker_threads,
-        if stats.worker_threads == 1 { "" } else { "s" },
+        "workers: {}, {}",
+        count(stats.workers_alive, "process"),
+        count(stats.worker_threads, "thread"),
     ))?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg};
+use super::{Context, MORE_FLAGS, count, list_limit, say_if_cut, since_arg};
 use crate::domain::time::{parse_duration_ms, short};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -111,15 +111,18 @@ fn print_report(ctx: &Context, r: &Report) -> anyhow::Result<()> {
         .unwrap_or_default();
     if r.found == 0 {
         p.line(&format!(
-            "reconcile {}: clean ({} check(s){duration})",
+            "reconcile {}: clean ({}{duration})",
             r.id,
-            r.checks.len()
+            count(r.checks.len() as u64, "check")
         ))?;
         return Ok(());
     }
     p.line(&format!(
-        "reconcile {}: {} finding(s), {} fixed, {} remaining{duration}",
-        r.id, r.found, r.fixed, r.remaining
+        "reconcile {}: {}, {} fixed, {} remaining{duration}",
+        r.id,
+        count(r.found as u64, "finding"),
+        r.fixed,
+        r.remaining
     ))?;
     let mut table = p.table(&["CHECK", "ID", "DETAIL", "FIX"]);
     for f in &r.findings {

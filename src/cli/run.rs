@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::Context;
+use super::{Context, count};
 use crate::app::parse_input;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -27,8 +27,8 @@ pub fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
     let payload = parse_input(&bytes, &source)?;
     if payload.submissions.is_empty() {
         ctx.printer.status(&format!(
-            "{source}: {} event(s) acknowledged; none starts a workflow (only contact.creation and form events do)",
-            payload.ignored_events
+            "{source}: {} acknowledged; none starts a workflow (only contact.creation and form events do)",
+            count(payload.ignored_events as u64, "event")
         ));
         return Ok(ExitStatus::Success);
     }
@@ -38,8 +38,8 @@ pub fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("processing {source}"))?;
     if payload.ignored_events > 0 {
         ctx.printer.status(&format!(
-            "{} other event(s) acknowledged without a workflow",
-            payload.ignored_events
+            "{} acknowledged without a workflow",
+            count(payload.ignored_events as u64, "other event")
         ));
     }
     let mut failed = false;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::Context;
+use super::{Context, count};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::server::{ServeOptions, WEBHOOK_PATH, check_signature_policy, serve_with};
@@ -84,12 +84,12 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Failure);
     }
     ctx.printer.status(&format!(
-        "stopped: {} accepted, {} duplicates, {} quarantined, {} jobs completed, {} leases released",
+        "stopped: {} accepted, {}, {} quarantined, {} completed, {} released",
         summary.accepted,
-        summary.duplicates,
+        count(summary.duplicates, "duplicate"),
         summary.quarantined,
-        summary.jobs_completed,
-        summary.released
+        count(summary.jobs_completed, "job"),
+        count(summary.released as u64, "lease")
     ));
     Ok(ExitStatus::Success)
 }

@@ -29,7 +29,10 @@ struct Stats {
     approval_rate: Option<f64>,
     time_to_approval: Latency,
     sent: i64,
+    /// Dead letters created in the window.
     dead_letters: i64,
+    /// Of those, the ones still waiting: neither retried nor resolved.
+    dead_letters_open: i64,
     error_classes: std::collections::BTreeMap<String, i64>,
     top_failing_steps: Vec<FailingStep>,
 }
@@ -68,6 +71,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
         time_to_approval: latency(&raw.draft_to_approval_ms),
         sent: raw.sent,
         dead_letters: raw.dead_letters,
+        dead_letters_open: raw.dead_letters_open,
         error_classes: raw.errors_by_class.iter().cloned().collect(),
         top_failing_steps: raw
             .failing_steps
@@ -122,7 +126,10 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
         ms(&stats.time_to_approval)
     ))?;
     p.line(&format!("sent                {}", stats.sent))?;
-    p.line(&format!("dead letters        {}", stats.dead_letters))?;
+    p.line(&format!(
+        "dead letters        {} created in the window, {} still open",
+        stats.dead_letters, stats.dead_letters_open
+    ))?;
     if !stats.error_classes.is_empty() {
         let classes: Vec<String> = stats
             .error_classes

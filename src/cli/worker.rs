@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::Context;
+use super::{Context, count};
 use crate::exit::ExitStatus;
 use crate::worker::shutdown::{Signals, drain};
 use crate::worker::{Pool, PoolOptions, QueueSpec};
@@ -64,8 +64,9 @@ pub fn run(ctx: &Context, args: WorkerArgs) -> anyhow::Result<ExitStatus> {
         let mut signals = Signals::install()?;
         let pool = Pool::spawn(config, options).await?;
         printer.status(&format!(
-            "worker {}: {workers} thread(s) on queues {} (stop with Ctrl-C or SIGTERM)",
+            "worker {}: {} on queues {} (stop with Ctrl-C or SIGTERM)",
             pool.owner(),
+            count(workers as u64, "thread"),
             names.join(",")
         ));
         signals.at_least(1).await;
@@ -81,8 +82,9 @@ pub fn run(ctx: &Context, args: WorkerArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Failure);
     }
     ctx.printer.status(&format!(
-        "stopped: {} jobs completed, {} leases released",
-        drained.completed, drained.released
+        "stopped: {} completed, {} released",
+        count(drained.completed, "job"),
+        count(drained.released as u64, "lease")
     ));
     Ok(ExitStatus::Success)
 }

@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg, state_parser};
-use crate::domain::time::{rfc3339, short};
+use crate::domain::time::{rfc3339, short, short_rfc3339};
 use crate::exit::ExitStatus;
 use crate::orchestrator::WorkflowReport;
 use crate::store::{AuditEntry, DraftStatus, WorkflowFilter, WorkflowRow, WorkflowStatus};
@@ -169,7 +169,10 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
     ))?;
     p.line(&format!(
         "created     {}",
-        report.created_at.as_deref().unwrap_or("-")
+        report
+            .created_at
+            .as_deref()
+            .map_or("-".into(), short_rfc3339)
     ))?;
     if let Some(err) = &report.error {
         p.line(&format!(
@@ -186,7 +189,11 @@ pub(super) fn print_report(ctx: &Context, report: &WorkflowReport) -> std::io::R
         p.line(&format!("composer    {}", d.composer.summary()))?;
     }
     if let Some(t) = &report.task {
-        p.line(&format!("task        {}  due {}", t.id, t.due_at))?;
+        p.line(&format!(
+            "task        {}  due {}",
+            t.id,
+            short_rfc3339(&t.due_at)
+        ))?;
     }
     p.line("")?;
     let mut table = p.table(&[

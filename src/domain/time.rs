@@ -25,6 +25,14 @@ pub fn short(ms: i64) -> String {
     }
 }
 
+/// `short` of an RFC 3339 time that was already rendered (reports carry them as text); text that
+/// is not one is shown as it is.
+pub fn short_rfc3339(text: &str) -> String {
+    text.parse::<Timestamp>()
+        .map(|ts| short(ts.as_millisecond()))
+        .unwrap_or_else(|_| text.to_string())
+}
+
 /// Parses a `--since` value: a duration back from now (`90s`, `30m`, `24h`, `7d`, `2w`), an RFC 3339
 /// time, or a date (`2026-11-01`, midnight UTC). Returns epoch milliseconds.
 pub fn parse_since(value: &str, now: i64) -> Result<i64, String> {

@@ -24,7 +24,8 @@ impl Store {
     pub fn backup_to(&self, target: &Path) -> Result<DatabaseFacts> {
         if std::fs::metadata(target).is_ok_and(|m| m.len() > 0) {
             return Err(Error::Refused(format!(
-                "{} already exists; choose a new file name (backups never overwrite)",
+                "{} already exists (backups never overwrite)\nhint: choose a new file name, or move \
+                 the old file away first",
                 target.display()
             )));
         }

@@ -21,7 +21,10 @@ pub struct StatsRaw {
     pub approved: i64,
     pub rejected: i64,
     pub sent: i64,
+    /// Dead letters created in the window, whatever became of them since.
     pub dead_letters: i64,
+    /// Of those, the ones still waiting (neither retried nor resolved), as `dlq list` shows them.
+    pub dead_letters_open: i64,
 }
 
 impl Store {
@@ -80,6 +83,10 @@ impl Store {
             sent: count("SELECT COUNT(*) FROM drafts WHERE tenant_id = ?1 AND sent_at >= ?2")?,
             dead_letters: count(
                 "SELECT COUNT(*) FROM dead_letters WHERE tenant_id = ?1 AND created_at >= ?2",
+            )?,
+            dead_letters_open: count(
+                "SELECT COUNT(*) FROM dead_letters WHERE tenant_id = ?1 AND created_at >= ?2
+                 AND retried_at IS NULL AND resolved_at IS NULL",
             )?,
         })
     }

@@ -50,6 +50,10 @@ fn a_dead_letter_whose_retry_completed_is_counted_nowhere() {
 fn queues_shows_worker_processes_and_threads() {
     let env = signed_env();
     let serve = Proc::serve(&env, &["--workers", "2"]);
+    // The pool's first heartbeat may land after serve listens: wait for its row first.
+    crate::server_support::wait_for("the first heartbeat", || {
+        env.sql_i64("SELECT COUNT(*) FROM worker_heartbeats") >= 1
+    });
     let shown = env.json(&["queues"]);
     assert_eq!(shown["worker_processes"], 1, "{shown}");
     assert_eq!(shown["worker_threads"], 2, "{shown}");
@@ -71,7 +75,7 @@ fn queues_warns_when_jobs_wait_and_no_worker_runs() {
     let out = env.run(&["queues"]);
     assert!(out.status.success());
     assert!(
-        stderr(&out).contains("3 job(s) wait and no worker is running"),
+        stderr(&out).contains("3 jobs wait and no worker is running"),
         "{}",
         stderr(&out)
     );
@@ -125,7 +129,7 @@ fn import_status_says_processing_while_workflows_are_pending() {
     let out = env.run(&["import", "status", &id]);
     let text = stdout(&out);
     assert!(
-        text.contains("processing: file read, 3 of 3 workflow(s) not finished yet"),
+        text.contains("processing: file read, 3 of 3 workflows not finished yet"),
         "{text}"
     );
     assert!(!text.contains("completed ("), "{text}");

@@ -46,7 +46,7 @@ fn a_cancelled_import_can_be_imported_again_without_duplicates() {
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains("imported 5 of 5 row(s)"),
+        stdout(&out).contains("imported 5 of 5 rows"),
         "{}",
         stdout(&out)
     );
@@ -163,7 +163,7 @@ fn replaying_a_quarantined_payload_makes_its_workflows() {
         )
         .unwrap();
     let dry = env.run(&["quarantine", "replay", "q-0001-older", "--dry-run"]);
-    assert!(stdout(&dry).contains("would replay q-0001-older: 1 submission(s)"));
+    assert!(stdout(&dry).contains("would replay q-0001-older: 1 submission"));
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM workflows"), 0);
     let out = env
         .cmd()

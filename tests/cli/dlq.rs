@@ -274,3 +274,58 @@ fn the_losing_retry_says_who_won_and_where_the_job_is() {
     );
     assert!(!err.contains("not dead"), "{err}");
 }
+
+#[test]
+fn csv_and_jsonl_exports_have_the_same_columns() {
+    let env = TestEnv::new();
+    let wf = failed_workflow(&env);
+    dead_letter(&env, "dl-cols-0001", Some(&wf), "transient", "timed out");
+    let csv = env.run(&["dlq", "export", "--format", "csv"]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let header: Vec<String> = stdout(&csv)
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let jsonl = env.run(&["dlq", "export", "--format", "jsonl"]);
+    let first = parse_json(stdout(&jsonl).lines().next().unwrap().as_bytes());
+    let mut keys: Vec<String> = first.as_object().unwrap().keys().cloned().collect();
+    let mut columns = header.clone();
+    keys.sort();
+    columns.sort();
+    assert_eq!(columns, keys, "csv header {header:?}");
+}
+
+#[test]
+fn stats_tells_dead_letters_created_from_those_still_open() {
+    let env = TestEnv::new();
+    let wf = failed_workflow(&env);
+    let dl = dead_letter(
+        &env,
+        "dl-stats-0001",
+        Some(&wf),
+        "invalid_input",
+        "guard refused",
+    );
+    // Inside stats' default window (the helper dates dead letters long ago).
+    rusqlite::Connection::open(env.db())
+        .unwrap()
+        .execute(
+            "UPDATE dead_letters SET created_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+            [],
+        )
+        .unwrap();
+    env.write_config("");
+    let out = env.run(&["dlq", "retry", &dl, "--now", "--by", "ann"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&env.run(&["stats"]));
+    assert!(
+        text.contains("1 created in the window, 0 still open"),
+        "{text}"
+    );
+    let json = env.json(&["stats"]);
+    assert_eq!(json["dead_letters"], 1, "{json}");
+    assert_eq!(json["dead_letters_open"], 0, "{json}");
+}

@@ -183,7 +183,7 @@ fn bulk_approval_asks_without_yes_and_acts_with_it() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("2 pending draft(s)"),
+        stderr(&out).contains("2 pending drafts"),
         "{}",
         stderr(&out)
     );

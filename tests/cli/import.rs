@@ -48,7 +48,7 @@ fn leads_sample_accepts_three_rows_and_rejects_the_bad_one() {
     let out = env.run(&["import", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(11), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("imported 3 of 4 row(s)"), "{text}");
+    assert!(text.contains("imported 3 of 4 rows"), "{text}");
     assert!(text.contains("row 4, column email"), "{text}");
     assert!(
         !stderr(&out).contains("rows/s"),

@@ -126,3 +126,38 @@ fn checked_in_completions_and_man_pages_are_fresh() {
         assert!(fresh == checked_in, "man/{page} is {stale}");
     }
 }
+
+#[test]
+fn a_backup_of_one_workflow_says_workflow() {
+    let env = TestEnv::new();
+    env.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
+    let backup = env.path().join("one.db");
+    let out = env.run(&["db", "backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains(" 1 workflow,"), "{text}");
+    assert!(!text.contains("1 workflows"), "{text}");
+}
+
+#[test]
+fn refused_backups_say_how_to_fix_on_a_hint_line() {
+    let env = TestEnv::new();
+    env.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
+    let existing = env.write_file("exists.db", "x");
+    let out = env.run(&["db", "backup", existing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("exists.db"), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("hint: ")),
+        "no hint line: {err}"
+    );
+    let out = env.run(&["db", "backup", "/proc/x.db"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("/proc/x.db"), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("hint: ")),
+        "no hint line: {err}"
+    );
+}

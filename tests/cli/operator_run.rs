@@ -80,9 +80,7 @@ fn a_resumed_import_points_to_its_rejected_rows_instead_of_a_dangling_more() {
     let text = stdout(&out);
     assert!(!text.contains("… and"), "{text}");
     assert!(
-        text.contains(&format!(
-            "2 rejected row(s): `salesagent import errors {id}`"
-        )),
+        text.contains(&format!("2 rejected rows: `salesagent import errors {id}`")),
         "{text}"
     );
 }

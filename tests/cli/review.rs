@@ -148,7 +148,7 @@ fn bulk_approval_and_send_mode_ask_on_a_terminal() {
         &["drafts", "approve", "--all-pending"],
         &[],
         &[
-            ("approve 2 pending draft(s)?", Some("n")),
+            ("approve 2 pending drafts?", Some("n")),
             ("nothing approved", None),
         ],
     );
@@ -161,7 +161,7 @@ fn bulk_approval_and_send_mode_ask_on_a_terminal() {
         &env,
         &["drafts", "approve", "--all-pending"],
         &[],
-        &[("approve 2 pending draft(s)?", Some("y"))],
+        &[("approve 2 pending drafts?", Some("y"))],
     );
     assert_eq!(code, 0, "{transcript}");
     assert_eq!(

@@ -107,7 +107,7 @@ fn webhook_events_fetch_the_contact_from_the_crm() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     // One contact.creation event starts work; the property change is acknowledged only.
-    assert!(stderr(&out).contains("1 other event(s) acknowledged"));
+    assert!(stderr(&out).contains("1 other event acknowledged"));
     let report = crate::env::parse_json(&out.stdout);
     assert_completed_with_draft(&env, &report, "eve@events-acme.com");
     assert_eq!(report["steps"][3]["remote_id"], "3234588");
@@ -358,4 +358,28 @@ fn templates_from_the_config_file_fill_the_draft() {
         .unwrap()
         .to_string();
     assert!(body.contains("Anna Berg"), "{body}");
+}
+
+#[test]
+fn workflows_show_prints_times_as_the_lists_do() {
+    let env = TestEnv::new();
+    let report = run_fixture(&env, "seed-shape.json");
+    let wf = report["workflow_id"].as_str().unwrap();
+    let out = env.run(&["workflows", "show", wf]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let created = text
+        .lines()
+        .find(|l| l.starts_with("created "))
+        .unwrap_or_else(|| panic!("no created line: {text}"));
+    let when = created.trim_start_matches("created").trim();
+    assert_eq!(when.len(), "2026-12-01 09:57:18".len(), "{created}");
+    assert!(!when.contains('T') && !when.ends_with('Z'), "{created}");
+    let list = stdout(&env.run(&["workflows", "list"]));
+    assert!(list.contains(when), "{when} not in the list:\n{list}");
+    let json = env.json(&["workflows", "show", wf]);
+    assert!(
+        json["created_at"].as_str().unwrap().ends_with('Z'),
+        "{json}"
+    );
 }

@@ -436,3 +436,21 @@ fn readiness_is_503_when_no_worker_heartbeats() {
     assert_eq!(body["checks"]["workers_alive"], 0, "{body}");
     assert_eq!(body["checks"]["store_writable"], true, "{body}");
 }
+
+#[test]
+fn stop_line_counts_in_the_singular_when_there_is_one() {
+    let env = signed_env();
+    let mut server = Proc::serve(&env, &[]);
+    let file = env.write_file("p0.json", seed_payload(0));
+    let headers = sign(&env, &file, &server.url(), &[]);
+    assert_eq!(post(&server.url(), &headers, seed_payload(0)).0, 202);
+    assert_eq!(post(&server.url(), &headers, seed_payload(0)).0, 200);
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(), Some(0), "{}", server.stderr());
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("1 accepted, 1 duplicate, 0 quarantined"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("1 duplicates"), "{stderr}");
+}

@@ -85,9 +85,7 @@ impl Proc {
         let mut cmd = command(env, None);
         cmd.arg("worker").args(args);
         let p = Proc::spawn(cmd);
-        wait_for("the worker to start", || {
-            p.stderr().contains("thread(s) on queues")
-        });
+        wait_for("the worker to start", || p.stderr().contains(" on queues "));
         p
     }
 

@@ -4,8 +4,8 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::super::Context;
 use super::super::prompt::confirm;
+use super::super::{Context, count};
 use crate::exit::ExitStatus;
 use crate::operator::{Rejection, SendOutcome, TaskClosing};
 use crate::store::{DraftFilter, DraftRow, DraftStatus, MODE_SEND};
@@ -61,9 +61,14 @@ impl Selection {
             }
             return Ok(None);
         }
-        ctx.printer
-            .status(&format!("{} pending draft(s) match", drafts.len()));
-        let question = format!("{verb} {} pending draft(s){consequence}", drafts.len());
+        ctx.printer.status(&format!(
+            "{} match",
+            count(drafts.len() as u64, "pending draft")
+        ));
+        let question = format!(
+            "{verb} {}{consequence}",
+            count(drafts.len() as u64, "pending draft")
+        );
         if !confirm(ctx, self.yes, &question)? {
             ctx.printer.status(&format!("nothing {verb}d"));
             return Ok(None);
@@ -364,7 +369,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
         )
         .into());
     }
-    if !confirm(ctx, args.yes, &format!("send {} draft(s)", ids.len()))? {
+    if !confirm(
+        ctx,
+        args.yes,
+        &format!("send {}", count(ids.len() as u64, "draft")),
+    )? {
         ctx.printer.status("nothing sent");
         return Ok(ExitStatus::Success);
     }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::super::Context;
+use super::super::{Context, count};
 use super::{DraftItem, ShowArgs};
 use crate::app::App;
 use crate::domain::lead::Lead;
@@ -153,8 +153,8 @@ pub(super) fn print_page(ctx: &Context, page: &Page) -> std::io::Result<()> {
     print_draft(ctx, &page.draft)?;
     if !page.superseded.is_empty() {
         ctx.printer.line(&format!(
-            "Recomposed: {} earlier text(s) kept as superseded: {}",
-            page.superseded.len(),
+            "Recomposed: {} kept as superseded: {}",
+            count(page.superseded.len() as u64, "earlier text"),
             page.superseded
                 .iter()
                 .map(|d| d.id.as_str())
