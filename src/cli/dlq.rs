@@ -523,7 +523,9 @@ fn write_export(
                     d.job_id.clone(),
                     d.workflow_id.clone().unwrap_or_default(),
                     d.job_kind.clone().unwrap_or_default(),
-                    d.job_state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    d.job_state
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
                     d.error_class.clone(),
                     d.error.clone(),
                     d.attempts.to_string(),
