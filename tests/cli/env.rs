@@ -206,3 +206,20 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Runs a Python driver script (`python3 -c SCRIPT CONFIG_JSON`: the pty drivers) and returns its
+/// stdout, panicking with its stderr when it fails.
+pub fn python_driver(script: &str, config: &serde_json::Value) -> Vec<u8> {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(config.to_string())
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

@@ -65,18 +65,8 @@ pub fn on_terminal(
         "env": child_env,
         "steps": steps,
     });
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(DRIVER)
-        .arg(cfg.to_string())
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result = parse_json(&out.stdout);
+    let stdout = crate::env::python_driver(DRIVER, &cfg);
+    let result = parse_json(&stdout);
     (
         result["code"].as_i64().unwrap(),
         result["transcript"].as_str().unwrap().to_string(),

@@ -44,18 +44,8 @@ fn on_terminal(env: &TestEnv, columns: u16, args: &[&str]) -> String {
             "USER": "tester",
         },
     });
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(SIZED)
-        .arg(cfg.to_string())
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+    let stdout = crate::env::python_driver(SIZED, &cfg);
+    String::from_utf8_lossy(&stdout).replace("\r\n", "\n")
 }
 
 fn with_long_rows() -> TestEnv {
