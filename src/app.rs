@@ -60,17 +60,7 @@ impl App {
         let items: Vec<NewSubmission<'_>> = payload
             .submissions
             .iter()
-            .map(|parsed| NewSubmission {
-                source: Source::Run,
-                parsed,
-                raw_payload: raw,
-                signature: None,
-                import_job_id: None,
-                synthetic: false,
-                queue: None,
-                trace_id: None,
-                received_at,
-            })
+            .map(|parsed| NewSubmission::received(Source::Run, parsed, raw, received_at))
             .collect();
         let mut reports = Vec::new();
         for acceptance in self.store.accept_submissions(&items)? {

@@ -294,15 +294,8 @@ fn replay_one(
         .submissions
         .iter()
         .map(|parsed| NewSubmission {
-            source: Source::Webhook,
-            parsed,
-            raw_payload: &q.raw_payload,
-            signature: None,
-            import_job_id: None,
-            synthetic: false,
             queue: Some("normal"),
-            trace_id: None,
-            received_at: at,
+            ..NewSubmission::received(Source::Webhook, parsed, &q.raw_payload, at)
         })
         .collect();
     for acceptance in app.store.replay_quarantined(&q.id, &items, actor, at)? {

@@ -42,6 +42,29 @@ pub struct NewSubmission<'a> {
     pub received_at: i64,
 }
 
+impl<'a> NewSubmission<'a> {
+    /// A submission as `source` received it: unsigned, not synthetic, no import, no trace id and
+    /// no job (set `queue` to enqueue one).
+    pub fn received(
+        source: Source,
+        parsed: &'a ParsedSubmission,
+        raw_payload: &'a [u8],
+        received_at: i64,
+    ) -> NewSubmission<'a> {
+        NewSubmission {
+            source,
+            parsed,
+            raw_payload,
+            signature: None,
+            import_job_id: None,
+            synthetic: false,
+            queue: None,
+            trace_id: None,
+            received_at,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Acceptance {
     Accepted {
