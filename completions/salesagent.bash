@@ -650,7 +650,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,6 +668,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -680,7 +684,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__audit)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,6 +699,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -752,7 +760,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__audit__subcmd__list)
-            opts="-v -q -h -V --action --actor --since --subject --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --action --actor --since --subject --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +798,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -802,7 +814,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__completions)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -817,6 +829,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -832,7 +848,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__config)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version check help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -850,6 +866,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -862,7 +882,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__config__subcmd__check)
-            opts="-v -q -h -V --live --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --live --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -877,6 +897,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -934,7 +958,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__crm)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version contacts add-contact tasks help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version contacts add-contact tasks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -952,6 +976,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -964,7 +992,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__crm__subcmd__add__subcmd__contact)
-            opts="-v -q -h -V --email --first-name --last-name --company --job-title --id --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --email --first-name --last-name --company --job-title --id --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1034,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1018,7 +1050,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__crm__subcmd__contacts)
-            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1037,6 +1069,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1122,7 +1158,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__crm__subcmd__tasks)
-            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,6 +1180,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1156,7 +1196,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__db)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version backup restore help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1174,6 +1214,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1186,7 +1230,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__db__subcmd__backup)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1201,6 +1245,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1272,7 +1320,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__db__subcmd__restore)
-            opts="-v -q -h -V --yes --force --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --yes --force --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1294,6 +1342,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1306,7 +1358,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__dlq)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show retry export help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list show retry export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1324,6 +1376,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1336,7 +1392,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__dlq__subcmd__export)
-            opts="-o -v -q -h -V --format --output --force --class --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-o -v -q -h -V --format --output --force --class --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1367,6 +1423,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1466,7 +1526,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__dlq__subcmd__list)
-            opts="-v -q -h -V --class --since --all --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --class --since --all --limit --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1496,6 +1556,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1508,7 +1572,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__dlq__subcmd__retry)
-            opts="-y -v -q -h -V --class --all --dry-run --now --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --class --all --dry-run --now --by --yes --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1534,6 +1598,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1546,7 +1614,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__dlq__subcmd__show)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1564,6 +1632,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1576,7 +1648,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show approve reject send review recompose help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list show approve reject send review recompose help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1594,6 +1666,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1606,7 +1682,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__approve)
-            opts="-y -v -q -h -V --all-pending --sender --min-score --yes --by --note --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --all-pending --sender --min-score --yes --by --note --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,6 +1713,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1778,7 +1858,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__list)
-            opts="-v -q -h -V --status --sender --since --min-score --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --status --sender --since --min-score --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1816,6 +1896,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1828,7 +1912,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__recompose)
-            opts="-y -v -q -h -V --all-pending --sender --min-score --yes --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --all-pending --sender --min-score --yes --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1858,6 +1942,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1870,7 +1958,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__reject)
-            opts="-v -q -h -V --reason --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1896,6 +1984,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1908,7 +2000,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__review)
-            opts="-v -q -h -V --sender --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --sender --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1934,6 +2026,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1946,7 +2042,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__send)
-            opts="-y -v -q -h -V --approved --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --approved --by --yes --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1968,6 +2064,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -1980,7 +2080,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__drafts__subcmd__show)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1998,6 +2098,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -2010,7 +2114,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__eval)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version run show report list compare help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run show report list compare help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2028,6 +2132,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -2040,7 +2148,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__eval__subcmd__compare)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2055,6 +2163,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2168,7 +2280,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__eval__subcmd__list)
-            opts="-v -q -h -V --limit --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2190,6 +2302,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -2202,7 +2318,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__eval__subcmd__report)
-            opts="-v -q -h -V --html --force --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --html --force --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2224,6 +2340,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -2236,7 +2356,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__eval__subcmd__run)
-            opts="-v -q -h -V --candidate --since --ids --sample --resume --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --candidate --since --ids --sample --resume --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2274,6 +2394,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -2286,7 +2410,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__eval__subcmd__show)
-            opts="-v -q -h -V --summary-only --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --summary-only --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2301,6 +2425,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3282,7 +3410,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import)
-            opts="-v -q -h -V --form-id --map --dry-run --db --config --data-dir --json --verbose --quiet --log-format --help --version list status errors pause resume cancel help"
+            opts="-v -q -h -V --form-id --map --dry-run --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list status errors pause resume cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3308,6 +3436,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3320,7 +3452,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__cancel)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3338,6 +3470,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3350,7 +3486,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__errors)
-            opts="-o -v -q -h -V --format --output --force --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-o -v -q -h -V --format --output --force --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3377,6 +3513,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3504,7 +3644,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__list)
-            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3526,6 +3666,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3538,7 +3682,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__pause)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3556,6 +3700,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3568,7 +3716,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__resume)
-            opts="-v -q -h -V --file --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --file --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3590,6 +3738,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3602,7 +3754,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__import__subcmd__status)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3620,6 +3772,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3632,7 +3788,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__man)
-            opts="-v -q -h -V --dir --force --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --dir --force --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3654,6 +3810,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3666,7 +3826,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__mode)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version show set help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version show set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3681,6 +3841,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3752,7 +3916,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__mode__subcmd__set)
-            opts="-y -v -q -h -V --reason --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version send draft-only"
+            opts="-y -v -q -h -V --reason --by --yes --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version send draft-only"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3778,6 +3942,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3790,7 +3958,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__mode__subcmd__show)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3808,6 +3976,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3820,7 +3992,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__probe)
-            opts="-v -q -h -V --url --timeout --keep --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --url --timeout --keep --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3846,6 +4018,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3858,7 +4034,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__quarantine)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show replay discard help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list show replay discard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3876,6 +4052,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -3888,7 +4068,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__quarantine__subcmd__discard)
-            opts="-v -q -h -V --reason --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3911,6 +4091,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4010,7 +4194,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__quarantine__subcmd__list)
-            opts="-v -q -h -V --done --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --done --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4032,6 +4216,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4044,7 +4232,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__quarantine__subcmd__replay)
-            opts="-y -v -q -h -V --all --dry-run --by --yes --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-y -v -q -h -V --all --dry-run --by --yes --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4066,6 +4254,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4078,7 +4270,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__quarantine__subcmd__show)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4096,6 +4288,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4108,7 +4304,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__queues)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4126,6 +4322,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4138,7 +4338,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__reconcile)
-            opts="-v -q -h -V --fix --since --check --stuck-after --db --config --data-dir --json --verbose --quiet --log-format --help --version reports report help"
+            opts="-v -q -h -V --fix --since --check --stuck-after --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version reports report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4165,6 +4365,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4236,7 +4440,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__reconcile__subcmd__report)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4254,6 +4458,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4266,7 +4474,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__reconcile__subcmd__reports)
-            opts="-v -q -h -V --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4288,6 +4496,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4300,7 +4512,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__run)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4318,6 +4530,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4330,7 +4546,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__serve)
-            opts="-v -q -h -V --listen --workers --insecure-no-signature --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --listen --workers --insecure-no-signature --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4356,6 +4572,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4368,7 +4588,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__stats)
-            opts="-v -q -h -V --since --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --since --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4390,6 +4610,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4402,7 +4626,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version add list remove help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version add list remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4420,6 +4644,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4432,7 +4660,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress__subcmd__add)
-            opts="-v -q -h -V --reason --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4455,6 +4683,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4540,7 +4772,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress__subcmd__list)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4558,6 +4790,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4570,7 +4806,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress__subcmd__remove)
-            opts="-v -q -h -V --reason --by --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4596,6 +4832,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4608,7 +4848,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__webhook)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version sign send help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version sign send help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4623,6 +4863,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4694,7 +4938,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__webhook__subcmd__send)
-            opts="-v -q -h -V --url --signature-version --timestamp --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --url --signature-version --timestamp --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4721,6 +4965,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4736,7 +4984,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__webhook__subcmd__sign)
-            opts="-v -q -h -V --url --signature-version --timestamp --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --url --signature-version --timestamp --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4766,6 +5014,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4778,7 +5030,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__worker)
-            opts="-v -q -h -V --workers --queues --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --workers --queues --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4804,6 +5056,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4816,7 +5072,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__workflows)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version list show retry help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list show retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4831,6 +5087,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4916,7 +5176,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__workflows__subcmd__list)
-            opts="-v -q -h -V --status --email --since --limit --all --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --status --email --since --limit --all --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4950,6 +5210,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -4962,7 +5226,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__workflows__subcmd__retry)
-            opts="-v -q -h -V --by --from-step --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --by --from-step --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4988,6 +5252,10 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
                     return 0
@@ -5000,7 +5268,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__workflows__subcmd__show)
-            opts="-v -q -h -V --db --config --data-dir --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5015,6 +5283,10 @@ _salesagent() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_salesagent_global_optspecs
-    string join \n db= config= data-dir= json v/verbose q/quiet log-format= h/help V/version
+    string join \n db= config= data-dir= tenant= json v/verbose q/quiet log-format= h/help V/version
 end
 
 function __fish_salesagent_needs_command
@@ -27,6 +27,7 @@ end
 complete -c salesagent -n "__fish_salesagent_needs_command" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_needs_command" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_needs_command" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_needs_command" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_needs_command" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -61,6 +62,7 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "help" -d 'Pri
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -72,6 +74,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s V -l versi
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -97,6 +100,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -109,6 +113,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -122,6 +127,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -137,6 +143,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -168,6 +175,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -180,6 +188,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -195,6 +204,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -210,6 +220,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -222,6 +233,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -237,6 +249,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -251,6 +264,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -272,6 +286,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -286,6 +301,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -299,6 +315,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -314,6 +331,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -346,6 +364,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -360,6 +379,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -384,6 +404,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -396,6 +417,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -414,6 +436,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -438,6 +461,7 @@ internal\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -456,6 +480,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -473,6 +498,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -486,6 +512,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -498,6 +525,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -514,6 +542,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -530,6 +559,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -547,6 +577,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -558,6 +589,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -571,6 +603,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -586,6 +619,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -599,6 +633,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -613,6 +648,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -629,6 +665,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -647,6 +684,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -659,6 +697,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -676,6 +715,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l since -d
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -687,6 +727,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s V -l ver
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -701,6 +742,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -713,6 +755,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -729,6 +772,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -741,6 +785,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l dir -d 'Wr
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -755,6 +800,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -775,6 +821,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -787,6 +834,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -802,6 +850,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -814,6 +863,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -826,6 +876,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -837,6 +888,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -858,6 +910,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -874,6 +927,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -886,6 +940,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -902,6 +957,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l workers 
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -916,6 +972,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l queues 
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -927,6 +984,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s V -l ve
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -946,6 +1004,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -962,6 +1021,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -978,6 +1038,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l timeout 
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -990,6 +1051,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s V -l ver
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -1001,6 +1063,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s V -l ve
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -1023,6 +1086,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -1034,6 +1098,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -1047,6 +1112,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -1060,6 +1126,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
@@ -1071,6 +1138,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"

@@ -32,6 +32,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Overrides};
+use crate::domain::tenant::TenantId;
 use crate::exit::ExitStatus;
 use crate::output::Printer;
 
@@ -64,6 +65,10 @@ pub struct GlobalArgs {
     /// Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database's directory]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The tenant to act on [default: the only one; reads show every tenant when there are
+    /// several, changes refuse to guess]
+    #[arg(long, global = true, env = "SALESAGENT_TENANT", value_name = "SLUG")]
+    pub tenant: Option<String>,
     /// Print results as JSON (stable snake_case fields)
     #[arg(long, global = true)]
     pub json: bool,
@@ -149,6 +154,29 @@ pub enum Command {
     Eval(eval::EvalCommand),
 }
 
+/// Which tenants a command acts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TenantScope {
+    /// `--tenant` named this one.
+    Chosen(TenantId),
+    /// None was named: every tenant of the deployment.
+    Every(Vec<TenantId>),
+}
+
+impl TenantScope {
+    pub fn ids(&self) -> Vec<TenantId> {
+        match self {
+            TenantScope::Chosen(id) => vec![id.clone()],
+            TenantScope::Every(ids) => ids.clone(),
+        }
+    }
+
+    /// True when results of more than one tenant are shown together (a TENANT column).
+    pub fn is_several(&self) -> bool {
+        matches!(self, TenantScope::Every(ids) if ids.len() > 1)
+    }
+}
+
 /// What every command gets: the printer and the layered configuration.
 pub struct Context {
     pub printer: Printer,
@@ -168,17 +196,64 @@ impl Context {
         Config::load(&self.overrides())
     }
 
-    /// The validated configuration with an open store; the database must exist (a typo in
-    /// `--db` never creates an empty one).
+    /// The tenants this command acts on: `--tenant` (or `SALESAGENT_TENANT`) when given (it must
+    /// be declared), else every tenant of the deployment (`default` alone when none is declared).
+    pub fn tenant_scope(&self, config: &Config) -> crate::error::Result<TenantScope> {
+        match self.global.tenant.as_deref() {
+            Some(slug) => {
+                let id = TenantId::parse(slug)
+                    .map_err(|why| crate::error::Error::InvalidInput(format!("--tenant: {why}")))?;
+                config.for_tenant(&id)?;
+                Ok(TenantScope::Chosen(id))
+            }
+            None => Ok(TenantScope::Every(config.tenant_ids())),
+        }
+    }
+
+    /// The one tenant a command that changes something acts on: the chosen one, or the only one.
+    /// With several tenants and none chosen it refuses (exit 2) rather than guess.
+    pub fn tenant(&self, config: &Config) -> crate::error::Result<TenantId> {
+        match self.tenant_scope(config)? {
+            TenantScope::Chosen(id) => Ok(id),
+            TenantScope::Every(mut ids) if ids.len() == 1 => Ok(ids.remove(0)),
+            TenantScope::Every(_) => Err(crate::error::Error::InvalidInput(format!(
+                "which tenant? this deployment has several ({}); a command that changes                  something acts on one
+hint: pass --tenant SLUG (or set SALESAGENT_TENANT)",
+                config.tenant_list()
+            ))),
+        }
+    }
+
+    /// The validated configuration of the one tenant (see [`Context::tenant`]) with an open
+    /// store; the database must exist (a typo in `--db` never creates an empty one).
     pub fn app(&self) -> anyhow::Result<crate::app::App> {
-        Ok(crate::app::App::open_existing(self.config()?)?)
+        let config = self.config()?;
+        let tenant = self.tenant(&config)?;
+        Ok(crate::app::App::open_existing(
+            config.for_tenant(&tenant)?.clone(),
+        )?)
     }
 
     /// The same, creating the database when it is missing: only for the commands that bring data
     /// in or must work on a fresh install (serve, worker, run, import, mode set, suppress add,
     /// crm add-contact).
     pub fn app_creating(&self) -> anyhow::Result<crate::app::App> {
-        Ok(crate::app::App::open(self.config()?)?)
+        let config = self.config()?;
+        let tenant = self.tenant(&config)?;
+        Ok(crate::app::App::open(config.for_tenant(&tenant)?.clone())?)
+    }
+
+    /// One app per tenant in scope, for commands that read: all tenants (in slug order) unless
+    /// `--tenant` chose one. Callers print a TENANT column when [`TenantScope::is_several`].
+    pub fn apps(&self) -> anyhow::Result<(TenantScope, Vec<crate::app::App>)> {
+        let config = self.config()?;
+        let scope = self.tenant_scope(&config)?;
+        let apps = scope
+            .ids()
+            .iter()
+            .map(|id| crate::app::App::open_existing(config.for_tenant(id)?.clone()))
+            .collect::<crate::error::Result<Vec<_>>>()?;
+        Ok((scope, apps))
     }
 
     /// Who is acting: `--by`, else `$USER` (or `$LOGNAME`), else the name the OS has for the

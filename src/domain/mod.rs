@@ -11,4 +11,5 @@ pub mod scoring;
 pub mod stats;
 pub mod submission;
 pub mod template;
+pub mod tenant;
 pub mod time;

@@ -3,6 +3,7 @@
 //! temporary file (copied, then migrated) and swapped in by rename, so the live database is never
 //! half-replaced; only `--force` over live workers falls back to SQLite's online backup API.
 
+use crate::domain::tenant::TenantId;
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
@@ -65,7 +66,7 @@ impl Store {
 
 /// Copies `source` (a checked backup) into the new file `temp` through SQLite (so a WAL beside
 /// the source is included), then migrates the copy: a failing migration never reaches live data.
-pub fn prepare_restore(source: &Path, temp: &Path, tenant: &str) -> Result<DatabaseFacts> {
+pub fn prepare_restore(source: &Path, temp: &Path, tenant: &TenantId) -> Result<DatabaseFacts> {
     inspect(source)?;
     {
         let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -97,7 +98,7 @@ fn copy_all(src: &Connection, dst: &mut Connection) -> Result<()> {
 /// Swaps the prepared file `prepared` in for the database at `live`: the live WAL is checkpointed
 /// first, the old `-wal`/`-shm` removed (they would otherwise be replayed into the new file),
 /// then one rename. Only when no other process has the database open.
-pub fn swap_in(live: &Path, prepared: &Path, tenant: &str) -> Result<()> {
+pub fn swap_in(live: &Path, prepared: &Path, tenant: &TenantId) -> Result<()> {
     if live.exists() {
         let store = Store::open(live, tenant)?;
         store.checkpoint_truncate()?;

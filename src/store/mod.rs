@@ -60,7 +60,15 @@ pub use workflows::{
     WorkflowRow,
 };
 
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, ErrorClass, Result};
+
+/// A tenant is stored as its slug.
+impl rusqlite::ToSql for TenantId {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+    }
+}
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -84,7 +92,7 @@ pub enum Durability {
 
 pub struct Store {
     conn: Connection,
-    tenant: String,
+    tenant: TenantId,
     path: PathBuf,
 }
 
@@ -94,13 +102,13 @@ pub fn new_id() -> String {
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
-    pub fn open(path: &Path, tenant: &str) -> Result<Store> {
+    pub fn open(path: &Path, tenant: &TenantId) -> Result<Store> {
         Store::open_with(path, tenant, Durability::Normal)
     }
 
     /// Opens a database that must already exist (read and inspection commands): a mistyped
     /// `--db` is a configuration error, and no empty database is left behind.
-    pub fn open_existing(path: &Path, tenant: &str) -> Result<Store> {
+    pub fn open_existing(path: &Path, tenant: &TenantId) -> Result<Store> {
         if !path.exists() {
             return Err(Error::Configuration(format!(
                 "database {} does not exist\nhint: check --db or SALESAGENT_DB; `salesagent serve`, \
@@ -111,7 +119,7 @@ impl Store {
         Store::open(path, tenant)
     }
 
-    pub fn open_with(path: &Path, tenant: &str, durability: Durability) -> Result<Store> {
+    pub fn open_with(path: &Path, tenant: &TenantId, durability: Durability) -> Result<Store> {
         let describe = |e: rusqlite::Error| {
             Error::Configuration(format!(
                 "cannot open database {}: {e}\nhint: check the path given by --db or SALESAGENT_DB",
@@ -134,7 +142,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags).map_err(describe)?;
         let mut store = Store {
             conn,
-            tenant: tenant.to_string(),
+            tenant: tenant.clone(),
             path: path.to_path_buf(),
         };
         store.configure(durability).map_err(describe)?;
@@ -147,7 +155,7 @@ impl Store {
         let conn = Connection::open_in_memory()?;
         let mut store = Store {
             conn,
-            tenant: "default".into(),
+            tenant: TenantId::default_tenant(),
             path: PathBuf::from(":memory:"),
         };
         store.configure(Durability::Normal)?;
@@ -308,7 +316,7 @@ impl Store {
         )?)
     }
 
-    pub fn tenant(&self) -> &str {
+    pub fn tenant(&self) -> &TenantId {
         &self.tenant
     }
 
@@ -511,17 +519,17 @@ mod tests {
     fn migrates_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let store = Store::open(&path, "default").unwrap();
+        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
         assert!(store.schema_version().unwrap() >= 1);
         drop(store);
-        assert!(Store::open(&path, "default").is_ok());
+        assert!(Store::open(&path, &TenantId::default_tenant()).is_ok());
     }
 
     #[test]
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let store = Store::open(&path, "default").unwrap();
+        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
         store
             .conn
             .execute(
@@ -530,7 +538,9 @@ mod tests {
             )
             .unwrap();
         drop(store);
-        let err = Store::open(&path, "default").err().unwrap();
+        let err = Store::open(&path, &TenantId::default_tenant())
+            .err()
+            .unwrap();
         assert!(matches!(err, Error::Configuration(_)));
         assert!(err.to_string().contains("schema version 99"), "{err}");
     }
@@ -553,7 +563,9 @@ mod tests {
             "this is not sqlite, just some text that is long enough to matter",
         )
         .unwrap();
-        let err = Store::open(&path, "default").err().unwrap();
+        let err = Store::open(&path, &TenantId::default_tenant())
+            .err()
+            .unwrap();
         assert!(matches!(err, Error::Configuration(_)), "{err}");
     }
 }

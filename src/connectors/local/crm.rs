@@ -1,5 +1,6 @@
 //! The embedded CRM: find-or-create contacts and companies, tasks by reference, all in SQLite.
 
+use crate::domain::tenant::TenantId;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -17,7 +18,7 @@ pub struct LocalCrm {
 }
 
 impl LocalCrm {
-    pub fn open(db: &Path, tenant: &str) -> Result<LocalCrm> {
+    pub fn open(db: &Path, tenant: &TenantId) -> Result<LocalCrm> {
         Ok(LocalCrm {
             store: Mutex::new(Store::open(db, tenant)?),
         })

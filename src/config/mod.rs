@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
+
+mod tenants;
+pub use tenants::TenantSettings;
 
 /// A credential. It can be used (`expose`) but never printed. Every source (the config file, a
 /// `SALESAGENT_*` variable, a `*_FILE` path) goes through [`Secret::from_source`], which trims
@@ -74,7 +78,16 @@ impl Serialize for Secret {
 pub struct Config {
     /// `development` or `production`; SEND mode needs `production`.
     pub environment: String,
-    pub tenant: String,
+    /// The tenant this config is for: `default` at the top level, the slug in a tenant's own
+    /// effective config ([`Config::for_tenant`]). Not a file key: `--tenant` chooses.
+    #[serde(skip)]
+    pub tenant: TenantId,
+    /// `[tenants.<slug>]` as declared; empty means one tenant, `default`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tenants: BTreeMap<TenantId, TenantSettings>,
+    /// Each declared tenant's effective config (top level overlaid with its section), resolved at load.
+    #[serde(skip)]
+    tenant_configs: BTreeMap<TenantId, Config>,
     pub db: PathBuf,
     /// Where mail files and other artefacts go; defaults to the database's directory.
     pub data_dir: Option<PathBuf>,
@@ -587,6 +600,20 @@ impl StructuredOutput {
     }
 }
 
+impl LlmConfig {
+    /// Prompt files named relative to the config file are found next to it.
+    fn resolve_prompt_paths(&mut self, config_dir: &Path) {
+        for prompt in [&mut self.system_prompt, &mut self.user_prompt]
+            .into_iter()
+            .flatten()
+        {
+            if prompt.is_relative() {
+                *prompt = config_dir.join(&*prompt);
+            }
+        }
+    }
+}
+
 impl Default for LlmConfig {
     fn default() -> Self {
         LlmConfig {
@@ -609,7 +636,9 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             environment: "development".into(),
-            tenant: "default".into(),
+            tenant: TenantId::default_tenant(),
+            tenants: BTreeMap::new(),
+            tenant_configs: BTreeMap::new(),
             db: PathBuf::from("salesagent.db"),
             data_dir: None,
             connectors: ConnectorsConfig::default(),
@@ -656,7 +685,7 @@ pub enum Severity {
 }
 
 /// Keys whose values are secrets: a parse error on their line never shows the line.
-const SECRET_KEYS: [&str; 6] = [
+pub(crate) const SECRET_KEYS: [&str; 6] = [
     "secret",
     "previous_secret",
     "token",
@@ -739,7 +768,8 @@ impl Config {
         let config_dir = explicit
             .as_deref()
             .and_then(Path::parent)
-            .map(Path::to_path_buf);
+            .map(Path::to_path_buf)
+            .filter(|d| !d.as_os_str().is_empty());
         config.apply_env(env)?;
         if let Some(db) = &overrides.db {
             config.db = db.clone();
@@ -747,16 +777,10 @@ impl Config {
         if let Some(dir) = &overrides.data_dir {
             config.data_dir = Some(dir.clone());
         }
-        if let Some(dir) = config_dir.filter(|d| !d.as_os_str().is_empty()) {
-            for prompt in [&mut config.llm.system_prompt, &mut config.llm.user_prompt]
-                .into_iter()
-                .flatten()
-            {
-                if prompt.is_relative() {
-                    *prompt = dir.join(&*prompt);
-                }
-            }
+        if let Some(dir) = &config_dir {
+            config.llm.resolve_prompt_paths(dir);
         }
+        config.resolve_tenants(env, config_dir.as_deref())?;
         Ok(config)
     }
 
@@ -795,9 +819,6 @@ impl Config {
         }
         if let Some(v) = env("SALESAGENT_ENVIRONMENT") {
             self.environment = v;
-        }
-        if let Some(v) = env("SALESAGENT_TENANT") {
-            self.tenant = v;
         }
         let kind_err = |var: &str, v: &str, allowed: &str| {
             Error::Configuration(format!("{var}={v:?} is not valid; use one of: {allowed}"))
@@ -947,8 +968,16 @@ impl Config {
         self.environment == "production"
     }
 
-    /// Every problem with the settings; errors stop the commands that depend on them.
+    /// Every problem with the settings, each tenant's included; errors stop the commands that
+    /// depend on them.
     pub fn validate(&self) -> Vec<Problem> {
+        let mut problems = self.validate_own();
+        problems.extend(self.tenant_problems());
+        problems
+    }
+
+    /// The problems of this config's own settings (the top level, or one tenant's effective ones).
+    fn validate_own(&self) -> Vec<Problem> {
         let mut problems = self.secret_problems();
         let mut error = |key: &str, message: String| {
             problems.push(Problem {
