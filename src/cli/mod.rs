@@ -217,8 +217,8 @@ impl Context {
             TenantScope::Chosen(id) => Ok(id),
             TenantScope::Every(mut ids) if ids.len() == 1 => Ok(ids.remove(0)),
             TenantScope::Every(_) => Err(crate::error::Error::InvalidInput(format!(
-                "which tenant? this deployment has several ({}); a command that changes                  something acts on one
-hint: pass --tenant SLUG (or set SALESAGENT_TENANT)",
+                "which tenant? this deployment has several ({}); a command that changes \
+                 something acts on one\nhint: pass --tenant SLUG (or set SALESAGENT_TENANT)",
                 config.tenant_list()
             ))),
         }
