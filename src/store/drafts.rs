@@ -135,8 +135,9 @@ pub struct Recomposed {
     pub fallback_reason: Option<String>,
 }
 
-pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<()> {
-    tx.prepare_cached(
+/// Inserts the workflow's draft unless it has a live one already; true when this inserted it.
+pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<bool> {
+    let inserted = tx.prepare_cached(
         "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
              score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
              remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at,
@@ -171,7 +172,7 @@ pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> 
         d.latency_ms,
         d.fallback_reason
     ])?;
-    Ok(())
+    Ok(inserted == 1)
 }
 
 impl Store {

@@ -10,7 +10,8 @@ use serde_json::json;
 use super::Store;
 use super::audit::{AuditEntry, MODE_SEND, append_audit, current_mode};
 use super::drafts::{DraftRow, Recomposed};
-use super::states::DraftStatus;
+use super::states::{DraftStatus, Metric};
+use super::usage::count_in;
 use crate::domain::time::short;
 use crate::error::{Error, Result};
 
@@ -138,6 +139,9 @@ impl Store {
             drop(tx);
             let current = self.get_draft(id)?;
             return Err(Error::Refused(already(&current)));
+        }
+        if decision == Decision::Approve {
+            count_in(&tx, &self.tenant, at, Metric::DraftsApproved, 1)?;
         }
         let mut entry = AuditEntry::new(actor, decision.action(), at);
         entry.subject = Some(id.to_string());
@@ -408,12 +412,13 @@ impl Store {
         let mut entry;
         match result {
             Ok((message_id, thread_id)) => {
-                tx.execute(
+                let sent = tx.execute(
                     "UPDATE drafts SET status = 'sent', sent_at = ?1, updated_at = ?1,
                          remote_message_id = ?2, thread_id = COALESCE(?3, thread_id)
                      WHERE id = ?4 AND tenant_id = ?5 AND status = 'sending'",
                     params![at, message_id, thread_id, id, self.tenant],
                 )?;
+                count_in(&tx, &self.tenant, at, Metric::EmailsSent, sent as u64)?;
                 entry = AuditEntry::new(actor, "draft.send", at);
                 entry.after = Some("sent".into());
             }
@@ -428,6 +433,8 @@ impl Store {
                 entry.after = Some("send_failed".into());
             }
         }
+        // The one mailbox call this records (the send), sent or not.
+        count_in(&tx, &self.tenant, at, Metric::MailboxCalls, 1)?;
         entry.subject = Some(id.to_string());
         entry.before = Some("sending".into());
         append_audit(&tx, &self.tenant, &entry)?;

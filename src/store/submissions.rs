@@ -3,7 +3,8 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::states::WorkflowStatus;
+use super::states::{Metric, WorkflowStatus};
+use super::usage::count_in;
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
 use crate::domain::submission::ParsedSubmission;
@@ -100,7 +101,7 @@ impl Store {
         let mode = super::audit::current_mode(&tx, &self.tenant)?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            out.push(accept_in(&tx, &self.tenant, &mode, item)?);
+            out.push(accept_counted_in(&tx, &self.tenant, &mode, item)?);
         }
         tx.commit()?;
         Ok(out)
@@ -264,6 +265,36 @@ fn find_existing(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?)
+}
+
+/// Counts what an acceptance was (accepted or duplicate) in its own transaction; a probe's
+/// synthetic submission is not usage.
+pub(super) fn count_acceptance_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    item: &NewSubmission<'_>,
+    acceptance: &Acceptance,
+) -> Result<()> {
+    if item.synthetic {
+        return Ok(());
+    }
+    let metric = match acceptance {
+        Acceptance::Accepted { .. } => Metric::SubmissionsAccepted,
+        Acceptance::Duplicate { .. } => Metric::Duplicates,
+    };
+    count_in(tx, tenant, item.received_at, metric, 1)
+}
+
+/// `accept_in`, counted as usage in the same transaction.
+pub(super) fn accept_counted_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    mode: &str,
+    item: &NewSubmission<'_>,
+) -> Result<Acceptance> {
+    let acceptance = accept_in(tx, tenant, mode, item)?;
+    count_acceptance_in(tx, tenant, item, &acceptance)?;
+    Ok(acceptance)
 }
 
 pub(super) fn accept_in(

@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
-use super::states::{StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
+use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
+use super::usage::{count_for_workflow_in, count_workflow_usage_in};
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
@@ -128,6 +129,9 @@ pub enum PipelineWrite {
     /// The end of the worker's job attempt, so job and workflow state commit together. Fails the
     /// whole batch when the worker no longer holds the job's lease.
     Job(super::jobs::JobFinish),
+    /// What a step spent (connector calls, LLM tokens), counted for the workflow's tenant with
+    /// the step's own record.
+    Usage(super::usage::WorkflowUsage),
 }
 
 /// What the checked transaction before a side effect decided: the step's attempt number, whether
@@ -138,6 +142,26 @@ pub struct Intent {
     pub attempt: i64,
     pub retrying: bool,
     pub input: Option<String>,
+}
+
+/// Who gives up on a failed run, and so counts it as a failed workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Settles {
+    /// The run's job: its death or cancellation counts (a retryable failure does not).
+    ByJob,
+    /// Nobody retries a run outside the queue (`run`, an inline retry): its failure counts.
+    ByRun,
+}
+
+/// The usage a workflow's progress write counts: the end it reached. It is counted only when
+/// the guarded UPDATE changed the row, so an end is counted once.
+fn ending_metric(p: &WorkflowProgress, settles: Settles) -> Option<Metric> {
+    match p.status {
+        WorkflowStatus::Completed if p.finished => Some(Metric::WorkflowsCompleted),
+        WorkflowStatus::Duplicate if p.finished => Some(Metric::Duplicates),
+        WorkflowStatus::Failed if settles == Settles::ByRun => Some(Metric::WorkflowsFailed),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -238,8 +262,15 @@ impl Store {
         if let Some(lease) = lease {
             check_lease(&tx, lease, now)?;
         }
+        // Outside a job nothing retries a failed run: its failure counts here. A job's failure
+        // counts when the job dies or is cancelled (`finish_job_in`), not at every retry.
+        let settles = if lease.is_some() {
+            Settles::ByJob
+        } else {
+            Settles::ByRun
+        };
         for write in writes {
-            self.write_in(&tx, write)?;
+            self.write_in(&tx, write, settles)?;
         }
         tx.commit()?;
         Ok(())
@@ -262,7 +293,7 @@ impl Store {
             check_lease(&tx, lease, now)?;
         }
         for write in writes {
-            self.write_in(&tx, write)?;
+            self.write_in(&tx, write, Settles::ByJob)?;
         }
         let latest: Option<(i64, StepStatus, bool, Option<String>)> = tx
             .prepare_cached(
@@ -292,12 +323,17 @@ impl Store {
             input: intent.input.clone(),
             ..step.clone()
         };
-        self.write_in(&tx, &PipelineWrite::Step(record))?;
+        self.write_in(&tx, &PipelineWrite::Step(record), Settles::ByJob)?;
         tx.commit()?;
         Ok(intent)
     }
 
-    fn write_in(&self, tx: &rusqlite::Transaction<'_>, write: &PipelineWrite) -> Result<()> {
+    fn write_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        write: &PipelineWrite,
+        settles: Settles,
+    ) -> Result<()> {
         match write {
             PipelineWrite::Step(s) => {
                 tx.prepare_cached(
@@ -329,7 +365,11 @@ impl Store {
                 s.duration_ms
             ])?;
             }
-            PipelineWrite::Draft(d) => insert_draft(tx, &self.tenant, d)?,
+            PipelineWrite::Draft(d) => {
+                if insert_draft(tx, &self.tenant, d)? {
+                    count_for_workflow_in(tx, &d.workflow_id, d.created_at, Metric::DraftsCreated, 1)?;
+                }
+            }
             PipelineWrite::Task(t) => {
                 tx.prepare_cached(
                 "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
@@ -377,6 +417,9 @@ impl Store {
                         p.workflow_id, p.status
                     )));
                 }
+                if let Some(metric) = ending_metric(p, settles) {
+                    count_for_workflow_in(tx, &p.workflow_id, p.at, metric, 1)?;
+                }
             }
             PipelineWrite::ResolvedLead {
                 submission_id,
@@ -400,6 +443,7 @@ impl Store {
                     .execute(params![workflow_id, lead.email])?;
             }
             PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
+            PipelineWrite::Usage(usage) => count_workflow_usage_in(tx, usage)?,
         }
         Ok(())
     }
