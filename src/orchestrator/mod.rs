@@ -21,13 +21,13 @@ pub use report::{ComposerFacts, DraftView, StepView, TaskView, WorkflowReport};
 pub use steps::{compose_request, guard_verdict, rejected_task_note, task_reference};
 
 use crate::config::Config;
+use crate::connectors::meter::Calls;
 use crate::connectors::{Company, ComposedEmail, Connectors, Contact};
 use crate::domain::lead::Lead;
 use crate::domain::routing::Route;
 use crate::domain::scoring::Score;
 use crate::domain::time::now_ms;
 use crate::error::{ErrorClass, Result};
-use crate::connectors::meter::Calls;
 use crate::store::{
     Lease, Metric, PipelineWrite, StepRecord, StepStatus, Store, UsageCounts, WorkflowProgress,
     WorkflowStatus, WorkflowUsage, new_id,
@@ -460,7 +460,10 @@ fn spent(
     {
         let tokens = |n: Option<u32>| u64::from(n.unwrap_or(0));
         counts.add(Metric::LlmPromptTokens, tokens(composed.prompt_tokens));
-        counts.add(Metric::LlmCompletionTokens, tokens(composed.completion_tokens));
+        counts.add(
+            Metric::LlmCompletionTokens,
+            tokens(composed.completion_tokens),
+        );
     }
     (counts != UsageCounts::default()).then(|| WorkflowUsage {
         workflow_id: workflow_id.to_string(),

@@ -329,7 +329,13 @@ impl Store {
         }
         let rejected = (chunk.errors.len() + duplicates.len()) as i64;
         let rows_in_chunk = (chunk.rows.len() + chunk.errors.len()) as u64;
-        count_in(&tx, &self.tenant, chunk.at, Metric::ImportRows, rows_in_chunk)?;
+        count_in(
+            &tx,
+            &self.tenant,
+            chunk.at,
+            Metric::ImportRows,
+            rows_in_chunk,
+        )?;
         tx.prepare_cached(
             "UPDATE import_jobs SET rows_read = ?2, rows_accepted = rows_accepted + ?3,
                  rows_rejected = rows_rejected + ?4, checkpoint_row = ?5, checkpoint_offset = ?6,

@@ -429,7 +429,9 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         JobResult::Cancelled { .. } => {
             // Cancelled: nothing retries it; the run left the workflow failed.
             let failed: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM workflows WHERE id = ?1 AND status = 'failed')")?
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM workflows WHERE id = ?1 AND status = 'failed')",
+                )?
                 .query_row([&workflow_id], |r| r.get(0))?;
             if let (true, Some(id)) = (failed, &workflow_id) {
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;

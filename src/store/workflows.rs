@@ -367,7 +367,13 @@ impl Store {
             }
             PipelineWrite::Draft(d) => {
                 if insert_draft(tx, &self.tenant, d)? {
-                    count_for_workflow_in(tx, &d.workflow_id, d.created_at, Metric::DraftsCreated, 1)?;
+                    count_for_workflow_in(
+                        tx,
+                        &d.workflow_id,
+                        d.created_at,
+                        Metric::DraftsCreated,
+                        1,
+                    )?;
                 }
             }
             PipelineWrite::Task(t) => {
