@@ -128,6 +128,9 @@ pub struct Recomposed {
     pub model: Option<String>,
     pub prompt_version: Option<String>,
     pub tokens_used: Option<i64>,
+    /// Of `tokens_used`, the prompts' and the completions' (usage metering).
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
     pub fallback_used: bool,
     pub structured_mode: Option<String>,
     pub repaired: bool,

@@ -12,7 +12,7 @@ use super::audit::{AuditEntry, MODE_SEND, append_audit, current_mode};
 use super::drafts::{DraftRow, Recomposed};
 use super::states::{DraftStatus, Metric};
 use super::usage::count_in;
-use crate::domain::time::short;
+use crate::domain::time::{now_ms, short};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +174,8 @@ impl Store {
             let current = self.get_draft(id)?;
             return Err(Error::Refused(already(&current)));
         }
+        // The mailbox update this edit records.
+        count_in(&tx, &self.tenant, at, Metric::MailboxCalls, 1)?;
         let mut entry = AuditEntry::new(actor, "draft.edit", at);
         entry.subject = Some(id.to_string());
         entry.before = Some(json!({ "subject": before.subject, "body": before.body }).to_string());
@@ -236,6 +238,23 @@ impl Store {
             drop(tx);
             return Err(Error::Refused(already(&self.get_draft(id)?)));
         }
+        // What the recompose spent: the model's tokens and the mailbox update it records.
+        let tokens = |n: Option<i64>| n.map_or(0, |n| u64::try_from(n).unwrap_or(0));
+        count_in(
+            &tx,
+            &self.tenant,
+            at,
+            Metric::LlmPromptTokens,
+            tokens(new.prompt_tokens),
+        )?;
+        count_in(
+            &tx,
+            &self.tenant,
+            at,
+            Metric::LlmCompletionTokens,
+            tokens(new.completion_tokens),
+        )?;
+        count_in(&tx, &self.tenant, at, Metric::MailboxCalls, 1)?;
         let mut entry = AuditEntry::new(actor, "draft.recompose", at);
         entry.subject = Some(id.to_string());
         entry.reason = Some(format!(
@@ -266,13 +285,16 @@ impl Store {
             .collect())
     }
 
-    /// Marks the workflow's follow-up task closed in our own record (after the CRM closed it).
+    /// Marks the workflow's follow-up task closed in our own record (after the CRM closed it),
+    /// counting that CRM call.
     pub fn mark_task_closed(&self, workflow_id: &str) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE tasks SET status = 'completed' WHERE workflow_id = ?1 AND tenant_id = ?2",
-            )?
-            .execute(params![workflow_id, self.tenant])?;
+        let tx = self.write_tx()?;
+        tx.prepare_cached(
+            "UPDATE tasks SET status = 'completed' WHERE workflow_id = ?1 AND tenant_id = ?2",
+        )?
+        .execute(params![workflow_id, self.tenant])?;
+        count_in(&tx, &self.tenant, now_ms(), Metric::CrmCalls, 1)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -557,6 +579,8 @@ mod tests {
             model: Some("template:default".into()),
             prompt_version: None,
             tokens_used: None,
+            prompt_tokens: None,
+            completion_tokens: None,
             fallback_used: false,
             structured_mode: Some("json_schema".into()),
             repaired: true,

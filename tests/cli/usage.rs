@@ -381,3 +381,43 @@ fn tenant_labels_is_a_deployment_wide_boolean() {
     let out = env.run(&["config", "check"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// The LLM's tokens are counted with the compose that used them and again with a recompose
+/// (with its mailbox update); a rejection counts the CRM call that closed the task.
+#[test]
+fn llm_tokens_recomposes_and_rejections_are_counted_with_their_commits() {
+    let llm = crate::fakes::llm::FakeLlm::start("sk-usage");
+    let env = TestEnv::new()
+        .env("SALESAGENT_CONNECTORS_COMPOSER", "llm")
+        .env("SALESAGENT_LLM_API_KEY", "sk-usage")
+        .env("SALESAGENT_LLM_BASE_URL", &llm.base_url)
+        .env("SALESAGENT_LLM_MODEL", "fake-model");
+    run_ok(&env, &["run", fixture("seed-shape.json").to_str().unwrap()]);
+    let tokens_used = env.sql_i64("SELECT tokens_used FROM drafts") as u64;
+    let totals = usage_totals(&env, &[]);
+    assert_eq!(totals["llm_prompt_tokens"], 120, "{totals}");
+    let completion = totals["llm_completion_tokens"].as_u64().unwrap();
+    assert!(completion > 0, "{totals}");
+    assert_eq!(
+        120 + completion,
+        tokens_used,
+        "prompt + completion = the draft's tokens"
+    );
+
+    let draft = env.json(&["drafts", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    run_ok(&env, &["drafts", "recompose", &draft]);
+    assert_usage(
+        &env,
+        &[
+            ("llm_prompt_tokens", 240),
+            ("mailbox_calls", 2),
+            ("crm_calls", 4),
+        ],
+    );
+    run_ok(&env, &["drafts", "reject", &draft, "--reason", "not now"]);
+    // The follow-up task closed in the CRM (recorded with our copy of the task).
+    assert_usage(&env, &[("crm_calls", 5), ("drafts_approved", 0)]);
+}
