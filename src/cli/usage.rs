@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::Context;
-use crate::domain::time::{month_days, now_ms, parse_since, rfc3339, utc_day};
+use crate::domain::time::{now_ms, rfc3339, utc_day};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::outfile::{CsvOut, OutputFile, Policy};
@@ -152,33 +152,18 @@ fn range_of(
     now: i64,
 ) -> crate::error::Result<UsageRange> {
     if let Some(month) = month {
-        let (first_day, last_day) = month_days(month).map_err(|e| {
+        return UsageRange::month(month).map_err(|e| {
             Error::InvalidInput(format!(
                 "--month {e}\nhint: pass the month as YEAR-MONTH, e.g. --month {}",
                 &utc_day(now)[..7]
             ))
-        })?;
-        return Ok(UsageRange {
-            first_day,
-            last_day,
         });
     }
-    let since = since.unwrap_or("30d");
-    let from = parse_since(since, now).map_err(|e| {
+    UsageRange::since(since.unwrap_or("30d"), now).map_err(|e| {
         Error::InvalidInput(format!(
             "--since {e}\nhint: --since 30d for the last 30 days, or --month 2026-11 for a \
              calendar month"
         ))
-    })?;
-    if from > now {
-        return Err(Error::InvalidInput(format!(
-            "--since {since:?} is in the future\nhint: give a day up to today ({})",
-            utc_day(now)
-        )));
-    }
-    Ok(UsageRange {
-        first_day: utc_day(from),
-        last_day: utc_day(now),
     })
 }
 

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::states::{Metric, WorkflowStatus};
-use super::usage::count_in;
+use super::usage::Tally;
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
 use crate::domain::submission::ParsedSubmission;
@@ -99,10 +99,7 @@ impl Store {
     pub fn accept_submissions(&self, items: &[NewSubmission<'_>]) -> Result<Vec<Acceptance>> {
         let tx = self.write_tx()?;
         let mode = super::audit::current_mode(&tx, &self.tenant)?;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(accept_counted_in(&tx, &self.tenant, &mode, item)?);
-        }
+        let out = accept_all_in(&tx, &self.tenant, &mode, items)?;
         tx.commit()?;
         Ok(out)
     }
@@ -267,34 +264,39 @@ fn find_existing(
         .optional()?)
 }
 
-/// Counts what an acceptance was (accepted or duplicate) in its own transaction; a probe's
-/// synthetic submission is not usage.
-pub(super) fn count_acceptance_in(
-    tx: &Transaction<'_>,
-    tenant: &str,
+/// Counts what an acceptance was (accepted or duplicate); a probe's synthetic submission is not
+/// usage.
+pub(super) fn tally_acceptance(
+    tally: &mut Tally,
     item: &NewSubmission<'_>,
     acceptance: &Acceptance,
-) -> Result<()> {
+) {
     if item.synthetic {
-        return Ok(());
+        return;
     }
     let metric = match acceptance {
         Acceptance::Accepted { .. } => Metric::SubmissionsAccepted,
         Acceptance::Duplicate { .. } => Metric::Duplicates,
     };
-    count_in(tx, tenant, item.received_at, metric, 1)
+    tally.add(item.received_at, metric, 1);
 }
 
-/// `accept_in`, counted as usage in the same transaction.
-pub(super) fn accept_counted_in(
+/// `accept_in` for each item, counted as usage in the same transaction (one write per batch).
+pub(super) fn accept_all_in(
     tx: &Transaction<'_>,
     tenant: &str,
     mode: &str,
-    item: &NewSubmission<'_>,
-) -> Result<Acceptance> {
-    let acceptance = accept_in(tx, tenant, mode, item)?;
-    count_acceptance_in(tx, tenant, item, &acceptance)?;
-    Ok(acceptance)
+    items: &[NewSubmission<'_>],
+) -> Result<Vec<Acceptance>> {
+    let mut tally = Tally::default();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let acceptance = accept_in(tx, tenant, mode, item)?;
+        tally_acceptance(&mut tally, item, &acceptance);
+        out.push(acceptance);
+    }
+    tally.write_in(tx, tenant)?;
+    Ok(out)
 }
 
 pub(super) fn accept_in(

@@ -84,6 +84,33 @@ pub struct UsageRange {
     pub last_day: String,
 }
 
+impl UsageRange {
+    /// From the UTC day of `value` (a duration back from `now`, `30d`, or a date) to today;
+    /// the error says why `value` is not one (callers add the flag or field it came from).
+    pub fn since(value: &str, now: i64) -> std::result::Result<UsageRange, String> {
+        let from = crate::domain::time::parse_since(value, now)?;
+        if from > now {
+            return Err(format!(
+                "{value:?} is in the future; give a day up to today ({})",
+                utc_day(now)
+            ));
+        }
+        Ok(UsageRange {
+            first_day: utc_day(from),
+            last_day: utc_day(now),
+        })
+    }
+
+    /// One calendar month, `YYYY-MM`.
+    pub fn month(value: &str) -> std::result::Result<UsageRange, String> {
+        let (first_day, last_day) = crate::domain::time::month_days(value)?;
+        Ok(UsageRange {
+            first_day,
+            last_day,
+        })
+    }
+}
+
 /// One tenant's usage in one day or month: `period` is `2026-11-30` or `2026-11`; `first_day`
 /// and `last_day` are the days of the period inside the range asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,11 +144,7 @@ pub(super) fn count_in(
     if n == 0 {
         return Ok(());
     }
-    conn.prepare_cached(&format!(
-        "INSERT INTO usage (tenant_id, day, metric, n) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
-    ))?
-    .execute(params![tenant, utc_day(at), metric, clamp(n)])?;
-    Ok(())
+    upsert_day(conn, tenant, &utc_day(at), metric, n)
 }
 
 /// The same for the tenant of `workflow_id` (whichever tenant the connection was opened for),
@@ -143,6 +166,43 @@ pub(super) fn count_for_workflow_in(
          WHERE w.id = ?1 AND s.synthetic = 0 {UPSERT}"
     ))?
     .execute(params![workflow_id, utc_day(at), metric, clamp(n)])?;
+    Ok(())
+}
+
+/// Counts gathered over a batch (one intake group commit holds many submissions) and written as
+/// one UPSERT per day and metric in the batch's transaction.
+#[derive(Debug, Default)]
+pub(super) struct Tally(Vec<(String, Metric, u64)>);
+
+impl Tally {
+    pub(super) fn add(&mut self, at: i64, metric: Metric, n: u64) {
+        let day = utc_day(at);
+        match self
+            .0
+            .iter_mut()
+            .find(|(d, m, _)| *d == day && *m == metric)
+        {
+            Some((_, _, count)) => *count = count.saturating_add(n),
+            None => self.0.push((day, metric, n)),
+        }
+    }
+
+    /// Writes the counts for `tenant` in the caller's transaction.
+    pub(super) fn write_in(&self, conn: &Connection, tenant: &str) -> Result<()> {
+        for (day, metric, n) in &self.0 {
+            if *n > 0 {
+                upsert_day(conn, tenant, day, *metric, *n)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn upsert_day(conn: &Connection, tenant: &str, day: &str, metric: Metric, n: u64) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO usage (tenant_id, day, metric, n) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
+    ))?
+    .execute(params![tenant, day, metric, clamp(n)])?;
     Ok(())
 }
 
