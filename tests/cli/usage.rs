@@ -40,6 +40,12 @@ fn tenants_env() -> TestEnv {
     env
 }
 
+/// `run --tenant TENANT fixtures/FIXTURE`, which must succeed.
+fn run_as(env: &TestEnv, tenant: &str, fixture_name: &str) {
+    let file = fixture(fixture_name);
+    run_ok(env, &["run", "--tenant", tenant, file.to_str().unwrap()]);
+}
+
 fn run_ok(env: &TestEnv, args: &[&str]) -> String {
     let out = env.run(args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
@@ -183,18 +189,9 @@ fn a_worker_killed_mid_job_leaves_every_count_exactly_once() {
 #[test]
 fn each_tenant_is_counted_apart_and_all_are_shown_with_a_total() {
     let env = tenants_env();
-    let seed = fixture("seed-shape.json");
-    run_ok(&env, &["run", "--tenant", "acme", seed.to_str().unwrap()]);
-    run_ok(&env, &["run", "--tenant", "acme", seed.to_str().unwrap()]);
-    run_ok(
-        &env,
-        &[
-            "run",
-            "--tenant",
-            "globex",
-            fixture("forms-v3.json").to_str().unwrap(),
-        ],
-    );
+    run_as(&env, "acme", "seed-shape.json");
+    run_as(&env, "acme", "seed-shape.json");
+    run_as(&env, "globex", "forms-v3.json");
     let acme = usage_totals(&env, &["--tenant", "acme"]);
     assert_eq!(acme["submissions_accepted"], 1, "{acme}");
     assert_eq!(acme["duplicates"], 1, "{acme}");
@@ -220,15 +217,7 @@ fn each_tenant_is_counted_apart_and_all_are_shown_with_a_total() {
 #[test]
 fn the_csv_has_the_documented_columns_iso_dates_a_total_and_formula_safe_cells() {
     let env = tenants_env();
-    run_ok(
-        &env,
-        &[
-            "run",
-            "--tenant",
-            "acme",
-            fixture("seed-shape.json").to_str().unwrap(),
-        ],
-    );
+    run_as(&env, "acme", "seed-shape.json");
     let out = env.run(&["usage", "--format", "csv", "--month", "2026-12"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
@@ -315,17 +304,8 @@ fn metrics_with(tenant_labels: bool) -> String {
     env.write_config(&format!(
         "[metrics]\ntenant_labels = {tenant_labels}\n\n{config}"
     ));
-    let seed = fixture("seed-shape.json");
-    run_ok(&env, &["run", "--tenant", "acme", seed.to_str().unwrap()]);
-    run_ok(
-        &env,
-        &[
-            "run",
-            "--tenant",
-            "globex",
-            fixture("forms-v3.json").to_str().unwrap(),
-        ],
-    );
+    run_as(&env, "acme", "seed-shape.json");
+    run_as(&env, "globex", "forms-v3.json");
     let server = Proc::serve(&env, &["--tenant", "acme", "--workers", "0"]);
     let text = scrape(&server);
     if let Some(out) =
