@@ -137,6 +137,33 @@ fn a_failed_run_counts_once_and_its_retry_counts_only_what_it_did() {
     );
 }
 
+/// A resubmission within the dedupe window is stored (accepted) and its workflow ends as a
+/// duplicate: counted once as each, with no draft and no connector call.
+#[test]
+fn a_resubmission_in_the_dedupe_window_counts_as_accepted_and_duplicate() {
+    let env = TestEnv::new();
+    run_ok(&env, &["run", fixture("seed-shape.json").to_str().unwrap()]);
+    let text = std::fs::read_to_string(fixture("seed-shape.json"))
+        .unwrap()
+        .replace(
+            "b7e2c6f0-1d34-4a8b-9c55-2e7f0a9d3b61",
+            "another-submission-id",
+        );
+    let again = env.write_file("again.json", text);
+    run_ok(&env, &["run", again.to_str().unwrap()]);
+    assert_usage(
+        &env,
+        &[
+            ("submissions_accepted", 2),
+            ("duplicates", 1),
+            ("workflows_completed", 1),
+            ("drafts_created", 1),
+            ("crm_calls", 4),
+            ("mailbox_calls", 1),
+        ],
+    );
+}
+
 #[test]
 fn sends_in_send_mode_count_the_approval_the_email_and_its_mailbox_call() {
     let env = send_env("");
