@@ -3,7 +3,7 @@
 //! twice, and a rolled-back commit counts nothing); and the reads `usage`, `/metrics` and the API
 //! report from. Nothing here decides what is counted where: the writers call `count_in`.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::ser::SerializeMap;
 
 use super::Store;
@@ -147,8 +147,7 @@ pub(super) fn count_in(
     upsert_day(conn, tenant, &utc_day(at), metric, n)
 }
 
-/// The same for the tenant of `workflow_id` (whichever tenant the connection was opened for),
-/// counting nothing for a probe's synthetic workflow.
+/// The same for the tenant of `workflow_id` (see [`WorkflowTally`]).
 pub(super) fn count_for_workflow_in(
     conn: &Connection,
     workflow_id: &str,
@@ -156,17 +155,9 @@ pub(super) fn count_for_workflow_in(
     metric: Metric,
     n: u64,
 ) -> Result<()> {
-    if n == 0 {
-        return Ok(());
-    }
-    // The WHERE clause is what lets SQLite read `ON CONFLICT` as the upsert, not a join.
-    conn.prepare_cached(&format!(
-        "INSERT INTO usage (tenant_id, day, metric, n)
-         SELECT w.tenant_id, ?2, ?3, ?4 FROM workflows w JOIN submissions s ON s.id = w.submission_id
-         WHERE w.id = ?1 AND s.synthetic = 0 {UPSERT}"
-    ))?
-    .execute(params![workflow_id, utc_day(at), metric, clamp(n)])?;
-    Ok(())
+    let mut tally = WorkflowTally::default();
+    tally.add(workflow_id, at, metric, n);
+    tally.write_in(conn)
 }
 
 /// Counts gathered over a batch (one intake group commit holds many submissions) and written as
@@ -206,12 +197,52 @@ fn upsert_day(conn: &Connection, tenant: &str, day: &str, metric: Metric, n: u64
     Ok(())
 }
 
-/// Every metric of `usage` for the workflow's tenant.
-pub(super) fn count_workflow_usage_in(conn: &Connection, usage: &WorkflowUsage) -> Result<()> {
-    for (metric, n) in usage.counts.iter() {
-        count_for_workflow_in(conn, &usage.workflow_id, usage.at, metric, n)?;
+/// A batch's counts per workflow, written once per workflow, day and metric at the end of the
+/// batch's transaction, for the workflow's own tenant (whichever tenant the connection was
+/// opened for) and not at all for a probe's synthetic workflow.
+#[derive(Debug, Default)]
+pub(super) struct WorkflowTally(Vec<(String, Tally)>);
+
+impl WorkflowTally {
+    pub(super) fn add(&mut self, workflow_id: &str, at: i64, metric: Metric, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let i = match self.0.iter().position(|(w, _)| w == workflow_id) {
+            Some(i) => i,
+            None => {
+                self.0.push((workflow_id.to_string(), Tally::default()));
+                self.0.len() - 1
+            }
+        };
+        self.0[i].1.add(at, metric, n);
     }
-    Ok(())
+
+    pub(super) fn add_usage(&mut self, usage: &WorkflowUsage) {
+        for (metric, n) in usage.counts.iter() {
+            self.add(&usage.workflow_id, usage.at, metric, n);
+        }
+    }
+
+    pub(super) fn write_in(&self, conn: &Connection) -> Result<()> {
+        for (workflow_id, tally) in &self.0 {
+            if let Some(tenant) = billable_tenant(conn, workflow_id)? {
+                tally.write_in(conn, &tenant)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tenant whose usage a workflow is; None for a probe's synthetic workflow.
+fn billable_tenant(conn: &Connection, workflow_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT w.tenant_id FROM workflows w JOIN submissions s ON s.id = w.submission_id
+             WHERE w.id = ?1 AND s.synthetic = 0",
+        )?
+        .query_row([workflow_id], |r| r.get(0))
+        .optional()?)
 }
 
 fn clamp(n: u64) -> i64 {

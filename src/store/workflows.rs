@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
-use super::usage::{count_for_workflow_in, count_workflow_usage_in};
+use super::usage::WorkflowTally;
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
@@ -153,6 +153,22 @@ enum Settles {
     ByRun,
 }
 
+/// What one transaction of pipeline writes carries besides the writes: who settles a failure,
+/// and the usage its writes counted (written once, at its end).
+struct Batch {
+    settles: Settles,
+    usage: WorkflowTally,
+}
+
+impl Batch {
+    fn new(settles: Settles) -> Batch {
+        Batch {
+            settles,
+            usage: WorkflowTally::default(),
+        }
+    }
+}
+
 /// The usage a workflow's progress write counts: the end it reached. It is counted only when
 /// the guarded UPDATE changed the row, so an end is counted once.
 fn ending_metric(p: &WorkflowProgress, settles: Settles) -> Option<Metric> {
@@ -264,14 +280,15 @@ impl Store {
         }
         // Outside a job nothing retries a failed run: its failure counts here. A job's failure
         // counts when the job dies or is cancelled (`finish_job_in`), not at every retry.
-        let settles = if lease.is_some() {
+        let mut batch = Batch::new(if lease.is_some() {
             Settles::ByJob
         } else {
             Settles::ByRun
-        };
+        });
         for write in writes {
-            self.write_in(&tx, write, settles)?;
+            self.write_in(&tx, write, &mut batch)?;
         }
+        batch.usage.write_in(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -292,9 +309,11 @@ impl Store {
         if let Some(lease) = lease {
             check_lease(&tx, lease, now)?;
         }
+        let mut batch = Batch::new(Settles::ByJob);
         for write in writes {
-            self.write_in(&tx, write, Settles::ByJob)?;
+            self.write_in(&tx, write, &mut batch)?;
         }
+        batch.usage.write_in(&tx)?;
         let latest: Option<(i64, StepStatus, bool, Option<String>)> = tx
             .prepare_cached(
                 "SELECT attempt, status, superseded_at IS NOT NULL, input FROM workflow_steps
@@ -323,7 +342,11 @@ impl Store {
             input: intent.input.clone(),
             ..step.clone()
         };
-        self.write_in(&tx, &PipelineWrite::Step(record), Settles::ByJob)?;
+        self.write_in(
+            &tx,
+            &PipelineWrite::Step(record),
+            &mut Batch::new(Settles::ByJob),
+        )?;
         tx.commit()?;
         Ok(intent)
     }
@@ -332,7 +355,7 @@ impl Store {
         &self,
         tx: &rusqlite::Transaction<'_>,
         write: &PipelineWrite,
-        settles: Settles,
+        batch: &mut Batch,
     ) -> Result<()> {
         match write {
             PipelineWrite::Step(s) => {
@@ -367,13 +390,9 @@ impl Store {
             }
             PipelineWrite::Draft(d) => {
                 if insert_draft(tx, &self.tenant, d)? {
-                    count_for_workflow_in(
-                        tx,
-                        &d.workflow_id,
-                        d.created_at,
-                        Metric::DraftsCreated,
-                        1,
-                    )?;
+                    batch
+                        .usage
+                        .add(&d.workflow_id, d.created_at, Metric::DraftsCreated, 1);
                 }
             }
             PipelineWrite::Task(t) => {
@@ -423,8 +442,8 @@ impl Store {
                         p.workflow_id, p.status
                     )));
                 }
-                if let Some(metric) = ending_metric(p, settles) {
-                    count_for_workflow_in(tx, &p.workflow_id, p.at, metric, 1)?;
+                if let Some(metric) = ending_metric(p, batch.settles) {
+                    batch.usage.add(&p.workflow_id, p.at, metric, 1);
                 }
             }
             PipelineWrite::ResolvedLead {
@@ -449,7 +468,7 @@ impl Store {
                     .execute(params![workflow_id, lead.email])?;
             }
             PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
-            PipelineWrite::Usage(usage) => count_workflow_usage_in(tx, usage)?,
+            PipelineWrite::Usage(usage) => batch.usage.add_usage(usage),
         }
         Ok(())
     }
