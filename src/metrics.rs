@@ -104,6 +104,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "gauge",
         "1 when the process is ready to accept webhooks.",
     ),
+    (
+        "salesagent_usage_total",
+        "counter",
+        "Usage counted with the work itself (the store's usage table, every process), by metric; also by tenant with [metrics] tenant_labels = true.",
+    ),
 ];
 
 /// Upper bounds of the duration histograms, in seconds: up to a minute, because an LLM compose

@@ -303,6 +303,19 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         &[("Jobs per queue and state:", "salesagent queues --json")],
     ),
     (
+        "salesagent-usage",
+        &[
+            (
+                "This tenant's last 30 days:",
+                "salesagent usage --tenant acme",
+            ),
+            (
+                "Last month of every tenant, for the billing system:",
+                "salesagent usage --month 2026-11 --by month -o usage-2026-11.csv",
+            ),
+        ],
+    ),
+    (
         "salesagent-workflows-show",
         &[("Every step of a workflow:", "salesagent workflows show ID")],
     ),

@@ -21,6 +21,7 @@ mod run;
 mod serve;
 mod stats;
 mod suppress;
+mod usage;
 mod webhook;
 mod worker;
 mod workflows;
@@ -152,6 +153,8 @@ pub enum Command {
     /// Re-compose past leads with a candidate prompt/model/templates and compare the drafts
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// What each tenant used per UTC day or month, with totals; CSV for a billing system
+    Usage(usage::UsageArgs),
 }
 
 /// Which tenants a command acts on.
@@ -334,6 +337,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Queues(args) => queues::run(ctx, args),
         Command::Probe(args) => probe::run(ctx, args),
         Command::Eval(cmd) => eval::run(ctx, cmd),
+        Command::Usage(args) => usage::run(ctx, args),
     }
 }
 

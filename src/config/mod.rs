@@ -101,6 +101,7 @@ pub struct Config {
     pub send: SendConfig,
     pub webhook: WebhookConfig,
     pub server: ServerConfig,
+    pub metrics: MetricsConfig,
     pub worker: WorkerConfig,
     pub import: ImportConfig,
     pub http: HttpConfig,
@@ -325,6 +326,16 @@ impl Default for GuardConfig {
             max_body_chars: 10_000,
         }
     }
+}
+
+/// `[metrics]`: what `/metrics` exposes beyond the defaults.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Label the usage counters by tenant (`salesagent_usage_total{tenant=…}`): one series per
+    /// tenant and metric, so it is the operator's choice for a deployment with few tenants.
+    /// Off: the counters are summed over tenants.
+    pub tenant_labels: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -651,6 +662,7 @@ impl Default for Config {
             send: SendConfig::default(),
             webhook: WebhookConfig::default(),
             server: ServerConfig::default(),
+            metrics: MetricsConfig::default(),
             worker: WorkerConfig::default(),
             import: ImportConfig::default(),
             http: HttpConfig::default(),

@@ -247,7 +247,39 @@ pub fn judge(response: &Value, limits: &GuardConfig) -> Result<(String, String),
 struct Completion {
     response: Value,
     content: String,
-    tokens: u32,
+    tokens: Tokens,
+}
+
+/// What one or more completions cost, as the server's `usage` reported it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tokens {
+    total: u32,
+    prompt: u32,
+    completion: u32,
+}
+
+impl Tokens {
+    fn of(response: &Value) -> Tokens {
+        let read = |key: &str| {
+            response
+                .pointer(&format!("/usage/{key}"))
+                .and_then(Value::as_u64)
+                .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        Tokens {
+            total: read("total_tokens"),
+            prompt: read("prompt_tokens"),
+            completion: read("completion_tokens"),
+        }
+    }
+
+    fn plus(self, other: Tokens) -> Tokens {
+        Tokens {
+            total: self.total.saturating_add(other.total),
+            prompt: self.prompt.saturating_add(other.prompt),
+            completion: self.completion.saturating_add(other.completion),
+        }
+    }
 }
 
 /// What a capability probe of one mode showed.
@@ -519,10 +551,7 @@ impl Llm {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let tokens = response
-            .pointer("/usage/total_tokens")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as u32;
+        let tokens = Tokens::of(&response);
         Ok(Completion {
             response,
             content,
@@ -563,7 +592,7 @@ impl Llm {
                 messages.push(json!({"role": "assistant", "content": excerpt}));
                 messages.push(json!({"role": "user", "content": self.repair_prompt(&problem)}));
                 let second = self.complete(&messages, mode)?;
-                tokens += second.tokens;
+                tokens = tokens.plus(second.tokens);
                 self.judged(&second)
             }
         };
@@ -583,7 +612,9 @@ impl Llm {
                 body,
                 model,
                 prompt_version: Some(self.prompt_version.clone()),
-                tokens_used: Some(tokens),
+                tokens_used: Some(tokens.total),
+                prompt_tokens: Some(tokens.prompt),
+                completion_tokens: Some(tokens.completion),
                 fallback_used: false,
                 structured_mode: Some(mode.as_str().to_string()),
                 repaired,
@@ -608,6 +639,8 @@ impl Llm {
         email.prompt_version = Some(self.prompt_version.clone());
         if let Some(spent) = spent {
             email.tokens_used = spent.tokens_used;
+            email.prompt_tokens = spent.prompt_tokens;
+            email.completion_tokens = spent.completion_tokens;
             email.latency_ms = spent.latency_ms;
             email.structured_mode = spent.structured_mode.clone();
             email.repaired = spent.repaired;

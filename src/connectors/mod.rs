@@ -8,6 +8,7 @@ pub mod http;
 pub mod hubspot;
 pub mod llm;
 pub mod local;
+pub mod meter;
 #[cfg(test)]
 mod props;
 pub mod webhook_client;
@@ -207,6 +208,12 @@ pub struct ComposedEmail {
     pub model: String,
     pub prompt_version: Option<String>,
     pub tokens_used: Option<u32>,
+    /// Of `tokens_used`, those of the prompts and of the completions (repairs included), as the
+    /// server reported them; none for templates.
+    #[serde(default)]
+    pub prompt_tokens: Option<u32>,
+    #[serde(default)]
+    pub completion_tokens: Option<u32>,
     /// True when an LLM was configured but the template had to stand in.
     pub fallback_used: bool,
     /// How the object was asked for (`json_schema`, `json_object`, `off`); none for templates.
@@ -233,6 +240,8 @@ pub struct Connectors {
     pub crm: Box<dyn Crm>,
     pub mailbox: Box<dyn Mailbox>,
     pub composer: Box<dyn Composer>,
+    /// Counts the operations on `crm` and `mailbox` (both go through it).
+    pub meter: std::sync::Arc<meter::CallMeter>,
 }
 
 impl Connectors {
@@ -254,10 +263,18 @@ impl Connectors {
             ComposerKind::Template => Box::new(local::TemplateComposer),
             ComposerKind::Llm => Box::new(llm::Llm::new(config)?),
         };
+        let meter = std::sync::Arc::new(meter::CallMeter::default());
         Ok(Connectors {
-            crm,
-            mailbox,
+            crm: Box::new(meter::MeteredCrm {
+                inner: crm,
+                meter: meter.clone(),
+            }),
+            mailbox: Box::new(meter::MeteredMailbox {
+                inner: mailbox,
+                meter: meter.clone(),
+            }),
             composer,
+            meter,
         })
     }
 }

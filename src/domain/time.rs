@@ -17,6 +17,29 @@ pub fn rfc3339(ms: i64) -> String {
     }
 }
 
+/// The UTC calendar day of an instant, ISO 8601 (`2026-11-30`): the day usage is counted on.
+pub fn utc_day(ms: i64) -> String {
+    match Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.strftime("%Y-%m-%d").to_string(),
+        Err(_) => "1970-01-01".to_string(),
+    }
+}
+
+/// The first and last UTC day (ISO 8601, both inclusive) of a month given as `YYYY-MM`.
+pub fn month_days(value: &str) -> Result<(String, String), String> {
+    let bad = || format!("{value:?} is not a month; use YYYY-MM, e.g. 2026-11");
+    let v = value.trim();
+    let (year, month) = v.split_once('-').ok_or_else(bad)?;
+    if year.len() != 4 || month.len() != 2 {
+        return Err(bad());
+    }
+    let year: i16 = year.parse().map_err(|_| bad())?;
+    let month: i8 = month.parse().map_err(|_| bad())?;
+    let first = jiff::civil::Date::new(year, month, 1).map_err(|_| bad())?;
+    let last = first.last_of_month();
+    Ok((first.to_string(), last.to_string()))
+}
+
 /// A compact UTC time for tables: `2026-11-29 13:40:05`.
 pub fn short(ms: i64) -> String {
     match Timestamp::from_millisecond(ms) {
@@ -146,6 +169,20 @@ pub fn human_duration(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_days_and_months_are_utc_calendar_dates() {
+        assert_eq!(utc_day(0), "1970-01-01");
+        assert_eq!(utc_day(1_796_083_199_999), "2026-11-30");
+        assert_eq!(
+            month_days("2026-11").unwrap(),
+            ("2026-11-01".to_string(), "2026-11-30".to_string())
+        );
+        assert_eq!(month_days("2028-02").unwrap().1, "2028-02-29");
+        for bad in ["2026-13", "2026-1", "26-11", "november", "2026-11-01", ""] {
+            assert!(month_days(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations_read_like_a_person_would_say_them() {

@@ -250,6 +250,8 @@ impl Operator<'_> {
             model: Some(composed.model),
             prompt_version: composed.prompt_version,
             tokens_used: composed.tokens_used.map(i64::from),
+            prompt_tokens: composed.prompt_tokens.map(i64::from),
+            completion_tokens: composed.completion_tokens.map(i64::from),
             fallback_used: composed.fallback_used,
             structured_mode: composed.structured_mode,
             repaired: composed.repaired,

@@ -21,6 +21,7 @@ pub use report::{ComposerFacts, DraftView, StepView, TaskView, WorkflowReport};
 pub use steps::{compose_request, guard_verdict, rejected_task_note, task_reference};
 
 use crate::config::Config;
+use crate::connectors::meter::Calls;
 use crate::connectors::{Company, ComposedEmail, Connectors, Contact};
 use crate::domain::lead::Lead;
 use crate::domain::routing::Route;
@@ -28,7 +29,8 @@ use crate::domain::scoring::Score;
 use crate::domain::time::now_ms;
 use crate::error::{ErrorClass, Result};
 use crate::store::{
-    Lease, PipelineWrite, StepRecord, StepStatus, Store, WorkflowProgress, WorkflowStatus, new_id,
+    Lease, Metric, PipelineWrite, StepRecord, StepStatus, Store, UsageCounts, WorkflowProgress,
+    WorkflowStatus, WorkflowUsage, new_id,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -299,7 +301,12 @@ impl Pipeline<'_> {
                 intent: intent.as_ref(),
                 retrying,
             };
+            let calls_before = self.connectors.meter.reading();
             let result = steps::execute(step, &ctx, &mut state);
+            let calls = self.connectors.meter.reading().since(calls_before);
+            if let Some(usage) = spent(workflow_id, step, calls, &result, &state) {
+                batch.push(PipelineWrite::Usage(usage));
+            }
             let elapsed = timer.elapsed();
             crate::metrics::observe(
                 "salesagent_step_duration_seconds",
@@ -433,6 +440,36 @@ impl Pipeline<'_> {
         );
         Ok(outcome)
     }
+}
+
+/// What a step spent, counted with its record: the CRM and mailbox operations it made and, for a
+/// completed compose, the model's tokens. None when it spent nothing.
+fn spent(
+    workflow_id: &str,
+    step: Step,
+    calls: Calls,
+    result: &Result<StepResult>,
+    state: &State,
+) -> Option<WorkflowUsage> {
+    let mut counts = UsageCounts::default();
+    counts.add(Metric::CrmCalls, calls.crm);
+    counts.add(Metric::MailboxCalls, calls.mailbox);
+    if step == Step::Compose
+        && result.is_ok()
+        && let Some(composed) = &state.composed
+    {
+        let tokens = |n: Option<u32>| u64::from(n.unwrap_or(0));
+        counts.add(Metric::LlmPromptTokens, tokens(composed.prompt_tokens));
+        counts.add(
+            Metric::LlmCompletionTokens,
+            tokens(composed.completion_tokens),
+        );
+    }
+    (counts != UsageCounts::default()).then(|| WorkflowUsage {
+        workflow_id: workflow_id.to_string(),
+        at: now_ms(),
+        counts,
+    })
 }
 
 fn progress(

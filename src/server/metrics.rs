@@ -1,5 +1,6 @@
 //! `GET /metrics`: the process's counters and histograms plus gauges sampled from the store (queue
-//! depth and age, workers, dead letters, workflows and drafts by status, reconcile findings).
+//! depth and age, workers, dead letters, workflows and drafts by status, reconcile findings) and
+//! the usage counters the store keeps (per tenant only with `[metrics] tenant_labels`).
 //!
 //! Store gauges come from a [`Sampler`]: one thread with its own connection that reads the store
 //! at most once per [`MAX_AGE`], however many scrapers ask. A scrape never touches the readiness
@@ -21,7 +22,7 @@ use super::AppState;
 use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::metrics::{Sample, declare_counter, declare_histogram, render};
-use crate::store::{DRAFT_STATUSES, JOB_STATES, QUEUES, Store, WORKFLOW_STATUSES};
+use crate::store::{DRAFT_STATUSES, JOB_STATES, QUEUES, Store, UsageCounts, WORKFLOW_STATUSES};
 
 /// How old a store snapshot may be before a scrape asks for a new one.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
@@ -33,6 +34,15 @@ pub const MAX_WAIT: Duration = Duration::from_secs(1);
 pub struct Snapshot {
     pub samples: Vec<Sample>,
     pub taken: Instant,
+}
+
+/// What the sampler reads besides the store.
+#[derive(Clone, Copy, Debug)]
+pub struct Sampling {
+    /// A worker whose heartbeat is older than this is not alive.
+    pub heartbeat_window_ms: i64,
+    /// `[metrics] tenant_labels`: one usage series per tenant and metric.
+    pub tenant_labels: bool,
 }
 
 /// What a rendered exposition depends on: the snapshot, the registry's generation, readiness.
@@ -51,9 +61,9 @@ pub struct Sampler {
 
 impl Sampler {
     /// Takes the first snapshot now (so the first scrape has data), then waits for requests.
-    pub fn start(store: Store, heartbeat_window_ms: i64) -> Result<Sampler> {
+    pub fn start(store: Store, sampling: Sampling) -> Result<Sampler> {
         let first = Snapshot {
-            samples: sample_store(&store, heartbeat_window_ms)?,
+            samples: sample_store(&store, sampling)?,
             taken: Instant::now(),
         };
         let (tx, latest) = watch::channel(Arc::new(first));
@@ -63,7 +73,7 @@ impl Sampler {
             let (wanted, stop) = (wanted.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("metrics-sampler".into())
-                .spawn(move || sample_loop(&store, heartbeat_window_ms, &tx, &wanted, &stop))
+                .spawn(move || sample_loop(&store, sampling, &tx, &wanted, &stop))
                 .map_err(|e| Error::io("cannot start the metrics sampler", e))?
         };
         Ok(Sampler {
@@ -133,7 +143,7 @@ impl Drop for Sampler {
 
 fn sample_loop(
     store: &Store,
-    heartbeat_window_ms: i64,
+    sampling: Sampling,
     tx: &watch::Sender<Arc<Snapshot>>,
     wanted: &(Mutex<bool>, Condvar),
     stop: &AtomicBool,
@@ -157,7 +167,7 @@ fn sample_loop(
             tx.send_modify(|_| {});
             continue;
         }
-        match sample_store(store, heartbeat_window_ms) {
+        match sample_store(store, sampling) {
             Ok(samples) => {
                 tx.send_replace(Arc::new(Snapshot {
                     samples,
@@ -192,9 +202,9 @@ fn every<'a>(all: &[&'a str], counted: &[(String, i64)]) -> Vec<(&'a str, i64)> 
 
 /// Store gauges: every queue × state and every status, 0 when empty (so a panel shows 0, not
 /// "No data", and an alert on `< 1` has a series to match).
-fn sample_store(store: &Store, heartbeat_window_ms: i64) -> Result<Vec<Sample>> {
+fn sample_store(store: &Store, sampling: Sampling) -> Result<Vec<Sample>> {
     let now = now_ms();
-    let since = now - heartbeat_window_ms;
+    let since = now - sampling.heartbeat_window_ms;
     let queues = store.queue_stats(now, since)?;
     let gauges = store.gauge_snapshot()?;
     let workers = store.live_workers(since)?;
@@ -253,7 +263,38 @@ fn sample_store(store: &Store, heartbeat_window_ms: i64) -> Result<Vec<Sample>> 
         &[],
         gauges.reconcile_findings.unwrap_or(0) as f64,
     ));
+    out.extend(usage_samples(store, sampling.tenant_labels)?);
     Ok(out)
+}
+
+/// `salesagent_usage_total{metric}` summed over tenants, or `{tenant, metric}` per tenant when
+/// the operator asked for tenant labels; every metric present (0 when nothing was counted).
+/// Read from the store, so they count every process's work exactly once, across restarts.
+fn usage_samples(store: &Store, tenant_labels: bool) -> Result<Vec<Sample>> {
+    const NAME: &str = "salesagent_usage_total";
+    let per_tenant = store.usage_totals_of_every_tenant()?;
+    if !tenant_labels {
+        let mut all = UsageCounts::default();
+        for (_, counts) in &per_tenant {
+            all.add_all(counts);
+        }
+        return Ok(all
+            .iter()
+            .map(|(m, n)| sample(NAME, &[("metric", m.as_str())], n as f64))
+            .collect());
+    }
+    Ok(per_tenant
+        .iter()
+        .flat_map(|(tenant, counts)| {
+            counts.iter().map(move |(m, n)| {
+                sample(
+                    NAME,
+                    &[("tenant", tenant.as_str()), ("metric", m.as_str())],
+                    n as f64,
+                )
+            })
+        })
+        .collect())
 }
 
 /// Services that call out through `connectors::http` (their breaker and call counters).
@@ -323,7 +364,11 @@ mod tests {
     #[test]
     fn empty_store_exports_every_queue_state_and_status_as_zero() {
         let store = Store::open_in_memory().unwrap();
-        let samples = sample_store(&store, 3000).unwrap();
+        let sampling = Sampling {
+            heartbeat_window_ms: 3000,
+            tenant_labels: false,
+        };
+        let samples = sample_store(&store, sampling).unwrap();
         let count = |name: &str| samples.iter().filter(|s| s.name == name).count();
         assert_eq!(
             count("salesagent_queue_jobs"),
@@ -335,6 +380,10 @@ mod tests {
         );
         assert_eq!(count("salesagent_workflows"), WORKFLOW_STATUSES.len());
         assert_eq!(count("salesagent_drafts"), DRAFT_STATUSES.len());
+        assert_eq!(
+            count("salesagent_usage_total"),
+            crate::store::Metric::ALL.len()
+        );
         for name in [
             "salesagent_worker_processes",
             "salesagent_workers_alive",

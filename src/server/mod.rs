@@ -278,7 +278,10 @@ pub async fn serve_with(
     metrics::declare_series();
     let sampler = metrics::Sampler::start(
         Store::open(&config.db, &config.tenant)?,
-        heartbeat_window_ms,
+        metrics::Sampling {
+            heartbeat_window_ms,
+            tenant_labels: config.metrics.tenant_labels,
+        },
     )?;
     let checkpoints = Store::open(&config.db, &config.tenant)?;
     let intake_health = Arc::new(intake::Health::default());

@@ -128,6 +128,9 @@ pub struct Recomposed {
     pub model: Option<String>,
     pub prompt_version: Option<String>,
     pub tokens_used: Option<i64>,
+    /// Of `tokens_used`, the prompts' and the completions' (usage metering).
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
     pub fallback_used: bool,
     pub structured_mode: Option<String>,
     pub repaired: bool,
@@ -135,8 +138,9 @@ pub struct Recomposed {
     pub fallback_reason: Option<String>,
 }
 
-pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<()> {
-    tx.prepare_cached(
+/// Inserts the workflow's draft unless it has a live one already; true when this inserted it.
+pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<bool> {
+    let inserted = tx.prepare_cached(
         "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
              score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
              remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at,
@@ -171,7 +175,7 @@ pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> 
         d.latency_ms,
         d.fallback_reason
     ])?;
-    Ok(())
+    Ok(inserted == 1)
 }
 
 impl Store {

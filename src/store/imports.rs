@@ -5,7 +5,9 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::locks::check_lock_in;
-use super::submissions::accept_in;
+use super::states::Metric;
+use super::submissions::{accept_in, tally_acceptance};
+use super::usage::Tally;
 use super::{Acceptance, ListQuery, NewSubmission, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
 
@@ -267,6 +269,7 @@ impl Store {
         let mode = super::audit::current_mode(&tx, &self.tenant)?;
         let mut accepted = 0;
         let mut duplicates = Vec::new();
+        let mut tally = Tally::default();
         for row in &chunk.rows {
             let mut acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
             if let Acceptance::Duplicate { submission_id, .. } = &acceptance
@@ -274,6 +277,7 @@ impl Store {
             {
                 acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
             }
+            tally_acceptance(&mut tally, &row.submission, &acceptance);
             match acceptance {
                 Acceptance::Accepted { .. } => accepted += 1,
                 Acceptance::Duplicate { submission_id, .. } => {
@@ -325,6 +329,9 @@ impl Store {
             }
         }
         let rejected = (chunk.errors.len() + duplicates.len()) as i64;
+        let rows_in_chunk = (chunk.rows.len() + chunk.errors.len()) as u64;
+        tally.add(chunk.at, Metric::ImportRows, rows_in_chunk);
+        tally.write_in(&tx, &self.tenant)?;
         tx.prepare_cached(
             "UPDATE import_jobs SET rows_read = ?2, rows_accepted = rows_accepted + ?3,
                  rows_rejected = rows_rejected + ?4, checkpoint_row = ?5, checkpoint_offset = ?6,

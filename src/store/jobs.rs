@@ -7,7 +7,8 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::states::JobState;
+use super::states::{JobState, Metric};
+use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
 use crate::error::{Error, ErrorClass, Result};
 
@@ -425,7 +426,17 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         .query_row([&lease.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match &finish.result {
         JobResult::Completed => resolve_dead_letters_in(tx, &lease.job_id, finish.at)?,
-        JobResult::Cancelled { .. } => {}
+        JobResult::Cancelled { .. } => {
+            // Cancelled: nothing retries it; the run left the workflow failed.
+            let failed: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM workflows WHERE id = ?1 AND status = 'failed')",
+                )?
+                .query_row([&workflow_id], |r| r.get(0))?;
+            if let (true, Some(id)) = (failed, &workflow_id) {
+                count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
+            }
+        }
         JobResult::Retry { error, class, .. } => {
             tx.prepare_cached(
                 "UPDATE workflows SET status = 'pending', last_error = ?2, last_error_class = ?3,
@@ -435,12 +446,16 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
             .execute(params![workflow_id, error, class.as_str(), finish.at])?;
         }
         JobResult::Dead { class, error } => {
-            tx.prepare_cached(
-                "UPDATE workflows SET status = 'failed', last_error = ?2, last_error_class = ?3,
+            let gave_up = tx
+                .prepare_cached(
+                    "UPDATE workflows SET status = 'failed', last_error = ?2, last_error_class = ?3,
                      updated_at = ?4
                  WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
-            )?
-            .execute(params![workflow_id, error, class.as_str(), finish.at])?;
+                )?
+                .execute(params![workflow_id, error, class.as_str(), finish.at])?;
+            if let (1, Some(id)) = (gave_up, &workflow_id) {
+                count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
+            }
             let payload: String = tx
                 .prepare_cached(
                     "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,

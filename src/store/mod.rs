@@ -24,6 +24,7 @@ mod suppressions;
 #[cfg(test)]
 mod test_support;
 mod tuning;
+mod usage;
 mod workers;
 mod workflows;
 
@@ -49,12 +50,13 @@ pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
-pub use states::{DraftStatus, JobState, StepStatus, WorkflowStatus};
+pub use states::{DraftStatus, JobState, Metric, StepStatus, WorkflowStatus};
 pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
 };
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
+pub use usage::{UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowUsage};
 pub use workflows::{
     Intent, NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress,
     WorkflowRow,

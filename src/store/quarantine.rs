@@ -5,7 +5,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::audit::{AuditEntry, append_audit, current_mode};
-use super::submissions::accept_in;
+use super::submissions::accept_all_in;
 use super::{Acceptance, ListQuery, NewSubmission, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
@@ -113,10 +113,7 @@ impl Store {
         let tx = self.write_tx()?;
         refuse_if_resolved(&tx, id)?;
         let mode = current_mode(&tx, &self.tenant)?;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(accept_in(&tx, &self.tenant, &mode, item)?);
-        }
+        let out = accept_all_in(&tx, &self.tenant, &mode, items)?;
         let workflows: Vec<&str> = out
             .iter()
             .filter_map(|a| match a {

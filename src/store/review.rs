@@ -10,8 +10,9 @@ use serde_json::json;
 use super::Store;
 use super::audit::{AuditEntry, MODE_SEND, append_audit, current_mode};
 use super::drafts::{DraftRow, Recomposed};
-use super::states::DraftStatus;
-use crate::domain::time::short;
+use super::states::{DraftStatus, Metric};
+use super::usage::count_in;
+use crate::domain::time::{now_ms, short};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +140,9 @@ impl Store {
             let current = self.get_draft(id)?;
             return Err(Error::Refused(already(&current)));
         }
+        if decision == Decision::Approve {
+            count_in(&tx, &self.tenant, at, Metric::DraftsApproved, 1)?;
+        }
         let mut entry = AuditEntry::new(actor, decision.action(), at);
         entry.subject = Some(id.to_string());
         entry.reason = note.map(str::to_string);
@@ -170,6 +174,8 @@ impl Store {
             let current = self.get_draft(id)?;
             return Err(Error::Refused(already(&current)));
         }
+        // The mailbox update this edit records.
+        count_in(&tx, &self.tenant, at, Metric::MailboxCalls, 1)?;
         let mut entry = AuditEntry::new(actor, "draft.edit", at);
         entry.subject = Some(id.to_string());
         entry.before = Some(json!({ "subject": before.subject, "body": before.body }).to_string());
@@ -232,6 +238,23 @@ impl Store {
             drop(tx);
             return Err(Error::Refused(already(&self.get_draft(id)?)));
         }
+        // What the recompose spent: the model's tokens and the mailbox update it records.
+        let tokens = |n: Option<i64>| n.map_or(0, |n| u64::try_from(n).unwrap_or(0));
+        count_in(
+            &tx,
+            &self.tenant,
+            at,
+            Metric::LlmPromptTokens,
+            tokens(new.prompt_tokens),
+        )?;
+        count_in(
+            &tx,
+            &self.tenant,
+            at,
+            Metric::LlmCompletionTokens,
+            tokens(new.completion_tokens),
+        )?;
+        count_in(&tx, &self.tenant, at, Metric::MailboxCalls, 1)?;
         let mut entry = AuditEntry::new(actor, "draft.recompose", at);
         entry.subject = Some(id.to_string());
         entry.reason = Some(format!(
@@ -262,13 +285,16 @@ impl Store {
             .collect())
     }
 
-    /// Marks the workflow's follow-up task closed in our own record (after the CRM closed it).
+    /// Marks the workflow's follow-up task closed in our own record (after the CRM closed it),
+    /// counting that CRM call.
     pub fn mark_task_closed(&self, workflow_id: &str) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE tasks SET status = 'completed' WHERE workflow_id = ?1 AND tenant_id = ?2",
-            )?
-            .execute(params![workflow_id, self.tenant])?;
+        let tx = self.write_tx()?;
+        tx.prepare_cached(
+            "UPDATE tasks SET status = 'completed' WHERE workflow_id = ?1 AND tenant_id = ?2",
+        )?
+        .execute(params![workflow_id, self.tenant])?;
+        count_in(&tx, &self.tenant, now_ms(), Metric::CrmCalls, 1)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -408,12 +434,13 @@ impl Store {
         let mut entry;
         match result {
             Ok((message_id, thread_id)) => {
-                tx.execute(
+                let sent = tx.execute(
                     "UPDATE drafts SET status = 'sent', sent_at = ?1, updated_at = ?1,
                          remote_message_id = ?2, thread_id = COALESCE(?3, thread_id)
                      WHERE id = ?4 AND tenant_id = ?5 AND status = 'sending'",
                     params![at, message_id, thread_id, id, self.tenant],
                 )?;
+                count_in(&tx, &self.tenant, at, Metric::EmailsSent, sent as u64)?;
                 entry = AuditEntry::new(actor, "draft.send", at);
                 entry.after = Some("sent".into());
             }
@@ -428,6 +455,8 @@ impl Store {
                 entry.after = Some("send_failed".into());
             }
         }
+        // The one mailbox call this records (the send), sent or not.
+        count_in(&tx, &self.tenant, at, Metric::MailboxCalls, 1)?;
         entry.subject = Some(id.to_string());
         entry.before = Some("sending".into());
         append_audit(&tx, &self.tenant, &entry)?;
@@ -550,6 +579,8 @@ mod tests {
             model: Some("template:default".into()),
             prompt_version: None,
             tokens_used: None,
+            prompt_tokens: None,
+            completion_tokens: None,
             fallback_used: false,
             structured_mode: Some("json_schema".into()),
             repaired: true,

@@ -145,6 +145,31 @@ stored_enum!(
     }
 );
 
+stored_enum!(
+    /// What `usage` counts, per tenant and UTC day (the CSV's columns, in this order).
+    Metric in "usage.metric" {
+        /// New submissions stored (each with its workflow), from every source.
+        SubmissionsAccepted => "submissions_accepted",
+        /// Re-deliveries refused at intake, plus workflows the dedupe step ended as duplicate.
+        Duplicates => "duplicates",
+        WorkflowsCompleted => "workflows_completed",
+        /// Workflows whose failure nothing retries automatically (dead or cancelled job, or a
+        /// failed run outside the queue).
+        WorkflowsFailed => "workflows_failed",
+        DraftsCreated => "drafts_created",
+        DraftsApproved => "drafts_approved",
+        EmailsSent => "emails_sent",
+        LlmPromptTokens => "llm_prompt_tokens",
+        LlmCompletionTokens => "llm_completion_tokens",
+        /// Operations on the CRM (embedded or HubSpot) whose step committed.
+        CrmCalls => "crm_calls",
+        /// Operations on the mailbox (embedded or Gmail) whose step or send committed.
+        MailboxCalls => "mailbox_calls",
+        /// CSV rows an import committed (accepted, duplicate or rejected).
+        ImportRows => "import_rows",
+    }
+);
+
 /// SQL `IN (…)` list of the workflow statuses that may still change.
 pub(super) const UNFINISHED_WORKFLOWS: &str = "('pending', 'running', 'failed')";
 
@@ -165,6 +190,9 @@ mod tests {
         }
         for s in DraftStatus::ALL {
             assert_eq!(DraftStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in Metric::ALL {
+            assert_eq!(Metric::parse(s.as_str()), Some(*s));
         }
         let unfinished: Vec<&str> = WorkflowStatus::ALL
             .iter()

@@ -3,7 +3,8 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::states::WorkflowStatus;
+use super::states::{Metric, WorkflowStatus};
+use super::usage::Tally;
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
 use crate::domain::submission::ParsedSubmission;
@@ -98,10 +99,7 @@ impl Store {
     pub fn accept_submissions(&self, items: &[NewSubmission<'_>]) -> Result<Vec<Acceptance>> {
         let tx = self.write_tx()?;
         let mode = super::audit::current_mode(&tx, &self.tenant)?;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(accept_in(&tx, &self.tenant, &mode, item)?);
-        }
+        let out = accept_all_in(&tx, &self.tenant, &mode, items)?;
         tx.commit()?;
         Ok(out)
     }
@@ -264,6 +262,41 @@ fn find_existing(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?)
+}
+
+/// Counts what an acceptance was (accepted or duplicate); a probe's synthetic submission is not
+/// usage.
+pub(super) fn tally_acceptance(
+    tally: &mut Tally,
+    item: &NewSubmission<'_>,
+    acceptance: &Acceptance,
+) {
+    if item.synthetic {
+        return;
+    }
+    let metric = match acceptance {
+        Acceptance::Accepted { .. } => Metric::SubmissionsAccepted,
+        Acceptance::Duplicate { .. } => Metric::Duplicates,
+    };
+    tally.add(item.received_at, metric, 1);
+}
+
+/// `accept_in` for each item, counted as usage in the same transaction (one write per batch).
+pub(super) fn accept_all_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    mode: &str,
+    items: &[NewSubmission<'_>],
+) -> Result<Vec<Acceptance>> {
+    let mut tally = Tally::default();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let acceptance = accept_in(tx, tenant, mode, item)?;
+        tally_acceptance(&mut tally, item, &acceptance);
+        out.push(acceptance);
+    }
+    tally.write_in(tx, tenant)?;
+    Ok(out)
 }
 
 pub(super) fn accept_in(

@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
-use super::states::{StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
+use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
+use super::usage::WorkflowTally;
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
@@ -128,6 +129,9 @@ pub enum PipelineWrite {
     /// The end of the worker's job attempt, so job and workflow state commit together. Fails the
     /// whole batch when the worker no longer holds the job's lease.
     Job(super::jobs::JobFinish),
+    /// What a step spent (connector calls, LLM tokens), counted for the workflow's tenant with
+    /// the step's own record.
+    Usage(super::usage::WorkflowUsage),
 }
 
 /// What the checked transaction before a side effect decided: the step's attempt number, whether
@@ -138,6 +142,42 @@ pub struct Intent {
     pub attempt: i64,
     pub retrying: bool,
     pub input: Option<String>,
+}
+
+/// Who gives up on a failed run, and so counts it as a failed workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Settles {
+    /// The run's job: its death or cancellation counts (a retryable failure does not).
+    ByJob,
+    /// Nobody retries a run outside the queue (`run`, an inline retry): its failure counts.
+    ByRun,
+}
+
+/// What one transaction of pipeline writes carries besides the writes: who settles a failure,
+/// and the usage its writes counted (written once, at its end).
+struct Batch {
+    settles: Settles,
+    usage: WorkflowTally,
+}
+
+impl Batch {
+    fn new(settles: Settles) -> Batch {
+        Batch {
+            settles,
+            usage: WorkflowTally::default(),
+        }
+    }
+}
+
+/// The usage a workflow's progress write counts: the end it reached. It is counted only when
+/// the guarded UPDATE changed the row, so an end is counted once.
+fn ending_metric(p: &WorkflowProgress, settles: Settles) -> Option<Metric> {
+    match p.status {
+        WorkflowStatus::Completed if p.finished => Some(Metric::WorkflowsCompleted),
+        WorkflowStatus::Duplicate if p.finished => Some(Metric::Duplicates),
+        WorkflowStatus::Failed if settles == Settles::ByRun => Some(Metric::WorkflowsFailed),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -238,9 +278,17 @@ impl Store {
         if let Some(lease) = lease {
             check_lease(&tx, lease, now)?;
         }
+        // Outside a job nothing retries a failed run: its failure counts here. A job's failure
+        // counts when the job dies or is cancelled (`finish_job_in`), not at every retry.
+        let mut batch = Batch::new(if lease.is_some() {
+            Settles::ByJob
+        } else {
+            Settles::ByRun
+        });
         for write in writes {
-            self.write_in(&tx, write)?;
+            self.write_in(&tx, write, &mut batch)?;
         }
+        batch.usage.write_in(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -261,9 +309,11 @@ impl Store {
         if let Some(lease) = lease {
             check_lease(&tx, lease, now)?;
         }
+        let mut batch = Batch::new(Settles::ByJob);
         for write in writes {
-            self.write_in(&tx, write)?;
+            self.write_in(&tx, write, &mut batch)?;
         }
+        batch.usage.write_in(&tx)?;
         let latest: Option<(i64, StepStatus, bool, Option<String>)> = tx
             .prepare_cached(
                 "SELECT attempt, status, superseded_at IS NOT NULL, input FROM workflow_steps
@@ -292,12 +342,21 @@ impl Store {
             input: intent.input.clone(),
             ..step.clone()
         };
-        self.write_in(&tx, &PipelineWrite::Step(record))?;
+        self.write_in(
+            &tx,
+            &PipelineWrite::Step(record),
+            &mut Batch::new(Settles::ByJob),
+        )?;
         tx.commit()?;
         Ok(intent)
     }
 
-    fn write_in(&self, tx: &rusqlite::Transaction<'_>, write: &PipelineWrite) -> Result<()> {
+    fn write_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        write: &PipelineWrite,
+        batch: &mut Batch,
+    ) -> Result<()> {
         match write {
             PipelineWrite::Step(s) => {
                 tx.prepare_cached(
@@ -329,7 +388,13 @@ impl Store {
                 s.duration_ms
             ])?;
             }
-            PipelineWrite::Draft(d) => insert_draft(tx, &self.tenant, d)?,
+            PipelineWrite::Draft(d) => {
+                if insert_draft(tx, &self.tenant, d)? {
+                    batch
+                        .usage
+                        .add(&d.workflow_id, d.created_at, Metric::DraftsCreated, 1);
+                }
+            }
             PipelineWrite::Task(t) => {
                 tx.prepare_cached(
                 "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
@@ -377,6 +442,9 @@ impl Store {
                         p.workflow_id, p.status
                     )));
                 }
+                if let Some(metric) = ending_metric(p, batch.settles) {
+                    batch.usage.add(&p.workflow_id, p.at, metric, 1);
+                }
             }
             PipelineWrite::ResolvedLead {
                 submission_id,
@@ -400,6 +468,7 @@ impl Store {
                     .execute(params![workflow_id, lead.email])?;
             }
             PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
+            PipelineWrite::Usage(usage) => batch.usage.add_usage(usage),
         }
         Ok(())
     }

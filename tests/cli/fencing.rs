@@ -126,6 +126,17 @@ fn lost_lease_leaves_one_of_each(real: bool) {
         }
     }
     assert!(!a.stderr().contains("panicked"), "{}", a.stderr());
+    // A's batch rolled back, so usage holds B's run alone: one compose's tokens, B's calls.
+    crate::usage::assert_usage(
+        &env,
+        &[
+            ("workflows_completed", 1),
+            ("drafts_created", 1),
+            ("llm_prompt_tokens", 120),
+            ("crm_calls", 4),
+            ("mailbox_calls", 1),
+        ],
+    );
     drop(b);
 }
 

@@ -45,6 +45,7 @@ mod store_failures;
 mod store_health;
 mod terminal;
 mod tidy;
+mod usage;
 mod webhook;
 mod worker;
 mod workflows_retry;

@@ -213,7 +213,7 @@ fn probe_checks_end_to_end_and_leaves_nothing_behind() {
     assert_eq!(report["http_status"], 202);
     assert_eq!(report["status"], "completed");
     assert_eq!(report["cleaned_up"], true);
-    // A probe touches no CRM or mailbox, and removes its own rows.
+    // A probe touches no CRM or mailbox, removes its own rows and is not usage.
     for table in [
         "submissions",
         "workflows",
@@ -222,6 +222,7 @@ fn probe_checks_end_to_end_and_leaves_nothing_behind() {
         "crm_contacts",
         "crm_tasks",
         "drafts",
+        "usage",
     ] {
         assert_eq!(
             env.sql_i64(&format!("SELECT COUNT(*) FROM {table}")),

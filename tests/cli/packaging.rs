@@ -53,26 +53,25 @@ fn the_service_unit_is_hardened_to_an_exposure_of_at_most_2_5() {
     assert!(score <= 2.5, "exposure {score} > 2.5:\n{report}");
 }
 
-/// The backup line of deploy/crontab, run by `sh` as cron runs it (`\%` is a plain `%`), with
-/// /var/backups moved into a temporary directory that does not exist yet.
-#[test]
-fn the_crontab_backup_creates_its_directory() {
+/// Runs the line of deploy/crontab that contains `marker` with `sh`, as cron runs it (`\%` is a
+/// plain `%`), against a fresh database, with `system_dir` moved into the env's directory (where
+/// it does not exist yet); returns the env and where `system_dir` went.
+fn run_crontab_line(marker: &str, system_dir: &str) -> (TestEnv, PathBuf) {
     let crontab = std::fs::read_to_string(root().join("deploy/crontab")).unwrap();
     let line = crontab
         .lines()
-        .find(|l| l.contains("db backup"))
-        .expect("a backup line");
-    let command: String = line
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("a crontab line with {marker:?}"));
+    let env = TestEnv::new();
+    env.init_db();
+    let moved = env.path().join(system_dir.trim_start_matches('/'));
+    let command = line
         .split_whitespace()
         .skip(5)
         .collect::<Vec<_>>()
-        .join(" ");
-    let env = TestEnv::new();
-    env.init_db();
-    let backups = env.path().join("var/backups");
-    let command = command
+        .join(" ")
         .replace("\\%", "%")
-        .replace("/var/backups", backups.to_str().unwrap());
+        .replace(system_dir, moved.to_str().unwrap());
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_salesagent"))
         .parent()
         .unwrap();
@@ -84,6 +83,13 @@ fn the_crontab_backup_creates_its_directory() {
         .output()
         .unwrap();
     crate::deploy::assert_succeeded(&out, &command);
+    (env, moved)
+}
+
+/// The backup line of deploy/crontab, with /var/backups moved into the test's directory.
+#[test]
+fn the_crontab_backup_creates_its_directory() {
+    let (_env, backups) = run_crontab_line("db backup", "/var/backups");
     let made: Vec<_> = std::fs::read_dir(backups.join("salesagent"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -92,6 +98,32 @@ fn the_crontab_backup_creates_its_directory() {
     assert!(made[0].starts_with("salesagent-") && made[0].ends_with(".db"));
     let tmpfiles = std::fs::read_to_string(root().join("deploy/salesagent.tmpfiles")).unwrap();
     assert!(tmpfiles.contains("d /var/backups/salesagent 0750 salesagent salesagent"));
+}
+
+/// The monthly usage export of deploy/crontab, with /var/lib/salesagent moved into the test's
+/// directory: last month's CSV, header first, totals last.
+#[test]
+fn the_crontab_usage_export_writes_last_months_csv() {
+    let (_env, data) = run_crontab_line("salesagent usage", "/var/lib/salesagent");
+    let made: Vec<_> = std::fs::read_dir(data.join("usage"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    let name = made[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.starts_with("usage-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&made[0]).unwrap();
+    assert!(
+        text.starts_with("tenant,period,period_start,period_end,"),
+        "{text}"
+    );
+    assert!(
+        text.lines().last().unwrap().starts_with(",total,"),
+        "{text}"
+    );
 }
 
 fn pages() -> Vec<PathBuf> {

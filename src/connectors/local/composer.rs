@@ -16,6 +16,8 @@ impl TemplateComposer {
             model: format!("template:{}", request.template_name),
             prompt_version: None,
             tokens_used: None,
+            prompt_tokens: None,
+            completion_tokens: None,
             fallback_used: false,
             structured_mode: None,
             repaired: false,

@@ -1,0 +1,395 @@
+//! Usage metering: one counter per tenant, UTC day and `Metric`, raised by an UPSERT inside the
+//! transaction that commits the work it counts (so a crash, a retry or a lost lease never counts
+//! twice, and a rolled-back commit counts nothing); and the reads `usage`, `/metrics` and the API
+//! report from. Nothing here decides what is counted where: the writers call `count_in`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::ser::SerializeMap;
+
+use super::Store;
+use super::states::Metric;
+use crate::domain::tenant::TenantId;
+use crate::domain::time::utc_day;
+use crate::error::Result;
+
+/// Counts of every metric, in `Metric::ALL` order; serialised as `{"submissions_accepted": n, …}`
+/// with every metric present (a billing import wants stable fields, zeros included).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UsageCounts([u64; Metric::ALL.len()]);
+
+impl UsageCounts {
+    pub fn get(&self, metric: Metric) -> u64 {
+        self.0[index(metric)]
+    }
+
+    pub fn add(&mut self, metric: Metric, n: u64) {
+        let slot = &mut self.0[index(metric)];
+        *slot = slot.saturating_add(n);
+    }
+
+    pub fn add_all(&mut self, other: &UsageCounts) {
+        for m in Metric::ALL {
+            self.add(*m, other.get(*m));
+        }
+    }
+
+    /// Each metric with its count, in `Metric::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Metric, u64)> + '_ {
+        Metric::ALL.iter().map(|m| (*m, self.get(*m)))
+    }
+}
+
+fn index(metric: Metric) -> usize {
+    Metric::ALL.iter().position(|m| *m == metric).unwrap_or(0)
+}
+
+impl serde::Serialize for UsageCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(Metric::ALL.len()))?;
+        for (metric, n) in self.iter() {
+            map.serialize_entry(metric.as_str(), &n)?;
+        }
+        map.end()
+    }
+}
+
+/// How `Store::usage` groups the days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageBucket {
+    Day,
+    Month,
+}
+
+impl UsageBucket {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageBucket::Day => "day",
+            UsageBucket::Month => "month",
+        }
+    }
+
+    /// How many leading characters of an ISO day name its bucket (`2026-11-30` → `2026-11`).
+    fn prefix_len(self) -> i64 {
+        match self {
+            UsageBucket::Day => 10,
+            UsageBucket::Month => 7,
+        }
+    }
+}
+
+/// UTC days, ISO 8601 (`2026-11-01`), both inclusive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageRange {
+    pub first_day: String,
+    pub last_day: String,
+}
+
+impl UsageRange {
+    /// From the UTC day of `value` (a duration back from `now`, `30d`, or a date) to today;
+    /// the error says why `value` is not one (callers add the flag or field it came from).
+    pub fn since(value: &str, now: i64) -> std::result::Result<UsageRange, String> {
+        let from = crate::domain::time::parse_since(value, now)?;
+        if from > now {
+            return Err(format!(
+                "{value:?} is in the future; give a day up to today ({})",
+                utc_day(now)
+            ));
+        }
+        Ok(UsageRange {
+            first_day: utc_day(from),
+            last_day: utc_day(now),
+        })
+    }
+
+    /// One calendar month, `YYYY-MM`.
+    pub fn month(value: &str) -> std::result::Result<UsageRange, String> {
+        let (first_day, last_day) = crate::domain::time::month_days(value)?;
+        Ok(UsageRange {
+            first_day,
+            last_day,
+        })
+    }
+}
+
+/// One tenant's usage in one day or month: `period` is `2026-11-30` or `2026-11`; `first_day`
+/// and `last_day` are the days of the period inside the range asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageRow {
+    pub tenant: TenantId,
+    pub period: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub counts: UsageCounts,
+}
+
+/// What a piece of work adds to a workflow's tenant, committed with that work (a step's
+/// connector calls and tokens: `PipelineWrite::Usage`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowUsage {
+    pub workflow_id: String,
+    pub at: i64,
+    pub counts: UsageCounts,
+}
+
+const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = n + excluded.n";
+
+/// Adds `n` to `metric` of `tenant` on the UTC day of `at`, in the caller's transaction.
+pub(super) fn count_in(
+    conn: &Connection,
+    tenant: &str,
+    at: i64,
+    metric: Metric,
+    n: u64,
+) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    upsert_day(conn, tenant, &utc_day(at), metric, n)
+}
+
+/// The same for the tenant of `workflow_id` (see [`WorkflowTally`]).
+pub(super) fn count_for_workflow_in(
+    conn: &Connection,
+    workflow_id: &str,
+    at: i64,
+    metric: Metric,
+    n: u64,
+) -> Result<()> {
+    let mut tally = WorkflowTally::default();
+    tally.add(workflow_id, at, metric, n);
+    tally.write_in(conn)
+}
+
+/// Counts gathered over a batch (one intake group commit holds many submissions) and written as
+/// one UPSERT per day and metric in the batch's transaction.
+#[derive(Debug, Default)]
+pub(super) struct Tally(Vec<(String, Metric, u64)>);
+
+impl Tally {
+    pub(super) fn add(&mut self, at: i64, metric: Metric, n: u64) {
+        let day = utc_day(at);
+        match self
+            .0
+            .iter_mut()
+            .find(|(d, m, _)| *d == day && *m == metric)
+        {
+            Some((_, _, count)) => *count = count.saturating_add(n),
+            None => self.0.push((day, metric, n)),
+        }
+    }
+
+    /// Writes the counts for `tenant` in the caller's transaction.
+    pub(super) fn write_in(&self, conn: &Connection, tenant: &str) -> Result<()> {
+        for (day, metric, n) in &self.0 {
+            if *n > 0 {
+                upsert_day(conn, tenant, day, *metric, *n)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn upsert_day(conn: &Connection, tenant: &str, day: &str, metric: Metric, n: u64) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO usage (tenant_id, day, metric, n) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
+    ))?
+    .execute(params![tenant, day, metric, clamp(n)])?;
+    Ok(())
+}
+
+/// A batch's counts per workflow, written once per workflow, day and metric at the end of the
+/// batch's transaction, for the workflow's own tenant (whichever tenant the connection was
+/// opened for) and not at all for a probe's synthetic workflow.
+#[derive(Debug, Default)]
+pub(super) struct WorkflowTally(Vec<(String, Tally)>);
+
+impl WorkflowTally {
+    pub(super) fn add(&mut self, workflow_id: &str, at: i64, metric: Metric, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let i = match self.0.iter().position(|(w, _)| w == workflow_id) {
+            Some(i) => i,
+            None => {
+                self.0.push((workflow_id.to_string(), Tally::default()));
+                self.0.len() - 1
+            }
+        };
+        self.0[i].1.add(at, metric, n);
+    }
+
+    pub(super) fn add_usage(&mut self, usage: &WorkflowUsage) {
+        for (metric, n) in usage.counts.iter() {
+            self.add(&usage.workflow_id, usage.at, metric, n);
+        }
+    }
+
+    pub(super) fn write_in(&self, conn: &Connection) -> Result<()> {
+        for (workflow_id, tally) in &self.0 {
+            if let Some(tenant) = billable_tenant(conn, workflow_id)? {
+                tally.write_in(conn, &tenant)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tenant whose usage a workflow is; None for a probe's synthetic workflow.
+fn billable_tenant(conn: &Connection, workflow_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT w.tenant_id FROM workflows w JOIN submissions s ON s.id = w.submission_id
+             WHERE w.id = ?1 AND s.synthetic = 0",
+        )?
+        .query_row([workflow_id], |r| r.get(0))
+        .optional()?)
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// This tenant's usage in `range`, one row per day or month that counted anything, oldest
+    /// first.
+    pub fn usage(&self, range: &UsageRange, by: UsageBucket) -> Result<Vec<UsageRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT substr(day, 1, ?4) AS period, MIN(day), MAX(day), metric, SUM(n) FROM usage
+             WHERE tenant_id = ?1 AND day >= ?2 AND day <= ?3
+             GROUP BY period, metric ORDER BY period",
+        )?;
+        let cells = stmt
+            .query_map(
+                params![
+                    self.tenant,
+                    range.first_day,
+                    range.last_day,
+                    by.prefix_len()
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Metric>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rows: Vec<UsageRow> = Vec::new();
+        for (period, _, _, metric, n) in cells {
+            if rows.last().is_none_or(|r| r.period != period) {
+                let (first_day, last_day) = period_days(&period, range);
+                rows.push(UsageRow {
+                    tenant: self.tenant.clone(),
+                    period,
+                    first_day,
+                    last_day,
+                    counts: UsageCounts::default(),
+                });
+            }
+            if let Some(row) = rows.last_mut() {
+                row.counts.add(metric, u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Every tenant's counts of all time (what the table still holds), for `/metrics` with
+    /// `[metrics] tenant_labels`: a deliberate cross-tenant read, like the other store gauges.
+    pub fn usage_totals_of_every_tenant(&self) -> Result<Vec<(String, UsageCounts)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tenant_id, metric, SUM(n) FROM usage GROUP BY tenant_id, metric
+             ORDER BY tenant_id",
+        )?;
+        let cells = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Metric>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out: Vec<(String, UsageCounts)> = Vec::new();
+        for (tenant, metric, n) in cells {
+            if out.last().is_none_or(|(t, _)| *t != tenant) {
+                out.push((tenant.clone(), UsageCounts::default()));
+            }
+            if let Some((_, counts)) = out.last_mut() {
+                counts.add(metric, u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The days of `period` (a day or a month) that lie inside `range`.
+fn period_days(period: &str, range: &UsageRange) -> (String, String) {
+    let (first, last) = match crate::domain::time::month_days(period) {
+        Ok(days) if period.len() == 7 => days,
+        _ => (period.to_string(), period.to_string()),
+    };
+    (
+        first.max(range.first_day.clone()),
+        last.min(range.last_day.clone()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(first: &str, last: &str) -> UsageRange {
+        UsageRange {
+            first_day: first.into(),
+            last_day: last.into(),
+        }
+    }
+
+    #[test]
+    fn counters_add_up_per_day_and_month_within_the_range() {
+        let store = Store::open_in_memory().unwrap();
+        let day = 86_400_000;
+        let nov_29 = 1_795_914_000_000; // 2026-11-29T01:00:00Z
+        for (at, metric, n) in [
+            (nov_29, Metric::SubmissionsAccepted, 2),
+            (nov_29, Metric::SubmissionsAccepted, 3),
+            (nov_29 + day, Metric::LlmPromptTokens, 120),
+            (nov_29 + 3 * day, Metric::EmailsSent, 1),
+            (nov_29, Metric::CrmCalls, 0),
+        ] {
+            count_in(&store.conn, "default", at, metric, n).unwrap();
+        }
+        count_in(&store.conn, "other", nov_29, Metric::SubmissionsAccepted, 7).unwrap();
+
+        let days = store
+            .usage(&range("2026-11-01", "2026-11-30"), UsageBucket::Day)
+            .unwrap();
+        assert_eq!(days.len(), 2, "{days:?}");
+        assert_eq!(days[0].period, "2026-11-29");
+        assert_eq!(days[0].counts.get(Metric::SubmissionsAccepted), 5);
+        assert_eq!(days[0].counts.get(Metric::CrmCalls), 0);
+        assert_eq!(days[1].counts.get(Metric::LlmPromptTokens), 120);
+
+        let months = store
+            .usage(&range("2026-11-15", "2026-12-31"), UsageBucket::Month)
+            .unwrap();
+        assert_eq!(months.len(), 2);
+        assert_eq!(
+            (months[0].first_day.as_str(), months[0].last_day.as_str()),
+            ("2026-11-15", "2026-11-30")
+        );
+        assert_eq!(months[1].period, "2026-12");
+        assert_eq!(months[1].counts.get(Metric::EmailsSent), 1);
+
+        let json = serde_json::to_value(days[0].counts).unwrap();
+        assert_eq!(json["submissions_accepted"], 5);
+        assert_eq!(json.as_object().unwrap().len(), Metric::ALL.len());
+
+        let every = store.usage_totals_of_every_tenant().unwrap();
+        assert_eq!(every.len(), 2);
+        assert_eq!(every[1].1.get(Metric::SubmissionsAccepted), 7);
+    }
+}
