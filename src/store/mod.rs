@@ -52,7 +52,8 @@ pub use reconcile::{
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use states::{DraftStatus, JobState, Metric, StepStatus, WorkflowStatus};
 pub use stats::{
-    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
+    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts,
+    WORKFLOW_STATUSES,
 };
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;
