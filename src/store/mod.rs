@@ -11,6 +11,8 @@ mod dead_letters;
 mod drafts;
 mod eval;
 mod imports;
+#[cfg(test)]
+mod isolation;
 mod jobs;
 mod locks;
 mod maintenance;
