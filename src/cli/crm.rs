@@ -93,19 +93,31 @@ fn warn_unless_local(ctx: &Context, config: &crate::config::Config) {
     }
 }
 
-fn contacts(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
+/// One embedded-CRM table of every tenant in scope, in id order (each tenant's ids are its own),
+/// with the "showing N of M" line when cut.
+fn gather_local<T>(
+    ctx: &Context,
+    args: &ListArgs,
+    id: fn(&T) -> i64,
+    fetch: impl Fn(&crate::store::Store, usize) -> crate::error::Result<crate::store::Page<T>>,
+) -> anyhow::Result<super::scope::Gathered<T>> {
     let limit = list_limit(args.limit, args.all);
     let listed = gather(
         ctx,
         limit,
         |app| {
             warn_unless_local(ctx, &app.config);
-            app.store.crm_contacts(limit)
+            fetch(&app.store, limit)
         },
-        |a, b| a.id.cmp(&b.id),
+        |a, b| id(a).cmp(&id(b)),
     )?;
+    say_if_cut(&ctx.printer, &listed.page, MORE_FLAGS);
+    Ok(listed)
+}
+
+fn contacts(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
+    let listed = gather_local(ctx, &args, |c: &crate::store::CrmContactRow| c.id, |store, limit| store.crm_contacts(limit))?;
     let p = &ctx.printer;
-    say_if_cut(p, &listed.page, MORE_FLAGS);
     let rows = &listed.page.rows;
     if p.json() {
         let items: Vec<_> = rows
@@ -189,18 +201,8 @@ fn add_contact(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn tasks(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
-    let limit = list_limit(args.limit, args.all);
-    let listed = gather(
-        ctx,
-        limit,
-        |app| {
-            warn_unless_local(ctx, &app.config);
-            app.store.crm_tasks(limit)
-        },
-        |a, b| a.id.cmp(&b.id),
-    )?;
+    let listed = gather_local(ctx, &args, |t: &crate::store::CrmTaskRow| t.id, |store, limit| store.crm_tasks(limit))?;
     let p = &ctx.printer;
-    say_if_cut(p, &listed.page, MORE_FLAGS);
     let rows = &listed.page.rows;
     if p.json() {
         let items: Vec<_> = rows

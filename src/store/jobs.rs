@@ -7,7 +7,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::states::{JobState, Metric};
+use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
 use crate::error::{Error, ErrorClass, Result};
@@ -439,33 +439,22 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
             }
         }
         JobResult::Retry { error, class, .. } => {
-            tx.prepare_cached(
-                "UPDATE workflows SET status = 'pending', last_error = ?2, last_error_class = ?3,
-                     updated_at = ?4
-                 WHERE id = ?1 AND tenant_id = ?5 AND status IN ('pending', 'running', 'failed')",
-            )?
-            .execute(params![
-                workflow_id,
+            let end = WorkflowEnd {
+                status: WorkflowStatus::Pending,
                 error,
-                class.as_str(),
-                finish.at,
-                tenant
-            ])?;
+                class: class.as_str(),
+                at: finish.at,
+            };
+            end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
         }
         JobResult::Dead { class, error } => {
-            let gave_up = tx
-                .prepare_cached(
-                    "UPDATE workflows SET status = 'failed', last_error = ?2, last_error_class = ?3,
-                     updated_at = ?4
-                 WHERE id = ?1 AND tenant_id = ?5 AND status IN ('pending', 'running', 'failed')",
-                )?
-                .execute(params![
-                    workflow_id,
-                    error,
-                    class.as_str(),
-                    finish.at,
-                    tenant
-                ])?;
+            let end = WorkflowEnd {
+                status: WorkflowStatus::Failed,
+                error,
+                class: class.as_str(),
+                at: finish.at,
+            };
+            let gave_up = end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
             if let (1, Some(id)) = (gave_up, &workflow_id) {
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
@@ -497,6 +486,37 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         }
     }
     Ok(())
+}
+
+/// Where a job's end leaves its unfinished workflow: `pending` again (a retry will come) or
+/// `failed` (dead), with the error.
+struct WorkflowEnd<'a> {
+    status: WorkflowStatus,
+    error: &'a str,
+    class: &'a str,
+    at: i64,
+}
+
+/// Applies a job's end to its workflow, within the job's own tenant, unless it finished.
+/// Returns how many workflows changed (0 or 1).
+fn end_workflow_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    workflow_id: Option<&str>,
+    end: &WorkflowEnd<'_>,
+) -> Result<usize> {
+    Ok(tx.prepare_cached(
+        "UPDATE workflows SET status = ?2, last_error = ?3, last_error_class = ?4, updated_at = ?5
+         WHERE id = ?1 AND tenant_id = ?6 AND status IN ('pending', 'running', 'failed')",
+    )?
+    .execute(params![
+        workflow_id,
+        end.status.as_str(),
+        end.error,
+        end.class,
+        end.at,
+        tenant
+    ])?)
 }
 
 /// Marks the job's retried dead letters resolved: its retry ended (completed, or dead again with
