@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
     });
     let notes = deployment_notes(config);
     let config_ok = !problems.iter().any(|p| p.severity == Severity::Error);
-    let live = args.live.then(|| live_checks(&config));
+    let live = args.live.then(|| live_checks(config));
     let live_ok = live.as_ref().is_none_or(|l| l.iter().all(|c| c.ok));
     if ctx.printer.json() {
         ctx.printer.print_json(&Report {

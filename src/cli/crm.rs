@@ -116,7 +116,12 @@ fn gather_local<T>(
 }
 
 fn contacts(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
-    let listed = gather_local(ctx, &args, |c: &crate::store::CrmContactRow| c.id, |store, limit| store.crm_contacts(limit))?;
+    let listed = gather_local(
+        ctx,
+        &args,
+        |c: &crate::store::CrmContactRow| c.id,
+        |store, limit| store.crm_contacts(limit),
+    )?;
     let p = &ctx.printer;
     let rows = &listed.page.rows;
     if p.json() {
@@ -201,7 +206,12 @@ fn add_contact(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn tasks(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
-    let listed = gather_local(ctx, &args, |t: &crate::store::CrmTaskRow| t.id, |store, limit| store.crm_tasks(limit))?;
+    let listed = gather_local(
+        ctx,
+        &args,
+        |t: &crate::store::CrmTaskRow| t.id,
+        |store, limit| store.crm_tasks(limit),
+    )?;
     let p = &ctx.printer;
     let rows = &listed.page.rows;
     if p.json() {
