@@ -588,3 +588,53 @@ fn tenant_credentials_show_their_source_never_their_value() {
     );
     assert!(!human.contains("pat-na1"), "{human}");
 }
+
+#[test]
+fn send_mode_is_per_tenant_with_its_own_gates_and_the_kill_switch_stops_both() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "environment = \"production\"\n{}\n[tenants.acme.send]\nallow = true\nsender_allowlist = [\"sales@example.com\"]\n",
+        TWO_TENANTS
+    ));
+    for tenant in ["acme", "globex"] {
+        run_ok(&env, &["run", "--tenant", tenant, &payload(&env, tenant), "--json"]);
+    }
+    let out = env.run(&["--tenant", "acme", "mode", "set", "send", "--reason", "go", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // globex's own gates fail: its [send] is the top level's, which allows nothing.
+    let out = env.run(&["--tenant", "globex", "mode", "set", "send", "--reason", "go", "--yes"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("send.allow"), "{}", stderr(&out));
+    let modes = run_ok(&env, &["mode", "show", "--json"]);
+    assert_eq!(modes[0]["tenant"], "acme");
+    assert_eq!(modes[0]["mode"], "send");
+    assert_eq!(modes[1]["mode"], "draft_only");
+    // Approving in each: acme's draft goes out, globex's stays approved (its mode is its own).
+    let draft = |tenant: &str| {
+        run_ok(&env, &["drafts", "list", "--tenant", tenant, "--json"])[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (acme, globex) = (draft("acme"), draft("globex"));
+    for (tenant, id) in [("acme", &acme), ("globex", &globex)] {
+        let out = env.run(&["--tenant", tenant, "drafts", "approve", id, "--yes"]);
+        assert!(out.status.success(), "{tenant}: {}", stderr(&out));
+    }
+    let status = |tenant: &str, id: &str| {
+        run_ok(&env, &["drafts", "show", "--tenant", tenant, id, "--json"])["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("acme", &acme), "sent");
+    assert_eq!(status("globex", &globex), "approved");
+    // The kill switch: both draft-only, audited in each, and nothing more goes out.
+    let out = env.run(&["mode", "set", "draft-only", "--all-tenants", "--reason", "incident"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let modes = run_ok(&env, &["mode", "show", "--json"]);
+    assert_eq!(modes[0]["mode"], "draft_only");
+    let out = env.run(&["--tenant", "globex", "drafts", "send", &globex, "--yes"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(status("globex", &globex), "approved");
+}
