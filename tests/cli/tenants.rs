@@ -638,3 +638,22 @@ fn send_mode_is_per_tenant_with_its_own_gates_and_the_kill_switch_stops_both() {
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(status("globex", &globex), "approved");
 }
+
+#[test]
+fn one_tenants_reconcile_lock_never_blocks_another() {
+    let env = TestEnv::new();
+    env.write_config(TWO_TENANTS);
+    for tenant in ["acme", "globex"] {
+        run_ok(&env, &["run", "--tenant", tenant, &payload(&env, tenant), "--json"]);
+    }
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO locks (name, owner, acquired_at, expires_at)
+         VALUES ('reconcile:acme', 'elsewhere:1', 0, 99999999999999);",
+    )
+    .unwrap();
+    let out = env.run(&["--tenant", "acme", "reconcile"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let out = env.run(&["--tenant", "globex", "reconcile"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
