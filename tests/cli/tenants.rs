@@ -597,12 +597,19 @@ fn send_mode_is_per_tenant_with_its_own_gates_and_the_kill_switch_stops_both() {
         TWO_TENANTS
     ));
     for tenant in ["acme", "globex"] {
-        run_ok(&env, &["run", "--tenant", tenant, &payload(&env, tenant), "--json"]);
+        run_ok(
+            &env,
+            &["run", "--tenant", tenant, &payload(&env, tenant), "--json"],
+        );
     }
-    let out = env.run(&["--tenant", "acme", "mode", "set", "send", "--reason", "go", "--yes"]);
+    let out = env.run(&[
+        "--tenant", "acme", "mode", "set", "send", "--reason", "go", "--yes",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     // globex's own gates fail: its [send] is the top level's, which allows nothing.
-    let out = env.run(&["--tenant", "globex", "mode", "set", "send", "--reason", "go", "--yes"]);
+    let out = env.run(&[
+        "--tenant", "globex", "mode", "set", "send", "--reason", "go", "--yes",
+    ]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("send.allow"), "{}", stderr(&out));
     let modes = run_ok(&env, &["mode", "show", "--json"]);
@@ -630,7 +637,14 @@ fn send_mode_is_per_tenant_with_its_own_gates_and_the_kill_switch_stops_both() {
     assert_eq!(status("acme", &acme), "sent");
     assert_eq!(status("globex", &globex), "approved");
     // The kill switch: both draft-only, audited in each, and nothing more goes out.
-    let out = env.run(&["mode", "set", "draft-only", "--all-tenants", "--reason", "incident"]);
+    let out = env.run(&[
+        "mode",
+        "set",
+        "draft-only",
+        "--all-tenants",
+        "--reason",
+        "incident",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let modes = run_ok(&env, &["mode", "show", "--json"]);
     assert_eq!(modes[0]["mode"], "draft_only");
@@ -644,7 +658,10 @@ fn one_tenants_reconcile_lock_never_blocks_another() {
     let env = TestEnv::new();
     env.write_config(TWO_TENANTS);
     for tenant in ["acme", "globex"] {
-        run_ok(&env, &["run", "--tenant", tenant, &payload(&env, tenant), "--json"]);
+        run_ok(
+            &env,
+            &["run", "--tenant", tenant, &payload(&env, tenant), "--json"],
+        );
     }
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
@@ -656,4 +673,31 @@ fn one_tenants_reconcile_lock_never_blocks_another() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let out = env.run(&["--tenant", "globex", "reconcile"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn backup_and_restore_are_of_the_whole_file_and_audited_in_every_tenant() {
+    let env = TestEnv::new();
+    env.write_config(TWO_TENANTS);
+    for tenant in ["acme", "globex"] {
+        run_ok(
+            &env,
+            &["run", "--tenant", tenant, &payload(&env, tenant), "--json"],
+        );
+    }
+    let backup = env.path().join("b.db");
+    let out = env.run(&["db", "backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 workflows"), "{}", stdout(&out));
+    let out = env.run(&["db", "restore", backup.to_str().unwrap(), "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let audit = run_ok(&env, &["audit", "list", "--action", "db.restore", "--json"]);
+    let mut tenants: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["tenant"].as_str().unwrap())
+        .collect();
+    tenants.sort();
+    assert_eq!(tenants, ["acme", "globex"], "{audit}");
 }
