@@ -314,9 +314,11 @@ impl Store {
     pub fn job_state(&self, job_id: &str) -> Result<Option<JobState>> {
         let state: Option<String> = self
             .conn
-            .query_row("SELECT state FROM jobs WHERE id = ?1", [job_id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT state FROM jobs WHERE id = ?1 AND tenant_id = ?2",
+                params![job_id, self.tenant],
+                |r| r.get(0),
+            )
             .optional()?;
         state
             .map(|s| {

@@ -302,11 +302,6 @@ const TENANT_PREDICATE_EXEMPT: &[(&str, &str, &str)] = &[
     ),
     (
         "jobs.rs",
-        "SELECT state FROM jobs WHERE id = ?1",
-        "a worker reading the state of the job it claimed (queue level, by job id)",
-    ),
-    (
-        "jobs.rs",
         "UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at)",
         "a job's end: fenced by lease owner and attempt; its tenant is read from the row",
     ),
