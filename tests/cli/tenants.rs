@@ -31,6 +31,17 @@ fn payload(env: &TestEnv, tenant: &str) -> String {
         .to_string()
 }
 
+/// Each tenant runs the same lead through its own portal.
+fn both_ran_the_same_lead(env: &TestEnv) {
+    for tenant in ["acme", "globex"] {
+        let report = run_ok(
+            env,
+            &["run", "--tenant", tenant, &payload(env, tenant), "--json"],
+        );
+        assert_eq!(report["status"], "completed", "{tenant}: {report}");
+    }
+}
+
 fn run_ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
     let out = env.run(args);
     assert!(
@@ -596,12 +607,7 @@ fn send_mode_is_per_tenant_with_its_own_gates_and_the_kill_switch_stops_both() {
         "environment = \"production\"\n{}\n[tenants.acme.send]\nallow = true\nsender_allowlist = [\"sales@example.com\"]\n",
         TWO_TENANTS
     ));
-    for tenant in ["acme", "globex"] {
-        run_ok(
-            &env,
-            &["run", "--tenant", tenant, &payload(&env, tenant), "--json"],
-        );
-    }
+    both_ran_the_same_lead(&env);
     let out = env.run(&[
         "--tenant", "acme", "mode", "set", "send", "--reason", "go", "--yes",
     ]);
@@ -657,12 +663,7 @@ fn send_mode_is_per_tenant_with_its_own_gates_and_the_kill_switch_stops_both() {
 fn one_tenants_reconcile_lock_never_blocks_another() {
     let env = TestEnv::new();
     env.write_config(TWO_TENANTS);
-    for tenant in ["acme", "globex"] {
-        run_ok(
-            &env,
-            &["run", "--tenant", tenant, &payload(&env, tenant), "--json"],
-        );
-    }
+    both_ran_the_same_lead(&env);
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
         "INSERT INTO locks (name, owner, acquired_at, expires_at)
@@ -679,12 +680,7 @@ fn one_tenants_reconcile_lock_never_blocks_another() {
 fn backup_and_restore_are_of_the_whole_file_and_audited_in_every_tenant() {
     let env = TestEnv::new();
     env.write_config(TWO_TENANTS);
-    for tenant in ["acme", "globex"] {
-        run_ok(
-            &env,
-            &["run", "--tenant", tenant, &payload(&env, tenant), "--json"],
-        );
-    }
+    both_ran_the_same_lead(&env);
     let backup = env.path().join("b.db");
     let out = env.run(&["db", "backup", backup.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
