@@ -325,7 +325,47 @@ const TENANT_PREDICATE_EXEMPT: &[(&str, &str, &str)] = &[
         "SELECT COUNT(*) FROM workflows",
         "db backup/restore inspect a whole database file, every tenant's rows",
     ),
+    (
+        "jobs.rs",
+        "SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1",
+        "a job's end reads the job's own tenant (the rescuer ends jobs of every tenant); the \
+         writes that follow filter by it",
+    ),
+    (
+        "usage.rs",
+        "SELECT w.tenant_id FROM workflows w JOIN submissions s ON s.id = w.submission_id",
+        "usage is counted under the workflow's own tenant, read from its row, for the same reason",
+    ),
+    (
+        "usage.rs",
+        "SELECT tenant_id, metric, SUM(n) FROM usage GROUP BY tenant_id",
+        "/metrics with [metrics] tenant_labels: a deliberate read across tenants, like the gauges",
+    ),
 ];
+
+/// Whether a statement is held to a tenant: an INSERT that writes the `tenant_id` column, or a
+/// predicate on it (`tenant_id = ?`, `tenant_id IN (…)`, `… = x.tenant_id`). Merely reading the
+/// column (`SELECT tenant_id FROM jobs WHERE id = ?1`) is no predicate.
+fn has_tenant_predicate(sql: &str) -> bool {
+    let upper = sql.to_uppercase();
+    if upper.trim_start().starts_with("INSERT")
+        && let Some(columns) = upper.split(')').next()
+        && columns.contains("TENANT_ID")
+        && !upper.contains(" SELECT ")
+    {
+        return true;
+    }
+    let words: Vec<&str> = upper
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(2).any(|w| {
+        let column = |t: &str| t == "TENANT_ID" || t.ends_with(".TENANT_ID");
+        (column(w[0]) && ["=", "IN", "IS"].contains(&w[1]))
+            || (w[0] == "=" && column(w[1]))
+            || w[0].ends_with("TENANT_ID=")
+    })
+}
 
 /// Isolation lives in the store: every query over a tenant table (or a child table reached
 /// through one) carries a `tenant_id` predicate, so an id of another tenant is simply not
@@ -357,7 +397,7 @@ fn every_store_query_over_tenant_data_has_a_tenant_predicate() {
         let name = file.file_name().unwrap().to_str().unwrap();
         let text = std::fs::read_to_string(file).unwrap();
         for (line, sql) in string_literals(&text) {
-            if !names_a_table(&sql) || sql.contains("tenant_id") {
+            if !names_a_table(&sql) || has_tenant_predicate(&sql) {
                 continue;
             }
             match TENANT_PREDICATE_EXEMPT
