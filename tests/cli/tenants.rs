@@ -71,12 +71,7 @@ fn dump(env: &TestEnv, tenant: &str) -> BTreeMap<String, Vec<String>> {
         .unwrap();
     let mut queries: Vec<(String, String)> = tables
         .iter()
-        .map(|t| {
-            (
-                t.clone(),
-                format!("SELECT * FROM {t} WHERE tenant_id = ?1 ORDER BY rowid"),
-            )
-        })
+        .map(|t| (t.clone(), format!("SELECT * FROM {t} WHERE tenant_id = ?1")))
         .collect();
     for (child, parent, key) in [
         ("workflow_steps", "workflows", "workflow_id"),
@@ -87,7 +82,7 @@ fn dump(env: &TestEnv, tenant: &str) -> BTreeMap<String, Vec<String>> {
             child.to_string(),
             format!(
                 "SELECT c.* FROM {child} c JOIN {parent} p ON p.id = c.{key}
-                 WHERE p.tenant_id = ?1 ORDER BY c.rowid"
+                 WHERE p.tenant_id = ?1"
             ),
         ));
     }
@@ -95,7 +90,8 @@ fn dump(env: &TestEnv, tenant: &str) -> BTreeMap<String, Vec<String>> {
     for (name, sql) in queries {
         let mut stmt = conn.prepare(&sql).unwrap();
         let columns = stmt.column_count();
-        let rows: Vec<String> = stmt
+        // Sorted here: some tables have no rowid (WITHOUT ROWID), and order is not the point.
+        let mut rows: Vec<String> = stmt
             .query_map([tenant], |r| {
                 let mut cells = Vec::with_capacity(columns);
                 for i in 0..columns {
@@ -107,6 +103,7 @@ fn dump(env: &TestEnv, tenant: &str) -> BTreeMap<String, Vec<String>> {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
+        rows.sort();
         out.insert(name, rows);
     }
     let mut files = Vec::new();
