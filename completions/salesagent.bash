@@ -76,6 +76,9 @@ _salesagent() {
             salesagent,suppress)
                 cmd="salesagent__subcmd__suppress"
                 ;;
+            salesagent,tenants)
+                cmd="salesagent__subcmd__tenants"
+                ;;
             salesagent,usage)
                 cmd="salesagent__subcmd__usage"
                 ;;
@@ -328,6 +331,9 @@ _salesagent() {
             salesagent__subcmd__help,suppress)
                 cmd="salesagent__subcmd__help__subcmd__suppress"
                 ;;
+            salesagent__subcmd__help,tenants)
+                cmd="salesagent__subcmd__help__subcmd__tenants"
+                ;;
             salesagent__subcmd__help,usage)
                 cmd="salesagent__subcmd__help__subcmd__usage"
                 ;;
@@ -459,6 +465,12 @@ _salesagent() {
                 ;;
             salesagent__subcmd__help__subcmd__suppress,remove)
                 cmd="salesagent__subcmd__help__subcmd__suppress__subcmd__remove"
+                ;;
+            salesagent__subcmd__help__subcmd__tenants,list)
+                cmd="salesagent__subcmd__help__subcmd__tenants__subcmd__list"
+                ;;
+            salesagent__subcmd__help__subcmd__tenants,show)
+                cmd="salesagent__subcmd__help__subcmd__tenants__subcmd__show"
                 ;;
             salesagent__subcmd__help__subcmd__webhook,send)
                 cmd="salesagent__subcmd__help__subcmd__webhook__subcmd__send"
@@ -607,6 +619,24 @@ _salesagent() {
             salesagent__subcmd__suppress__subcmd__help,remove)
                 cmd="salesagent__subcmd__suppress__subcmd__help__subcmd__remove"
                 ;;
+            salesagent__subcmd__tenants,help)
+                cmd="salesagent__subcmd__tenants__subcmd__help"
+                ;;
+            salesagent__subcmd__tenants,list)
+                cmd="salesagent__subcmd__tenants__subcmd__list"
+                ;;
+            salesagent__subcmd__tenants,show)
+                cmd="salesagent__subcmd__tenants__subcmd__show"
+                ;;
+            salesagent__subcmd__tenants__subcmd__help,help)
+                cmd="salesagent__subcmd__tenants__subcmd__help__subcmd__help"
+                ;;
+            salesagent__subcmd__tenants__subcmd__help,list)
+                cmd="salesagent__subcmd__tenants__subcmd__help__subcmd__list"
+                ;;
+            salesagent__subcmd__tenants__subcmd__help,show)
+                cmd="salesagent__subcmd__tenants__subcmd__help__subcmd__show"
+                ;;
             salesagent__subcmd__webhook,help)
                 cmd="salesagent__subcmd__webhook__subcmd__help"
                 ;;
@@ -656,7 +686,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval usage help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2450,7 +2480,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval usage help"
+            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3303,6 +3333,48 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__help__subcmd__tenants)
+            opts="list show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__tenants__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__tenants__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__help__subcmd__usage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3936,7 +4008,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__mode__subcmd__set)
-            opts="-y -v -q -h -V --reason --by --yes --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version send draft-only"
+            opts="-y -v -q -h -V --reason --by --yes --all-tenants --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version send draft-only"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4680,7 +4752,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress__subcmd__add)
-            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --reason --by --global --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4792,7 +4864,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress__subcmd__list)
-            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --global --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4826,7 +4898,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__suppress__subcmd__remove)
-            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --reason --by --global --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4840,6 +4912,164 @@ _salesagent() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version list show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants__subcmd__help)
+            opts="list show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants__subcmd__list)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__tenants__subcmd__show)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

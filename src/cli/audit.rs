@@ -71,23 +71,33 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         since: since_arg(args.since.as_deref())?,
         limit: list_limit(args.limit, args.all),
     };
-    let app = ctx.app()?;
-    let page = app.store.list_audit_page(&filter)?;
-    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
-    let rows = page.rows;
+    let listed = super::scope::gather(
+        ctx,
+        filter.limit,
+        |app| app.store.list_audit_page(&filter),
+        |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+    )?;
+    say_if_cut(&ctx.printer, &listed.page, MORE_FLAGS);
+    let rows = &listed.page.rows;
     let p = &ctx.printer;
     if p.json() {
-        let items: Vec<Item<'_>> = rows
+        let items: Vec<_> = rows
             .iter()
-            .map(|e| Item {
-                id: &e.id,
-                created_at: rfc3339(e.created_at),
-                actor: &e.actor,
-                action: &e.action,
-                subject: e.subject.as_deref(),
-                reason: e.reason.as_deref(),
-                before: as_json(e.before.as_deref()),
-                after: as_json(e.after.as_deref()),
+            .map(|t| (t, &t.row))
+            .map(|(t, e)| {
+                listed.item(
+                    t,
+                    Item {
+                        id: &e.id,
+                        created_at: rfc3339(e.created_at),
+                        actor: &e.actor,
+                        action: &e.action,
+                        subject: e.subject.as_deref(),
+                        reason: e.reason.as_deref(),
+                        before: as_json(e.before.as_deref()),
+                        after: as_json(e.after.as_deref()),
+                    },
+                )
             })
             .collect();
         p.print_json(&items)?;
@@ -97,22 +107,27 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         p.status("no audit entries match");
         return Ok(ExitStatus::Success);
     }
-    let mut table = p.table(&["TIME", "ACTOR", "ACTION", "SUBJECT", "CHANGE", "REASON"]);
-    for e in &rows {
+    let mut table =
+        p.table(&listed.headers(&["TIME", "ACTOR", "ACTION", "SUBJECT", "CHANGE", "REASON"]));
+    for t in rows {
+        let e = &t.row;
         let change = match (&e.before, &e.after) {
             (Some(b), Some(a)) if b.len() + a.len() < 60 => format!("{b} -> {a}"),
             (None, Some(a)) if a.len() < 60 => a.clone(),
             (None, None) => String::new(),
             _ => "(see --json)".into(),
         };
-        table.add_row(vec![
-            short(e.created_at),
-            e.actor.clone(),
-            e.action.clone(),
-            e.subject.clone().unwrap_or_default(),
-            change,
-            e.reason.clone().unwrap_or_default(),
-        ]);
+        table.add_row(listed.cells(
+            t,
+            vec![
+                short(e.created_at),
+                e.actor.clone(),
+                e.action.clone(),
+                e.subject.clone().unwrap_or_default(),
+                change,
+                e.reason.clone().unwrap_or_default(),
+            ],
+        ));
     }
     p.print_table(&table)?;
     Ok(ExitStatus::Success)

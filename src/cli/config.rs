@@ -1,5 +1,7 @@
 //! `salesagent config check [--live]`: the effective configuration (secrets redacted) and its
 //! problems; with `--live`, one cheap read per configured service and its circuit-breaker state.
+//! With tenants declared it also shows each tenant's effective configuration; `--tenant T` shows
+//! only T's, with the problems that concern it (its own `tenants.T.…` and the top level's).
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -26,7 +28,13 @@ pub struct CheckArgs {
 #[derive(Serialize)]
 struct Report<'a> {
     ok: bool,
+    /// The tenant `--tenant` chose, whose effective configuration `config` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
     config: &'a Config,
+    /// Every declared tenant's effective configuration (without `--tenant`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenants: Option<std::collections::BTreeMap<&'a str, &'a Config>>,
     data_dir: String,
     problems: &'a [Problem],
     /// What the configuration does not forbid but an operator should know (no webhook secret
@@ -38,16 +46,38 @@ struct Report<'a> {
 
 pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
     let ConfigCommand::Check(args) = cmd;
-    let config = ctx.config()?;
-    let problems = config.validate();
-    let notes = deployment_notes(&config);
+    let top = ctx.config()?;
+    let chosen = match ctx.tenant_scope(&top)? {
+        super::TenantScope::Chosen(id) if top.is_multi_tenant() => Some(id),
+        _ => None,
+    };
+    let config = match &chosen {
+        Some(id) => top.for_tenant(id)?,
+        None => &top,
+    };
+    let problems: Vec<Problem> = top
+        .validate()
+        .into_iter()
+        .filter(|p| chosen.as_ref().is_none_or(|id| concerns(p, id)))
+        .collect();
+    let tenants = (chosen.is_none() && top.is_multi_tenant()).then(|| {
+        top.tenant_ids()
+            .into_iter()
+            .filter_map(|id| top.for_tenant(&id).ok().map(|c| (id, c)))
+            .collect::<Vec<_>>()
+    });
+    let notes = deployment_notes(config);
     let config_ok = !problems.iter().any(|p| p.severity == Severity::Error);
-    let live = args.live.then(|| live_checks(&config));
+    let live = args.live.then(|| live_checks(config));
     let live_ok = live.as_ref().is_none_or(|l| l.iter().all(|c| c.ok));
     if ctx.printer.json() {
         ctx.printer.print_json(&Report {
             ok: config_ok && live_ok,
-            config: &config,
+            tenant: chosen.as_ref().map(|id| id.as_str()),
+            config,
+            tenants: tenants
+                .as_ref()
+                .map(|t| t.iter().map(|(id, c)| (id.as_str(), *c)).collect()),
             data_dir: config.data_dir().display().to_string(),
             problems: &problems,
             notes: &notes,
@@ -56,9 +86,19 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
     } else {
         match &live {
             None => {
-                let text =
-                    toml::to_string(&config).unwrap_or_else(|e| format!("# cannot show: {e}\n"));
-                ctx.printer.line(text.trim_end())?;
+                if let Some(id) = &chosen {
+                    ctx.printer
+                        .line(&format!("# tenant {id}: its effective configuration"))?;
+                }
+                ctx.printer.line(toml_text(config).trim_end())?;
+                for (id, tenant) in tenants.iter().flatten() {
+                    ctx.printer.line("")?;
+                    ctx.printer.line(&format!(
+                        "# tenant {id}: its effective configuration (the top level with \
+                         [tenants.{id}] laid over it)"
+                    ))?;
+                    ctx.printer.line(toml_text(tenant).trim_end())?;
+                }
                 if problems.is_empty() {
                     ctx.printer.status("configuration OK");
                 }
@@ -91,6 +131,22 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitStatus> {
         (true, Some(_)) => ExitStatus::Failure,
         (true, None) => ExitStatus::Success,
     })
+}
+
+/// A configuration as TOML, secrets redacted (as `Config` serializes them).
+fn toml_text(config: &Config) -> String {
+    toml::to_string(config).unwrap_or_else(|e| format!("# cannot show: {e}\n"))
+}
+
+/// Whether a problem concerns tenant `id`: its own (`tenants.<id>.…`) or the top level's, which
+/// every tenant inherits; another tenant's problems do not.
+fn concerns(problem: &Problem, id: &crate::domain::tenant::TenantId) -> bool {
+    match problem.key.strip_prefix("tenants.") {
+        Some(rest) => rest
+            .strip_prefix(id.as_str())
+            .is_some_and(|r| r.is_empty() || r.starts_with('.')),
+        None => true,
+    }
 }
 
 /// What `config check` says beyond the settings' own validity: a configuration that checks out

@@ -72,7 +72,8 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> anyhow::Result<ExitStatus> {
 
 fn backup(ctx: &Context, args: BackupArgs) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
-    let app = ctx.app()?;
+    // The whole file, every tenant's rows: no tenant to choose.
+    let app = crate::app::App::open_existing(ctx.config()?)?;
     if let Some(dir) = args.file.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
@@ -173,10 +174,14 @@ fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
         swap_in(&config.db, prepared.temp_path(), &config.tenant)?;
         restored
     };
-    let store = Store::open(&config.db, &config.tenant)?;
-    let mut entry = AuditEntry::new(&ctx.actor(args.by.as_deref()), "db.restore", now_ms());
-    entry.subject = Some(args.file.display().to_string());
-    store.append_audit(&entry)?;
+    // Every tenant's data was replaced, so every tenant's log says so.
+    let actor = ctx.actor(args.by.as_deref());
+    let at = now_ms();
+    for tenant in config.tenant_ids() {
+        let mut entry = AuditEntry::new(&actor, "db.restore", at);
+        entry.subject = Some(args.file.display().to_string());
+        Store::open(&config.db, &tenant)?.append_audit(&entry)?;
+    }
     if p.json() {
         p.print_json(&facts(&args.file, &restored, previous.as_deref()))?;
     } else {

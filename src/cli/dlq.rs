@@ -223,13 +223,24 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         // `--all` already means "retried and resolved too" here, so `--limit 0` lifts the limit.
         limit: list_limit(args.limit, args.limit == 0),
     };
-    let app = ctx.app()?;
-    let page = app.store.list_dead_letters_page(&filter)?;
-    say_if_cut(&ctx.printer, &page, "--limit N or --limit 0 for every one");
-    let rows = page.rows;
+    let listed = super::scope::gather(
+        ctx,
+        filter.limit,
+        |app| app.store.list_dead_letters_page(&filter),
+        |a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)),
+    )?;
+    say_if_cut(
+        &ctx.printer,
+        &listed.page,
+        "--limit N or --limit 0 for every one",
+    );
+    let rows = &listed.page.rows;
     let p = &ctx.printer;
     if p.json() {
-        let items: Vec<_> = rows.iter().map(|d| item(d, false, None)).collect();
+        let items: Vec<_> = rows
+            .iter()
+            .map(|t| listed.item(t, item(&t.row, false, None)))
+            .collect();
         p.print_json(&items)?;
         return Ok(ExitStatus::Success);
     }
@@ -242,8 +253,9 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         header.push("STATUS");
     }
     header.extend(["EMAIL", "CLASS", "WORKFLOW", "ATTEMPTS", "CREATED", "ERROR"]);
-    let mut table = p.table(&header);
-    for d in &rows {
+    let mut table = p.table(&listed.headers(&header));
+    for t in rows {
+        let d = &t.row;
         let mut row = vec![d.id.clone()];
         if args.all {
             row.push(d.status().to_string());
@@ -256,16 +268,18 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
             short(d.created_at),
             d.error.clone(),
         ]);
-        table.add_row(row);
+        table.add_row(listed.cells(t, row));
     }
     p.print_table(&table)?;
     Ok(ExitStatus::Success)
 }
 
 fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let id = app.store.resolve_dead_letter_id(&args.id)?;
-    let d = app.store.get_dead_letter(&id)?;
+    let found = super::scope::find_in_tenants(ctx, "dead letter", &args.id, |app| {
+        app.store.resolve_dead_letter_id(&args.id)
+    })?;
+    let app = &found.app;
+    let d = app.store.get_dead_letter(&found.value)?;
     let history = app.store.dead_letter_attempts(&d)?;
     let submission = match &d.workflow_id {
         Some(wf) => {
@@ -278,8 +292,11 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     if p.json() {
         let mut view = item(&d, true, Some(&history));
         view.submission = submission.map(SubmissionItem::new);
-        p.print_json(&view)?;
+        p.print_json(&found.json(&view))?;
         return Ok(ExitStatus::Success);
+    }
+    if let Some(line) = found.tenant_line() {
+        p.line(&line)?;
     }
     p.line(&format!("dead letter {}  ({})", d.id, d.status()))?;
     p.line(&format!(

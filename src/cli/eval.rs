@@ -455,19 +455,37 @@ fn print_item(ctx: &Context, item: &EvalItemRow, width: usize) -> std::io::Resul
     Ok(())
 }
 
+/// The eval run `run` (an id or prefix), in the tenant that has it.
+fn find_run(ctx: &Context, run: &str) -> anyhow::Result<super::scope::Found<String>> {
+    super::scope::find_in_tenants(ctx, "eval run", run, |app| {
+        app.store.resolve_eval_run_id(run)
+    })
+}
+
 fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let id = app.store.resolve_eval_run_id(&args.run)?;
-    print_run(ctx, &app.store, &app.config, &id, args.summary_only)?;
+    let found = find_run(ctx, &args.run)?;
+    let app = &found.app;
+    if !ctx.printer.json()
+        && let Some(line) = found.tenant_line()
+    {
+        ctx.printer.line(&line)?;
+    }
+    print_run(
+        ctx,
+        &app.store,
+        &app.config,
+        &found.value,
+        args.summary_only,
+    )?;
     Ok(ExitStatus::Success)
 }
 
 fn report(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let id = app.store.resolve_eval_run_id(&args.run)?;
-    let run = app.store.get_eval_run(&id)?;
-    let items = app.store.eval_items(&id, false)?;
-    let summary = run_summary(&app.store, &app.config, &id, &items)?;
+    let found = find_run(ctx, &args.run)?;
+    let (app, id) = (&found.app, &found.value);
+    let run = app.store.get_eval_run(id)?;
+    let items = app.store.eval_items(id, false)?;
+    let summary = run_summary(&app.store, &app.config, id, &items)?;
     let page = crate::eval::html::report(&run, &summary, &items);
     let mut out = OutputFile::create(
         &args.html,
@@ -489,11 +507,30 @@ fn report(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let runs = app.store.list_eval_runs(args.limit)?;
+    let listed = super::scope::gather(
+        ctx,
+        args.limit,
+        |app| -> anyhow::Result<_> {
+            let rows = app
+                .store
+                .list_eval_runs(args.limit)?
+                .into_iter()
+                .map(|run| {
+                    let items = app.store.eval_items(&run.id, false)?;
+                    Ok((summarise(&items, None), run))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(crate::store::Page { rows, total: None })
+        },
+        |(_, a), (_, b)| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+    )?;
+    let runs = &listed.page.rows;
     let p = &ctx.printer;
     if p.json() {
-        let views: Vec<_> = runs.iter().map(RunView::new).collect();
+        let views: Vec<_> = runs
+            .iter()
+            .map(|t| listed.item(t, RunView::new(&t.row.1)))
+            .collect();
         p.print_json(&views)?;
         return Ok(ExitStatus::Success);
     }
@@ -501,37 +538,38 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         p.status("no eval runs yet; start one with `salesagent eval run --candidate FILE`");
         return Ok(ExitStatus::Success);
     }
-    let mut table = p.table(&[
+    let mut table = p.table(&listed.headers(&[
         "ID",
         "CANDIDATE",
         "STATE",
         "LEADS",
         "GUARD PASSED",
         "CREATED",
-    ]);
-    for r in &runs {
-        let items = app.store.eval_items(&r.id, false)?;
-        let s = summarise(&items, None);
-        table.add_row(vec![
-            r.id.clone(),
-            r.candidate_name.clone(),
-            r.state.clone(),
-            format!("{}/{}", r.done, r.total),
-            format!("{}/{}", s.guard_passed, s.composed),
-            short(r.created_at),
-        ]);
+    ]));
+    for t in runs {
+        let (s, r) = &t.row;
+        table.add_row(listed.cells(
+            t,
+            vec![
+                r.id.clone(),
+                r.candidate_name.clone(),
+                r.state.clone(),
+                format!("{}/{}", r.done, r.total),
+                format!("{}/{}", s.guard_passed, s.composed),
+                short(r.created_at),
+            ],
+        ));
     }
     p.print_table(&table)?;
     Ok(ExitStatus::Success)
 }
 
 fn compare_runs(ctx: &Context, args: CompareArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
+    // Both runs are of one tenant: the first one's, where the second is looked up too.
+    let found = find_run(ctx, &args.run_a)?;
+    let app = &found.app;
     let store = &app.store;
-    let ids = [
-        store.resolve_eval_run_id(&args.run_a)?,
-        store.resolve_eval_run_id(&args.run_b)?,
-    ];
+    let ids = [found.value.clone(), store.resolve_eval_run_id(&args.run_b)?];
     let runs = [store.get_eval_run(&ids[0])?, store.get_eval_run(&ids[1])?];
     let items = [
         store.eval_items(&ids[0], false)?,

@@ -348,19 +348,30 @@ impl<'a> ImportItem<'a> {
 }
 
 fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let page = app.store.list_imports(list_limit(args.limit, args.all))?;
-    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
-    let rows = page.rows;
-    let statuses = rows
-        .iter()
-        .map(|i| ImportStatus::of(&app.store, i))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let limit = list_limit(args.limit, args.all);
+    let listed = super::scope::gather(
+        ctx,
+        limit,
+        |app| -> anyhow::Result<_> {
+            let page = app.store.list_imports(limit)?;
+            let rows = page
+                .rows
+                .into_iter()
+                .map(|i| Ok((ImportStatus::of(&app.store, &i)?, i)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(crate::store::Page {
+                rows,
+                total: page.total,
+            })
+        },
+        |(_, a), (_, b)| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+    )?;
+    say_if_cut(&ctx.printer, &listed.page, MORE_FLAGS);
+    let rows = &listed.page.rows;
     if ctx.printer.json() {
-        let items: Vec<ImportItem<'_>> = rows
+        let items: Vec<_> = rows
             .iter()
-            .zip(&statuses)
-            .map(|(i, s)| ImportItem::new(i, *s))
+            .map(|t| listed.item(t, ImportItem::new(&t.row.1, t.row.0)))
             .collect();
         ctx.printer.print_json(&items)?;
         return Ok(ExitStatus::Success);
@@ -369,22 +380,26 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         ctx.printer.status("no imports yet");
         return Ok(ExitStatus::Success);
     }
-    let mut table = ctx.printer.table(&[
+    let mut table = ctx.printer.table(&listed.headers(&[
         "ID", "FILE", "STATUS", "READ", "ACCEPTED", "REJECTED", "STARTED",
-    ]);
-    for (i, s) in rows.iter().zip(&statuses) {
-        table.add_row(vec![
-            i.id.clone(),
-            i.file_name.clone(),
-            s.as_str().to_string(),
-            i.rows_read.to_string(),
-            i.rows_accepted.to_string(),
-            i.rows_rejected.to_string(),
-            short(i.created_at),
-        ]);
+    ]));
+    for t in rows {
+        let (s, i) = &t.row;
+        table.add_row(listed.cells(
+            t,
+            vec![
+                i.id.clone(),
+                i.file_name.clone(),
+                s.as_str().to_string(),
+                i.rows_read.to_string(),
+                i.rows_accepted.to_string(),
+                i.rows_rejected.to_string(),
+                short(i.created_at),
+            ],
+        ));
     }
     ctx.printer.print_table(&table)?;
-    if statuses.contains(&ImportStatus::Interrupted) {
+    if rows.iter().any(|t| t.row.0 == ImportStatus::Interrupted) {
         ctx.printer.status(
             "hint: an interrupted import's process is gone; continue it with `salesagent import resume ID`",
         );
@@ -406,8 +421,11 @@ fn resolve(store: &Store, id: &str) -> anyhow::Result<ImportRow> {
 }
 
 fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let import = resolve(&app.store, &args.id)?;
+    let found = super::scope::find_in_tenants(ctx, "import", &args.id, |app| {
+        app.store.resolve_import_id(&args.id)
+    })?;
+    let app = &found.app;
+    let import = app.store.get_import(&found.value)?;
     let progress = app.store.import_progress(&import.id)?;
     let import_status = ImportStatus::of(&app.store, &import)?;
     let workflows: std::collections::BTreeMap<String, i64> =
@@ -422,10 +440,13 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
         jobs: progress.jobs.into_iter().collect(),
     };
     if ctx.printer.json() {
-        ctx.printer.print_json(&view)?;
+        ctx.printer.print_json(&found.json(&view))?;
         return Ok(ExitStatus::Success);
     }
     let p = &ctx.printer;
+    if let Some(tenant) = found.tenant() {
+        p.line(&format!("tenant    {tenant}"))?;
+    }
     p.line(&format!("import    {}", import.id))?;
     p.line(&format!("file      {}", import.file_name))?;
     let total: i64 = view.workflows.values().sum();
@@ -481,8 +502,11 @@ fn status(ctx: &Context, args: IdArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn errors(ctx: &Context, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let import = resolve(&app.store, &args.id)?;
+    let found = super::scope::find_in_tenants(ctx, "import", &args.id, |app| {
+        app.store.resolve_import_id(&args.id)
+    })?;
+    let app = &found.app;
+    let import = app.store.get_import(&found.value)?;
     let rows = app.store.import_errors(&import.id)?;
     let format = if ctx.printer.json() {
         "json"

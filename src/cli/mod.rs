@@ -18,9 +18,11 @@ mod quarantine;
 mod queues;
 mod reconcile;
 mod run;
+mod scope;
 mod serve;
 mod stats;
 mod suppress;
+mod tenants;
 mod usage;
 mod webhook;
 mod worker;
@@ -153,6 +155,9 @@ pub enum Command {
     /// Re-compose past leads with a candidate prompt/model/templates and compare the drafts
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// The tenants of this deployment: portals, connectors, mode and counts
+    #[command(subcommand)]
+    Tenants(tenants::TenantsCommand),
     /// What each tenant used per UTC day or month, with totals; CSV for a billing system
     Usage(usage::UsageArgs),
 }
@@ -249,8 +254,12 @@ impl Context {
     /// One app per tenant in scope, for commands that read: all tenants (in slug order) unless
     /// `--tenant` chose one. Callers print a TENANT column when [`TenantScope::is_several`].
     pub fn apps(&self) -> anyhow::Result<(TenantScope, Vec<crate::app::App>)> {
-        let config = self.config()?;
-        let scope = self.tenant_scope(&config)?;
+        self.apps_of(&self.config()?)
+    }
+
+    /// [`Context::apps`] for a configuration already loaded.
+    pub fn apps_of(&self, config: &Config) -> anyhow::Result<(TenantScope, Vec<crate::app::App>)> {
+        let scope = self.tenant_scope(config)?;
         let apps = scope
             .ids()
             .iter()
@@ -337,6 +346,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Queues(args) => queues::run(ctx, args),
         Command::Probe(args) => probe::run(ctx, args),
         Command::Eval(cmd) => eval::run(ctx, cmd),
+        Command::Tenants(cmd) => tenants::run(ctx, cmd),
         Command::Usage(args) => usage::run(ctx, args),
     }
 }

@@ -43,6 +43,10 @@ pub struct SetArgs {
     /// Do not ask before switching to send
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Every tenant at once: the global kill switch (`draft-only` only; SEND is switched on one
+    /// tenant at a time, with that tenant's gates)
+    #[arg(long)]
+    pub all_tenants: bool,
 }
 
 #[derive(Serialize)]
@@ -106,13 +110,25 @@ pub fn run(ctx: &Context, cmd: ModeCommand) -> anyhow::Result<ExitStatus> {
 }
 
 fn show(ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let view = mode_view(&app, app.store.mode()?)?;
+    let scope = super::scope::open_scope(ctx)?;
+    let views = scope
+        .apps
+        .iter()
+        .map(|app| {
+            Ok((
+                app.store.tenant().clone(),
+                mode_view(app, app.store.mode()?)?,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    super::scope::print_per_tenant(ctx, scope.several, scope.multi_tenant, &views, |_, view| {
+        print_view(ctx, view)
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+fn print_view(ctx: &Context, view: &ModeView) -> anyhow::Result<()> {
     let p = &ctx.printer;
-    if p.json() {
-        p.print_json(&view)?;
-        return Ok(ExitStatus::Success);
-    }
     p.line(&format!("mode        {}", view.mode))?;
     match (&view.set_by, view.updated_ms) {
         (Some(by), Some(at)) => p.line(&format!(
@@ -154,10 +170,13 @@ fn show(ctx: &Context) -> anyhow::Result<ExitStatus> {
     if view.mode == MODE_SEND && !view.send_allowed {
         p.warn("the mode is send but a gate fails: every send is refused until it passes");
     }
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<ExitStatus> {
+    if args.all_tenants {
+        return kill_switch(ctx, args);
+    }
     let app = ctx.app_creating()?;
     let actor = ctx.actor(args.by.as_deref());
     let connectors = app.connectors()?;
@@ -194,6 +213,62 @@ fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<ExitStatus> {
         ctx.printer.print_json(&mode_view(&app, m)?)?;
     } else {
         ctx.printer.line(&format!("mode is now {}", m.mode))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `mode set draft-only --all-tenants`: every tenant back to draft-only, each switch audited in
+/// its own tenant's log. Always allowed: draft-only needs no gate, so it goes straight to each
+/// tenant's store, and neither a tenant's invalid settings nor its connectors can stop it.
+fn kill_switch(ctx: &Context, args: SetArgs) -> anyhow::Result<ExitStatus> {
+    use crate::error::Error;
+    if matches!(args.mode, Mode::Send) {
+        return Err(Error::InvalidInput(
+            "--all-tenants switches every tenant to draft-only; SEND is switched on one tenant \
+             at a time\nhint: salesagent mode set send --tenant SLUG --reason TEXT"
+                .into(),
+        )
+        .into());
+    }
+    if ctx.global.tenant.is_some() {
+        return Err(Error::InvalidInput(
+            "--all-tenants acts on every tenant; leave out --tenant (or SALESAGENT_TENANT)".into(),
+        )
+        .into());
+    }
+    #[derive(Serialize)]
+    struct Switched {
+        tenant: String,
+        mode: String,
+        set_by: Option<String>,
+        reason: Option<String>,
+        updated_at: Option<String>,
+    }
+    let config = ctx.config()?;
+    let actor = ctx.actor(args.by.as_deref());
+    let reason = args
+        .reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or(NO_REASON);
+    let mut switched = Vec::new();
+    for tenant in config.tenant_ids() {
+        let store = crate::store::Store::open(&config.db, &tenant)?;
+        let m = store.set_mode(MODE_DRAFT_ONLY, &actor, reason)?;
+        if !ctx.printer.json() {
+            ctx.printer
+                .line(&format!("tenant {tenant}: mode is now {}", m.mode))?;
+        }
+        switched.push(Switched {
+            tenant: tenant.to_string(),
+            mode: m.mode,
+            set_by: m.set_by,
+            reason: m.reason,
+            updated_at: m.updated_at.map(rfc3339),
+        });
+    }
+    if ctx.printer.json() {
+        ctx.printer.print_json(&switched)?;
     }
     Ok(ExitStatus::Success)
 }

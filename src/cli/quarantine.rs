@@ -121,32 +121,45 @@ pub fn run(ctx: &Context, cmd: QuarantineCommand) -> anyhow::Result<ExitStatus> 
 }
 
 fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let page = app.store.list_quarantine(&QuarantineFilter {
+    let filter = QuarantineFilter {
         include_done: args.done,
         limit: list_limit(args.limit, args.all),
-    })?;
-    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
+    };
+    let listed = super::scope::gather(
+        ctx,
+        filter.limit,
+        |app| app.store.list_quarantine(&filter),
+        |a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)),
+    )?;
+    say_if_cut(&ctx.printer, &listed.page, MORE_FLAGS);
+    let rows = &listed.page.rows;
     let p = &ctx.printer;
     if p.json() {
-        let items: Vec<Item> = page.rows.iter().map(|q| Item::new(q, false)).collect();
+        let items: Vec<_> = rows
+            .iter()
+            .map(|t| listed.item(t, Item::new(&t.row, false)))
+            .collect();
         p.print_json(&items)?;
         return Ok(ExitStatus::Success);
     }
-    if page.rows.is_empty() {
+    if rows.is_empty() {
         p.status("nothing in quarantine");
         return Ok(ExitStatus::Success);
     }
-    let mut table = p.table(&["ID", "STATUS", "RECEIVED", "BYTES", "REASON"]);
-    for q in &page.rows {
+    let mut table = p.table(&listed.headers(&["ID", "STATUS", "RECEIVED", "BYTES", "REASON"]));
+    for t in rows {
+        let q = &t.row;
         let item = Item::new(q, false);
-        table.add_row(vec![
-            item.id,
-            item.status.to_string(),
-            short(q.received_at),
-            item.bytes.to_string(),
-            item.reason,
-        ]);
+        table.add_row(listed.cells(
+            t,
+            vec![
+                item.id,
+                item.status.to_string(),
+                short(q.received_at),
+                item.bytes.to_string(),
+                item.reason,
+            ],
+        ));
     }
     p.print_table(&table)?;
     p.status("hint: `salesagent quarantine replay ID` parses one again with this version");
@@ -159,13 +172,18 @@ fn resolve(app: &crate::app::App, id: &str) -> anyhow::Result<QuarantineRow> {
 }
 
 fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let q = resolve(&app, &args.id)?;
+    let found = super::scope::find_in_tenants(ctx, "quarantined payload", &args.id, |app| {
+        app.store.resolve_quarantine_id(&args.id)
+    })?;
+    let q = found.app.store.get_quarantine(&found.value)?;
     let item = Item::new(&q, true);
     let p = &ctx.printer;
     if p.json() {
-        p.print_json(&item)?;
+        p.print_json(&found.json(&item))?;
         return Ok(ExitStatus::Success);
+    }
+    if let Some(line) = found.tenant_line() {
+        p.line(&line)?;
     }
     p.line(&format!("quarantined {}  ({})", item.id, item.status))?;
     p.line(&format!("received    {}", short(q.received_at)))?;

@@ -17,20 +17,28 @@ pub struct QueuesArgs {}
 const LEASED: JobState = JobState::Running;
 
 pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
+    let scope = super::scope::open_scope(ctx)?;
     let now = now_ms();
-    let lease_ms = (app.config.worker.lease_secs.max(1) * 1000) as i64;
-    let stats = app.store.queue_stats(now, now - lease_ms)?;
-    if ctx.printer.json() {
-        print_json(ctx, &stats)?;
-    } else {
-        print_human(ctx, &stats)?;
+    let mut reports = Vec::with_capacity(scope.apps.len());
+    let mut stats_of = Vec::with_capacity(scope.apps.len());
+    for app in &scope.apps {
+        let lease_ms = (app.config.worker.lease_secs.max(1) * 1000) as i64;
+        let stats = app.store.queue_stats(now, now - lease_ms)?;
+        reports.push((app.store.tenant().clone(), json_of(&stats)));
+        stats_of.push(stats);
     }
-    let waiting: i64 = stats.oldest_available_ms.len() as i64;
-    if stats.worker_threads == 0 && waiting > 0 {
-        let jobs: i64 = stats
-            .counts
+    super::scope::print_per_tenant(ctx, scope.several, scope.multi_tenant, &reports, |n, _| {
+        print_human(ctx, &stats_of[n])
+    })?;
+    let waiting: i64 = stats_of
+        .iter()
+        .map(|s| s.oldest_available_ms.len() as i64)
+        .sum();
+    let worker_threads = stats_of.first().map_or(0, |s| s.worker_threads);
+    if worker_threads == 0 && waiting > 0 {
+        let jobs: i64 = stats_of
             .iter()
+            .flat_map(|s| &s.counts)
             .filter(|c| matches!(c.state, JobState::Available | JobState::Retryable))
             .map(|c| c.count)
             .sum();
@@ -43,7 +51,8 @@ pub fn run(ctx: &Context, _args: QueuesArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn print_json(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
+/// The `--json` form of one tenant's queues.
+fn json_of(stats: &QueueStats) -> serde_json::Value {
     let mut queues = serde_json::Map::new();
     for c in &stats.counts {
         let entry = queues
@@ -56,14 +65,13 @@ fn print_json(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {
             entry["oldest_available_age_ms"] = json!(age);
         }
     }
-    ctx.printer.print_json(&json!({
+    json!({
         "queues": queues,
         "dead_letters": stats.dead_letters,
         "worker_processes": stats.workers_alive,
         "worker_threads": stats.worker_threads,
         "workers_alive": stats.workers_alive,
-    }))?;
-    Ok(())
+    })
 }
 
 fn print_human(ctx: &Context, stats: &QueueStats) -> anyhow::Result<()> {

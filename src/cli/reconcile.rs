@@ -148,20 +148,30 @@ fn print_report(ctx: &Context, r: &Report) -> anyhow::Result<()> {
 }
 
 fn reports(ctx: &Context, args: ReportsArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let page = app.store.list_reports(list_limit(args.limit, args.all))?;
-    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
-    let rows = page.rows;
-    let reports: Vec<Report> = rows.iter().map(Report::from_row).collect();
+    let limit = list_limit(args.limit, args.all);
+    let listed = super::scope::gather(
+        ctx,
+        limit,
+        |app| app.store.list_reports(limit),
+        |a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)),
+    )?;
+    say_if_cut(&ctx.printer, &listed.page, MORE_FLAGS);
+    let rows = &listed.page.rows;
+    let reports: Vec<Report> = rows.iter().map(|t| Report::from_row(&t.row)).collect();
     if ctx.printer.json() {
-        ctx.printer.print_json(&reports)?;
+        let items: Vec<_> = rows
+            .iter()
+            .zip(&reports)
+            .map(|(t, r)| listed.item(t, r))
+            .collect();
+        ctx.printer.print_json(&items)?;
         return Ok(ExitStatus::Success);
     }
     if reports.is_empty() {
         ctx.printer.status("no reconcile reports yet");
         return Ok(ExitStatus::Success);
     }
-    let mut table = ctx.printer.table(&[
+    let mut table = ctx.printer.table(&listed.headers(&[
         "ID",
         "STARTED",
         "MS",
@@ -170,35 +180,44 @@ fn reports(ctx: &Context, args: ReportsArgs) -> anyhow::Result<ExitStatus> {
         "FIXED",
         "REMAINING",
         "CHECKS",
-    ]);
-    for (r, row) in reports.iter().zip(&rows) {
+    ]));
+    for (r, t) in reports.iter().zip(rows) {
+        let row = &t.row;
         let by = reconcile::by_check(&r.findings)
             .into_iter()
             .map(|(k, (n, _))| format!("{k}:{n}"))
             .collect::<Vec<_>>()
             .join(" ");
-        table.add_row(vec![
-            r.id.clone(),
-            short(row.started_at),
-            r.duration_ms.map(|d| d.to_string()).unwrap_or_default(),
-            if r.fix_mode { "yes" } else { "no" }.into(),
-            r.found.to_string(),
-            r.fixed.to_string(),
-            r.remaining.to_string(),
-            by,
-        ]);
+        table.add_row(listed.cells(
+            t,
+            vec![
+                r.id.clone(),
+                short(row.started_at),
+                r.duration_ms.map(|d| d.to_string()).unwrap_or_default(),
+                if r.fix_mode { "yes" } else { "no" }.into(),
+                r.found.to_string(),
+                r.fixed.to_string(),
+                r.remaining.to_string(),
+                by,
+            ],
+        ));
     }
     ctx.printer.print_table(&table)?;
     Ok(ExitStatus::Success)
 }
 
 fn report(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let row = app.store.get_report(&args.id)?;
-    let report = Report::from_row(&row);
+    let found = super::scope::find_in_tenants(ctx, "reconcile report", &args.id, |app| {
+        app.store.get_report(&args.id)
+    })?;
+    let row = &found.value;
+    let report = Report::from_row(row);
     if ctx.printer.json() {
-        ctx.printer.print_json(&report)?;
+        ctx.printer.print_json(&found.json(&report))?;
         return Ok(ExitStatus::Success);
+    }
+    if let Some(line) = found.tenant_line() {
+        ctx.printer.line(&line)?;
     }
     ctx.printer.line(&format!(
         "started {}  checks {}  fix {}",

@@ -45,7 +45,20 @@ struct FailingStep {
 
 pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
     let since = since_arg(Some(&args.since))?.unwrap_or_default();
-    let app = ctx.app()?;
+    let scope = super::scope::open_scope(ctx)?;
+    let reports = scope
+        .apps
+        .iter()
+        .map(|app| Ok((app.store.tenant().clone(), stats_of(app, since)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    super::scope::print_per_tenant(ctx, scope.several, scope.multi_tenant, &reports, |_, s| {
+        print_human(ctx, s)
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// One tenant's figures since `since`.
+fn stats_of(app: &crate::app::App, since: i64) -> anyhow::Result<Stats> {
     let raw = app.store.stats(since)?;
     let by_status: std::collections::BTreeMap<String, i64> =
         raw.workflows_by_status.iter().cloned().collect();
@@ -83,11 +96,11 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
             .collect(),
         by_status,
     };
+    Ok(stats)
+}
+
+fn print_human(ctx: &Context, stats: &Stats) -> anyhow::Result<()> {
     let p = &ctx.printer;
-    if p.json() {
-        p.print_json(&stats)?;
-        return Ok(ExitStatus::Success);
-    }
     let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0));
     let ms = |l: &Latency| {
         let f = |v: Option<i64>| v.map_or("-".to_string(), human_duration);
@@ -146,5 +159,5 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitStatus> {
             .collect();
         p.line(&format!("top failing steps   {}", steps.join(", ")))?;
     }
-    Ok(ExitStatus::Success)
+    Ok(())
 }

@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::scope::{find_in_tenants, gather};
 use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg, state_parser};
 use crate::domain::time::{rfc3339, short, short_rfc3339};
 use crate::exit::ExitStatus;
@@ -107,12 +108,19 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         since: since_arg(args.since.as_deref())?,
         limit: list_limit(args.limit, args.all),
     };
-    let app = ctx.app()?;
-    let page = app.store.list_workflows_page(&filter)?;
-    say_if_cut(&ctx.printer, &page, MORE_FLAGS);
-    let rows = page.rows;
+    let listed = gather(
+        ctx,
+        filter.limit,
+        |app| app.store.list_workflows_page(&filter),
+        |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+    )?;
+    say_if_cut(&ctx.printer, &listed.page, MORE_FLAGS);
+    let rows = &listed.page.rows;
     if ctx.printer.json() {
-        let items: Vec<WorkflowItem<'_>> = rows.iter().map(WorkflowItem::from).collect();
+        let items: Vec<_> = rows
+            .iter()
+            .map(|t| listed.item(t, WorkflowItem::from(&t.row)))
+            .collect();
         ctx.printer.print_json(&items)?;
         return Ok(ExitStatus::Success);
     }
@@ -122,25 +130,38 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut table = ctx
         .printer
-        .table(&["ID", "STATUS", "EMAIL", "STEP", "SCORE", "CREATED"]);
-    for w in &rows {
-        table.add_row(vec![
-            w.id.clone(),
-            w.status.to_string(),
-            w.email.clone().unwrap_or_default(),
-            w.current_step.clone().unwrap_or_default(),
-            w.score.map(|s| s.to_string()).unwrap_or_default(),
-            short(w.created_at),
-        ]);
+        .table(&listed.headers(&["ID", "STATUS", "EMAIL", "STEP", "SCORE", "CREATED"]));
+    for t in rows {
+        let w = &t.row;
+        table.add_row(listed.cells(
+            t,
+            vec![
+                w.id.clone(),
+                w.status.to_string(),
+                w.email.clone().unwrap_or_default(),
+                w.current_step.clone().unwrap_or_default(),
+                w.score.map(|s| s.to_string()).unwrap_or_default(),
+                short(w.created_at),
+            ],
+        ));
     }
     ctx.printer.print_table(&table)?;
     Ok(ExitStatus::Success)
 }
 
 fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
-    let id = app.store.resolve_workflow_id(&args.id)?;
-    let report = WorkflowReport::load(&app.store, &id)?;
+    let found = find_in_tenants(ctx, "workflow", &args.id, |app| {
+        app.store.resolve_workflow_id(&args.id)
+    })?;
+    let report = WorkflowReport::load(&found.app.store, &found.value)?;
+    let p = &ctx.printer;
+    if p.json() {
+        p.print_json(&found.json(&report))?;
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(line) = found.tenant_line() {
+        p.line(&line)?;
+    }
     print_report(ctx, &report)?;
     Ok(ExitStatus::Success)
 }

@@ -18,8 +18,18 @@ use crate::store::{
     lock_owner, new_id, owner_is_gone,
 };
 
-/// The lock two runs must not share.
+/// The lock two runs of one tenant must not share.
 const LOCK: &str = "reconcile";
+
+/// The tenant's reconcile lock: `reconcile` for `default` (as it always was), `reconcile:<slug>`
+/// for a declared tenant, so one tenant's cron run never blocks another's.
+fn lock_name(tenant: &crate::domain::tenant::TenantId) -> String {
+    if tenant.is_default() {
+        LOCK.to_string()
+    } else {
+        format!("{LOCK}:{tenant}")
+    }
+}
 /// A run's lock lasts at most this long (a killed run's is taken over sooner: its pid is gone).
 const LOCK_MS: i64 = 3_600_000;
 /// Drafts and tasks are read in pages of this many, so memory stays flat however many there are.
@@ -196,9 +206,10 @@ pub fn run(
     options: &Options,
 ) -> Result<Report> {
     let owner = lock_owner();
+    let lock = lock_name(store.tenant());
     let started_at = now_ms();
     if let Some(holder) = store.try_lock(
-        LOCK,
+        &lock,
         &owner,
         started_at,
         started_at + LOCK_MS,
@@ -212,7 +223,7 @@ pub fn run(
         )));
     }
     let result = run_locked(store, connectors, config, options, started_at);
-    let _ = store.unlock(LOCK, &owner);
+    let _ = store.unlock(&lock, &owner);
     result
 }
 

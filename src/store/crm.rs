@@ -142,9 +142,9 @@ impl Store {
             )?
             .query_row((&self.tenant, domain), |r| Ok((r.get(0)?, r.get(1)?)))?;
         tx.prepare_cached(
-            "UPDATE crm_contacts SET company_id = ?2, updated_at = ?3 WHERE id = ?1",
+            "UPDATE crm_contacts SET company_id = ?2, updated_at = ?3 WHERE id = ?1 AND tenant_id = ?4",
         )?
-        .execute(params![contact_id, id, at])?;
+        .execute(params![contact_id, id, at, self.tenant])?;
         tx.commit()?;
         Ok((id, name, inserted > 0))
     }
@@ -155,9 +155,11 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT COUNT(*) FILTER (WHERE status != 'COMPLETED'), COUNT(*), MAX(created_at)
-             FROM crm_tasks WHERE contact_id = ?1",
+             FROM crm_tasks WHERE tenant_id = ?1 AND contact_id = ?2",
             )?
-            .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+            .query_row(params![self.tenant, contact_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?)
     }
 
     pub fn crm_task_by_reference(&self, reference: &str) -> Result<Option<CrmTaskRow>> {

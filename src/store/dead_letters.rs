@@ -148,10 +148,12 @@ impl Store {
     fn job_attempts(&self, job_id: &str) -> Result<Vec<JobAttempt>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT attempt, worker, error, error_class, started_at, finished_at
-             FROM job_attempts WHERE job_id = ?1 ORDER BY attempt",
+             FROM job_attempts
+             WHERE job_id = ?1 AND job_id IN (SELECT id FROM jobs WHERE id = ?1 AND tenant_id = ?2)
+             ORDER BY attempt",
         )?;
         let rows = stmt
-            .query_map([job_id], |r| {
+            .query_map(params![job_id, self.tenant], |r| {
                 Ok(JobAttempt {
                     attempt: r.get(0)?,
                     worker: r.get(1)?,
@@ -199,8 +201,8 @@ impl Store {
             .execute(
                 "UPDATE jobs SET state = ?1, attempt = 0, run_at = ?2, lease_owner = ?3,
                      lease_expires_at = ?4, updated_at = ?2
-                 WHERE id = ?5 AND state = 'dead'",
-                params![state, at, owner, expires, dead.job_id],
+                 WHERE id = ?5 AND tenant_id = ?6 AND state = 'dead'",
+                params![state, at, owner, expires, dead.job_id, self.tenant],
             )
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Refused(format!(
@@ -214,7 +216,11 @@ impl Store {
             // the job stands now (read inside this transaction, not from the earlier snapshot).
             return Err(already_retried(&tx, &self.tenant, id, &dead.job_id));
         }
-        tx.execute("DELETE FROM job_attempts WHERE job_id = ?1", [&dead.job_id])?;
+        tx.execute(
+            "DELETE FROM job_attempts
+             WHERE job_id = ?1 AND job_id IN (SELECT id FROM jobs WHERE id = ?1 AND tenant_id = ?2)",
+            params![dead.job_id, self.tenant],
+        )?;
         let mut kept: Vec<JobAttempt> = dead
             .attempt_history
             .as_deref()
@@ -223,14 +229,15 @@ impl Store {
         kept.extend(history);
         let kept = serde_json::to_string(&kept).map_err(|e| Error::InvalidInput(e.to_string()))?;
         tx.execute(
-            "UPDATE dead_letters SET retried_at = ?1, attempt_history = ?2 WHERE id = ?3",
-            params![at, kept, id],
+            "UPDATE dead_letters SET retried_at = ?1, attempt_history = ?2
+             WHERE id = ?3 AND tenant_id = ?4",
+            params![at, kept, id, self.tenant],
         )?;
         if let Some(wf) = &dead.workflow_id {
             tx.execute(
                 "UPDATE workflows SET status = 'pending', updated_at = ?1
-                 WHERE id = ?2 AND status IN ('failed', 'running')",
-                params![at, wf],
+                 WHERE id = ?2 AND tenant_id = ?3 AND status IN ('failed', 'running')",
+                params![at, wf, self.tenant],
             )?;
         }
         let mut entry = AuditEntry::new(actor, "dlq.retry", at);
@@ -260,12 +267,12 @@ impl Store {
                     "UPDATE jobs SET state = 'completed', attempt = 1, lease_owner = NULL,
                          lease_expires_at = NULL, last_error = NULL, last_error_class = NULL,
                          updated_at = ?1
-                     WHERE id = ?2",
-                    params![at, dead.job_id],
+                     WHERE id = ?2 AND tenant_id = ?3",
+                    params![at, dead.job_id, self.tenant],
                 )?;
                 tx.execute(
-                    "UPDATE dead_letters SET resolved_at = ?1 WHERE id = ?2",
-                    params![at, dead.id],
+                    "UPDATE dead_letters SET resolved_at = ?1 WHERE id = ?2 AND tenant_id = ?3",
+                    params![at, dead.id, self.tenant],
                 )?;
             }
             Some((message, class)) => {
@@ -273,13 +280,13 @@ impl Store {
                     "UPDATE jobs SET state = 'dead', attempt = 1, lease_owner = NULL,
                          lease_expires_at = NULL, last_error = ?1, last_error_class = ?2,
                          updated_at = ?3
-                     WHERE id = ?4",
-                    params![message, class, at, dead.job_id],
+                     WHERE id = ?4 AND tenant_id = ?5",
+                    params![message, class, at, dead.job_id, self.tenant],
                 )?;
                 tx.execute(
                     "UPDATE dead_letters SET retried_at = NULL, error = ?1, error_class = ?2
-                     WHERE id = ?3",
-                    params![message, class, dead.id],
+                     WHERE id = ?3 AND tenant_id = ?4",
+                    params![message, class, dead.id, self.tenant],
                 )?;
             }
         }
@@ -291,9 +298,11 @@ impl Store {
 /// The refusal for a dead letter someone already retried: who did, when, and the job's state now.
 fn already_retried(conn: &Connection, tenant: &str, id: &str, job_id: &str) -> Error {
     let state: Option<String> = conn
-        .query_row("SELECT state FROM jobs WHERE id = ?1", [job_id], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT state FROM jobs WHERE id = ?1 AND tenant_id = ?2",
+            params![job_id, tenant],
+            |r| r.get(0),
+        )
         .optional()
         .ok()
         .flatten();

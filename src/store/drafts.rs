@@ -195,9 +195,12 @@ impl Store {
     /// The workflow's live draft (never a superseded earlier text).
     pub fn draft_for_workflow(&self, workflow_id: &str) -> Result<Option<DraftRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE workflow_id = ?1 AND status != 'superseded'"
+            "SELECT {DRAFT_COLUMNS} FROM drafts
+             WHERE workflow_id = ?1 AND tenant_id = ?2 AND status != 'superseded'"
         ))?;
-        Ok(stmt.query_row([workflow_id], draft_from_row).optional()?)
+        Ok(stmt
+            .query_row(params![workflow_id, self.tenant], draft_from_row)
+            .optional()?)
     }
 
     pub fn list_drafts(&self, filter: &DraftFilter) -> Result<Vec<DraftRow>> {

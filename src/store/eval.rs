@@ -87,7 +87,8 @@ pub struct EvalItemRow {
 }
 
 const RUN_COLUMNS: &str = "r.id, r.candidate_name, r.candidate, r.selection, r.state, r.total, \
-     (SELECT COUNT(*) FROM eval_items i WHERE i.run_id = r.id AND i.state = 'done'), \
+     (SELECT COUNT(*) FROM eval_items i \
+      WHERE i.run_id = r.id AND i.tenant_id = r.tenant_id AND i.state = 'done'), \
      r.created_at, r.finished_at";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<EvalRunRow> {

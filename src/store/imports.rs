@@ -273,7 +273,7 @@ impl Store {
         for row in &chunk.rows {
             let mut acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
             if let Acceptance::Duplicate { submission_id, .. } = &acceptance
-                && forget_cancelled_submission(&tx, submission_id)?
+                && forget_cancelled_submission(&tx, &self.tenant, submission_id)?
             {
                 acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
             }
@@ -283,9 +283,12 @@ impl Store {
                 Acceptance::Duplicate { submission_id, .. } => {
                     let (earlier, external): (Option<String>, Option<String>) = tx
                         .prepare_cached(
-                            "SELECT import_job_id, external_id FROM submissions WHERE id = ?1",
+                            "SELECT import_job_id, external_id FROM submissions
+                             WHERE id = ?1 AND tenant_id = ?2",
                         )?
-                        .query_row([&submission_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .query_row(params![submission_id, self.tenant], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
                         .optional()?
                         .unwrap_or_default();
                     let message = if earlier.as_deref() == Some(chunk.import_id) {
@@ -313,7 +316,8 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO import_row_errors (import_job_id, row_number, column_name, message, raw_row)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS
+                     (SELECT 1 FROM import_jobs WHERE id = ?1 AND tenant_id = ?6)
                  ON CONFLICT (import_job_id, row_number) DO UPDATE SET
                      column_name = excluded.column_name, message = excluded.message",
             )?;
@@ -324,7 +328,8 @@ impl Store {
                     e.row_number,
                     e.column,
                     message,
-                    raw_row
+                    raw_row,
+                    self.tenant
                 ])?;
             }
         }
@@ -338,7 +343,7 @@ impl Store {
                  updated_at = ?7,
                  state = CASE WHEN ?8 THEN 'completed' ELSE state END,
                  finished_at = CASE WHEN ?8 THEN ?7 ELSE finished_at END
-             WHERE id = ?1",
+             WHERE id = ?1 AND tenant_id = ?9",
         )?
         .execute(params![
             chunk.import_id,
@@ -348,7 +353,8 @@ impl Store {
             chunk.checkpoint_row,
             chunk.checkpoint_offset,
             chunk.at,
-            chunk.last
+            chunk.last,
+            self.tenant
         ])?;
         tx.commit()?;
         Ok(ChunkOutcome::Committed {
@@ -361,10 +367,12 @@ impl Store {
     pub fn import_errors(&self, import_id: &str) -> Result<Vec<RowError>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT row_number, column_name, message, raw_row FROM import_row_errors
-             WHERE import_job_id = ?1 ORDER BY row_number",
+             WHERE import_job_id = ?1
+               AND import_job_id IN (SELECT id FROM import_jobs WHERE id = ?1 AND tenant_id = ?2)
+             ORDER BY row_number",
         )?;
         let rows = stmt
-            .query_map([import_id], |r| {
+            .query_map(params![import_id, self.tenant], |r| {
                 Ok(RowError {
                     row_number: r.get(0)?,
                     column: r.get(1)?,
@@ -381,17 +389,19 @@ impl Store {
         let group = |sql: &str| -> Result<Vec<(String, i64)>> {
             let mut stmt = self.conn.prepare_cached(sql)?;
             let rows = stmt
-                .query_map([import_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![import_id, self.tenant], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         };
         Ok(ImportProgress {
             workflows: group(
                 "SELECT w.status, COUNT(*) FROM submissions s JOIN workflows w ON w.submission_id = s.id
-                 WHERE s.import_job_id = ?1 GROUP BY w.status ORDER BY w.status",
+                 WHERE s.import_job_id = ?1 AND s.tenant_id = ?2 GROUP BY w.status ORDER BY w.status",
             )?,
             jobs: group(
-                "SELECT state, COUNT(*) FROM jobs WHERE import_job_id = ?1
+                "SELECT state, COUNT(*) FROM jobs WHERE import_job_id = ?1 AND tenant_id = ?2
                  GROUP BY state ORDER BY state",
             )?,
         })
@@ -400,7 +410,7 @@ impl Store {
     /// Jobs of the import not finished yet (queued, held or claimed by a worker); read through
     /// the `(import_job_id, state)` index, so a finished import costs nothing to ask about.
     pub fn import_unfinished_jobs(&self, import_id: &str) -> Result<i64> {
-        unfinished_jobs(&self.conn, import_id)
+        unfinished_jobs(&self.conn, &self.tenant, import_id)
     }
 
     /// Who holds the import's lock (the process reading its file), if anyone does.
@@ -431,15 +441,15 @@ impl Store {
                 import.state
             )));
         }
-        refuse_when_finished(&tx, import_id, &import.state, "pause")?;
+        refuse_when_finished(&tx, &self.tenant, import_id, &import.state, "pause")?;
         let held = tx.execute(
             "UPDATE jobs SET state = 'held', updated_at = ?2
-             WHERE import_job_id = ?1 AND state IN ('available', 'retryable')",
-            params![import_id, at],
+             WHERE import_job_id = ?1 AND tenant_id = ?3 AND state IN ('available', 'retryable')",
+            params![import_id, at, self.tenant],
         )?;
         tx.execute(
-            "UPDATE import_jobs SET state = 'paused', updated_at = ?2 WHERE id = ?1",
-            params![import_id, at],
+            "UPDATE import_jobs SET state = 'paused', updated_at = ?2 WHERE id = ?1 AND tenant_id = ?3",
+            params![import_id, at, self.tenant],
         )?;
         tx.commit()?;
         Ok(held)
@@ -455,28 +465,28 @@ impl Store {
         let released = if import.state == import_state::CANCELLED {
             tx.execute(
                 "UPDATE workflows SET status = 'pending', updated_at = ?2
-                 WHERE status = 'cancelled' AND id IN (SELECT workflow_id FROM jobs
-                     WHERE import_job_id = ?1 AND state = 'cancelled')",
-                params![import_id, at],
+                 WHERE tenant_id = ?3 AND status = 'cancelled' AND id IN (SELECT workflow_id FROM jobs
+                     WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'cancelled')",
+                params![import_id, at, self.tenant],
             )?;
             tx.execute(
                 "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
-                 WHERE import_job_id = ?1 AND state = 'cancelled'
+                 WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'cancelled'
                    AND workflow_id IN (SELECT id FROM workflows WHERE status = 'pending')",
-                params![import_id, at],
+                params![import_id, at, self.tenant],
             )?
         } else {
             tx.execute(
                 "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
-                 WHERE import_job_id = ?1 AND state = 'held'",
-                params![import_id, at],
+                 WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'held'",
+                params![import_id, at, self.tenant],
             )?
         };
         tx.execute(
             "UPDATE import_jobs SET updated_at = ?2,
                  state = CASE WHEN finished_at IS NULL THEN 'running' ELSE 'completed' END
-             WHERE id = ?1",
-            params![import_id, at],
+             WHERE id = ?1 AND tenant_id = ?3",
+            params![import_id, at, self.tenant],
         )?;
         tx.commit()?;
         Ok(released)
@@ -492,42 +502,45 @@ impl Store {
                 "import {import_id} is already cancelled"
             )));
         }
-        refuse_when_finished(&tx, import_id, &import.state, "cancel")?;
+        refuse_when_finished(&tx, &self.tenant, import_id, &import.state, "cancel")?;
         tx.execute(
             "UPDATE workflows SET status = 'cancelled', updated_at = ?2
-             WHERE status = 'pending' AND id IN (SELECT workflow_id FROM jobs
-                 WHERE import_job_id = ?1 AND state IN ('available', 'retryable', 'held'))",
-            params![import_id, at],
+             WHERE tenant_id = ?3 AND status = 'pending' AND id IN (SELECT workflow_id FROM jobs
+                 WHERE import_job_id = ?1 AND tenant_id = ?3
+                   AND state IN ('available', 'retryable', 'held'))",
+            params![import_id, at, self.tenant],
         )?;
         let cancelled = tx.execute(
             "UPDATE jobs SET state = 'cancelled', updated_at = ?2
-             WHERE import_job_id = ?1 AND state IN ('available', 'retryable', 'held')",
-            params![import_id, at],
+             WHERE import_job_id = ?1 AND tenant_id = ?3
+               AND state IN ('available', 'retryable', 'held')",
+            params![import_id, at, self.tenant],
         )?;
         // `finished_at` stays as it was: it says whether the file was read to the end, which a
         // resume after the cancel needs to know.
         tx.execute(
-            "UPDATE import_jobs SET state = 'cancelled', updated_at = ?2 WHERE id = ?1",
-            params![import_id, at],
+            "UPDATE import_jobs SET state = 'cancelled', updated_at = ?2 WHERE id = ?1 AND tenant_id = ?3",
+            params![import_id, at, self.tenant],
         )?;
         tx.commit()?;
         Ok(cancelled)
     }
 }
 
-fn unfinished_jobs(conn: &rusqlite::Connection, import_id: &str) -> Result<i64> {
+fn unfinished_jobs(conn: &rusqlite::Connection, tenant: &str, import_id: &str) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM jobs WHERE import_job_id = ?1
+            "SELECT COUNT(*) FROM jobs WHERE import_job_id = ?1 AND tenant_id = ?2
              AND state IN ('available', 'retryable', 'running', 'held')",
         )?
-        .query_row([import_id], |r| r.get(0))?)
+        .query_row(params![import_id, tenant], |r| r.get(0))?)
 }
 
 /// A completed import whose jobs have all run has nothing left to pause or cancel: marking it
 /// `paused` or `cancelled` would misreport finished work (and a resume would read it again).
 fn refuse_when_finished(
     tx: &rusqlite::Transaction<'_>,
+    tenant: &str,
     import_id: &str,
     state: &str,
     action: &str,
@@ -535,7 +548,7 @@ fn refuse_when_finished(
     if state != import_state::COMPLETED {
         return Ok(());
     }
-    if unfinished_jobs(tx, import_id)? == 0 {
+    if unfinished_jobs(tx, tenant, import_id)? == 0 {
         return Err(Error::Refused(format!(
             "import {import_id} is completed and all its workflows have run: there is nothing to {action}"
         )));
@@ -547,6 +560,7 @@ fn refuse_when_finished(
 /// cancelled before it ran a step), if the submission is one: such a lead is no duplicate.
 pub(super) fn unprocessed_cancelled_workflow(
     conn: &rusqlite::Connection,
+    tenant: &str,
     submission_id: &str,
 ) -> Result<Option<String>> {
     Ok(conn
@@ -554,10 +568,10 @@ pub(super) fn unprocessed_cancelled_workflow(
             "SELECT w.id FROM submissions s
              JOIN import_jobs i ON i.id = s.import_job_id AND i.state = 'cancelled'
              JOIN workflows w ON w.submission_id = s.id AND w.status = 'cancelled'
-             WHERE s.id = ?1
+             WHERE s.id = ?1 AND s.tenant_id = ?2
                AND NOT EXISTS (SELECT 1 FROM workflow_steps st WHERE st.workflow_id = w.id)",
         )?
-        .query_row([submission_id], |r| r.get(0))
+        .query_row(params![submission_id, tenant], |r| r.get(0))
         .optional()?)
 }
 
@@ -565,20 +579,22 @@ pub(super) fn unprocessed_cancelled_workflow(
 /// the operator imports it again. Deletes it (with its workflow and job) and says whether it did.
 fn forget_cancelled_submission(
     tx: &rusqlite::Transaction<'_>,
+    tenant: &str,
     submission_id: &str,
 ) -> Result<bool> {
-    let Some(workflow) = unprocessed_cancelled_workflow(tx, submission_id)? else {
+    let Some(workflow) = unprocessed_cancelled_workflow(tx, tenant, submission_id)? else {
         return Ok(false);
     };
     for sql in [
-        "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id = ?1)",
-        "DELETE FROM jobs WHERE workflow_id = ?1",
-        "DELETE FROM workflows WHERE id = ?1",
+        "DELETE FROM job_attempts
+         WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id = ?1 AND tenant_id = ?2)",
+        "DELETE FROM jobs WHERE workflow_id = ?1 AND tenant_id = ?2",
+        "DELETE FROM workflows WHERE id = ?1 AND tenant_id = ?2",
     ] {
-        tx.prepare_cached(sql)?.execute([&workflow])?;
+        tx.prepare_cached(sql)?.execute(params![workflow, tenant])?;
     }
-    tx.prepare_cached("DELETE FROM submissions WHERE id = ?1")?
-        .execute([submission_id])?;
+    tx.prepare_cached("DELETE FROM submissions WHERE id = ?1 AND tenant_id = ?2")?
+        .execute(params![submission_id, tenant])?;
     Ok(true)
 }
 

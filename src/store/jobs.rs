@@ -7,7 +7,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::states::{JobState, Metric};
+use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
 use crate::error::{Error, ErrorClass, Result};
@@ -314,9 +314,11 @@ impl Store {
     pub fn job_state(&self, job_id: &str) -> Result<Option<JobState>> {
         let state: Option<String> = self
             .conn
-            .query_row("SELECT state FROM jobs WHERE id = ?1", [job_id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT state FROM jobs WHERE id = ?1 AND tenant_id = ?2",
+                params![job_id, self.tenant],
+                |r| r.get(0),
+            )
             .optional()?;
         state
             .map(|s| {
@@ -425,34 +427,36 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         .prepare_cached("SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1")?
         .query_row([&lease.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match &finish.result {
-        JobResult::Completed => resolve_dead_letters_in(tx, &lease.job_id, finish.at)?,
+        JobResult::Completed => resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?,
         JobResult::Cancelled { .. } => {
             // Cancelled: nothing retries it; the run left the workflow failed.
             let failed: bool = tx
                 .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM workflows WHERE id = ?1 AND status = 'failed')",
+                    "SELECT EXISTS (SELECT 1 FROM workflows
+                     WHERE id = ?1 AND tenant_id = ?2 AND status = 'failed')",
                 )?
-                .query_row([&workflow_id], |r| r.get(0))?;
+                .query_row(params![workflow_id, tenant], |r| r.get(0))?;
             if let (true, Some(id)) = (failed, &workflow_id) {
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
         }
         JobResult::Retry { error, class, .. } => {
-            tx.prepare_cached(
-                "UPDATE workflows SET status = 'pending', last_error = ?2, last_error_class = ?3,
-                     updated_at = ?4
-                 WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
-            )?
-            .execute(params![workflow_id, error, class.as_str(), finish.at])?;
+            let end = WorkflowEnd {
+                status: WorkflowStatus::Pending,
+                error,
+                class: class.as_str(),
+                at: finish.at,
+            };
+            end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
         }
         JobResult::Dead { class, error } => {
-            let gave_up = tx
-                .prepare_cached(
-                    "UPDATE workflows SET status = 'failed', last_error = ?2, last_error_class = ?3,
-                     updated_at = ?4
-                 WHERE id = ?1 AND status IN ('pending', 'running', 'failed')",
-                )?
-                .execute(params![workflow_id, error, class.as_str(), finish.at])?;
+            let end = WorkflowEnd {
+                status: WorkflowStatus::Failed,
+                error,
+                class: class.as_str(),
+                at: finish.at,
+            };
+            let gave_up = end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
             if let (1, Some(id)) = (gave_up, &workflow_id) {
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
@@ -460,11 +464,11 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 .prepare_cached(
                     "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,
                          'workflow_id', workflow_id, 'payload', json(payload))
-                     FROM jobs WHERE id = ?1",
+                     FROM jobs WHERE id = ?1 AND tenant_id = ?2",
                 )?
-                .query_row([&lease.job_id], |r| r.get(0))?;
+                .query_row(params![lease.job_id, tenant], |r| r.get(0))?;
             // The new dead letter stands for the job now; the one a retry came from is settled.
-            resolve_dead_letters_in(tx, &lease.job_id, finish.at)?;
+            resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?;
             tx.prepare_cached(
                 "INSERT INTO dead_letters (id, tenant_id, job_id, workflow_id, error_class, error,
                      attempts, payload, created_at)
@@ -486,14 +490,50 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
     Ok(())
 }
 
+/// Where a job's end leaves its unfinished workflow: `pending` again (a retry will come) or
+/// `failed` (dead), with the error.
+struct WorkflowEnd<'a> {
+    status: WorkflowStatus,
+    error: &'a str,
+    class: &'a str,
+    at: i64,
+}
+
+/// Applies a job's end to its workflow, within the job's own tenant, unless it finished.
+/// Returns how many workflows changed (0 or 1).
+fn end_workflow_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    workflow_id: Option<&str>,
+    end: &WorkflowEnd<'_>,
+) -> Result<usize> {
+    Ok(tx.prepare_cached(
+        "UPDATE workflows SET status = ?2, last_error = ?3, last_error_class = ?4, updated_at = ?5
+         WHERE id = ?1 AND tenant_id = ?6 AND status IN ('pending', 'running', 'failed')",
+    )?
+    .execute(params![
+        workflow_id,
+        end.status.as_str(),
+        end.error,
+        end.class,
+        end.at,
+        tenant
+    ])?)
+}
+
 /// Marks the job's retried dead letters resolved: its retry ended (completed, or dead again with
 /// a dead letter of its own), so `queues`, `/metrics` and reconcile stop counting them.
-fn resolve_dead_letters_in(tx: &Transaction<'_>, job_id: &str, at: i64) -> Result<()> {
+fn resolve_dead_letters_in(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    job_id: &str,
+    at: i64,
+) -> Result<()> {
     tx.prepare_cached(
         "UPDATE dead_letters SET resolved_at = ?2
-         WHERE job_id = ?1 AND retried_at IS NOT NULL AND resolved_at IS NULL",
+         WHERE job_id = ?1 AND tenant_id = ?3 AND retried_at IS NOT NULL AND resolved_at IS NULL",
     )?
-    .execute(params![job_id, at])?;
+    .execute(params![job_id, at, tenant])?;
     Ok(())
 }
 

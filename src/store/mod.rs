@@ -11,6 +11,8 @@ mod dead_letters;
 mod drafts;
 mod eval;
 mod imports;
+#[cfg(test)]
+mod isolation;
 mod jobs;
 mod locks;
 mod maintenance;
@@ -52,7 +54,8 @@ pub use reconcile::{
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use states::{DraftStatus, JobState, Metric, StepStatus, WorkflowStatus};
 pub use stats::{
-    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, WORKFLOW_STATUSES,
+    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts,
+    WORKFLOW_STATUSES,
 };
 pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
 pub use suppressions::Suppression;

@@ -111,7 +111,7 @@ impl Store {
         at: i64,
     ) -> Result<Vec<Acceptance>> {
         let tx = self.write_tx()?;
-        refuse_if_resolved(&tx, id)?;
+        refuse_if_resolved(&tx, &self.tenant, id)?;
         let mode = current_mode(&tx, &self.tenant)?;
         let out = accept_all_in(&tx, &self.tenant, &mode, items)?;
         let workflows: Vec<&str> = out
@@ -124,6 +124,7 @@ impl Store {
         let workflow_ids = serde_json::to_string(&workflows).unwrap_or_else(|_| "[]".into());
         resolve_in(
             &tx,
+            &self.tenant,
             id,
             Resolution::Replayed,
             actor,
@@ -148,8 +149,16 @@ impl Store {
     /// Marks quarantined payload `id` discarded (nobody will replay it) and audits why.
     pub fn discard_quarantined(&self, id: &str, actor: &str, reason: &str, at: i64) -> Result<()> {
         let tx = self.write_tx()?;
-        let before = refuse_if_resolved(&tx, id)?;
-        resolve_in(&tx, id, Resolution::Discarded, actor, None, at)?;
+        let before = refuse_if_resolved(&tx, &self.tenant, id)?;
+        resolve_in(
+            &tx,
+            &self.tenant,
+            id,
+            Resolution::Discarded,
+            actor,
+            None,
+            at,
+        )?;
         let mut entry = AuditEntry::new(actor, "quarantine.discard", at);
         entry.subject = Some(id.to_string());
         entry.reason = Some(reason.to_string());
@@ -161,12 +170,15 @@ impl Store {
 }
 
 /// The payload's quarantine reason, unless someone already replayed or discarded it.
-fn refuse_if_resolved(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<String> {
+fn refuse_if_resolved(tx: &rusqlite::Transaction<'_>, tenant: &str, id: &str) -> Result<String> {
     let (reason, resolution, by): (String, Option<String>, Option<String>) = tx
         .prepare_cached(
-            "SELECT reason, resolution, resolved_by FROM quarantined_payloads WHERE id = ?1",
+            "SELECT reason, resolution, resolved_by FROM quarantined_payloads
+             WHERE id = ?1 AND tenant_id = ?2",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![id, tenant], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("no quarantined payload with id {id}")))?;
     match resolution {
@@ -180,6 +192,7 @@ fn refuse_if_resolved(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<String
 
 fn resolve_in(
     tx: &rusqlite::Transaction<'_>,
+    tenant: &str,
     id: &str,
     resolution: Resolution,
     actor: &str,
@@ -190,8 +203,15 @@ fn resolve_in(
     tx.prepare_cached(
         "UPDATE quarantined_payloads SET resolution = ?2, resolved_by = ?3, resolved_at = ?4,
              workflow_ids = ?5
-         WHERE id = ?1 AND resolution IS NULL",
+         WHERE id = ?1 AND tenant_id = ?6 AND resolution IS NULL",
     )?
-    .execute(params![id, resolution.as_str(), actor, at, workflow_ids])?;
+    .execute(params![
+        id,
+        resolution.as_str(),
+        actor,
+        at,
+        workflow_ids,
+        tenant
+    ])?;
     Ok(())
 }

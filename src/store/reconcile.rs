@@ -208,8 +208,8 @@ impl Store {
     /// Points a workflow's task row at its (re-created or re-found) CRM task.
     pub fn set_task_remote_id(&self, workflow_id: &str, remote_task_id: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE tasks SET remote_task_id = ?2 WHERE workflow_id = ?1",
-            params![workflow_id, remote_task_id],
+            "UPDATE tasks SET remote_task_id = ?2 WHERE workflow_id = ?1 AND tenant_id = ?3",
+            params![workflow_id, remote_task_id, self.tenant],
         )?;
         Ok(())
     }
@@ -309,10 +309,11 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT id, state, lease_expires_at, state = 'running' AND {ORPHANED_LEASE}
                  FROM jobs j
-                 WHERE workflow_id = ?1 AND state IN ('available', 'retryable', 'held', 'running')
+                 WHERE workflow_id = ?1 AND tenant_id = ?2
+                   AND state IN ('available', 'retryable', 'held', 'running')
                  ORDER BY created_at DESC LIMIT 1"
             ))?
-            .query_row([workflow_id], |r| {
+            .query_row(params![workflow_id, self.tenant], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
@@ -326,8 +327,8 @@ impl Store {
                         tx.execute(
                             "UPDATE jobs SET state = 'available', lease_owner = NULL,
                              lease_expires_at = NULL, run_at = ?2, updated_at = ?2
-                         WHERE id = ?1",
-                            params![job_id, at],
+                         WHERE id = ?1 AND tenant_id = ?3",
+                            params![job_id, at, self.tenant],
                         )?;
                         WorkflowRequeue::Released { job_id }
                     }
@@ -355,8 +356,8 @@ impl Store {
         if !matches!(outcome, WorkflowRequeue::Leased { .. }) {
             // Progress was made on its behalf: not stuck again until the threshold passes anew.
             tx.execute(
-                "UPDATE workflows SET updated_at = ?2 WHERE id = ?1",
-                params![workflow_id, at],
+                "UPDATE workflows SET updated_at = ?2 WHERE id = ?1 AND tenant_id = ?3",
+                params![workflow_id, at, self.tenant],
             )?;
         }
         tx.commit()?;
@@ -370,10 +371,10 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(&format!(
                 "UPDATE drafts SET status = 'orphaned', updated_at = ?2
-                 WHERE id = ?1 AND status IN {LIVE_DRAFTS}"
+                 WHERE id = ?1 AND tenant_id = ?3 AND status IN {LIVE_DRAFTS}"
             ))?;
             for id in draft_ids {
-                n += stmt.execute(params![id, at])?;
+                n += stmt.execute(params![id, at, self.tenant])?;
             }
         }
         tx.commit()?;
@@ -444,9 +445,9 @@ impl Store {
             },
         )?;
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {REPORT_COLUMNS} FROM reconciliation_reports WHERE id = ?1"
+            "SELECT {REPORT_COLUMNS} FROM reconciliation_reports WHERE id = ?1 AND tenant_id = ?2"
         ))?;
-        Ok(stmt.query_row([&id], report_from_row)?)
+        Ok(stmt.query_row(params![id, self.tenant], report_from_row)?)
     }
 }
 

@@ -350,9 +350,10 @@ impl Store {
                 "SELECT output FROM workflow_steps
                  WHERE workflow_id = ?1 AND name = 'contact' AND status = 'completed'
                    AND superseded_at IS NULL
+                   AND workflow_id IN (SELECT id FROM workflows WHERE id = ?1 AND tenant_id = ?2)
                  ORDER BY attempt DESC LIMIT 1",
             )?
-            .query_row([&draft.workflow_id], |r| r.get(0))
+            .query_row(params![draft.workflow_id, self.tenant], |r| r.get(0))
             .optional()?
             .flatten();
         Ok(DraftContext {
@@ -477,8 +478,9 @@ impl Store {
         let tx = self.write_tx()?;
         let n = tx.execute(
             "UPDATE workflow_steps SET superseded_at = ?1
-             WHERE workflow_id = ?2 AND seq >= ?3 AND superseded_at IS NULL",
-            params![at, workflow_id, from_seq],
+             WHERE workflow_id = ?2 AND seq >= ?3 AND superseded_at IS NULL
+               AND workflow_id IN (SELECT id FROM workflows WHERE id = ?2 AND tenant_id = ?4)",
+            params![at, workflow_id, from_seq, self.tenant],
         )?;
         let mut entry = AuditEntry::new(actor, "workflow.retry", at);
         entry.subject = Some(workflow_id.to_string());

@@ -27,7 +27,37 @@ pub struct StatsRaw {
     pub dead_letters_open: i64,
 }
 
+/// A tenant at a glance, for `salesagent tenants`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenantCounts {
+    pub workflows: i64,
+    /// Drafts waiting for an operator's review.
+    pub drafts_waiting: i64,
+    /// Unresolved dead letters (as `queues` counts them).
+    pub dead_letters: i64,
+    /// When the tenant's newest submission arrived.
+    pub last_submission_at: Option<i64>,
+}
+
 impl Store {
+    pub fn tenant_counts(&self) -> Result<TenantCounts> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM workflows WHERE tenant_id = ?1),
+                    (SELECT COUNT(*) FROM drafts WHERE tenant_id = ?1 AND status = ?2),
+                    (SELECT COUNT(*) FROM dead_letters WHERE tenant_id = ?1 AND resolved_at IS NULL),
+                    (SELECT MAX(received_at) FROM submissions WHERE tenant_id = ?1)",
+            params![self.tenant, DraftStatus::PendingReview.as_str()],
+            |r| {
+                Ok(TenantCounts {
+                    workflows: r.get(0)?,
+                    drafts_waiting: r.get(1)?,
+                    dead_letters: r.get(2)?,
+                    last_submission_at: r.get(3)?,
+                })
+            },
+        )?)
+    }
+
     pub fn stats(&self, since: i64) -> Result<StatsRaw> {
         let pairs = |sql: &str| -> Result<Vec<(String, i64)>> {
             let mut stmt = self.conn.prepare(sql)?;

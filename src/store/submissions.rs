@@ -112,7 +112,8 @@ impl Store {
     ) -> Result<Option<(String, Option<String>)>> {
         let found = find_existing(&self.conn, &self.tenant, dedupe_key, None)?;
         if let Some((id, _)) = &found
-            && super::imports::unprocessed_cancelled_workflow(&self.conn, id)?.is_some()
+            && super::imports::unprocessed_cancelled_workflow(&self.conn, &self.tenant, id)?
+                .is_some()
         {
             return Ok(None);
         }
@@ -156,9 +157,9 @@ impl Store {
             "SELECT id, source, shape, form_id, contact_object_id, email, first_name, last_name,
                     company, job_title, phone, message, custom_fields, raw_payload, received_at,
                     synthetic
-             FROM submissions WHERE id = ?1",
+             FROM submissions WHERE id = ?1 AND tenant_id = ?2",
         )?;
-        Ok(stmt.query_row([id], |r| {
+        Ok(stmt.query_row(params![id, self.tenant], |r| {
             let custom: String = r.get(12)?;
             Ok(SubmissionRow {
                 id: r.get(0)?,
@@ -189,9 +190,9 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT w.status FROM workflows w JOIN submissions s ON s.id = w.submission_id
-                 WHERE w.id = ?1 AND s.synthetic = 1",
+                 WHERE w.id = ?1 AND w.tenant_id = ?2 AND s.synthetic = 1",
             )?
-            .query_row([workflow_id], |r| r.get(0))
+            .query_row(params![workflow_id, self.tenant], |r| r.get(0))
             .optional()?)
     }
 
@@ -201,8 +202,8 @@ impl Store {
         let submission_id: Option<String> = tx
             .query_row(
                 "SELECT s.id FROM submissions s JOIN workflows w ON w.submission_id = s.id
-                 WHERE w.id = ?1 AND s.synthetic = 1",
-                [workflow_id],
+                 WHERE w.id = ?1 AND w.tenant_id = ?2 AND s.synthetic = 1",
+                params![workflow_id, self.tenant],
                 |r| r.get(0),
             )
             .optional()?;
@@ -212,17 +213,22 @@ impl Store {
             )));
         };
         for sql in [
-            "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id = ?1)",
-            "DELETE FROM dead_letters WHERE workflow_id = ?1",
-            "DELETE FROM jobs WHERE workflow_id = ?1",
-            "DELETE FROM workflow_steps WHERE workflow_id = ?1",
-            "DELETE FROM drafts WHERE workflow_id = ?1",
-            "DELETE FROM tasks WHERE workflow_id = ?1",
-            "DELETE FROM workflows WHERE id = ?1",
+            "DELETE FROM job_attempts
+             WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id = ?1 AND tenant_id = ?2)",
+            "DELETE FROM dead_letters WHERE workflow_id = ?1 AND tenant_id = ?2",
+            "DELETE FROM jobs WHERE workflow_id = ?1 AND tenant_id = ?2",
+            "DELETE FROM workflow_steps
+             WHERE workflow_id IN (SELECT id FROM workflows WHERE id = ?1 AND tenant_id = ?2)",
+            "DELETE FROM drafts WHERE workflow_id = ?1 AND tenant_id = ?2",
+            "DELETE FROM tasks WHERE workflow_id = ?1 AND tenant_id = ?2",
+            "DELETE FROM workflows WHERE id = ?1 AND tenant_id = ?2",
         ] {
-            tx.execute(sql, [workflow_id])?;
+            tx.execute(sql, params![workflow_id, self.tenant])?;
         }
-        tx.execute("DELETE FROM submissions WHERE id = ?1", [&submission_id])?;
+        tx.execute(
+            "DELETE FROM submissions WHERE id = ?1 AND tenant_id = ?2",
+            params![submission_id, self.tenant],
+        )?;
         tx.commit()?;
         Ok(())
     }

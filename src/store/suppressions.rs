@@ -1,11 +1,17 @@
 //! Suppressions: addresses and domains never to contact, and erased addresses kept only as hashes.
+//! Each tenant has its own list; the global list (stored under the tenant value `*`, which no
+//! slug can spell) is honoured by every tenant, at intake and at the send point alike.
 
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::Store;
 use super::audit::{AuditEntry, append_audit};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
+
+/// The `tenant_id` of the global suppression list: not a slug, so no tenant's rows can be it.
+const GLOBAL: &str = "*";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suppression {
@@ -13,6 +19,32 @@ pub struct Suppression {
     pub reason: String,
     pub created_by: String,
     pub created_at: i64,
+    /// On the global list (every tenant honours it) rather than the tenant's own.
+    pub global: bool,
+}
+
+/// The same entry in each tenant's log (each row its own id).
+fn audit_in_each(
+    tx: &rusqlite::Transaction<'_>,
+    tenants: &[TenantId],
+    entry: &AuditEntry,
+) -> Result<()> {
+    for tenant in tenants {
+        let mut entry = entry.clone();
+        entry.id = super::new_id();
+        append_audit(tx, tenant, &entry)?;
+    }
+    Ok(())
+}
+
+fn suppression_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suppression> {
+    Ok(Suppression {
+        value: r.get(0)?,
+        reason: r.get(1)?,
+        created_by: r.get(2)?,
+        created_at: r.get(3)?,
+        global: r.get::<_, String>(4)? == GLOBAL,
+    })
 }
 
 /// The hashed form of an erased address, so it stays suppressed without being stored.
@@ -24,7 +56,8 @@ pub fn hashed(email: &str) -> String {
 }
 
 impl Store {
-    /// The suppression that matches this address (exact, by domain, or by hash), if any.
+    /// The suppression that matches this address (exact, by domain, or by hash) on the tenant's
+    /// list or the global one, if any (the tenant's own first).
     pub fn suppression_for(&self, email: &str) -> Result<Option<Suppression>> {
         let email = email.to_lowercase();
         let domain = email
@@ -32,18 +65,15 @@ impl Store {
             .map(|(_, d)| format!("@{d}"))
             .unwrap_or_default();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT value, reason, created_by, created_at FROM suppressions
-             WHERE tenant_id = ?1 AND value IN (?2, ?3, ?4) LIMIT 1",
+            "SELECT value, reason, created_by, created_at, tenant_id FROM suppressions
+             WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4)
+             ORDER BY tenant_id = ?5 LIMIT 1",
         )?;
         Ok(stmt
-            .query_row(params![self.tenant, email, domain, hashed(&email)], |r| {
-                Ok(Suppression {
-                    value: r.get(0)?,
-                    reason: r.get(1)?,
-                    created_by: r.get(2)?,
-                    created_at: r.get(3)?,
-                })
-            })
+            .query_row(
+                params![self.tenant, email, domain, hashed(&email), GLOBAL],
+                suppression_from_row,
+            )
             .optional()?)
     }
 
@@ -88,22 +118,81 @@ impl Store {
         Ok(())
     }
 
+    /// The tenant's own list.
     pub fn list_suppressions(&self) -> Result<Vec<Suppression>> {
+        self.suppressions_of(self.tenant.as_str())
+    }
+
+    /// The global list, which every tenant honours.
+    pub fn list_global_suppressions(&self) -> Result<Vec<Suppression>> {
+        self.suppressions_of(GLOBAL)
+    }
+
+    fn suppressions_of(&self, tenant: &str) -> Result<Vec<Suppression>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT value, reason, created_by, created_at FROM suppressions
+            "SELECT value, reason, created_by, created_at, tenant_id FROM suppressions
              WHERE tenant_id = ?1 ORDER BY created_at, value",
         )?;
         let rows = stmt
-            .query_map([&self.tenant], |r| {
-                Ok(Suppression {
-                    value: r.get(0)?,
-                    reason: r.get(1)?,
-                    created_by: r.get(2)?,
-                    created_at: r.get(3)?,
-                })
-            })?
+            .query_map([tenant], suppression_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Adds a value to the global list (or updates nothing when it is there), with an audit entry
+    /// in the log of each tenant of `audited_in` (every tenant honours it, so each log says so),
+    /// in one transaction. Returns false when it existed.
+    pub fn add_global_suppression(
+        &self,
+        value: &str,
+        reason: &str,
+        actor: &str,
+        at: i64,
+        audited_in: &[TenantId],
+    ) -> Result<bool> {
+        let tx = self.write_tx()?;
+        let inserted = tx.execute(
+            "INSERT INTO suppressions (tenant_id, value, reason, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            params![GLOBAL, value, reason, actor, at],
+        )?;
+        if inserted > 0 {
+            let mut entry = AuditEntry::new(actor, "suppression.add", at);
+            entry.subject = Some(value.to_string());
+            entry.reason = Some(reason.to_string());
+            entry.after = Some(r#"{"scope":"global"}"#.to_string());
+            audit_in_each(&tx, audited_in, &entry)?;
+        }
+        tx.commit()?;
+        Ok(inserted > 0)
+    }
+
+    /// Takes a value off the global list, audited in each tenant of `audited_in`.
+    pub fn remove_global_suppression(
+        &self,
+        value: &str,
+        reason: Option<&str>,
+        actor: &str,
+        at: i64,
+        audited_in: &[TenantId],
+    ) -> Result<()> {
+        let tx = self.write_tx()?;
+        let removed = tx.execute(
+            "DELETE FROM suppressions WHERE tenant_id = ?1 AND value = ?2",
+            params![GLOBAL, value],
+        )?;
+        if removed == 0 {
+            return Err(Error::NotFound(format!(
+                "{value} is not on the global suppression list"
+            )));
+        }
+        let mut entry = AuditEntry::new(actor, "suppression.remove", at);
+        entry.subject = Some(value.to_string());
+        entry.reason = reason.map(str::to_string);
+        entry.before = Some(r#"{"scope":"global"}"#.to_string());
+        audit_in_each(&tx, audited_in, &entry)?;
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -145,6 +234,35 @@ mod tests {
         assert!(store.suppression_for("a@x.com").unwrap().is_none());
         assert!(matches!(
             store.remove_suppression("a@x.com", None, "ops", 3),
+            Err(Error::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn every_tenant_honours_the_global_list_and_only_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let acme = Store::open(&db, &TenantId::parse("acme").unwrap()).unwrap();
+        let globex = Store::open(&db, &TenantId::parse("globex").unwrap()).unwrap();
+        acme.add_suppression("a@x.com", "asked", "ops", 1).unwrap();
+        assert!(globex.suppression_for("a@x.com").unwrap().is_none());
+        let both = [acme.tenant().clone(), globex.tenant().clone()];
+        assert!(
+            globex
+                .add_global_suppression("@spam.biz", "spam", "ops", 2, &both)
+                .unwrap()
+        );
+        for store in [&acme, &globex] {
+            let hit = store.suppression_for("x@spam.biz").unwrap().unwrap();
+            assert!(hit.global);
+            assert!(store.list_suppressions().unwrap().iter().all(|s| !s.global));
+        }
+        assert_eq!(acme.list_global_suppressions().unwrap().len(), 1);
+        acme.remove_global_suppression("@spam.biz", None, "ops", 3, &both)
+            .unwrap();
+        assert!(globex.suppression_for("x@spam.biz").unwrap().is_none());
+        assert!(matches!(
+            acme.remove_global_suppression("@spam.biz", None, "ops", 4, &both),
             Err(Error::NotFound(_))
         ));
     }

@@ -243,10 +243,13 @@ impl Store {
                     CASE WHEN superseded_at IS NULL THEN status ELSE 'superseded' END,
                     input, output, remote_id, error,
                     error_class, started_at, finished_at, duration_ms
-             FROM workflow_steps WHERE workflow_id = ?1 ORDER BY seq, attempt",
+             FROM workflow_steps
+             WHERE workflow_id = ?1
+               AND workflow_id IN (SELECT id FROM workflows WHERE id = ?1 AND tenant_id = ?2)
+             ORDER BY seq, attempt",
         )?;
         let rows = stmt
-            .query_map([workflow_id], |r| {
+            .query_map(params![workflow_id, self.tenant], |r| {
                 Ok(StepRecord {
                     id: r.get(0)?,
                     workflow_id: r.get(1)?,
@@ -317,9 +320,11 @@ impl Store {
         let latest: Option<(i64, StepStatus, bool, Option<String>)> = tx
             .prepare_cached(
                 "SELECT attempt, status, superseded_at IS NOT NULL, input FROM workflow_steps
-                 WHERE workflow_id = ?1 AND seq = ?2 ORDER BY attempt DESC LIMIT 1",
+                 WHERE workflow_id = ?1 AND seq = ?2
+                   AND workflow_id IN (SELECT id FROM workflows WHERE id = ?1 AND tenant_id = ?3)
+                 ORDER BY attempt DESC LIMIT 1",
             )?
-            .query_row(params![step.workflow_id, step.seq], |r| {
+            .query_row(params![step.workflow_id, step.seq, self.tenant], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
@@ -423,7 +428,7 @@ impl Store {
                      last_error = ?5, last_error_class = ?6, updated_at = ?7,
                      completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END,
                      attempts = attempts + ?9
-                 WHERE id = ?1 AND status IN {UNFINISHED_WORKFLOWS}"
+                 WHERE id = ?1 AND tenant_id = ?10 AND status IN {UNFINISHED_WORKFLOWS}"
             ))?
                     .execute(params![
                         p.workflow_id,
@@ -434,7 +439,8 @@ impl Store {
                         p.last_error_class,
                         p.at,
                         p.finished,
-                        i64::from(p.begins_attempt)
+                        i64::from(p.begins_attempt),
+                        self.tenant
                     ])?;
                 if changed == 0 {
                     return Err(Error::Refused(format!(
@@ -453,7 +459,7 @@ impl Store {
             } => {
                 tx.prepare_cached(
                     "UPDATE submissions SET email = ?2, first_name = ?3, last_name = ?4,
-                     company = ?5, job_title = ?6, phone = ?7 WHERE id = ?1",
+                     company = ?5, job_title = ?6, phone = ?7 WHERE id = ?1 AND tenant_id = ?8",
                 )?
                 .execute(params![
                     submission_id,
@@ -462,10 +468,13 @@ impl Store {
                     lead.last_name,
                     lead.company,
                     lead.job_title,
-                    lead.phone
+                    lead.phone,
+                    self.tenant
                 ])?;
-                tx.prepare_cached("UPDATE workflows SET email = ?2 WHERE id = ?1")?
-                    .execute(params![workflow_id, lead.email])?;
+                tx.prepare_cached(
+                    "UPDATE workflows SET email = ?2 WHERE id = ?1 AND tenant_id = ?3",
+                )?
+                .execute(params![workflow_id, lead.email, self.tenant])?;
             }
             PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
             PipelineWrite::Usage(usage) => batch.usage.add_usage(usage),
@@ -476,10 +485,10 @@ impl Store {
     pub fn task_for_workflow(&self, workflow_id: &str) -> Result<Option<TaskRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, workflow_id, crm, remote_task_id, contact_id, subject, priority, due_at, status
-             FROM tasks WHERE workflow_id = ?1",
+             FROM tasks WHERE workflow_id = ?1 AND tenant_id = ?2",
         )?;
         Ok(stmt
-            .query_row([workflow_id], |r| {
+            .query_row(params![workflow_id, self.tenant], |r| {
                 Ok(TaskRow {
                     id: r.get(0)?,
                     workflow_id: r.get(1)?,

@@ -142,12 +142,19 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
         limit: super::list_limit(args.limit, args.all),
         oldest_first: false,
     };
-    let app = ctx.app()?;
-    let page = app.store.list_drafts_page(&filter)?;
-    super::say_if_cut(&ctx.printer, &page, super::MORE_FLAGS);
-    let rows = page.rows;
+    let listed = super::scope::gather(
+        ctx,
+        filter.limit,
+        |app| app.store.list_drafts_page(&filter),
+        |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+    )?;
+    super::say_if_cut(&ctx.printer, &listed.page, super::MORE_FLAGS);
+    let rows = &listed.page.rows;
     if ctx.printer.json() {
-        let items: Vec<_> = rows.iter().map(|d| DraftItem::new(d, false)).collect();
+        let items: Vec<_> = rows
+            .iter()
+            .map(|t| listed.item(t, DraftItem::new(&t.row, false)))
+            .collect();
         ctx.printer.print_json(&items)?;
         return Ok(ExitStatus::Success);
     }
@@ -157,17 +164,21 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut table = ctx
         .printer
-        .table(&["ID", "STATUS", "TO", "FROM", "SCORE", "SUBJECT", "CREATED"]);
-    for d in &rows {
-        table.add_row(vec![
-            d.id.clone(),
-            d.status.to_string(),
-            d.recipient.clone(),
-            d.sender.clone(),
-            d.score.map(|s| s.to_string()).unwrap_or_default(),
-            d.subject.clone(),
-            short(d.created_at),
-        ]);
+        .table(&listed.headers(&["ID", "STATUS", "TO", "FROM", "SCORE", "SUBJECT", "CREATED"]));
+    for t in rows {
+        let d = &t.row;
+        table.add_row(listed.cells(
+            t,
+            vec![
+                d.id.clone(),
+                d.status.to_string(),
+                d.recipient.clone(),
+                d.sender.clone(),
+                d.score.map(|s| s.to_string()).unwrap_or_default(),
+                d.subject.clone(),
+                short(d.created_at),
+            ],
+        ));
     }
     ctx.printer.print_table(&table)?;
     Ok(ExitStatus::Success)

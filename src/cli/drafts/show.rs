@@ -65,15 +65,20 @@ fn crm_contact(context: &DraftContext) -> Option<CrmContact> {
 }
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app()?;
+    let found = crate::cli::scope::find_in_tenants(ctx, "draft", &args.id, |app| {
+        app.store.resolve_draft_id(&args.id)
+    })?;
+    let app = &found.app;
     let connectors = app.connectors()?;
     let op = app.operator(&connectors);
-    let id = app.store.resolve_draft_id(&args.id)?;
-    let page = Page::load(&app, &op, &id)?;
+    let page = Page::load(app, &op, &found.value)?;
     let report = WorkflowReport::load(&app.store, &page.draft.workflow_id)?;
     if ctx.printer.json() {
-        print_json(ctx, &page, &report)?;
+        print_json(ctx, found.tenant(), &page, &report)?;
         return Ok(ExitStatus::Success);
+    }
+    if let Some(line) = found.tenant_line() {
+        ctx.printer.line(&line)?;
     }
     print_page(ctx, &page)?;
     let steps: Vec<String> = report
@@ -97,7 +102,12 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn print_json(ctx: &Context, page: &Page, report: &WorkflowReport) -> anyhow::Result<()> {
+fn print_json(
+    ctx: &Context,
+    tenant: Option<&str>,
+    page: &Page,
+    report: &WorkflowReport,
+) -> anyhow::Result<()> {
     #[derive(Serialize)]
     struct Step<'a> {
         name: &'a str,
@@ -121,7 +131,7 @@ fn print_json(ctx: &Context, page: &Page, report: &WorkflowReport) -> anyhow::Re
         steps: Vec<Step<'a>>,
     }
     let c = &page.context;
-    ctx.printer.print_json(&Shown {
+    let shown = Shown {
         draft: DraftItem::new(&page.draft, true),
         lead: &c.lead,
         source: &c.source,
@@ -142,6 +152,10 @@ fn print_json(ctx: &Context, page: &Page, report: &WorkflowReport) -> anyhow::Re
                 status: &s.status,
             })
             .collect(),
+    };
+    ctx.printer.print_json(&crate::cli::scope::WithTenant {
+        tenant,
+        item: shown,
     })?;
     Ok(())
 }
