@@ -251,6 +251,21 @@ impl Context {
         Ok(crate::app::App::open(config.for_tenant(&tenant)?.clone())?)
     }
 
+    /// The deployment's validated top-level configuration (every tenant's section with it) and
+    /// an open store, creating the database when missing: for `serve` and `worker`, which serve
+    /// every tenant (intake routes each submission to its tenant; each job runs with its own).
+    /// `--tenant` makes no sense there and is refused rather than ignored.
+    pub fn deployment_app(&self, command: &str) -> anyhow::Result<crate::app::App> {
+        if let Some(slug) = &self.global.tenant {
+            return Err(crate::error::Error::InvalidInput(format!(
+                "`{command}` serves every tenant of the deployment; it takes no --tenant (got {slug:?})\n\
+                 hint: leave out --tenant and unset SALESAGENT_TENANT for `{command}`"
+            ))
+            .into());
+        }
+        Ok(crate::app::App::open(self.config()?)?)
+    }
+
     /// One app per tenant in scope, for commands that read: all tenants (in slug order) unless
     /// `--tenant` chose one. Callers print a TENANT column when [`TenantScope::is_several`].
     pub fn apps(&self) -> anyhow::Result<(TenantScope, Vec<crate::app::App>)> {

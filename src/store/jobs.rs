@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, ErrorClass, Result};
 
 /// The queues, in the order of their weight.
@@ -26,10 +27,22 @@ pub struct Lease {
     pub ttl_ms: i64,
 }
 
+/// Where a claim may take jobs from: one tenant's jobs on one queue, at most `limit` of them, and
+/// at most `tenant_cap` of that tenant's jobs running at once (`max_concurrent_jobs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimSlot<'a> {
+    pub queue: &'a str,
+    pub tenant: &'a TenantId,
+    pub limit: usize,
+    pub tenant_cap: Option<u32>,
+}
+
 /// A job this worker now holds the lease on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimedJob {
     pub id: String,
+    /// The tenant the job belongs to: it runs with that tenant's config, store and connectors.
+    pub tenant: TenantId,
     pub queue: String,
     pub kind: String,
     pub workflow_id: Option<String>,
@@ -126,10 +139,8 @@ fn lease_lost(lease: &Lease) -> Error {
 }
 
 impl Store {
-    /// Claims due jobs from the first queue in `queues` that has any, at most that queue's limit
-    /// (a capped queue's free slots, reserved by the caller), taking a lease until `now + lease_ms`.
-    /// `max_attempts` (the claiming worker's setting) is stamped on the job. Each state is read in
-    /// `jobs_claim` index order (a plain `state IN (..)` would sort the whole backlog on every claim).
+    /// Claims due jobs of this store's tenant from the first queue in `queues` that has any (see
+    /// [`Store::claim_from`]).
     pub fn claim_jobs(
         &self,
         owner: &str,
@@ -138,20 +149,63 @@ impl Store {
         max_attempts: i64,
         now: i64,
     ) -> Result<Vec<ClaimedJob>> {
+        let slots: Vec<ClaimSlot<'_>> = queues
+            .iter()
+            .map(|&(queue, limit)| ClaimSlot {
+                queue,
+                tenant: &self.tenant,
+                limit,
+                tenant_cap: None,
+            })
+            .collect();
+        self.claim_from(owner, &slots, lease_ms, max_attempts, now)
+    }
+
+    /// Claims due jobs from the first of `slots` (a queue of one tenant) that has any, at most
+    /// that slot's limit (a capped queue's free slots, reserved by the caller) and, for a tenant
+    /// with `max_concurrent_jobs`, at most its free slots across every worker process (its
+    /// running jobs are counted in this same IMMEDIATE transaction, so the cap holds however
+    /// many processes claim at once). The lease lasts until `now + lease_ms`; `max_attempts`
+    /// (the claiming worker's setting) is stamped on the job. Each state is read in
+    /// `jobs_claim_tenant` index order (a plain `state IN (..)` would sort the whole backlog on
+    /// every claim). The worker rotates the tenants in `slots`: that is what makes claims fair.
+    pub fn claim_from(
+        &self,
+        owner: &str,
+        slots: &[ClaimSlot<'_>],
+        lease_ms: i64,
+        max_attempts: i64,
+        now: i64,
+    ) -> Result<Vec<ClaimedJob>> {
         let tx = self.write_tx()?;
         let mut claimed = Vec::new();
-        for &(queue, limit) in queues.iter().filter(|(_, limit)| *limit > 0) {
+        for slot in slots.iter().filter(|s| s.limit > 0) {
+            let limit = match slot.tenant_cap {
+                None => slot.limit,
+                Some(cap) => {
+                    let running: i64 = tx
+                        .prepare_cached(
+                            "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1",
+                        )?
+                        .query_row([slot.tenant], |r| r.get(0))?;
+                    slot.limit
+                        .min(usize::try_from(i64::from(cap) - running).unwrap_or(0))
+                }
+            };
+            if limit == 0 {
+                continue;
+            }
             let mut stmt = tx.prepare_cached(
                 "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
                      lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
                  WHERE id IN (
                      SELECT id FROM (
                          SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'available' AND queue = ?4 AND run_at <= ?3 AND tenant_id = ?7
+                             WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
                              ORDER BY priority DESC, run_at LIMIT ?5)
                          UNION ALL
                          SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'retryable' AND queue = ?4 AND run_at <= ?3 AND tenant_id = ?7
+                             WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
                              ORDER BY priority DESC, run_at LIMIT ?5))
                      ORDER BY priority DESC, run_at LIMIT ?5)
                  RETURNING id, queue, kind, workflow_id, attempt, max_attempts, payload",
@@ -162,10 +216,10 @@ impl Store {
                         owner,
                         now + lease_ms,
                         now,
-                        queue,
+                        slot.queue,
                         limit as i64,
                         max_attempts,
-                        self.tenant
+                        slot.tenant
                     ],
                     |r| {
                         let id: String = r.get(0)?;
@@ -178,6 +232,7 @@ impl Store {
                                 ttl_ms: lease_ms,
                             },
                             id,
+                            tenant: slot.tenant.clone(),
                             queue: r.get(1)?,
                             kind: r.get(2)?,
                             workflow_id: r.get(3)?,
