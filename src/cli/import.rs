@@ -664,14 +664,13 @@ fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
         "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
     );
     let mut on_progress = |p: &Progress| update(&bar, p);
-    let (released, summary) =
-        import::resume(
-            &app.store,
-            &import.id,
-            path.as_deref(),
-            app.config.portal_policy(),
-            &mut on_progress,
-        )?;
+    let (released, summary) = import::resume(
+        &app.store,
+        &import.id,
+        path.as_deref(),
+        app.config.portal_policy(),
+        &mut on_progress,
+    )?;
     bar.finish_and_clear();
     let which = if import.state == import_state::CANCELLED {
         "cancelled job(s) requeued"

@@ -359,7 +359,11 @@ fn check_portal_of(
     let (Some(owners), Some(portal)) = (owners, portal) else {
         return Ok(());
     };
-    let owner = portal.trim().parse::<u64>().ok().and_then(|p| owners.get(&p));
+    let owner = portal
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|p| owners.get(&p));
     match owner {
         Some(owner) if owner == tenant => Ok(()),
         Some(owner) => Err(format!(

@@ -387,7 +387,11 @@ fn check_portal(
         Ok(()) => Ok(row),
         Err(why) => Err(RowError {
             row_number: row.row_number,
-            column: plan.header.iter().find(|h| header::is_portal_id(h)).cloned(),
+            column: plan
+                .header
+                .iter()
+                .find(|h| header::is_portal_id(h))
+                .cloned(),
             message: why,
             raw_row: row.raw_row,
         }),

@@ -243,17 +243,22 @@ fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {
                 .iter()
                 .zip(&s.tenants)
                 .enumerate()
-                .map(move |(i, (parsed, tenant))| (tenant, NewSubmission {
-                    source: Source::Webhook,
-                    parsed,
-                    raw_payload: &s.raw,
-                    signature: if i == 0 { s.signature.as_deref() } else { None },
-                    import_job_id: None,
-                    synthetic: s.synthetic,
-                    queue: Some("normal"),
-                    trace_id: Some(&s.trace_id),
-                    received_at,
-                }))
+                .map(move |(i, (parsed, tenant))| {
+                    (
+                        tenant,
+                        NewSubmission {
+                            source: Source::Webhook,
+                            parsed,
+                            raw_payload: &s.raw,
+                            signature: if i == 0 { s.signature.as_deref() } else { None },
+                            import_job_id: None,
+                            synthetic: s.synthetic,
+                            queue: Some("normal"),
+                            trace_id: Some(&s.trace_id),
+                            received_at,
+                        },
+                    )
+                })
         })
         .collect();
     store.accept_routed(&items)

@@ -108,7 +108,10 @@ impl Store {
         &self,
         items: &[(&TenantId, NewSubmission<'_>)],
     ) -> Result<Vec<Acceptance>> {
-        self.accept_each(items.len(), items.iter().map(|(tenant, item)| (*tenant, item)))
+        self.accept_each(
+            items.len(),
+            items.iter().map(|(tenant, item)| (*tenant, item)),
+        )
     }
 
     fn accept_each<'i, 'a: 'i>(

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::connectors::Connectors;
-use crate::domain::tenant::TenantId;
 use crate::domain::retry::{self, Policy, Verdict};
+use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::orchestrator::{FinishHook, Outcome, Pipeline};
