@@ -511,6 +511,37 @@ mod tests {
     }
 
     #[test]
+    fn submissions_are_routed_by_portal_and_tenants_refuse_other_portals() {
+        let c = load(TWO, &[("ACME_HUBSPOT_TOKEN", "acme-token-0123456789")]).unwrap();
+        let acme = TenantId::parse("acme").unwrap();
+        assert_eq!(c.tenant_for_portal(Some("456")), Some(acme.clone()));
+        assert_eq!(c.tenant_for_portal(Some("1")), None);
+        assert_eq!(c.tenant_for_portal(Some("not-a-number")), None);
+        assert_eq!(c.tenant_for_portal(None), None, "no portal, no tenant");
+        let own = c.for_tenant(&acme).unwrap();
+        assert_eq!(
+            own.tenant_for_portal(Some("789")).unwrap().as_str(),
+            "globex"
+        );
+        assert!(own.check_portal(Some("123")).is_ok());
+        assert!(own.check_portal(None).is_ok());
+        let err = own.check_portal(Some("789")).unwrap_err();
+        assert_eq!(err, "portal 789 belongs to tenant globex, not acme");
+        assert!(own.check_portal(Some("5")).is_err());
+        assert_eq!(own.portal_policy().check(Some("789")), Err(err));
+        // Without tenants, everything is default's.
+        let single = load("", &[]).unwrap();
+        assert_eq!(
+            single.tenant_for_portal(None),
+            Some(TenantId::default_tenant())
+        );
+        assert!(single.check_portal(Some("5")).is_ok());
+        assert!(PortalPolicy::default().check(Some("5")).is_ok());
+        assert_eq!(single.mail_dir(), single.data_dir().join("mail"));
+        assert_eq!(own.mail_dir(), own.data_dir().join("mail").join("acme"));
+    }
+
+    #[test]
     fn an_unset_credential_variable_fails_closed_for_that_tenant() {
         let c = load(TWO, &[]).unwrap();
         let problems = c.validate();

@@ -115,7 +115,8 @@ pub struct QueueStats {
 pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Result<()> {
     let held = tx
         .prepare_cached(
-            "UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
+            "-- all tenants: queue maintenance (the lease names the job)
+             UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?
         .execute(params![
@@ -265,7 +266,8 @@ impl Store {
         let tx = self.write_tx()?;
         let expired: Vec<(String, i64, i64, Option<String>)> = tx
             .prepare_cached(
-                "SELECT id, attempt, max_attempts, lease_owner FROM jobs
+                "-- all tenants: queue maintenance (the rescuer)
+                 SELECT id, attempt, max_attempts, lease_owner FROM jobs
                  WHERE state = 'running' AND lease_expires_at < ?1",
             )?
             .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
@@ -314,7 +316,8 @@ impl Store {
         for lease in leases {
             let changed = tx
                 .prepare_cached(
-                    "UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
+                    "-- all tenants: queue maintenance (shutdown)
+                     UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
                          attempt = attempt - ?4,
                          last_error = CASE WHEN ?4 THEN last_error ELSE 'released at shutdown' END
                      WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
@@ -343,7 +346,8 @@ impl Store {
         now: i64,
     ) -> Result<usize> {
         let mut stmt = tx.prepare_cached(
-            "UPDATE jobs SET lease_expires_at = ?4
+            "-- all tenants: queue maintenance (heartbeat)
+             UPDATE jobs SET lease_expires_at = ?4
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?;
         let mut renewed = 0;
@@ -448,7 +452,8 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
     let lease = &finish.lease;
     let changed = tx
         .prepare_cached(
-            "UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
+            "-- all tenants: queue maintenance (the lease names the job)
+             UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
                  lease_expires_at = NULL, last_error = COALESCE(?6, last_error),
                  last_error_class = COALESCE(?7, last_error_class), updated_at = ?8
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
@@ -649,6 +654,56 @@ mod tests {
             .finish_job(&finish(&b[0].lease, JobResult::Completed, 3003))
             .unwrap();
         assert_eq!(store.job_state(&job).unwrap(), Some(JobState::Completed));
+    }
+
+    #[test]
+    fn a_claim_takes_the_slots_tenant_and_no_more_than_its_cap() {
+        let store = Store::open_in_memory().unwrap();
+        for i in 0..4 {
+            enqueue(
+                &store,
+                &SEED
+                    .replace("\"S\"", &format!("\"S{i}\""))
+                    .replace("a@", &format!("a{i}@")),
+            );
+        }
+        let default = TenantId::default_tenant();
+        let other = TenantId::parse("other").unwrap();
+        let slot = |tenant, limit, tenant_cap| ClaimSlot {
+            queue: "normal",
+            tenant,
+            limit,
+            tenant_cap,
+        };
+        // Another tenant's slot finds none of these jobs; the next slot in turn does.
+        let got = store
+            .claim_from(
+                "a",
+                &[slot(&other, 4, None), slot(&default, 4, Some(3))],
+                1000,
+                3,
+                2000,
+            )
+            .unwrap();
+        assert_eq!(got.len(), 3, "the tenant's cap of 3 running jobs");
+        assert!(got.iter().all(|j| j.tenant == default));
+        // Its cap is full while those three run.
+        assert!(
+            store
+                .claim_from("b", &[slot(&default, 4, Some(3))], 1000, 3, 2000)
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .finish_job(&finish(&got[0].lease, JobResult::Completed, 2001))
+            .unwrap();
+        assert_eq!(
+            store
+                .claim_from("b", &[slot(&default, 4, Some(3))], 1000, 3, 2002)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
