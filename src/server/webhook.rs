@@ -17,7 +17,7 @@ use super::AppState;
 use super::error::{ApiError, Reply};
 use super::intake::{Message, Quarantine, Submit};
 use crate::config::Config;
-use crate::domain::submission::{ParsedSubmission, parse_payload};
+use crate::domain::submission::{ParsedSubmission, parse_payload, portal_hint};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::store::Acceptance;
@@ -171,12 +171,10 @@ async fn handle(
         Ok(p) => p,
         Err(e) => {
             let reason = e.to_string();
+            let tenant = quarantine_tenant(&state.config, &door, &body)?;
             let (reply, rx) = oneshot::channel();
             let message = Message::Quarantine(Quarantine {
-                tenant: match &door {
-                    Door::Shared => None,
-                    Door::Tenant(t) => Some(t.clone()),
-                },
+                tenant,
                 reason: reason.clone(),
                 content_type: text(header::CONTENT_TYPE.as_str()).map(str::to_string),
                 raw: body,
@@ -269,6 +267,34 @@ async fn handle(
         "submission_id": submission_id,
         "workflow_id": workflow_id,
     })))
+}
+
+/// Whose quarantine an authenticated body that does not parse goes to: the URL's tenant; on the
+/// shared URL the tenant of the portal it names (`None`: the store's own, `default`, when no
+/// tenants are declared). One whose tenant cannot be told is refused like an unknown portal: it
+/// would otherwise sit in no tenant's quarantine.
+fn quarantine_tenant(
+    config: &Config,
+    door: &Door,
+    body: &[u8],
+) -> Result<Option<TenantId>, ApiError> {
+    match door {
+        Door::Tenant(t) => Ok(Some(t.clone())),
+        Door::Shared if !config.is_multi_tenant() => Ok(None),
+        Door::Shared => {
+            let portal = portal_hint(body);
+            match config.tenant_for_portal(portal.as_deref()) {
+                Some(t) => Ok(Some(t)),
+                None => {
+                    tracing::warn!(
+                        portal_id = portal.as_deref().unwrap_or("(none)"),
+                        "unparsable webhook refused: no tenant of this URL owns the portal; nothing stored"
+                    );
+                    Err(ApiError::UnknownPortal)
+                }
+            }
+        }
+    }
 }
 
 /// The tenant of each submission, or the whole request refused (nothing is stored) when one of

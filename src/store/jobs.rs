@@ -619,6 +619,18 @@ mod tests {
             .unwrap()
     }
 
+    /// `n` workflows with jobs, each a distinct lead.
+    fn enqueue_distinct(store: &Store, n: usize) {
+        for i in 0..n {
+            enqueue(
+                store,
+                &SEED
+                    .replace("\"S\"", &format!("\"S{i}\""))
+                    .replace("a@", &format!("a{i}@")),
+            );
+        }
+    }
+
     fn finish(lease: &Lease, result: JobResult, at: i64) -> JobFinish {
         JobFinish {
             lease: lease.clone(),
@@ -659,14 +671,7 @@ mod tests {
     #[test]
     fn a_claim_takes_the_slots_tenant_and_no_more_than_its_cap() {
         let store = Store::open_in_memory().unwrap();
-        for i in 0..4 {
-            enqueue(
-                &store,
-                &SEED
-                    .replace("\"S\"", &format!("\"S{i}\""))
-                    .replace("a@", &format!("a{i}@")),
-            );
-        }
+        enqueue_distinct(&store, 4);
         let default = TenantId::default_tenant();
         let other = TenantId::parse("other").unwrap();
         let slot = |tenant, limit, tenant_cap| ClaimSlot {
@@ -709,14 +714,7 @@ mod tests {
     #[test]
     fn a_claim_takes_no_more_than_the_queue_limit() {
         let store = Store::open_in_memory().unwrap();
-        for i in 0..5 {
-            enqueue(
-                &store,
-                &SEED
-                    .replace("\"S\"", &format!("\"S{i}\""))
-                    .replace("a@", &format!("a{i}@")),
-            );
-        }
+        enqueue_distinct(&store, 5);
         let one = store
             .claim_jobs("a", &[("normal", 1)], 1000, 3, 2000)
             .unwrap();

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use crate::env::{TestEnv, stderr, stdout};
-use crate::server_support::{PATH, Proc, SECRET, post, wait_for};
+use crate::server_support::{PATH, Proc, SECRET, post, signed_headers, wait_for};
 
 const ACME_SECRET: &str = "acme-own-webhook-secret";
 const GLOBEX_SECRET: &str = "globex-own-webhook-secret";
@@ -95,13 +95,7 @@ fn signed(env: &TestEnv, secret: &str, url: &str, body: &[u8]) -> Vec<(String, S
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect()
+    signed_headers(&crate::env::parse_json(&out.stdout))
 }
 
 fn send(env: &TestEnv, secret: &str, url: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
@@ -190,6 +184,29 @@ fn a_portal_no_tenant_owns_is_refused_counted_and_nothing_is_stored() {
         "the refusal is logged with its portal:\n{}",
         server.stderr()
     );
+}
+
+#[test]
+fn an_unparsable_body_is_quarantined_under_the_tenant_of_its_portal_or_refused() {
+    let env = tenant_env();
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let broken = |portal: u64| format!(r#"{{"portalId":{portal},"fieldValues":"oops"}}"#);
+    let (status, body) = send(&env, SECRET, &server.url(), broken(111).into_bytes());
+    assert_eq!(status, 400, "{body}");
+    assert!(body["quarantine_id"].is_string(), "{body}");
+    let (status, _) = send(&env, SECRET, &server.url(), broken(999).into_bytes());
+    assert_eq!(status, 403);
+    let own = format!("{}{PATH}/globex", server.base);
+    assert_eq!(send(&env, GLOBEX_SECRET, &own, b"[1]".to_vec()).0, 400);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let tenants: Vec<String> = conn
+        .prepare("SELECT tenant_id FROM quarantined_payloads ORDER BY received_at, id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(tenants, vec!["acme", "globex"]);
 }
 
 #[test]
