@@ -23,6 +23,7 @@ use crate::domain::time::now_ms;
 use crate::store::Acceptance;
 use crate::webhook::{
     HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_V3, HEADER_VERSION, SignedRequest, full_uri,
+    tenant_public_url,
 };
 
 pub const PATH: &str = "/api/webhooks/hubspot/forms";
@@ -147,7 +148,11 @@ async fn handle(
     if let Some(verifier) = verifier {
         let host = text(header::HOST.as_str()).unwrap_or(&state.local_host);
         let path = uri.path_and_query().map_or(PATH, |p| p.as_str());
-        let full = full_uri(state.public_url.as_deref(), host, path);
+        let public = match &door {
+            Door::Shared => state.public_url.clone(),
+            Door::Tenant(t) => state.public_url.as_deref().map(|p| tenant_public_url(p, t)),
+        };
+        let full = full_uri(public.as_deref(), host, path);
         let request = SignedRequest {
             method: method.as_str(),
             uri: &full,
