@@ -21,7 +21,7 @@ awk -v n="$BACKLOG" 'BEGIN {
   print "email,firstName,formId,portalId";
   for (i = 1; i <= n; i++) printf "lead%d@backlog%d.com,First%d,form-bulk,111\n", i, i % 997, i;
 }' > "$WORK/backlog.csv"
-"$BIN" --tenant acme import "$WORK/backlog.csv" -q
+"$BIN" --tenant acme import "$WORK/backlog.csv" -q > /dev/null
 if [ "${SAME_QUEUE:-0}" = 1 ]; then
   python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE jobs SET queue = '"'"'normal'"'"' WHERE tenant_id = '"'"'acme'"'"'"); c.commit()' "$SALESAGENT_DB"
 fi
@@ -30,7 +30,7 @@ echo "backlog: $BACKLOG acme jobs (same queue: ${SAME_QUEUE:-0})  cores: $(nproc
 SERVE=$!
 trap 'kill $SERVE 2>/dev/null || true' EXIT
 i=0
-while ! grep -q 'listening on ' "$WORK/serve.log"; do
+while ! grep -q "listening on " "$WORK/serve.log" 2>/dev/null; do
   i=$((i + 1)); [ $i -lt 300 ] || { cat "$WORK/serve.log"; exit 1; }; sleep 0.1
 done
 URL="$(grep -o 'listening on [^ ]*' "$WORK/serve.log" | head -n1 | cut -d' ' -f3)/api/webhooks/hubspot/forms"
