@@ -254,16 +254,16 @@ impl Context {
     /// The deployment's validated top-level configuration (every tenant's section with it) and
     /// an open store, creating the database when missing: for `serve` and `worker`, which serve
     /// every tenant (intake routes each submission to its tenant; each job runs with its own).
-    /// `--tenant` makes no sense there and is refused rather than ignored.
+    /// A `--tenant` (or `SALESAGENT_TENANT`, perhaps set for the operator's other commands) is
+    /// checked like anywhere else, then said to change nothing.
     pub fn deployment_app(&self, command: &str) -> anyhow::Result<crate::app::App> {
-        if let Some(slug) = &self.global.tenant {
-            return Err(crate::error::Error::InvalidInput(format!(
-                "`{command}` serves every tenant of the deployment; it takes no --tenant (got {slug:?})\n\
-                 hint: leave out --tenant and unset SALESAGENT_TENANT for `{command}`"
-            ))
-            .into());
+        let config = self.config()?;
+        if let TenantScope::Chosen(id) = self.tenant_scope(&config)? {
+            self.printer.warn(&format!(
+                "`{command}` serves every tenant of the deployment; --tenant {id} changes nothing here"
+            ));
         }
-        Ok(crate::app::App::open(self.config()?)?)
+        Ok(crate::app::App::open(config)?)
     }
 
     /// One app per tenant in scope, for commands that read: all tenants (in slug order) unless
