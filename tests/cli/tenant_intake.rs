@@ -425,3 +425,46 @@ fn one_tenants_backlog_does_not_hold_up_another_tenants_webhooks() {
         "globex's webhooks waited behind acme's backlog: {acme_done} of acme's 20,000 ran first"
     );
 }
+
+#[test]
+fn a_tenants_max_concurrent_jobs_holds_across_the_workers() {
+    let env = tenant_env();
+    env.write_config(&TENANTS.replace(
+        "[tenants.acme]\nname = \"Acme\"",
+        "[tenants.acme]\nname = \"Acme\"\nmax_concurrent_jobs = 1",
+    ));
+    // Everything is queued before any worker runs, so both workers have work at once.
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    for n in 0..12 {
+        let lead = format!("lead{n}@acme-customer{n}.test");
+        assert_eq!(
+            send(&env, SECRET, &server.url(), seed_from(111, n, &lead)).0,
+            202
+        );
+    }
+    // Each time an acme job starts running, how many of acme's run: recorded by the database
+    // itself, in the claim's own transaction.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE acme_running_seen (n INTEGER NOT NULL);
+         CREATE TRIGGER acme_running AFTER UPDATE OF state ON jobs
+         WHEN NEW.state = 'running' AND NEW.tenant_id = 'acme'
+         BEGIN
+             INSERT INTO acme_running_seen
+                 SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = 'acme';
+         END;",
+    )
+    .unwrap();
+    let _workers = Proc::worker(&env, &["--workers", "2"]);
+    wait_for("acme's 12 workflows to complete", || {
+        env.sql_i64(
+            "SELECT COUNT(*) FROM workflows WHERE tenant_id = 'acme' AND status = 'completed'",
+        ) == 12
+    });
+    assert!(env.sql_i64("SELECT COUNT(*) FROM acme_running_seen") >= 12);
+    assert_eq!(
+        env.sql_i64("SELECT MAX(n) FROM acme_running_seen"),
+        1,
+        "two of acme's jobs ran at once"
+    );
+}
