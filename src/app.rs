@@ -53,7 +53,20 @@ impl App {
     }
 
     /// Stores every submission in `payload` and runs each through the pipeline, synchronously.
+    /// A submission whose portal belongs to another tenant is refused (bad input, exit 2) before
+    /// anything is written.
     pub fn run_payload(&self, payload: &ParsedPayload, raw: &[u8]) -> Result<Vec<WorkflowReport>> {
+        for (i, parsed) in payload.submissions.iter().enumerate() {
+            self.config
+                .check_portal(parsed.portal_id.as_deref())
+                .map_err(|why| {
+                    Error::InvalidInput(format!(
+                        "submission {} of the payload: {why}; nothing was stored\n\
+                         hint: run it with --tenant set to the tenant that owns the portal",
+                        i + 1
+                    ))
+                })?;
+        }
         let connectors = self.connectors()?;
         let pipeline = self.pipeline(&connectors);
         let received_at = now_ms();

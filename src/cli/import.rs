@@ -122,6 +122,8 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
     if args.dry_run {
         // A dry run reads the database only if it exists: it must not even create the file.
         let config = ctx.config()?;
+        let tenant = ctx.tenant(&config)?;
+        options.portals = config.for_tenant(&tenant)?.portal_policy();
         let app = if config.db.exists() {
             Some(ctx.app()?)
         } else {
@@ -133,6 +135,7 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
     } else {
         let app = ctx.app_creating()?;
         options.lock_ms = app.config.import.lock_ms();
+        options.portals = app.config.portal_policy();
         let summary = import::import_file(&app.store, options, &mut on_progress)?;
         bar.finish_and_clear();
         report(ctx, &summary, Some(&app.store))
@@ -661,8 +664,13 @@ fn resume(ctx: &Context, args: ResumeArgs) -> anyhow::Result<ExitStatus> {
         "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}  ETA {eta}",
     );
     let mut on_progress = |p: &Progress| update(&bar, p);
-    let (released, summary) =
-        import::resume(&app.store, &import.id, path.as_deref(), &mut on_progress)?;
+    let (released, summary) = import::resume(
+        &app.store,
+        &import.id,
+        path.as_deref(),
+        app.config.portal_policy(),
+        &mut on_progress,
+    )?;
     bar.finish_and_clear();
     let which = if import.state == import_state::CANCELLED {
         "cancelled job(s) requeued"

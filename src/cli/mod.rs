@@ -251,6 +251,21 @@ impl Context {
         Ok(crate::app::App::open(config.for_tenant(&tenant)?.clone())?)
     }
 
+    /// The deployment's validated top-level configuration (every tenant's section with it) and
+    /// an open store, creating the database when missing: for `serve` and `worker`, which serve
+    /// every tenant (intake routes each submission to its tenant; each job runs with its own).
+    /// A `--tenant` (or `SALESAGENT_TENANT`, perhaps set for the operator's other commands) is
+    /// checked like anywhere else, then said to change nothing.
+    pub fn deployment_app(&self, command: &str) -> anyhow::Result<crate::app::App> {
+        let config = self.config()?;
+        if let TenantScope::Chosen(id) = self.tenant_scope(&config)? {
+            self.printer.warn(&format!(
+                "`{command}` serves every tenant of the deployment; --tenant {id} changes nothing here"
+            ));
+        }
+        Ok(crate::app::App::open(config)?)
+    }
+
     /// One app per tenant in scope, for commands that read: all tenants (in slug order) unless
     /// `--tenant` chose one. Callers print a TENANT column when [`TenantScope::is_several`].
     pub fn apps(&self) -> anyhow::Result<(TenantScope, Vec<crate::app::App>)> {

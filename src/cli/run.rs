@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitStatus> {
         if ctx.printer.json() {
             ctx.printer.print_json(report)?;
         } else {
-            print_outcome(&ctx.printer, report, &app.config.data_dir())?;
+            print_outcome(&ctx.printer, report, &app.config.mail_dir())?;
         }
         if report.status == WorkflowStatus::Failed {
             failed = true;
@@ -93,7 +93,7 @@ pub fn read_input(path: &std::path::Path) -> Result<(Vec<u8>, String), Error> {
 fn print_outcome(
     printer: &Printer,
     report: &WorkflowReport,
-    data_dir: &std::path::Path,
+    mail_dir: &std::path::Path,
 ) -> std::io::Result<()> {
     let Some(workflow_id) = &report.workflow_id else {
         return printer.line(&format!(
@@ -111,7 +111,7 @@ fn print_outcome(
         report.status
     ))?;
     if let Some(d) = &report.draft {
-        let path = data_dir.join("mail/drafts").join(format!("{}.eml", d.id));
+        let path = mail_dir.join("drafts").join(format!("{}.eml", d.id));
         printer.line(&format!(
             "  draft  {}  {}  from {}  {:?}",
             d.id, d.status, d.from, d.subject

@@ -27,7 +27,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitStatus> {
-    let app = ctx.app_creating()?;
+    let app = ctx.deployment_app("serve")?;
     let mut config = app.config;
     drop(app.store);
     if let Some(listen) = args.listen {

@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: WorkerArgs) -> anyhow::Result<ExitStatus> {
             crate::error::Error::InvalidInput("--workers must be at least 1".into()).into(),
         );
     }
-    let app = ctx.app_creating()?;
+    let app = ctx.deployment_app("worker")?;
     let config = Arc::new(app.config);
     drop(app.store);
     let mut options = PoolOptions::from_config(&config);

@@ -10,7 +10,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
 
 mod tenants;
-pub use tenants::TenantSettings;
+pub use tenants::{PortalPolicy, TenantSettings};
 
 /// A credential. It can be used (`expose`) but never printed. Every source (the config file, a
 /// `SALESAGENT_*` variable, a `*_FILE` path) goes through [`Secret::from_source`], which trims
@@ -88,6 +88,10 @@ pub struct Config {
     /// Each declared tenant's effective config (top level overlaid with its section), resolved at load.
     #[serde(skip)]
     tenant_configs: BTreeMap<TenantId, Config>,
+    /// Which tenant owns each portal, in the top level and in every tenant's effective config;
+    /// `None` when no tenants are declared (then this config's tenant takes every portal).
+    #[serde(skip)]
+    portal_owners: Option<BTreeMap<u64, TenantId>>,
     pub db: PathBuf,
     /// Where mail files and other artefacts go; defaults to the database's directory.
     pub data_dir: Option<PathBuf>,
@@ -650,6 +654,7 @@ impl Default for Config {
             tenant: TenantId::default_tenant(),
             tenants: BTreeMap::new(),
             tenant_configs: BTreeMap::new(),
+            portal_owners: None,
             db: PathBuf::from("salesagent.db"),
             data_dir: None,
             connectors: ConnectorsConfig::default(),
@@ -915,6 +920,17 @@ impl Config {
             self.llm.api_key = Some(s);
         }
         Ok(())
+    }
+
+    /// The embedded mailbox's directory: `mail/` under the data directory, or `mail/<tenant>/`
+    /// for a declared tenant (a deployment without tenants keeps the layout it always had).
+    pub fn mail_dir(&self) -> PathBuf {
+        let mail = self.data_dir().join("mail");
+        if self.tenant.is_default() {
+            mail
+        } else {
+            mail.join(self.tenant.as_str())
+        }
     }
 
     /// The directory for mail files and other artefacts.

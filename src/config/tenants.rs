@@ -99,6 +99,33 @@ impl Config {
         })
     }
 
+    /// The tenant a submission belongs to by the portal it names (`portalId`, as the payload spells
+    /// it). With no tenants declared, this config's tenant (`default`) takes everything; otherwise
+    /// the tenant whose `portal_ids` lists the portal, and none for a portal nobody owns or a
+    /// submission that names no portal (a Forms API v3 body: use the tenant's own URL for those).
+    /// Works on the top level and on any tenant's effective config alike.
+    pub fn tenant_for_portal(&self, portal: Option<&str>) -> Option<TenantId> {
+        let Some(owners) = &self.portal_owners else {
+            return Some(self.tenant.clone());
+        };
+        let portal: u64 = portal?.trim().parse().ok()?;
+        owners.get(&portal).cloned()
+    }
+
+    /// Whether a submission that names `portal` may be stored under this config's tenant (the
+    /// tenant's own URL, `run --tenant`, `import --tenant`); see [`PortalPolicy::check`].
+    pub fn check_portal(&self, portal: Option<&str>) -> std::result::Result<(), String> {
+        check_portal_of(&self.tenant, self.portal_owners.as_ref(), portal)
+    }
+
+    /// The same rule as a value, for code that has no `Config` (an import's row checks).
+    pub fn portal_policy(&self) -> PortalPolicy {
+        PortalPolicy {
+            tenant: self.tenant.clone(),
+            owners: self.portal_owners.clone(),
+        }
+    }
+
     /// The tenant that owns a HubSpot portal: with no tenants declared, `default` owns them all.
     pub fn portal_owner(&self, portal_id: u64) -> Option<TenantId> {
         if self.tenants.is_empty() {
@@ -130,9 +157,21 @@ impl Config {
         env: &dyn Fn(&str) -> Option<String>,
         config_dir: Option<&Path>,
     ) -> Result<()> {
+        if self.tenants.is_empty() {
+            self.portal_owners = None;
+            return Ok(());
+        }
+        let owners: BTreeMap<u64, TenantId> = self
+            .tenants
+            .iter()
+            .rev()
+            .flat_map(|(id, t)| t.portal_ids.iter().map(move |p| (*p, id.clone())))
+            .collect();
+        self.portal_owners = Some(owners.clone());
         let mut resolved = BTreeMap::new();
         for (id, settings) in &self.tenants {
             let mut tenant = self.overlaid(id, settings)?;
+            tenant.portal_owners = Some(owners.clone());
             if let Some(dir) = config_dir {
                 tenant.llm.resolve_prompt_paths(dir);
             }
@@ -296,6 +335,46 @@ impl Config {
     }
 }
 
+/// Which portals' submissions one tenant takes (see [`Config::portal_policy`]); the default takes
+/// every portal (a deployment without tenants).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortalPolicy {
+    tenant: TenantId,
+    owners: Option<BTreeMap<u64, TenantId>>,
+}
+
+impl PortalPolicy {
+    /// A submission that names no portal may be stored under the tenant; one that names a
+    /// portal must name one of the tenant's. The error is the reason, for the operator.
+    pub fn check(&self, portal: Option<&str>) -> std::result::Result<(), String> {
+        check_portal_of(&self.tenant, self.owners.as_ref(), portal)
+    }
+}
+
+fn check_portal_of(
+    tenant: &TenantId,
+    owners: Option<&BTreeMap<u64, TenantId>>,
+    portal: Option<&str>,
+) -> std::result::Result<(), String> {
+    let (Some(owners), Some(portal)) = (owners, portal) else {
+        return Ok(());
+    };
+    let owner = portal
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|p| owners.get(&p));
+    match owner {
+        Some(owner) if owner == tenant => Ok(()),
+        Some(owner) => Err(format!(
+            "portal {portal} belongs to tenant {owner}, not {tenant}"
+        )),
+        None => Err(format!(
+            "portal {portal} is not one of tenant {tenant}'s portals (tenants.{tenant}.portal_ids)"
+        )),
+    }
+}
+
 /// A credential named by reference; `None` when the tenant names none.
 fn read_secret_ref(
     id: &TenantId,
@@ -429,6 +508,37 @@ mod tests {
         assert_eq!(c.portal_owner(1), None);
         assert!(c.for_tenant(&TenantId::default_tenant()).is_err());
         assert_eq!(c.tenant_list(), "acme, globex");
+    }
+
+    #[test]
+    fn submissions_are_routed_by_portal_and_tenants_refuse_other_portals() {
+        let c = load(TWO, &[("ACME_HUBSPOT_TOKEN", "acme-token-0123456789")]).unwrap();
+        let acme = TenantId::parse("acme").unwrap();
+        assert_eq!(c.tenant_for_portal(Some("456")), Some(acme.clone()));
+        assert_eq!(c.tenant_for_portal(Some("1")), None);
+        assert_eq!(c.tenant_for_portal(Some("not-a-number")), None);
+        assert_eq!(c.tenant_for_portal(None), None, "no portal, no tenant");
+        let own = c.for_tenant(&acme).unwrap();
+        assert_eq!(
+            own.tenant_for_portal(Some("789")).unwrap().as_str(),
+            "globex"
+        );
+        assert!(own.check_portal(Some("123")).is_ok());
+        assert!(own.check_portal(None).is_ok());
+        let err = own.check_portal(Some("789")).unwrap_err();
+        assert_eq!(err, "portal 789 belongs to tenant globex, not acme");
+        assert!(own.check_portal(Some("5")).is_err());
+        assert_eq!(own.portal_policy().check(Some("789")), Err(err));
+        // Without tenants, everything is default's.
+        let single = load("", &[]).unwrap();
+        assert_eq!(
+            single.tenant_for_portal(None),
+            Some(TenantId::default_tenant())
+        );
+        assert!(single.check_portal(Some("5")).is_ok());
+        assert!(PortalPolicy::default().check(Some("5")).is_ok());
+        assert_eq!(single.mail_dir(), single.data_dir().join("mail"));
+        assert_eq!(own.mail_dir(), own.data_dir().join("mail").join("acme"));
     }
 
     #[test]

@@ -253,7 +253,7 @@ impl Connectors {
             CrmKind::Hubspot => Box::new(hubspot::HubSpot::new(&config.hubspot, &config.http)?),
         };
         let mailbox: Box<dyn Mailbox> = match config.connectors.mailbox {
-            MailboxKind::Local => Box::new(local::LocalMailbox::new(&config.data_dir())),
+            MailboxKind::Local => Box::new(local::LocalMailbox::new(&config.mail_dir())),
             MailboxKind::Gmail => Box::new(
                 gmail::Gmail::new(&config.gmail, &config.http)?
                     .with_sender_allowlist(&config.send.sender_allowlist),

@@ -83,6 +83,27 @@ const MAX_MESSAGE_CHARS: usize = 10_000;
 const STARTING_EVENTS: [&str; 3] = ["contact.creation", "form.submission", "form.submitted"];
 
 /// Parses any supported body, validating each lead that the body carries.
+/// The portal a body names even when it does not parse as a submission (for quarantining it
+/// under its tenant): `portalId`/`portal-id` of the object, or of every event of an array when
+/// they all name the same one. `None` when there is none, or several.
+pub fn portal_hint(bytes: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let of = |v: &Value| {
+        let obj = v.as_object()?;
+        ["portalId", "portal-id"]
+            .iter()
+            .find_map(|k| id_field(obj, k).ok().flatten())
+    };
+    match &value {
+        Value::Array(events) => {
+            let mut portals = events.iter().map(of);
+            let first = portals.next()??;
+            portals.all(|p| p.as_ref() == Some(&first)).then_some(first)
+        }
+        other => of(other),
+    }
+}
+
 pub fn parse_payload(bytes: &[u8]) -> Result<ParsedPayload, PayloadError> {
     let text = std::str::from_utf8(bytes).map_err(|e| PayloadError::NotUtf8 {
         offset: e.valid_up_to(),
@@ -441,6 +462,23 @@ fn json_message(e: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_portal_of_a_body_that_does_not_parse() {
+        assert_eq!(
+            portal_hint(br#"{"portalId": 7, "fieldValues": "oops"}"#).as_deref(),
+            Some("7")
+        );
+        assert_eq!(portal_hint(br#"{"portal-id": "8"}"#).as_deref(), Some("8"));
+        assert_eq!(
+            portal_hint(br#"[{"portalId": 9}, {"portalId": 9, "x": 1}]"#).as_deref(),
+            Some("9")
+        );
+        assert_eq!(portal_hint(br#"[{"portalId": 9}, {"portalId": 10}]"#), None);
+        assert_eq!(portal_hint(br#"[{"portalId": 9}, {}]"#), None);
+        assert_eq!(portal_hint(b"not json"), None);
+        assert_eq!(portal_hint(b"{}"), None);
+    }
 
     const SEED: &str = r#"{"portalId": 4411223, "formId": "f-1", "formSubmissionId": "s-1",
         "submittedAt": 1764412800000, "pageUrl": "https://x.test/demo",

@@ -45,6 +45,12 @@ fn is_form_id(name: &str) -> bool {
     matches!(key(name).as_str(), "formid" | "form" | "formguid")
 }
 
+/// A column that names the row's HubSpot portal (`portalId`, `portal_id`, `Hub ID`…): kept as a
+/// custom field as any other column, and checked against the importing tenant's portals.
+pub fn is_portal_id(name: &str) -> bool {
+    matches!(key(name).as_str(), "portalid" | "hubid")
+}
+
 /// Parses a `--map` field name.
 fn mapped_role(column: &str, field: &str) -> Result<Role, String> {
     Ok(match key(field).as_str() {

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 pub use header::{Plan, Role};
 
+use crate::config::PortalPolicy;
 use crate::domain::lead::{Lead, LeadField};
 use crate::domain::submission::{ParsedSubmission, Shape, content_key, validate_lead};
 use crate::domain::time::now_ms;
@@ -47,6 +48,10 @@ pub struct ImportOptions {
     /// lock is taken over sooner. Not stored: each run uses its own setting.
     #[serde(skip, default = "default_lock_ms")]
     pub lock_ms: i64,
+    /// Which portals the importing tenant takes: a row whose portal column names another
+    /// tenant's portal is rejected. Not stored: each run uses the deployment's current config.
+    #[serde(skip)]
+    pub portals: PortalPolicy,
 }
 
 fn default_lock_ms() -> i64 {
@@ -61,6 +66,7 @@ impl Default for ImportOptions {
             map: vec![],
             header: vec![],
             lock_ms: default_lock_ms(),
+            portals: PortalPolicy::default(),
         }
     }
 }
@@ -288,6 +294,7 @@ fn validate_row(
     }
     let mut lead = Lead::default();
     let mut form_id: Option<String> = None;
+    let mut portal_id: Option<String> = None;
     let mut fields = serde_json::Map::new();
     let mut column_of: HashMap<&'static str, &str> = HashMap::new();
     for ((role, name), bytes) in plan.roles.iter().zip(&plan.header).zip(record.iter()) {
@@ -319,6 +326,10 @@ fn validate_row(
                 }
                 if !v.is_empty() {
                     lead.custom.insert(key.clone(), v.to_string());
+                    // Still a custom field as ever; also the row's portal, for its tenant check.
+                    if header::is_portal_id(name) {
+                        portal_id = Some(v.to_string());
+                    }
                 }
             }
             Role::Ignore => {}
@@ -350,7 +361,7 @@ fn validate_row(
         row_number,
         parsed: ParsedSubmission {
             shape: Shape::Csv,
-            portal_id: None,
+            portal_id,
             form_id: Some(form_id),
             // Where it came from: a later duplicate in the same file can name this row.
             external_id: Some(format!("row:{row_number}")),
@@ -363,6 +374,28 @@ fn validate_row(
         raw_payload,
         raw_row,
     })
+}
+
+/// Rejects a valid row whose portal column names a portal of another tenant (or of none, in a
+/// deployment with tenants).
+fn check_portal(
+    options: &ImportOptions,
+    plan: &Plan,
+    row: ValidRow,
+) -> std::result::Result<ValidRow, RowError> {
+    match options.portals.check(row.parsed.portal_id.as_deref()) {
+        Ok(()) => Ok(row),
+        Err(why) => Err(RowError {
+            row_number: row.row_number,
+            column: plan
+                .header
+                .iter()
+                .find(|h| header::is_portal_id(h))
+                .cloned(),
+            message: why,
+            raw_row: row.raw_row,
+        }),
+    }
 }
 
 /// Rejects a valid row whose address is suppressed. A store failure is an error, not a bad row.
@@ -429,7 +462,9 @@ pub fn dry_run(
     while read_record(&mut src, &mut record, options)? {
         row_number += 1;
         p.rows_read += 1;
-        let outcome = match validate_row(&src.plan, &record, row_number) {
+        let outcome = match validate_row(&src.plan, &record, row_number)
+            .and_then(|row| check_portal(options, &src.plan, row))
+        {
             Ok(row) => match store {
                 Some(store) => check_suppression(store, &src.plan, row)?,
                 None => Ok(row),
@@ -644,7 +679,9 @@ fn run_chunks(
         if more {
             row_number += 1;
             rows_read += 1;
-            let checked = match validate_row(&src.plan, &record, row_number) {
+            let checked = match validate_row(&src.plan, &record, row_number)
+                .and_then(|row| check_portal(options, &src.plan, row))
+            {
                 Ok(row) => check_suppression(store, &src.plan, row)?,
                 Err(e) => Err(e),
             };
@@ -745,11 +782,13 @@ pub fn resume(
     store: &Store,
     import_id: &str,
     path: Option<&Path>,
+    portals: PortalPolicy,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(usize, Summary)> {
     let released = store.release_import(import_id, now_ms())?;
     let import = store.get_import(import_id)?;
     let mut options: ImportOptions = serde_json::from_str(&import.options).unwrap_or_default();
+    options.portals = portals;
     if let Some(p) = path {
         options.path = p.to_path_buf();
     }

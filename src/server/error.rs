@@ -31,6 +31,9 @@ impl IntoResponse for Reply {
 pub enum ApiError {
     /// Missing or bad signature: no detail on which part failed.
     Unauthorized,
+    /// Authenticated, but a submission names a portal no tenant of this URL owns (or none, on
+    /// the shared URL of a deployment with tenants): refused whole, nothing stored.
+    UnknownPortal,
     UnsupportedMediaType,
     PayloadTooLarge {
         limit: usize,
@@ -88,6 +91,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, json!({"error": "unauthorized"})),
+            ApiError::UnknownPortal => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "a submission names a portal that is not served at this URL; nothing was stored"}),
+            ),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({"error": "content type must be application/json"}),

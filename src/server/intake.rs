@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::domain::submission::ParsedSubmission;
+use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::{Acceptance, NewSubmission, Source, Store, WAL_TRUNCATE_FRAMES};
@@ -21,6 +22,8 @@ const MAX_BATCH: usize = 2048;
 /// One request's submissions, owned so they can cross to the writer thread.
 pub struct Submit {
     pub parsed: Vec<ParsedSubmission>,
+    /// The tenant each of `parsed` was routed to (same length and order).
+    pub tenants: Vec<TenantId>,
     pub raw: Bytes,
     /// The v3 signature, stored on the first submission only (a replay of it is a duplicate).
     pub signature: Option<String>,
@@ -31,6 +34,8 @@ pub struct Submit {
 }
 
 pub struct Quarantine {
+    /// The tenant whose own URL it came in on; `None`: the shared URL (the store's tenant).
+    pub tenant: Option<TenantId>,
     pub reason: String,
     pub content_type: Option<String>,
     pub raw: Bytes,
@@ -186,8 +191,14 @@ fn run(
             match message {
                 Message::Submit(s) => submits.push(s),
                 Message::Quarantine(q) => {
-                    let result =
-                        store.quarantine(&q.reason, q.content_type.as_deref(), &q.raw, now_ms());
+                    let tenant = q.tenant.as_ref().unwrap_or(store.tenant());
+                    let result = store.quarantine_as(
+                        tenant,
+                        &q.reason,
+                        q.content_type.as_deref(),
+                        &q.raw,
+                        now_ms(),
+                    );
                     let _ = q.reply.send(result);
                 }
                 Message::Stop => stopping = true,
@@ -225,24 +236,30 @@ fn run(
 
 fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {
     let received_at = now_ms();
-    let items: Vec<NewSubmission<'_>> = submits
+    let items: Vec<(&TenantId, NewSubmission<'_>)> = submits
         .iter()
         .flat_map(|s| {
             s.parsed
                 .iter()
+                .zip(&s.tenants)
                 .enumerate()
-                .map(move |(i, parsed)| NewSubmission {
-                    source: Source::Webhook,
-                    parsed,
-                    raw_payload: &s.raw,
-                    signature: if i == 0 { s.signature.as_deref() } else { None },
-                    import_job_id: None,
-                    synthetic: s.synthetic,
-                    queue: Some("normal"),
-                    trace_id: Some(&s.trace_id),
-                    received_at,
+                .map(move |(i, (parsed, tenant))| {
+                    (
+                        tenant,
+                        NewSubmission {
+                            source: Source::Webhook,
+                            parsed,
+                            raw_payload: &s.raw,
+                            signature: if i == 0 { s.signature.as_deref() } else { None },
+                            import_job_id: None,
+                            synthetic: s.synthetic,
+                            queue: Some("normal"),
+                            trace_id: Some(&s.trace_id),
+                            received_at,
+                        },
+                    )
                 })
         })
         .collect();
-    store.accept_submissions(&items)
+    store.accept_routed(&items)
 }

@@ -11,6 +11,7 @@ mod presence;
 mod probe;
 mod webhook;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -25,6 +26,7 @@ use tokio::sync::mpsc;
 use tracing::Instrument as _;
 
 use crate::config::Config;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
 use crate::store::{Durability, Store};
 use crate::webhook::Verifier;
@@ -43,8 +45,13 @@ pub struct Counters {
 
 /// What every handler shares.
 pub struct AppState {
-    /// None only with `--insecure-no-signature`.
+    /// The shared URL's (the app's secret); None only with `--insecure-no-signature`.
     verifier: Option<Verifier>,
+    /// Each tenant with a webhook secret of its own: its own URL's verifier. A tenant without one
+    /// has no URL of its own (404).
+    tenant_verifiers: HashMap<TenantId, Verifier>,
+    /// The deployment's config: which tenant owns which portal.
+    config: Arc<Config>,
     public_url: Option<String>,
     max_body: usize,
     /// The host to assume when a request has no Host header.
@@ -100,6 +107,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             webhook::PATH,
             post(webhook::hubspot_forms)
+                .layer(DefaultBodyLimit::max(limit))
+                .layer(middleware::from_fn_with_state(state.clone(), body_budget)),
+        )
+        .route(
+            webhook::TENANT_PATH,
+            post(webhook::hubspot_forms_for_tenant)
                 .layer(DefaultBodyLimit::max(limit))
                 .layer(middleware::from_fn_with_state(state.clone(), body_budget)),
         )
@@ -204,12 +217,7 @@ fn verifier(config: &Config, insecure_no_signature: bool) -> Result<Option<Verif
     let secret = config.webhook.secret.as_ref().filter(|s| !s.is_empty());
     match (secret, insecure_no_signature) {
         (Some(secret), _) => Ok(Some(
-            Verifier::new(
-                secret.expose(),
-                &config.webhook.signature_versions,
-                config.webhook.max_clock_skew_secs,
-            )
-            .with_previous(
+            webhook_verifier(config, secret).with_previous(
                 config
                     .webhook
                     .previous_secret
@@ -231,6 +239,31 @@ fn verifier(config: &Config, insecure_no_signature: bool) -> Result<Option<Verif
                 .into(),
         )),
     }
+}
+
+/// A verifier of `secret` with the deployment's signature versions and clock skew.
+fn webhook_verifier(config: &Config, secret: &crate::config::Secret) -> Verifier {
+    Verifier::new(
+        secret.expose(),
+        &config.webhook.signature_versions,
+        config.webhook.max_clock_skew_secs,
+    )
+}
+
+/// The verifier of each tenant's own URL: only tenants with a webhook secret of their own get
+/// one (an empty one never does: `validate` refuses it, and this fails closed regardless), and
+/// `--insecure-no-signature` never opens a tenant's URL.
+fn tenant_verifiers(config: &Config) -> HashMap<TenantId, Verifier> {
+    config
+        .tenants
+        .iter()
+        .filter(|(_, settings)| settings.has_own_webhook_secret())
+        .filter_map(|(id, _)| {
+            let own = config.for_tenant(id).ok()?;
+            let secret = own.webhook.secret.as_ref().filter(|s| !s.is_empty())?;
+            Some((id.clone(), webhook_verifier(config, secret)))
+        })
+        .collect()
 }
 
 /// Fails as `serve_with` would on its signature settings, before anything starts.
@@ -289,6 +322,8 @@ pub async fn serve_with(
         intake::Writer::start(intake_store, checkpoints, on_commit, intake_health.clone())?;
     let state = Arc::new(AppState {
         verifier,
+        tenant_verifiers: tenant_verifiers(&config),
+        config: config.clone(),
         public_url: config.webhook.public_url.clone(),
         max_body: config.webhook.max_body_bytes,
         local_host: local.to_string(),

@@ -1,12 +1,14 @@
-//! `POST /api/webhooks/hubspot/forms`: verify, parse, hand to the group-commit writer, answer.
+//! `POST /api/webhooks/hubspot/forms` (the shared URL, the app's secret, each submission routed
+//! to its tenant by portal) and `POST /api/webhooks/hubspot/forms/{tenant}` (a tenant's own URL,
+//! its own secret): verify, parse, route, hand to the group-commit writer, answer.
 //! The handler only verifies and enqueues; the pipeline runs in the workers.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri, header};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -14,11 +16,14 @@ use tokio::sync::oneshot;
 use super::AppState;
 use super::error::{ApiError, Reply};
 use super::intake::{Message, Quarantine, Submit};
-use crate::domain::submission::parse_payload;
+use crate::config::Config;
+use crate::domain::submission::{ParsedSubmission, parse_payload, portal_hint};
+use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::store::Acceptance;
 use crate::webhook::{
     HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_V3, HEADER_VERSION, SignedRequest, full_uri,
+    tenant_public_url,
 };
 
 pub const PATH: &str = "/api/webhooks/hubspot/forms";
@@ -42,11 +47,12 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Every `result` label of `salesagent_webhooks_received_total` (declared at 0 at start).
-pub const RESULTS: [&str; 9] = [
+pub const RESULTS: [&str; 10] = [
     "accepted",
     "duplicate",
     "ignored_event",
     "unauthorized",
+    "unknown_portal",
     "unsupported_media_type",
     "too_large",
     "invalid",
@@ -54,6 +60,18 @@ pub const RESULTS: [&str; 9] = [
     "error",
 ];
 
+/// The per-tenant URL's path (axum syntax).
+pub const TENANT_PATH: &str = "/api/webhooks/hubspot/forms/{tenant}";
+
+/// Which URL a request came in on.
+enum Door {
+    /// The shared URL: the app's secret; each submission goes to the tenant that owns its portal.
+    Shared,
+    /// A tenant's own URL: its own secret; everything goes to it.
+    Tenant(TenantId),
+}
+
+/// The shared URL.
 pub async fn hubspot_forms(
     state: State<Arc<AppState>>,
     method: Method,
@@ -61,12 +79,41 @@ pub async fn hubspot_forms(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
-    let result = handle(state, method, uri, headers, body).await;
+    counted(handle(state, Door::Shared, method, uri, headers, body).await)
+}
+
+/// A tenant's own URL. An undeclared tenant and one without a webhook secret of its own answer
+/// 404, exactly as an unknown route does (and, like one, are not counted as webhooks): the
+/// answer never tells which tenants exist.
+pub async fn hubspot_forms_for_tenant(
+    state: State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Reply, ApiError> {
+    let Some(tenant) = TenantId::parse(&slug)
+        .ok()
+        .filter(|t| state.tenant_verifiers.contains_key(t))
+    else {
+        tracing::warn!(
+            tenant = %slug.chars().take(64).collect::<String>(),
+            "webhook for a tenant that is not declared or has no webhook secret of its own: 404"
+        );
+        return Err(ApiError::NotFound);
+    };
+    counted(handle(state, Door::Tenant(tenant), method, uri, headers, body).await)
+}
+
+/// Counts the answer in `salesagent_webhooks_received_total{result}`.
+fn counted(result: Result<Reply, ApiError>) -> Result<Reply, ApiError> {
     let label = match &result {
         Ok(Reply::Accepted(_)) => "accepted",
         Ok(Reply::Ok(v)) if v.get("duplicate").is_some() => "duplicate",
         Ok(_) => "ignored_event",
         Err(ApiError::Unauthorized) => "unauthorized",
+        Err(ApiError::UnknownPortal) => "unknown_portal",
         Err(ApiError::UnsupportedMediaType) => "unsupported_media_type",
         Err(ApiError::PayloadTooLarge { .. }) => "too_large",
         Err(ApiError::Unparsable { .. } | ApiError::BadBody) => "invalid",
@@ -79,6 +126,7 @@ pub async fn hubspot_forms(
 
 async fn handle(
     State(state): State<Arc<AppState>>,
+    door: Door,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -93,10 +141,18 @@ async fn handle(
     let body = body.map_err(|r| ApiError::from_body(&r, state.max_body))?;
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let mut replay_key = None;
-    if let Some(verifier) = &state.verifier {
+    let verifier = match &door {
+        Door::Shared => state.verifier.as_ref(),
+        Door::Tenant(t) => state.tenant_verifiers.get(t),
+    };
+    if let Some(verifier) = verifier {
         let host = text(header::HOST.as_str()).unwrap_or(&state.local_host);
         let path = uri.path_and_query().map_or(PATH, |p| p.as_str());
-        let full = full_uri(state.public_url.as_deref(), host, path);
+        let public = match &door {
+            Door::Shared => state.public_url.clone(),
+            Door::Tenant(t) => state.public_url.as_deref().map(|p| tenant_public_url(p, t)),
+        };
+        let full = full_uri(public.as_deref(), host, path);
         let request = SignedRequest {
             method: method.as_str(),
             uri: &full,
@@ -120,8 +176,10 @@ async fn handle(
         Ok(p) => p,
         Err(e) => {
             let reason = e.to_string();
+            let tenant = quarantine_tenant(&state.config, &door, &body)?;
             let (reply, rx) = oneshot::channel();
             let message = Message::Quarantine(Quarantine {
+                tenant,
                 reason: reason.clone(),
                 content_type: text(header::CONTENT_TYPE.as_str()).map(str::to_string),
                 raw: body,
@@ -152,6 +210,7 @@ async fn handle(
     if payload.submissions.is_empty() {
         return Ok(Reply::Ok(json!({"accepted": 0, "ignored_events": ignored})));
     }
+    let tenants = route(&state.config, &door, &payload.submissions)?;
     let (reply, rx) = oneshot::channel();
     let trace_id = text("x-request-id")
         .map(str::to_string)
@@ -159,6 +218,7 @@ async fn handle(
     state
         .send(Message::Submit(Submit {
             parsed: payload.submissions,
+            tenants,
             raw: body,
             signature: replay_key,
             trace_id,
@@ -212,6 +272,65 @@ async fn handle(
         "submission_id": submission_id,
         "workflow_id": workflow_id,
     })))
+}
+
+/// Whose quarantine an authenticated body that does not parse goes to: the URL's tenant; on the
+/// shared URL the tenant of the portal it names (`None`: the store's own, `default`, when no
+/// tenants are declared). One whose tenant cannot be told is refused like an unknown portal: it
+/// would otherwise sit in no tenant's quarantine.
+fn quarantine_tenant(
+    config: &Config,
+    door: &Door,
+    body: &[u8],
+) -> Result<Option<TenantId>, ApiError> {
+    match door {
+        Door::Tenant(t) => Ok(Some(t.clone())),
+        Door::Shared if !config.is_multi_tenant() => Ok(None),
+        Door::Shared => {
+            let portal = portal_hint(body);
+            match config.tenant_for_portal(portal.as_deref()) {
+                Some(t) => Ok(Some(t)),
+                None => {
+                    tracing::warn!(
+                        portal_id = portal.as_deref().unwrap_or("(none)"),
+                        "unparsable webhook refused: no tenant of this URL owns the portal; nothing stored"
+                    );
+                    Err(ApiError::UnknownPortal)
+                }
+            }
+        }
+    }
+}
+
+/// The tenant of each submission, or the whole request refused (nothing is stored) when one of
+/// them has none: on the shared URL, a portal no tenant owns (or none named); on a tenant's own
+/// URL, a portal that is not one of its own. Without declared tenants everything is `default`.
+fn route(
+    config: &Config,
+    door: &Door,
+    submissions: &[ParsedSubmission],
+) -> Result<Vec<TenantId>, ApiError> {
+    let own = match door {
+        Door::Shared => None,
+        Door::Tenant(t) => Some(config.for_tenant(t).map_err(|_| ApiError::NotFound)?),
+    };
+    submissions
+        .iter()
+        .map(|s| {
+            let portal = s.portal_id.as_deref();
+            let tenant = match own {
+                None => config.tenant_for_portal(portal),
+                Some(own) => own.check_portal(portal).ok().map(|()| own.tenant.clone()),
+            };
+            tenant.ok_or_else(|| {
+                tracing::warn!(
+                    portal_id = portal.unwrap_or("(none)"),
+                    "webhook refused: no tenant of this URL owns the portal; nothing stored"
+                );
+                ApiError::UnknownPortal
+            })
+        })
+        .collect()
 }
 
 /// A store that cannot take the write now is a 503 the sender retries; anything else is a bug.

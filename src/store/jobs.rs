@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, ErrorClass, Result};
 
 /// The queues, in the order of their weight.
@@ -26,10 +27,22 @@ pub struct Lease {
     pub ttl_ms: i64,
 }
 
+/// Where a claim may take jobs from: one tenant's jobs on one queue, at most `limit` of them, and
+/// at most `tenant_cap` of that tenant's jobs running at once (`max_concurrent_jobs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimSlot<'a> {
+    pub queue: &'a str,
+    pub tenant: &'a TenantId,
+    pub limit: usize,
+    pub tenant_cap: Option<u32>,
+}
+
 /// A job this worker now holds the lease on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimedJob {
     pub id: String,
+    /// The tenant the job belongs to: it runs with that tenant's config, store and connectors.
+    pub tenant: TenantId,
     pub queue: String,
     pub kind: String,
     pub workflow_id: Option<String>,
@@ -102,7 +115,8 @@ pub struct QueueStats {
 pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Result<()> {
     let held = tx
         .prepare_cached(
-            "UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
+            "-- all tenants: queue maintenance (the lease names the job)
+             UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?
         .execute(params![
@@ -126,10 +140,8 @@ fn lease_lost(lease: &Lease) -> Error {
 }
 
 impl Store {
-    /// Claims due jobs from the first queue in `queues` that has any, at most that queue's limit
-    /// (a capped queue's free slots, reserved by the caller), taking a lease until `now + lease_ms`.
-    /// `max_attempts` (the claiming worker's setting) is stamped on the job. Each state is read in
-    /// `jobs_claim` index order (a plain `state IN (..)` would sort the whole backlog on every claim).
+    /// Claims due jobs of this store's tenant from the first queue in `queues` that has any (see
+    /// [`Store::claim_from`]).
     pub fn claim_jobs(
         &self,
         owner: &str,
@@ -138,20 +150,63 @@ impl Store {
         max_attempts: i64,
         now: i64,
     ) -> Result<Vec<ClaimedJob>> {
+        let slots: Vec<ClaimSlot<'_>> = queues
+            .iter()
+            .map(|&(queue, limit)| ClaimSlot {
+                queue,
+                tenant: &self.tenant,
+                limit,
+                tenant_cap: None,
+            })
+            .collect();
+        self.claim_from(owner, &slots, lease_ms, max_attempts, now)
+    }
+
+    /// Claims due jobs from the first of `slots` (a queue of one tenant) that has any, at most
+    /// that slot's limit (a capped queue's free slots, reserved by the caller) and, for a tenant
+    /// with `max_concurrent_jobs`, at most its free slots across every worker process (its
+    /// running jobs are counted in this same IMMEDIATE transaction, so the cap holds however
+    /// many processes claim at once). The lease lasts until `now + lease_ms`; `max_attempts`
+    /// (the claiming worker's setting) is stamped on the job. Each state is read in
+    /// `jobs_claim_tenant` index order (a plain `state IN (..)` would sort the whole backlog on
+    /// every claim). The worker rotates the tenants in `slots`: that is what makes claims fair.
+    pub fn claim_from(
+        &self,
+        owner: &str,
+        slots: &[ClaimSlot<'_>],
+        lease_ms: i64,
+        max_attempts: i64,
+        now: i64,
+    ) -> Result<Vec<ClaimedJob>> {
         let tx = self.write_tx()?;
         let mut claimed = Vec::new();
-        for &(queue, limit) in queues.iter().filter(|(_, limit)| *limit > 0) {
+        for slot in slots.iter().filter(|s| s.limit > 0) {
+            let limit = match slot.tenant_cap {
+                None => slot.limit,
+                Some(cap) => {
+                    let running: i64 = tx
+                        .prepare_cached(
+                            "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1",
+                        )?
+                        .query_row([slot.tenant], |r| r.get(0))?;
+                    slot.limit
+                        .min(usize::try_from(i64::from(cap) - running).unwrap_or(0))
+                }
+            };
+            if limit == 0 {
+                continue;
+            }
             let mut stmt = tx.prepare_cached(
                 "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
                      lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
                  WHERE id IN (
                      SELECT id FROM (
                          SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'available' AND queue = ?4 AND run_at <= ?3 AND tenant_id = ?7
+                             WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
                              ORDER BY priority DESC, run_at LIMIT ?5)
                          UNION ALL
                          SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'retryable' AND queue = ?4 AND run_at <= ?3 AND tenant_id = ?7
+                             WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
                              ORDER BY priority DESC, run_at LIMIT ?5))
                      ORDER BY priority DESC, run_at LIMIT ?5)
                  RETURNING id, queue, kind, workflow_id, attempt, max_attempts, payload",
@@ -162,10 +217,10 @@ impl Store {
                         owner,
                         now + lease_ms,
                         now,
-                        queue,
+                        slot.queue,
                         limit as i64,
                         max_attempts,
-                        self.tenant
+                        slot.tenant
                     ],
                     |r| {
                         let id: String = r.get(0)?;
@@ -178,6 +233,7 @@ impl Store {
                                 ttl_ms: lease_ms,
                             },
                             id,
+                            tenant: slot.tenant.clone(),
                             queue: r.get(1)?,
                             kind: r.get(2)?,
                             workflow_id: r.get(3)?,
@@ -210,7 +266,8 @@ impl Store {
         let tx = self.write_tx()?;
         let expired: Vec<(String, i64, i64, Option<String>)> = tx
             .prepare_cached(
-                "SELECT id, attempt, max_attempts, lease_owner FROM jobs
+                "-- all tenants: queue maintenance (the rescuer)
+                 SELECT id, attempt, max_attempts, lease_owner FROM jobs
                  WHERE state = 'running' AND lease_expires_at < ?1",
             )?
             .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
@@ -259,7 +316,8 @@ impl Store {
         for lease in leases {
             let changed = tx
                 .prepare_cached(
-                    "UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
+                    "-- all tenants: queue maintenance (shutdown)
+                     UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
                          attempt = attempt - ?4,
                          last_error = CASE WHEN ?4 THEN last_error ELSE 'released at shutdown' END
                      WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
@@ -288,7 +346,8 @@ impl Store {
         now: i64,
     ) -> Result<usize> {
         let mut stmt = tx.prepare_cached(
-            "UPDATE jobs SET lease_expires_at = ?4
+            "-- all tenants: queue maintenance (heartbeat)
+             UPDATE jobs SET lease_expires_at = ?4
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?;
         let mut renewed = 0;
@@ -393,7 +452,8 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
     let lease = &finish.lease;
     let changed = tx
         .prepare_cached(
-            "UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
+            "-- all tenants: queue maintenance (the lease names the job)
+             UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
                  lease_expires_at = NULL, last_error = COALESCE(?6, last_error),
                  last_error_class = COALESCE(?7, last_error_class), updated_at = ?8
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
@@ -559,6 +619,18 @@ mod tests {
             .unwrap()
     }
 
+    /// `n` workflows with jobs, each a distinct lead.
+    fn enqueue_distinct(store: &Store, n: usize) {
+        for i in 0..n {
+            enqueue(
+                store,
+                &SEED
+                    .replace("\"S\"", &format!("\"S{i}\""))
+                    .replace("a@", &format!("a{i}@")),
+            );
+        }
+    }
+
     fn finish(lease: &Lease, result: JobResult, at: i64) -> JobFinish {
         JobFinish {
             lease: lease.clone(),
@@ -597,16 +669,52 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_takes_the_slots_tenant_and_no_more_than_its_cap() {
+        let store = Store::open_in_memory().unwrap();
+        enqueue_distinct(&store, 4);
+        let default = TenantId::default_tenant();
+        let other = TenantId::parse("other").unwrap();
+        let slot = |tenant, limit, tenant_cap| ClaimSlot {
+            queue: "normal",
+            tenant,
+            limit,
+            tenant_cap,
+        };
+        // Another tenant's slot finds none of these jobs; the next slot in turn does.
+        let got = store
+            .claim_from(
+                "a",
+                &[slot(&other, 4, None), slot(&default, 4, Some(3))],
+                1000,
+                3,
+                2000,
+            )
+            .unwrap();
+        assert_eq!(got.len(), 3, "the tenant's cap of 3 running jobs");
+        assert!(got.iter().all(|j| j.tenant == default));
+        // Its cap is full while those three run.
+        assert!(
+            store
+                .claim_from("b", &[slot(&default, 4, Some(3))], 1000, 3, 2000)
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .finish_job(&finish(&got[0].lease, JobResult::Completed, 2001))
+            .unwrap();
+        assert_eq!(
+            store
+                .claim_from("b", &[slot(&default, 4, Some(3))], 1000, 3, 2002)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn a_claim_takes_no_more_than_the_queue_limit() {
         let store = Store::open_in_memory().unwrap();
-        for i in 0..5 {
-            enqueue(
-                &store,
-                &SEED
-                    .replace("\"S\"", &format!("\"S{i}\""))
-                    .replace("a@", &format!("a{i}@")),
-            );
-        }
+        enqueue_distinct(&store, 5);
         let one = store
             .claim_jobs("a", &[("normal", 1)], 1000, 3, 2000)
             .unwrap();

@@ -44,7 +44,9 @@ pub use imports::{
     ChunkFence, ChunkOutcome, ChunkRow, ImportChunk, ImportProgress, ImportRow, RowError,
     import_lock_name, import_state,
 };
-pub use jobs::{ClaimedJob, JobFinish, JobResult, Lease, QUEUES, QueueCount, QueueStats, Rescued};
+pub use jobs::{
+    ClaimSlot, ClaimedJob, JobFinish, JobResult, Lease, QUEUES, QueueCount, QueueStats, Rescued,
+};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
 pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};

@@ -8,6 +8,7 @@ use super::usage::Tally;
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
 use crate::domain::submission::ParsedSubmission;
+use crate::domain::tenant::TenantId;
 use crate::error::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,9 +98,48 @@ pub struct SubmissionRow {
 impl Store {
     /// Stores each submission with its workflow (and job) atomically: all of them or none.
     pub fn accept_submissions(&self, items: &[NewSubmission<'_>]) -> Result<Vec<Acceptance>> {
+        self.accept_each(items.len(), items.iter().map(|item| (&self.tenant, item)))
+    }
+
+    /// The intake writer's: each submission under the tenant intake routed it to, all of them in
+    /// one transaction (or none). Dedupe and replay keys are per tenant (the unique indexes
+    /// include `tenant_id`), and each workflow starts in its own tenant's mode.
+    pub fn accept_routed(
+        &self,
+        items: &[(&TenantId, NewSubmission<'_>)],
+    ) -> Result<Vec<Acceptance>> {
+        self.accept_each(
+            items.len(),
+            items.iter().map(|(tenant, item)| (*tenant, item)),
+        )
+    }
+
+    fn accept_each<'i, 'a: 'i>(
+        &self,
+        len: usize,
+        items: impl Iterator<Item = (&'i TenantId, &'i NewSubmission<'a>)>,
+    ) -> Result<Vec<Acceptance>> {
         let tx = self.write_tx()?;
-        let mode = super::audit::current_mode(&tx, &self.tenant)?;
-        let out = accept_all_in(&tx, &self.tenant, &mode, items)?;
+        // Each tenant's mode, read once per transaction, and its usage, written once.
+        let mut tenants: Vec<(&TenantId, String, Tally)> = Vec::with_capacity(1);
+        let mut out = Vec::with_capacity(len);
+        for (tenant, item) in items {
+            let i = match tenants.iter().position(|(t, _, _)| *t == tenant) {
+                Some(i) => i,
+                None => {
+                    let mode = super::audit::current_mode(&tx, tenant)?;
+                    tenants.push((tenant, mode, Tally::default()));
+                    tenants.len() - 1
+                }
+            };
+            let (_, mode, tally) = &mut tenants[i];
+            let acceptance = accept_in(&tx, tenant, mode, item)?;
+            tally_acceptance(tally, item, &acceptance);
+            out.push(acceptance);
+        }
+        for (tenant, _, tally) in tenants {
+            tally.write_in(&tx, tenant)?;
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -241,11 +281,23 @@ impl Store {
         raw: &[u8],
         at: i64,
     ) -> Result<String> {
+        self.quarantine_as(&self.tenant, reason, content_type, raw, at)
+    }
+
+    /// The same under `tenant`: a body that came in on that tenant's own URL.
+    pub fn quarantine_as(
+        &self,
+        tenant: &TenantId,
+        reason: &str,
+        content_type: Option<&str>,
+        raw: &[u8],
+        at: i64,
+    ) -> Result<String> {
         let id = new_id();
         self.conn.execute(
             "INSERT INTO quarantined_payloads (id, tenant_id, reason, content_type, raw_payload, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, self.tenant, reason, content_type, raw, at],
+            params![id, tenant, reason, content_type, raw, at],
         )?;
         Ok(id)
     }

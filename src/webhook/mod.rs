@@ -183,8 +183,45 @@ pub fn full_uri(public_url: Option<&str>, host: &str, path_and_query: &str) -> S
     }
 }
 
+/// The `public_url` of a tenant's own URL: a bare origin stays as it is (the request's path, which
+/// names the tenant, is appended by [`full_uri`]); an endpoint with a path is the shared URL, and
+/// the tenant's is that endpoint plus `/<tenant>` (as `/api/webhooks/hubspot/forms/<tenant>` is).
+pub fn tenant_public_url(public_url: &str, tenant: &str) -> String {
+    let public = public_url.trim_end_matches('/');
+    let after_scheme = public.split_once("://").map_or(public, |(_, rest)| rest);
+    if after_scheme.contains('/') {
+        format!("{public}/{tenant}")
+    } else {
+        public.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_tenants_public_url_is_the_shared_endpoint_plus_its_slug() {
+        use super::{full_uri, tenant_public_url};
+        let endpoint = tenant_public_url("https://hooks.example.com/in/hubspot/", "acme");
+        assert_eq!(endpoint, "https://hooks.example.com/in/hubspot/acme");
+        assert_eq!(
+            full_uri(
+                Some(&endpoint),
+                "internal:8080",
+                "/api/webhooks/hubspot/forms/acme?x=1"
+            ),
+            "https://hooks.example.com/in/hubspot/acme?x=1"
+        );
+        let origin = tenant_public_url("https://hooks.example.com", "acme");
+        assert_eq!(
+            full_uri(
+                Some(&origin),
+                "internal:8080",
+                "/api/webhooks/hubspot/forms/acme"
+            ),
+            "https://hooks.example.com/api/webhooks/hubspot/forms/acme"
+        );
+    }
 
     #[test]
     fn the_previous_secret_is_accepted_during_a_rotation() {

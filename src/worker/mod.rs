@@ -1,7 +1,9 @@
 //! The worker pool: OS threads (the pipeline is synchronous) that claim jobs from the SQLite queue,
 //! run them, and record the outcome in the same transaction as the workflow's final state. Each
-//! thread builds, uses and drops its own store and connectors (the real connectors' blocking HTTP
-//! clients must never live on an async runtime). One heartbeat thread per pool
+//! thread builds, uses and drops its own store and connectors, one set per tenant (the real
+//! connectors' blocking HTTP clients must never live on an async runtime), and runs each job with
+//! its tenant's config, store and connectors. Claims rotate across tenants within each queue, so
+//! one tenant's backlog never starves another. One heartbeat thread per pool (deployment-wide)
 //! renews the leases of the jobs its threads hold (and only those) and rescues expired leases.
 //!
 //! This module decides *what* happens to a job (with `domain::retry`, the one retry policy);
@@ -18,11 +20,13 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::connectors::Connectors;
 use crate::domain::retry::{self, Policy, Verdict};
+use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::orchestrator::{FinishHook, Outcome, Pipeline};
 use crate::store::{
-    ClaimedJob, JobFinish, JobResult, Lease, PipelineWrite, QUEUES, Store, WorkflowStatus,
+    ClaimSlot, ClaimedJob, JobFinish, JobResult, Lease, PipelineWrite, QUEUES, Store,
+    WorkflowStatus,
 };
 
 /// How much of the claiming each queue gets when all have work (smooth weighted round robin):
@@ -155,10 +159,16 @@ struct Registry {
     jobs: HashMap<String, Held>,
     /// Set when the pool gave its leases back (shutdown): threads stop retrying their commits.
     abandoned: bool,
+    /// Per queue, the index (in `Shared::tenants`) of the tenant the next claim tries first:
+    /// the one after the tenant the last claim on that queue served.
+    next_tenant: HashMap<String, usize>,
 }
 
 struct Shared {
     config: Arc<Config>,
+    /// Every tenant of the deployment (`default` alone when none is declared) with its
+    /// `max_concurrent_jobs`.
+    tenants: Vec<(TenantId, Option<u32>)>,
     options: PoolOptions,
     owner: String,
     stop: AtomicBool,
@@ -213,8 +223,19 @@ impl Pool {
             &uuid::Uuid::now_v7().simple().to_string()[20..],
             options.workers
         );
+        let tenants = config
+            .tenant_ids()
+            .into_iter()
+            .map(|id| {
+                let cap = config
+                    .tenant_settings(&id)
+                    .and_then(|t| t.max_concurrent_jobs);
+                (id, cap)
+            })
+            .collect();
         let shared = Arc::new(Shared {
             config: config.clone(),
+            tenants,
             options: options.clone(),
             owner,
             stop: AtomicBool::new(false),
@@ -230,10 +251,10 @@ impl Pool {
             let ready = ready_tx.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("worker-{i}"))
-                .spawn(move || match open_resources(&mine.config) {
-                    Ok((store, connectors)) => {
+                .spawn(move || match Resources::open(&mine.config) {
+                    Ok(resources) => {
                         let _ = ready.send(Ok(()));
-                        worker_loop(&mine, i, &store, &connectors);
+                        worker_loop(&mine, i, &resources);
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -350,12 +371,42 @@ impl Pool {
     }
 }
 
-/// A worker thread's own store and connectors, built on that thread (and dropped there).
-fn open_resources(config: &Config) -> Result<(Store, Connectors)> {
-    let mut store = Store::open(&config.db, &config.tenant)?;
-    store.tune_for_worker()?;
-    let connectors = Connectors::from_config(config)?;
-    Ok((store, connectors))
+/// A worker thread's own stores and connectors, one set per tenant (each built from that tenant's
+/// effective config: its own HubSpot token, Gmail account, LLM key, mail directory), built on
+/// that thread when it starts (so a broken one stops the pool before anything runs) and dropped
+/// there.
+struct Resources {
+    tenants: Vec<(TenantId, Store, Connectors)>,
+}
+
+impl Resources {
+    fn open(config: &Config) -> Result<Resources> {
+        let tenants = config
+            .tenant_ids()
+            .into_iter()
+            .map(|id| {
+                let own = config.for_tenant(&id)?;
+                let mut store = Store::open(&own.db, &id)?;
+                store.tune_for_worker()?;
+                let connectors = Connectors::from_config(own)?;
+                Ok((id, store, connectors))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Resources { tenants })
+    }
+
+    /// The connection claims go through: a claim names its tenants itself (queue maintenance
+    /// is deployment-wide), so any tenant's connection serves.
+    fn queue_store(&self) -> &Store {
+        &self.tenants[0].1
+    }
+
+    fn of(&self, tenant: &TenantId) -> Option<(&Store, &Connectors)> {
+        self.tenants
+            .iter()
+            .find(|(id, _, _)| id == tenant)
+            .map(|(_, s, c)| (s, c))
+    }
 }
 
 /// Stops and joins the threads started so far (start-up failed).
@@ -463,13 +514,8 @@ impl Scheduler {
     }
 }
 
-fn worker_loop(shared: &Shared, index: usize, store: &Store, connectors: &Connectors) {
-    let config = &shared.config;
-    let pipeline = Pipeline {
-        store,
-        connectors,
-        config,
-    };
+fn worker_loop(shared: &Shared, index: usize, resources: &Resources) {
+    let store = resources.queue_store();
     let mut scheduler = Scheduler::new(&shared.options.queues);
     let mut failures = 0u32;
     while !shared.stop.load(Ordering::SeqCst) {
@@ -505,40 +551,114 @@ fn worker_loop(shared: &Shared, index: usize, store: &Store, connectors: &Connec
                 }
                 break;
             }
-            run_job(shared, &pipeline, &job);
+            match pipeline_for(shared, resources, &job) {
+                Ok(pipeline) => run_job(shared, &pipeline, &job),
+                Err(e) => finish_unrunnable(shared, store, &job, &e),
+            }
             shared.let_go(&job.id);
         }
     }
 }
 
-/// Claims jobs from the first queue in `order` that has any. Runs under the registry lock, so a
-/// capped queue's free slots (its cap minus the jobs this pool holds of it) are reserved in the
-/// same step as the claim, and the claimed jobs are registered before anyone counts again.
-fn claim(shared: &Shared, store: &Store, order: &[String]) -> Result<Vec<ClaimedJob>> {
+/// The job's tenant's pipeline: its effective config, store and connectors.
+fn pipeline_for<'a>(
+    shared: &'a Shared,
+    resources: &'a Resources,
+    job: &ClaimedJob,
+) -> Result<Pipeline<'a>> {
+    let config = shared.config.for_tenant(&job.tenant)?;
+    let (store, connectors) = resources.of(&job.tenant).ok_or_else(|| {
+        Error::Internal(format!(
+            "job {} belongs to tenant {}, which this worker does not serve",
+            job.id, job.tenant
+        ))
+    })?;
+    Ok(Pipeline {
+        store,
+        connectors,
+        config,
+    })
+}
+
+/// A job whose tenant's pipeline could not be put together (a bug: claims only name the tenants
+/// this pool serves): dead-lettered, never silently dropped.
+fn finish_unrunnable(shared: &Shared, store: &Store, job: &ClaimedJob, e: &Error) {
+    let result = JobResult::Dead {
+        class: ErrorClass::Internal,
+        error: e.to_string(),
+    };
+    count(&shared.stats, job, &result);
+    let finish = JobFinish {
+        lease: job.lease.clone(),
+        result,
+        at: now_ms(),
+    };
+    if let Err(e) = record_end(shared, job, &|| store.finish_job(&finish)) {
+        tracing::warn!(error = %e, "recording the job's end failed; its lease will expire");
+    }
+}
+
+/// Where a claim in `order` looks, in turn: for each queue with free slots (its cap minus the
+/// jobs this pool holds of it, at most `prefetch`), each tenant, starting with the one after the
+/// tenant the last claim on that queue served (round robin across tenants inside the queues'
+/// weighted order).
+fn claim_slots<'a>(
+    shared: &'a Shared,
+    registry: &Registry,
+    order: &'a [String],
+) -> Vec<ClaimSlot<'a>> {
     let prefetch = shared.options.prefetch.max(1);
+    let n = shared.tenants.len();
+    let mut slots = Vec::with_capacity(order.len() * n);
+    for q in order {
+        let cap = shared
+            .options
+            .queues
+            .iter()
+            .find(|s| &s.name == q)
+            .and_then(|s| s.limit)
+            .unwrap_or(usize::MAX);
+        let held = registry.jobs.values().filter(|h| &h.queue == q).count();
+        let limit = cap.saturating_sub(held).min(prefetch);
+        if limit == 0 {
+            continue;
+        }
+        let first = registry.next_tenant.get(q).copied().unwrap_or(0);
+        for k in 0..n {
+            let (tenant, tenant_cap) = &shared.tenants[(first + k) % n];
+            slots.push(ClaimSlot {
+                queue: q,
+                tenant,
+                limit,
+                tenant_cap: *tenant_cap,
+            });
+        }
+    }
+    slots
+}
+
+/// Claims jobs from the first queue in `order` that has any, from the first tenant in turn that
+/// has some there. Runs under the registry lock, so a capped queue's free slots are reserved in
+/// the same step as the claim, the claimed jobs are registered before anyone counts again, and
+/// the pool's threads share one rotation.
+fn claim(shared: &Shared, store: &Store, order: &[String]) -> Result<Vec<ClaimedJob>> {
     let mut registry = shared.registry();
-    let limits: Vec<(&str, usize)> = order
-        .iter()
-        .map(|q| {
-            let cap = shared
-                .options
-                .queues
-                .iter()
-                .find(|s| &s.name == q)
-                .and_then(|s| s.limit)
-                .unwrap_or(usize::MAX);
-            let held = registry.jobs.values().filter(|h| &h.queue == q).count();
-            (q.as_str(), cap.saturating_sub(held).min(prefetch))
-        })
-        .collect();
+    let slots = claim_slots(shared, &registry, order);
     let config = &shared.config;
-    let claimed = store.claim_jobs(
+    let claimed = store.claim_from(
         &shared.owner,
-        &limits,
+        &slots,
         lease_ms(config),
         i64::from(config.worker.max_attempts.max(1)),
         now_ms(),
     )?;
+    if let Some(first) = claimed.first()
+        && let Some(i) = shared.tenants.iter().position(|(t, _)| *t == first.tenant)
+    {
+        registry
+            .next_tenant
+            .insert(first.queue.clone(), (i + 1) % shared.tenants.len());
+    }
     for job in &claimed {
         registry.jobs.insert(
             job.id.clone(),

@@ -43,6 +43,7 @@ mod small_things;
 mod states;
 mod store_failures;
 mod store_health;
+mod tenant_intake;
 mod tenants;
 mod terminal;
 mod tidy;

@@ -174,7 +174,11 @@ pub fn sign(
 ) -> Vec<(String, String)> {
     let mut args = vec!["webhook", "sign", file.to_str().unwrap(), "--url", url];
     args.extend_from_slice(extra);
-    let json = env.json(&args);
+    signed_headers(&env.json(&args))
+}
+
+/// The headers of `webhook sign --json`'s output.
+pub fn signed_headers(json: &Value) -> Vec<(String, String)> {
     json["headers"]
         .as_object()
         .unwrap()

@@ -1,5 +1,6 @@
 //! The embedded mailbox: each draft is an RFC 5322 file `mail/drafts/<draft-id>.eml` under the data
-//! directory; rejected drafts move to `mail/rejected/`, sent ones to `mail/sent/`.
+//! directory (`mail/<tenant>/drafts/…` for a declared tenant, see `Config::mail_dir`); rejected
+//! drafts move to `…/rejected/`, sent ones to `…/sent/`.
 
 use std::fs;
 use std::io::Write;
@@ -20,10 +21,11 @@ fn io_error(what: String, e: std::io::Error) -> ConnectorError {
 }
 
 impl LocalMailbox {
-    /// A mailbox under `data_dir/mail`.
-    pub fn new(data_dir: &Path) -> LocalMailbox {
+    /// A mailbox in `mail_dir` (`Config::mail_dir`: the data directory's `mail/`, or
+    /// `mail/<tenant>/`).
+    pub fn new(mail_dir: &Path) -> LocalMailbox {
         LocalMailbox {
-            root: data_dir.join("mail"),
+            root: mail_dir.to_path_buf(),
         }
     }
 
@@ -162,7 +164,7 @@ mod tests {
     #[test]
     fn drafts_are_files_that_move_when_rejected_or_sent() {
         let dir = tempfile::tempdir().unwrap();
-        let mailbox = LocalMailbox::new(dir.path());
+        let mailbox = LocalMailbox::new(&dir.path().join("mail"));
         let email = outgoing();
         assert!(mailbox.find_draft(&email).unwrap().is_none());
         mailbox.create_draft(&email).unwrap();
