@@ -15,6 +15,7 @@ pub mod import;
 pub mod metrics;
 pub mod operator;
 pub mod orchestrator;
+pub mod privacy;
 pub mod outfile;
 pub mod output;
 #[cfg(test)]

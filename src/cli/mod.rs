@@ -12,6 +12,7 @@ mod eval;
 mod import;
 mod manpage;
 mod mode;
+mod privacy;
 mod probe;
 mod prompt;
 mod quarantine;
@@ -160,6 +161,9 @@ pub enum Command {
     Tenants(tenants::TenantsCommand),
     /// What each tenant used per UTC day or month, with totals; CSV for a billing system
     Usage(usage::UsageArgs),
+    /// Forget a person: erase an address everywhere in a tenant (GDPR Art. 17)
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
 }
 
 /// Which tenants a command acts on.
@@ -363,6 +367,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Eval(cmd) => eval::run(ctx, cmd),
         Command::Tenants(cmd) => tenants::run(ctx, cmd),
         Command::Usage(args) => usage::run(ctx, args),
+        Command::Privacy(cmd) => privacy::run(ctx, cmd),
     }
 }
 
