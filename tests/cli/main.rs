@@ -29,6 +29,7 @@ mod observability;
 mod operator_run;
 mod outputs;
 mod packaging;
+mod privacy;
 mod recompose;
 mod reconcile;
 mod redaction;
