@@ -14,6 +14,7 @@ mod manpage;
 mod mode;
 mod privacy;
 mod probe;
+mod purge;
 mod prompt;
 mod quarantine;
 mod queues;
@@ -164,6 +165,8 @@ pub enum Command {
     /// Forget a person: erase an address everywhere in a tenant (GDPR Art. 17)
     #[command(subcommand)]
     Privacy(privacy::PrivacyCommand),
+    /// Delete what is older than [retention] allows, in small batches (for cron)
+    Purge(purge::PurgeArgs),
 }
 
 /// Which tenants a command acts on.
@@ -368,6 +371,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Tenants(cmd) => tenants::run(ctx, cmd),
         Command::Usage(args) => usage::run(ctx, args),
         Command::Privacy(cmd) => privacy::run(ctx, cmd),
+        Command::Purge(args) => purge::run(ctx, args),
     }
 }
 

@@ -7,6 +7,8 @@
 //! so no old page image keeps the address, and only then are the remote services called. A
 //! remote failure leaves the local erasure done and its record open for `privacy erase --retry`.
 
+pub mod purge;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

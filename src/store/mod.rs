@@ -19,6 +19,7 @@ mod maintenance;
 mod privacy;
 mod quarantine;
 mod reconcile;
+mod retention;
 mod review;
 mod states;
 mod stats;
@@ -55,6 +56,7 @@ pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
+pub use retention::{PurgeBatch, PurgeKind, uuid7_floor};
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use states::{DraftStatus, JobState, Metric, StepStatus, WorkflowStatus};
 pub use stats::{

@@ -32,6 +32,7 @@ mod packaging;
 mod privacy;
 mod recompose;
 mod reconcile;
+mod retention;
 mod redaction;
 mod review;
 mod run;
