@@ -15,9 +15,9 @@ pub mod import;
 pub mod metrics;
 pub mod operator;
 pub mod orchestrator;
-pub mod privacy;
 pub mod outfile;
 pub mod output;
+pub mod privacy;
 #[cfg(test)]
 mod props;
 pub mod reconcile;

@@ -141,7 +141,11 @@ fn print_report(ctx: &Context, report: &EraseReport) -> anyhow::Result<()> {
         ctx.printer.print_json(report)?;
         return Ok(());
     }
-    let verb = if report.dry_run { "would erase" } else { "erased" };
+    let verb = if report.dry_run {
+        "would erase"
+    } else {
+        "erased"
+    };
     for subject in &report.subjects {
         let e = &subject.erasure;
         ctx.printer.status(&format!(
@@ -157,7 +161,11 @@ fn print_report(ctx: &Context, report: &EraseReport) -> anyhow::Result<()> {
             ]);
         }
         for f in &subject.files {
-            let (deleted, blanked) = if f.action == "deleted" { ("1", "0") } else { ("0", "1") };
+            let (deleted, blanked) = if f.action == "deleted" {
+                ("1", "0")
+            } else {
+                ("0", "1")
+            };
             table.add_row(vec![
                 f.path.display().to_string(),
                 deleted.to_string(),
@@ -197,7 +205,9 @@ fn print_report(ctx: &Context, report: &EraseReport) -> anyhow::Result<()> {
 }
 
 fn print_outcomes(ctx: &Context, outcomes: &[RemoteOutcome]) -> anyhow::Result<()> {
-    let mut table = ctx.printer.table(&["SERVICE", "REMOTE ID", "OUTCOME", "ERROR"]);
+    let mut table = ctx
+        .printer
+        .table(&["SERVICE", "REMOTE ID", "OUTCOME", "ERROR"]);
     for o in outcomes {
         table.add_row(vec![
             o.service.as_str().to_string(),

@@ -64,9 +64,9 @@ pub fn run(ctx: &Context, args: PurgeArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn print(ctx: &Context, reports: &[PurgeReport]) -> anyhow::Result<()> {
-    let mut table = ctx
-        .printer
-        .table(&["TENANT", "KIND", "OLDER THAN", "ROWS", "FILES", "BATCHES"]);
+    let mut table =
+        ctx.printer
+            .table(&["TENANT", "KIND", "OLDER THAN", "ROWS", "FILES", "BATCHES"]);
     for r in reports {
         for k in &r.kinds {
             table.add_row(vec![

@@ -1251,9 +1251,24 @@ impl Config {
             b("import.lock_secs", self.import.lock_secs, 1, MAX_SECS),
             // Retention: at least a day (a zero would purge what was just written), at most
             // about thirty years (epoch-millisecond arithmetic stays far from overflow).
-            b("retention.raw_payload_days", self.retention.raw_payload_days, 1, 10_000),
-            b("retention.finished_jobs_days", self.retention.finished_jobs_days, 1, 10_000),
-            b("retention.workflows_days", self.retention.workflows_days, 1, 10_000),
+            b(
+                "retention.raw_payload_days",
+                self.retention.raw_payload_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.finished_jobs_days",
+                self.retention.finished_jobs_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.workflows_days",
+                self.retention.workflows_days,
+                1,
+                10_000,
+            ),
             b(
                 "retention.rejected_draft_files_days",
                 self.retention.rejected_draft_files_days,
@@ -1266,8 +1281,18 @@ impl Config {
                 1,
                 10_000,
             ),
-            b("retention.quarantine_days", self.retention.quarantine_days, 1, 10_000),
-            b("retention.usage_months", self.retention.usage_months, 1, 360),
+            b(
+                "retention.quarantine_days",
+                self.retention.quarantine_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.usage_months",
+                self.retention.usage_months,
+                1,
+                360,
+            ),
             b(
                 "http.connect_timeout_ms",
                 self.http.connect_timeout_ms,

@@ -20,7 +20,8 @@ pub fn normalise_address(email: &str) -> String {
 /// `hmac-sha256:<hex>` of the normalised address under the tenant's key. The same address gives
 /// the same reference within a tenant, and unrelated references in two tenants.
 pub fn subject_ref(key: &[u8], email: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(normalise_address(email).as_bytes());
     format!(
         "{SUBJECT_REF_PREFIX}{}",
@@ -90,7 +91,10 @@ mod tests {
 
     #[test]
     fn blanking_is_case_insensitive_and_counts() {
-        let (out, n) = blank_ci(b"to JANE@example.COM, cc jane@example.com.", b"jane@example.com");
+        let (out, n) = blank_ci(
+            b"to JANE@example.COM, cc jane@example.com.",
+            b"jane@example.com",
+        );
         assert_eq!(n, 2);
         assert_eq!(out, b"to [erased], cc [erased].");
         assert!(contains_ci(b"xJane@Example.comx", b"jane@example.com"));
@@ -100,7 +104,11 @@ mod tests {
         let other = b"mary.jane@example.com, jane@example.com.au, jane@example.community";
         assert!(!contains_ci(other, b"jane@example.com"));
         assert_eq!(
-            blank_ci(b"\"jane@example.com\"<jane@example.com>", b"jane@example.com").0,
+            blank_ci(
+                b"\"jane@example.com\"<jane@example.com>",
+                b"jane@example.com"
+            )
+            .0,
             b"\"[erased]\"<[erased]>"
         );
     }

@@ -74,7 +74,11 @@ impl RemoteOutcome {
 }
 
 /// Erases every address of `opts` from the app's tenant (see the module doc for the order).
-pub fn erase(app: &mut App, connectors: &Connectors, opts: &EraseOptions<'_>) -> Result<EraseReport> {
+pub fn erase(
+    app: &mut App,
+    connectors: &Connectors,
+    opts: &EraseOptions<'_>,
+) -> Result<EraseReport> {
     let hubspot = app.config.privacy.erase_in_crm && app.config.connectors.crm == CrmKind::Hubspot;
     let gmail = connectors.mailbox.service() == "gmail";
     // HubSpot ids the store does not know (contacts made by others), asked before we forget.
@@ -82,7 +86,11 @@ pub fn erase(app: &mut App, connectors: &Connectors, opts: &EraseOptions<'_>) ->
     if hubspot && !opts.dry_run {
         for email in opts.emails {
             let email = crate::domain::privacy::normalise_address(email);
-            let ids: Vec<String> = connectors.crm.find_contact_id(&email)?.into_iter().collect();
+            let ids: Vec<String> = connectors
+                .crm
+                .find_contact_id(&email)?
+                .into_iter()
+                .collect();
             found.insert(email, ids);
         }
     }
@@ -113,7 +121,12 @@ pub fn erase(app: &mut App, connectors: &Connectors, opts: &EraseOptions<'_>) ->
     };
     for subject in &mut subjects {
         subject.remote_outcomes = if opts.dry_run {
-            subject.erasure.remote.iter().map(|p| outcome(p, "would_call", None)).collect()
+            subject
+                .erasure
+                .remote
+                .iter()
+                .map(|p| outcome(p, "would_call", None))
+                .collect()
         } else {
             run_remote(app, connectors, &subject.erasure.remote, opts.actor)?
         };
@@ -127,7 +140,11 @@ pub fn erase(app: &mut App, connectors: &Connectors, opts: &EraseOptions<'_>) ->
 }
 
 /// Calls the remote services again for every open pending erasure of the tenant.
-pub fn retry_pending(app: &App, connectors: &Connectors, actor: &str) -> Result<Vec<RemoteOutcome>> {
+pub fn retry_pending(
+    app: &App,
+    connectors: &Connectors,
+    actor: &str,
+) -> Result<Vec<RemoteOutcome>> {
     let pending = app.store.pending_erasures()?;
     run_remote(app, connectors, &pending, actor)
 }
@@ -242,7 +259,8 @@ fn eml_files(dir: &Path) -> Result<Vec<PathBuf>> {
             Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()), e)),
         };
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+            let entry =
+                entry.map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
             let kind = entry
                 .file_type()
                 .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;

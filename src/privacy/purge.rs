@@ -100,10 +100,12 @@ pub fn run(
         let mut entry = AuditEntry::new(&opts.actor, "purge.run", now_ms());
         entry.subject = Some("retention".into());
         entry.after = Some(
-            serde_json::json!(kinds
-                .iter()
-                .map(|k| (k.kind.as_str(), k.rows))
-                .collect::<std::collections::BTreeMap<_, _>>())
+            serde_json::json!(
+                kinds
+                    .iter()
+                    .map(|k| (k.kind.as_str(), k.rows))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            )
             .to_string(),
         );
         store.append_audit(&entry)?;

@@ -120,7 +120,14 @@ const SEARCHED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "drafts",
-        &["recipient", "subject", "body", "review_note", "route_reason", "fallback_reason"],
+        &[
+            "recipient",
+            "subject",
+            "body",
+            "review_note",
+            "route_reason",
+            "fallback_reason",
+        ],
         "tenant_id = ?1",
     ),
     ("tasks", &["subject"], "tenant_id = ?1"),
@@ -142,7 +149,14 @@ const SEARCHED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "crm_contacts",
-        &["email", "first_name", "last_name", "company", "job_title", "phone"],
+        &[
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "job_title",
+            "phone",
+        ],
         "tenant_id = ?1",
     ),
     ("crm_tasks", &["subject", "body"], "tenant_id = ?1"),
@@ -550,19 +564,70 @@ fn delete_person_rows(
     let contacts = "SELECT id FROM crm_contacts WHERE tenant_id = ?1 AND lower(email) = ?2";
     // (table, statement, whether it takes the tenant and the address as ?1 and ?2)
     let statements: Vec<(&'static str, String, bool)> = vec![
-        ("eval_items", format!("DELETE FROM eval_items WHERE tenant_id = ?1 AND (workflow_id IN ({WF}) OR lower(recipient) = ?2)"), true),
-        ("dead_letters", format!("DELETE FROM dead_letters WHERE workflow_id IN ({WF}) OR job_id IN ({jobs})"), false),
-        ("job_attempts", format!("DELETE FROM job_attempts WHERE job_id IN ({jobs})"), false),
-        ("jobs", format!("DELETE FROM jobs WHERE workflow_id IN ({WF})"), false),
-        ("workflow_steps", format!("DELETE FROM workflow_steps WHERE workflow_id IN ({WF})"), false),
-        ("drafts", format!("DELETE FROM drafts WHERE workflow_id IN ({WF})"), false),
-        ("tasks", format!("DELETE FROM tasks WHERE workflow_id IN ({WF})"), false),
-        ("workflows", format!("DELETE FROM workflows WHERE id IN ({WF})"), false),
-        ("submissions", "DELETE FROM submissions WHERE id IN (SELECT id FROM temp.erase_submissions)
-             AND id NOT IN (SELECT submission_id FROM workflows)".to_string(), false),
-        ("crm_tasks", format!("DELETE FROM crm_tasks WHERE tenant_id = ?1 AND contact_id IN ({contacts})"), true),
-        ("crm_contacts", format!("DELETE FROM crm_contacts WHERE id IN ({contacts})"), true),
-        ("suppressions", "DELETE FROM suppressions WHERE tenant_id = ?1 AND lower(value) = ?2".to_string(), true),
+        (
+            "eval_items",
+            format!(
+                "DELETE FROM eval_items WHERE tenant_id = ?1 AND (workflow_id IN ({WF}) OR lower(recipient) = ?2)"
+            ),
+            true,
+        ),
+        (
+            "dead_letters",
+            format!("DELETE FROM dead_letters WHERE workflow_id IN ({WF}) OR job_id IN ({jobs})"),
+            false,
+        ),
+        (
+            "job_attempts",
+            format!("DELETE FROM job_attempts WHERE job_id IN ({jobs})"),
+            false,
+        ),
+        (
+            "jobs",
+            format!("DELETE FROM jobs WHERE workflow_id IN ({WF})"),
+            false,
+        ),
+        (
+            "workflow_steps",
+            format!("DELETE FROM workflow_steps WHERE workflow_id IN ({WF})"),
+            false,
+        ),
+        (
+            "drafts",
+            format!("DELETE FROM drafts WHERE workflow_id IN ({WF})"),
+            false,
+        ),
+        (
+            "tasks",
+            format!("DELETE FROM tasks WHERE workflow_id IN ({WF})"),
+            false,
+        ),
+        (
+            "workflows",
+            format!("DELETE FROM workflows WHERE id IN ({WF})"),
+            false,
+        ),
+        (
+            "submissions",
+            "DELETE FROM submissions WHERE id IN (SELECT id FROM temp.erase_submissions)
+             AND id NOT IN (SELECT submission_id FROM workflows)"
+                .to_string(),
+            false,
+        ),
+        (
+            "crm_tasks",
+            format!("DELETE FROM crm_tasks WHERE tenant_id = ?1 AND contact_id IN ({contacts})"),
+            true,
+        ),
+        (
+            "crm_contacts",
+            format!("DELETE FROM crm_contacts WHERE id IN ({contacts})"),
+            true,
+        ),
+        (
+            "suppressions",
+            "DELETE FROM suppressions WHERE tenant_id = ?1 AND lower(value) = ?2".to_string(),
+            true,
+        ),
     ];
     let mut out = Vec::new();
     for (table, sql, scoped) in statements {
@@ -606,8 +671,10 @@ fn blank_in_table(
     scope: &str,
     email: &str,
 ) -> Result<Vec<String>> {
-    let id_expr = if matches!(table, "job_attempts" | "import_row_errors" | "suppressions" | "eval_items")
-    {
+    let id_expr = if matches!(
+        table,
+        "job_attempts" | "import_row_errors" | "suppressions" | "eval_items"
+    ) {
         "CAST(rowid AS TEXT)"
     } else {
         "CAST(id AS TEXT)"

@@ -59,7 +59,11 @@ pub struct PurgeBatch {
 /// The smallest UUIDv7 of millisecond `ms`: every id minted before `ms` sorts below it.
 pub fn uuid7_floor(ms: i64) -> String {
     let ms = ms.max(0) as u64 & 0xffff_ffff_ffff;
-    format!("{:08x}-{:04x}-7000-8000-000000000000", ms >> 16, ms & 0xffff)
+    format!(
+        "{:08x}-{:04x}-7000-8000-000000000000",
+        ms >> 16,
+        ms & 0xffff
+    )
 }
 
 impl Store {
@@ -150,13 +154,21 @@ impl Store {
             )?
             .collect::<rusqlite::Result<_>>()?;
         let last = rows.last().map(|(id, _)| id.clone());
-        let ids = rows.into_iter().filter(|(_, ok)| *ok).map(|(id, _)| id).collect();
+        let ids = rows
+            .into_iter()
+            .filter(|(_, ok)| *ok)
+            .map(|(id, _)| id)
+            .collect();
         Ok((ids, last))
     }
 }
 
 /// Purges exactly these rows of `kind`; returns the draft ids whose mail files go too.
-fn purge_ids(tx: &rusqlite::Transaction<'_>, kind: PurgeKind, ids: &[String]) -> Result<Vec<String>> {
+fn purge_ids(
+    tx: &rusqlite::Transaction<'_>,
+    kind: PurgeKind,
+    ids: &[String],
+) -> Result<Vec<String>> {
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let set = "SELECT value FROM json_each(?1)";
     let run = |sql: String| -> Result<()> {
@@ -165,9 +177,9 @@ fn purge_ids(tx: &rusqlite::Transaction<'_>, kind: PurgeKind, ids: &[String]) ->
     };
     let mut files = Vec::new();
     match kind {
-        PurgeKind::RawPayloads => {
-            run(format!("UPDATE submissions SET raw_payload = x'' WHERE id IN ({set})"))?
-        }
+        PurgeKind::RawPayloads => run(format!(
+            "UPDATE submissions SET raw_payload = x'' WHERE id IN ({set})"
+        ))?,
         PurgeKind::FinishedJobs => {
             run(format!("DELETE FROM job_attempts WHERE job_id IN ({set})"))?;
             run(format!("DELETE FROM jobs WHERE id IN ({set})"))?;
@@ -181,10 +193,14 @@ fn purge_ids(tx: &rusqlite::Transaction<'_>, kind: PurgeKind, ids: &[String]) ->
                 .query_map([&json], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let jobs = format!("SELECT id FROM jobs WHERE workflow_id IN ({set})");
-            run(format!("DELETE FROM dead_letters WHERE workflow_id IN ({set}) OR job_id IN ({jobs})"))?;
+            run(format!(
+                "DELETE FROM dead_letters WHERE workflow_id IN ({set}) OR job_id IN ({jobs})"
+            ))?;
             run(format!("DELETE FROM job_attempts WHERE job_id IN ({jobs})"))?;
             run(format!("DELETE FROM jobs WHERE workflow_id IN ({set})"))?;
-            run(format!("DELETE FROM workflow_steps WHERE workflow_id IN ({set})"))?;
+            run(format!(
+                "DELETE FROM workflow_steps WHERE workflow_id IN ({set})"
+            ))?;
             run(format!("DELETE FROM drafts WHERE workflow_id IN ({set})"))?;
             run(format!("DELETE FROM tasks WHERE workflow_id IN ({set})"))?;
             tx.execute_batch(
@@ -203,12 +219,12 @@ fn purge_ids(tx: &rusqlite::Transaction<'_>, kind: PurgeKind, ids: &[String]) ->
             )?;
         }
         PurgeKind::RejectedDraftFiles => files = ids.to_vec(),
-        PurgeKind::ReconcileReports => {
-            run(format!("DELETE FROM reconciliation_reports WHERE id IN ({set})"))?
-        }
-        PurgeKind::QuarantinedPayloads => {
-            run(format!("DELETE FROM quarantined_payloads WHERE id IN ({set})"))?
-        }
+        PurgeKind::ReconcileReports => run(format!(
+            "DELETE FROM reconciliation_reports WHERE id IN ({set})"
+        ))?,
+        PurgeKind::QuarantinedPayloads => run(format!(
+            "DELETE FROM quarantined_payloads WHERE id IN ({set})"
+        ))?,
     }
     Ok(files)
 }

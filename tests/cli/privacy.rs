@@ -66,7 +66,13 @@ fn count_in(env: &TestEnv, sql: &str) -> i64 {
 }
 
 /// A seed-shape payload from `email`, with `message` and its own submission id.
-fn seed_payload(env: &TestEnv, name: &str, email: &str, message: &str, id: &str) -> std::path::PathBuf {
+fn seed_payload(
+    env: &TestEnv,
+    name: &str,
+    email: &str,
+    message: &str,
+    id: &str,
+) -> std::path::PathBuf {
     let body = serde_json::json!({
         "portalId": 4411223,
         "formId": "form-1",
@@ -94,13 +100,26 @@ fn erasing_in_one_tenant_leaves_the_same_address_in_the_other_untouched() {
     env.write_config(TWO_TENANTS);
     run_as(&env, "acme", &fixture("forms-v3.json"));
     run_as(&env, "globex", &fixture("forms-v3.json"));
-    let globex_before = count_in(&env, "SELECT COUNT(*) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id WHERE w.tenant_id = 'globex'");
+    let globex_before = count_in(
+        &env,
+        "SELECT COUNT(*) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id WHERE w.tenant_id = 'globex'",
+    );
 
     // Changing something with two tenants and no --tenant is refused.
     let out = env.run(&["privacy", "erase", LEE, "--reason", "ticket 7", "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 
-    let report = erase_json(&env, &["--tenant", "acme", "Lee.Okafor@Brightline.IO", "--reason", "ticket 7", "--yes"]);
+    let report = erase_json(
+        &env,
+        &[
+            "--tenant",
+            "acme",
+            "Lee.Okafor@Brightline.IO",
+            "--reason",
+            "ticket 7",
+            "--yes",
+        ],
+    );
     assert_eq!(report["tenant"], "acme");
     let subject = &report["subjects"][0];
     let reference = subject["subject_ref"].as_str().unwrap().to_string();
@@ -119,12 +138,35 @@ fn erasing_in_one_tenant_leaves_the_same_address_in_the_other_untouched() {
     assert_eq!(deleted("crm_contacts"), 1);
     assert_eq!(subject["files"].as_array().unwrap().len(), 1);
 
-    for table in ["submissions", "workflows", "drafts", "crm_contacts", "tasks"] {
-        assert_eq!(count_in(&env, &format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = 'acme'")), 0, "{table}");
-        assert_eq!(count_in(&env, &format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = 'globex'")), 1, "{table}");
+    for table in [
+        "submissions",
+        "workflows",
+        "drafts",
+        "crm_contacts",
+        "tasks",
+    ] {
+        assert_eq!(
+            count_in(
+                &env,
+                &format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = 'acme'")
+            ),
+            0,
+            "{table}"
+        );
+        assert_eq!(
+            count_in(
+                &env,
+                &format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = 'globex'")
+            ),
+            1,
+            "{table}"
+        );
     }
     assert_eq!(
-        count_in(&env, "SELECT COUNT(*) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id WHERE w.tenant_id = 'globex'"),
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id WHERE w.tenant_id = 'globex'"
+        ),
         globex_before
     );
     // Globex's draft file is still there and still holds its address.
@@ -142,11 +184,28 @@ fn erasing_in_one_tenant_leaves_the_same_address_in_the_other_untouched() {
     assert_eq!(entry["subject"], reference.as_str());
     assert_eq!(entry["reason"], "ticket 7");
     assert_eq!(occurrences(entry.to_string().as_bytes(), LEE), 0);
-    let globex_audit = parse_json(&ok(&env.run(&["audit", "list", "--tenant", "globex", "--json"])).stdout);
-    assert!(globex_audit.as_array().unwrap().iter().all(|e| e["action"] != "privacy.erase"));
+    let globex_audit =
+        parse_json(&ok(&env.run(&["audit", "list", "--tenant", "globex", "--json"])).stdout);
+    assert!(
+        globex_audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["action"] != "privacy.erase")
+    );
 
     // The same address in globex has another reference (per-tenant keys).
-    let globex = erase_json(&env, &["--tenant", "globex", LEE, "--reason", "ticket 8", "--dry-run"]);
+    let globex = erase_json(
+        &env,
+        &[
+            "--tenant",
+            "globex",
+            LEE,
+            "--reason",
+            "ticket 8",
+            "--dry-run",
+        ],
+    );
     assert_ne!(globex["subjects"][0]["subject_ref"], reference.as_str());
 }
 
@@ -164,16 +223,35 @@ fn after_erasure_the_address_is_in_no_byte_of_the_database_wal_mail_or_a_backup(
     };
     ok(&env.run(&["drafts", "reject", &draft, "--reason", "not now"]));
     assert_eq!(env.mail_files("rejected").len(), 1);
-    ok(&env.run(&["suppress", "add", "LEE.OKAFOR@brightline.io", "--reason", "asked by phone"]));
+    ok(&env.run(&[
+        "suppress",
+        "add",
+        "LEE.OKAFOR@brightline.io",
+        "--reason",
+        "asked by phone",
+    ]));
     let csv = env.write_file(
         "leads.csv",
         format!("email,firstName,lastName,company,formId\n{LEE},Lee,Okafor,Brightline,f-1\nnot-an-email,Lee,{LEE},Brightline,f-1\n"),
     );
     let out = env.run(&["import", csv.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(11), "{}", stderr(&out));
-    let other = seed_payload(&env, "other.json", "sam@elsewhere.org", &format!("please also write to {}", LEE.to_uppercase()), "s-other");
+    let other = seed_payload(
+        &env,
+        "other.json",
+        "sam@elsewhere.org",
+        &format!("please also write to {}", LEE.to_uppercase()),
+        "s-other",
+    );
     run_as(&env, "default", &other);
-    assert!(occurrences(&std::fs::read(env.db()).unwrap(), LEE) + occurrences(&std::fs::read(env.db().with_extension("db-wal")).unwrap_or_default(), LEE) > 0);
+    assert!(
+        occurrences(&std::fs::read(env.db()).unwrap(), LEE)
+            + occurrences(
+                &std::fs::read(env.db().with_extension("db-wal")).unwrap_or_default(),
+                LEE
+            )
+            > 0
+    );
 
     let report = erase_json(&env, &[LEE, "--reason", "GDPR request 2026-118", "--yes"]);
     assert_eq!(report["wal_truncated"], true, "{report}");
@@ -181,20 +259,52 @@ fn after_erasure_the_address_is_in_no_byte_of_the_database_wal_mail_or_a_backup(
     ok(&env.run(&["db", "backup", backup.to_str().unwrap()]));
 
     let db = std::fs::read(env.db()).unwrap();
-    assert_eq!(occurrences(&db, LEE), 0, "the database file still holds the address");
+    assert_eq!(
+        occurrences(&db, LEE),
+        0,
+        "the database file still holds the address"
+    );
     let wal = std::fs::read(env.path().join("salesagent.db-wal")).unwrap_or_default();
     assert_eq!(occurrences(&wal, LEE), 0, "the WAL still holds the address");
-    assert_eq!(occurrences(&std::fs::read(&backup).unwrap(), LEE), 0, "the backup holds the address");
+    assert_eq!(
+        occurrences(&std::fs::read(&backup).unwrap(), LEE),
+        0,
+        "the backup holds the address"
+    );
     assert_eq!(files_holding(&env.mail_dir(), LEE), Vec::<String>::new());
 
     // The other lead stays, with the address blanked out of its message and its draft file.
-    assert_eq!(count_in(&env, "SELECT COUNT(*) FROM submissions WHERE email = 'sam@elsewhere.org'"), 1);
-    assert_eq!(count_in(&env, "SELECT COUNT(*) FROM submissions WHERE message LIKE '%[erased]%'"), 1);
+    assert_eq!(
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM submissions WHERE email = 'sam@elsewhere.org'"
+        ),
+        1
+    );
+    assert_eq!(
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM submissions WHERE message LIKE '%[erased]%'"
+        ),
+        1
+    );
     // Still suppressed, now only as the keyed reference.
-    assert_eq!(count_in(&env, "SELECT COUNT(*) FROM suppressions WHERE value LIKE 'hmac-sha256:%'"), 1);
+    assert_eq!(
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM suppressions WHERE value LIKE 'hmac-sha256:%'"
+        ),
+        1
+    );
     assert_eq!(count_in(&env, "SELECT COUNT(*) FROM suppressions"), 1);
     // Nothing was deleted from the audit log: the suppression's entry and the erasure's remain.
-    assert_eq!(count_in(&env, "SELECT COUNT(*) FROM audit_log WHERE action IN ('suppression.add', 'privacy.erase', 'draft.reject')"), 3);
+    assert_eq!(
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('suppression.add', 'privacy.erase', 'draft.reject')"
+        ),
+        3
+    );
 }
 
 #[test]
@@ -206,11 +316,22 @@ fn a_dry_run_lists_what_would_go_and_changes_nothing() {
     let report = erase_json(&env, &[LEE, "--reason", "ticket 9", "--dry-run"]);
     assert_eq!(report["dry_run"], true);
     let tables = report["subjects"][0]["tables"].as_array().unwrap();
-    assert!(tables.iter().any(|t| t["table"] == "submissions" && t["deleted"] == 1), "{report}");
+    assert!(
+        tables
+            .iter()
+            .any(|t| t["table"] == "submissions" && t["deleted"] == 1),
+        "{report}"
+    );
     assert_eq!(report["subjects"][0]["files"].as_array().unwrap().len(), 1);
     assert_eq!(env.table_counts(), counts);
     assert_eq!(files_holding(&env.mail_dir(), LEE), files);
-    assert_eq!(count_in(&env, "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.erase'"), 0);
+    assert_eq!(
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.erase'"
+        ),
+        0
+    );
 
     // The table output names each table and file.
     let out = ok(&env.run(&["privacy", "erase", LEE, "--reason", "ticket 9", "--dry-run"])).clone();
@@ -227,7 +348,14 @@ fn without_a_terminal_erasure_needs_yes_and_bad_input_is_refused() {
     let out = env.run(&["privacy", "erase", LEE, "--reason", "ticket"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
-    let out = env.run(&["privacy", "erase", "not-an-address", "--reason", "x", "--yes"]);
+    let out = env.run(&[
+        "privacy",
+        "erase",
+        "not-an-address",
+        "--reason",
+        "x",
+        "--yes",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let out = env.run(&["privacy", "erase", LEE, "--reason", " ", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
@@ -239,15 +367,33 @@ fn a_later_submission_of_an_erased_address_is_suppressed_and_keeps_no_personal_d
     let env = TestEnv::new();
     run_as(&env, "default", &fixture("forms-v3.json"));
     erase_json(&env, &[LEE, "--reason", "ticket", "--yes"]);
-    let again = seed_payload(&env, "again.json", &LEE.to_uppercase(), "it's me again, Lee", "s-again");
+    let again = seed_payload(
+        &env,
+        "again.json",
+        &LEE.to_uppercase(),
+        "it's me again, Lee",
+        "s-again",
+    );
     let out = ok(&env.run(&["run", again.to_str().unwrap(), "--json"])).clone();
     let report = parse_json(&out.stdout);
     assert_eq!(report["status"], "suppressed", "{report}");
     assert_eq!(count_in(&env, "SELECT COUNT(*) FROM drafts"), 0);
-    assert_eq!(count_in(&env, "SELECT COUNT(*) FROM submissions WHERE email IS NULL AND length(raw_payload) = 0 AND message IS NULL"), 1);
+    assert_eq!(
+        count_in(
+            &env,
+            "SELECT COUNT(*) FROM submissions WHERE email IS NULL AND length(raw_payload) = 0 AND message IS NULL"
+        ),
+        1
+    );
     ok(&env.run(&["db", "backup", env.path().join("b.db").to_str().unwrap()]));
-    assert_eq!(occurrences(&std::fs::read(env.path().join("b.db")).unwrap(), LEE), 0);
-    assert_eq!(occurrences(&std::fs::read(env.path().join("b.db")).unwrap(), "me again"), 0);
+    assert_eq!(
+        occurrences(&std::fs::read(env.path().join("b.db")).unwrap(), LEE),
+        0
+    );
+    assert_eq!(
+        occurrences(&std::fs::read(env.path().join("b.db")).unwrap(), "me again"),
+        0
+    );
 }
 
 struct Remote {
@@ -261,13 +407,20 @@ const GDPR_DELETE: &str = "POST /crm/v3/objects/contacts/gdpr-delete";
 
 fn remote() -> Remote {
     let hubspot = FakeHubSpot::start(HUBSPOT_TOKEN);
-    let gmail = FakeGmail::start("cid.apps.googleusercontent.com", "gmail-secret", "1//refresh");
+    let gmail = FakeGmail::start(
+        "cid.apps.googleusercontent.com",
+        "gmail-secret",
+        "1//refresh",
+    );
     let env = TestEnv::new()
         .env("SALESAGENT_CONNECTORS_CRM", "hubspot")
         .env("SALESAGENT_CONNECTORS_MAILBOX", "gmail")
         .env("SALESAGENT_HUBSPOT_TOKEN", HUBSPOT_TOKEN)
         .env("SALESAGENT_HUBSPOT_BASE_URL", &hubspot.base_url)
-        .env("SALESAGENT_GMAIL_CLIENT_ID", "cid.apps.googleusercontent.com")
+        .env(
+            "SALESAGENT_GMAIL_CLIENT_ID",
+            "cid.apps.googleusercontent.com",
+        )
         .env("SALESAGENT_GMAIL_CLIENT_SECRET", "gmail-secret")
         .env("SALESAGENT_GMAIL_REFRESH_TOKEN", "1//refresh")
         .env("SALESAGENT_GMAIL_API_BASE", &gmail.base_url)
@@ -275,7 +428,11 @@ fn remote() -> Remote {
     env.write_config(
         "[privacy]\nerase_in_crm = true\n[http]\nretry_attempts = 1\nretry_base_ms = 10\nretry_max_ms = 50\ntimeout_ms = 2000\nconnect_timeout_ms = 2000\n",
     );
-    Remote { env, hubspot, gmail }
+    Remote {
+        env,
+        hubspot,
+        gmail,
+    }
 }
 
 #[test]
@@ -288,8 +445,14 @@ fn with_real_connectors_erasure_deletes_our_gmail_draft_and_gdpr_deletes_the_con
     let outcomes = report["subjects"][0]["remote_outcomes"].as_array().unwrap();
     assert_eq!(outcomes.len(), 2, "{report}");
     assert!(outcomes.iter().all(|o| o["outcome"] == "done"), "{report}");
-    assert!(w.gmail.drafts().is_empty(), "the Gmail draft is still there");
-    assert!(w.hubspot.contacts().is_empty(), "the HubSpot contact is still there");
+    assert!(
+        w.gmail.drafts().is_empty(),
+        "the Gmail draft is still there"
+    );
+    assert!(
+        w.hubspot.contacts().is_empty(),
+        "the HubSpot contact is still there"
+    );
     let gdpr: Vec<Request> = w
         .hubspot
         .recorder
@@ -298,9 +461,25 @@ fn with_real_connectors_erasure_deletes_our_gmail_draft_and_gdpr_deletes_the_con
         .filter(|r| r.route() == GDPR_DELETE)
         .collect();
     assert_eq!(gdpr.len(), 1);
-    assert_eq!(occurrences(&gdpr[0].body, LEE), 0, "the delete names the contact by id only");
-    assert_eq!(count_in(&w.env, "SELECT COUNT(*) FROM pending_erasures WHERE done_at IS NULL"), 0);
-    assert_eq!(count_in(&w.env, "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.erase_remote'"), 2);
+    assert_eq!(
+        occurrences(&gdpr[0].body, LEE),
+        0,
+        "the delete names the contact by id only"
+    );
+    assert_eq!(
+        count_in(
+            &w.env,
+            "SELECT COUNT(*) FROM pending_erasures WHERE done_at IS NULL"
+        ),
+        0
+    );
+    assert_eq!(
+        count_in(
+            &w.env,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.erase_remote'"
+        ),
+        2
+    );
 }
 
 #[test]
@@ -309,9 +488,21 @@ fn a_failing_remote_erasure_leaves_the_local_one_done_and_a_record_that_retry_fi
     run_as(&w.env, "default", &fixture("forms-v3.json"));
     // Every attempt of this run fails (the first and the one retry of `retry_attempts = 1`).
     w.hubspot.inject(GDPR_DELETE, 2, Fault::status(503));
-    let out = w.env.run(&["privacy", "erase", LEE, "--reason", "ticket 12", "--yes", "--json"]);
+    let out = w.env.run(&[
+        "privacy",
+        "erase",
+        LEE,
+        "--reason",
+        "ticket 12",
+        "--yes",
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("privacy erase --retry"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("privacy erase --retry"),
+        "{}",
+        stderr(&out)
+    );
     let report = parse_json(&out.stdout);
     let outcomes = report["subjects"][0]["remote_outcomes"].as_array().unwrap();
     let hubspot = outcomes.iter().find(|o| o["service"] == "hubspot").unwrap();
@@ -319,7 +510,13 @@ fn a_failing_remote_erasure_leaves_the_local_one_done_and_a_record_that_retry_fi
     assert!(w.gmail.drafts().is_empty());
     // Local erasure done regardless.
     assert_eq!(count_in(&w.env, "SELECT COUNT(*) FROM submissions"), 0);
-    assert_eq!(count_in(&w.env, "SELECT COUNT(*) FROM pending_erasures WHERE done_at IS NULL AND service = 'hubspot' AND last_error IS NOT NULL"), 1);
+    assert_eq!(
+        count_in(
+            &w.env,
+            "SELECT COUNT(*) FROM pending_erasures WHERE done_at IS NULL AND service = 'hubspot' AND last_error IS NOT NULL"
+        ),
+        1
+    );
     assert_eq!(w.hubspot.contacts().len(), 1);
 
     assert_eq!(w.hubspot.recorder.count(GDPR_DELETE), 2);
@@ -327,7 +524,13 @@ fn a_failing_remote_erasure_leaves_the_local_one_done_and_a_record_that_retry_fi
     assert_eq!(retried.as_array().unwrap().len(), 1, "{retried}");
     assert_eq!(retried[0]["outcome"], "done");
     assert!(w.hubspot.contacts().is_empty());
-    assert_eq!(count_in(&w.env, "SELECT COUNT(*) FROM pending_erasures WHERE done_at IS NULL"), 0);
+    assert_eq!(
+        count_in(
+            &w.env,
+            "SELECT COUNT(*) FROM pending_erasures WHERE done_at IS NULL"
+        ),
+        0
+    );
     let again = parse_json(&ok(&w.env.run(&["privacy", "erase", "--retry", "--json"])).stdout);
     assert_eq!(again.as_array().unwrap().len(), 0);
 }

@@ -30,14 +30,20 @@ fn purge_removes_what_is_past_retention_in_batches_and_a_dry_run_changes_nothing
     let env = TestEnv::new();
     env.write_config("[tenants.acme]\n[tenants.globex]\n");
     for tenant in ["acme", "globex"] {
-        for f in ["forms-v3.json", "seed-shape.json", "workflow-contact-v1.json"] {
+        for f in [
+            "forms-v3.json",
+            "seed-shape.json",
+            "workflow-contact-v1.json",
+        ] {
             let out = env.run(&["run", "--tenant", tenant, fixture(f).to_str().unwrap()]);
             assert!(out.status.success(), "{}", stderr(&out));
         }
     }
     let drafts = env.json(&["drafts", "list", "--tenant", "acme"]);
     let first = drafts[0]["id"].as_str().unwrap().to_string();
-    let out = env.run(&["drafts", "reject", "--tenant", "acme", &first, "--reason", "no"]);
+    let out = env.run(&[
+        "drafts", "reject", "--tenant", "acme", &first, "--reason", "no",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let acme_workflows = env.sql_i64("SELECT COUNT(*) FROM workflows WHERE tenant_id = 'acme'");
     assert!(acme_workflows >= 2);
@@ -48,7 +54,14 @@ fn purge_removes_what_is_past_retention_in_batches_and_a_dry_run_changes_nothing
         assert!(out.status.success(), "{}", stderr(&out));
         parse_json(&out.stdout)
     };
-    assert!(today[0]["kinds"].as_array().unwrap().iter().all(|k| k["rows"] == 0), "{today}");
+    assert!(
+        today[0]["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["rows"] == 0),
+        "{today}"
+    );
 
     let counts = env.table_counts();
     let files = env.mail_files("drafts").len() + env.mail_files("rejected").len();
@@ -56,7 +69,10 @@ fn purge_removes_what_is_past_retention_in_batches_and_a_dry_run_changes_nothing
     assert_eq!(dry[0]["dry_run"], true);
     assert_eq!(kind(&dry, "workflows")["rows"], acme_workflows);
     assert_eq!(env.table_counts(), counts, "a dry run changed rows");
-    assert_eq!(env.mail_files("drafts").len() + env.mail_files("rejected").len(), files);
+    assert_eq!(
+        env.mail_files("drafts").len() + env.mail_files("rejected").len(),
+        files
+    );
 
     let report = purge(&env, &["--tenant", "acme", "--batch", "1"]);
     assert_eq!(kind(&report, "raw_payloads")["rows"], acme_workflows);
@@ -64,16 +80,38 @@ fn purge_removes_what_is_past_retention_in_batches_and_a_dry_run_changes_nothing
     assert!(kind(&report, "workflows")["batches"].as_u64().unwrap() >= acme_workflows as u64);
     assert_eq!(kind(&report, "rejected_draft_files")["files"], 1);
     for table in ["workflows", "submissions", "drafts", "tasks"] {
-        assert_eq!(env.sql_i64(&format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = 'acme'")), 0, "{table}");
+        assert_eq!(
+            env.sql_i64(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE tenant_id = 'acme'"
+            )),
+            0,
+            "{table}"
+        );
     }
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM workflow_steps s LEFT JOIN workflows w ON w.id = s.workflow_id WHERE w.id IS NULL"), 0);
     // Globex keeps everything, files included.
-    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM workflows WHERE tenant_id = 'globex'"), acme_workflows);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE tenant_id = 'globex'"),
+        acme_workflows
+    );
     assert_eq!(env.mail_files("drafts").len() as i64, acme_workflows);
     assert_eq!(env.mail_files("rejected").len(), 0);
-    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'purge.run' AND tenant_id = 'acme'"), 2, "one per run that was not a dry run");
+    assert_eq!(
+        env.sql_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'purge.run' AND tenant_id = 'acme'"
+        ),
+        2,
+        "one per run that was not a dry run"
+    );
 
     // A second run finds nothing more.
     let again = purge(&env, &["--tenant", "acme"]);
-    assert!(again[0]["kinds"].as_array().unwrap().iter().all(|k| k["rows"] == 0), "{again}");
+    assert!(
+        again[0]["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["rows"] == 0),
+        "{again}"
+    );
 }
