@@ -416,23 +416,6 @@ impl Store {
         Ok(())
     }
 
-    /// Addresses this tenant's store associates with a CRM contact id (a HubSpot
-    /// `contact.privacyDeletion` event names only the id).
-    pub fn addresses_of_contact(&self, contact_id: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT lower(email) FROM submissions
-             WHERE tenant_id = ?1 AND contact_object_id = ?2 AND email IS NOT NULL
-             UNION
-             SELECT DISTINCT lower(w.email) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id
-             WHERE w.tenant_id = ?1 AND s.name = 'contact' AND s.remote_id = ?2
-                 AND w.email IS NOT NULL",
-        )?;
-        let rows = stmt
-            .query_map(params![self.tenant, contact_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(rows)
-    }
-
     /// Blanks what a suppressed submission of an erased person holds (its lead, raw payload, the
     /// step inputs and outputs so far), keeping the ids and the suppression match.
     pub(super) fn forget_submission_in(
@@ -496,46 +479,46 @@ fn mark_person_workflows(tx: &Transaction<'_>, tenant: &str, email: &str) -> Res
     Ok(())
 }
 
-/// The mail files of the person's drafts (named by the local mailbox's draft id).
-fn person_draft_files(tx: &Transaction<'_>) -> Result<Vec<String>> {
-    let mut stmt = tx.prepare(
-        "SELECT DISTINCT COALESCE(remote_draft_id, id) FROM drafts
-         WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'local_mailbox'
-         UNION SELECT id FROM drafts WHERE workflow_id IN (SELECT id FROM temp.erase_workflows)",
-    )?;
-    let rows = stmt
+/// The one text column every row of `sql` selects.
+fn strings(tx: &Transaction<'_>, sql: &str) -> Result<Vec<String>> {
+    let rows = tx
+        .prepare(sql)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
+}
+
+/// The mail files of the person's drafts (named by the local mailbox's draft id).
+fn person_draft_files(tx: &Transaction<'_>) -> Result<Vec<String>> {
+    strings(
+        tx,
+        "SELECT DISTINCT COALESCE(remote_draft_id, id) FROM drafts
+         WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'local_mailbox'
+         UNION SELECT id FROM drafts WHERE workflow_id IN (SELECT id FROM temp.erase_workflows)",
+    )
 }
 
 /// Gmail drafts we created for the person that Gmail may still hold (not sent, not superseded).
 fn person_gmail_drafts(tx: &Transaction<'_>) -> Result<Vec<String>> {
-    let mut stmt = tx.prepare(
+    strings(
+        tx,
         "SELECT DISTINCT remote_draft_id FROM drafts
          WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'gmail'
              AND remote_draft_id IS NOT NULL AND status NOT IN ('sent', 'superseded')",
-    )?;
-    let rows = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(rows)
+    )
 }
 
 /// HubSpot contact ids the person's workflows used or named.
 fn person_hubspot_contacts(tx: &Transaction<'_>) -> Result<Vec<String>> {
-    let mut stmt = tx.prepare(
+    strings(
+        tx,
         "SELECT remote_id FROM workflow_steps
          WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND name = 'contact'
              AND remote_id IS NOT NULL AND json_extract(output, '$.crm') = 'hubspot'
          UNION
          SELECT s.contact_object_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
          WHERE w.id IN (SELECT id FROM temp.erase_workflows) AND s.contact_object_id IS NOT NULL",
-    )?;
-    let rows = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(rows)
+    )
 }
 
 /// Deletes the records that are the person's own: their workflows with everything hanging off
