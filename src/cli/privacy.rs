@@ -8,7 +8,7 @@ use crate::domain::lead::check_email;
 use crate::domain::privacy::normalise_address;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::privacy::{EraseOptions, EraseReport, RemoteOutcome};
+use crate::privacy::{EraseOptions, EraseReport, FileDisposition, RemoteOutcome};
 
 #[derive(Debug, Subcommand)]
 pub enum PrivacyCommand {
@@ -161,10 +161,9 @@ fn print_report(ctx: &Context, report: &EraseReport) -> anyhow::Result<()> {
             ]);
         }
         for f in &subject.files {
-            let (deleted, blanked) = if f.action == "deleted" {
-                ("1", "0")
-            } else {
-                ("0", "1")
+            let (deleted, blanked) = match f.action {
+                FileDisposition::Deleted => ("1", "0"),
+                FileDisposition::Blanked => ("0", "1"),
             };
             table.add_row(vec![
                 f.path.display().to_string(),
@@ -212,7 +211,7 @@ fn print_outcomes(ctx: &Context, outcomes: &[RemoteOutcome]) -> anyhow::Result<(
         table.add_row(vec![
             o.service.as_str().to_string(),
             o.remote_id.clone(),
-            o.outcome.to_string(),
+            o.outcome.as_str().to_string(),
             o.error.clone().unwrap_or_default(),
         ]);
     }

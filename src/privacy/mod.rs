@@ -52,8 +52,33 @@ pub struct SubjectReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct FileAction {
     pub path: PathBuf,
-    /// `deleted` or `blanked`.
-    pub action: &'static str,
+    pub action: FileDisposition,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileDisposition {
+    Deleted,
+    Blanked,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Done,
+    Failed,
+    /// A dry run: the call the real run makes.
+    WouldCall,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Done => "done",
+            CallOutcome::Failed => "failed",
+            CallOutcome::WouldCall => "would_call",
+        }
+    }
 }
 
 /// What one remote erasure call did.
@@ -62,14 +87,13 @@ pub struct RemoteOutcome {
     pub id: String,
     pub service: RemoteService,
     pub remote_id: String,
-    /// `done`, `failed`, or `would_call` in a dry run.
-    pub outcome: &'static str,
+    pub outcome: CallOutcome,
     pub error: Option<String>,
 }
 
 impl RemoteOutcome {
     pub fn failed(&self) -> bool {
-        self.outcome == "failed"
+        self.outcome == CallOutcome::Failed
     }
 }
 
@@ -125,7 +149,7 @@ pub fn erase(
                 .erasure
                 .remote
                 .iter()
-                .map(|p| outcome(p, "would_call", None))
+                .map(|p| outcome(p, CallOutcome::WouldCall, None))
                 .collect()
         } else {
             run_remote(app, connectors, &subject.erasure.remote, opts.actor)?
@@ -149,7 +173,7 @@ pub fn retry_pending(
     run_remote(app, connectors, &pending, actor)
 }
 
-fn outcome(p: &PendingErasure, what: &'static str, error: Option<String>) -> RemoteOutcome {
+fn outcome(p: &PendingErasure, what: CallOutcome, error: Option<String>) -> RemoteOutcome {
     RemoteOutcome {
         id: p.id.clone(),
         service: p.service,
@@ -184,12 +208,12 @@ fn run_remote(
                         .to_string(),
                 );
                 app.store.append_audit(&entry)?;
-                outcomes.push(outcome(p, "done", None));
+                outcomes.push(outcome(p, CallOutcome::Done, None));
             }
             Err(e) => {
                 let message = e.to_string();
                 app.store.finish_pending_erasure(&p.id, Err(&message), at)?;
-                outcomes.push(outcome(p, "failed", Some(message)));
+                outcomes.push(outcome(p, CallOutcome::Failed, Some(message)));
             }
         }
     }
@@ -217,7 +241,7 @@ fn mail_files(mail_dir: &Path, erasure: &SubjectErasure, dry_run: bool) -> Resul
             }
             actions.push(FileAction {
                 path,
-                action: "deleted",
+                action: FileDisposition::Deleted,
             });
         } else if blank.contains(id) {
             let bytes = std::fs::read(&path)
@@ -230,7 +254,7 @@ fn mail_files(mail_dir: &Path, erasure: &SubjectErasure, dry_run: bool) -> Resul
             }
             actions.push(FileAction {
                 path,
-                action: "blanked",
+                action: FileDisposition::Blanked,
             });
         }
     }
