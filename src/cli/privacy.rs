@@ -71,7 +71,7 @@ fn erase(ctx: &Context, args: &EraseArgs) -> anyhow::Result<ExitStatus> {
     if reason.is_empty() {
         return Err(Error::InvalidInput("--reason must say why (the request)".into()).into());
     }
-    let mut app = ctx.app()?;
+    let app = ctx.app()?;
     if !args.dry_run
         && !prompt::confirm(
             ctx,
@@ -89,7 +89,7 @@ fn erase(ctx: &Context, args: &EraseArgs) -> anyhow::Result<ExitStatus> {
     let connectors = app.connectors()?;
     let actor = ctx.actor(args.by.as_deref());
     let report = crate::privacy::erase(
-        &mut app,
+        &app,
         &connectors,
         &EraseOptions {
             emails: &emails,

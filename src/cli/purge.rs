@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: PurgeArgs) -> anyhow::Result<ExitStatus> {
     };
     let mut reports = Vec::new();
     for app in &apps {
-        let mail_dir = app.config.data_dir().join("mail");
+        let mail_dir = app.config.mail_dir();
         reports.push(crate::privacy::purge::run(
             &app.store,
             &app.config.retention,

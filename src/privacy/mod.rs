@@ -15,12 +15,15 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::app::App;
-use crate::config::CrmKind;
+use crate::config::{Config, CrmKind};
 use crate::connectors::Connectors;
 use crate::domain::privacy::{blank_ci, contains_ci};
+use crate::domain::submission::PrivacyDeletion;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::{AuditEntry, ErasureRequest, PendingErasure, RemoteService, SubjectErasure};
+use crate::store::{
+    AuditEntry, ErasureRequest, PendingErasure, RemoteService, Store, SubjectErasure,
+};
 
 /// What `privacy erase` was asked to do.
 pub struct EraseOptions<'a> {
@@ -98,16 +101,23 @@ impl RemoteOutcome {
 }
 
 /// Erases every address of `opts` from the app's tenant (see the module doc for the order).
-pub fn erase(
-    app: &mut App,
+pub fn erase(app: &App, connectors: &Connectors, opts: &EraseOptions<'_>) -> Result<EraseReport> {
+    let crm = app.config.privacy.erase_in_crm && app.config.connectors.crm == CrmKind::Hubspot;
+    erase_with(&app.store, &app.config.mail_dir(), connectors, opts, crm)
+}
+
+/// The erasure over a store and mail directory; `crm`: also GDPR-delete the HubSpot contact.
+fn erase_with(
+    store: &Store,
+    mail_dir: &Path,
     connectors: &Connectors,
     opts: &EraseOptions<'_>,
+    crm: bool,
 ) -> Result<EraseReport> {
-    let hubspot = app.config.privacy.erase_in_crm && app.config.connectors.crm == CrmKind::Hubspot;
     let gmail = connectors.mailbox.service() == "gmail";
     // HubSpot ids the store does not know (contacts made by others), asked before we forget.
     let mut found = BTreeMap::new();
-    if hubspot && !opts.dry_run {
+    if crm && !opts.dry_run {
         for email in opts.emails {
             let email = crate::domain::privacy::normalise_address(email);
             let ids: Vec<String> = connectors
@@ -123,15 +133,14 @@ pub fn erase(
         actor: opts.actor,
         reason: opts.reason,
         gmail,
-        hubspot: hubspot.then_some(&found),
+        hubspot: crm.then_some(&found),
         dry_run: opts.dry_run,
         at: now_ms(),
     };
-    let erasures = app.store.erase_subjects(&request)?;
-    let mail_dir = app.config.data_dir().join("mail");
+    let erasures = store.erase_subjects(&request)?;
     let mut subjects = Vec::new();
     for erasure in erasures {
-        let files = mail_files(&mail_dir, &erasure, opts.dry_run)?;
+        let files = mail_files(mail_dir, &erasure, opts.dry_run)?;
         subjects.push(SubjectReport {
             erasure,
             files,
@@ -141,7 +150,7 @@ pub fn erase(
     let wal_truncated = if opts.dry_run {
         false
     } else {
-        app.store.truncate_wal()?
+        store.try_truncate_wal()?
     };
     for subject in &mut subjects {
         subject.remote_outcomes = if opts.dry_run {
@@ -152,15 +161,42 @@ pub fn erase(
                 .map(|p| outcome(p, CallOutcome::WouldCall, None))
                 .collect()
         } else {
-            run_remote(app, connectors, &subject.erasure.remote, opts.actor)?
+            run_remote(store, connectors, &subject.erasure.remote, opts.actor)?
         };
     }
     Ok(EraseReport {
-        tenant: app.store.tenant().to_string(),
+        tenant: store.tenant().to_string(),
         dry_run: opts.dry_run,
         subjects,
         wal_truncated,
     })
+}
+
+/// Erases the person behind a HubSpot `contact.privacyDeletion` event (a worker's
+/// `privacy_erase` job), audited as actor `hubspot`: every address the store links to the
+/// contact id. HubSpot deleted the contact itself, so no GDPR delete is sent back. None: the
+/// store knows no address for the contact (nothing of theirs is kept).
+pub fn erase_deleted_contact(
+    store: &Store,
+    config: &Config,
+    connectors: &Connectors,
+    event: &PrivacyDeletion,
+) -> Result<Option<EraseReport>> {
+    let emails = store.addresses_of_contact(&event.contact_id)?;
+    if emails.is_empty() {
+        return Ok(None);
+    }
+    let reason = format!(
+        "HubSpot contact.privacyDeletion for contact {} (portal {})",
+        event.contact_id, event.portal_id
+    );
+    let opts = EraseOptions {
+        emails: &emails,
+        actor: "hubspot",
+        reason: &reason,
+        dry_run: false,
+    };
+    erase_with(store, &config.mail_dir(), connectors, &opts, false).map(Some)
 }
 
 /// Calls the remote services again for every open pending erasure of the tenant.
@@ -170,7 +206,7 @@ pub fn retry_pending(
     actor: &str,
 ) -> Result<Vec<RemoteOutcome>> {
     let pending = app.store.pending_erasures()?;
-    run_remote(app, connectors, &pending, actor)
+    run_remote(&app.store, connectors, &pending, actor)
 }
 
 fn outcome(p: &PendingErasure, what: CallOutcome, error: Option<String>) -> RemoteOutcome {
@@ -186,7 +222,7 @@ fn outcome(p: &PendingErasure, what: CallOutcome, error: Option<String>) -> Remo
 /// Each pending erasure called once; its outcome recorded on its row and, when it succeeded,
 /// in the audit log (`privacy.erase_remote`, by subject reference).
 fn run_remote(
-    app: &App,
+    store: &Store,
     connectors: &Connectors,
     pending: &[PendingErasure],
     actor: &str,
@@ -200,19 +236,19 @@ fn run_remote(
         let at = now_ms();
         match result {
             Ok(()) => {
-                app.store.finish_pending_erasure(&p.id, Ok(()), at)?;
+                store.finish_pending_erasure(&p.id, Ok(()), at)?;
                 let mut entry = AuditEntry::new(actor, "privacy.erase_remote", at);
                 entry.subject = Some(p.subject_ref.clone());
                 entry.after = Some(
                     serde_json::json!({ "service": p.service, "remote_id": p.remote_id })
                         .to_string(),
                 );
-                app.store.append_audit(&entry)?;
+                store.append_audit(&entry)?;
                 outcomes.push(outcome(p, CallOutcome::Done, None));
             }
             Err(e) => {
                 let message = e.to_string();
-                app.store.finish_pending_erasure(&p.id, Err(&message), at)?;
+                store.finish_pending_erasure(&p.id, Err(&message), at)?;
                 outcomes.push(outcome(p, CallOutcome::Failed, Some(message)));
             }
         }
@@ -221,7 +257,8 @@ fn run_remote(
 }
 
 /// Deletes the person's mail files and blanks the address in other drafts' files, anywhere under
-/// the mail directory (every status folder, any tenant layout). Files are named by draft id.
+/// the tenant's mail directory (every status folder). Files are named by draft id, and only this
+/// tenant's draft ids are looked for, so another tenant's files are never touched.
 fn mail_files(mail_dir: &Path, erasure: &SubjectErasure, dry_run: bool) -> Result<Vec<FileAction>> {
     let delete: BTreeSet<&str> = erasure.files_to_delete.iter().map(String::as_str).collect();
     let blank: BTreeSet<&str> = erasure.files_to_blank.iter().map(String::as_str).collect();

@@ -81,7 +81,7 @@ pub fn run(
         loop {
             let batch = store.purge_batch(kind, cutoff, &cursor, opts.batch, opts.dry_run)?;
             report.batches += 1;
-            let files = remove_files(mail_dir, store.tenant(), &batch.draft_files, opts.dry_run)?;
+            let files = remove_files(mail_dir, &batch.draft_files, opts.dry_run)?;
             report.files += files;
             report.rows += if kind == PurgeKind::RejectedDraftFiles {
                 files
@@ -117,24 +117,20 @@ pub fn run(
     })
 }
 
-/// Where the embedded mailbox may hold a draft's file: `mail/<folder>/<id>.eml`, or under the
-/// tenant's own `mail/<tenant>/` directory.
-fn candidate_paths(mail_dir: &Path, tenant: &str, id: &str) -> Vec<PathBuf> {
+/// Where the embedded mailbox may hold a draft's file: `<tenant's mail dir>/<folder>/<id>.eml`.
+fn candidate_paths(mail_dir: &Path, id: &str) -> Vec<PathBuf> {
     let name = format!("{id}.eml");
-    let mut out = Vec::new();
-    for base in [mail_dir.to_path_buf(), mail_dir.join(tenant)] {
-        for folder in ["drafts", "rejected", "sent"] {
-            out.push(base.join(folder).join(&name));
-        }
-    }
-    out
+    ["drafts", "rejected", "sent"]
+        .iter()
+        .map(|folder| mail_dir.join(folder).join(&name))
+        .collect()
 }
 
 /// Deletes the files of these drafts that exist; returns how many there were.
-fn remove_files(mail_dir: &Path, tenant: &str, ids: &[String], dry_run: bool) -> Result<u64> {
+fn remove_files(mail_dir: &Path, ids: &[String], dry_run: bool) -> Result<u64> {
     let mut n = 0;
     for id in ids {
-        for path in candidate_paths(mail_dir, tenant, id) {
+        for path in candidate_paths(mail_dir, id) {
             if !path.is_file() {
                 continue;
             }

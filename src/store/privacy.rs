@@ -13,6 +13,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::audit::{AuditEntry, append_audit};
 use super::{Store, new_id};
 use crate::domain::privacy::{blank_ci, contains_ci, normalise_address, subject_ref};
+use crate::domain::submission::PrivacyDeletion;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
 
 /// A remote service an erasure must also reach.
@@ -230,7 +232,7 @@ impl Store {
     /// hash, records the remote erasures and appends one `privacy.erase` audit entry per address,
     /// in one transaction (rolled back for a dry run). Refused while a workflow of the person
     /// runs (its worker could write the address back after we erased it).
-    pub fn erase_subjects(&mut self, req: &ErasureRequest<'_>) -> Result<Vec<SubjectErasure>> {
+    pub fn erase_subjects(&self, req: &ErasureRequest<'_>) -> Result<Vec<SubjectErasure>> {
         // The key commits on its own, so a dry run shows the reference the real run will use.
         self.subject_ref("")?;
         self.conn.execute_batch("PRAGMA secure_delete = ON")?;
@@ -414,6 +416,56 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Queues one `privacy_erase` job per HubSpot `contact.privacyDeletion` event (priority
+    /// queue, payload: the contact id only); a redelivery while the job is live queues nothing
+    /// (one after it finished erases again, which finds nothing). Returns how
+    /// many were queued.
+    /// Each event goes to its own tenant (the intake writer serves every tenant).
+    pub fn enqueue_privacy_deletions(
+        &self,
+        events: &[(TenantId, PrivacyDeletion)],
+        at: i64,
+    ) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let mut queued = 0;
+        for (tenant, event) in events {
+            let payload = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
+            queued += tx.execute(
+                "INSERT INTO jobs (id, tenant_id, queue, kind, payload, state, run_at, unique_key,
+                     created_at, updated_at)
+                 SELECT ?1, ?2, 'priority', 'privacy_erase', ?3, 'available', ?4, ?5, ?4, ?4
+                 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = ?2 AND unique_key = ?5
+                                   AND state NOT IN ('completed', 'dead', 'cancelled'))",
+                params![
+                    new_id(),
+                    tenant,
+                    payload,
+                    at,
+                    format!("privacy:{}:{}", event.contact_id, event.occurred_at)
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    /// Addresses this tenant's store associates with a CRM contact id (a HubSpot
+    /// `contact.privacyDeletion` event names only the id).
+    pub fn addresses_of_contact(&self, contact_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lower(email) FROM submissions
+             WHERE tenant_id = ?1 AND contact_object_id = ?2 AND email IS NOT NULL
+             UNION
+             SELECT lower(w.email) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id
+             WHERE w.tenant_id = ?1 AND s.name = 'contact' AND s.remote_id = ?2
+                 AND w.email IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map(params![self.tenant, contact_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
     }
 
     /// Blanks what a suppressed submission of an erased person holds (its lead, raw payload, the

@@ -534,3 +534,54 @@ fn a_failing_remote_erasure_leaves_the_local_one_done_and_a_record_that_retry_fi
     let again = parse_json(&ok(&w.env.run(&["privacy", "erase", "--retry", "--json"])).stdout);
     assert_eq!(again.as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_hubspot_privacy_deletion_event_erases_the_contact_automatically() {
+    use crate::server_support::{Proc, post, sign, signed_env, wait_for};
+    let env = signed_env();
+    run_as(&env, "default", &fixture("forms-v3.json"));
+    let contact: String = {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        conn.query_row(
+            "SELECT remote_id FROM workflow_steps WHERE name = 'contact'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let server = Proc::serve(&env, &["--workers", "1"]);
+    let event = serde_json::json!([{
+        "eventId": 4411, "subscriptionId": 1, "portalId": 4411223, "appId": 1,
+        "occurredAt": 1764412990000u64, "subscriptionType": "contact.privacyDeletion",
+        "attemptNumber": 0, "objectId": contact.parse::<u64>().unwrap(),
+    }]);
+    let file = env.write_file("deletion.json", event.to_string());
+    let headers = sign(&env, &file, &server.url(), &[]);
+    let (status, body, _) = post(&server.url(), &headers, std::fs::read(&file).unwrap());
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["erasures_queued"], 1, "{body}");
+    wait_for("the erasure job to erase the person", || {
+        env.sql_i64(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.erase' AND actor = 'hubspot'",
+        ) == 1
+    });
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM submissions"), 0);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_contacts"), 0);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM suppressions WHERE value LIKE 'hmac-sha256:%'"),
+        1
+    );
+    assert_eq!(files_holding(&env.mail_dir(), LEE), Vec::<String>::new());
+    wait_for("the job to complete", || {
+        env.sql_i64(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'privacy_erase' AND state = 'completed'",
+        ) == 1
+    });
+    // The job and the audit entry name the contact by id, never the address.
+    assert_eq!(
+        env.sql_i64(&format!(
+            "SELECT COUNT(*) FROM jobs WHERE instr(lower(payload), '{LEE}') > 0"
+        )),
+        0
+    );
+}
