@@ -369,6 +369,24 @@ fn commit_error(e: crate::error::Error) -> ApiError {
     }
 }
 
+/// Hands HubSpot's `contact.privacyDeletion` events to the writer, which queues one
+/// `privacy_erase` job each (a worker erases the person); answers how many were queued.
+async fn queue_privacy_deletions(
+    state: &AppState,
+    events: Vec<(TenantId, crate::domain::submission::PrivacyDeletion)>,
+) -> Result<usize, ApiError> {
+    let (reply, rx) = oneshot::channel();
+    state
+        .send(Message::PrivacyDeletions(
+            crate::server::intake::PrivacyDeletions { events, reply },
+        ))
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    rx.await
+        .map_err(|_| ApiError::Unavailable)?
+        .map_err(commit_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,22 +405,4 @@ mod tests {
         assert!(!with("application/x-www-form-urlencoded"));
         assert!(!is_json(&HeaderMap::new()));
     }
-}
-
-/// Hands HubSpot's `contact.privacyDeletion` events to the writer, which queues one
-/// `privacy_erase` job each (a worker erases the person); answers how many were queued.
-async fn queue_privacy_deletions(
-    state: &AppState,
-    events: Vec<(TenantId, crate::domain::submission::PrivacyDeletion)>,
-) -> Result<usize, ApiError> {
-    let (reply, rx) = oneshot::channel();
-    state
-        .send(Message::PrivacyDeletions(
-            crate::server::intake::PrivacyDeletions { events, reply },
-        ))
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
-    rx.await
-        .map_err(|_| ApiError::Unavailable)?
-        .map_err(commit_error)
 }
