@@ -45,6 +45,8 @@ fn days(retention: &RetentionConfig, kind: PurgeKind) -> u64 {
         PurgeKind::RejectedDraftFiles => retention.rejected_draft_files_days,
         PurgeKind::ReconcileReports => retention.reconcile_reports_days,
         PurgeKind::QuarantinedPayloads => retention.quarantine_days,
+        // Months in days only for the report; the cutoff is the same day N months back.
+        PurgeKind::Usage => retention.usage_months * 30,
     }
 }
 
@@ -69,7 +71,10 @@ pub fn run(
     let mut kinds = Vec::new();
     for kind in PurgeKind::ALL {
         let older_than_days = days(retention, kind);
-        let cutoff = now - older_than_days as i64 * DAY_MS;
+        let cutoff = match kind {
+            PurgeKind::Usage => months_before(now, retention.usage_months),
+            _ => now - older_than_days as i64 * DAY_MS,
+        };
         let mut report = KindReport {
             kind,
             older_than_days,
@@ -115,6 +120,21 @@ pub fn run(
         dry_run: opts.dry_run,
         kinds,
     })
+}
+
+/// The same UTC day `months` calendar months before `now` (clamped to the month's end).
+fn months_before(now: i64, months: u64) -> i64 {
+    let span = jiff::Span::new().months(months as i64);
+    jiff::Timestamp::from_millisecond(now)
+        .ok()
+        .and_then(|t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .checked_sub(span)
+                .ok()
+        })
+        .map_or(now - months as i64 * 31 * DAY_MS, |z| {
+            z.timestamp().as_millisecond()
+        })
 }
 
 /// Where the embedded mailbox may hold a draft's file: `<tenant's mail dir>/<folder>/<id>.eml`.

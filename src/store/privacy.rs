@@ -274,9 +274,9 @@ impl Store {
         mark_person_workflows(tx, &self.tenant, email)?;
         let running: Option<String> = tx
             .query_row(
-                "SELECT workflow_id FROM jobs WHERE state = 'running'
+                "SELECT workflow_id FROM jobs WHERE tenant_id = ?1 AND state = 'running'
                  AND workflow_id IN (SELECT id FROM temp.erase_workflows) LIMIT 1",
-                [],
+                [&self.tenant],
                 |r| r.get(0),
             )
             .optional()?;
@@ -286,15 +286,15 @@ impl Store {
                  the same command again in a minute, once its job has finished"
             )));
         }
-        let files_to_delete = person_draft_files(tx)?;
+        let files_to_delete = person_draft_files(tx, &self.tenant)?;
         let mut remote = Vec::new();
         if req.gmail {
-            for id in person_gmail_drafts(tx)? {
+            for id in person_gmail_drafts(tx, &self.tenant)? {
                 remote.push((RemoteService::Gmail, id));
             }
         }
         if let Some(found) = hubspot_ids {
-            let mut ids = person_hubspot_contacts(tx)?;
+            let mut ids = person_hubspot_contacts(tx, &self.tenant)?;
             ids.extend(found.iter().cloned());
             ids.sort();
             ids.dedup();
@@ -471,6 +471,7 @@ impl Store {
     /// Blanks what a suppressed submission of an erased person holds (its lead, raw payload, the
     /// step inputs and outputs so far), keeping the ids and the suppression match.
     pub(super) fn forget_submission_in(
+        &self,
         tx: &Transaction<'_>,
         submission_id: &str,
         workflow_id: &str,
@@ -479,17 +480,18 @@ impl Store {
             "UPDATE submissions SET email = NULL, first_name = NULL, last_name = NULL,
                  company = NULL, job_title = NULL, phone = NULL, message = NULL, page_url = NULL,
                  custom_fields = '{}', raw_payload = x'', dedupe_key = 'erased:' || id
-             WHERE id = ?1",
-            [submission_id],
+             WHERE id = ?1 AND tenant_id = ?2",
+            params![submission_id, self.tenant],
         )?;
         tx.execute(
-            "UPDATE workflows SET email = NULL WHERE id = ?1",
-            [workflow_id],
+            "UPDATE workflows SET email = NULL WHERE id = ?1 AND tenant_id = ?2",
+            params![workflow_id, self.tenant],
         )?;
         tx.execute(
             "UPDATE workflow_steps SET input = NULL, output = '{\"erased\":true}'
-             WHERE workflow_id = ?1 AND name <> 'suppression' AND status <> 'skipped'",
-            [workflow_id],
+             WHERE workflow_id IN (SELECT id FROM workflows WHERE id = ?1 AND tenant_id = ?2)
+                 AND name <> 'suppression' AND status <> 'skipped'",
+            params![workflow_id, self.tenant],
         )?;
         Ok(())
     }
@@ -532,44 +534,52 @@ fn mark_person_workflows(tx: &Transaction<'_>, tenant: &str, email: &str) -> Res
 }
 
 /// The one text column every row of `sql` selects.
-fn strings(tx: &Transaction<'_>, sql: &str) -> Result<Vec<String>> {
+fn strings(tx: &Transaction<'_>, tenant: &str, sql: &str) -> Result<Vec<String>> {
     let rows = tx
         .prepare(sql)?
-        .query_map([], |r| r.get(0))?
+        .query_map([tenant], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
 }
 
 /// The mail files of the person's drafts (named by the local mailbox's draft id).
-fn person_draft_files(tx: &Transaction<'_>) -> Result<Vec<String>> {
+fn person_draft_files(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
     strings(
         tx,
+        tenant,
         "SELECT DISTINCT COALESCE(remote_draft_id, id) FROM drafts
-         WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'local_mailbox'
-         UNION SELECT id FROM drafts WHERE workflow_id IN (SELECT id FROM temp.erase_workflows)",
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)
+             AND mailbox = 'local_mailbox'
+         UNION SELECT id FROM drafts
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)",
     )
 }
 
 /// Gmail drafts we created for the person that Gmail may still hold (not sent, not superseded).
-fn person_gmail_drafts(tx: &Transaction<'_>) -> Result<Vec<String>> {
+fn person_gmail_drafts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
     strings(
         tx,
+        tenant,
         "SELECT DISTINCT remote_draft_id FROM drafts
-         WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'gmail'
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'gmail'
              AND remote_draft_id IS NOT NULL AND status NOT IN ('sent', 'superseded')",
     )
 }
 
 /// HubSpot contact ids the person's workflows used or named.
-fn person_hubspot_contacts(tx: &Transaction<'_>) -> Result<Vec<String>> {
+fn person_hubspot_contacts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
     strings(
         tx,
+        tenant,
         "SELECT remote_id FROM workflow_steps
-         WHERE workflow_id IN (SELECT id FROM temp.erase_workflows) AND name = 'contact'
+         WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1
+                               AND id IN (SELECT id FROM temp.erase_workflows))
+             AND name = 'contact'
              AND remote_id IS NOT NULL AND json_extract(output, '$.crm') = 'hubspot'
          UNION
          SELECT s.contact_object_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
-         WHERE w.id IN (SELECT id FROM temp.erase_workflows) AND s.contact_object_id IS NOT NULL",
+         WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM temp.erase_workflows)
+             AND s.contact_object_id IS NOT NULL",
     )
 }
 
@@ -581,7 +591,8 @@ fn delete_person_rows(
     tenant: &str,
     email: &str,
 ) -> Result<Vec<(&'static str, u64)>> {
-    const WF: &str = "SELECT id FROM temp.erase_workflows";
+    // Every statement below reaches rows through the tenant's workflows (?1).
+    const WF: &str = "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM temp.erase_workflows)";
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS erase_submissions (id TEXT PRIMARY KEY);
          DELETE FROM temp.erase_submissions;",
@@ -595,81 +606,76 @@ fn delete_person_rows(
         ),
         params![tenant, email],
     )?;
-    let jobs = format!("SELECT id FROM jobs WHERE workflow_id IN ({WF})");
+    let jobs = format!("SELECT id FROM jobs WHERE tenant_id = ?1 AND workflow_id IN ({WF})");
     let contacts = "SELECT id FROM crm_contacts WHERE tenant_id = ?1 AND lower(email) = ?2";
-    // (table, statement, whether it takes the tenant and the address as ?1 and ?2)
-    let statements: Vec<(&'static str, String, bool)> = vec![
+    // (table, statement): each takes the tenant as ?1 (and the address as ?2 when it names it).
+    let statements: Vec<(&'static str, String)> = vec![
         (
             "eval_items",
             format!(
                 "DELETE FROM eval_items WHERE tenant_id = ?1 AND (workflow_id IN ({WF}) OR lower(recipient) = ?2)"
             ),
-            true,
         ),
         (
             "dead_letters",
-            format!("DELETE FROM dead_letters WHERE workflow_id IN ({WF}) OR job_id IN ({jobs})"),
-            false,
+            format!(
+                "DELETE FROM dead_letters WHERE tenant_id = ?1 AND (workflow_id IN ({WF}) OR job_id IN ({jobs}))"
+            ),
         ),
         (
             "job_attempts",
-            format!("DELETE FROM job_attempts WHERE job_id IN ({jobs})"),
-            false,
+            format!(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1 AND workflow_id IN ({WF}))"
+            ),
         ),
         (
             "jobs",
-            format!("DELETE FROM jobs WHERE workflow_id IN ({WF})"),
-            false,
+            format!("DELETE FROM jobs WHERE tenant_id = ?1 AND workflow_id IN ({WF})"),
         ),
         (
             "workflow_steps",
-            format!("DELETE FROM workflow_steps WHERE workflow_id IN ({WF})"),
-            false,
+            format!(
+                "DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN ({WF}))"
+            ),
         ),
         (
             "drafts",
-            format!("DELETE FROM drafts WHERE workflow_id IN ({WF})"),
-            false,
+            format!("DELETE FROM drafts WHERE tenant_id = ?1 AND workflow_id IN ({WF})"),
         ),
         (
             "tasks",
-            format!("DELETE FROM tasks WHERE workflow_id IN ({WF})"),
-            false,
+            format!("DELETE FROM tasks WHERE tenant_id = ?1 AND workflow_id IN ({WF})"),
         ),
         (
             "workflows",
-            format!("DELETE FROM workflows WHERE id IN ({WF})"),
-            false,
+            format!("DELETE FROM workflows WHERE tenant_id = ?1 AND id IN ({WF})"),
         ),
         (
             "submissions",
-            "DELETE FROM submissions WHERE id IN (SELECT id FROM temp.erase_submissions)
-             AND id NOT IN (SELECT submission_id FROM workflows)"
+            "DELETE FROM submissions WHERE tenant_id = ?1
+             AND id IN (SELECT id FROM temp.erase_submissions)
+             AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)"
                 .to_string(),
-            false,
         ),
         (
             "crm_tasks",
             format!("DELETE FROM crm_tasks WHERE tenant_id = ?1 AND contact_id IN ({contacts})"),
-            true,
         ),
         (
             "crm_contacts",
-            format!("DELETE FROM crm_contacts WHERE id IN ({contacts})"),
-            true,
+            format!("DELETE FROM crm_contacts WHERE tenant_id = ?1 AND id IN ({contacts})"),
         ),
         (
             "suppressions",
             "DELETE FROM suppressions WHERE tenant_id = ?1 AND lower(value) = ?2".to_string(),
-            true,
         ),
     ];
     let mut out = Vec::new();
-    for (table, sql, scoped) in statements {
-        let n = if scoped {
+    for (table, sql) in statements {
+        let n = if sql.contains("?2") {
             tx.execute(&sql, params![tenant, email])?
         } else {
-            tx.execute(&sql, [])?
+            tx.execute(&sql, [tenant])?
         };
         if n > 0 {
             out.push((table, n as u64));
@@ -687,7 +693,11 @@ fn delete_person_rows(
     let mut n = 0;
     for (rowid, text) in rejected {
         if contains_ci(&text, email.as_bytes()) {
-            n += tx.execute("DELETE FROM import_row_errors WHERE rowid = ?1", [rowid])? as u64;
+            n += tx.execute(
+                "DELETE FROM import_row_errors WHERE rowid = ?1
+                 AND import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?2)",
+                params![rowid, tenant],
+            )? as u64;
         }
     }
     if n > 0 {

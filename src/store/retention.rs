@@ -22,17 +22,20 @@ pub enum PurgeKind {
     RejectedDraftFiles,
     ReconcileReports,
     QuarantinedPayloads,
+    /// Usage rows (per tenant, day and metric), kept for billing; by whole UTC days.
+    Usage,
 }
 
 impl PurgeKind {
     /// In the order `purge` runs them (rejected drafts' files before their workflows go).
-    pub const ALL: [PurgeKind; 6] = [
+    pub const ALL: [PurgeKind; 7] = [
         PurgeKind::RawPayloads,
         PurgeKind::FinishedJobs,
         PurgeKind::RejectedDraftFiles,
         PurgeKind::Workflows,
         PurgeKind::ReconcileReports,
         PurgeKind::QuarantinedPayloads,
+        PurgeKind::Usage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl PurgeKind {
             PurgeKind::RejectedDraftFiles => "rejected_draft_files",
             PurgeKind::ReconcileReports => "reconcile_reports",
             PurgeKind::QuarantinedPayloads => "quarantined_payloads",
+            PurgeKind::Usage => "usage",
         }
     }
 }
@@ -77,6 +81,9 @@ impl Store {
         limit: usize,
         dry_run: bool,
     ) -> Result<PurgeBatch> {
+        if kind == PurgeKind::Usage {
+            return self.purge_usage_batch(cutoff, limit, dry_run);
+        }
         let below = uuid7_floor(cutoff);
         let tx = self.write_tx()?;
         let (ids, last) = self.candidates(&tx, kind, cutoff, &below, cursor, limit)?;
@@ -86,7 +93,7 @@ impl Store {
             next: last,
         };
         if !dry_run && !ids.is_empty() {
-            batch.draft_files = purge_ids(&tx, kind, &ids)?;
+            batch.draft_files = purge_ids(&tx, &self.tenant, kind, &ids)?;
         } else if kind == PurgeKind::RejectedDraftFiles {
             batch.draft_files = ids.clone();
         }
@@ -96,6 +103,39 @@ impl Store {
             tx.commit()?;
         }
         Ok(batch)
+    }
+
+    /// Usage rows of days before `cutoff`'s UTC day, at most `limit` (no cursor: each batch
+    /// deletes the oldest that are left).
+    fn purge_usage_batch(&self, cutoff: i64, limit: usize, dry_run: bool) -> Result<PurgeBatch> {
+        let day = crate::domain::time::rfc3339(cutoff)[..10].to_string();
+        let tx = self.write_tx()?;
+        let rows = if dry_run {
+            let n: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM usage WHERE tenant_id = ?1 AND day < ?2",
+                params![self.tenant, day],
+                |r| r.get(0),
+            )?;
+            n as u64
+        } else {
+            tx.execute(
+                "DELETE FROM usage WHERE tenant_id = ?1 AND (day, metric) IN
+                     (SELECT day, metric FROM usage WHERE tenant_id = ?1 AND day < ?2
+                      ORDER BY day LIMIT ?3)",
+                params![self.tenant, day, limit as i64],
+            )? as u64
+        };
+        if dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        let more = !dry_run && rows == limit as u64;
+        Ok(PurgeBatch {
+            rows,
+            draft_files: vec![],
+            next: more.then(String::new),
+        })
     }
 
     /// The ids of the next batch and the cursor after it (the last id looked at).
@@ -110,6 +150,8 @@ impl Store {
     ) -> Result<(Vec<String>, Option<String>)> {
         // (the window of ids, in key order; the condition a row of the window must meet)
         let (window, condition) = match kind {
+            // Usage rows have no id to walk: `purge_usage_batch` deletes them.
+            PurgeKind::Usage => return Ok((vec![], None)),
             PurgeKind::RawPayloads => (
                 "SELECT id FROM submissions WHERE tenant_id = ?1 AND id > ?2 AND id < ?3",
                 "length(raw_payload) > 0 AND received_at < ?4",
@@ -117,12 +159,13 @@ impl Store {
             PurgeKind::FinishedJobs => (
                 "SELECT id FROM jobs WHERE tenant_id = ?1 AND id > ?2 AND id < ?3",
                 "state IN ('completed', 'cancelled') AND updated_at < ?4
-                 AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.job_id = t.id)",
+                 AND NOT EXISTS (SELECT 1 FROM dead_letters d
+                                 WHERE d.tenant_id = t.tenant_id AND d.job_id = t.id)",
             ),
             PurgeKind::Workflows => (
                 "SELECT id FROM workflows WHERE tenant_id = ?1 AND id > ?2 AND id < ?3",
                 "status NOT IN ('pending', 'running') AND created_at < ?4
-                 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.workflow_id = t.id
+                 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = t.tenant_id AND j.workflow_id = t.id
                                  AND j.state IN ('available', 'running', 'retryable', 'held'))",
             ),
             PurgeKind::RejectedDraftFiles => (
@@ -163,68 +206,84 @@ impl Store {
     }
 }
 
-/// Purges exactly these rows of `kind`; returns the draft ids whose mail files go too.
+/// Purges exactly these rows of `kind` (ids as a JSON array, ?1; the tenant, ?2); returns the
+/// draft ids whose mail files go too.
 fn purge_ids(
     tx: &rusqlite::Transaction<'_>,
+    tenant: &str,
     kind: PurgeKind,
     ids: &[String],
 ) -> Result<Vec<String>> {
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    let set = "SELECT value FROM json_each(?1)";
-    let run = |sql: String| -> Result<()> {
-        tx.execute(&sql, [&json])?;
+    let run = |sql: &str| -> Result<()> {
+        tx.execute(sql, params![json, tenant])?;
         Ok(())
     };
     let mut files = Vec::new();
     match kind {
-        PurgeKind::RawPayloads => run(format!(
-            "UPDATE submissions SET raw_payload = x'' WHERE id IN ({set})"
-        ))?,
+        PurgeKind::RawPayloads => run("UPDATE submissions SET raw_payload = x''
+             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
         PurgeKind::FinishedJobs => {
-            run(format!("DELETE FROM job_attempts WHERE job_id IN ({set})"))?;
-            run(format!("DELETE FROM jobs WHERE id IN ({set})"))?;
+            run("DELETE FROM job_attempts WHERE job_id IN
+                 (SELECT id FROM jobs WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1)))")?;
+            run(
+                "DELETE FROM jobs WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
+            )?;
         }
         PurgeKind::Workflows => {
             files = tx
-                .prepare(&format!(
+                .prepare(
                     "SELECT COALESCE(remote_draft_id, id) FROM drafts
-                     WHERE workflow_id IN ({set}) AND mailbox = 'local_mailbox'"
-                ))?
-                .query_map([&json], |r| r.get(0))?
+                     WHERE tenant_id = ?2 AND mailbox = 'local_mailbox'
+                         AND workflow_id IN (SELECT value FROM json_each(?1))",
+                )?
+                .query_map(params![json, tenant], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let jobs = format!("SELECT id FROM jobs WHERE workflow_id IN ({set})");
-            run(format!(
-                "DELETE FROM dead_letters WHERE workflow_id IN ({set}) OR job_id IN ({jobs})"
-            ))?;
-            run(format!("DELETE FROM job_attempts WHERE job_id IN ({jobs})"))?;
-            run(format!("DELETE FROM jobs WHERE workflow_id IN ({set})"))?;
-            run(format!(
-                "DELETE FROM workflow_steps WHERE workflow_id IN ({set})"
-            ))?;
-            run(format!("DELETE FROM drafts WHERE workflow_id IN ({set})"))?;
-            run(format!("DELETE FROM tasks WHERE workflow_id IN ({set})"))?;
+            run("DELETE FROM dead_letters WHERE tenant_id = ?2 AND (
+                     workflow_id IN (SELECT value FROM json_each(?1))
+                     OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
+                                   AND workflow_id IN (SELECT value FROM json_each(?1))))")?;
+            run(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
+                     AND workflow_id IN (SELECT value FROM json_each(?1)))",
+            )?;
+            run(
+                "DELETE FROM jobs WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            run(
+                "DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows
+                     WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1)))",
+            )?;
+            run(
+                "DELETE FROM drafts WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            run(
+                "DELETE FROM tasks WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
+            )?;
             tx.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS purge_submissions (id TEXT PRIMARY KEY);
                  DELETE FROM temp.purge_submissions;",
             )?;
-            run(format!(
-                "INSERT OR IGNORE INTO temp.purge_submissions
-                 SELECT submission_id FROM workflows WHERE id IN ({set})"
-            ))?;
-            run(format!("DELETE FROM workflows WHERE id IN ({set})"))?;
+            run(
+                "INSERT OR IGNORE INTO temp.purge_submissions SELECT submission_id FROM workflows
+                 WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
+            )?;
+            run(
+                "DELETE FROM workflows WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
+            )?;
             tx.execute(
-                "DELETE FROM submissions WHERE id IN (SELECT id FROM temp.purge_submissions)
-                 AND id NOT IN (SELECT submission_id FROM workflows)",
-                [],
+                "DELETE FROM submissions WHERE tenant_id = ?1
+                 AND id IN (SELECT id FROM temp.purge_submissions)
+                 AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)",
+                [tenant],
             )?;
         }
         PurgeKind::RejectedDraftFiles => files = ids.to_vec(),
-        PurgeKind::ReconcileReports => run(format!(
-            "DELETE FROM reconciliation_reports WHERE id IN ({set})"
-        ))?,
-        PurgeKind::QuarantinedPayloads => run(format!(
-            "DELETE FROM quarantined_payloads WHERE id IN ({set})"
-        ))?,
+        PurgeKind::Usage => {}
+        PurgeKind::ReconcileReports => run("DELETE FROM reconciliation_reports
+             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
+        PurgeKind::QuarantinedPayloads => run("DELETE FROM quarantined_payloads
+             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
     }
     Ok(files)
 }

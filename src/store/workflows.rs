@@ -487,7 +487,7 @@ impl Store {
             PipelineWrite::Forget {
                 submission_id,
                 workflow_id,
-            } => Store::forget_submission_in(tx, submission_id, workflow_id)?,
+            } => self.forget_submission_in(tx, submission_id, workflow_id)?,
         }
         Ok(())
     }

@@ -63,6 +63,8 @@ fn purge_removes_what_is_past_retention_in_batches_and_a_dry_run_changes_nothing
         "{today}"
     );
 
+    let acme_usage = env.sql_i64("SELECT COUNT(*) FROM usage WHERE tenant_id = 'acme'");
+    assert!(acme_usage > 0, "the runs counted no usage");
     let counts = env.table_counts();
     let files = env.mail_files("drafts").len() + env.mail_files("rejected").len();
     let dry = purge(&env, &["--tenant", "acme", "--dry-run"]);
@@ -89,6 +91,15 @@ fn purge_removes_what_is_past_retention_in_batches_and_a_dry_run_changes_nothing
         );
     }
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM workflow_steps s LEFT JOIN workflows w ON w.id = s.workflow_id WHERE w.id IS NULL"), 0);
+    assert_eq!(kind(&report, "usage")["rows"], acme_usage);
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM usage WHERE tenant_id = 'acme'"),
+        0
+    );
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM usage WHERE tenant_id = 'globex'"),
+        acme_usage
+    );
     // Globex keeps everything, files included.
     assert_eq!(
         env.sql_i64("SELECT COUNT(*) FROM workflows WHERE tenant_id = 'globex'"),
