@@ -863,25 +863,22 @@ fn privacy_erase(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) -> 
             JobResult::Completed
         }
         // A workflow of the person is running: erase once it has finished (its next attempt).
-        Err(e @ Error::Refused(_)) => decide(
-            ErrorClass::Transient,
-            &e.to_string(),
-            None,
-            job.attempt,
-            job.max_attempts,
-            shared.config.worker.backoff_base_ms,
-            now_ms(),
-        ),
-        Err(e) => decide(
-            e.class(),
-            &e.to_string(),
-            e.retry_after().map(|d| d.as_millis() as u64),
-            job.attempt,
-            job.max_attempts,
-            shared.config.worker.backoff_base_ms,
-            now_ms(),
-        ),
+        Err(e @ Error::Refused(_)) => decide_for(shared, job, &e, ErrorClass::Transient),
+        Err(e) => decide_for(shared, job, &e, e.class()),
     }
+}
+
+/// What becomes of `job` after `e` (counted as `class`), by the one retry policy.
+fn decide_for(shared: &Shared, job: &ClaimedJob, e: &Error, class: ErrorClass) -> JobResult {
+    decide(
+        class,
+        &e.to_string(),
+        e.retry_after().map(|d| d.as_millis() as u64),
+        job.attempt,
+        job.max_attempts,
+        shared.config.worker.backoff_base_ms,
+        now_ms(),
+    )
 }
 
 fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
@@ -948,15 +945,7 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
                 .map(|w| w.status);
             match status {
                 Some(s) if s.is_finished() => finish_alone(JobResult::Completed),
-                _ => finish_alone(decide(
-                    e.class(),
-                    &e.to_string(),
-                    e.retry_after().map(|d| d.as_millis() as u64),
-                    job.attempt,
-                    job.max_attempts,
-                    shared.config.worker.backoff_base_ms,
-                    now_ms(),
-                )),
+                _ => finish_alone(decide_for(shared, job, &e, e.class())),
             }
         }
     }
