@@ -52,8 +52,14 @@ _salesagent() {
             salesagent,mode)
                 cmd="salesagent__subcmd__mode"
                 ;;
+            salesagent,privacy)
+                cmd="salesagent__subcmd__privacy"
+                ;;
             salesagent,probe)
                 cmd="salesagent__subcmd__probe"
+                ;;
+            salesagent,purge)
+                cmd="salesagent__subcmd__purge"
                 ;;
             salesagent,quarantine)
                 cmd="salesagent__subcmd__quarantine"
@@ -307,8 +313,14 @@ _salesagent() {
             salesagent__subcmd__help,mode)
                 cmd="salesagent__subcmd__help__subcmd__mode"
                 ;;
+            salesagent__subcmd__help,privacy)
+                cmd="salesagent__subcmd__help__subcmd__privacy"
+                ;;
             salesagent__subcmd__help,probe)
                 cmd="salesagent__subcmd__help__subcmd__probe"
+                ;;
+            salesagent__subcmd__help,purge)
+                cmd="salesagent__subcmd__help__subcmd__purge"
                 ;;
             salesagent__subcmd__help,quarantine)
                 cmd="salesagent__subcmd__help__subcmd__quarantine"
@@ -439,6 +451,9 @@ _salesagent() {
             salesagent__subcmd__help__subcmd__mode,show)
                 cmd="salesagent__subcmd__help__subcmd__mode__subcmd__show"
                 ;;
+            salesagent__subcmd__help__subcmd__privacy,erase)
+                cmd="salesagent__subcmd__help__subcmd__privacy__subcmd__erase"
+                ;;
             salesagent__subcmd__help__subcmd__quarantine,discard)
                 cmd="salesagent__subcmd__help__subcmd__quarantine__subcmd__discard"
                 ;;
@@ -546,6 +561,18 @@ _salesagent() {
                 ;;
             salesagent__subcmd__mode__subcmd__help,show)
                 cmd="salesagent__subcmd__mode__subcmd__help__subcmd__show"
+                ;;
+            salesagent__subcmd__privacy,erase)
+                cmd="salesagent__subcmd__privacy__subcmd__erase"
+                ;;
+            salesagent__subcmd__privacy,help)
+                cmd="salesagent__subcmd__privacy__subcmd__help"
+                ;;
+            salesagent__subcmd__privacy__subcmd__help,erase)
+                cmd="salesagent__subcmd__privacy__subcmd__help__subcmd__erase"
+                ;;
+            salesagent__subcmd__privacy__subcmd__help,help)
+                cmd="salesagent__subcmd__privacy__subcmd__help__subcmd__help"
                 ;;
             salesagent__subcmd__quarantine,discard)
                 cmd="salesagent__subcmd__quarantine__subcmd__discard"
@@ -686,7 +713,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage privacy purge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,7 +830,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --action)
-                    COMPREPLY=($(compgen -W "db.restore dlq.retry draft.approve draft.edit draft.recompose draft.reject draft.send draft.send_failed mode.set mode.set_refused quarantine.discard quarantine.replay suppression.add suppression.remove workflow.retry" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "db.restore dlq.retry draft.approve draft.edit draft.recompose draft.reject draft.send draft.send_failed mode.set mode.set_refused privacy.erase privacy.erase_remote purge.run quarantine.discard quarantine.replay suppression.add suppression.remove workflow.retry" -- "${cur}"))
                     return 0
                     ;;
                 --actor)
@@ -2480,7 +2507,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage help"
+            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage privacy purge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3095,7 +3122,49 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__help__subcmd__privacy)
+            opts="erase"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__privacy__subcmd__erase)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__purge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4083,6 +4152,124 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__privacy)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version erase help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__privacy__subcmd__erase)
+            opts="-v -q -h -V --reason --dry-run --retry --yes --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__privacy__subcmd__help)
+            opts="erase help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__privacy__subcmd__help__subcmd__erase)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__privacy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__probe)
             opts="-v -q -h -V --url --timeout --keep --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4095,6 +4282,56 @@ _salesagent() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__purge)
+            opts="-v -q -h -V --dry-run --batch --pause-ms --as-of --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

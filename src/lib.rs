@@ -17,6 +17,7 @@ pub mod operator;
 pub mod orchestrator;
 pub mod outfile;
 pub mod output;
+pub mod privacy;
 #[cfg(test)]
 mod props;
 pub mod reconcile;

@@ -12,8 +12,10 @@ mod eval;
 mod import;
 mod manpage;
 mod mode;
+mod privacy;
 mod probe;
 mod prompt;
+mod purge;
 mod quarantine;
 mod queues;
 mod reconcile;
@@ -160,6 +162,11 @@ pub enum Command {
     Tenants(tenants::TenantsCommand),
     /// What each tenant used per UTC day or month, with totals; CSV for a billing system
     Usage(usage::UsageArgs),
+    /// Forget a person: erase an address everywhere in a tenant (GDPR Art. 17)
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
+    /// Delete what is older than [retention] allows, in small batches (for cron)
+    Purge(purge::PurgeArgs),
 }
 
 /// Which tenants a command acts on.
@@ -363,6 +370,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Eval(cmd) => eval::run(ctx, cmd),
         Command::Tenants(cmd) => tenants::run(ctx, cmd),
         Command::Usage(args) => usage::run(ctx, args),
+        Command::Privacy(cmd) => privacy::run(ctx, cmd),
+        Command::Purge(args) => purge::run(ctx, args),
     }
 }
 

@@ -112,6 +112,8 @@ pub struct Config {
     pub hubspot: HubspotConfig,
     pub gmail: GmailConfig,
     pub llm: LlmConfig,
+    pub privacy: PrivacyConfig,
+    pub retention: RetentionConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -481,6 +483,47 @@ impl ImportConfig {
     }
 }
 
+/// `[privacy]`: what `privacy erase` does beyond this deployment's own store and mail files.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Also ask HubSpot to delete the contact for good (`gdpr-delete`) when the CRM is HubSpot.
+    pub erase_in_crm: bool,
+}
+
+/// `[retention]`: how long `purge` keeps each kind of record, in days (usage rows in months).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// The raw bodies of submissions (the normalised lead stays with its workflow).
+    pub raw_payload_days: u64,
+    /// Jobs that completed or were cancelled.
+    pub finished_jobs_days: u64,
+    /// Finished workflows with their submission, steps, jobs, drafts, tasks and mail files.
+    pub workflows_days: u64,
+    /// The `.eml` files of rejected drafts.
+    pub rejected_draft_files_days: u64,
+    pub reconcile_reports_days: u64,
+    /// Quarantined payloads (resolved or not).
+    pub quarantine_days: u64,
+    /// Usage rows, kept for billing.
+    pub usage_months: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            raw_payload_days: 90,
+            finished_jobs_days: 7,
+            workflows_days: 365,
+            rejected_draft_files_days: 30,
+            reconcile_reports_days: 90,
+            quarantine_days: 30,
+            usage_months: 25,
+        }
+    }
+}
+
 /// The longest duration, in seconds, any setting may have (a day for leases and timeouts, a year
 /// for windows): bounds keep every millisecond computation far from overflowing.
 const MAX_SECS: u64 = 86_400;
@@ -670,6 +713,8 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             worker: WorkerConfig::default(),
             import: ImportConfig::default(),
+            privacy: PrivacyConfig::default(),
+            retention: RetentionConfig::default(),
             http: HttpConfig::default(),
             hubspot: HubspotConfig::default(),
             gmail: GmailConfig::default(),
@@ -1204,6 +1249,50 @@ impl Config {
                 MAX_SECS,
             ),
             b("import.lock_secs", self.import.lock_secs, 1, MAX_SECS),
+            // Retention: at least a day (a zero would purge what was just written), at most
+            // about thirty years (epoch-millisecond arithmetic stays far from overflow).
+            b(
+                "retention.raw_payload_days",
+                self.retention.raw_payload_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.finished_jobs_days",
+                self.retention.finished_jobs_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.workflows_days",
+                self.retention.workflows_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.rejected_draft_files_days",
+                self.retention.rejected_draft_files_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.reconcile_reports_days",
+                self.retention.reconcile_reports_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.quarantine_days",
+                self.retention.quarantine_days,
+                1,
+                10_000,
+            ),
+            b(
+                "retention.usage_months",
+                self.retention.usage_months,
+                1,
+                360,
+            ),
             b(
                 "http.connect_timeout_ms",
                 self.http.connect_timeout_ms,

@@ -49,6 +49,8 @@ pub struct TenantSettings {
     pub hubspot: Option<toml::Table>,
     pub gmail: Option<toml::Table>,
     pub llm: Option<toml::Table>,
+    pub privacy: Option<toml::Table>,
+    pub retention: Option<toml::Table>,
 }
 
 impl TenantSettings {
@@ -207,6 +209,8 @@ impl Config {
         lay!(hubspot);
         lay!(gmail);
         lay!(llm);
+        lay!(privacy);
+        lay!(retention);
         // The JSON round trip of `overlay` cannot carry secrets (they serialise as "***"): the
         // top level's come back here, and the tenant's own ones by reference after this.
         c.hubspot.token = self.hubspot.token.clone();

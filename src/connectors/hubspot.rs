@@ -444,6 +444,27 @@ impl Crm for HubSpot {
         self.http.send(&call)?;
         Ok(())
     }
+
+    fn find_contact_id(&self, email: &str) -> Result<Option<String>> {
+        let path = format!(
+            "/crm/v3/objects/contacts/{}?idProperty=email&properties=email",
+            encode(email)
+        );
+        self.get(path, &[404])?.map(|v| object_id(&v)).transpose()
+    }
+
+    fn erase_contact(&self, id: &str) -> Result<()> {
+        // HubSpot answers 204; a contact already deleted is 404, which is what we want.
+        let call = Call::post(
+            "/crm/v3/objects/contacts/gdpr-delete",
+            json!({ "objectId": id }),
+        )
+        .bearer(&self.token)
+        .accept(&[404])
+        .idempotent(true);
+        self.http.send(&call)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -98,6 +98,14 @@ impl Crm for MeteredCrm {
         self.tick();
         self.inner.close_task(id, note)
     }
+    fn find_contact_id(&self, email: &str) -> Result<Option<String>> {
+        self.tick();
+        self.inner.find_contact_id(email)
+    }
+    fn erase_contact(&self, id: &str) -> Result<()> {
+        self.tick();
+        self.inner.erase_contact(id)
+    }
 }
 
 /// A `Mailbox` that counts each operation in its meter.

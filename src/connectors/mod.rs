@@ -115,6 +115,11 @@ pub trait Crm: Send + Sync {
     /// COMPLETED and appends `note` to its body, keeping the workflow reference. Repeating it
     /// changes nothing more. NotFound when the CRM no longer has the task.
     fn close_task(&self, id: &str, note: &str) -> Result<()>;
+    /// The id of the contact with this address, if the CRM has one (to erase it by id).
+    fn find_contact_id(&self, email: &str) -> Result<Option<String>>;
+    /// Deletes the contact for good (a GDPR erasure; HubSpot also blocks the address from
+    /// coming back). Repeating it for a contact already gone is not an error.
+    fn erase_contact(&self, id: &str) -> Result<()>;
 }
 
 /// A draft to put in the mailbox. `message_id` is deterministic per workflow.

@@ -5,6 +5,7 @@ pub mod email;
 pub mod guard;
 pub mod html;
 pub mod lead;
+pub mod privacy;
 pub mod retry;
 pub mod routing;
 pub mod scoring;

@@ -53,7 +53,20 @@ pub struct ParsedPayload {
     pub submissions: Vec<ParsedSubmission>,
     /// Webhooks API events acknowledged but not processed (property changes and the like).
     pub ignored_events: usize,
+    /// `contact.privacyDeletion` events: HubSpot erased these contacts; we erase them too.
+    pub privacy_deletions: Vec<PrivacyDeletion>,
 }
+
+/// A HubSpot `contact.privacyDeletion` event: the contact (by id only) was GDPR-deleted.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PrivacyDeletion {
+    pub portal_id: String,
+    pub contact_id: String,
+    pub occurred_at: i64,
+}
+
+/// The Webhooks API event that asks us to erase a contact.
+const PRIVACY_DELETION_EVENT: &str = "contact.privacyDeletion";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PayloadError {
@@ -138,7 +151,7 @@ pub fn parse_payload(bytes: &[u8]) -> Result<ParsedPayload, PayloadError> {
             };
             Ok(ParsedPayload {
                 submissions: vec![submission],
-                ignored_events: 0,
+                ..ParsedPayload::default()
             })
         }
         other => Err(PayloadError::UnknownShape {
@@ -345,6 +358,14 @@ fn parse_events(events: &[Value]) -> Result<ParsedPayload, PayloadError> {
             id_field(obj, "portalId")?.ok_or_else(|| field_err(&at("portalId"), "is missing"))?;
         let occurred_at = time_field(obj, "occurredAt")?
             .ok_or_else(|| field_err(&at("occurredAt"), "is missing"))?;
+        if kind == PRIVACY_DELETION_EVENT {
+            parsed.privacy_deletions.push(PrivacyDeletion {
+                portal_id,
+                contact_id: object_id,
+                occurred_at,
+            });
+            continue;
+        }
         if !STARTING_EVENTS.contains(&kind.as_str()) {
             parsed.ignored_events += 1;
             continue;
@@ -490,6 +511,25 @@ mod tests {
         let mut parsed = parse_payload(body.as_bytes()).unwrap();
         assert_eq!(parsed.submissions.len(), 1);
         parsed.submissions.remove(0)
+    }
+
+    #[test]
+    fn privacy_deletion_events_are_kept_apart_from_submissions() {
+        let body = br#"[{"eventId":1,"portalId":77,"occurredAt":1764412980000,
+            "subscriptionType":"contact.privacyDeletion","objectId":3234588},
+            {"eventId":2,"portalId":77,"occurredAt":1764412981000,
+            "subscriptionType":"contact.propertyChange","objectId":3234588}]"#;
+        let parsed = parse_payload(body).unwrap();
+        assert!(parsed.submissions.is_empty());
+        assert_eq!(parsed.ignored_events, 1);
+        assert_eq!(
+            parsed.privacy_deletions,
+            vec![PrivacyDeletion {
+                portal_id: "77".into(),
+                contact_id: "3234588".into(),
+                occurred_at: 1_764_412_980_000,
+            }]
+        );
     }
 
     #[test]

@@ -216,9 +216,11 @@ pub(crate) enum StepResult {
         writes: Vec<PipelineWrite>,
     },
     /// The workflow ends here with this status (duplicate, suppressed); later steps are skipped.
+    /// `writes` commit after the step rows (so they may change them).
     Stop {
         status: WorkflowStatus,
         output: serde_json::Value,
+        writes: Vec<PipelineWrite>,
     },
 }
 
@@ -327,7 +329,11 @@ impl Pipeline<'_> {
                     batch.push(PipelineWrite::Step(record));
                     batch.extend(writes);
                 }
-                Ok(StepResult::Stop { status, output }) => {
+                Ok(StepResult::Stop {
+                    status,
+                    output,
+                    writes,
+                }) => {
                     record.status = StepStatus::Completed;
                     record.output = Some(output.to_string());
                     batch.push(PipelineWrite::Step(record));
@@ -338,6 +344,7 @@ impl Pipeline<'_> {
                             started_at,
                         )));
                     }
+                    batch.extend(writes);
                     let outcome = Outcome {
                         workflow_id: workflow_id.to_string(),
                         status,

@@ -8,6 +8,7 @@ use crate::config::{Config, GuardConfig};
 use crate::connectors::{ComposeRequest, ComposedEmail, NewTask, OutgoingEmail};
 use crate::domain::guard::{self, DraftContent};
 use crate::domain::lead::Lead;
+use crate::domain::privacy::is_subject_ref;
 use crate::domain::routing::Route;
 use crate::domain::submission::validate_lead;
 use crate::domain::time::{add_business_days, now_ms, short};
@@ -156,10 +157,22 @@ fn suppression(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     let p = ctx.pipeline;
     let email = lead_email(state)?;
     match p.store.suppression_for(email)? {
-        Some(s) => Ok(StepResult::Stop {
-            status: WorkflowStatus::Suppressed,
-            output: json!({ "suppressed": true, "matched": s.value, "reason": s.reason }),
-        }),
+        Some(s) => {
+            // A person who asked to be forgotten: keep only the ids and the match.
+            let writes = if is_subject_ref(&s.value) {
+                vec![PipelineWrite::Forget {
+                    submission_id: ctx.submission.id.clone(),
+                    workflow_id: ctx.workflow_id.to_string(),
+                }]
+            } else {
+                vec![]
+            };
+            Ok(StepResult::Stop {
+                status: WorkflowStatus::Suppressed,
+                output: json!({ "suppressed": true, "matched": s.value, "reason": s.reason }),
+                writes,
+            })
+        }
         None => done(json!({ "suppressed": false })),
     }
 }
@@ -181,6 +194,7 @@ fn dedupe(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         Some(workflow_id) => Ok(StepResult::Stop {
             status: WorkflowStatus::Duplicate,
             output: json!({ "duplicate_of": workflow_id, "window_secs": config.dedupe.window_secs }),
+            writes: vec![],
         }),
         None => done(json!({ "duplicate_of": null })),
     }

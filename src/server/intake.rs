@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::domain::submission::ParsedSubmission;
+use crate::domain::submission::{ParsedSubmission, PrivacyDeletion};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
@@ -42,9 +42,18 @@ pub struct Quarantine {
     pub reply: oneshot::Sender<Result<String>>,
 }
 
+pub struct PrivacyDeletions {
+    /// Each event with the tenant that owns its portal.
+    pub events: Vec<(TenantId, PrivacyDeletion)>,
+    /// How many erasure jobs were queued (a redelivery queues none).
+    pub reply: oneshot::Sender<Result<usize>>,
+}
+
 pub enum Message {
     Submit(Submit),
     Quarantine(Quarantine),
+    /// HubSpot `contact.privacyDeletion` events: queue one erasure job each.
+    PrivacyDeletions(PrivacyDeletions),
     /// Everything sent before this has been answered; the writer exits.
     Stop,
 }
@@ -200,6 +209,11 @@ fn run(
                         now_ms(),
                     );
                     let _ = q.reply.send(result);
+                }
+                Message::PrivacyDeletions(p) => {
+                    let _ = p
+                        .reply
+                        .send(store.enqueue_privacy_deletions(&p.events, now_ms()));
                 }
                 Message::Stop => stopping = true,
             }

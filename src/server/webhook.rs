@@ -207,8 +207,27 @@ async fn handle(
         .counters
         .ignored_events
         .fetch_add(ignored as u64, Ordering::Relaxed);
+    let erasures = if payload.privacy_deletions.is_empty() {
+        0
+    } else {
+        let own = match &door {
+            Door::Shared => None,
+            Door::Tenant(t) => Some(state.config.for_tenant(t).map_err(|_| ApiError::NotFound)?),
+        };
+        let routed = payload
+            .privacy_deletions
+            .into_iter()
+            .map(|e| Ok((tenant_of_portal(&state.config, own, Some(&e.portal_id))?, e)))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        queue_privacy_deletions(&state, routed).await?
+    };
     if payload.submissions.is_empty() {
-        return Ok(Reply::Ok(json!({"accepted": 0, "ignored_events": ignored})));
+        let mut body = json!({"accepted": 0, "ignored_events": ignored});
+        if erasures > 0 {
+            body["erasures_queued"] = json!(erasures);
+            return Ok(Reply::Accepted(body));
+        }
+        return Ok(Reply::Ok(body));
     }
     let tenants = route(&state.config, &door, &payload.submissions)?;
     let (reply, rx) = oneshot::channel();
@@ -316,21 +335,28 @@ fn route(
     };
     submissions
         .iter()
-        .map(|s| {
-            let portal = s.portal_id.as_deref();
-            let tenant = match own {
-                None => config.tenant_for_portal(portal),
-                Some(own) => own.check_portal(portal).ok().map(|()| own.tenant.clone()),
-            };
-            tenant.ok_or_else(|| {
-                tracing::warn!(
-                    portal_id = portal.unwrap_or("(none)"),
-                    "webhook refused: no tenant of this URL owns the portal; nothing stored"
-                );
-                ApiError::UnknownPortal
-            })
-        })
+        .map(|s| tenant_of_portal(config, own, s.portal_id.as_deref()))
         .collect()
+}
+
+/// The tenant a portal's item goes to through this door (`own`: the tenant's own URL), or the
+/// refusal of the whole request.
+fn tenant_of_portal(
+    config: &Config,
+    own: Option<&Config>,
+    portal: Option<&str>,
+) -> Result<TenantId, ApiError> {
+    let tenant = match own {
+        None => config.tenant_for_portal(portal),
+        Some(own) => own.check_portal(portal).ok().map(|()| own.tenant.clone()),
+    };
+    tenant.ok_or_else(|| {
+        tracing::warn!(
+            portal_id = portal.unwrap_or("(none)"),
+            "webhook refused: no tenant of this URL owns the portal; nothing stored"
+        );
+        ApiError::UnknownPortal
+    })
 }
 
 /// A store that cannot take the write now is a 503 the sender retries; anything else is a bug.
@@ -341,6 +367,24 @@ fn commit_error(e: crate::error::Error) -> ApiError {
         ErrorClass::Transient | ErrorClass::Configuration => ApiError::StoreUnavailable(context),
         _ => ApiError::Internal(context),
     }
+}
+
+/// Hands HubSpot's `contact.privacyDeletion` events to the writer, which queues one
+/// `privacy_erase` job each (a worker erases the person); answers how many were queued.
+async fn queue_privacy_deletions(
+    state: &AppState,
+    events: Vec<(TenantId, crate::domain::submission::PrivacyDeletion)>,
+) -> Result<usize, ApiError> {
+    let (reply, rx) = oneshot::channel();
+    state
+        .send(Message::PrivacyDeletions(
+            crate::server::intake::PrivacyDeletions { events, reply },
+        ))
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    rx.await
+        .map_err(|_| ApiError::Unavailable)?
+        .map_err(commit_error)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{ListQuery, Page, Store, new_id};
+use crate::domain::lead::mask_emails;
 use crate::error::Result;
 
 pub const MODE_DRAFT_ONLY: &str = "draft_only";
@@ -21,6 +22,9 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "draft.send_failed",
     "mode.set",
     "mode.set_refused",
+    "privacy.erase",
+    "privacy.erase_remote",
+    "purge.run",
     "quarantine.discard",
     "quarantine.replay",
     "suppression.add",
@@ -65,6 +69,10 @@ pub(super) fn current_mode(conn: &rusqlite::Connection, tenant: &str) -> Result<
         .unwrap_or_else(|| MODE_DRAFT_ONLY.to_string()))
 }
 
+/// Appends `entry`. The audit log outlives every erasure, so no address is ever written to it in
+/// clear: callers name a person by their pseudonymous reference (`Store::subject_ref`), and any
+/// address left in free text (a reason, a draft's text before and after an edit, an error) is
+/// masked here (`j…@example.com`), where the row is written.
 pub(super) fn append_audit(tx: &Transaction<'_>, tenant: &str, entry: &AuditEntry) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO audit_log (id, tenant_id, actor, action, subject, reason, before, after, created_at)
@@ -75,10 +83,10 @@ pub(super) fn append_audit(tx: &Transaction<'_>, tenant: &str, entry: &AuditEntr
         tenant,
         entry.actor,
         entry.action,
-        entry.subject,
-        entry.reason,
-        entry.before,
-        entry.after,
+        entry.subject.as_deref().map(mask_emails),
+        entry.reason.as_deref().map(mask_emails),
+        entry.before.as_deref().map(mask_emails),
+        entry.after.as_deref().map(mask_emails),
         entry.created_at
     ])?;
     Ok(())

@@ -16,8 +16,10 @@ mod isolation;
 mod jobs;
 mod locks;
 mod maintenance;
+mod privacy;
 mod quarantine;
 mod reconcile;
+mod retention;
 mod review;
 mod states;
 mod stats;
@@ -49,10 +51,12 @@ pub use jobs::{
 };
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
+pub use privacy::{ErasureRequest, PendingErasure, RemoteService, SubjectErasure, TableCount};
 pub use quarantine::{QuarantineFilter, QuarantineRow, Resolution};
 pub use reconcile::{
     DraftProbe, DuplicateDraft, ReportRow, StuckWorkflow, TaskProbe, WorkflowRequeue,
 };
+pub use retention::{PurgeBatch, PurgeKind, uuid7_floor};
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use states::{DraftStatus, JobState, Metric, StepStatus, WorkflowStatus};
 pub use stats::{
@@ -182,6 +186,7 @@ impl Store {
         };
         self.conn.execute_batch(&format!(
             "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+             PRAGMA secure_delete = FAST;
              PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};"
         ))?;
         self.conn.set_prepared_statement_cache_capacity(64);

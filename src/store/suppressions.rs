@@ -64,14 +64,18 @@ impl Store {
             .rsplit_once('@')
             .map(|(_, d)| format!("@{d}"))
             .unwrap_or_default();
+        // An erased address is suppressed as its keyed reference (no key yet: nobody erased).
+        let keyed = self
+            .existing_subject_key()?
+            .map(|key| crate::domain::privacy::subject_ref(&key, &email));
         let mut stmt = self.conn.prepare_cached(
             "SELECT value, reason, created_by, created_at, tenant_id FROM suppressions
-             WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4)
+             WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4, ?6)
              ORDER BY tenant_id = ?5 LIMIT 1",
         )?;
         Ok(stmt
             .query_row(
-                params![self.tenant, email, domain, hashed(&email), GLOBAL],
+                params![self.tenant, email, domain, hashed(&email), GLOBAL, keyed],
                 suppression_from_row,
             )
             .optional()?)
@@ -86,7 +90,7 @@ impl Store {
             params![self.tenant, value, reason, actor, at],
         )?;
         let mut entry = AuditEntry::new(actor, "suppression.add", at);
-        entry.subject = Some(value.to_string());
+        entry.subject = Some(self.audit_subject_in(&tx, value, at)?);
         entry.reason = Some(reason.to_string());
         if inserted > 0 {
             append_audit(&tx, &self.tenant, &entry)?;
@@ -111,11 +115,26 @@ impl Store {
             return Err(Error::NotFound(format!("{value} is not suppressed")));
         }
         let mut entry = AuditEntry::new(actor, "suppression.remove", at);
-        entry.subject = Some(value.to_string());
+        entry.subject = Some(self.audit_subject_in(&tx, value, at)?);
         entry.reason = reason.map(str::to_string);
         append_audit(&tx, &self.tenant, &entry)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// How an audit entry names a suppressed value: an address as its pseudonymous reference
+    /// (the audit log outlives an erasure), a domain or a reference as it is.
+    fn audit_subject_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        value: &str,
+        at: i64,
+    ) -> Result<String> {
+        if value.starts_with('@') || !value.contains('@') {
+            return Ok(value.to_string());
+        }
+        let key = self.subject_key_in(tx, at)?;
+        Ok(crate::domain::privacy::subject_ref(&key, value))
     }
 
     /// The tenant's own list.

@@ -39,10 +39,18 @@ impl Store {
     /// the WAL was emptied; a busy database is "not this time", not an error.
     pub fn truncate_wal(&mut self) -> Result<bool> {
         self.conn.busy_handler(Some(checkpoint_busy))?;
+        let result = self.try_truncate_wal();
+        self.conn.busy_handler(Some(super::eager_busy))?;
+        result
+    }
+
+    /// A TRUNCATE checkpoint with the connection's usual busy handler (for a command that just
+    /// erased data and wants its old page images out of the WAL). Returns whether the WAL was
+    /// emptied; a reader in the way is "not now", not an error.
+    pub fn try_truncate_wal(&self) -> Result<bool> {
         let result: rusqlite::Result<i64> =
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0));
-        self.conn.busy_handler(Some(super::eager_busy))?;
         match result {
             Ok(busy) => Ok(busy == 0),
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(false),

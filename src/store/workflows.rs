@@ -132,6 +132,12 @@ pub enum PipelineWrite {
     /// What a step spent (connector calls, LLM tokens), counted for the workflow's tenant with
     /// the step's own record.
     Usage(super::usage::WorkflowUsage),
+    /// A submission of an erased person (suppressed by their keyed reference): blank its lead,
+    /// raw payload and step data, keeping only ids and the suppression match.
+    Forget {
+        submission_id: String,
+        workflow_id: String,
+    },
 }
 
 /// What the checked transaction before a side effect decided: the step's attempt number, whether
@@ -478,6 +484,10 @@ impl Store {
             }
             PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
             PipelineWrite::Usage(usage) => batch.usage.add_usage(usage),
+            PipelineWrite::Forget {
+                submission_id,
+                workflow_id,
+            } => self.forget_submission_in(tx, submission_id, workflow_id)?,
         }
         Ok(())
     }

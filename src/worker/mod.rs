@@ -834,6 +834,53 @@ fn lost_lease(shared: &Shared, e: &Error) {
     tracing::warn!(error = %e, "lost the lease: nothing more is written; the new owner finishes the job");
 }
 
+/// The job kind the intake queues for a HubSpot `contact.privacyDeletion` event.
+const PRIVACY_ERASE_JOB: &str = "privacy_erase";
+
+/// Runs a `privacy_erase` job: erases the contact's person from the store and our mailbox
+/// (`privacy::erase_deleted_contact`); a failure is retried like a step's, by its class.
+fn privacy_erase(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) -> JobResult {
+    let event: crate::domain::submission::PrivacyDeletion = match serde_json::from_str(&job.payload)
+    {
+        Ok(e) => e,
+        Err(e) => {
+            return JobResult::Dead {
+                class: ErrorClass::Internal,
+                error: format!("the privacy_erase job's payload is not an event: {e}"),
+            };
+        }
+    };
+    let erased = crate::privacy::erase_deleted_contact(
+        pipeline.store,
+        pipeline.config,
+        pipeline.connectors,
+        &event,
+    );
+    match erased {
+        Ok(report) => {
+            let subjects = report.map_or(0, |r| r.subjects.len());
+            tracing::info!(contact_id = %event.contact_id, subjects, "erased after HubSpot's privacy deletion");
+            JobResult::Completed
+        }
+        // A workflow of the person is running: erase once it has finished (its next attempt).
+        Err(e @ Error::Refused(_)) => decide_for(shared, job, &e, ErrorClass::Transient),
+        Err(e) => decide_for(shared, job, &e, e.class()),
+    }
+}
+
+/// What becomes of `job` after `e` (counted as `class`), by the one retry policy.
+fn decide_for(shared: &Shared, job: &ClaimedJob, e: &Error, class: ErrorClass) -> JobResult {
+    decide(
+        class,
+        &e.to_string(),
+        e.retry_after().map(|d| d.as_millis() as u64),
+        job.attempt,
+        job.max_attempts,
+        shared.config.worker.backoff_base_ms,
+        now_ms(),
+    )
+}
+
 fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
     let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempt);
     let _enter = span.enter();
@@ -852,6 +899,10 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
             }
         }
     };
+    if job.kind == PRIVACY_ERASE_JOB {
+        finish_alone(privacy_erase(shared, pipeline, job));
+        return;
+    }
     let Some(workflow_id) = job
         .workflow_id
         .as_deref()
@@ -894,15 +945,7 @@ fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) {
                 .map(|w| w.status);
             match status {
                 Some(s) if s.is_finished() => finish_alone(JobResult::Completed),
-                _ => finish_alone(decide(
-                    e.class(),
-                    &e.to_string(),
-                    e.retry_after().map(|d| d.as_millis() as u64),
-                    job.attempt,
-                    job.max_attempts,
-                    shared.config.worker.backoff_base_ms,
-                    now_ms(),
-                )),
+                _ => finish_alone(decide_for(shared, job, &e, e.class())),
             }
         }
     }

@@ -144,4 +144,13 @@ impl Crm for LocalCrm {
         store.crm_complete_task(id, note)?;
         Ok(())
     }
+
+    /// The embedded CRM lives in the store: `privacy erase` deletes its rows there with the rest.
+    fn find_contact_id(&self, _email: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    fn erase_contact(&self, _id: &str) -> Result<()> {
+        Ok(())
+    }
 }

@@ -1,5 +1,5 @@
 //! A fake HubSpot CRM v3: contacts (unique email, 409 "Existing ID"), companies with search,
-//! tasks that must carry `hs_timestamp` and an association (updated by PATCH with string
+//! GDPR delete, tasks that must carry `hs_timestamp` and an association (updated by PATCH with string
 //! properties and a valid `hs_task_status`), v4 default associations, bearer auth, and HubSpot-shaped error bodies with a `correlationId`.
 
 use std::sync::{Arc, Mutex};
@@ -134,6 +134,26 @@ impl FakeHubSpot {
                     Some(c) => Reply::Json(200, object_json(c)),
                     None => error(404, "OBJECT_NOT_FOUND", "resource not found"),
                 }
+            }
+            // GDPR delete: the contact goes for good (204); an unknown one is 404.
+            ("POST", ["crm", "v3", "objects", "contacts", "gdpr-delete"]) => {
+                let body = req.json();
+                let Some(id) = body.get("objectId").and_then(Value::as_str) else {
+                    return error(400, "VALIDATION_ERROR", "objectId is required");
+                };
+                let by_email = body.get("idProperty").and_then(Value::as_str) == Some("email");
+                let before = s.contacts.len();
+                s.contacts.retain(|c| {
+                    if by_email {
+                        c.properties.get("email").and_then(Value::as_str) != Some(id)
+                    } else {
+                        c.id != id
+                    }
+                });
+                if s.contacts.len() == before {
+                    return error(404, "OBJECT_NOT_FOUND", "resource not found");
+                }
+                Reply::Raw(204, vec![], String::new())
             }
             ("POST", ["crm", "v3", "objects", "contacts"]) => {
                 let body = req.json();

@@ -1,0 +1,793 @@
+//! Erasure of one person (by address) from every table of a tenant, the per-tenant subject key
+//! behind pseudonymous references, and the remote erasures still to do (`pending_erasures`).
+//!
+//! An erasure runs in one IMMEDIATE transaction on a connection with `secure_delete = ON`, so the
+//! deleted and overwritten cells are zeroed in the pages it writes; the caller then truncates the
+//! WAL (`Store::truncate_wal`), after which the old page images are gone from the WAL file too. A
+//! dry run does the very same work and rolls back, so its counts are exactly what a real run does.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::audit::{AuditEntry, append_audit};
+use super::{Store, new_id};
+use crate::domain::privacy::{blank_ci, contains_ci, normalise_address, subject_ref};
+use crate::domain::submission::PrivacyDeletion;
+use crate::domain::tenant::TenantId;
+use crate::error::{Error, Result};
+
+/// A remote service an erasure must also reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteService {
+    /// A Gmail draft we created for the person.
+    Gmail,
+    /// The person's HubSpot contact (GDPR delete).
+    Hubspot,
+}
+
+impl RemoteService {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemoteService::Gmail => "gmail",
+            RemoteService::Hubspot => "hubspot",
+        }
+    }
+
+    fn parse(text: &str) -> Option<RemoteService> {
+        match text {
+            "gmail" => Some(RemoteService::Gmail),
+            "hubspot" => Some(RemoteService::Hubspot),
+            _ => None,
+        }
+    }
+}
+
+/// What to erase: addresses, who asks and why, and which remote erasures to record.
+#[derive(Clone, Debug)]
+pub struct ErasureRequest<'a> {
+    pub emails: &'a [String],
+    pub actor: &'a str,
+    pub reason: &'a str,
+    /// Record Gmail draft deletions (the mailbox is Gmail).
+    pub gmail: bool,
+    /// Record HubSpot GDPR deletes (`privacy.erase_in_crm` with the HubSpot CRM), with contact
+    /// ids found remotely in addition to those the store knows, per address.
+    pub hubspot: Option<&'a BTreeMap<String, Vec<String>>>,
+    pub dry_run: bool,
+    pub at: i64,
+}
+
+/// Rows one erasure touched in one table: deleted, or kept with the address blanked out.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TableCount {
+    pub table: &'static str,
+    pub deleted: u64,
+    pub blanked: u64,
+}
+
+/// What erasing one address did (or, in a dry run, would do).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SubjectErasure {
+    pub email: String,
+    pub subject_ref: String,
+    pub tables: Vec<TableCount>,
+    /// Mail files (named by draft id) to delete and to blank, for the caller to handle.
+    #[serde(skip)]
+    pub files_to_delete: Vec<String>,
+    #[serde(skip)]
+    pub files_to_blank: Vec<String>,
+    /// Remote erasures recorded in `pending_erasures`.
+    pub remote: Vec<PendingErasure>,
+    /// Audit rows written before pseudonymous references that still hold the address (kept:
+    /// the audit log is append-only).
+    pub audit_rows_in_clear: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PendingErasure {
+    pub id: String,
+    pub subject_ref: String,
+    pub service: RemoteService,
+    pub remote_id: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// The tables searched, each with the text or blob columns an address can hide in and the SQL
+/// predicate that keeps the search inside the tenant (`?1`).
+const SEARCHED: &[(&str, &[&str], &str)] = &[
+    (
+        "submissions",
+        &[
+            "raw_payload",
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "job_title",
+            "phone",
+            "message",
+            "page_url",
+            "custom_fields",
+        ],
+        "tenant_id = ?1",
+    ),
+    ("workflows", &["email", "last_error"], "tenant_id = ?1"),
+    (
+        "workflow_steps",
+        &["input", "output", "error", "remote_id"],
+        "workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1)",
+    ),
+    (
+        "drafts",
+        &[
+            "recipient",
+            "subject",
+            "body",
+            "review_note",
+            "route_reason",
+            "fallback_reason",
+        ],
+        "tenant_id = ?1",
+    ),
+    ("tasks", &["subject"], "tenant_id = ?1"),
+    ("jobs", &["payload", "last_error"], "tenant_id = ?1"),
+    (
+        "job_attempts",
+        &["error"],
+        "job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1)",
+    ),
+    (
+        "dead_letters",
+        &["payload", "error", "attempt_history"],
+        "tenant_id = ?1",
+    ),
+    (
+        "quarantined_payloads",
+        &["raw_payload", "reason"],
+        "tenant_id = ?1",
+    ),
+    (
+        "crm_contacts",
+        &[
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "job_title",
+            "phone",
+        ],
+        "tenant_id = ?1",
+    ),
+    ("crm_tasks", &["subject", "body"], "tenant_id = ?1"),
+    (
+        "reconciliation_reports",
+        &["findings", "fixes"],
+        "tenant_id = ?1",
+    ),
+    (
+        "eval_items",
+        &[
+            "recipient",
+            "original_subject",
+            "original_body",
+            "final_subject",
+            "final_body",
+            "review_note",
+            "candidate_subject",
+            "candidate_body",
+            "guard_violations",
+            "error",
+        ],
+        "tenant_id = ?1",
+    ),
+    ("eval_runs", &["selection", "candidate"], "tenant_id = ?1"),
+    (
+        "import_row_errors",
+        &["message", "raw_row"],
+        "import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?1)",
+    ),
+    ("suppressions", &["value", "reason"], "tenant_id = ?1"),
+];
+
+impl Store {
+    /// The tenant's subject key: created (32 random bytes from SQLite's CSPRNG, seeded from the
+    /// OS) the first time it is needed, then never changed.
+    pub(super) fn subject_key_in(&self, tx: &Transaction<'_>, at: i64) -> Result<Vec<u8>> {
+        tx.execute(
+            "INSERT INTO privacy_keys (tenant_id, subject_key, created_at)
+             VALUES (?1, randomblob(32), ?2) ON CONFLICT DO NOTHING",
+            params![self.tenant, at],
+        )?;
+        Ok(tx.query_row(
+            "SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1",
+            [&self.tenant],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The tenant's key if one was ever created (reading never creates one).
+    pub(super) fn existing_subject_key(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1")?
+            .query_row([&self.tenant], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The pseudonymous reference of an address in this tenant (creating the key if needed).
+    pub fn subject_ref(&self, email: &str) -> Result<String> {
+        if let Some(key) = self.existing_subject_key()? {
+            return Ok(subject_ref(&key, email));
+        }
+        let tx = self.write_tx()?;
+        let key = self.subject_key_in(&tx, crate::domain::time::now_ms())?;
+        tx.commit()?;
+        Ok(subject_ref(&key, email))
+    }
+
+    /// Erases every address of `req` from this tenant's tables, suppresses each as its keyed
+    /// hash, records the remote erasures and appends one `privacy.erase` audit entry per address,
+    /// in one transaction (rolled back for a dry run). Refused while a workflow of the person
+    /// runs (its worker could write the address back after we erased it).
+    pub fn erase_subjects(&self, req: &ErasureRequest<'_>) -> Result<Vec<SubjectErasure>> {
+        // The key commits on its own, so a dry run shows the reference the real run will use.
+        self.subject_ref("")?;
+        self.conn.execute_batch("PRAGMA secure_delete = ON")?;
+        let result = self.erase_in_one_tx(req);
+        self.conn.execute_batch("PRAGMA secure_delete = FAST")?;
+        result
+    }
+
+    fn erase_in_one_tx(&self, req: &ErasureRequest<'_>) -> Result<Vec<SubjectErasure>> {
+        let tx = self.write_tx()?;
+        let key = self.subject_key_in(&tx, req.at)?;
+        let mut out = Vec::new();
+        for email in req.emails {
+            let email = normalise_address(email);
+            let reference = subject_ref(&key, &email);
+            let no_ids = Vec::new();
+            let remote_ids = req
+                .hubspot
+                .map(|found| found.get(&email).unwrap_or(&no_ids));
+            let erasure = self.erase_one(&tx, req, &email, &reference, remote_ids)?;
+            out.push(erasure);
+        }
+        if req.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(out)
+    }
+
+    fn erase_one(
+        &self,
+        tx: &Transaction<'_>,
+        req: &ErasureRequest<'_>,
+        email: &str,
+        reference: &str,
+        hubspot_ids: Option<&Vec<String>>,
+    ) -> Result<SubjectErasure> {
+        mark_person_workflows(tx, &self.tenant, email)?;
+        let running: Option<String> = tx
+            .query_row(
+                "SELECT workflow_id FROM jobs WHERE tenant_id = ?1 AND state = 'running'
+                 AND workflow_id IN (SELECT id FROM temp.erase_workflows) LIMIT 1",
+                [&self.tenant],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(wf) = running {
+            return Err(Error::Refused(format!(
+                "workflow {wf} of this person is running right now; nothing was erased\nhint: run \
+                 the same command again in a minute, once its job has finished"
+            )));
+        }
+        let files_to_delete = person_draft_files(tx, &self.tenant)?;
+        let mut remote = Vec::new();
+        if req.gmail {
+            for id in person_gmail_drafts(tx, &self.tenant)? {
+                remote.push((RemoteService::Gmail, id));
+            }
+        }
+        if let Some(found) = hubspot_ids {
+            let mut ids = person_hubspot_contacts(tx, &self.tenant)?;
+            ids.extend(found.iter().cloned());
+            ids.sort();
+            ids.dedup();
+            for id in ids {
+                remote.push((RemoteService::Hubspot, id));
+            }
+        }
+        let mut counts: BTreeMap<&'static str, TableCount> = BTreeMap::new();
+        for (table, deleted) in delete_person_rows(tx, &self.tenant, email)? {
+            counts
+                .entry(table)
+                .or_insert(TableCount {
+                    table,
+                    deleted: 0,
+                    blanked: 0,
+                })
+                .deleted += deleted;
+        }
+        let mut files_to_blank = Vec::new();
+        for &(table, columns, scope) in SEARCHED {
+            let blanked = blank_in_table(tx, &self.tenant, table, columns, scope, email)?;
+            if table == "drafts" {
+                files_to_blank.extend(blanked.iter().cloned());
+            }
+            if !blanked.is_empty() {
+                counts
+                    .entry(table)
+                    .or_insert(TableCount {
+                        table,
+                        deleted: 0,
+                        blanked: 0,
+                    })
+                    .blanked += blanked.len() as u64;
+            }
+        }
+        let audit_rows_in_clear = count_audit_in_clear(tx, &self.tenant, email)?;
+        let mut pending = Vec::new();
+        for (service, remote_id) in remote {
+            pending.push(record_pending(
+                tx,
+                &self.tenant,
+                reference,
+                service,
+                &remote_id,
+                req.at,
+            )?);
+        }
+        let tables: Vec<TableCount> = counts.into_values().collect();
+        tx.execute(
+            "INSERT INTO suppressions (tenant_id, value, reason, created_by, created_at)
+             VALUES (?1, ?2, 'erased on request', ?3, ?4) ON CONFLICT DO NOTHING",
+            params![self.tenant, reference, req.actor, req.at],
+        )?;
+        let mut entry = AuditEntry::new(req.actor, "privacy.erase", req.at);
+        entry.subject = Some(reference.to_string());
+        entry.reason = Some(req.reason.to_string());
+        entry.after = Some(
+            serde_json::json!({
+                "tables": tables,
+                "files": files_to_delete.len(),
+                "remote": pending.iter().map(|p| serde_json::json!({
+                    "service": p.service, "remote_id": p.remote_id,
+                })).collect::<Vec<_>>(),
+            })
+            .to_string(),
+        );
+        append_audit(tx, &self.tenant, &entry)?;
+        tx.execute("DELETE FROM temp.erase_workflows", [])?;
+        Ok(SubjectErasure {
+            email: email.to_string(),
+            subject_ref: reference.to_string(),
+            tables,
+            files_to_delete,
+            files_to_blank,
+            remote: pending,
+            audit_rows_in_clear,
+        })
+    }
+
+    /// Remote erasures not yet confirmed, oldest first.
+    pub fn pending_erasures(&self) -> Result<Vec<PendingErasure>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, subject_ref, service, remote_id, attempts, last_error
+             FROM pending_erasures WHERE tenant_id = ?1 AND done_at IS NULL
+             ORDER BY created_at, id",
+        )?;
+        let rows = stmt
+            .query_map([&self.tenant], pending_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Records the outcome of one remote erasure attempt: done, or the error for the next retry.
+    pub fn finish_pending_erasure(
+        &self,
+        id: &str,
+        outcome: std::result::Result<(), &str>,
+        at: i64,
+    ) -> Result<()> {
+        let tx = self.write_tx()?;
+        let changed = match outcome {
+            Ok(()) => tx.execute(
+                "UPDATE pending_erasures SET attempts = attempts + 1, last_error = NULL,
+                     updated_at = ?1, done_at = ?1
+                 WHERE id = ?2 AND tenant_id = ?3 AND done_at IS NULL",
+                params![at, id, self.tenant],
+            )?,
+            Err(error) => tx.execute(
+                "UPDATE pending_erasures SET attempts = attempts + 1, last_error = ?1,
+                     updated_at = ?2
+                 WHERE id = ?3 AND tenant_id = ?4 AND done_at IS NULL",
+                params![crate::domain::lead::mask_emails(error), at, id, self.tenant],
+            )?,
+        };
+        if changed == 0 {
+            return Err(Error::NotFound(format!(
+                "pending erasure {id} is not open (done already, or another tenant's)"
+            )));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Queues one `privacy_erase` job per HubSpot `contact.privacyDeletion` event (priority
+    /// queue, payload: the contact id only); a redelivery while the job is live queues nothing
+    /// (one after it finished erases again, which finds nothing). Returns how
+    /// many were queued.
+    /// Each event goes to its own tenant (the intake writer serves every tenant).
+    pub fn enqueue_privacy_deletions(
+        &self,
+        events: &[(TenantId, PrivacyDeletion)],
+        at: i64,
+    ) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let mut queued = 0;
+        for (tenant, event) in events {
+            let payload = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
+            queued += tx.execute(
+                "INSERT INTO jobs (id, tenant_id, queue, kind, payload, state, run_at, unique_key,
+                     created_at, updated_at)
+                 SELECT ?1, ?2, 'priority', 'privacy_erase', ?3, 'available', ?4, ?5, ?4, ?4
+                 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = ?2 AND unique_key = ?5
+                                   AND state NOT IN ('completed', 'dead', 'cancelled'))",
+                params![
+                    new_id(),
+                    tenant,
+                    payload,
+                    at,
+                    format!("privacy:{}:{}", event.contact_id, event.occurred_at)
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    /// Addresses this tenant's store associates with a CRM contact id (a HubSpot
+    /// `contact.privacyDeletion` event names only the id).
+    pub fn addresses_of_contact(&self, contact_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lower(email) FROM submissions
+             WHERE tenant_id = ?1 AND contact_object_id = ?2 AND email IS NOT NULL
+             UNION
+             SELECT lower(w.email) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id
+             WHERE w.tenant_id = ?1 AND s.name = 'contact' AND s.remote_id = ?2
+                 AND w.email IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map(params![self.tenant, contact_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
+    }
+
+    /// Blanks what a suppressed submission of an erased person holds (its lead, raw payload, the
+    /// step inputs and outputs so far), keeping the ids and the suppression match.
+    pub(super) fn forget_submission_in(
+        &self,
+        tx: &Transaction<'_>,
+        submission_id: &str,
+        workflow_id: &str,
+    ) -> Result<()> {
+        tx.execute(
+            "UPDATE submissions SET email = NULL, first_name = NULL, last_name = NULL,
+                 company = NULL, job_title = NULL, phone = NULL, message = NULL, page_url = NULL,
+                 custom_fields = '{}', raw_payload = x'', dedupe_key = 'erased:' || id
+             WHERE id = ?1 AND tenant_id = ?2",
+            params![submission_id, self.tenant],
+        )?;
+        tx.execute(
+            "UPDATE workflows SET email = NULL WHERE id = ?1 AND tenant_id = ?2",
+            params![workflow_id, self.tenant],
+        )?;
+        tx.execute(
+            "UPDATE workflow_steps SET input = NULL, output = '{\"erased\":true}'
+             WHERE workflow_id IN (SELECT id FROM workflows WHERE id = ?1 AND tenant_id = ?2)
+                 AND name <> 'suppression' AND status <> 'skipped'",
+            params![workflow_id, self.tenant],
+        )?;
+        Ok(())
+    }
+}
+
+fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingErasure> {
+    let service: String = r.get(2)?;
+    Ok(PendingErasure {
+        id: r.get(0)?,
+        subject_ref: r.get(1)?,
+        service: RemoteService::parse(&service).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Text,
+                format!("unknown erasure service {service:?}").into(),
+            )
+        })?,
+        remote_id: r.get(3)?,
+        attempts: r.get(4)?,
+        last_error: r.get(5)?,
+    })
+}
+
+/// Fills `temp.erase_workflows` with the person's workflows: those of their submissions, and
+/// those whose draft went to them (events resolved through the CRM).
+fn mark_person_workflows(tx: &Transaction<'_>, tenant: &str, email: &str) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS erase_workflows (id TEXT PRIMARY KEY);
+         DELETE FROM temp.erase_workflows;",
+    )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO temp.erase_workflows (id)
+         SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id
+         WHERE w.tenant_id = ?1 AND (lower(w.email) = ?2 OR lower(s.email) = ?2)
+         UNION
+         SELECT workflow_id FROM drafts WHERE tenant_id = ?1 AND lower(recipient) = ?2",
+        params![tenant, email],
+    )?;
+    Ok(())
+}
+
+/// The one text column every row of `sql` selects.
+fn strings(tx: &Transaction<'_>, tenant: &str, sql: &str) -> Result<Vec<String>> {
+    let rows = tx
+        .prepare(sql)?
+        .query_map([tenant], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
+/// The mail files of the person's drafts (named by the local mailbox's draft id).
+fn person_draft_files(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
+    strings(
+        tx,
+        tenant,
+        "SELECT DISTINCT COALESCE(remote_draft_id, id) FROM drafts
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)
+             AND mailbox = 'local_mailbox'
+         UNION SELECT id FROM drafts
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)",
+    )
+}
+
+/// Gmail drafts we created for the person that Gmail may still hold (not sent, not superseded).
+fn person_gmail_drafts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
+    strings(
+        tx,
+        tenant,
+        "SELECT DISTINCT remote_draft_id FROM drafts
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'gmail'
+             AND remote_draft_id IS NOT NULL AND status NOT IN ('sent', 'superseded')",
+    )
+}
+
+/// HubSpot contact ids the person's workflows used or named.
+fn person_hubspot_contacts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
+    strings(
+        tx,
+        tenant,
+        "SELECT remote_id FROM workflow_steps
+         WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1
+                               AND id IN (SELECT id FROM temp.erase_workflows))
+             AND name = 'contact'
+             AND remote_id IS NOT NULL AND json_extract(output, '$.crm') = 'hubspot'
+         UNION
+         SELECT s.contact_object_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
+         WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM temp.erase_workflows)
+             AND s.contact_object_id IS NOT NULL",
+    )
+}
+
+/// Deletes the records that are the person's own: their workflows with everything hanging off
+/// them, their submissions, CRM contact and its tasks, eval items, import row errors, their
+/// plain suppression entry (the keyed one replaces it). Returns (table, rows deleted).
+fn delete_person_rows(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    email: &str,
+) -> Result<Vec<(&'static str, u64)>> {
+    // Every statement below reaches rows through the tenant's workflows (?1).
+    const WF: &str = "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM temp.erase_workflows)";
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS erase_submissions (id TEXT PRIMARY KEY);
+         DELETE FROM temp.erase_submissions;",
+    )?;
+    // The submissions, remembered before their workflows go.
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO temp.erase_submissions
+             SELECT submission_id FROM workflows WHERE id IN ({WF})
+             UNION SELECT id FROM submissions WHERE tenant_id = ?1 AND lower(email) = ?2"
+        ),
+        params![tenant, email],
+    )?;
+    let jobs = format!("SELECT id FROM jobs WHERE tenant_id = ?1 AND workflow_id IN ({WF})");
+    let contacts = "SELECT id FROM crm_contacts WHERE tenant_id = ?1 AND lower(email) = ?2";
+    // (table, statement): each takes the tenant as ?1 (and the address as ?2 when it names it).
+    let statements: Vec<(&'static str, String)> = vec![
+        (
+            "eval_items",
+            format!(
+                "DELETE FROM eval_items WHERE tenant_id = ?1 AND (workflow_id IN ({WF}) OR lower(recipient) = ?2)"
+            ),
+        ),
+        (
+            "dead_letters",
+            format!(
+                "DELETE FROM dead_letters WHERE tenant_id = ?1 AND (workflow_id IN ({WF}) OR job_id IN ({jobs}))"
+            ),
+        ),
+        (
+            "job_attempts",
+            format!(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?1 AND workflow_id IN ({WF}))"
+            ),
+        ),
+        (
+            "jobs",
+            format!("DELETE FROM jobs WHERE tenant_id = ?1 AND workflow_id IN ({WF})"),
+        ),
+        (
+            "workflow_steps",
+            format!(
+                "DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN ({WF}))"
+            ),
+        ),
+        (
+            "drafts",
+            format!("DELETE FROM drafts WHERE tenant_id = ?1 AND workflow_id IN ({WF})"),
+        ),
+        (
+            "tasks",
+            format!("DELETE FROM tasks WHERE tenant_id = ?1 AND workflow_id IN ({WF})"),
+        ),
+        (
+            "workflows",
+            format!("DELETE FROM workflows WHERE tenant_id = ?1 AND id IN ({WF})"),
+        ),
+        (
+            "submissions",
+            "DELETE FROM submissions WHERE tenant_id = ?1
+             AND id IN (SELECT id FROM temp.erase_submissions)
+             AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)"
+                .to_string(),
+        ),
+        (
+            "crm_tasks",
+            format!("DELETE FROM crm_tasks WHERE tenant_id = ?1 AND contact_id IN ({contacts})"),
+        ),
+        (
+            "crm_contacts",
+            format!("DELETE FROM crm_contacts WHERE tenant_id = ?1 AND id IN ({contacts})"),
+        ),
+        (
+            "suppressions",
+            "DELETE FROM suppressions WHERE tenant_id = ?1 AND lower(value) = ?2".to_string(),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (table, sql) in statements {
+        let n = if sql.contains("?2") {
+            tx.execute(&sql, params![tenant, email])?
+        } else {
+            tx.execute(&sql, [tenant])?
+        };
+        if n > 0 {
+            out.push((table, n as u64));
+        }
+    }
+    // A rejected import row is the person's own record: it goes whole.
+    let rejected: Vec<(i64, Vec<u8>)> = tx
+        .prepare(
+            "SELECT rowid, CAST(raw_row || ' ' || message AS BLOB) FROM import_row_errors
+             WHERE import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?1)
+                 AND instr(lower(raw_row || ' ' || message), ?2) > 0",
+        )?
+        .query_map(params![tenant, email], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut n = 0;
+    for (rowid, text) in rejected {
+        if contains_ci(&text, email.as_bytes()) {
+            n += tx.execute(
+                "DELETE FROM import_row_errors WHERE rowid = ?1
+                 AND import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?2)",
+                params![rowid, tenant],
+            )? as u64;
+        }
+    }
+    if n > 0 {
+        out.push(("import_row_errors", n));
+    }
+    Ok(out)
+}
+
+/// Blanks the address out of every column of `table` (in the tenant) that still holds it, in
+/// any case. Returns the ids (`id`, or rowid as text) of the rows changed.
+fn blank_in_table(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    table: &str,
+    columns: &[&str],
+    scope: &str,
+    email: &str,
+) -> Result<Vec<String>> {
+    let id_expr = if matches!(
+        table,
+        "job_attempts" | "import_row_errors" | "suppressions" | "eval_items"
+    ) {
+        "CAST(rowid AS TEXT)"
+    } else {
+        "CAST(id AS TEXT)"
+    };
+    let mut changed = Vec::new();
+    for column in columns {
+        let select = format!(
+            "SELECT rowid, {id_expr}, CAST({column} AS BLOB), typeof({column}) FROM {table}
+             WHERE ({scope}) AND instr(lower(CAST({column} AS TEXT)), ?2) > 0"
+        );
+        let rows: Vec<(i64, String, Vec<u8>, String)> = tx
+            .prepare(&select)?
+            .query_map(params![tenant, email], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (rowid, id, bytes, kind) in rows {
+            if !contains_ci(&bytes, email.as_bytes()) {
+                continue;
+            }
+            let (blanked, _) = blank_ci(&bytes, email.as_bytes());
+            let update = format!("UPDATE {table} SET {column} = ?1 WHERE rowid = ?2");
+            if kind == "blob" {
+                tx.execute(&update, params![blanked, rowid])?;
+            } else {
+                let text = String::from_utf8_lossy(&blanked).into_owned();
+                tx.execute(&update, params![text, rowid])?;
+            }
+            if !changed.contains(&id) {
+                changed.push(id);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Audit rows from before pseudonymous references that name the address.
+fn count_audit_in_clear(tx: &Transaction<'_>, tenant: &str, email: &str) -> Result<u64> {
+    let n: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM audit_log WHERE tenant_id = ?1 AND (
+             instr(lower(subject), ?2) > 0 OR instr(lower(reason), ?2) > 0
+             OR instr(lower(before), ?2) > 0 OR instr(lower(after), ?2) > 0)",
+        params![tenant, email],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+fn record_pending(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    reference: &str,
+    service: RemoteService,
+    remote_id: &str,
+    at: i64,
+) -> Result<PendingErasure> {
+    let id = new_id();
+    tx.execute(
+        "INSERT INTO pending_erasures (id, tenant_id, subject_ref, service, remote_id, created_at,
+             updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (tenant_id, service, remote_id) DO UPDATE SET done_at = NULL, updated_at = ?6",
+        params![id, tenant, reference, service.as_str(), remote_id, at],
+    )?;
+    Ok(tx.query_row(
+        "SELECT id, subject_ref, service, remote_id, attempts, last_error FROM pending_erasures
+         WHERE tenant_id = ?1 AND service = ?2 AND remote_id = ?3",
+        params![tenant, service.as_str(), remote_id],
+        pending_from_row,
+    )?)
+}
