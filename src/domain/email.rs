@@ -144,10 +144,13 @@ fn fold(name: &str, tokens: &[String]) -> String {
     out
 }
 
-/// An unstructured header (Subject): as it is when it is plain ASCII, else encoded words;
+/// An unstructured header (Subject): as it is when it is plain ASCII without leading or trailing
+/// spaces, else encoded words;
 /// folded so lines stay within 78 characters where possible and never pass 998.
 pub fn unstructured_header(name: &str, value: &str) -> String {
-    if header_safe(value) {
+    // Readers drop the whitespace after the colon and before the line end, so a value that
+    // starts or ends with a space ("Subject:  ") would read back trimmed; encoded words keep it.
+    if header_safe(value) && value.trim_matches(' ') == value {
         let tokens: Vec<String> = value.split(' ').map(str::to_string).collect();
         return fold(name, &tokens);
     }
@@ -345,6 +348,26 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `connectors::props::drafts_read_back_the_same_through_an_independent_parser`:
+    /// a subject of " " was written as plain text and read back as "".
+    #[test]
+    fn a_subject_with_leading_or_trailing_spaces_reads_back_the_same() {
+        for subject in [" ", " Hello", "Hello ", "  two  "] {
+            let raw = format!(
+                "{}\r\n\r\nbody\r\n",
+                unstructured_header("Subject", subject)
+            );
+            let parsed = mail_parser::MessageParser::default()
+                .parse(raw.as_bytes())
+                .unwrap();
+            assert_eq!(parsed.subject().unwrap_or_default(), subject, "{raw:?}");
+        }
+        assert_eq!(
+            unstructured_header("Subject", "Hello there"),
+            "Subject: Hello there"
+        );
+    }
 
     fn message<'a>(subject: &'a str, body: &'a str) -> Message<'a> {
         Message {
