@@ -10,6 +10,7 @@ mod dlq;
 mod drafts;
 mod eval;
 mod import;
+mod keys;
 mod manpage;
 mod mode;
 mod privacy;
@@ -140,6 +141,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM
     Reconcile(reconcile::ReconcileArgs),
+    /// Tenant-scoped API keys for /api/v1: create, list, revoke, rotate
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT
     Serve(serve::ServeArgs),
     /// Run workers only, sharing the queue with `serve` and other workers
@@ -362,6 +366,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Man(args) => completions::man(ctx, args),
         Command::Import(args) => import::run(ctx, args),
         Command::Reconcile(args) => reconcile::run(ctx, args),
+        Command::Keys(cmd) => keys::run(ctx, cmd),
         Command::Serve(args) => serve::run(ctx, args),
         Command::Worker(args) => worker::run(ctx, args),
         Command::Webhook(cmd) => webhook::run(ctx, cmd),

@@ -1,6 +1,7 @@
 //! Pure domain logic: payload shapes, lead normalisation, scoring, routing, templates, guards and
 //! email rendering, and the retry policy. Nothing in here does I/O, so all of it is unit-tested without a database.
 
+pub mod api_key;
 pub mod email;
 pub mod guard;
 pub mod html;

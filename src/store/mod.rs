@@ -5,6 +5,7 @@
 //! filters on the store's tenant. Multi-statement writes run in IMMEDIATE transactions so a CLI
 //! command and a running server can share the file.
 
+mod api_keys;
 mod audit;
 mod crm;
 mod dead_letters;
@@ -37,6 +38,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use api_keys::{ApiKeyRow, KeyState, NewApiKey};
 pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
