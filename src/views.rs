@@ -1,0 +1,203 @@
+//! The JSON shapes of workflows, drafts and dead letters, shared by the CLI's `--json` and the
+//! HTTP API (`/api/v1`), so both print the same fields. Views only: no I/O, no printing.
+
+use serde::Serialize;
+
+use crate::domain::time::rfc3339;
+use crate::orchestrator::ComposerFacts;
+use crate::store::{DeadLetterRow, DraftRow, JobAttempt, JobState, SubmissionRow, WorkflowRow};
+
+/// A workflow as `workflows list --json` prints it.
+#[derive(Serialize)]
+pub struct WorkflowItem<'a> {
+    pub id: &'a str,
+    pub status: &'a str,
+    pub email: Option<&'a str>,
+    pub current_step: Option<&'a str>,
+    pub score: Option<i64>,
+    pub attempts: i64,
+    pub mode: &'a str,
+    pub last_error: Option<&'a str>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl<'a> From<&'a WorkflowRow> for WorkflowItem<'a> {
+    fn from(w: &'a WorkflowRow) -> Self {
+        WorkflowItem {
+            id: &w.id,
+            status: w.status.as_str(),
+            email: w.email.as_deref(),
+            current_step: w.current_step.as_deref(),
+            score: w.score,
+            attempts: w.attempts,
+            mode: &w.mode,
+            last_error: w.last_error.as_deref(),
+            created_at: rfc3339(w.created_at),
+            updated_at: rfc3339(w.updated_at),
+        }
+    }
+}
+
+/// A draft as `--json` prints it; `body` only in `show`.
+#[derive(Serialize)]
+pub struct DraftItem<'a> {
+    pub id: &'a str,
+    pub workflow_id: &'a str,
+    pub status: &'a str,
+    pub to: &'a str,
+    pub from: &'a str,
+    pub subject: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<&'a str>,
+    pub score: Option<i64>,
+    pub route_reason: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub fallback_used: bool,
+    /// Prompt version, tokens, latency and structured-output mode (`show` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composer: Option<ComposerFacts>,
+    pub message_id: &'a str,
+    pub mailbox: &'a str,
+    pub remote_draft_id: Option<&'a str>,
+    pub reviewer: Option<&'a str>,
+    pub review_note: Option<&'a str>,
+    pub reviewed_at: Option<String>,
+    pub sent_at: Option<String>,
+    pub created_at: String,
+    /// For a superseded draft: the draft whose recomposed text replaced it.
+    pub superseded_by: Option<&'a str>,
+}
+
+impl<'a> DraftItem<'a> {
+    pub fn new(d: &'a DraftRow, with_body: bool) -> Self {
+        DraftItem {
+            id: &d.id,
+            workflow_id: &d.workflow_id,
+            status: d.status.as_str(),
+            to: &d.recipient,
+            from: &d.sender,
+            subject: &d.subject,
+            body: with_body.then_some(d.body.as_str()),
+            score: d.score,
+            route_reason: d.route_reason.as_deref(),
+            model: d.model.as_deref(),
+            fallback_used: d.fallback_used,
+            composer: with_body.then(|| ComposerFacts::of(d)),
+            message_id: &d.message_id,
+            mailbox: &d.mailbox,
+            remote_draft_id: d.remote_draft_id.as_deref(),
+            reviewer: d.reviewer.as_deref(),
+            review_note: d.review_note.as_deref(),
+            reviewed_at: d.reviewed_at.map(rfc3339),
+            sent_at: d.sent_at.map(rfc3339),
+            created_at: rfc3339(d.created_at),
+            superseded_by: d.superseded_by.as_deref(),
+        }
+    }
+}
+
+/// A dead letter as `dlq list|show|export --json` prints it.
+#[derive(Serialize)]
+pub struct DeadLetterItem<'a> {
+    pub id: &'a str,
+    /// waiting, retried or resolved
+    pub status: &'static str,
+    pub email: Option<&'a str>,
+    pub job_id: &'a str,
+    pub workflow_id: Option<&'a str>,
+    pub job_kind: Option<&'a str>,
+    pub job_state: Option<&'a str>,
+    pub error_class: &'a str,
+    pub error: &'a str,
+    pub attempts: i64,
+    pub created_at: String,
+    pub retried_at: Option<String>,
+    pub resolved_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<AttemptItem<'a>>>,
+    /// The submission the dead job was working on, as it arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submission: Option<SubmissionItem>,
+}
+
+/// One attempt, with RFC 3339 times like every other JSON we print.
+#[derive(Serialize)]
+pub struct AttemptItem<'a> {
+    pub attempt: i64,
+    pub worker: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub error_class: Option<&'a str>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl<'a> From<&'a JobAttempt> for AttemptItem<'a> {
+    fn from(a: &'a JobAttempt) -> Self {
+        AttemptItem {
+            attempt: a.attempt,
+            worker: a.worker.as_deref(),
+            error: a.error.as_deref(),
+            error_class: a.error_class.as_deref(),
+            started_at: rfc3339(a.started_at),
+            finished_at: a.finished_at.map(rfc3339),
+        }
+    }
+}
+
+/// The lead behind a dead letter: who they are and the payload exactly as it was received.
+#[derive(Serialize)]
+pub struct SubmissionItem {
+    pub id: String,
+    pub source: String,
+    pub form_id: Option<String>,
+    pub received_at: String,
+    pub lead: crate::domain::lead::Lead,
+    pub raw_payload: serde_json::Value,
+}
+
+impl SubmissionItem {
+    pub fn new(s: SubmissionRow) -> SubmissionItem {
+        let raw_payload = serde_json::from_slice(&s.raw_payload).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&s.raw_payload).into_owned())
+        });
+        SubmissionItem {
+            id: s.id,
+            source: s.source,
+            form_id: s.form_id,
+            received_at: rfc3339(s.received_at),
+            lead: s.lead,
+            raw_payload,
+        }
+    }
+}
+
+pub fn dead_letter_item<'a>(
+    d: &'a DeadLetterRow,
+    with_payload: bool,
+    history: Option<&'a [JobAttempt]>,
+) -> DeadLetterItem<'a> {
+    DeadLetterItem {
+        id: &d.id,
+        status: d.status(),
+        email: d.email.as_deref(),
+        job_id: &d.job_id,
+        workflow_id: d.workflow_id.as_deref(),
+        job_kind: d.job_kind.as_deref(),
+        job_state: d.job_state.map(JobState::as_str),
+        error_class: &d.error_class,
+        error: &d.error,
+        attempts: d.attempts,
+        created_at: rfc3339(d.created_at),
+        retried_at: d.retried_at.map(rfc3339),
+        resolved_at: d.resolved_at.map(rfc3339),
+        payload: with_payload.then(|| {
+            serde_json::from_str(&d.payload)
+                .unwrap_or_else(|_| serde_json::Value::String(d.payload.clone()))
+        }),
+        history: history.map(|h| h.iter().map(AttemptItem::from).collect()),
+        submission: None,
+    }
+}
