@@ -5,7 +5,14 @@ use serde::Serialize;
 
 use crate::domain::time::rfc3339;
 use crate::orchestrator::ComposerFacts;
-use crate::store::{DeadLetterRow, DraftRow, JobAttempt, JobState, SubmissionRow, WorkflowRow};
+use serde_json::Value;
+
+use crate::domain::lead::Lead;
+use crate::operator::OnApprove;
+use crate::orchestrator::WorkflowReport;
+use crate::store::{
+    DeadLetterRow, DraftContext, DraftRow, JobAttempt, JobState, SubmissionRow, WorkflowRow,
+};
 
 /// A workflow as `workflows list --json` prints it.
 #[derive(Serialize)]
@@ -199,5 +206,86 @@ pub fn dead_letter_item<'a>(
         }),
         history: history.map(|h| h.iter().map(AttemptItem::from).collect()),
         submission: None,
+    }
+}
+
+/// The CRM contact the pipeline found or created, from the contact step's output.
+#[derive(Serialize)]
+pub struct CrmContact {
+    pub id: String,
+    pub crm: Option<String>,
+    /// True when this workflow created it.
+    pub created: bool,
+}
+
+pub fn crm_contact(context: &DraftContext) -> Option<CrmContact> {
+    let v: Value = serde_json::from_str(context.contact_step.as_deref()?).ok()?;
+    Some(CrmContact {
+        id: v.pointer("/contact/id")?.as_str()?.to_string(),
+        crm: v.get("crm").and_then(Value::as_str).map(str::to_string),
+        created: v
+            .pointer("/contact/created")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+/// One step's name and status, as `drafts show --json` lists them.
+#[derive(Serialize)]
+pub struct StepStatusItem<'a> {
+    pub name: &'a str,
+    pub status: &'a str,
+}
+
+/// A draft with what is shown beside it (`drafts show --json`, `GET /api/v1/drafts/{id}`): the
+/// lead's own words and who they are, what approving does now, and the workflow's steps.
+#[derive(Serialize)]
+pub struct DraftDetail<'a> {
+    #[serde(flatten)]
+    pub draft: DraftItem<'a>,
+    pub lead: &'a Lead,
+    pub source: &'a str,
+    pub form_id: Option<&'a str>,
+    pub page_url: Option<&'a str>,
+    pub submitted_at: Option<String>,
+    pub received_at: String,
+    pub earlier_submissions: i64,
+    pub crm_contact: Option<CrmContact>,
+    pub on_approve: Option<&'a OnApprove>,
+    pub superseded: Vec<&'a str>,
+    pub workflow_status: &'a str,
+    pub steps: Vec<StepStatusItem<'a>>,
+}
+
+impl<'a> DraftDetail<'a> {
+    pub fn new(
+        draft: &'a DraftRow,
+        c: &'a DraftContext,
+        on_approve: Option<&'a OnApprove>,
+        superseded: &'a [DraftRow],
+        report: &'a WorkflowReport,
+    ) -> Self {
+        DraftDetail {
+            draft: DraftItem::new(draft, true),
+            lead: &c.lead,
+            source: &c.source,
+            form_id: c.form_id.as_deref(),
+            page_url: c.page_url.as_deref(),
+            submitted_at: c.submitted_at.map(rfc3339),
+            received_at: rfc3339(c.received_at),
+            earlier_submissions: c.earlier_submissions,
+            crm_contact: crm_contact(c),
+            on_approve,
+            superseded: superseded.iter().map(|d| d.id.as_str()).collect(),
+            workflow_status: report.status.as_str(),
+            steps: report
+                .steps
+                .iter()
+                .map(|s| StepStatusItem {
+                    name: &s.name,
+                    status: &s.status,
+                })
+                .collect(),
+        }
     }
 }
