@@ -8,10 +8,11 @@ use crate::orchestrator::ComposerFacts;
 use serde_json::Value;
 
 use crate::domain::lead::Lead;
-use crate::operator::OnApprove;
+use crate::operator::{OnApprove, SendOutcome, TaskClosing};
 use crate::orchestrator::WorkflowReport;
 use crate::store::{
-    DeadLetterRow, DraftContext, DraftRow, JobAttempt, JobState, SubmissionRow, WorkflowRow,
+    DeadLetterRow, DraftContext, DraftRow, DraftStatus, JobAttempt, JobState, SubmissionRow,
+    WorkflowRow,
 };
 
 /// A workflow as `workflows list --json` prints it.
@@ -286,6 +287,46 @@ impl<'a> DraftDetail<'a> {
                     status: &s.status,
                 })
                 .collect(),
+        }
+    }
+}
+
+/// One draft's decision (or recompose) result, as `drafts approve|reject|recompose --json` and
+/// `POST /api/v1/drafts/{id}/approve|reject` print it.
+#[derive(Serialize)]
+pub struct DecisionItem {
+    pub id: String,
+    pub status: Option<DraftStatus>,
+    pub reviewer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send: Option<SendOutcome>,
+    /// A rejection: what happened to the CRM follow-up task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskClosing>,
+    /// A recompose: the draft that keeps the earlier text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl DecisionItem {
+    pub fn of(d: &DraftRow, send: Option<SendOutcome>) -> DecisionItem {
+        DecisionItem {
+            id: d.id.clone(),
+            status: Some(d.status),
+            reviewer: d.reviewer.clone(),
+            send,
+            task: None,
+            superseded_id: None,
+            error: None,
+        }
+    }
+
+    pub fn superseding(d: &DraftRow, superseded_id: String) -> DecisionItem {
+        DecisionItem {
+            superseded_id: Some(superseded_id),
+            ..DecisionItem::of(d, None)
         }
     }
 }
