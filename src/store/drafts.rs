@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::states::DraftStatus;
-use super::{ListQuery, Page, Store, resolve_id};
+use super::{Cursor, ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,6 +209,15 @@ impl Store {
 
     /// The list, and how many match in all when it was cut at `filter.limit`.
     pub fn list_drafts_page(&self, filter: &DraftFilter) -> Result<Page<DraftRow>> {
+        self.list_drafts_after(filter, None)
+    }
+
+    /// The page that follows `cursor` (the cursor applies to the newest-first order only).
+    pub fn list_drafts_after(
+        &self,
+        filter: &DraftFilter,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<DraftRow>> {
         let order = if filter.oldest_first {
             "created_at ASC, id ASC"
         } else {
@@ -225,6 +234,7 @@ impl Store {
         )
         .filter("created_at >= ?", filter.since)
         .filter("score >= ?", filter.min_score)
+        .after(cursor.filter(|_| !filter.oldest_first))
         .fetch_page(&self.conn, order, filter.limit, draft_from_row)
     }
 

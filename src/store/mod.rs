@@ -418,6 +418,14 @@ pub struct Total {
     pub at_least: bool,
 }
 
+/// Where a newest-first page ended: the last row's creation time and id (the next page starts
+/// after it, so rows inserted meanwhile never shift a page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub id: String,
+}
+
 /// A tenant-scoped list query: a SELECT whose WHERE clause starts with the tenant as `?1`, any
 /// number of optional `AND` filters with numbered parameters, then ORDER BY and LIMIT. Every list
 /// command builds its SQL through this, so filters cannot drift out of step with their parameters.
@@ -441,6 +449,21 @@ impl ListQuery {
             let numbered = clause.replacen('?', &format!("?{}", self.args.len()), 1);
             self.sql.push_str(" AND ");
             self.sql.push_str(&numbered);
+        }
+        self
+    }
+
+    /// Keyset pagination of a newest-first list: only rows after `cursor` in
+    /// `created_at DESC, id DESC` order.
+    fn after(mut self, cursor: Option<&Cursor>) -> Self {
+        if let Some(c) = cursor {
+            self.args.push(c.created_at.into());
+            let at = self.args.len();
+            self.args.push(c.id.clone().into());
+            let id = self.args.len();
+            self.sql.push_str(&format!(
+                " AND (created_at < ?{at} OR (created_at = ?{at} AND id < ?{id}))"
+            ));
         }
         self
     }

@@ -8,7 +8,7 @@ use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
 use super::usage::WorkflowTally;
-use super::{ListQuery, Page, Store, resolve_id};
+use super::{Cursor, ListQuery, Page, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
 
@@ -214,6 +214,15 @@ impl Store {
 
     /// The list, and how many match in all when it was cut at `filter.limit`.
     pub fn list_workflows_page(&self, filter: &WorkflowFilter) -> Result<Page<WorkflowRow>> {
+        self.list_workflows_after(filter, None)
+    }
+
+    /// The page of the list that follows `cursor` (newest first).
+    pub fn list_workflows_after(
+        &self,
+        filter: &WorkflowFilter,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<WorkflowRow>> {
         ListQuery::new(
             &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1"),
             &self.tenant,
@@ -221,6 +230,7 @@ impl Store {
         .filter("status = ?", filter.status)
         .filter("email = ?", filter.email.as_ref().map(|e| e.to_lowercase()))
         .filter("created_at >= ?", filter.since)
+        .after(cursor)
         .fetch_page(
             &self.conn,
             "created_at DESC, id DESC",
