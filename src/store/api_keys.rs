@@ -249,6 +249,8 @@ impl Store {
     ) -> Result<(ApiKeyRow, ApiKeyRow)> {
         let tx = self.write_tx()?;
         let until = at.saturating_add(overlap_ms.max(0));
+        // The successor first: the old row points at it.
+        insert_key(&tx, &self.tenant, new, actor, at)?;
         let changed = tx.execute(
             "UPDATE api_keys SET expires_at = min(COALESCE(expires_at, ?2), ?2), rotated_to = ?3
              WHERE id = ?1 AND tenant_id = ?4 AND revoked_at IS NULL AND rotated_to IS NULL
@@ -266,7 +268,6 @@ impl Store {
                 "API key {id} cannot be rotated: {why}\nhint: create a new key with `salesagent keys create`"
             )));
         }
-        insert_key(&tx, &self.tenant, new, actor, at)?;
         let mut entry = key_audit(actor, "api_key.rotate", new, at);
         entry.subject = Some(id.to_string());
         entry.reason = Some(format!(
