@@ -16,7 +16,7 @@ use crate::store::{
 };
 
 /// A workflow as `workflows list --json` prints it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkflowItem<'a> {
     pub id: &'a str,
     pub status: &'a str,
@@ -48,7 +48,7 @@ impl<'a> From<&'a WorkflowRow> for WorkflowItem<'a> {
 }
 
 /// A draft as `--json` prints it; `body` only in `show`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DraftItem<'a> {
     pub id: &'a str,
     pub workflow_id: &'a str,
@@ -106,7 +106,7 @@ impl<'a> DraftItem<'a> {
 }
 
 /// A dead letter as `dlq list|show|export --json` prints it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeadLetterItem<'a> {
     pub id: &'a str,
     /// waiting, retried or resolved
@@ -132,7 +132,7 @@ pub struct DeadLetterItem<'a> {
 }
 
 /// One attempt, with RFC 3339 times like every other JSON we print.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AttemptItem<'a> {
     pub attempt: i64,
     pub worker: Option<&'a str>,
@@ -156,7 +156,7 @@ impl<'a> From<&'a JobAttempt> for AttemptItem<'a> {
 }
 
 /// The lead behind a dead letter: who they are and the payload exactly as it was received.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SubmissionItem {
     pub id: String,
     pub source: String,
@@ -211,7 +211,7 @@ pub fn dead_letter_item<'a>(
 }
 
 /// The CRM contact the pipeline found or created, from the contact step's output.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CrmContact {
     pub id: String,
     pub crm: Option<String>,
@@ -232,7 +232,7 @@ pub fn crm_contact(context: &DraftContext) -> Option<CrmContact> {
 }
 
 /// One step's name and status, as `drafts show --json` lists them.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StepStatusItem<'a> {
     pub name: &'a str,
     pub status: &'a str,
@@ -240,7 +240,7 @@ pub struct StepStatusItem<'a> {
 
 /// A draft with what is shown beside it (`drafts show --json`, `GET /api/v1/drafts/{id}`): the
 /// lead's own words and who they are, what approving does now, and the workflow's steps.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DraftDetail<'a> {
     #[serde(flatten)]
     pub draft: DraftItem<'a>,
@@ -293,9 +293,10 @@ impl<'a> DraftDetail<'a> {
 
 /// One draft's decision (or recompose) result, as `drafts approve|reject|recompose --json` and
 /// `POST /api/v1/drafts/{id}/approve|reject` print it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DecisionItem {
     pub id: String,
+    #[schema(value_type = Option<String>)]
     pub status: Option<DraftStatus>,
     pub reviewer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,7 @@ mod import;
 mod keys;
 mod manpage;
 mod mode;
+mod openapi;
 mod privacy;
 mod probe;
 mod prompt;
@@ -141,6 +142,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM
     Reconcile(reconcile::ReconcileArgs),
+    /// Print the OpenAPI 3.1 document of /api/v1 (what GET /api/v1/openapi.json serves)
+    Openapi,
     /// Tenant-scoped API keys for /api/v1: create, list, revoke, rotate
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -367,6 +370,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Import(args) => import::run(ctx, args),
         Command::Reconcile(args) => reconcile::run(ctx, args),
         Command::Keys(cmd) => keys::run(ctx, cmd),
+        Command::Openapi => openapi::run(ctx),
         Command::Serve(args) => serve::run(ctx, args),
         Command::Worker(args) => worker::run(ctx, args),
         Command::Webhook(cmd) => webhook::run(ctx, cmd),

@@ -22,8 +22,8 @@ impl FieldError {
     }
 }
 
-/// Top-level fields the body may carry, each a string (or null).
-const TEXT_FIELDS: [(&str, Option<LeadField>); 7] = [
+/// Top-level fields the body may carry, each a string (or null); `fields` holds the rest.
+pub const TEXT_FIELDS: [(&str, Option<LeadField>); 7] = [
     ("email", Some(LeadField::Email)),
     ("first_name", Some(LeadField::FirstName)),
     ("last_name", Some(LeadField::LastName)),

@@ -67,7 +67,7 @@ fn unmet(gates: &[Gate]) -> Vec<String> {
 }
 
 /// What happened to one send attempt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SendOutcome {
     Sent {
@@ -105,7 +105,7 @@ pub struct Rejection {
 
 /// A rejected draft's follow-up task: marked COMPLETED in the CRM with the rejection noted in
 /// its body (it is not deleted, so the CRM keeps the history).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum TaskClosing {
     Completed {
@@ -131,7 +131,7 @@ pub struct Recomposition {
 }
 
 /// What approving a draft would do now, as the review shows it before the decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OnApprove {
     /// Whether approving sends the email at once.
     pub sends: bool,

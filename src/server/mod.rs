@@ -34,6 +34,7 @@ use crate::webhook::Verifier;
 use crate::worker::shutdown::Signals;
 use crate::worker::{Pool, PoolOptions};
 
+pub use api::openapi::document as openapi_document;
 pub use webhook::{PATH as WEBHOOK_PATH, SYNTHETIC_HEADER};
 
 #[derive(Default, Debug)]

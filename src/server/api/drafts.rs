@@ -8,42 +8,60 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::super::AppState;
-use super::error::{Answer, ApiV1Error};
+use super::error::{Answer, ApiV1Error, ErrorBody};
 use super::{Caller, ListPage, OptionalBody, exact, since_param, to_json};
 use crate::orchestrator::WorkflowReport;
 use crate::store::{DRAFT_STATUSES, DraftFilter, DraftStatus};
 use crate::views::{DecisionItem, DraftDetail, DraftItem};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// pending_review, approved, rejected, sending, sent, send_failed, superseded, orphaned
     status: Option<String>,
+    /// Only drafts from this sender mailbox
     sender: Option<String>,
+    /// A duration back from now (24h, 7d) or a date (2026-11-01)
     since: Option<String>,
+    /// Only drafts whose lead scored at least this
     min_score: Option<i64>,
+    /// At most this many (1–500, default 50)
     limit: Option<usize>,
+    /// `next_cursor` of the previous page
     cursor: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// One page of drafts, newest first (without their bodies: `GET /api/v1/drafts/{id}` has them).
+#[derive(Serialize, ToSchema)]
+pub struct DraftPage<'a> {
+    pub drafts: Vec<DraftItem<'a>>,
+    /// Where the next page starts; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Who approves (recorded beside the key's id) and an optional note.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     by: Option<String>,
     note: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Who rejects and why (`reason` is required).
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     by: Option<String>,
     reason: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The new subject and/or body of a pending draft.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditBody {
     by: Option<String>,
@@ -51,6 +69,10 @@ pub struct EditBody {
     body: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/drafts", operation_id = "list_drafts", tag = "drafts", params(ListParams),
+    security(("api_key" = ["drafts:read"])),
+    responses((status = 200, description = "Drafts, newest first", body = DraftPage),
+        (status = 422, description = "A parameter is invalid", body = ErrorBody)))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -81,12 +103,19 @@ pub async fn list(
         .with_store(&caller.tenant, move |store| {
             let rows = store.list_drafts_after(&filter, page.cursor.as_ref())?;
             let next = page.next(&rows, |d| (d.created_at, d.id.as_str()));
-            let items: Vec<_> = rows.rows.iter().map(|d| DraftItem::new(d, false)).collect();
-            Ok(Answer::Ok(json!({"drafts": items, "next_cursor": next})))
+            let page = DraftPage {
+                drafts: rows.rows.iter().map(|d| DraftItem::new(d, false)).collect(),
+                next_cursor: next,
+            };
+            Ok(Answer::Ok(to_json(&page)?))
         })
         .await
 }
 
+#[utoipa::path(get, path = "/api/v1/drafts/{id}", operation_id = "get_draft", tag = "drafts", params(("id" = String, Path, description = "A draft id")),
+    security(("api_key" = ["drafts:read"])),
+    responses((status = 200, description = "The draft with the lead's own message and context", body = DraftDetail),
+        (status = 404, description = "No such draft in this tenant", body = ErrorBody)))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -113,6 +142,12 @@ pub async fn show(
         .await
 }
 
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/approve", operation_id = "approve_draft", tag = "drafts", params(("id" = String, Path, description = "A draft id")),
+    request_body(content = Option<ApproveBody>, content_type = "application/json"),
+    security(("api_key" = ["drafts:review"])),
+    responses((status = 200, description = "Approved (and in SEND mode, the send's outcome)", body = DecisionItem),
+        (status = 404, description = "No such draft in this tenant", body = ErrorBody),
+        (status = 409, description = "Decided already: \"already approved by X at T\"", body = ErrorBody)))]
 pub async fn approve(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -135,6 +170,13 @@ pub async fn approve(
         .await
 }
 
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/reject", operation_id = "reject_draft", tag = "drafts", params(("id" = String, Path, description = "A draft id")),
+    request_body(content = RejectBody, content_type = "application/json"),
+    security(("api_key" = ["drafts:review"])),
+    responses((status = 200, description = "Rejected; the CRM task is closed", body = DecisionItem),
+        (status = 404, description = "No such draft in this tenant", body = ErrorBody),
+        (status = 409, description = "Decided already", body = ErrorBody),
+        (status = 422, description = "No reason given", body = ErrorBody)))]
 pub async fn reject(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -166,6 +208,13 @@ pub async fn reject(
         .await
 }
 
+#[utoipa::path(patch, path = "/api/v1/drafts/{id}", operation_id = "edit_draft", tag = "drafts", params(("id" = String, Path, description = "A draft id")),
+    request_body(content = EditBody, content_type = "application/json"),
+    security(("api_key" = ["drafts:review"])),
+    responses((status = 200, description = "The draft with its new text", body = DraftItem),
+        (status = 404, description = "No such draft in this tenant", body = ErrorBody),
+        (status = 409, description = "The draft is no longer pending", body = ErrorBody),
+        (status = 422, description = "An empty or multi-line subject, an empty body", body = ErrorBody)))]
 pub async fn edit(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,

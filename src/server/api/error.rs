@@ -6,7 +6,9 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::error::{Error, ErrorClass};
 
@@ -185,17 +187,38 @@ impl IntoResponse for ApiV1Error {
     }
 }
 
+/// The one error shape of `/api/v1`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: unauthorized, key_in_query, missing_scope, not_found, invalid, conflict,
+    /// idempotency_conflict, rate_limited, unsupported_media_type, too_large, unavailable, internal.
+    pub code: String,
+    /// For a person; never database or connector text.
+    pub message: String,
+    /// For `invalid`: the field (or parameter, or header) that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 fn error_response(
     status: StatusCode,
     code: &str,
     message: &str,
     field: Option<String>,
 ) -> Response {
-    let mut error = json!({"code": code, "message": message});
-    if let Some(field) = field {
-        error["field"] = json!(field);
-    }
-    (status, Json(json!({ "error": error }))).into_response()
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_string(),
+            message: message.to_string(),
+            field,
+        },
+    };
+    (status, Json(body)).into_response()
 }
 
 /// The `RateLimit-*` headers (IETF draft) every authenticated answer carries.

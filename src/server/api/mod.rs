@@ -9,6 +9,7 @@ mod dlq;
 mod drafts;
 pub(super) mod error;
 mod limit;
+pub mod openapi;
 mod submissions;
 mod workflows;
 
@@ -334,7 +335,7 @@ async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: Next)
     response
 }
 
-/// The `/api/v1` routes (to nest under [`PREFIX`]), each behind the guard.
+/// The `/api/v1` routes (to nest under [`PREFIX`]), each behind the guard but the document.
 pub(super) fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let max_body = state.max_body;
     Router::new()
@@ -357,6 +358,8 @@ pub(super) fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dlq", get(dlq::list))
         .route("/dlq/{id}/retry", post(dlq::retry))
         .route_layer(middleware::from_fn_with_state(state, guard))
+        // Added after the guard's layer: the description of the API is public.
+        .route("/openapi.json", get(openapi::serve))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .fallback(|| async { ApiV1Error::NotFound })
 }

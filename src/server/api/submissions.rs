@@ -9,17 +9,45 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::oneshot;
+use utoipa::ToSchema;
 
 use super::super::AppState;
 use super::super::intake::{Message, Submit};
 use super::Caller;
-use super::error::{Answer, ApiV1Error};
+use super::error::{Answer, ApiV1Error, ErrorBody};
 use crate::domain::api_submission::{check_idempotency_key, parse_api_lead};
 use crate::store::Acceptance;
 
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// The body of `POST /api/v1/submissions` as the document describes it; the parser is
+/// `domain::api_submission` (a test keeps the two in step).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LeadBody {
+    /// Required; normalised (trimmed, lowercased) and checked like every intake path.
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    company: Option<String>,
+    job_title: Option<String>,
+    /// The lead's own words (line breaks kept).
+    message: Option<String>,
+    /// Which form on your site this came from.
+    form_id: Option<String>,
+    /// Custom fields: strings, numbers or booleans (phone and other known names fill their field).
+    fields: Option<std::collections::BTreeMap<String, Value>>,
+}
+
+/// A durable submission (also the answer to a repeat with the same Idempotency-Key and body).
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub submission_id: String,
+    pub workflow_id: Option<String>,
+}
 
 /// The dedupe key of an API submission: the caller's Idempotency-Key (a repeat is a duplicate of
 /// the first), else one of its own (every request is new).
@@ -47,6 +75,18 @@ fn same_body(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/submissions", operation_id = "create_submission", tag = "submissions",
+    request_body(content = LeadBody, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "The same key and body give the same answer; another body with it is 409")),
+    security(("api_key" = ["submissions:write"])),
+    responses(
+        (status = 202, description = "Stored durably with its workflow and job", body = Accepted,
+            headers(("idempotent-replayed" = String, description = "true on a repeat"))),
+        (status = 409, description = "The Idempotency-Key came with another body", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A field is invalid (`field` names it)", body = ErrorBody)))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -98,9 +138,10 @@ pub async fn create(
         }) => {
             state.counters.accepted.fetch_add(1, Ordering::Relaxed);
             tracing::info!(key_id = %caller.key_id, %workflow_id, "api: submission accepted");
-            Ok(Answer::Accepted(
-                json!({"submission_id": submission_id, "workflow_id": workflow_id}),
-            ))
+            Ok(Answer::Accepted(super::to_json(&Accepted {
+                submission_id,
+                workflow_id: Some(workflow_id),
+            })?))
         }
         Some(Acceptance::Duplicate {
             submission_id,
@@ -117,9 +158,10 @@ pub async fn create(
             if !same_body(&stored, &body) {
                 return Err(ApiV1Error::IdempotencyConflict);
             }
-            Ok(Answer::Replayed(
-                json!({"submission_id": submission_id, "workflow_id": workflow_id}),
-            ))
+            Ok(Answer::Replayed(super::to_json(&Accepted {
+                submission_id,
+                workflow_id,
+            })?))
         }
         Some(Acceptance::Duplicate { .. }) | None => Err(ApiV1Error::Internal(
             "api: intake answered a duplicate without an idempotency key".into(),
@@ -130,6 +172,25 @@ pub async fn create(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_body_is_the_parsed_one() {
+        let schema = serde_json::to_value(<LeadBody as utoipa::PartialSchema>::schema()).unwrap();
+        let mut documented: Vec<_> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut parsed: Vec<String> = crate::domain::api_submission::TEXT_FIELDS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .chain(["fields".to_string()])
+            .collect();
+        documented.sort();
+        parsed.sort();
+        assert_eq!(documented, parsed);
+    }
 
     #[test]
     fn bodies_compare_as_json() {
