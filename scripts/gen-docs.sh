@@ -22,5 +22,6 @@ mkdir -p completions man
 "$bin" completions zsh > completions/_salesagent
 "$bin" completions fish > completions/salesagent.fish
 "$bin" man --dir man -q
+mkdir -p docs
 "$bin" openapi > docs/openapi.json.tmp && mv docs/openapi.json.tmp docs/openapi.json
 echo "regenerated completions/ and man/ and docs/openapi.json"
