@@ -418,6 +418,13 @@ pub struct Total {
     pub at_least: bool,
 }
 
+/// A page of a keyset-paginated list: its rows, and whether more follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slice<T> {
+    pub rows: Vec<T>,
+    pub more: bool,
+}
+
 /// Where a newest-first page ended: the last row's creation time and id (the next page starts
 /// after it, so rows inserted meanwhile never shift a page).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -505,6 +512,20 @@ impl ListQuery {
                 at_least: count >= COUNT_CAP,
             }),
         })
+    }
+
+    /// The first `limit` rows and whether more match (one row more is read, nothing counted).
+    fn fetch_slice<T>(
+        self,
+        conn: &Connection,
+        order_by: &str,
+        limit: usize,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Slice<T>> {
+        let mut rows = self.fetch(conn, order_by, limit.saturating_add(1), row)?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok(Slice { rows, more })
     }
 
     fn fetch<T>(

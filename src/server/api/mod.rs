@@ -42,7 +42,7 @@ use crate::domain::api_key::{self, KeyEnvironment};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::{now_ms, parse_since};
 use crate::operator::Operator;
-use crate::store::{ApiKeyRow, Cursor, KeyState, Page, Store};
+use crate::store::{ApiKeyRow, Cursor, KeyState, Slice, Store};
 
 pub const PREFIX: &str = "/api/v1";
 
@@ -401,8 +401,10 @@ impl ListPage {
     }
 
     /// The cursor of the next page when this one was cut at its limit.
-    fn next<T>(&self, page: &Page<T>, key: impl Fn(&T) -> (i64, &str)) -> Option<String> {
-        page.total?;
+    fn next<T>(&self, page: &Slice<T>, key: impl Fn(&T) -> (i64, &str)) -> Option<String> {
+        if !page.more {
+            return None;
+        }
         let (at, id) = key(page.rows.last()?);
         Some(URL_SAFE_NO_PAD.encode(format!("{at}:{id}")))
     }
