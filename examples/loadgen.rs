@@ -151,7 +151,10 @@ async fn post(args: &[String]) {
     let url = arg(args, "--url").expect("--url");
     let api_key = arg(args, "--api-key");
     let secret = arg(args, "--secret").unwrap_or_default();
-    assert!(api_key.is_some() || !secret.is_empty(), "--secret or --api-key");
+    assert!(
+        api_key.is_some() || !secret.is_empty(),
+        "--secret or --api-key"
+    );
     let connections: usize = arg(args, "--connections").map_or(64, |v| v.parse().unwrap());
     let requests: usize = arg(args, "--requests").map_or(100_000, |v| v.parse().unwrap());
     let rate: Option<f64> = arg(args, "--rate").map(|v| v.parse().unwrap());

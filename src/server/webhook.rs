@@ -242,6 +242,7 @@ async fn handle(
             signature: replay_key,
             trace_id,
             synthetic: text(SYNTHETIC_HEADER) == Some("1"),
+            audit_actor: None,
             reply,
         }))
         .await

@@ -30,6 +30,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "purge.run",
     "quarantine.discard",
     "quarantine.replay",
+    "submission.create",
     "suppression.add",
     "suppression.remove",
     "workflow.retry",

@@ -234,7 +234,12 @@ impl Store {
     ) -> Result<Slice<DraftRow>> {
         self.draft_query(filter)
             .after(cursor.filter(|_| !filter.oldest_first))
-            .fetch_slice(&self.conn, draft_order(filter), filter.limit, draft_from_row)
+            .fetch_slice(
+                &self.conn,
+                draft_order(filter),
+                filter.limit,
+                draft_from_row,
+            )
     }
 
     fn draft_query(&self, filter: &DraftFilter) -> ListQuery {

@@ -65,7 +65,7 @@ pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts,
     WORKFLOW_STATUSES,
 };
-pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
+pub use submissions::{Acceptance, NewSubmission, Routed, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use usage::{UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowUsage};
 pub use workflows::{

@@ -569,6 +569,16 @@ fn concurrent_identical_idempotent_posts_make_one_workflow() {
          WHERE s.tenant_id = 'acme' AND s.email = 'once@northwind.com'"
     ));
     assert_eq!(workflows, 1);
+    let audited = env.sql_i64(&format!(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'submission.create' AND actor = 'api_key:{}'
+           AND tenant_id = 'acme' AND subject = '{}'",
+        key.id,
+        first["workflow_id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        audited, 1,
+        "the accepted submission is audited once, as the key"
+    );
     // The same key with another body is a conflict; another key is a new submission.
     let (status, v, _) = call(
         &server,

@@ -123,6 +123,7 @@ pub async fn create(
             trace_id,
             synthetic: false,
             tenants: vec![caller.tenant.clone()],
+            audit_actor: Some(caller.actor(None)?),
             reply,
         }))
         .await
