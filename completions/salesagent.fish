@@ -362,6 +362,7 @@ privacy.erase_remote\t''
 purge.run\t''
 quarantine.discard\t''
 quarantine.replay\t''
+submission.create\t''
 suppression.add\t''
 suppression.remove\t''
 workflow.retry\t''"

@@ -11,8 +11,8 @@ use crate::domain::time::{SendWindow, now_ms};
 use crate::error::{Error, Result};
 use crate::orchestrator::Pipeline;
 use crate::store::{
-    AuditEntry, Claim, DeadLetterRow, Decision, DraftRow, DraftStatus, MODE_DRAFT_ONLY, MODE_SEND,
-    ModeSetting, Recomposed, Requeue, SendClaim, Store, new_id,
+    AuditEntry, Claim, DeadLetterRow, Decision, DraftContext, DraftRow, DraftStatus,
+    MODE_DRAFT_ONLY, MODE_SEND, ModeSetting, Recomposed, Requeue, SendClaim, Store, new_id,
 };
 
 /// The actor recorded for drafts approved by auto-send.
@@ -138,6 +138,16 @@ pub struct OnApprove {
     /// One line for the reviewer: `approve: marks approved, nothing is sent`, or
     /// `approve: sends now from X to Y`.
     pub text: String,
+}
+
+/// A draft with everything shown beside it (`drafts show|review`, `GET /api/v1/drafts/{id}`).
+pub struct DraftPage {
+    pub draft: DraftRow,
+    pub context: DraftContext,
+    /// For a pending draft: what approving would do now.
+    pub on_approve: Option<OnApprove>,
+    /// Earlier texts replaced by `drafts recompose`, newest first.
+    pub superseded: Vec<DraftRow>,
 }
 
 pub struct Operator<'a> {
@@ -266,6 +276,24 @@ impl Operator<'_> {
         Ok(Recomposition {
             draft,
             superseded_id,
+        })
+    }
+
+    /// The draft `id` with its context, what approving it would do now, and its earlier texts.
+    pub fn draft_page(&self, id: &str) -> Result<DraftPage> {
+        let draft = self.store.get_draft(id)?;
+        let context = self.store.draft_context(&draft)?;
+        let on_approve = if draft.status == DraftStatus::PendingReview {
+            Some(self.on_approve(&draft)?)
+        } else {
+            None
+        };
+        let superseded = self.store.superseded_versions(&draft.id)?;
+        Ok(DraftPage {
+            draft,
+            context,
+            on_approve,
+            superseded,
         })
     }
 

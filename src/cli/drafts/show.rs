@@ -3,42 +3,14 @@
 
 use super::super::{Context, count};
 use super::ShowArgs;
-use crate::app::App;
 use crate::domain::time::short;
 use crate::exit::ExitStatus;
-use crate::operator::{OnApprove, Operator};
+
 use crate::orchestrator::{ComposerFacts, WorkflowReport};
-use crate::store::{DraftContext, DraftRow, DraftStatus, StepStatus};
+use crate::store::{DraftContext, DraftRow, StepStatus};
 use crate::views::{DraftDetail, crm_contact};
 
-/// A draft with everything shown beside it.
-pub(super) struct Page {
-    pub draft: DraftRow,
-    context: DraftContext,
-    /// For a pending draft: what approving would do now.
-    on_approve: Option<OnApprove>,
-    /// Earlier texts replaced by `drafts recompose`, newest first.
-    superseded: Vec<DraftRow>,
-}
-
-impl Page {
-    pub fn load(app: &App, op: &Operator<'_>, id: &str) -> anyhow::Result<Page> {
-        let draft = app.store.get_draft(id)?;
-        let context = app.store.draft_context(&draft)?;
-        let on_approve = if draft.status == DraftStatus::PendingReview {
-            Some(op.on_approve(&draft)?)
-        } else {
-            None
-        };
-        let superseded = app.store.superseded_versions(&draft.id)?;
-        Ok(Page {
-            draft,
-            context,
-            on_approve,
-            superseded,
-        })
-    }
-}
+pub(super) use crate::operator::DraftPage as Page;
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let found = crate::cli::scope::find_in_tenants(ctx, "draft", &args.id, |app| {
@@ -47,7 +19,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let app = &found.app;
     let connectors = app.connectors()?;
     let op = app.operator(&connectors);
-    let page = Page::load(app, &op, &found.value)?;
+    let page = op.draft_page(&found.value)?;
     let report = WorkflowReport::load(&app.store, &page.draft.workflow_id)?;
     if ctx.printer.json() {
         print_json(ctx, found.tenant(), &page, &report)?;

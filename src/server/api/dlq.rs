@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::super::AppState;
 use super::error::{Answer, ApiV1Error, ErrorBody};
-use super::{Caller, ListPage, OptionalBody, exact, since_param, to_json};
+use super::{Caller, ListPage, OptionalBody, RetryBody, exact, since_param, state_param, to_json};
 use crate::error::ErrorClass;
 use crate::views::{DeadLetterItem, dead_letter_item};
 
@@ -38,13 +38,6 @@ pub struct DeadLetterPage<'a> {
     pub more: bool,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RetryBody {
-    /// Who asked (recorded beside the key's id in the audit log)
-    by: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/v1/dlq", operation_id = "list_dead_letters", tag = "dlq", params(ListParams),
     security(("api_key" = ["dlq:read"])),
     responses((status = 200, description = "Dead letters waiting for a person", body = DeadLetterPage),
@@ -56,15 +49,8 @@ pub async fn list(
 ) -> Result<Answer, ApiV1Error> {
     caller.require("dlq:read")?;
     let Query(p) = params.map_err(super::query_error)?;
-    if let Some(class) = p.class.as_deref()
-        && ErrorClass::parse(class).is_none()
-    {
-        let names: Vec<_> = ErrorClass::ALL.iter().map(|c| c.as_str()).collect();
-        return Err(ApiV1Error::invalid(
-            "class",
-            format!("use one of: {}", names.join(", ")),
-        ));
-    }
+    let names: Vec<_> = ErrorClass::ALL.iter().map(|c| c.as_str()).collect();
+    state_param("class", p.class.as_deref(), &names, ErrorClass::parse)?;
     let page = ListPage::new(p.limit, None)?;
     let filter = crate::store::DeadLetterFilter {
         class: p.class,

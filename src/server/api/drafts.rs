@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::super::AppState;
 use super::error::{Answer, ApiV1Error, ErrorBody};
-use super::{Caller, ListPage, OptionalBody, exact, since_param, to_json};
+use super::{Caller, ListPage, OptionalBody, exact, since_param, state_param, to_json};
 use crate::orchestrator::WorkflowReport;
 use crate::store::{DRAFT_STATUSES, DraftFilter, DraftStatus};
 use crate::views::{DecisionItem, DraftDetail, DraftItem};
@@ -80,15 +80,12 @@ pub async fn list(
 ) -> Result<Answer, ApiV1Error> {
     caller.require("drafts:read")?;
     let Query(p) = params.map_err(super::query_error)?;
-    let status = match p.status.as_deref() {
-        Some(s) => Some(DraftStatus::parse(s).ok_or_else(|| {
-            ApiV1Error::invalid(
-                "status",
-                format!("use one of: {}", DRAFT_STATUSES.join(", ")),
-            )
-        })?),
-        None => None,
-    };
+    let status = state_param(
+        "status",
+        p.status.as_deref(),
+        &DRAFT_STATUSES,
+        DraftStatus::parse,
+    )?;
     let page = ListPage::new(p.limit, p.cursor.as_deref())?;
     let filter = DraftFilter {
         status,
@@ -126,17 +123,15 @@ pub async fn show(
         .api
         .with_operator(&caller.tenant, move |op| {
             let id = exact(op.store.resolve_draft_id(&id), &id)?;
-            let draft = op.store.get_draft(&id)?;
-            let context = op.store.draft_context(&draft)?;
-            let on_approve = if draft.status == DraftStatus::PendingReview {
-                Some(op.on_approve(&draft)?)
-            } else {
-                None
-            };
-            let superseded = op.store.superseded_versions(&draft.id)?;
-            let report = WorkflowReport::load(op.store, &draft.workflow_id)?;
-            let detail =
-                DraftDetail::new(&draft, &context, on_approve.as_ref(), &superseded, &report);
+            let page = op.draft_page(&id)?;
+            let report = WorkflowReport::load(op.store, &page.draft.workflow_id)?;
+            let detail = DraftDetail::new(
+                &page.draft,
+                &page.context,
+                page.on_approve.as_ref(),
+                &page.superseded,
+                &report,
+            );
             Ok(Answer::Ok(to_json(&detail)?))
         })
         .await

@@ -30,9 +30,10 @@ use axum::routing::{get, post};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use self::error::{ApiV1Error, rate_limit_headers};
 use super::AppState;
@@ -419,6 +420,30 @@ fn decode_cursor(text: &str) -> Result<Cursor, ApiV1Error> {
         created_at: at.parse().map_err(|_| bad())?,
         id: id.to_string(),
     })
+}
+
+/// A state parameter (`status=…`), checked against its names.
+fn state_param<T>(
+    name: &str,
+    value: Option<&str>,
+    names: &[&str],
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiV1Error> {
+    value
+        .map(|v| {
+            parse(v).ok_or_else(|| {
+                ApiV1Error::invalid(name, format!("use one of: {}", names.join(", ")))
+            })
+        })
+        .transpose()
+}
+
+/// The body of a retry: who asked, recorded beside the key's id in the audit log.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBody {
+    /// Who asked (recorded beside the key's id in the audit log)
+    by: Option<String>,
 }
 
 /// `since`: a duration back from now or a date, as `--since` takes it.

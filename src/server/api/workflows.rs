@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::super::AppState;
 use super::error::{Answer, ApiV1Error, ErrorBody};
-use super::{Caller, ListPage, OptionalBody, exact, since_param, to_json};
+use super::{Caller, ListPage, OptionalBody, RetryBody, exact, since_param, state_param, to_json};
 use crate::domain::time::now_ms;
 use crate::orchestrator::WorkflowReport;
 use crate::store::{AuditEntry, WorkflowFilter, WorkflowRequeue, WorkflowStatus};
@@ -51,13 +51,6 @@ pub struct RetryQueued {
     pub status: String,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RetryBody {
-    /// Who asked (recorded beside the key's id in the audit log)
-    by: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/v1/workflows", operation_id = "list_workflows", tag = "workflows", params(ListParams),
     security(("api_key" = ["workflows:read"])),
     responses((status = 200, description = "Workflows, newest first", body = WorkflowPage),
@@ -69,15 +62,12 @@ pub async fn list(
 ) -> Result<Answer, ApiV1Error> {
     caller.require("workflows:read")?;
     let Query(p) = params.map_err(super::query_error)?;
-    let status = match p.status.as_deref() {
-        Some(s) => Some(WorkflowStatus::parse(s).ok_or_else(|| {
-            ApiV1Error::invalid(
-                "status",
-                format!("use one of: {}", WorkflowStatus::NAMES.join(", ")),
-            )
-        })?),
-        None => None,
-    };
+    let status = state_param(
+        "status",
+        p.status.as_deref(),
+        &WorkflowStatus::NAMES,
+        WorkflowStatus::parse,
+    )?;
     let page = ListPage::new(p.limit, p.cursor.as_deref())?;
     let filter = WorkflowFilter {
         status,
