@@ -564,10 +564,10 @@ fn concurrent_identical_idempotent_posts_make_one_workflow() {
         assert_eq!(*status, 202, "{v}");
         assert_eq!(v, first, "the same key and body get the same answer");
     }
-    let workflows = env.sql_i64(&format!(
+    let workflows = env.sql_i64(
         "SELECT COUNT(*) FROM workflows w JOIN submissions s ON s.id = w.submission_id
-         WHERE s.tenant_id = 'acme' AND s.email = 'once@northwind.com'"
-    ));
+         WHERE s.tenant_id = 'acme' AND s.email = 'once@northwind.com'",
+    );
     assert_eq!(workflows, 1);
     let audited = env.sql_i64(&format!(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'submission.create' AND actor = 'api_key:{}'
