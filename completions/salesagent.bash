@@ -46,11 +46,17 @@ _salesagent() {
             salesagent,import)
                 cmd="salesagent__subcmd__import"
                 ;;
+            salesagent,keys)
+                cmd="salesagent__subcmd__keys"
+                ;;
             salesagent,man)
                 cmd="salesagent__subcmd__man"
                 ;;
             salesagent,mode)
                 cmd="salesagent__subcmd__mode"
+                ;;
+            salesagent,openapi)
+                cmd="salesagent__subcmd__openapi"
                 ;;
             salesagent,privacy)
                 cmd="salesagent__subcmd__privacy"
@@ -307,11 +313,17 @@ _salesagent() {
             salesagent__subcmd__help,import)
                 cmd="salesagent__subcmd__help__subcmd__import"
                 ;;
+            salesagent__subcmd__help,keys)
+                cmd="salesagent__subcmd__help__subcmd__keys"
+                ;;
             salesagent__subcmd__help,man)
                 cmd="salesagent__subcmd__help__subcmd__man"
                 ;;
             salesagent__subcmd__help,mode)
                 cmd="salesagent__subcmd__help__subcmd__mode"
+                ;;
+            salesagent__subcmd__help,openapi)
+                cmd="salesagent__subcmd__help__subcmd__openapi"
                 ;;
             salesagent__subcmd__help,privacy)
                 cmd="salesagent__subcmd__help__subcmd__privacy"
@@ -445,6 +457,18 @@ _salesagent() {
             salesagent__subcmd__help__subcmd__import,status)
                 cmd="salesagent__subcmd__help__subcmd__import__subcmd__status"
                 ;;
+            salesagent__subcmd__help__subcmd__keys,create)
+                cmd="salesagent__subcmd__help__subcmd__keys__subcmd__create"
+                ;;
+            salesagent__subcmd__help__subcmd__keys,list)
+                cmd="salesagent__subcmd__help__subcmd__keys__subcmd__list"
+                ;;
+            salesagent__subcmd__help__subcmd__keys,revoke)
+                cmd="salesagent__subcmd__help__subcmd__keys__subcmd__revoke"
+                ;;
+            salesagent__subcmd__help__subcmd__keys,rotate)
+                cmd="salesagent__subcmd__help__subcmd__keys__subcmd__rotate"
+                ;;
             salesagent__subcmd__help__subcmd__mode,set)
                 cmd="salesagent__subcmd__help__subcmd__mode__subcmd__set"
                 ;;
@@ -543,6 +567,36 @@ _salesagent() {
                 ;;
             salesagent__subcmd__import__subcmd__help,status)
                 cmd="salesagent__subcmd__import__subcmd__help__subcmd__status"
+                ;;
+            salesagent__subcmd__keys,create)
+                cmd="salesagent__subcmd__keys__subcmd__create"
+                ;;
+            salesagent__subcmd__keys,help)
+                cmd="salesagent__subcmd__keys__subcmd__help"
+                ;;
+            salesagent__subcmd__keys,list)
+                cmd="salesagent__subcmd__keys__subcmd__list"
+                ;;
+            salesagent__subcmd__keys,revoke)
+                cmd="salesagent__subcmd__keys__subcmd__revoke"
+                ;;
+            salesagent__subcmd__keys,rotate)
+                cmd="salesagent__subcmd__keys__subcmd__rotate"
+                ;;
+            salesagent__subcmd__keys__subcmd__help,create)
+                cmd="salesagent__subcmd__keys__subcmd__help__subcmd__create"
+                ;;
+            salesagent__subcmd__keys__subcmd__help,help)
+                cmd="salesagent__subcmd__keys__subcmd__help__subcmd__help"
+                ;;
+            salesagent__subcmd__keys__subcmd__help,list)
+                cmd="salesagent__subcmd__keys__subcmd__help__subcmd__list"
+                ;;
+            salesagent__subcmd__keys__subcmd__help,revoke)
+                cmd="salesagent__subcmd__keys__subcmd__help__subcmd__revoke"
+                ;;
+            salesagent__subcmd__keys__subcmd__help,rotate)
+                cmd="salesagent__subcmd__keys__subcmd__help__subcmd__rotate"
                 ;;
             salesagent__subcmd__mode,help)
                 cmd="salesagent__subcmd__mode__subcmd__help"
@@ -713,7 +767,7 @@ _salesagent() {
 
     case "${cmd}" in
         salesagent)
-            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage privacy purge help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -830,7 +884,7 @@ _salesagent() {
             fi
             case "${prev}" in
                 --action)
-                    COMPREPLY=($(compgen -W "db.restore dlq.retry draft.approve draft.edit draft.recompose draft.reject draft.send draft.send_failed mode.set mode.set_refused privacy.erase privacy.erase_remote purge.run quarantine.discard quarantine.replay suppression.add suppression.remove workflow.retry" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "api_key.create api_key.revoke api_key.rotate db.restore dlq.retry draft.approve draft.edit draft.recompose draft.reject draft.send draft.send_failed mode.set mode.set_refused privacy.erase privacy.erase_remote purge.run quarantine.discard quarantine.replay submission.create suppression.add suppression.remove workflow.retry" -- "${cur}"))
                     return 0
                     ;;
                 --actor)
@@ -2507,7 +2561,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help)
-            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile serve worker webhook probe queues eval tenants usage privacy purge help"
+            opts="run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3066,6 +3120,76 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__help__subcmd__keys)
+            opts="create list revoke rotate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__keys__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__keys__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__keys__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__keys__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3111,6 +3235,20 @@ _salesagent() {
         salesagent__subcmd__help__subcmd__mode__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__openapi)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3948,6 +4086,300 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__keys)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version create list revoke rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__create)
+            opts="-v -q -h -V --name --scope --expires --rate --burst --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__help)
+            opts="create list revoke rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__list)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__revoke)
+            opts="-v -q -h -V --reason --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__keys__subcmd__rotate)
+            opts="-v -q -h -V --overlap --by --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --overlap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__man)
             opts="-v -q -h -V --dir --force --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4121,6 +4553,40 @@ _salesagent() {
         salesagent__subcmd__mode__subcmd__show)
             opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__openapi)
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

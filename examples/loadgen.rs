@@ -4,6 +4,8 @@
 //!
 //! Usage:
 //!   loadgen post --url URL --secret S [--connections 64] [--requests N] [--rate R] [--tag T]
+//!   loadgen post --url URL --api-key K [...]        (POST /api/v1/submissions leads instead)
+//!   loadgen post --url URL --api-key K --get [...]  (GET URL, e.g. /api/v1/drafts?status=…)
 //!   loadgen latency --db PATH   (202-to-completed percentiles)
 //!   loadgen wait --db PATH      (waits for the queue to drain; prints workflows/s)
 
@@ -34,7 +36,18 @@ fn payload(tag: &str, n: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The body of `POST /api/v1/submissions` for lead `n`.
+fn api_lead(tag: &str, n: usize) -> Vec<u8> {
+    format!(
+        r#"{{"email":"lead{n}@{tag}-bench{n}.com","first_name":"Lee","last_name":"Bench","company":"Bench {n} Ltd","message":"Please call me about pricing for 40 warehouses.","form_id":"f-bench"}}"#
+    )
+    .into_bytes()
+}
+
 struct Target {
+    /// `/api/v1` instead of the webhook: the bearer key, and whether to GET the URL.
+    api_key: Option<String>,
+    get: bool,
     addr: String,
     host: String,
     path: String,
@@ -43,7 +56,33 @@ struct Target {
     tag: String,
 }
 
+fn api_request(t: &Target, key: &str, n: usize) -> Vec<u8> {
+    let head = |method: &str, extra: &str| {
+        format!(
+            "{method} {} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {key}\r\n{extra}\r\n",
+            t.path, t.host
+        )
+    };
+    if t.get {
+        return head("GET", "").into_bytes();
+    }
+    let body = api_lead(&t.tag, n);
+    let mut bytes = head(
+        "POST",
+        &format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ),
+    )
+    .into_bytes();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
 fn request(t: &Target, n: usize) -> Vec<u8> {
+    if let Some(key) = &t.api_key {
+        return api_request(t, key, n);
+    }
     let body = payload(&t.tag, n);
     let headers = salesagent::webhook::signed_headers(&t.secret, "v3", &t.url, &body, now_ms());
     let mut req = format!(
@@ -110,7 +149,12 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
 
 async fn post(args: &[String]) {
     let url = arg(args, "--url").expect("--url");
-    let secret = arg(args, "--secret").expect("--secret");
+    let api_key = arg(args, "--api-key");
+    let secret = arg(args, "--secret").unwrap_or_default();
+    assert!(
+        api_key.is_some() || !secret.is_empty(),
+        "--secret or --api-key"
+    );
     let connections: usize = arg(args, "--connections").map_or(64, |v| v.parse().unwrap());
     let requests: usize = arg(args, "--requests").map_or(100_000, |v| v.parse().unwrap());
     let rate: Option<f64> = arg(args, "--rate").map(|v| v.parse().unwrap());
@@ -118,6 +162,8 @@ async fn post(args: &[String]) {
     let rest = url.strip_prefix("http://").expect("http:// URL");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let target = Arc::new(Target {
+        api_key,
+        get: args.iter().any(|a| a == "--get"),
         addr: host.to_string(),
         host: host.to_string(),
         path: path.to_string(),

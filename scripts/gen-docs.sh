@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the checked-in completions/ and man/ from the clap definitions.
+# Regenerates the checked-in completions/ and man/ from the clap definitions, and
+# docs/openapi.json from the /api/v1 handlers.
 # Run it after changing any command or flag; a test fails while they are stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,6 @@ mkdir -p completions man
 "$bin" completions zsh > completions/_salesagent
 "$bin" completions fish > completions/salesagent.fish
 "$bin" man --dir man -q
-echo "regenerated completions/ and man/"
+mkdir -p docs
+"$bin" openapi > docs/openapi.json.tmp && mv docs/openapi.json.tmp docs/openapi.json
+echo "regenerated completions/ and man/ and docs/openapi.json"

@@ -23,5 +23,6 @@ mod props;
 pub mod reconcile;
 pub mod server;
 pub mod store;
+pub mod views;
 pub mod webhook;
 pub mod worker;

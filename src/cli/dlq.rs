@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 
 use super::prompt::confirm;
 use super::{Context, count, list_limit, say_if_cut, since_arg};
@@ -13,7 +12,8 @@ use crate::domain::time::{rfc3339, short};
 use crate::error::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::outfile::{CsvOut, OutputFile, Policy};
-use crate::store::{DeadLetterFilter, DeadLetterRow, JobAttempt, JobState, SubmissionRow};
+use crate::store::{DeadLetterFilter, DeadLetterRow, JobState};
+use crate::views::{SubmissionItem, dead_letter_item};
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
@@ -102,110 +102,6 @@ pub struct ExportArgs {
     pub all: bool,
 }
 
-#[derive(Serialize)]
-struct Item<'a> {
-    id: &'a str,
-    /// waiting, retried or resolved
-    status: &'static str,
-    email: Option<&'a str>,
-    job_id: &'a str,
-    workflow_id: Option<&'a str>,
-    job_kind: Option<&'a str>,
-    job_state: Option<&'a str>,
-    error_class: &'a str,
-    error: &'a str,
-    attempts: i64,
-    created_at: String,
-    retried_at: Option<String>,
-    resolved_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    history: Option<Vec<AttemptItem<'a>>>,
-    /// The submission the dead job was working on, as it arrived.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    submission: Option<SubmissionItem>,
-}
-
-/// One attempt, with RFC 3339 times like every other JSON we print.
-#[derive(Serialize)]
-struct AttemptItem<'a> {
-    attempt: i64,
-    worker: Option<&'a str>,
-    error: Option<&'a str>,
-    error_class: Option<&'a str>,
-    started_at: String,
-    finished_at: Option<String>,
-}
-
-impl<'a> From<&'a JobAttempt> for AttemptItem<'a> {
-    fn from(a: &'a JobAttempt) -> Self {
-        AttemptItem {
-            attempt: a.attempt,
-            worker: a.worker.as_deref(),
-            error: a.error.as_deref(),
-            error_class: a.error_class.as_deref(),
-            started_at: rfc3339(a.started_at),
-            finished_at: a.finished_at.map(rfc3339),
-        }
-    }
-}
-
-/// The lead behind a dead letter: who they are and the payload exactly as it was received.
-#[derive(Serialize)]
-struct SubmissionItem {
-    id: String,
-    source: String,
-    form_id: Option<String>,
-    received_at: String,
-    lead: crate::domain::lead::Lead,
-    raw_payload: serde_json::Value,
-}
-
-impl SubmissionItem {
-    fn new(s: SubmissionRow) -> SubmissionItem {
-        let raw_payload = serde_json::from_slice(&s.raw_payload).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(&s.raw_payload).into_owned())
-        });
-        SubmissionItem {
-            id: s.id,
-            source: s.source,
-            form_id: s.form_id,
-            received_at: rfc3339(s.received_at),
-            lead: s.lead,
-            raw_payload,
-        }
-    }
-}
-
-fn item<'a>(
-    d: &'a DeadLetterRow,
-    with_payload: bool,
-    history: Option<&'a [JobAttempt]>,
-) -> Item<'a> {
-    Item {
-        id: &d.id,
-        status: d.status(),
-        email: d.email.as_deref(),
-        job_id: &d.job_id,
-        workflow_id: d.workflow_id.as_deref(),
-        job_kind: d.job_kind.as_deref(),
-        job_state: d.job_state.map(JobState::as_str),
-        error_class: &d.error_class,
-        error: &d.error,
-        attempts: d.attempts,
-        created_at: rfc3339(d.created_at),
-        retried_at: d.retried_at.map(rfc3339),
-        resolved_at: d.resolved_at.map(rfc3339),
-        payload: with_payload.then(|| {
-            serde_json::from_str(&d.payload)
-                .unwrap_or_else(|_| serde_json::Value::String(d.payload.clone()))
-        }),
-        history: history.map(|h| h.iter().map(AttemptItem::from).collect()),
-        submission: None,
-    }
-}
-
 pub fn run(ctx: &Context, cmd: DlqCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         DlqCommand::List(args) => list(ctx, args),
@@ -239,7 +135,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitStatus> {
     if p.json() {
         let items: Vec<_> = rows
             .iter()
-            .map(|t| listed.item(t, item(&t.row, false, None)))
+            .map(|t| listed.item(t, dead_letter_item(&t.row, false, None)))
             .collect();
         p.print_json(&items)?;
         return Ok(ExitStatus::Success);
@@ -290,7 +186,7 @@ fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     };
     let p = &ctx.printer;
     if p.json() {
-        let mut view = item(&d, true, Some(&history));
+        let mut view = dead_letter_item(&d, true, Some(&history));
         view.submission = submission.map(SubmissionItem::new);
         p.print_json(&found.json(&view))?;
         return Ok(ExitStatus::Success);
@@ -510,7 +406,7 @@ fn write_export(
     match format {
         Format::Jsonl => {
             for d in rows {
-                serde_json::to_writer(&mut out, &item(d, true, None))?;
+                serde_json::to_writer(&mut out, &dead_letter_item(d, true, None))?;
                 out.write_all(b"\n")?;
             }
         }

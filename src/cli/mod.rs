@@ -10,8 +10,10 @@ mod dlq;
 mod drafts;
 mod eval;
 mod import;
+mod keys;
 mod manpage;
 mod mode;
+mod openapi;
 mod privacy;
 mod probe;
 mod prompt;
@@ -140,6 +142,11 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Find (and with --fix, safely repair) drift between the store, the mailbox and the CRM
     Reconcile(reconcile::ReconcileArgs),
+    /// Print the OpenAPI 3.1 document of /api/v1 (what GET /api/v1/openapi.json serves)
+    Openapi,
+    /// Tenant-scoped API keys for /api/v1: create, list, revoke, rotate
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Receive signed HubSpot webhooks and run workers until SIGTERM/SIGINT
     Serve(serve::ServeArgs),
     /// Run workers only, sharing the queue with `serve` and other workers
@@ -362,6 +369,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Man(args) => completions::man(ctx, args),
         Command::Import(args) => import::run(ctx, args),
         Command::Reconcile(args) => reconcile::run(ctx, args),
+        Command::Keys(cmd) => keys::run(ctx, cmd),
+        Command::Openapi => openapi::run(ctx),
         Command::Serve(args) => serve::run(ctx, args),
         Command::Worker(args) => worker::run(ctx, args),
         Command::Webhook(cmd) => webhook::run(ctx, cmd),

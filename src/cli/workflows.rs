@@ -1,14 +1,14 @@
 //! `salesagent workflows list|show|retry`.
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use super::scope::{find_in_tenants, gather};
 use super::{Context, MORE_FLAGS, list_limit, say_if_cut, since_arg, state_parser};
-use crate::domain::time::{rfc3339, short, short_rfc3339};
+use crate::domain::time::{short, short_rfc3339};
 use crate::exit::ExitStatus;
 use crate::orchestrator::WorkflowReport;
-use crate::store::{AuditEntry, DraftStatus, WorkflowFilter, WorkflowRow, WorkflowStatus};
+use crate::store::{AuditEntry, DraftStatus, WorkflowFilter, WorkflowStatus};
+use crate::views::WorkflowItem;
 
 #[derive(Debug, Subcommand)]
 pub enum WorkflowsCommand {
@@ -59,38 +59,6 @@ pub struct RetryArgs {
     /// again, use `salesagent drafts recompose ID`
     #[arg(long, value_name = "STEP")]
     pub from_step: Option<String>,
-}
-
-/// A workflow as `workflows list --json` prints it.
-#[derive(Serialize)]
-struct WorkflowItem<'a> {
-    id: &'a str,
-    status: &'a str,
-    email: Option<&'a str>,
-    current_step: Option<&'a str>,
-    score: Option<i64>,
-    attempts: i64,
-    mode: &'a str,
-    last_error: Option<&'a str>,
-    created_at: String,
-    updated_at: String,
-}
-
-impl<'a> From<&'a WorkflowRow> for WorkflowItem<'a> {
-    fn from(w: &'a WorkflowRow) -> Self {
-        WorkflowItem {
-            id: &w.id,
-            status: w.status.as_str(),
-            email: w.email.as_deref(),
-            current_step: w.current_step.as_deref(),
-            score: w.score,
-            attempts: w.attempts,
-            mode: &w.mode,
-            last_error: w.last_error.as_deref(),
-            created_at: rfc3339(w.created_at),
-            updated_at: rfc3339(w.updated_at),
-        }
-    }
 }
 
 pub fn run(ctx: &Context, cmd: WorkflowsCommand) -> anyhow::Result<ExitStatus> {

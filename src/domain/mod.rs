@@ -1,6 +1,8 @@
 //! Pure domain logic: payload shapes, lead normalisation, scoring, routing, templates, guards and
 //! email rendering, and the retry policy. Nothing in here does I/O, so all of it is unit-tested without a database.
 
+pub mod api_key;
+pub mod api_submission;
 pub mod email;
 pub mod guard;
 pub mod html;

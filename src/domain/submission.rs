@@ -18,6 +18,8 @@ pub enum Shape {
     WebhookEvent,
     /// A row of a CSV import.
     Csv,
+    /// A lead posted to `POST /api/v1/submissions`.
+    Api,
 }
 
 impl Shape {
@@ -28,6 +30,7 @@ impl Shape {
             Shape::WorkflowContact => "workflow_contact",
             Shape::WebhookEvent => "webhook_event",
             Shape::Csv => "csv",
+            Shape::Api => "api",
         }
     }
 }
@@ -162,7 +165,12 @@ pub fn parse_payload(bytes: &[u8]) -> Result<ParsedPayload, PayloadError> {
 
 /// Checks a lead the way every intake path does: email required and valid, fields not too long.
 pub fn validate_lead(lead: &Lead) -> Result<(), String> {
-    lead.validate()?;
+    check_lead(lead).map_err(|(_, why)| why)
+}
+
+/// [`validate_lead`], naming the field that failed (for answers that point at it, like a 422).
+pub fn check_lead(lead: &Lead) -> Result<(), (&'static str, String)> {
+    lead.validate().map_err(|why| ("email", why))?;
     let fields = [
         ("first_name", &lead.first_name, MAX_FIELD_CHARS),
         ("last_name", &lead.last_name, MAX_FIELD_CHARS),
@@ -175,8 +183,9 @@ pub fn validate_lead(lead: &Lead) -> Result<(), String> {
         if let Some(v) = value {
             let n = v.chars().count();
             if n > max {
-                return Err(format!(
-                    "field `{name}` is {n} characters long; at most {max} are allowed"
+                return Err((
+                    name,
+                    format!("field `{name}` is {n} characters long; at most {max} are allowed"),
                 ));
             }
         }

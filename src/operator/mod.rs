@@ -11,8 +11,8 @@ use crate::domain::time::{SendWindow, now_ms};
 use crate::error::{Error, Result};
 use crate::orchestrator::Pipeline;
 use crate::store::{
-    AuditEntry, Claim, DeadLetterRow, Decision, DraftRow, DraftStatus, MODE_DRAFT_ONLY, MODE_SEND,
-    ModeSetting, Recomposed, Requeue, SendClaim, Store, new_id,
+    AuditEntry, Claim, DeadLetterRow, Decision, DraftContext, DraftRow, DraftStatus,
+    MODE_DRAFT_ONLY, MODE_SEND, ModeSetting, Recomposed, Requeue, SendClaim, Store, new_id,
 };
 
 /// The actor recorded for drafts approved by auto-send.
@@ -67,7 +67,7 @@ fn unmet(gates: &[Gate]) -> Vec<String> {
 }
 
 /// What happened to one send attempt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SendOutcome {
     Sent {
@@ -105,7 +105,7 @@ pub struct Rejection {
 
 /// A rejected draft's follow-up task: marked COMPLETED in the CRM with the rejection noted in
 /// its body (it is not deleted, so the CRM keeps the history).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum TaskClosing {
     Completed {
@@ -131,13 +131,23 @@ pub struct Recomposition {
 }
 
 /// What approving a draft would do now, as the review shows it before the decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OnApprove {
     /// Whether approving sends the email at once.
     pub sends: bool,
     /// One line for the reviewer: `approve: marks approved, nothing is sent`, or
     /// `approve: sends now from X to Y`.
     pub text: String,
+}
+
+/// A draft with everything shown beside it (`drafts show|review`, `GET /api/v1/drafts/{id}`).
+pub struct DraftPage {
+    pub draft: DraftRow,
+    pub context: DraftContext,
+    /// For a pending draft: what approving would do now.
+    pub on_approve: Option<OnApprove>,
+    /// Earlier texts replaced by `drafts recompose`, newest first.
+    pub superseded: Vec<DraftRow>,
 }
 
 pub struct Operator<'a> {
@@ -266,6 +276,24 @@ impl Operator<'_> {
         Ok(Recomposition {
             draft,
             superseded_id,
+        })
+    }
+
+    /// The draft `id` with its context, what approving it would do now, and its earlier texts.
+    pub fn draft_page(&self, id: &str) -> Result<DraftPage> {
+        let draft = self.store.get_draft(id)?;
+        let context = self.store.draft_context(&draft)?;
+        let on_approve = if draft.status == DraftStatus::PendingReview {
+            Some(self.on_approve(&draft)?)
+        } else {
+            None
+        };
+        let superseded = self.store.superseded_versions(&draft.id)?;
+        Ok(DraftPage {
+            draft,
+            context,
+            on_approve,
+            superseded,
         })
     }
 

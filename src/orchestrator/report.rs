@@ -8,10 +8,11 @@ use crate::domain::time::rfc3339;
 use crate::error::Result;
 use crate::store::{DraftRow, Store, WorkflowStatus};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkflowReport {
     pub workflow_id: Option<String>,
     pub submission_id: String,
+    #[schema(value_type = String)]
     pub status: WorkflowStatus,
     /// For duplicates caught at intake: the workflow that already handles this submission.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,13 +31,13 @@ pub struct WorkflowReport {
     pub task: Option<TaskView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorView {
     pub class: Option<String>,
     pub message: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StepView {
     pub name: String,
     pub status: String,
@@ -47,7 +48,7 @@ pub struct StepView {
     pub error_class: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DraftView {
     pub id: String,
     pub to: String,
@@ -58,7 +59,7 @@ pub struct DraftView {
 }
 
 /// How a draft's text was obtained: what `drafts show` and `workflows show` print about it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ComposerFacts {
     pub model: Option<String>,
     pub prompt_version: Option<String>,
@@ -112,7 +113,7 @@ impl ComposerFacts {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TaskView {
     pub id: String,
     pub due_at: String,

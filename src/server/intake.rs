@@ -14,7 +14,7 @@ use crate::domain::submission::{ParsedSubmission, PrivacyDeletion};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::{Acceptance, NewSubmission, Source, Store, WAL_TRUNCATE_FRAMES};
+use crate::store::{Acceptance, NewSubmission, Routed, Source, Store, WAL_TRUNCATE_FRAMES};
 
 /// Most requests committed together; bounds a transaction's size and latency.
 const MAX_BATCH: usize = 2048;
@@ -24,6 +24,8 @@ pub struct Submit {
     pub parsed: Vec<ParsedSubmission>,
     /// The tenant each of `parsed` was routed to (same length and order).
     pub tenants: Vec<TenantId>,
+    /// Audited as this actor in the commit (`api_key:<id>` for `/api/v1`); None for webhooks.
+    pub audit_actor: Option<String>,
     pub raw: Bytes,
     /// The v3 signature, stored on the first submission only (a replay of it is a duplicate).
     pub signature: Option<String>,
@@ -250,28 +252,27 @@ fn run(
 
 fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {
     let received_at = now_ms();
-    let items: Vec<(&TenantId, NewSubmission<'_>)> = submits
+    let items: Vec<Routed<'_>> = submits
         .iter()
         .flat_map(|s| {
             s.parsed
                 .iter()
                 .zip(&s.tenants)
                 .enumerate()
-                .map(move |(i, (parsed, tenant))| {
-                    (
-                        tenant,
-                        NewSubmission {
-                            source: Source::Webhook,
-                            parsed,
-                            raw_payload: &s.raw,
-                            signature: if i == 0 { s.signature.as_deref() } else { None },
-                            import_job_id: None,
-                            synthetic: s.synthetic,
-                            queue: Some("normal"),
-                            trace_id: Some(&s.trace_id),
-                            received_at,
-                        },
-                    )
+                .map(move |(i, (parsed, tenant))| Routed {
+                    tenant,
+                    item: NewSubmission {
+                        source: Source::Webhook,
+                        parsed,
+                        raw_payload: &s.raw,
+                        signature: if i == 0 { s.signature.as_deref() } else { None },
+                        import_job_id: None,
+                        synthetic: s.synthetic,
+                        queue: Some("normal"),
+                        trace_id: Some(&s.trace_id),
+                        received_at,
+                    },
+                    audit_actor: s.audit_actor.as_deref(),
                 })
         })
         .collect();

@@ -2,6 +2,7 @@
 //! [`serve_with`] takes a pre-bound listener (tests bind port 0). The router is small: the webhook,
 //! two health checks, and a middleware that adds request ids and security headers.
 
+mod api;
 mod conn;
 mod error;
 mod health;
@@ -33,6 +34,7 @@ use crate::webhook::Verifier;
 use crate::worker::shutdown::Signals;
 use crate::worker::{Pool, PoolOptions};
 
+pub use api::openapi::document as openapi_document;
 pub use webhook::{PATH as WEBHOOK_PATH, SYNTHETIC_HEADER};
 
 #[derive(Default, Debug)]
@@ -72,6 +74,8 @@ pub struct AppState {
     inflight_body: Arc<tokio::sync::Semaphore>,
     /// The whole request must be read and answered within this.
     request_timeout: Duration,
+    /// `/api/v1`: key lookups, rate limits, per-tenant stores.
+    api: api::ApiState,
 }
 
 impl AppState {
@@ -120,6 +124,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
+        .nest(api::PREFIX, api::routes(state.clone()))
         .fallback(|| async { error::ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -339,6 +344,7 @@ pub async fn serve_with(
             (config.server.max_inflight_body_bytes / 1024).max(1),
         )),
         request_timeout: Duration::from_secs(config.server.body_timeout_secs),
+        api: api::ApiState::new(config.clone()),
     });
     let app = router(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

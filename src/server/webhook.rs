@@ -32,7 +32,7 @@ pub const PATH: &str = "/api/webhooks/hubspot/forms";
 /// external side effect, and the probe deletes it afterwards.
 pub const SYNTHETIC_HEADER: &str = "x-salesagent-synthetic";
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -242,6 +242,7 @@ async fn handle(
             signature: replay_key,
             trace_id,
             synthetic: text(SYNTHETIC_HEADER) == Some("1"),
+            audit_actor: None,
             reply,
         }))
         .await

@@ -12,6 +12,9 @@ pub const MODE_SEND: &str = "send";
 /// Every action the audit log records; `audit list --action` accepts these (a test checks that
 /// every `AuditEntry::new` in the code names one of them).
 pub const AUDIT_ACTIONS: &[&str] = &[
+    "api_key.create",
+    "api_key.revoke",
+    "api_key.rotate",
     "db.restore",
     "dlq.retry",
     "draft.approve",
@@ -27,6 +30,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "purge.run",
     "quarantine.discard",
     "quarantine.replay",
+    "submission.create",
     "suppression.add",
     "suppression.remove",
     "workflow.retry",

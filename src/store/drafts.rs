@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::states::DraftStatus;
-use super::{ListQuery, Page, Store, resolve_id};
+use super::{Cursor, ListQuery, Page, Slice, Store, resolve_id};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,6 +178,14 @@ pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> 
     Ok(inserted == 1)
 }
 
+fn draft_order(filter: &DraftFilter) -> &'static str {
+    if filter.oldest_first {
+        "created_at ASC, id ASC"
+    } else {
+        "created_at DESC, id DESC"
+    }
+}
+
 impl Store {
     pub fn resolve_draft_id(&self, id: &str) -> Result<String> {
         resolve_id(&self.conn, "drafts", &self.tenant, id)
@@ -209,11 +217,32 @@ impl Store {
 
     /// The list, and how many match in all when it was cut at `filter.limit`.
     pub fn list_drafts_page(&self, filter: &DraftFilter) -> Result<Page<DraftRow>> {
-        let order = if filter.oldest_first {
-            "created_at ASC, id ASC"
-        } else {
-            "created_at DESC, id DESC"
-        };
+        self.draft_query(filter).fetch_page(
+            &self.conn,
+            draft_order(filter),
+            filter.limit,
+            draft_from_row,
+        )
+    }
+
+    /// The rows that follow `cursor` and whether more follow (newest first only: the cursor is
+    /// ignored with `oldest_first`); no count.
+    pub fn list_drafts_after(
+        &self,
+        filter: &DraftFilter,
+        cursor: Option<&Cursor>,
+    ) -> Result<Slice<DraftRow>> {
+        self.draft_query(filter)
+            .after(cursor.filter(|_| !filter.oldest_first))
+            .fetch_slice(
+                &self.conn,
+                draft_order(filter),
+                filter.limit,
+                draft_from_row,
+            )
+    }
+
+    fn draft_query(&self, filter: &DraftFilter) -> ListQuery {
         ListQuery::new(
             &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE tenant_id = ?1"),
             &self.tenant,
@@ -225,7 +254,6 @@ impl Store {
         )
         .filter("created_at >= ?", filter.since)
         .filter("score >= ?", filter.min_score)
-        .fetch_page(&self.conn, order, filter.limit, draft_from_row)
     }
 
     /// Earlier drafts to the same recipient, newest first, for the history step.

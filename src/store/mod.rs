@@ -5,6 +5,7 @@
 //! filters on the store's tenant. Multi-statement writes run in IMMEDIATE transactions so a CLI
 //! command and a running server can share the file.
 
+mod api_keys;
 mod audit;
 mod crm;
 mod dead_letters;
@@ -37,6 +38,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use api_keys::{ApiKeyRow, KeyState, NewApiKey};
 pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
@@ -63,7 +65,7 @@ pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts,
     WORKFLOW_STATUSES,
 };
-pub use submissions::{Acceptance, NewSubmission, Source, SubmissionRow};
+pub use submissions::{Acceptance, NewSubmission, Routed, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use usage::{UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowUsage};
 pub use workflows::{
@@ -416,6 +418,21 @@ pub struct Total {
     pub at_least: bool,
 }
 
+/// A page of a keyset-paginated list: its rows, and whether more follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slice<T> {
+    pub rows: Vec<T>,
+    pub more: bool,
+}
+
+/// Where a newest-first page ended: the last row's creation time and id (the next page starts
+/// after it, so rows inserted meanwhile never shift a page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub id: String,
+}
+
 /// A tenant-scoped list query: a SELECT whose WHERE clause starts with the tenant as `?1`, any
 /// number of optional `AND` filters with numbered parameters, then ORDER BY and LIMIT. Every list
 /// command builds its SQL through this, so filters cannot drift out of step with their parameters.
@@ -439,6 +456,21 @@ impl ListQuery {
             let numbered = clause.replacen('?', &format!("?{}", self.args.len()), 1);
             self.sql.push_str(" AND ");
             self.sql.push_str(&numbered);
+        }
+        self
+    }
+
+    /// Keyset pagination of a newest-first list: only rows after `cursor` in
+    /// `created_at DESC, id DESC` order.
+    fn after(mut self, cursor: Option<&Cursor>) -> Self {
+        if let Some(c) = cursor {
+            self.args.push(c.created_at.into());
+            let at = self.args.len();
+            self.args.push(c.id.clone().into());
+            let id = self.args.len();
+            self.sql.push_str(&format!(
+                " AND (created_at < ?{at} OR (created_at = ?{at} AND id < ?{id}))"
+            ));
         }
         self
     }
@@ -480,6 +512,20 @@ impl ListQuery {
                 at_least: count >= COUNT_CAP,
             }),
         })
+    }
+
+    /// The first `limit` rows and whether more match (one row more is read, nothing counted).
+    fn fetch_slice<T>(
+        self,
+        conn: &Connection,
+        order_by: &str,
+        limit: usize,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Slice<T>> {
+        let mut rows = self.fetch(conn, order_by, limit.saturating_add(1), row)?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok(Slice { rows, more })
     }
 
     fn fetch<T>(

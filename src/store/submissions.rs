@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::audit::{AuditEntry, append_audit};
 use super::states::{Metric, WorkflowStatus};
 use super::usage::Tally;
 use super::{Store, new_id};
@@ -67,6 +68,15 @@ impl<'a> NewSubmission<'a> {
     }
 }
 
+/// One submission of the intake writer's group commit: the tenant intake routed it to, and who
+/// to audit it as (an API key; webhooks are not audited per submission).
+#[derive(Clone, Debug)]
+pub struct Routed<'a> {
+    pub tenant: &'a TenantId,
+    pub item: NewSubmission<'a>,
+    pub audit_actor: Option<&'a str>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Acceptance {
     Accepted {
@@ -98,32 +108,33 @@ pub struct SubmissionRow {
 impl Store {
     /// Stores each submission with its workflow (and job) atomically: all of them or none.
     pub fn accept_submissions(&self, items: &[NewSubmission<'_>]) -> Result<Vec<Acceptance>> {
-        self.accept_each(items.len(), items.iter().map(|item| (&self.tenant, item)))
+        self.accept_each(
+            items.len(),
+            items.iter().map(|item| (&self.tenant, item, None)),
+        )
     }
 
     /// The intake writer's: each submission under the tenant intake routed it to, all of them in
     /// one transaction (or none). Dedupe and replay keys are per tenant (the unique indexes
-    /// include `tenant_id`), and each workflow starts in its own tenant's mode.
-    pub fn accept_routed(
-        &self,
-        items: &[(&TenantId, NewSubmission<'_>)],
-    ) -> Result<Vec<Acceptance>> {
+    /// include `tenant_id`), and each workflow starts in its own tenant's mode. One with an
+    /// audit actor (an `/api/v1` key) is audited (`submission.create`) in the same transaction.
+    pub fn accept_routed(&self, items: &[Routed<'_>]) -> Result<Vec<Acceptance>> {
         self.accept_each(
             items.len(),
-            items.iter().map(|(tenant, item)| (*tenant, item)),
+            items.iter().map(|r| (r.tenant, &r.item, r.audit_actor)),
         )
     }
 
     fn accept_each<'i, 'a: 'i>(
         &self,
         len: usize,
-        items: impl Iterator<Item = (&'i TenantId, &'i NewSubmission<'a>)>,
+        items: impl Iterator<Item = (&'i TenantId, &'i NewSubmission<'a>, Option<&'i str>)>,
     ) -> Result<Vec<Acceptance>> {
         let tx = self.write_tx()?;
         // Each tenant's mode, read once per transaction, and its usage, written once.
         let mut tenants: Vec<(&TenantId, String, Tally)> = Vec::with_capacity(1);
         let mut out = Vec::with_capacity(len);
-        for (tenant, item) in items {
+        for (tenant, item, audit_actor) in items {
             let i = match tenants.iter().position(|(t, _, _)| *t == tenant) {
                 Some(i) => i,
                 None => {
@@ -135,6 +146,13 @@ impl Store {
             let (_, mode, tally) = &mut tenants[i];
             let acceptance = accept_in(&tx, tenant, mode, item)?;
             tally_acceptance(tally, item, &acceptance);
+            if let (Some(actor), Acceptance::Accepted { workflow_id, .. }) =
+                (audit_actor, &acceptance)
+            {
+                let mut entry = AuditEntry::new(actor, "submission.create", item.received_at);
+                entry.subject = Some(workflow_id.clone());
+                append_audit(&tx, tenant, &entry)?;
+            }
             out.push(acceptance);
         }
         for (tenant, _, tally) in tenants {

@@ -8,7 +8,7 @@ use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
 use super::usage::WorkflowTally;
-use super::{ListQuery, Page, Store, resolve_id};
+use super::{Cursor, ListQuery, Page, Slice, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
 
@@ -214,6 +214,30 @@ impl Store {
 
     /// The list, and how many match in all when it was cut at `filter.limit`.
     pub fn list_workflows_page(&self, filter: &WorkflowFilter) -> Result<Page<WorkflowRow>> {
+        self.workflow_query(filter).fetch_page(
+            &self.conn,
+            "created_at DESC, id DESC",
+            filter.limit,
+            workflow_from_row,
+        )
+    }
+
+    /// The rows of the list that follow `cursor` (newest first), and whether more follow; no
+    /// count, so a page of a huge list costs what its rows cost.
+    pub fn list_workflows_after(
+        &self,
+        filter: &WorkflowFilter,
+        cursor: Option<&Cursor>,
+    ) -> Result<Slice<WorkflowRow>> {
+        self.workflow_query(filter).after(cursor).fetch_slice(
+            &self.conn,
+            "created_at DESC, id DESC",
+            filter.limit,
+            workflow_from_row,
+        )
+    }
+
+    fn workflow_query(&self, filter: &WorkflowFilter) -> ListQuery {
         ListQuery::new(
             &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE tenant_id = ?1"),
             &self.tenant,
@@ -221,12 +245,6 @@ impl Store {
         .filter("status = ?", filter.status)
         .filter("email = ?", filter.email.as_ref().map(|e| e.to_lowercase()))
         .filter("created_at >= ?", filter.since)
-        .fetch_page(
-            &self.conn,
-            "created_at DESC, id DESC",
-            filter.limit,
-            workflow_from_row,
-        )
     }
 
     /// The workflow, when it may run (pending, running or failed); finished ones are refused.

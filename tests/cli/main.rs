@@ -1,6 +1,7 @@
 //! The integration suite: one binary that drives the real `salesagent` CLI (ripgrep/just style).
 //! Each module covers one command group; `env` holds the shared `TestEnv`.
 
+mod api;
 mod audit;
 mod basics;
 mod bounds;

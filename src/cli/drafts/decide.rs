@@ -2,7 +2,6 @@
 //! the rules live in `operator`, the guarded state changes in the store.
 
 use clap::Args;
-use serde::Serialize;
 
 use super::super::prompt::confirm;
 use super::super::{Context, count};
@@ -118,44 +117,7 @@ pub struct SendArgs {
     pub yes: bool,
 }
 
-/// One draft's result, as `--json` prints it.
-#[derive(Serialize)]
-pub(super) struct Item {
-    id: String,
-    status: Option<DraftStatus>,
-    reviewer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    send: Option<SendOutcome>,
-    /// A rejection: what happened to the CRM follow-up task.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    task: Option<TaskClosing>,
-    /// A recompose: the draft that keeps the earlier text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    superseded_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-impl Item {
-    pub(super) fn of(d: &DraftRow, send: Option<SendOutcome>) -> Item {
-        Item {
-            id: d.id.clone(),
-            status: Some(d.status),
-            reviewer: d.reviewer.clone(),
-            send,
-            task: None,
-            superseded_id: None,
-            error: None,
-        }
-    }
-
-    pub(super) fn superseding(d: &DraftRow, superseded_id: String) -> Item {
-        Item {
-            superseded_id: Some(superseded_id),
-            ..Item::of(d, None)
-        }
-    }
-}
+pub(super) use crate::views::DecisionItem as Item;
 
 /// Collects per-draft results and the exit status: the first failure's, or success.
 pub(super) struct Results {

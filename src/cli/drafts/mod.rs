@@ -7,14 +7,12 @@ mod recompose;
 mod review;
 mod show;
 
-use clap::{Args, Subcommand};
-use serde::Serialize;
-
 use super::{Context, since_arg};
-use crate::domain::time::{rfc3339, short};
+use crate::domain::time::short;
 use crate::exit::ExitStatus;
-use crate::orchestrator::ComposerFacts;
-use crate::store::{DraftFilter, DraftRow, DraftStatus};
+use crate::store::{DraftFilter, DraftStatus};
+pub use crate::views::DraftItem;
+use clap::{Args, Subcommand};
 
 pub use crate::store::DRAFT_STATUSES;
 
@@ -61,64 +59,6 @@ pub struct ListArgs {
 pub struct ShowArgs {
     /// A draft id (or an unambiguous prefix)
     pub id: String,
-}
-
-/// A draft as `--json` prints it; `body` only in `show`.
-#[derive(Serialize)]
-pub struct DraftItem<'a> {
-    pub id: &'a str,
-    pub workflow_id: &'a str,
-    pub status: &'a str,
-    pub to: &'a str,
-    pub from: &'a str,
-    pub subject: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<&'a str>,
-    pub score: Option<i64>,
-    pub route_reason: Option<&'a str>,
-    pub model: Option<&'a str>,
-    pub fallback_used: bool,
-    /// Prompt version, tokens, latency and structured-output mode (`show` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub composer: Option<ComposerFacts>,
-    pub message_id: &'a str,
-    pub mailbox: &'a str,
-    pub remote_draft_id: Option<&'a str>,
-    pub reviewer: Option<&'a str>,
-    pub review_note: Option<&'a str>,
-    pub reviewed_at: Option<String>,
-    pub sent_at: Option<String>,
-    pub created_at: String,
-    /// For a superseded draft: the draft whose recomposed text replaced it.
-    pub superseded_by: Option<&'a str>,
-}
-
-impl<'a> DraftItem<'a> {
-    pub fn new(d: &'a DraftRow, with_body: bool) -> Self {
-        DraftItem {
-            id: &d.id,
-            workflow_id: &d.workflow_id,
-            status: d.status.as_str(),
-            to: &d.recipient,
-            from: &d.sender,
-            subject: &d.subject,
-            body: with_body.then_some(d.body.as_str()),
-            score: d.score,
-            route_reason: d.route_reason.as_deref(),
-            model: d.model.as_deref(),
-            fallback_used: d.fallback_used,
-            composer: with_body.then(|| ComposerFacts::of(d)),
-            message_id: &d.message_id,
-            mailbox: &d.mailbox,
-            remote_draft_id: d.remote_draft_id.as_deref(),
-            reviewer: d.reviewer.as_deref(),
-            review_note: d.review_note.as_deref(),
-            reviewed_at: d.reviewed_at.map(rfc3339),
-            sent_at: d.sent_at.map(rfc3339),
-            created_at: rfc3339(d.created_at),
-            superseded_by: d.superseded_by.as_deref(),
-        }
-    }
 }
 
 pub fn run(ctx: &Context, cmd: DraftsCommand) -> anyhow::Result<ExitStatus> {

@@ -7,7 +7,7 @@ use clap::Args;
 use super::super::Context;
 use super::super::prompt::{ask_line, edit_text};
 use super::decide::report_rejection;
-use super::show::{Page, print_draft, print_page};
+use super::show::{print_draft, print_page};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::operator::SendOutcome;
@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: ReviewArgs) -> anyhow::Result<ExitStatus> {
     let total = pending.len();
     let mut tally = Tally::default();
     for (i, listed) in pending.iter().enumerate() {
-        let page = Page::load(&app, &op, &listed.id)?;
+        let page = op.draft_page(&listed.id)?;
         if page.draft.status != DraftStatus::PendingReview {
             ctx.printer.status(&format!(
                 "{} was {} meanwhile; next",

@@ -1,68 +1,16 @@
 //! `salesagent drafts show` and the page `drafts review` shows for each draft, in the order a
 //! decision needs: what the lead wrote, who they are, the draft, and what approving does now.
 
-use serde::Serialize;
-use serde_json::Value;
-
 use super::super::{Context, count};
-use super::{DraftItem, ShowArgs};
-use crate::app::App;
-use crate::domain::lead::Lead;
-use crate::domain::time::{rfc3339, short};
+use super::ShowArgs;
+use crate::domain::time::short;
 use crate::exit::ExitStatus;
-use crate::operator::{OnApprove, Operator};
+
 use crate::orchestrator::{ComposerFacts, WorkflowReport};
-use crate::store::{DraftContext, DraftRow, DraftStatus, StepStatus};
+use crate::store::{DraftContext, DraftRow, StepStatus};
+use crate::views::{DraftDetail, crm_contact};
 
-/// A draft with everything shown beside it.
-pub(super) struct Page {
-    pub draft: DraftRow,
-    context: DraftContext,
-    /// For a pending draft: what approving would do now.
-    on_approve: Option<OnApprove>,
-    /// Earlier texts replaced by `drafts recompose`, newest first.
-    superseded: Vec<DraftRow>,
-}
-
-impl Page {
-    pub fn load(app: &App, op: &Operator<'_>, id: &str) -> anyhow::Result<Page> {
-        let draft = app.store.get_draft(id)?;
-        let context = app.store.draft_context(&draft)?;
-        let on_approve = if draft.status == DraftStatus::PendingReview {
-            Some(op.on_approve(&draft)?)
-        } else {
-            None
-        };
-        let superseded = app.store.superseded_versions(&draft.id)?;
-        Ok(Page {
-            draft,
-            context,
-            on_approve,
-            superseded,
-        })
-    }
-}
-
-/// The CRM contact the pipeline found or created, from the contact step's output.
-#[derive(Serialize)]
-struct CrmContact {
-    id: String,
-    crm: Option<String>,
-    /// True when this workflow created it.
-    created: bool,
-}
-
-fn crm_contact(context: &DraftContext) -> Option<CrmContact> {
-    let v: Value = serde_json::from_str(context.contact_step.as_deref()?).ok()?;
-    Some(CrmContact {
-        id: v.pointer("/contact/id")?.as_str()?.to_string(),
-        crm: v.get("crm").and_then(Value::as_str).map(str::to_string),
-        created: v
-            .pointer("/contact/created")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-    })
-}
+pub(super) use crate::operator::DraftPage as Page;
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let found = crate::cli::scope::find_in_tenants(ctx, "draft", &args.id, |app| {
@@ -71,7 +19,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitStatus> {
     let app = &found.app;
     let connectors = app.connectors()?;
     let op = app.operator(&connectors);
-    let page = Page::load(app, &op, &found.value)?;
+    let page = op.draft_page(&found.value)?;
     let report = WorkflowReport::load(&app.store, &page.draft.workflow_id)?;
     if ctx.printer.json() {
         print_json(ctx, found.tenant(), &page, &report)?;
@@ -108,51 +56,13 @@ fn print_json(
     page: &Page,
     report: &WorkflowReport,
 ) -> anyhow::Result<()> {
-    #[derive(Serialize)]
-    struct Step<'a> {
-        name: &'a str,
-        status: &'a str,
-    }
-    #[derive(Serialize)]
-    struct Shown<'a> {
-        #[serde(flatten)]
-        draft: DraftItem<'a>,
-        lead: &'a Lead,
-        source: &'a str,
-        form_id: Option<&'a str>,
-        page_url: Option<&'a str>,
-        submitted_at: Option<String>,
-        received_at: String,
-        earlier_submissions: i64,
-        crm_contact: Option<CrmContact>,
-        on_approve: Option<&'a OnApprove>,
-        superseded: Vec<&'a str>,
-        workflow_status: &'a str,
-        steps: Vec<Step<'a>>,
-    }
-    let c = &page.context;
-    let shown = Shown {
-        draft: DraftItem::new(&page.draft, true),
-        lead: &c.lead,
-        source: &c.source,
-        form_id: c.form_id.as_deref(),
-        page_url: c.page_url.as_deref(),
-        submitted_at: c.submitted_at.map(rfc3339),
-        received_at: rfc3339(c.received_at),
-        earlier_submissions: c.earlier_submissions,
-        crm_contact: crm_contact(c),
-        on_approve: page.on_approve.as_ref(),
-        superseded: page.superseded.iter().map(|d| d.id.as_str()).collect(),
-        workflow_status: report.status.as_str(),
-        steps: report
-            .steps
-            .iter()
-            .map(|s| Step {
-                name: &s.name,
-                status: &s.status,
-            })
-            .collect(),
-    };
+    let shown = DraftDetail::new(
+        &page.draft,
+        &page.context,
+        page.on_approve.as_ref(),
+        &page.superseded,
+        report,
+    );
     ctx.printer.print_json(&crate::cli::scope::WithTenant {
         tenant,
         item: shown,
