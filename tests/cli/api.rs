@@ -926,6 +926,137 @@ fn keys_commands() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
 }
 
+/// A report without the moment it was made (the API's and the CLI's differ by that only).
+fn without_generated_at(mut report: Value) -> Value {
+    report.as_object_mut().unwrap().remove("generated_at");
+    report
+}
+
+#[test]
+fn usage_is_the_keys_tenant_only_with_the_clis_numbers() {
+    let env = two_tenants("");
+    let acme = create_key(&env, "acme", "submissions:write,usage:read", &[]);
+    let globex = create_key(&env, "globex", "submissions:write,usage:read", &[]);
+    let no_scope = create_key(&env, "acme", "submissions:write,drafts:read", &[]);
+    // No workers: the counts stay what the submissions made while we compare.
+    let server = Proc::serve(&env, &["--tenant", "acme", "--workers", "0"]);
+    for (key, email) in [
+        (&acme, "a1@northwind.com"),
+        (&acme, "a2@northwind.com"),
+        (&globex, "g1@initech.com"),
+    ] {
+        let (status, v, _) = call(
+            &server,
+            "POST",
+            "/api/v1/submissions",
+            Some(&key.text),
+            Some(lead(email)),
+            &[],
+        );
+        assert_eq!(status, 202, "{v}");
+    }
+
+    let (status, v, _) = call(&server, "GET", "/api/v1/usage", Some(&acme.text), None, &[]);
+    assert_eq!(status, 200, "{v}");
+    let rows = v["rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{v}");
+    assert!(
+        rows.iter().all(|r| r["tenant"] == "acme"),
+        "only the key's tenant: {v}"
+    );
+    assert_eq!(v["totals"]["submissions_accepted"], 2, "{v}");
+    assert_eq!(v["by"], "day", "{v}");
+    let cli = env.json(&["--tenant", "acme", "usage"]);
+    assert_eq!(
+        without_generated_at(v),
+        without_generated_at(cli),
+        "the API serves what `usage --json` prints"
+    );
+
+    let (status, v, _) = call(
+        &server,
+        "GET",
+        "/api/v1/usage?since=7d&by=month",
+        Some(&globex.text),
+        None,
+        &[],
+    );
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["tenant"] == "globex"),
+        "{v}"
+    );
+    assert_eq!(v["totals"]["submissions_accepted"], 1, "acme's never: {v}");
+    let cli = env.json(&[
+        "--tenant", "globex", "usage", "--since", "7d", "--by", "month",
+    ]);
+    assert_eq!(without_generated_at(v), without_generated_at(cli));
+
+    let month = env.json(&["--tenant", "acme", "usage"])["last_day"]
+        .as_str()
+        .unwrap()[..7]
+        .to_string();
+    let (status, v, _) = call(
+        &server,
+        "GET",
+        &format!("/api/v1/usage?month={month}"),
+        Some(&acme.text),
+        None,
+        &[],
+    );
+    assert_eq!(status, 200, "{v}");
+    let cli = env.json(&["--tenant", "acme", "usage", "--month", &month]);
+    assert_eq!(without_generated_at(v), without_generated_at(cli));
+
+    let (status, v, _) = call(
+        &server,
+        "GET",
+        "/api/v1/usage",
+        Some(&no_scope.text),
+        None,
+        &[],
+    );
+    assert_eq!(status, 403, "{v}");
+    assert_error_shape(&v, "missing_scope", "GET /api/v1/usage");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("usage:read"),
+        "{v}"
+    );
+    let (status, v, _) = call(&server, "GET", "/api/v1/usage", None, None, &[]);
+    assert_eq!(status, 401, "{v}");
+    assert_error_shape(&v, "unauthorized", "GET /api/v1/usage without a key");
+
+    for (query, field) in [
+        ("since=later", "since"),
+        ("since=2999-01-01", "since"),
+        ("month=2026-13", "month"),
+        ("by=week", "by"),
+        ("since=7d&month=2026-11", "month"),
+    ] {
+        let (status, v, _) = call(
+            &server,
+            "GET",
+            &format!("/api/v1/usage?{query}"),
+            Some(&acme.text),
+            None,
+            &[],
+        );
+        assert_eq!(
+            (status, v["error"]["field"].as_str()),
+            (422, Some(field)),
+            "{query}: {v}"
+        );
+        assert_error_shape(&v, "invalid", query);
+    }
+}
+
 fn checked_in_openapi() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
     std::fs::read_to_string(path).expect("docs/openapi.json")
@@ -954,6 +1085,7 @@ fn the_openapi_document_is_current_and_served() {
         "/api/v1/drafts/{id}/reject",
         "/api/v1/dlq",
         "/api/v1/dlq/{id}/retry",
+        "/api/v1/usage",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
