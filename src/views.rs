@@ -1,4 +1,4 @@
-//! The JSON shapes of workflows, drafts and dead letters, shared by the CLI's `--json` and the
+//! The JSON shapes of workflows, drafts, dead letters and usage, shared by the CLI's `--json` and the
 //! HTTP API (`/api/v1`), so both print the same fields. Views only: no I/O, no printing.
 
 use serde::Serialize;
@@ -11,8 +11,8 @@ use crate::domain::lead::Lead;
 use crate::operator::{OnApprove, SendOutcome, TaskClosing};
 use crate::orchestrator::WorkflowReport;
 use crate::store::{
-    DeadLetterRow, DraftContext, DraftRow, DraftStatus, JobAttempt, JobState, SubmissionRow,
-    WorkflowRow,
+    DeadLetterRow, DraftContext, DraftRow, DraftStatus, JobAttempt, JobState, Metric,
+    SubmissionRow, UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowRow,
 };
 
 /// A workflow as `workflows list --json` prints it.
@@ -331,3 +331,107 @@ impl DecisionItem {
         }
     }
 }
+
+/// Usage as `usage --json` prints it and `GET /api/v1/usage` answers: one row per tenant and day
+/// or month, and the totals over the range.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UsageReport<'a> {
+    /// The range's first UTC day (ISO 8601), inclusive.
+    pub first_day: &'a str,
+    /// The range's last UTC day, inclusive.
+    pub last_day: &'a str,
+    /// `day` or `month`: what one row covers.
+    pub by: &'static str,
+    pub generated_at: String,
+    pub rows: Vec<UsageRowItem<'a>>,
+    pub totals: UsageTotalsItem<'a>,
+}
+
+/// One tenant's usage in one day or month.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UsageRowItem<'a> {
+    pub tenant: &'a str,
+    /// `2026-11-30` by day, `2026-11` by month.
+    pub period: &'a str,
+    /// The period's days inside the range asked for.
+    pub period_start: &'a str,
+    pub period_end: &'a str,
+    #[serde(flatten)]
+    pub counts: UsageCounts,
+}
+
+/// Every row's counts added up.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UsageTotalsItem<'a> {
+    pub period_start: &'a str,
+    pub period_end: &'a str,
+    #[serde(flatten)]
+    pub counts: UsageCounts,
+}
+
+impl<'a> UsageReport<'a> {
+    /// The report of `rows` (of one tenant or several) over `range`, made at `now`.
+    pub fn new(
+        range: &'a UsageRange,
+        bucket: UsageBucket,
+        rows: &'a [UsageRow],
+        now: i64,
+    ) -> UsageReport<'a> {
+        let totals = usage_totals(rows);
+        UsageReport {
+            first_day: &range.first_day,
+            last_day: &range.last_day,
+            by: bucket.as_str(),
+            generated_at: rfc3339(now),
+            rows: rows
+                .iter()
+                .map(|r| UsageRowItem {
+                    tenant: &r.tenant,
+                    period: &r.period,
+                    period_start: &r.first_day,
+                    period_end: &r.last_day,
+                    counts: r.counts,
+                })
+                .collect(),
+            totals: UsageTotalsItem {
+                period_start: &range.first_day,
+                period_end: &range.last_day,
+                counts: totals,
+            },
+        }
+    }
+}
+
+/// Every row's counts added up.
+pub fn usage_totals(rows: &[UsageRow]) -> UsageCounts {
+    let mut totals = UsageCounts::default();
+    for row in rows {
+        totals.add_all(&row.counts);
+    }
+    totals
+}
+
+/// `UsageCounts` serialises as one integer field per metric (its own `Serialize`, in `store/`);
+/// the schema says the same, from the same `Metric::ALL`.
+impl utoipa::PartialSchema for UsageCounts {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let mut object = ObjectBuilder::new().description(Some(
+            "One count per metric, every metric present (zeros included)",
+        ));
+        for metric in Metric::ALL {
+            object = object
+                .property(
+                    metric.as_str(),
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                        .minimum(Some(0)),
+                )
+                .required(metric.as_str());
+        }
+        utoipa::openapi::RefOr::T(object.into())
+    }
+}
+
+impl utoipa::ToSchema for UsageCounts {}

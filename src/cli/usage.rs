@@ -5,14 +5,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use super::Context;
-use crate::domain::time::{now_ms, rfc3339, utc_day};
+use crate::domain::time::{now_ms, utc_day};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::outfile::{CsvOut, OutputFile, Policy};
 use crate::store::{Metric, UsageBucket, UsageCounts, UsageRange, UsageRow};
+use crate::views::{UsageReport, usage_totals};
 
 #[derive(Debug, Args)]
 pub struct UsageArgs {
@@ -57,34 +57,6 @@ pub const CSV_LEADING_COLUMNS: [&str; 4] = ["tenant", "period", "period_start", 
 /// The CSV's totals row's `period` (its tenant is empty).
 const TOTAL: &str = "total";
 
-#[derive(Serialize)]
-struct Report<'a> {
-    first_day: &'a str,
-    last_day: &'a str,
-    by: &'static str,
-    generated_at: String,
-    rows: Vec<RowItem<'a>>,
-    totals: TotalsItem<'a>,
-}
-
-#[derive(Serialize)]
-struct RowItem<'a> {
-    tenant: &'a str,
-    period: &'a str,
-    period_start: &'a str,
-    period_end: &'a str,
-    #[serde(flatten)]
-    counts: UsageCounts,
-}
-
-#[derive(Serialize)]
-struct TotalsItem<'a> {
-    period_start: &'a str,
-    period_end: &'a str,
-    #[serde(flatten)]
-    counts: UsageCounts,
-}
-
 pub fn run(ctx: &Context, args: UsageArgs) -> anyhow::Result<ExitStatus> {
     let range = range_of(args.since.as_deref(), args.month.as_deref(), now_ms())?;
     let bucket = match args.by {
@@ -102,10 +74,7 @@ pub fn run(ctx: &Context, args: UsageArgs) -> anyhow::Result<ExitStatus> {
     for app in &apps {
         rows.extend(app.store.usage(&range, bucket)?);
     }
-    let mut totals = UsageCounts::default();
-    for row in &rows {
-        totals.add_all(&row.counts);
-    }
+    let totals = usage_totals(&rows);
     let Some(path) = &args.output else {
         let mut stdout = std::io::stdout().lock();
         return match format {
@@ -178,27 +147,7 @@ fn write_report(
     match format {
         Format::Csv => write_csv(out, range, rows, totals),
         Format::Json | Format::Table => {
-            let report = Report {
-                first_day: &range.first_day,
-                last_day: &range.last_day,
-                by: bucket.as_str(),
-                generated_at: rfc3339(now_ms()),
-                rows: rows
-                    .iter()
-                    .map(|r| RowItem {
-                        tenant: &r.tenant,
-                        period: &r.period,
-                        period_start: &r.first_day,
-                        period_end: &r.last_day,
-                        counts: r.counts,
-                    })
-                    .collect(),
-                totals: TotalsItem {
-                    period_start: &range.first_day,
-                    period_end: &range.last_day,
-                    counts: *totals,
-                },
-            };
+            let report = UsageReport::new(range, bucket, rows, now_ms());
             serde_json::to_writer(&mut *out, &report)?;
             out.write_all(b"\n")?;
             Ok(())

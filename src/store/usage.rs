@@ -61,6 +61,15 @@ pub enum UsageBucket {
 }
 
 impl UsageBucket {
+    pub const ALL: &'static [UsageBucket] = &[UsageBucket::Day, UsageBucket::Month];
+
+    pub fn parse(name: &str) -> Option<UsageBucket> {
+        UsageBucket::ALL
+            .iter()
+            .copied()
+            .find(|b| b.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             UsageBucket::Day => "day",

@@ -604,6 +604,26 @@ fn concurrent_identical_idempotent_posts_make_one_workflow() {
     assert_ne!(v["workflow_id"], first["workflow_id"]);
 }
 
+/// Each query on `path` is 422 in the one error shape, naming its field.
+fn assert_invalid_queries(server: &Proc, key: &str, path: &str, cases: &[(&str, &str)]) {
+    for (query, field) in cases {
+        let (status, v, _) = call(
+            server,
+            "GET",
+            &format!("{path}?{query}"),
+            Some(key),
+            None,
+            &[],
+        );
+        assert_eq!(
+            (status, v["error"]["field"].as_str()),
+            (422, Some(*field)),
+            "{path}?{query}: {v}"
+        );
+        assert_error_shape(&v, "invalid", query);
+    }
+}
+
 #[test]
 fn invalid_input_names_the_field() {
     let env = two_tenants("");
@@ -643,26 +663,17 @@ fn invalid_input_names_the_field() {
         (422, Some("Idempotency-Key")),
         "{v}"
     );
-    for (query, field) in [
-        ("status=nope", "status"),
-        ("limit=0", "limit"),
-        ("cursor=zzz", "cursor"),
-        ("since=later", "since"),
-    ] {
-        let (status, v, _) = call(
-            &server,
-            "GET",
-            &format!("/api/v1/drafts?{query}"),
-            Some(&key.text),
-            None,
-            &[],
-        );
-        assert_eq!(
-            (status, v["error"]["field"].as_str()),
-            (422, Some(field)),
-            "{query}: {v}"
-        );
-    }
+    assert_invalid_queries(
+        &server,
+        &key.text,
+        "/api/v1/drafts",
+        &[
+            ("status=nope", "status"),
+            ("limit=0", "limit"),
+            ("cursor=zzz", "cursor"),
+            ("since=later", "since"),
+        ],
+    );
     assert_eq!(
         env.sql_i64("SELECT COUNT(*) FROM submissions"),
         0,
@@ -926,6 +937,126 @@ fn keys_commands() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
 }
 
+/// `GET /api/v1/usage?{query}` as `key` of `tenant`, checked to be what
+/// `usage --tenant T {cli_args} --json` prints but for the moment each was made; the API's report.
+fn usage_as_the_cli_prints_it(
+    env: &TestEnv,
+    server: &Proc,
+    (tenant, key): (&str, &Key),
+    query: &str,
+    cli_args: &[&str],
+) -> Value {
+    let without_generated_at = |mut report: Value| {
+        report.as_object_mut().unwrap().remove("generated_at");
+        report
+    };
+    let (status, api, _) = call(
+        server,
+        "GET",
+        &format!("/api/v1/usage{query}"),
+        Some(&key.text),
+        None,
+        &[],
+    );
+    assert_eq!(status, 200, "{query}: {api}");
+    let mut args = vec!["--tenant", tenant, "usage"];
+    args.extend_from_slice(cli_args);
+    let cli = env.json(&args);
+    let api = without_generated_at(api);
+    assert_eq!(
+        api,
+        without_generated_at(cli),
+        "the API serves what `usage {cli_args:?} --json` prints"
+    );
+    let rows = api["rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{api}");
+    assert!(
+        rows.iter().all(|r| r["tenant"] == tenant),
+        "only the key's tenant: {api}"
+    );
+    api
+}
+
+#[test]
+fn usage_is_the_keys_tenant_only_with_the_clis_numbers() {
+    let env = two_tenants("");
+    let acme = create_key(&env, "acme", "submissions:write,usage:read", &[]);
+    let globex = create_key(&env, "globex", "submissions:write,usage:read", &[]);
+    let no_scope = create_key(&env, "acme", "submissions:write,drafts:read", &[]);
+    // No workers: the counts stay what the submissions made while we compare.
+    let server = Proc::serve(&env, &["--tenant", "acme", "--workers", "0"]);
+    for (key, email) in [
+        (&acme, "a1@northwind.com"),
+        (&acme, "a2@northwind.com"),
+        (&globex, "g1@initech.com"),
+    ] {
+        let (status, v, _) = call(
+            &server,
+            "POST",
+            "/api/v1/submissions",
+            Some(&key.text),
+            Some(lead(email)),
+            &[],
+        );
+        assert_eq!(status, 202, "{v}");
+    }
+
+    let v = usage_as_the_cli_prints_it(&env, &server, ("acme", &acme), "", &[]);
+    assert_eq!(v["totals"]["submissions_accepted"], 2, "{v}");
+    assert_eq!(v["by"], "day", "{v}");
+    let v = usage_as_the_cli_prints_it(
+        &env,
+        &server,
+        ("globex", &globex),
+        "?since=7d&by=month",
+        &["--since", "7d", "--by", "month"],
+    );
+    assert_eq!(v["totals"]["submissions_accepted"], 1, "acme's never: {v}");
+    let month = v["last_day"].as_str().unwrap()[..7].to_string();
+    let v = usage_as_the_cli_prints_it(
+        &env,
+        &server,
+        ("acme", &acme),
+        &format!("?month={month}"),
+        &["--month", &month],
+    );
+    assert_eq!(v["totals"]["submissions_accepted"], 2, "{v}");
+
+    let (status, v, _) = call(
+        &server,
+        "GET",
+        "/api/v1/usage",
+        Some(&no_scope.text),
+        None,
+        &[],
+    );
+    assert_eq!(status, 403, "{v}");
+    assert_error_shape(&v, "missing_scope", "GET /api/v1/usage");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("usage:read"),
+        "{v}"
+    );
+    let (status, v, _) = call(&server, "GET", "/api/v1/usage", None, None, &[]);
+    assert_eq!(status, 401, "{v}");
+    assert_error_shape(&v, "unauthorized", "GET /api/v1/usage without a key");
+
+    assert_invalid_queries(
+        &server,
+        &acme.text,
+        "/api/v1/usage",
+        &[
+            ("since=later", "since"),
+            ("since=2999-01-01", "since"),
+            ("month=2026-13", "month"),
+            ("by=week", "by"),
+            ("since=7d&month=2026-11", "month"),
+        ],
+    );
+}
+
 fn checked_in_openapi() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
     std::fs::read_to_string(path).expect("docs/openapi.json")
@@ -954,6 +1085,7 @@ fn the_openapi_document_is_current_and_served() {
         "/api/v1/drafts/{id}/reject",
         "/api/v1/dlq",
         "/api/v1/dlq/{id}/retry",
+        "/api/v1/usage",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }

@@ -1,5 +1,5 @@
 //! `/api/v1`: the operations integrations need over HTTP (submissions, workflows, drafts, dead
-//! letters), authenticated by tenant-scoped API keys. The guard middleware refuses keys in query
+//! letters, usage), authenticated by tenant-scoped API keys. The guard middleware refuses keys in query
 //! strings, authenticates the bearer key, applies the key's rate limit and hands the handlers a
 //! [`Caller`]; each handler checks its scope and runs its store work on the blocking pool with a
 //! `Store` of the caller's tenant (never the tokio runtime's threads). Switching the mode is not
@@ -11,6 +11,7 @@ pub(super) mod error;
 mod limit;
 pub mod openapi;
 mod submissions;
+mod usage;
 mod workflows;
 
 use std::collections::HashMap;
@@ -358,6 +359,7 @@ pub(super) fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/drafts/{id}/reject", post(drafts::reject))
         .route("/dlq", get(dlq::list))
         .route("/dlq/{id}/retry", post(dlq::retry))
+        .route("/usage", get(usage::report))
         .route_layer(middleware::from_fn_with_state(state, guard))
         // Added after the guard's layer: the description of the API is public.
         .route("/openapi.json", get(openapi::serve))

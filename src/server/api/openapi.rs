@@ -16,7 +16,7 @@ use super::error::ErrorBody;
     info(
         title = "salesagent API",
         version = "1.0.0",
-        description = "Submissions, workflows, drafts and dead letters of one tenant, authenticated \
+        description = "Submissions, workflows, drafts, dead letters and usage of one tenant, authenticated \
             by that tenant's API keys (`Authorization: Bearer sa_live_…`). Errors are \
             `{\"error\": {\"code\", \"message\", \"field\"?}}`; an id of another tenant is 404. \
             Switching the mode is not in the API: it stays an operator's act at a terminal."
@@ -33,6 +33,7 @@ use super::error::ErrorBody;
         super::drafts::reject,
         super::dlq::list,
         super::dlq::retry,
+        super::usage::report,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Conventions),
@@ -41,6 +42,7 @@ use super::error::ErrorBody;
         (name = "workflows", description = "The pipeline runs"),
         (name = "drafts", description = "Review: approve, reject, edit"),
         (name = "dlq", description = "Dead letters"),
+        (name = "usage", description = "Metered usage, for billing"),
     )
 )]
 struct ApiDoc;
