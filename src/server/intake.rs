@@ -177,6 +177,39 @@ impl WalBound {
     }
 }
 
+/// What the writer did, logged when it stops: the batch size it actually reaches and where its
+/// time went (bench/intake.sh prints the line).
+#[derive(Debug, Default)]
+struct WriterStats {
+    commits: u64,
+    requests: u64,
+    max_batch: usize,
+    busy: Duration,
+}
+
+impl WriterStats {
+    fn record(&mut self, requests: usize, took: Duration) {
+        self.commits += 1;
+        self.requests += requests as u64;
+        self.max_batch = self.max_batch.max(requests);
+        self.busy += took;
+    }
+
+    fn log(&self) {
+        let avg = self.requests as f64 / self.commits.max(1) as f64;
+        let per_commit_ms = self.busy.as_secs_f64() * 1000.0 / self.commits.max(1) as f64;
+        tracing::info!(
+            commits = self.commits,
+            requests = self.requests,
+            avg_batch = format_args!("{avg:.1}"),
+            max_batch = self.max_batch,
+            busy_s = format_args!("{:.3}", self.busy.as_secs_f64()),
+            per_commit_ms = format_args!("{per_commit_ms:.3}"),
+            "intake writer stopped"
+        );
+    }
+}
+
 fn run(
     mut store: Store,
     mut rx: mpsc::Receiver<Message>,
@@ -185,6 +218,7 @@ fn run(
     wal: &WalBound,
 ) {
     let mut stopping = false;
+    let mut stats = WriterStats::default();
     while !stopping {
         wal.truncate_if_wanted(&mut store);
         let Some(first) = rx.blocking_recv() else {
@@ -223,7 +257,10 @@ fn run(
         if submits.is_empty() {
             continue;
         }
-        match commit(&store, &submits) {
+        let started = std::time::Instant::now();
+        let outcome = commit(&store, &submits);
+        stats.record(submits.len(), started.elapsed());
+        match outcome {
             Ok(mut results) => {
                 health.record(true);
                 on_commit();
@@ -248,6 +285,7 @@ fn run(
             }
         }
     }
+    stats.log();
 }
 
 fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {
