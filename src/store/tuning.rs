@@ -5,12 +5,26 @@ use super::Store;
 use crate::error::Result;
 
 impl Store {
-    /// Settings for a long-lived worker connection: pages read through a memory map (several
-    /// connections write in turn, so SQLite's own page cache is reset on nearly every read
-    /// transaction), and fewer, larger WAL checkpoints.
+    /// Settings for a long-lived worker connection: fewer, larger WAL checkpoints, and query
+    /// plans that do not depend on bound values (see [`Store::keep_plans`]).
     pub fn tune_for_worker(&mut self) -> Result<()> {
         self.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 4000;")?;
+        self.keep_plans()
+    }
+
+    /// The query planner stability guarantee (QPSG) for a connection that runs the same cached
+    /// statements with new values all day. Without it SQLite marks a statement for re-preparing
+    /// whenever a value its plan looked at changes (`LIMIT ?`, `x = ?` against 0 and 1, a
+    /// parameter compared with a partial index's condition), and the worker threads re-parsed and
+    /// re-planned several statements per workflow: 14% of their CPU under the end-to-end
+    /// benchmark (issue 16). Our statements spell their partial-index conditions as literals, so
+    /// their plans are the same either way.
+    pub fn keep_plans(&self) -> Result<()> {
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         Ok(())
     }
 
@@ -19,7 +33,7 @@ impl Store {
     pub fn tune_for_intake(&mut self) -> Result<()> {
         self.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
-        Ok(())
+        self.keep_plans()
     }
 
     /// Copies committed WAL frames into the database without blocking writers or readers
