@@ -305,7 +305,9 @@ fn verify(args: &[String]) {
         match status {
             202 => {
                 if let Some(first) = accepted.insert(sub.clone(), id.clone()) {
-                    problems.push(format!("submission {sub} answered 202 twice ({first}, {id})"));
+                    problems.push(format!(
+                        "submission {sub} answered 202 twice ({first}, {id})"
+                    ));
                 }
             }
             200 => answered.push((sub, id)),
@@ -346,10 +348,15 @@ fn verify(args: &[String]) {
         .query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))
         .unwrap();
     if missing > 0 {
-        problems.push(format!("{missing} submissions answered 202 are not stored whole"));
+        problems.push(format!(
+            "{missing} submissions answered 202 are not stored whole"
+        ));
     }
     if stored as usize != accepted.len() {
-        problems.push(format!("{stored} submissions stored, {} answered 202", accepted.len()));
+        problems.push(format!(
+            "{stored} submissions stored, {} answered 202",
+            accepted.len()
+        ));
     }
     if !other.is_empty() {
         problems.push(format!("other statuses: {other:?}"));
@@ -358,7 +365,11 @@ fn verify(args: &[String]) {
         "verify: {} answered 202, {} answered 200 (duplicates), {stored} stored: {}",
         accepted.len(),
         answered.len(),
-        if problems.is_empty() { "ok" } else { "MISMATCH" }
+        if problems.is_empty() {
+            "ok"
+        } else {
+            "MISMATCH"
+        }
     );
     for p in problems.iter().take(10) {
         println!("  {p}");

@@ -336,9 +336,7 @@ fn find_existing(
          WHERE s.tenant_id = ?1 AND s.dedupe_key = ?2",
     )?;
     Ok(stmt
-        .query_row(params![tenant, dedupe_key], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(params![tenant, dedupe_key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
