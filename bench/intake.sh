@@ -46,6 +46,19 @@ trap cleanup EXIT
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
 peak_rss() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+# cpu_us N: CPU (user + system) the server spent per request, whole process and its writer thread,
+# in microseconds. Unlike a rate, it hardly moves when other processes compete for the cores.
+cpu_us() {
+  local tick total writer=0 t
+  tick=$(getconf CLK_TCK)
+  total=$(awk -v n="$1" -v hz="$tick" '{printf "%.0f", ($14 + $15) * 1e6 / hz / n}' "/proc/$PID/stat")
+  for t in /proc/"$PID"/task/*; do
+    case $(cat "$t/comm") in intake-writer|sqlite-writer)
+      writer=$(awk -v n="$1" -v hz="$tick" '{printf "%.0f", ($14 + $15) * 1e6 / hz / n}' "$t/stat") ;;
+    esac
+  done
+  echo "$total $writer"
+}
 
 start_spike() { # DB
   : > "$WORK/serve.log"
@@ -59,7 +72,8 @@ start_spike() { # DB
   URL="$(grep -o 'http://[0-9.:]*' "$WORK/serve.log" | head -1)/api/webhooks/hubspot/forms"
 }
 
-# intake LABEL: one measured intake run; prints one line and leaves its rate in RATE.
+# intake LABEL: one measured intake run; prints its figures and leaves its rate in RATE and its
+# CPU per request in CPU.
 intake() {
   local label=$1 db="$WORK/intake-$1.db" out
   rm -f "$db" "$db-wal" "$db-shm"
@@ -70,8 +84,9 @@ intake() {
   esac
   out=$("$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
     --requests "$REQUESTS" --resend-pct 10 --tag "intake-$label" --record "$WORK/answers")
-  local rss
+  local rss cpu
   rss=$(peak_rss)
+  cpu=$(cpu_us "$REQUESTS")
   stop_serve
   RATE=$(grep -o 'throughput [0-9]*' <<<"$out" | awk '{print $2}')
   local p99 statuses writer
@@ -83,7 +98,9 @@ intake() {
     writer=$(grep 'intake writer stopped' "$WORK/serve.log" | tail -1 \
       | grep -oE '"(commits|avg_batch|max_batch|busy_s|per_commit_ms)":"?[0-9.]*' | tr -d '"' | tr '\n' ' ' || true)
   fi
-  printf '%-6s %6s/s  %s  peak RSS %5s MB  %s\n' "$label" "$RATE" "$p99" "$rss" "$statuses"
+  CPU=${cpu% *}
+  printf '%-6s %6s/s  %s  peak RSS %5s MB  CPU/request %s us (writer %s us)  %s\n' \
+    "$label" "$RATE" "$p99" "$rss" "$CPU" "${cpu#* }" "$statuses"
   printf '       writer: %s\n' "${writer:-(no statistics)}"
   printf '       '; "$GEN" verify --db "$db" --record "$WORK/answers"
 }
@@ -95,15 +112,18 @@ for round in $(seq 1 "$ROUNDS"); do
   # Alternate who goes first, so a load spike on the machine does not always hit the same one.
   if [ $((round % 2)) -eq 1 ]; then order="product spike"; else order="spike product"; fi
   [ -n "${BASE_BIN:-}" ] && order="$order base"
-  declare -A rates=()
+  declare -A rates=() cpus=()
   for who in $order; do
     intake "$who"
     rates[$who]=$RATE
+    cpus[$who]=$CPU
   done
-  awk -v p="${rates[product]}" -v s="${rates[spike]}" \
-    'BEGIN { printf "ratio product/spike: %.2f\n", p / s }'
-  [ -n "${BASE_BIN:-}" ] && awk -v p="${rates[base]}" -v s="${rates[spike]}" \
-    'BEGIN { printf "ratio base/spike:    %.2f\n", p / s }'
+  awk -v p="${rates[product]}" -v s="${rates[spike]}" -v pc="${cpus[product]}" -v sc="${cpus[spike]}" \
+    'BEGIN { printf "ratio product/spike: rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'
+  if [ -n "${BASE_BIN:-}" ]; then
+    awk -v p="${rates[base]}" -v s="${rates[spike]}" -v pc="${cpus[base]}" -v sc="${cpus[spike]}" \
+      'BEGIN { printf "ratio base/spike:    rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'
+  fi
 done
 
 if [ "$BACKLOG" -gt 0 ]; then
