@@ -65,11 +65,7 @@ start_spike() { # DB
   SECRET=$SALESAGENT_WEBHOOK_SECRET PORT=0 DB_PATH=$1 COMMIT=group ID_KIND=v7 \
     STATS_FILE="$WORK/spike-stats.json" "$WORK/spike" 2>"$WORK/serve.log" &
   PID=$!
-  for _ in $(seq 1 200); do
-    grep -q "listening on" "$WORK/serve.log" && break
-    sleep 0.05
-  done
-  URL="$(grep -o 'http://[0-9.:]*' "$WORK/serve.log" | head -1)/api/webhooks/hubspot/forms"
+  await_address
 }
 
 # intake LABEL: one measured intake run; prints its figures and leaves its rate in RATE and its
