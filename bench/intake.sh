@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# Intake and end-to-end benchmark for `serve` (issue 4). Prints figures; asserts nothing.
+# Intake and end-to-end benchmark for `serve` (issues 4 and 16). Prints figures; asserts nothing
+# except that the database holds every submission the server answered 202.
 #
-#   bench/intake.sh [REQUESTS] [BACKLOG] [STEADY_SECONDS]
+#   bench/intake.sh [REQUESTS] [BACKLOG] [STEADY_SECONDS] [ROUNDS]
 #
-# 1. intake: REQUESTS (default 100000) signed v3 webhooks over 64 keep-alive connections to
-#    `serve --workers 0` (synchronous=FULL group commit), throughput and p50/p95/p99, peak RSS.
-# 2. end to end: a backlog of BACKLOG (default 20000) submissions, then `serve --workers 2`
-#    with embedded connectors; workflows completed per second (first claim to last completion).
-#    Set MAIL_DIR to put the embedded mailbox's draft files elsewhere (e.g. on tmpfs).
-# 3. steady: 200 requests/s for STEADY_SECONDS (default 30) into `serve --workers 2`;
+# 1. intake, side by side: REQUESTS (default 20000) signed v3 webhooks over 64 keep-alive
+#    connections, 10% of them re-sends of an earlier submission, into `serve --workers 0`
+#    (synchronous=FULL group commit) and into the bare spike of the same path
+#    (bench/limit-spike: v3 HMAC + JSON parse + one group-committed transaction, nothing else),
+#    with the same load generator, alternating, ROUNDS times (default 2). Prints each one's
+#    throughput, p99 and peak RSS, the ratio product/spike, the writers' batch sizes, and checks
+#    the database against the load generator's record of every answer (`loadgen verify`).
+#    Set BASE_BIN=path/to/another/salesagent to run an earlier build in the same rounds.
+# 2. end to end: a backlog of BACKLOG (default 100000; 0 skips) submissions, then
+#    `serve --workers 2` with embedded connectors; workflows completed per second (first claim to
+#    last completion). Set MAIL_DIR to put the embedded mailbox's draft files elsewhere.
+# 3. steady: 200 requests/s for STEADY_SECONDS (default 30; 0 skips) into `serve --workers 2`;
 #    202-to-completed p50/p95/p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REQUESTS=${1:-100000}
-BACKLOG=${2:-20000}
+REQUESTS=${1:-20000}
+BACKLOG=${2:-100000}
 STEADY=${3:-30}
+ROUNDS=${4:-2}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet --bin salesagent --example loadgen
+# The spike is a crate of its own (its own workspace), so `cargo test` never builds it.
+(cd bench/limit-spike && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/limit-spike" cargo build --release --quiet)
 WORK=$(mktemp -d)
 # Private copies: a shared target directory may be rebuilt from another branch meanwhile.
 cp "$CARGO_TARGET_DIR/release/salesagent" "$WORK/salesagent"
 cp "$CARGO_TARGET_DIR/release/examples/loadgen" "$WORK/loadgen"
+cp "$CARGO_TARGET_DIR/limit-spike/release/limit_spike" "$WORK/spike"
+[ -n "${BASE_BIN:-}" ] && cp "$BASE_BIN" "$WORK/base"
 BIN=$WORK/salesagent
 GEN=$WORK/loadgen
 "$BIN" serve --help >/dev/null || { echo "the built salesagent has no serve command (target dir shared with another branch?)" >&2; exit 1; }
@@ -33,27 +45,100 @@ trap cleanup EXIT
 
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
-peak_rss() { awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$PID/status"; }
+peak_rss() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+# cpu_us N: CPU (user + system) the server spent per request, whole process and its writer thread,
+# in microseconds. Unlike a rate, it hardly moves when other processes compete for the cores.
+cpu_us() {
+  local tick total writer=0 t
+  tick=$(getconf CLK_TCK)
+  total=$(awk -v n="$1" -v hz="$tick" '{printf "%.0f", ($14 + $15) * 1e6 / hz / n}' "/proc/$PID/stat")
+  for t in /proc/"$PID"/task/*; do
+    case $(cat "$t/comm") in intake-writer|sqlite-writer)
+      writer=$(awk -v n="$1" -v hz="$tick" '{printf "%.0f", ($14 + $15) * 1e6 / hz / n}' "$t/stat") ;;
+    esac
+  done
+  echo "$total $writer"
+}
+
+start_spike() { # DB
+  : > "$WORK/serve.log"
+  SECRET=$SALESAGENT_WEBHOOK_SECRET PORT=0 DB_PATH=$1 COMMIT=group ID_KIND=v7 \
+    STATS_FILE="$WORK/spike-stats.json" "$WORK/spike" 2>"$WORK/serve.log" &
+  PID=$!
+  await_address
+}
+
+# intake LABEL: one measured intake run; prints its figures and leaves its rate in RATE and its
+# CPU per request in CPU.
+intake() {
+  local label=$1 db="$WORK/intake-$1.db" out
+  rm -f "$db" "$db-wal" "$db-shm"
+  case $label in
+    spike) start_spike "$db" ;;
+    base) start_serve "$WORK/base" "$db" --workers 0 ;;
+    *) start_serve "$BIN" "$db" --workers 0 ;;
+  esac
+  out=$("$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
+    --requests "$REQUESTS" --resend-pct 10 --tag "intake-$label" --record "$WORK/answers")
+  local rss cpu
+  rss=$(peak_rss)
+  cpu=$(cpu_us "$REQUESTS")
+  stop_serve
+  RATE=$(grep -o 'throughput [0-9]*' <<<"$out" | awk '{print $2}')
+  local p99 statuses writer
+  p99=$(grep -o 'p99 [0-9.]* ms' <<<"$out")
+  statuses=$(grep -o 'statuses .*' <<<"$out")
+  if [ "$label" = spike ]; then
+    writer=$(tr -d '{}"' < "$WORK/spike-stats.json" | tr ',' '\n' | grep -E '^(txns|avg_batch|max_batch|exec_s|commit_s):' | tr '\n' ' ')
+  else
+    writer=$(grep 'intake writer stopped' "$WORK/serve.log" | tail -1 \
+      | grep -oE '"(commits|avg_batch|max_batch|busy_s|per_commit_ms)":"?[0-9.]*' | tr -d '"' | tr '\n' ' ' || true)
+  fi
+  CPU=${cpu% *}
+  printf '%-6s %6s/s  %s  peak RSS %5s MB  CPU/request %s us (writer %s us)  %s\n' \
+    "$label" "$RATE" "$p99" "$rss" "$CPU" "${cpu#* }" "$statuses"
+  printf '       writer: %s\n' "${writer:-(no statistics)}"
+  printf '       '; "$GEN" verify --db "$db" --record "$WORK/answers"
+}
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== 1. intake: $REQUESTS signed webhooks, 64 connections, synchronous=FULL group commit, no workers"
-start_serve "$BIN" "$WORK/intake.db" --workers 0
-"$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$REQUESTS" --tag intake
-echo "serve peak RSS: $(peak_rss)"
-stop_serve
+echo "== 1. intake: $REQUESTS signed webhooks (10% re-sends), 64 connections, synchronous=FULL group commit, no workers; $ROUNDS rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "-- round $round (load average $(cut -d' ' -f1 /proc/loadavg))"
+  # Alternate who goes first, so a load spike on the machine does not always hit the same one.
+  if [ $((round % 2)) -eq 1 ]; then order="product spike"; else order="spike product"; fi
+  [ -n "${BASE_BIN:-}" ] && order="$order base"
+  declare -A rates=() cpus=()
+  for who in $order; do
+    intake "$who"
+    rates[$who]=$RATE
+    cpus[$who]=$CPU
+  done
+  awk -v p="${rates[product]}" -v s="${rates[spike]}" -v pc="${cpus[product]}" -v sc="${cpus[spike]}" \
+    'BEGIN { printf "ratio product/spike: rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'
+  if [ -n "${BASE_BIN:-}" ]; then
+    awk -v p="${rates[base]}" -v s="${rates[spike]}" -v pc="${cpus[base]}" -v sc="${cpus[spike]}" \
+      'BEGIN { printf "ratio base/spike:    rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'
+  fi
+done
 
-echo "== 2. end to end: backlog of $BACKLOG, then serve with 2 workers (embedded connectors)"
-start_serve "$BIN" "$WORK/e2e.db" --workers 0
-"$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$BACKLOG" --tag backlog >/dev/null
-stop_serve
-start_serve "$BIN" "$WORK/e2e.db" --workers 2
-"$GEN" wait --db "$WORK/e2e.db"
-echo "serve peak RSS: $(peak_rss)"
-stop_serve
+if [ "$BACKLOG" -gt 0 ]; then
+  echo "== 2. end to end: backlog of $BACKLOG, then serve with 2 workers (embedded connectors)"
+  start_serve "$BIN" "$WORK/e2e.db" --workers 0
+  "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$BACKLOG" --tag backlog >/dev/null
+  stop_serve
+  echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  start_serve "$BIN" "$WORK/e2e.db" --workers 2
+  "$GEN" wait --db "$WORK/e2e.db"
+  echo "serve peak RSS: $(peak_rss) MB"
+  stop_serve
+fi
 
-echo "== 3. steady 200 requests/s for ${STEADY}s into serve with 2 workers"
-start_serve "$BIN" "$WORK/steady.db" --workers 2
-"$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 16 --rate 200 --requests $((200 * STEADY)) --tag steady
-"$GEN" wait --db "$WORK/steady.db" >/dev/null
-"$GEN" latency --db "$WORK/steady.db"
-stop_serve
+if [ "$STEADY" -gt 0 ]; then
+  echo "== 3. steady 200 requests/s for ${STEADY}s into serve with 2 workers"
+  start_serve "$BIN" "$WORK/steady.db" --workers 2
+  "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 16 --rate 200 --requests $((200 * STEADY)) --tag steady
+  "$GEN" wait --db "$WORK/steady.db" >/dev/null
+  "$GEN" latency --db "$WORK/steady.db"
+  stop_serve
+fi

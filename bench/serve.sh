@@ -8,6 +8,12 @@ start_serve() { # BIN DB ARGS...
   : > "$WORK/serve.log"
   SALESAGENT_DB=$db "$bin" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/serve.log" &
   PID=$!
+  await_address
+}
+
+# await_address: waits (10 s at most) for the server started as PID to log "listening on
+# http://…", then sets URL to its webhook endpoint.
+await_address() {
   for _ in $(seq 1 200); do
     grep -q "listening on" "$WORK/serve.log" && break
     sleep 0.05

@@ -4,10 +4,17 @@
 //!
 //! Usage:
 //!   loadgen post --url URL --secret S [--connections 64] [--requests N] [--rate R] [--tag T]
+//!                [--resend-pct P] [--record FILE]
 //!   loadgen post --url URL --api-key K [...]        (POST /api/v1/submissions leads instead)
 //!   loadgen post --url URL --api-key K --get [...]  (GET URL, e.g. /api/v1/drafts?status=…)
+//!   loadgen verify --db PATH --record FILE   (every 202 the server gave is in the database)
 //!   loadgen latency --db PATH   (202-to-completed percentiles)
 //!   loadgen wait --db PATH      (waits for the queue to drain; prints workflows/s)
+//!
+//! `--resend-pct P`: P% of the requests repeat an earlier submission (same body, fresh timestamp and
+//! signature), as HubSpot's retries do; the server must answer them as duplicates. `--record FILE`
+//! writes, per request, the submission number, the status and the `submission_id` answered, so
+//! `verify` can check the database against what the server said.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -100,8 +107,31 @@ fn request(t: &Target, n: usize) -> Vec<u8> {
     bytes
 }
 
-/// Reads one response; returns its status.
-async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<u16> {
+/// Which submission request `n` carries: with re-sends, every `1/fraction`-th request repeats the
+/// submission of a request sent a little earlier (usually already answered, sometimes in flight).
+fn submission_of(n: usize, resend_pct: usize) -> usize {
+    if resend_pct == 0 {
+        return n;
+    }
+    let every = (100 / resend_pct).max(1);
+    if n % every == every - 1 && n >= every {
+        n - every + 1 - every / 2
+    } else {
+        n
+    }
+}
+
+/// The `submission_id` of a JSON response body, if any.
+fn submission_id(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.get("submission_id")?.as_str().map(str::to_string)
+}
+
+/// Reads one response; returns its status and body.
+async fn read_response(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(u16, Vec<u8>)> {
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_string();
@@ -127,8 +157,9 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Re
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
+            let body = buf[end + 4..total].to_vec();
             buf.drain(..total);
-            return Ok(status);
+            return Ok((status, body));
         }
         let mut chunk = [0u8; 4096];
         let n = stream.read(&mut chunk).await?;
@@ -159,6 +190,8 @@ async fn post(args: &[String]) {
     let requests: usize = arg(args, "--requests").map_or(100_000, |v| v.parse().unwrap());
     let rate: Option<f64> = arg(args, "--rate").map(|v| v.parse().unwrap());
     let tag = arg(args, "--tag").unwrap_or_else(|| format!("r{}", now_ms()));
+    let resend_pct: usize = arg(args, "--resend-pct").map_or(0, |v| v.parse().unwrap());
+    let record = arg(args, "--record");
     let rest = url.strip_prefix("http://").expect("http:// URL");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let target = Arc::new(Target {
@@ -177,8 +210,10 @@ async fn post(args: &[String]) {
     for _ in 0..connections {
         let target = target.clone();
         let next = next.clone();
+        let record_answers = record.is_some();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
+            let mut answers: Vec<(usize, u16, String)> = Vec::new();
             let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
             let mut stream = TcpStream::connect(&target.addr).await.expect("connect");
             stream.set_nodelay(true).ok();
@@ -192,16 +227,20 @@ async fn post(args: &[String]) {
                     let due = start + Duration::from_secs_f64(n as f64 / r);
                     tokio::time::sleep_until(due.into()).await;
                 }
-                let req = request(&target, n);
+                let sub = submission_of(n, resend_pct);
+                let req = request(&target, sub);
                 let t0 = Instant::now();
                 if stream.write_all(&req).await.is_err() {
                     *statuses.entry(0).or_default() += 1;
                     break;
                 }
                 match read_response(&mut stream, &mut buf).await {
-                    Ok(s) => {
+                    Ok((s, body)) => {
                         lat.push(t0.elapsed().as_micros() as u64);
                         *statuses.entry(s).or_default() += 1;
+                        if record_answers {
+                            answers.push((sub, s, submission_id(&body).unwrap_or_default()));
+                        }
                     }
                     Err(_) => {
                         *statuses.entry(0).or_default() += 1;
@@ -209,14 +248,16 @@ async fn post(args: &[String]) {
                     }
                 }
             }
-            (lat, statuses)
+            (lat, statuses, answers)
         }));
     }
     let mut all = Vec::new();
+    let mut answers = Vec::new();
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for t in tasks {
-        let (lat, st) = t.await.expect("task");
+        let (lat, st, ans) = t.await.expect("task");
         all.extend(lat);
+        answers.extend(ans);
         for (k, v) in st {
             *statuses.entry(k).or_default() += v;
         }
@@ -234,6 +275,108 @@ async fn post(args: &[String]) {
         all.last().copied().unwrap_or(0) as f64 / 1000.0,
         statuses
     );
+    if let Some(path) = record {
+        let mut out = String::new();
+        for (sub, status, id) in answers {
+            out.push_str(&format!("{sub} {status} {id}\n"));
+        }
+        std::fs::write(&path, out).expect("write --record file");
+    }
+}
+
+/// Checks the database against a `--record` file: every submission answered 202 was answered 202
+/// exactly once, re-sends were answered as duplicates of the same id, and every 202'd id is stored
+/// (with its workflow and job, in the product's schema; with its job in the spike's).
+fn verify(args: &[String]) {
+    let db = arg(args, "--db").expect("--db");
+    let record = arg(args, "--record").expect("--record");
+    let text = std::fs::read_to_string(&record).expect("read --record file");
+    let mut accepted = std::collections::HashMap::<String, String>::new();
+    let mut problems = Vec::new();
+    let mut other = std::collections::BTreeMap::<u16, usize>::new();
+    let mut answered = Vec::new();
+    for line in text.lines() {
+        let mut it = line.split(' ');
+        let (sub, status, id) = (
+            it.next().unwrap_or("").to_string(),
+            it.next().and_then(|s| s.parse::<u16>().ok()).unwrap_or(0),
+            it.next().unwrap_or("").to_string(),
+        );
+        match status {
+            202 => {
+                if let Some(first) = accepted.insert(sub.clone(), id.clone()) {
+                    problems.push(format!(
+                        "submission {sub} answered 202 twice ({first}, {id})"
+                    ));
+                }
+            }
+            200 => answered.push((sub, id)),
+            s => *other.entry(s).or_default() += 1,
+        }
+    }
+    for (sub, id) in &answered {
+        match accepted.get(sub) {
+            Some(first) if first == id => {}
+            Some(first) => problems.push(format!("re-send of {sub} answered {id}, first {first}")),
+            None => problems.push(format!("submission {sub} answered only as a duplicate")),
+        }
+    }
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let product: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'workflows'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        > 0;
+    let sql = if product {
+        "SELECT COUNT(*) FROM submissions s JOIN workflows w ON w.submission_id = s.id
+         JOIN jobs j ON j.workflow_id = w.id WHERE s.id = ?1"
+    } else {
+        "SELECT COUNT(*) FROM submissions s JOIN jobs j ON j.submission_id = s.id WHERE s.id = ?1"
+    };
+    let mut stmt = conn.prepare(sql).unwrap();
+    let mut missing = 0;
+    for id in accepted.values() {
+        let n: i64 = stmt.query_row([id], |r| r.get(0)).unwrap();
+        if n != 1 {
+            missing += 1;
+        }
+    }
+    let stored: i64 = conn
+        .query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))
+        .unwrap();
+    if missing > 0 {
+        problems.push(format!(
+            "{missing} submissions answered 202 are not stored whole"
+        ));
+    }
+    if stored as usize != accepted.len() {
+        problems.push(format!(
+            "{stored} submissions stored, {} answered 202",
+            accepted.len()
+        ));
+    }
+    if !other.is_empty() {
+        problems.push(format!("other statuses: {other:?}"));
+    }
+    println!(
+        "verify: {} answered 202, {} answered 200 (duplicates), {stored} stored: {}",
+        accepted.len(),
+        answered.len(),
+        if problems.is_empty() {
+            "ok"
+        } else {
+            "MISMATCH"
+        }
+    );
+    for p in problems.iter().take(10) {
+        println!("  {p}");
+    }
+    if !problems.is_empty() {
+        std::process::exit(1);
+    }
 }
 
 fn latency(args: &[String]) {
@@ -311,9 +454,10 @@ fn main() {
             .unwrap()
             .block_on(post(&args)),
         Some("latency") => latency(&args),
+        Some("verify") => verify(&args),
         Some("wait") => wait(&args),
         _ => eprintln!(
-            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] | loadgen latency --db PATH"
+            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] [--resend-pct P] [--record FILE] | loadgen verify --db PATH --record FILE | loadgen latency --db PATH | loadgen wait --db PATH"
         ),
     }
 }

@@ -14,7 +14,9 @@ use crate::domain::submission::{ParsedSubmission, PrivacyDeletion};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
-use crate::store::{Acceptance, NewSubmission, Routed, Source, Store, WAL_TRUNCATE_FRAMES};
+use crate::store::{
+    Acceptance, JOURNAL_SIZE_LIMIT, NewSubmission, Routed, Source, Store, WAL_RESET_FRAMES,
+};
 
 /// Most requests committed together; bounds a transaction's size and latency.
 const MAX_BATCH: usize = 2048;
@@ -110,9 +112,9 @@ impl Writer {
     ) -> Result<Writer> {
         store.tune_for_intake()?;
         let (tx, rx) = mpsc::channel(8192);
-        let truncate = Arc::new(AtomicBool::new(false));
+        let reset = Arc::new(AtomicI64::new(0));
         let wal = WalBound {
-            wanted: truncate.clone(),
+            wanted: reset.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("intake-writer".into())
@@ -120,15 +122,15 @@ impl Writer {
             .map_err(|e| Error::io("cannot start the intake writer", e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let wanted = truncate.clone();
+        let wanted = reset.clone();
         let checkpointer = std::thread::Builder::new()
             .name("checkpointer".into())
             .spawn(move || {
                 while !flag.load(Ordering::SeqCst) {
                     std::thread::sleep(CHECKPOINT_EVERY);
                     match checkpoints.checkpoint() {
-                        Ok((frames, _)) if frames >= WAL_TRUNCATE_FRAMES => {
-                            wanted.store(true, Ordering::SeqCst);
+                        Ok((frames, _)) if frames >= WAL_RESET_FRAMES => {
+                            wanted.store(frames, Ordering::SeqCst);
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; trying again"),
@@ -155,25 +157,62 @@ impl Writer {
     }
 }
 
-/// The checkpointer's request that the writer empty the WAL between two commits.
+/// The checkpointer's request that the writer reset the WAL between two commits: the WAL's size
+/// in frames when it asked (0: no request).
 struct WalBound {
-    wanted: Arc<AtomicBool>,
+    wanted: Arc<AtomicI64>,
 }
 
 impl WalBound {
-    fn truncate_if_wanted(&self, store: &mut Store) {
-        if !self.wanted.swap(false, Ordering::SeqCst) {
+    fn reset_if_wanted(&self, store: &mut Store) {
+        let frames = self.wanted.swap(0, Ordering::SeqCst);
+        if frames == 0 {
             return;
         }
-        match store.truncate_wal() {
-            Ok(true) => tracing::debug!("WAL truncated"),
+        // Past journal_size_limit the file is emptied at once; below it, reused from its start.
+        let truncate = frames * 4096 > JOURNAL_SIZE_LIMIT;
+        match store.reset_wal(truncate) {
+            Ok(true) => tracing::debug!(frames, truncate, "WAL reset"),
             Ok(false) => {
                 // Readers were in the way: try again after the next commit.
-                self.wanted.store(true, Ordering::SeqCst);
-                tracing::debug!("WAL busy; truncating later");
+                self.wanted.store(frames, Ordering::SeqCst);
+                tracing::debug!("WAL busy; resetting later");
             }
-            Err(e) => tracing::warn!(error = %e, "WAL truncate failed; trying again"),
+            Err(e) => tracing::warn!(error = %e, "WAL reset failed; trying again"),
         }
+    }
+}
+
+/// What the writer did, logged when it stops: the batch size it actually reaches and where its
+/// time went (bench/intake.sh prints the line).
+#[derive(Debug, Default)]
+struct WriterStats {
+    commits: u64,
+    requests: u64,
+    max_batch: usize,
+    busy: Duration,
+}
+
+impl WriterStats {
+    fn record(&mut self, requests: usize, took: Duration) {
+        self.commits += 1;
+        self.requests += requests as u64;
+        self.max_batch = self.max_batch.max(requests);
+        self.busy += took;
+    }
+
+    fn log(&self) {
+        let avg = self.requests as f64 / self.commits.max(1) as f64;
+        let per_commit_ms = self.busy.as_secs_f64() * 1000.0 / self.commits.max(1) as f64;
+        tracing::info!(
+            commits = self.commits,
+            requests = self.requests,
+            avg_batch = format_args!("{avg:.1}"),
+            max_batch = self.max_batch,
+            busy_s = format_args!("{:.3}", self.busy.as_secs_f64()),
+            per_commit_ms = format_args!("{per_commit_ms:.3}"),
+            "intake writer stopped"
+        );
     }
 }
 
@@ -185,8 +224,9 @@ fn run(
     wal: &WalBound,
 ) {
     let mut stopping = false;
+    let mut stats = WriterStats::default();
     while !stopping {
-        wal.truncate_if_wanted(&mut store);
+        wal.reset_if_wanted(&mut store);
         let Some(first) = rx.blocking_recv() else {
             break;
         };
@@ -223,7 +263,10 @@ fn run(
         if submits.is_empty() {
             continue;
         }
-        match commit(&store, &submits) {
+        let started = std::time::Instant::now();
+        let outcome = commit(&store, &submits);
+        stats.record(submits.len(), started.elapsed());
+        match outcome {
             Ok(mut results) => {
                 health.record(true);
                 on_commit();
@@ -248,6 +291,7 @@ fn run(
             }
         }
     }
+    stats.log();
 }
 
 fn commit(store: &Store, submits: &[Submit]) -> Result<Vec<Acceptance>> {

@@ -91,8 +91,9 @@ mod embedded {
 /// gigabyte file behind for good.
 pub const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// WAL frames (about 4 KB each) after which the checkpointer tries a TRUNCATE checkpoint.
-pub const WAL_TRUNCATE_FRAMES: i64 = 4096;
+/// WAL frames (about 4 KB each) after which the intake writer resets the WAL (a RESTART
+/// checkpoint): the file is then reused from its start.
+pub const WAL_RESET_FRAMES: i64 = 4096;
 
 /// How hard a commit must hit the disk before it returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

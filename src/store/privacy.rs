@@ -3,7 +3,7 @@
 //!
 //! An erasure runs in one IMMEDIATE transaction on a connection with `secure_delete = ON`, so the
 //! deleted and overwritten cells are zeroed in the pages it writes; the caller then truncates the
-//! WAL (`Store::truncate_wal`), after which the old page images are gone from the WAL file too. A
+//! WAL (`Store::try_truncate_wal`), after which the old page images are gone from the WAL file too. A
 //! dry run does the very same work and rolls back, so its counts are exactly what a real run does.
 
 use std::collections::BTreeMap;

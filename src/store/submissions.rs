@@ -35,7 +35,8 @@ pub struct NewSubmission<'a> {
     pub source: Source,
     pub parsed: &'a ParsedSubmission,
     pub raw_payload: &'a [u8],
-    /// The v3 signature it came with: a replay of the same signature is a duplicate.
+    /// The v3 signature it came with, kept for inspection. A replay of it is a duplicate by its
+    /// dedupe key (the signed body is the same).
     pub signature: Option<&'a str>,
     pub import_job_id: Option<&'a str>,
     pub synthetic: bool,
@@ -84,7 +85,7 @@ pub enum Acceptance {
         workflow_id: String,
         job_id: Option<String>,
     },
-    /// Seen before (same dedupe key or signature): nothing was created.
+    /// Seen before (same dedupe key, which a replayed signed request has too): nothing was created.
     Duplicate {
         submission_id: String,
         workflow_id: Option<String>,
@@ -168,7 +169,7 @@ impl Store {
         &self,
         dedupe_key: &str,
     ) -> Result<Option<(String, Option<String>)>> {
-        let found = find_existing(&self.conn, &self.tenant, dedupe_key, None)?;
+        let found = find_existing(&self.conn, &self.tenant, dedupe_key)?;
         if let Some((id, _)) = &found
             && super::imports::unprocessed_cancelled_workflow(&self.conn, &self.tenant, id)?
                 .is_some()
@@ -321,22 +322,21 @@ impl Store {
     }
 }
 
+/// The submission stored under `dedupe_key`. A replayed signed request is found here too: its
+/// body is the same, so its dedupe keys are (a signature covers the body; the stored signature is
+/// kept for inspection but no longer indexed, issue 16).
 fn find_existing(
     conn: &rusqlite::Connection,
     tenant: &str,
     dedupe_key: &str,
-    signature: Option<&str>,
 ) -> Result<Option<(String, Option<String>)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, (SELECT w.id FROM workflows w WHERE w.submission_id = s.id LIMIT 1)
          FROM submissions s
-         WHERE s.tenant_id = ?1 AND (s.dedupe_key = ?2 OR (?3 IS NOT NULL AND s.signature = ?3))
-         LIMIT 1",
+         WHERE s.tenant_id = ?1 AND s.dedupe_key = ?2",
     )?;
     Ok(stmt
-        .query_row(params![tenant, dedupe_key, signature], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(params![tenant, dedupe_key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -422,7 +422,7 @@ pub(super) fn accept_in(
         ])?;
     if inserted == 0 {
         let (submission_id, workflow_id) =
-            find_existing(tx, tenant, &p.dedupe_key, item.signature)?.unwrap_or_default();
+            find_existing(tx, tenant, &p.dedupe_key)?.unwrap_or_default();
         return Ok(Acceptance::Duplicate {
             submission_id,
             workflow_id,

@@ -12,6 +12,7 @@ mod db_safety;
 mod dead_ends;
 mod deploy;
 mod dlq;
+mod draft_durability;
 mod drafts;
 mod env;
 mod eval;

@@ -190,7 +190,7 @@ pub fn sustained_load(env: &TestEnv, serve: &Proc, clients: usize, secs: u64) ->
     (accepted.load(Ordering::Relaxed), peak)
 }
 
-/// The peak BENCHMARKS.md states for this load (before: 505 MB and never shrinking); a TRUNCATE
+/// The peak BENCHMARKS.md states for this load (before: 505 MB and never shrinking); a RESTART
 /// checkpoint needs a moment without readers, so under load the WAL can pass journal_size_limit
 /// (64 MB) between two of them.
 const WAL_BOUND: u64 = 256 * 1024 * 1024;

@@ -19,8 +19,10 @@ pub struct LocalCrm {
 
 impl LocalCrm {
     pub fn open(db: &Path, tenant: &TenantId) -> Result<LocalCrm> {
+        let store = Store::open(db, tenant)?;
+        store.keep_plans()?;
         Ok(LocalCrm {
-            store: Mutex::new(Store::open(db, tenant)?),
+            store: Mutex::new(store),
         })
     }
 

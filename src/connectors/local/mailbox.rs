@@ -1,6 +1,10 @@
 //! The embedded mailbox: each draft is an RFC 5322 file `mail/drafts/<draft-id>.eml` under the data
 //! directory (`mail/<tenant>/drafts/…` for a declared tenant, see `Config::mail_dir`); rejected
-//! drafts move to `…/rejected/`, sent ones to `…/sent/`.
+//! drafts move to `…/rejected/`, sent ones to `…/sent/`. A file is written whole or not at all
+//! (temporary file, synced, renamed), and the rename itself is synced (the directory) before the
+//! call returns; the directory syncs of threads writing at the same time are shared (`dir_sync`).
+
+mod dir_sync;
 
 use std::fs;
 use std::io::Write;
@@ -40,14 +44,17 @@ impl LocalMailbox {
         Ok(dir)
     }
 
-    /// Writes the file whole or not at all: a temporary file, synced, then renamed into place.
+    /// Writes the file whole or not at all: a temporary file, synced, then renamed into place,
+    /// and the directory synced, so the file is there under its name after a crash or a power
+    /// loss once this returns (a workflow commits its draft's row only after it).
     fn write_atomically(&self, path: &Path, contents: &str) -> Result<()> {
         let tmp = path.with_extension("eml.tmp");
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(contents.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, path)
+            f.sync_data()?;
+            fs::rename(&tmp, path)?;
+            dir_sync::sync_parent(path)
         };
         write().map_err(|e| io_error(format!("cannot write {}", path.display()), e).into())
     }
@@ -55,18 +62,21 @@ impl LocalMailbox {
     fn move_to(&self, remote_draft_id: &str, folder: &str) -> Result<PathBuf> {
         let from = self.draft_path(remote_draft_id);
         let to = self.folder(folder)?.join(format!("{remote_draft_id}.eml"));
-        fs::rename(&from, &to).map_err(|e| {
-            let class = if e.kind() == std::io::ErrorKind::NotFound {
-                ErrorClass::InvalidInput
-            } else {
-                io_class(&e)
-            };
-            ConnectorError::new(
-                SERVICE,
-                class,
-                format!("cannot move {}: {e}", from.display()),
-            )
-        })?;
+        fs::rename(&from, &to)
+            .and_then(|()| dir_sync::sync_parent(&to))
+            .and_then(|()| dir_sync::sync_parent(&from))
+            .map_err(|e| {
+                let class = if e.kind() == std::io::ErrorKind::NotFound {
+                    ErrorClass::InvalidInput
+                } else {
+                    io_class(&e)
+                };
+                ConnectorError::new(
+                    SERVICE,
+                    class,
+                    format!("cannot move {}: {e}", from.display()),
+                )
+            })?;
         Ok(to)
     }
 }
