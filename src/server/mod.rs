@@ -319,6 +319,7 @@ pub async fn serve_with(
         metrics::Sampling {
             heartbeat_window_ms,
             tenant_labels: config.metrics.tenant_labels,
+            tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
         },
     )?;
     let checkpoints = Store::open(&config.db, &config.tenant)?;

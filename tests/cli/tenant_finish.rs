@@ -2,6 +2,7 @@
 //! `probe`/`webhook sign|send` with a tenant's own secret, and `serve` without a top-level secret.
 
 use crate::env::{TestEnv, fixture, parse_json, stderr};
+use crate::server_support::{PATH, Proc, SECRET, post, signed_headers};
 
 const TWO_TENANTS: &str = r#"
 [tenants.acme]
@@ -149,4 +150,125 @@ fn v14_keeps_the_crm_rows_it_rekeys() {
         })
         .unwrap();
     assert_eq!(fk_problems, 0);
+}
+
+const ACME_SECRET: &str = "acme-own-webhook-secret";
+const GLOBEX_SECRET: &str = "globex-own-webhook-secret";
+
+/// Two tenants, each with its own portal and webhook secret.
+const OWN_SECRETS: &str = r#"
+[tenants.acme]
+portal_ids = [111]
+webhook_secret_env = "ACME_WEBHOOK_SECRET"
+
+[tenants.globex]
+portal_ids = [222]
+webhook_secret_env = "GLOBEX_WEBHOOK_SECRET"
+"#;
+
+fn own_secrets_env(extra_config: &str) -> TestEnv {
+    let env = TestEnv::new()
+        .env("SALESAGENT_WEBHOOK_SECRET", SECRET)
+        .env("ACME_WEBHOOK_SECRET", ACME_SECRET)
+        .env("GLOBEX_WEBHOOK_SECRET", GLOBEX_SECRET);
+    env.write_config(&format!("{extra_config}\n{OWN_SECRETS}"));
+    env
+}
+
+fn seed(portal: u64, n: usize) -> Vec<u8> {
+    format!(
+        r#"{{"portalId":{portal},"formId":"f-shared","formSubmissionId":"sub-{n}","submittedAt":1764412800000,
+        "fieldValues":[{{"name":"email","value":"lead{n}@northwind.test"}},{{"name":"firstname","value":"Dana"}}]}}"#
+    )
+    .into_bytes()
+}
+
+/// The headers `webhook sign` prints for `body` and `url` with `secret` as the app's secret.
+fn signed(env: &TestEnv, secret: &str, url: &str, body: &[u8]) -> Vec<(String, String)> {
+    let file = env.write_file("body.json", body);
+    let out = env
+        .cmd()
+        .env("SALESAGENT_WEBHOOK_SECRET", secret)
+        .args([
+            "webhook",
+            "sign",
+            file.to_str().unwrap(),
+            "--url",
+            url,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    signed_headers(&parse_json(&out.stdout))
+}
+
+fn send(env: &TestEnv, secret: &str, url: &str, body: Vec<u8>) -> u16 {
+    let headers = signed(env, secret, url, &body);
+    post(url, &headers, body).0
+}
+
+fn metrics(server: &Proc) -> String {
+    reqwest::blocking::get(format!("{}/metrics", server.base))
+        .unwrap()
+        .text()
+        .unwrap()
+}
+
+/// Waits (bounded) for every line of `want` to be in a scrape; panics with the last one.
+fn wait_for_series(server: &Proc, want: &[&str]) {
+    let mut text = String::new();
+    let found = (0..600).any(|_| {
+        text = metrics(server);
+        let all = want.iter().all(|w| text.lines().any(|l| l == *w));
+        if !all {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        all
+    });
+    assert!(found, "wanted {want:#?} in:\n{text}");
+}
+
+/// Two jobs waiting for acme and one for globex, through each tenant's own URL.
+fn queue_three(env: &TestEnv, server: &Proc) {
+    let acme = format!("{}{PATH}/acme", server.base);
+    let globex = format!("{}{PATH}/globex", server.base);
+    assert_eq!(send(env, ACME_SECRET, &acme, seed(111, 1)), 202);
+    assert_eq!(send(env, ACME_SECRET, &acme, seed(111, 2)), 202);
+    assert_eq!(send(env, GLOBEX_SECRET, &globex, seed(222, 3)), 202);
+}
+
+#[test]
+fn queue_gauges_count_every_tenants_jobs() {
+    let env = own_secrets_env("");
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    queue_three(&env, &server);
+    wait_for_series(
+        &server,
+        &[
+            "salesagent_queue_jobs{queue=\"normal\",state=\"available\"} 3",
+            "salesagent_workflows{status=\"pending\"} 3",
+        ],
+    );
+    let text = metrics(&server);
+    assert!(
+        !text.contains("tenant=\"acme\""),
+        "no tenant labels unless asked:\n{text}"
+    );
+}
+
+#[test]
+fn queue_gauges_carry_the_tenant_with_tenant_labels() {
+    let env = own_secrets_env("[metrics]\ntenant_labels = true\n");
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    queue_three(&env, &server);
+    wait_for_series(
+        &server,
+        &[
+            "salesagent_queue_jobs{tenant=\"acme\",queue=\"normal\",state=\"available\"} 2",
+            "salesagent_queue_jobs{tenant=\"globex\",queue=\"normal\",state=\"available\"} 1",
+            "salesagent_workflows{tenant=\"globex\",status=\"pending\"} 1",
+            "salesagent_dead_letters{tenant=\"acme\"} 0",
+        ],
+    );
 }
