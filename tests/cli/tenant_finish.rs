@@ -272,3 +272,129 @@ fn queue_gauges_carry_the_tenant_with_tenant_labels() {
         ],
     );
 }
+
+/// The two tenants with their own secrets plus initech, which has none (the shared URL, routed
+/// by its portal, is its only way in).
+fn three_tenants_env() -> TestEnv {
+    let env = own_secrets_env("");
+    env.write_config(&format!(
+        "{OWN_SECRETS}\n[tenants.initech]\nportal_ids = [333]\n"
+    ));
+    env
+}
+
+#[test]
+fn probe_with_a_tenant_goes_through_that_tenants_url_and_secret() {
+    let env = three_tenants_env();
+    let server = Proc::serve(&env, &[]);
+    for (tenant, posted_to) in [
+        ("acme", format!("{}/acme", server.url())),
+        ("globex", format!("{}/globex", server.url())),
+        ("initech", server.url()),
+    ] {
+        let report = env.json(&[
+            "probe",
+            "--tenant",
+            tenant,
+            "--url",
+            &server.url(),
+            "--timeout",
+            "60s",
+        ]);
+        assert_eq!(report["ok"], true, "{tenant}: {report}");
+        assert_eq!(report["url"], posted_to.as_str(), "{tenant}: {report}");
+        assert_eq!(report["status"], "completed", "{tenant}: {report}");
+        assert_eq!(report["cleaned_up"], true, "{tenant}: {report}");
+    }
+    for table in ["submissions", "workflows", "jobs", "drafts"] {
+        assert_eq!(
+            env.sql_i64(&format!("SELECT COUNT(*) FROM {table}")),
+            0,
+            "{table}"
+        );
+    }
+    // Another tenant's secret is not acme's: the probe fails with the server's 401.
+    let out = env
+        .cmd()
+        .env("ACME_WEBHOOK_SECRET", GLOBEX_SECRET)
+        .args(["probe", "--tenant", "acme", "--url", &server.url()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(crate::env::stdout(&out).contains("FAILED: the server answered 401"));
+}
+
+#[test]
+fn webhook_sign_and_send_with_a_tenant_use_its_own_secret_and_url() {
+    let env = three_tenants_env();
+    let server = Proc::serve(&env, &["--workers", "0"]);
+    let file = env.write_file("acme.json", seed(111, 1));
+    // An operator of acme knows acme's secret only.
+    let out = env
+        .cmd()
+        .env_remove("SALESAGENT_WEBHOOK_SECRET")
+        .args([
+            "webhook",
+            "send",
+            "--tenant",
+            "acme",
+            "--url",
+            &server.url(),
+        ])
+        .arg(&file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(parse_json(&out.stdout)["status"], 202);
+
+    let file = env.write_file("globex.json", seed(222, 2));
+    let out = env
+        .cmd()
+        .env_remove("SALESAGENT_WEBHOOK_SECRET")
+        .args([
+            "webhook",
+            "sign",
+            "--tenant",
+            "globex",
+            "--url",
+            &server.url(),
+        ])
+        .arg(&file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let signed = parse_json(&out.stdout);
+    let globex_url = format!("{}/globex", server.url());
+    assert_eq!(signed["url"], globex_url.as_str(), "{signed}");
+    let (status, body, _) = post(&globex_url, &signed_headers(&signed), seed(222, 2));
+    assert_eq!(status, 202, "{body}");
+
+    // A tenant without a secret of its own: the app's secret and the shared URL.
+    let file = env.write_file("initech.json", seed(333, 3));
+    let out = env
+        .cmd()
+        .args([
+            "webhook",
+            "send",
+            "--tenant",
+            "initech",
+            "--url",
+            &server.url(),
+        ])
+        .arg(&file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for tenant in ["acme", "globex", "initech"] {
+        assert_eq!(
+            env.sql_i64(&format!(
+                "SELECT COUNT(*) FROM submissions WHERE tenant_id = '{tenant}'"
+            )),
+            1,
+            "{tenant}"
+        );
+    }
+}
