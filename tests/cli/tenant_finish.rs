@@ -2,7 +2,7 @@
 //! `probe`/`webhook sign|send` with a tenant's own secret, and `serve` without a top-level secret.
 
 use crate::env::{TestEnv, fixture, parse_json, stderr};
-use crate::server_support::{PATH, Proc, SECRET, post, signed_headers};
+use crate::server_support::{PATH, Proc, SECRET, post, signed_headers, wait_for};
 
 const TWO_TENANTS: &str = r#"
 [tenants.acme]
@@ -397,4 +397,53 @@ fn webhook_sign_and_send_with_a_tenant_use_its_own_secret_and_url() {
             "{tenant}"
         );
     }
+}
+
+#[test]
+fn without_an_app_secret_serve_keeps_the_shared_url_closed_when_every_tenant_has_its_own() {
+    let env = own_secrets_env("");
+    let server = Proc::serve_without_app_secret(&env, &["--workers", "0"]);
+    wait_for("the log line saying the shared URL is closed", || {
+        server.stderr().contains("the shared webhook URL is closed")
+    });
+    // Whatever signs it, and unsigned: 401 on the shared URL.
+    for secret in [ACME_SECRET, GLOBEX_SECRET, SECRET] {
+        assert_eq!(
+            send(&env, secret, &server.url(), seed(111, 1)),
+            401,
+            "{secret:?}"
+        );
+    }
+    let unsigned = post(
+        &server.url(),
+        &[("content-type".into(), "application/json".into())],
+        seed(222, 2),
+    );
+    assert_eq!(unsigned.0, 401);
+    let text_body = post(&server.url(), &[], b"not json".to_vec());
+    assert_eq!(text_body.0, 401);
+    // Each tenant's own URL takes its own secret.
+    let acme = format!("{}{PATH}/acme", server.base);
+    assert_eq!(send(&env, ACME_SECRET, &acme, seed(111, 3)), 202);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM submissions"), 1);
+}
+
+#[test]
+fn without_an_app_secret_serve_refuses_to_start_naming_the_tenant_without_its_own() {
+    let env = three_tenants_env();
+    let out = env
+        .cmd()
+        .env_remove("SALESAGENT_WEBHOOK_SECRET")
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "0"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tenant initech has no webhook secret"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+    assert!(!err.contains("acme"), "{err}");
 }
