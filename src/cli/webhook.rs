@@ -94,35 +94,30 @@ pub(super) struct Target {
     pub portal_id: u64,
 }
 
-/// With `--tenant T` and a webhook secret of T's own: T's secret and T's own URL
-/// (`<shared URL>/T`). With `--tenant T` without one: the app's secret and the shared URL, which
-/// routes by T's portal. Without `--tenant`: the app's secret and `url` as given.
+/// With `--tenant T` and a webhook secret of T's own: T's secret and T's own URL (`<shared
+/// URL>/T`; `url` may be either). With `--tenant T` without one: the app's secret and the shared
+/// URL, which routes by T's portal. Without `--tenant`: the app's secret and `url` as given.
 pub(super) fn target(ctx: &Context, config: &Config, url: &str) -> Result<Target, Error> {
     check_url(url)?;
-    let Some(slug) = ctx.global.tenant.as_deref() else {
+    if ctx.global.tenant.is_none() {
         return Ok(Target {
             secret: secret(config)?,
             url: url.to_string(),
             shared_url: url.to_string(),
             portal_id: 0,
         });
-    };
+    }
     let tenant = ctx.tenant(config)?;
     let settings = config.tenant_settings(&tenant);
     let portal_id = settings.and_then(|s| s.portal_ids.first().copied());
+    // The tenant's own URL is the shared one plus `/T` (behind a proxy too: `webhook.public_url`
+    // names the shared endpoint); either may be given.
     let shared_url = url
-        .strip_suffix(&format!("/{slug}"))
-        .filter(|u| u.ends_with(WEBHOOK_PATH))
-        .unwrap_or(url)
+        .trim_end_matches('/')
+        .strip_suffix(&format!("/{tenant}"))
+        .unwrap_or(url.trim_end_matches('/'))
         .to_string();
     if settings.is_some_and(|s| s.has_own_webhook_secret()) {
-        if !shared_url.ends_with(WEBHOOK_PATH) {
-            return Err(Error::InvalidInput(format!(
-                "--url {url:?} is not a webhook URL (…{WEBHOOK_PATH}); with --tenant {tenant} \
-                 the request goes to the tenant's own URL beside it\nhint: give the shared URL, \
-                 e.g. http://127.0.0.1:8080{WEBHOOK_PATH}"
-            )));
-        }
         let secret = config
             .for_tenant(&tenant)?
             .webhook
