@@ -1,18 +1,10 @@
 //! Multi-tenancy leftovers: embedded CRM ids keyed per tenant, queue gauges over every tenant,
 //! `probe`/`webhook sign|send` with a tenant's own secret, and `serve` without a top-level secret.
 
-use crate::env::{TestEnv, fixture, parse_json, stderr};
+use crate::env::{TestEnv, parse_json, stderr};
 use crate::server_support::{PATH, Proc, SECRET, post, signed_headers, wait_for};
-
-const TWO_TENANTS: &str = r#"
-[tenants.acme]
-name = "Acme Corp"
-portal_ids = [4411223]
-
-[tenants.globex]
-name = "Globex"
-portal_ids = [4411224]
-"#;
+use crate::tenant_intake::{ACME_SECRET, GLOBEX_SECRET};
+use crate::tenants::{TWO_TENANTS, payload};
 
 const LEAD: &str = "dana.whitfield@northwind-robotics.com";
 
@@ -25,19 +17,6 @@ fn ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
         stderr(&out)
     );
     parse_json(&out.stdout)
-}
-
-/// The seed-shape fixture as `tenant`'s portal sends it.
-fn payload(env: &TestEnv, tenant: &str) -> String {
-    let text = std::fs::read_to_string(fixture("seed-shape.json")).unwrap();
-    let text = match tenant {
-        "acme" => text,
-        _ => text.replace("4411223", "4411224"),
-    };
-    env.write_file(&format!("{tenant}-seed.json"), text)
-        .to_str()
-        .unwrap()
-        .to_string()
 }
 
 #[test]
@@ -152,9 +131,6 @@ fn v14_keeps_the_crm_rows_it_rekeys() {
     assert_eq!(fk_problems, 0);
 }
 
-const ACME_SECRET: &str = "acme-own-webhook-secret";
-const GLOBEX_SECRET: &str = "globex-own-webhook-secret";
-
 /// Two tenants, each with its own portal and webhook secret.
 const OWN_SECRETS: &str = r#"
 [tenants.acme]
@@ -183,29 +159,9 @@ fn seed(portal: u64, n: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The headers `webhook sign` prints for `body` and `url` with `secret` as the app's secret.
-fn signed(env: &TestEnv, secret: &str, url: &str, body: &[u8]) -> Vec<(String, String)> {
-    let file = env.write_file("body.json", body);
-    let out = env
-        .cmd()
-        .env("SALESAGENT_WEBHOOK_SECRET", secret)
-        .args([
-            "webhook",
-            "sign",
-            file.to_str().unwrap(),
-            "--url",
-            url,
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    signed_headers(&parse_json(&out.stdout))
-}
-
+/// The status of posting `body` to `url` signed with `secret`.
 fn send(env: &TestEnv, secret: &str, url: &str, body: Vec<u8>) -> u16 {
-    let headers = signed(env, secret, url, &body);
-    post(url, &headers, body).0
+    crate::tenant_intake::send(env, secret, url, body).0
 }
 
 fn metrics(server: &Proc) -> String {
@@ -238,11 +194,17 @@ fn queue_three(env: &TestEnv, server: &Proc) {
     assert_eq!(send(env, GLOBEX_SECRET, &globex, seed(222, 3)), 202);
 }
 
-#[test]
-fn queue_gauges_count_every_tenants_jobs() {
-    let env = own_secrets_env("");
+/// A serve without workers (`extra_config` added) and three jobs waiting in it.
+fn serve_with_three_queued(extra_config: &str) -> (TestEnv, Proc) {
+    let env = own_secrets_env(extra_config);
     let server = Proc::serve(&env, &["--workers", "0"]);
     queue_three(&env, &server);
+    (env, server)
+}
+
+#[test]
+fn queue_gauges_count_every_tenants_jobs() {
+    let (_env, server) = serve_with_three_queued("");
     wait_for_series(
         &server,
         &[
@@ -259,9 +221,7 @@ fn queue_gauges_count_every_tenants_jobs() {
 
 #[test]
 fn queue_gauges_carry_the_tenant_with_tenant_labels() {
-    let env = own_secrets_env("[metrics]\ntenant_labels = true\n");
-    let server = Proc::serve(&env, &["--workers", "0"]);
-    queue_three(&env, &server);
+    let (_env, server) = serve_with_three_queued("[metrics]\ntenant_labels = true\n");
     wait_for_series(
         &server,
         &[
