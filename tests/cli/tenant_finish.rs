@@ -4,20 +4,9 @@
 use crate::env::{TestEnv, parse_json, stderr};
 use crate::server_support::{PATH, Proc, SECRET, post, signed_headers, wait_for};
 use crate::tenant_intake::{ACME_SECRET, GLOBEX_SECRET};
-use crate::tenants::{TWO_TENANTS, payload};
+use crate::tenants::{TWO_TENANTS, payload, run_ok as ok};
 
 const LEAD: &str = "dana.whitfield@northwind-robotics.com";
-
-fn ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
-    let out = env.run(args);
-    assert!(
-        out.status.success(),
-        "salesagent {args:?}: {:?}\n{}",
-        out.status.code(),
-        stderr(&out)
-    );
-    parse_json(&out.stdout)
-}
 
 #[test]
 fn the_same_crm_contact_id_lives_in_two_tenants_apart() {
@@ -284,47 +273,38 @@ fn probe_with_a_tenant_goes_through_that_tenants_url_and_secret() {
     assert!(crate::env::stdout(&out).contains("FAILED: the server answered 401"));
 }
 
+/// `webhook VERB --tenant T --url URL FILE --json` as an operator of T, who knows T's secret
+/// only; it must succeed.
+fn as_tenant_operator(
+    env: &TestEnv,
+    verb: &str,
+    tenant: &str,
+    url: &str,
+    file: &std::path::Path,
+) -> std::process::Output {
+    let out = env
+        .cmd()
+        .env_remove("SALESAGENT_WEBHOOK_SECRET")
+        .args(["webhook", verb, "--tenant", tenant, "--url", url])
+        .arg(file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
 #[test]
 fn webhook_sign_and_send_with_a_tenant_use_its_own_secret_and_url() {
     let env = three_tenants_env();
     let server = Proc::serve(&env, &["--workers", "0"]);
     let file = env.write_file("acme.json", seed(111, 1));
     // An operator of acme knows acme's secret only.
-    let out = env
-        .cmd()
-        .env_remove("SALESAGENT_WEBHOOK_SECRET")
-        .args([
-            "webhook",
-            "send",
-            "--tenant",
-            "acme",
-            "--url",
-            &server.url(),
-        ])
-        .arg(&file)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_tenant_operator(&env, "send", "acme", &server.url(), &file);
     assert_eq!(parse_json(&out.stdout)["status"], 202);
 
     let file = env.write_file("globex.json", seed(222, 2));
-    let out = env
-        .cmd()
-        .env_remove("SALESAGENT_WEBHOOK_SECRET")
-        .args([
-            "webhook",
-            "sign",
-            "--tenant",
-            "globex",
-            "--url",
-            &server.url(),
-        ])
-        .arg(&file)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_tenant_operator(&env, "sign", "globex", &server.url(), &file);
     let signed = parse_json(&out.stdout);
     let globex_url = format!("{}/globex", server.url());
     assert_eq!(signed["url"], globex_url.as_str(), "{signed}");

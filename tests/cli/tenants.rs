@@ -42,7 +42,7 @@ fn both_ran_the_same_lead(env: &TestEnv) {
     }
 }
 
-fn run_ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
+pub(crate) fn run_ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
     let out = env.run(args);
     assert!(
         out.status.success(),
