@@ -1142,7 +1142,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Print the signature headers for a payload file'
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "send" -d 'Sign a payload file and POST it to a running `serve`'
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l url -d 'The webhook URL of the deployment, exactly as HubSpot calls it' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l url -d 'The webhook URL of the deployment, exactly as HubSpot calls it (with --tenant, the shared URL: a tenant with its own secret is probed at its own URL beside it)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l timeout -d 'Give up after this long (e.g. 30s, 2m)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F

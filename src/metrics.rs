@@ -62,12 +62,12 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
         "salesagent_queue_jobs",
         "gauge",
-        "Jobs per queue and state.",
+        "Jobs per queue and state, over every tenant; also by tenant with [metrics] tenant_labels = true.",
     ),
     (
         "salesagent_queue_oldest_job_age_seconds",
         "gauge",
-        "Age of the oldest available job per queue.",
+        "Age of the oldest available job per queue, over every tenant; also by tenant with [metrics] tenant_labels = true.",
     ),
     (
         "salesagent_worker_processes",
@@ -82,22 +82,22 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
         "salesagent_dead_letters",
         "gauge",
-        "Dead letters not yet retried or resolved.",
+        "Dead letters not yet retried or resolved, over every tenant; also by tenant with [metrics] tenant_labels = true.",
     ),
     (
         "salesagent_workflows",
         "gauge",
-        "Workflows in the store, by status.",
+        "Workflows in the store, by status (and tenant with [metrics] tenant_labels = true).",
     ),
     (
         "salesagent_drafts",
         "gauge",
-        "Drafts in the store, by status.",
+        "Drafts in the store, by status (and tenant with [metrics] tenant_labels = true).",
     ),
     (
         "salesagent_reconcile_findings",
         "gauge",
-        "Findings left by the latest reconcile run.",
+        "Findings left by the latest reconcile run of each tenant, added (by tenant with [metrics] tenant_labels = true).",
     ),
     (
         "salesagent_ready",

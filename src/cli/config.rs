@@ -155,12 +155,19 @@ fn concerns(problem: &Problem, id: &crate::domain::tenant::TenantId) -> bool {
 fn deployment_notes(config: &Config) -> Vec<String> {
     let mut notes = Vec::new();
     if config.webhook.secret.is_none() {
-        notes.push(
-            "webhook.secret is not set: `salesagent serve` refuses to start without it \
-             (SALESAGENT_WEBHOOK_SECRET or SALESAGENT_WEBHOOK_SECRET_FILE); `run` and `import` \
-             work without it"
-                .to_string(),
-        );
+        // Every tenant has a secret of its own exactly when serve would start without the app's.
+        let note = match crate::server::check_signature_policy(config, false) {
+            Ok(()) => {
+                "webhook.secret is not set: `salesagent serve` keeps the shared URL closed (every \
+                 request there is refused 401); each tenant posts to its own URL with its own secret"
+            }
+            Err(_) => {
+                "webhook.secret is not set: `salesagent serve` refuses to start without it \
+                 (SALESAGENT_WEBHOOK_SECRET or SALESAGENT_WEBHOOK_SECRET_FILE), unless every \
+                 tenant has a webhook secret of its own; `run` and `import` work without it"
+            }
+        };
+        notes.push(note.to_string());
     }
     if !config.db.exists() {
         notes.push(format!(

@@ -2,7 +2,9 @@
 //! signed submission marked synthetic, waits through HTTP (`GET /api/probe/{id}`) for its
 //! workflow to complete (intake, queue, worker, every pure step; no CRM, mailbox or task side
 //! effects), deletes it (`DELETE /api/probe/{id}`), and exits 0 or 1. It needs no database, so
-//! it works from any host that reaches the server.
+//! it works from any host that reaches the server. With `--tenant T` it probes that tenant: to
+//! T's own URL with T's secret when T has one, else to the shared URL with the app's secret and
+//! a portal T owns (see `webhook::target`).
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::Context;
-use super::webhook::{check_url, secret};
+use super::webhook::{Target, target};
 use crate::connectors::webhook_client::{self, post_json};
 use crate::domain::time::{now_ms, parse_duration_ms};
 use crate::error::Error;
@@ -22,7 +24,8 @@ use crate::webhook::signed_headers;
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// The webhook URL of the deployment, exactly as HubSpot calls it
+    /// The webhook URL of the deployment, exactly as HubSpot calls it (with --tenant, the
+    /// shared URL: a tenant with its own secret is probed at its own URL beside it)
     #[arg(long, value_name = "URL")]
     pub url: String,
     /// Give up after this long (e.g. 30s, 2m)
@@ -66,7 +69,6 @@ fn origin(url: &str) -> Option<String> {
 }
 
 pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
-    check_url(&args.url)?;
     let timeout = parse_duration_ms(&args.timeout)
         .filter(|ms| *ms > 0)
         .map(|ms| Duration::from_millis(ms as u64))
@@ -76,13 +78,14 @@ pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
                 args.timeout
             ))
         })?;
-    // Only the secret is needed: the probe follows its workflow over HTTP, not in a database.
+    // Only the secret (and with --tenant the tenant's portal) is needed: the probe follows its
+    // workflow over HTTP, not in a database.
     let config = ctx.config()?;
-    let secret = secret(&config)?;
+    let target = target(ctx, &config, &args.url)?;
     let started = Instant::now();
     let mut report = ProbeReport {
         ok: false,
-        url: args.url.clone(),
+        url: target.url.clone(),
         http_status: 0,
         workflow_id: None,
         status: "not_accepted".into(),
@@ -90,13 +93,13 @@ pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
         cleaned_up: false,
         error: None,
     };
-    post_probe(&args.url, &secret, timeout, &mut report);
+    post_probe(&target, timeout, &mut report);
     if let Some(id) = report
         .workflow_id
         .clone()
         .filter(|_| report.error.is_none())
     {
-        let url = status_url(&args.url, &id);
+        let url = status_url(&target.shared_url, &id);
         wait_for_end(&url, &args.timeout, timeout, started, &mut report);
         report.seconds = started.elapsed().as_secs_f64();
         report.ok = WorkflowStatus::parse(&report.status) == Some(WorkflowStatus::Completed)
@@ -117,10 +120,16 @@ pub fn run(ctx: &Context, args: ProbeArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// Posts the signed synthetic submission; records the workflow id, or what went wrong.
-fn post_probe(url: &str, secret: &str, timeout: Duration, report: &mut ProbeReport) {
+fn post_probe(target: &Target, timeout: Duration, report: &mut ProbeReport) {
+    let Target {
+        secret,
+        url,
+        portal_id,
+        ..
+    } = target;
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let body = serde_json::to_vec(&json!({
-        "portalId": 0,
+        "portalId": portal_id,
         "formId": "salesagent-probe",
         "formSubmissionId": format!("probe-{tag}"),
         "submittedAt": now_ms(),

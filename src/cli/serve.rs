@@ -35,7 +35,11 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitStatus> {
     }
     // Refuses a missing or empty secret, and unsigned intake outside development.
     check_signature_policy(&config, args.insecure_no_signature)?;
-    if config.webhook.secret.is_none() {
+    // The policy passed without an app secret or --insecure-no-signature: every tenant has its
+    // own secret and the shared URL stays closed.
+    let shared_closed =
+        config.webhook.secret.as_ref().is_none_or(|s| s.is_empty()) && !args.insecure_no_signature;
+    if args.insecure_no_signature && config.webhook.secret.is_none() {
         ctx.printer.warn(
             "INSECURE: --insecure-no-signature is set and no webhook secret is configured; \
              every request is accepted WITHOUT signature verification. Never run this way in production.",
@@ -70,8 +74,13 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitStatus> {
             .local_addr()
             .map_err(|e| Error::io("cannot read the listening address", e))?;
         printer.status(&format!("listening on http://{addr}"));
+        let webhook = if shared_closed {
+            format!("http://{addr}{WEBHOOK_PATH}/<tenant> (the shared URL is closed)")
+        } else {
+            format!("http://{addr}{WEBHOOK_PATH}")
+        };
         printer.status(&format!(
-            "webhook: POST http://{addr}{WEBHOOK_PATH}  workers: {workers}  (stop with Ctrl-C or SIGTERM)"
+            "webhook: POST {webhook}  workers: {workers}  (stop with Ctrl-C or SIGTERM)"
         ));
         serve_with(listener, config, options, signals).await
     });

@@ -1,5 +1,7 @@
 //! `salesagent webhook sign|send`: sign a payload as HubSpot would (print the headers), or sign and
 //! post it to a deployment. Operators use them to test a deployment; the tests use them too.
+//! With `--tenant T` they sign as HubSpot signs for T: with T's own secret to T's own URL, or
+//! (T has no secret of its own) with the app's secret to the shared URL.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -81,6 +83,76 @@ pub(super) fn secret(config: &Config) -> Result<String, Error> {
         })
 }
 
+/// Who signs a request and where it goes (`webhook sign|send`, `probe`).
+pub(super) struct Target {
+    pub secret: String,
+    /// Where to post (and what the signature covers).
+    pub url: String,
+    /// The deployment's shared webhook URL (the probe's status URL sits beside it).
+    pub shared_url: String,
+    /// The portal a probe submission names: one the tenant owns, else 0.
+    pub portal_id: u64,
+}
+
+/// With `--tenant T` and a webhook secret of T's own: T's secret and T's own URL (`<shared
+/// URL>/T`; `url` may be either). With `--tenant T` without one: the app's secret and the shared
+/// URL, which routes by T's portal. Without `--tenant`: the app's secret and `url` as given.
+pub(super) fn target(ctx: &Context, config: &Config, url: &str) -> Result<Target, Error> {
+    check_url(url)?;
+    if ctx.global.tenant.is_none() {
+        return Ok(Target {
+            secret: secret(config)?,
+            url: url.to_string(),
+            shared_url: url.to_string(),
+            portal_id: 0,
+        });
+    }
+    let tenant = ctx.tenant(config)?;
+    let settings = config.tenant_settings(&tenant);
+    let portal_id = settings.and_then(|s| s.portal_ids.first().copied());
+    // The tenant's own URL is the shared one plus `/T` (behind a proxy too: `webhook.public_url`
+    // names the shared endpoint); either may be given.
+    let shared_url = url
+        .trim_end_matches('/')
+        .strip_suffix(&format!("/{tenant}"))
+        .unwrap_or(url.trim_end_matches('/'))
+        .to_string();
+    if settings.is_some_and(|s| s.has_own_webhook_secret()) {
+        let secret = config
+            .for_tenant(&tenant)?
+            .webhook
+            .secret
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.expose().to_string())
+            .ok_or_else(|| {
+                Error::Configuration(format!(
+                    "tenant {tenant}'s own webhook secret is empty\nhint: set the variable or \
+                     file that tenants.{tenant}.webhook_secret_env/_file names"
+                ))
+            })?;
+        return Ok(Target {
+            secret,
+            url: format!("{shared_url}/{tenant}"),
+            shared_url,
+            portal_id: portal_id.unwrap_or(0),
+        });
+    }
+    let portal_id = portal_id.ok_or_else(|| {
+        Error::Configuration(format!(
+            "tenant {tenant} has neither a webhook secret of its own nor a portal id, so no \
+             request can reach it\nhint: set tenants.{tenant}.portal_ids (or its \
+             webhook_secret_env)"
+        ))
+    })?;
+    Ok(Target {
+        secret: secret(config)?,
+        url: shared_url.clone(),
+        shared_url,
+        portal_id,
+    })
+}
+
 pub(super) fn check_url(url: &str) -> Result<(), Error> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
@@ -95,14 +167,13 @@ pub(super) fn check_url(url: &str) -> Result<(), Error> {
 fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitStatus> {
     let (body, _) = read_input(&args.file)?;
     let config = ctx.config()?;
-    let secret = secret(&config)?;
     let url = args
         .url
         .unwrap_or_else(|| match &config.webhook.public_url {
             Some(u) => u.clone(),
             None => format!("http://{}{WEBHOOK_PATH}", config.webhook.listen),
         });
-    check_url(&url)?;
+    let Target { secret, url, .. } = target(ctx, &config, &url)?;
     let ts = args.signing.timestamp.unwrap_or_else(now_ms);
     let mut headers = signed_headers(&secret, &args.signing.signature_version, &url, &body, ts);
     headers.push(("Content-Type", "application/json".into()));
@@ -123,18 +194,11 @@ fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitStatus> {
 
 fn send(ctx: &Context, args: SendArgs) -> anyhow::Result<ExitStatus> {
     let (body, source) = read_input(&args.file)?;
-    check_url(&args.url)?;
     let config = ctx.config()?;
-    let secret = secret(&config)?;
+    let Target { secret, url, .. } = target(ctx, &config, &args.url)?;
     let ts = args.signing.timestamp.unwrap_or_else(now_ms);
-    let headers = signed_headers(
-        &secret,
-        &args.signing.signature_version,
-        &args.url,
-        &body,
-        ts,
-    );
-    let response = post_json(&args.url, &headers, body, Duration::from_secs(30))?;
+    let headers = signed_headers(&secret, &args.signing.signature_version, &url, &body, ts);
+    let response = post_json(&url, &headers, body, Duration::from_secs(30))?;
     let ok = (200..300).contains(&response.status);
     if ctx.printer.json() {
         let parsed: serde_json::Value =

@@ -338,9 +338,10 @@ impl Default for GuardConfig {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
-    /// Label the usage counters by tenant (`salesagent_usage_total{tenant=…}`): one series per
-    /// tenant and metric, so it is the operator's choice for a deployment with few tenants.
-    /// Off: the counters are summed over tenants.
+    /// Label the usage counters and the store gauges (queue jobs and age, dead letters,
+    /// workflows, drafts, reconcile findings) by tenant (`{tenant=…}`): one series per tenant,
+    /// so it is the operator's choice for a deployment with few tenants. Off: summed over
+    /// tenants (the oldest job's age is the oldest of any tenant).
     pub tenant_labels: bool,
 }
 

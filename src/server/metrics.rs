@@ -22,7 +22,9 @@ use super::AppState;
 use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::metrics::{Sample, declare_counter, declare_histogram, render};
-use crate::store::{DRAFT_STATUSES, JOB_STATES, QUEUES, Store, UsageCounts, WORKFLOW_STATUSES};
+use crate::store::{
+    DRAFT_STATUSES, JOB_STATES, QUEUES, Store, TenantGauges, UsageCounts, WORKFLOW_STATUSES,
+};
 
 /// How old a store snapshot may be before a scrape asks for a new one.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
@@ -37,12 +39,14 @@ pub struct Snapshot {
 }
 
 /// What the sampler reads besides the store.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Sampling {
     /// A worker whose heartbeat is older than this is not alive.
     pub heartbeat_window_ms: i64,
-    /// `[metrics] tenant_labels`: one usage series per tenant and metric.
+    /// `[metrics] tenant_labels`: one usage and store-gauge series per tenant.
     pub tenant_labels: bool,
+    /// The declared tenants (`default` without any): each has its gauges, 0 when empty.
+    pub tenants: Vec<String>,
 }
 
 /// What a rendered exposition depends on: the snapshot, the registry's generation, readiness.
@@ -63,7 +67,7 @@ impl Sampler {
     /// Takes the first snapshot now (so the first scrape has data), then waits for requests.
     pub fn start(store: Store, sampling: Sampling) -> Result<Sampler> {
         let first = Snapshot {
-            samples: sample_store(&store, sampling)?,
+            samples: sample_store(&store, &sampling)?,
             taken: Instant::now(),
         };
         let (tx, latest) = watch::channel(Arc::new(first));
@@ -73,7 +77,7 @@ impl Sampler {
             let (wanted, stop) = (wanted.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("metrics-sampler".into())
-                .spawn(move || sample_loop(&store, sampling, &tx, &wanted, &stop))
+                .spawn(move || sample_loop(&store, &sampling, &tx, &wanted, &stop))
                 .map_err(|e| Error::io("cannot start the metrics sampler", e))?
         };
         Ok(Sampler {
@@ -143,7 +147,7 @@ impl Drop for Sampler {
 
 fn sample_loop(
     store: &Store,
-    sampling: Sampling,
+    sampling: &Sampling,
     tx: &watch::Sender<Arc<Snapshot>>,
     wanted: &(Mutex<bool>, Condvar),
     stop: &AtomicBool,
@@ -201,37 +205,20 @@ fn every<'a>(all: &[&'a str], counted: &[(String, i64)]) -> Vec<(&'a str, i64)> 
 }
 
 /// Store gauges: every queue × state and every status, 0 when empty (so a panel shows 0, not
-/// "No data", and an alert on `< 1` has a series to match).
-fn sample_store(store: &Store, sampling: Sampling) -> Result<Vec<Sample>> {
+/// "No data", and an alert on `< 1` has a series to match). Every tenant's jobs count: summed,
+/// or one series per tenant with `[metrics] tenant_labels` (the alerts aggregate by queue).
+fn sample_store(store: &Store, sampling: &Sampling) -> Result<Vec<Sample>> {
     let now = now_ms();
     let since = now - sampling.heartbeat_window_ms;
-    let queues = store.queue_stats(now, since)?;
-    let gauges = store.gauge_snapshot()?;
+    let per_tenant = store.gauges_of_every_tenant(&sampling.tenants, now)?;
     let workers = store.live_workers(since)?;
     let mut out = Vec::new();
-    for queue in QUEUES {
-        for state in JOB_STATES {
-            let n = queues
-                .counts
-                .iter()
-                .find(|c| c.queue == queue && c.state.as_str() == state)
-                .map_or(0, |c| c.count);
-            out.push(sample(
-                "salesagent_queue_jobs",
-                &[("queue", queue), ("state", state)],
-                n as f64,
-            ));
+    if sampling.tenant_labels {
+        for (tenant, gauges) in &per_tenant {
+            push_tenant_gauges(&mut out, Some(tenant), gauges);
         }
-        let age_ms = queues
-            .oldest_available_ms
-            .iter()
-            .find(|(q, _)| q == queue)
-            .map_or(0, |(_, ms)| *ms);
-        out.push(sample(
-            "salesagent_queue_oldest_job_age_seconds",
-            &[("queue", queue)],
-            age_ms as f64 / 1000.0,
-        ));
+    } else {
+        push_tenant_gauges(&mut out, None, &summed(per_tenant.values()));
     }
     out.push(sample(
         "salesagent_worker_processes",
@@ -243,28 +230,110 @@ fn sample_store(store: &Store, sampling: Sampling) -> Result<Vec<Sample>> {
         &[],
         workers.threads as f64,
     ));
-    out.push(sample(
+    out.extend(usage_samples(store, sampling.tenant_labels)?);
+    Ok(out)
+}
+
+/// Every tenant's gauges as one: counts added, the oldest job's age the largest, the findings of
+/// each tenant's latest reconcile run added.
+fn summed<'a>(all: impl Iterator<Item = &'a TenantGauges>) -> TenantGauges {
+    let mut sum = TenantGauges::default();
+    let add = |into: &mut Vec<(String, i64)>, key: &str, n: i64, max: bool| match into
+        .iter_mut()
+        .find(|(k, _)| k == key)
+    {
+        Some((_, v)) if max => *v = (*v).max(n),
+        Some((_, v)) => *v += n,
+        None => into.push((key.to_string(), n)),
+    };
+    for g in all {
+        for c in &g.queue_counts {
+            match sum
+                .queue_counts
+                .iter_mut()
+                .find(|s| s.queue == c.queue && s.state == c.state)
+            {
+                Some(s) => s.count += c.count,
+                None => sum.queue_counts.push(c.clone()),
+            }
+        }
+        for (queue, ms) in &g.oldest_available_ms {
+            add(&mut sum.oldest_available_ms, queue, *ms, true);
+        }
+        sum.dead_letters += g.dead_letters;
+        let s = &g.snapshot;
+        for (status, n) in &s.workflows_by_status {
+            add(&mut sum.snapshot.workflows_by_status, status, *n, false);
+        }
+        for (status, n) in &s.drafts_by_status {
+            add(&mut sum.snapshot.drafts_by_status, status, *n, false);
+        }
+        if let Some(n) = s.reconcile_findings {
+            sum.snapshot.reconcile_findings =
+                Some(sum.snapshot.reconcile_findings.unwrap_or(0) + n);
+        }
+    }
+    sum
+}
+
+/// The queue, dead-letter, workflow, draft and reconcile gauges of `gauges`, labelled with
+/// `tenant` first when there is one.
+fn push_tenant_gauges(out: &mut Vec<Sample>, tenant: Option<&str>, gauges: &TenantGauges) {
+    let labelled = |name: &'static str, rest: &[(&'static str, &str)], value: f64| {
+        let mut labels: Vec<(&'static str, &str)> =
+            tenant.map(|t| ("tenant", t)).into_iter().collect();
+        labels.extend_from_slice(rest);
+        sample(name, &labels, value)
+    };
+    for queue in QUEUES {
+        for state in JOB_STATES {
+            let n = gauges
+                .queue_counts
+                .iter()
+                .find(|c| c.queue == queue && c.state.as_str() == state)
+                .map_or(0, |c| c.count);
+            out.push(labelled(
+                "salesagent_queue_jobs",
+                &[("queue", queue), ("state", state)],
+                n as f64,
+            ));
+        }
+        let age_ms = gauges
+            .oldest_available_ms
+            .iter()
+            .find(|(q, _)| q == queue)
+            .map_or(0, |(_, ms)| *ms);
+        out.push(labelled(
+            "salesagent_queue_oldest_job_age_seconds",
+            &[("queue", queue)],
+            age_ms as f64 / 1000.0,
+        ));
+    }
+    out.push(labelled(
         "salesagent_dead_letters",
         &[],
-        queues.dead_letters as f64,
+        gauges.dead_letters as f64,
     ));
-    for (status, n) in every(&WORKFLOW_STATUSES, &gauges.workflows_by_status) {
-        out.push(sample(
+    let s = &gauges.snapshot;
+    for (status, n) in every(&WORKFLOW_STATUSES, &s.workflows_by_status) {
+        out.push(labelled(
             "salesagent_workflows",
             &[("status", status)],
             n as f64,
         ));
     }
-    for (status, n) in every(&DRAFT_STATUSES, &gauges.drafts_by_status) {
-        out.push(sample("salesagent_drafts", &[("status", status)], n as f64));
+    for (status, n) in every(&DRAFT_STATUSES, &s.drafts_by_status) {
+        out.push(labelled(
+            "salesagent_drafts",
+            &[("status", status)],
+            n as f64,
+        ));
     }
-    out.push(sample(
+    out.push(labelled(
         "salesagent_reconcile_findings",
         &[],
-        gauges.reconcile_findings.unwrap_or(0) as f64,
+        s.reconcile_findings.unwrap_or(0) as f64,
     ));
-    out.extend(usage_samples(store, sampling.tenant_labels)?);
-    Ok(out)
 }
 
 /// `salesagent_usage_total{metric}` summed over tenants, or `{tenant, metric}` per tenant when
@@ -367,8 +436,9 @@ mod tests {
         let sampling = Sampling {
             heartbeat_window_ms: 3000,
             tenant_labels: false,
+            tenants: vec!["default".into()],
         };
-        let samples = sample_store(&store, sampling).unwrap();
+        let samples = sample_store(&store, &sampling).unwrap();
         let count = |name: &str| samples.iter().filter(|s| s.name == name).count();
         assert_eq!(
             count("salesagent_queue_jobs"),

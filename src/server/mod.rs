@@ -47,8 +47,8 @@ pub struct Counters {
 
 /// What every handler shares.
 pub struct AppState {
-    /// The shared URL's (the app's secret); None only with `--insecure-no-signature`.
-    verifier: Option<Verifier>,
+    /// How the shared URL authenticates.
+    shared: SharedDoor,
     /// Each tenant with a webhook secret of its own: its own URL's verifier. A tenant without one
     /// has no URL of its own (404).
     tenant_verifiers: HashMap<TenantId, Verifier>,
@@ -216,12 +216,24 @@ async fn request_context(mut req: Request, next: Next) -> Response {
     response
 }
 
-/// The webhook verifier, or None only for an explicit `--insecure-no-signature` in development.
-/// An empty secret never makes a verifier (it would accept anything signed with the empty key).
-fn verifier(config: &Config, insecure_no_signature: bool) -> Result<Option<Verifier>> {
+/// How the shared URL (`WEBHOOK_PATH`) authenticates its requests.
+pub(crate) enum SharedDoor {
+    /// With the app's webhook secret (and the previous one during a rotation).
+    Signed(Verifier),
+    /// Not at all: an explicit `--insecure-no-signature` in development.
+    Unsigned,
+    /// Closed: no app secret, and every tenant posts to its own URL with its own secret; every
+    /// request to the shared URL is refused 401.
+    Closed,
+}
+
+/// The shared URL's door. An empty secret never makes a verifier (it would accept anything
+/// signed with the empty key). Without an app secret, serve starts only when every tenant has a
+/// secret of its own (the shared URL then stays closed), or unsigned in development on request.
+fn shared_door(config: &Config, insecure_no_signature: bool) -> Result<SharedDoor> {
     let secret = config.webhook.secret.as_ref().filter(|s| !s.is_empty());
     match (secret, insecure_no_signature) {
-        (Some(secret), _) => Ok(Some(
+        (Some(secret), _) => Ok(SharedDoor::Signed(
             webhook_verifier(config, secret).with_previous(
                 config
                     .webhook
@@ -231,12 +243,37 @@ fn verifier(config: &Config, insecure_no_signature: bool) -> Result<Option<Verif
                     .map(|s| s.expose()),
             ),
         )),
-        (None, true) if config.environment == "development" => Ok(None),
+        (None, true) if config.environment == "development" => Ok(SharedDoor::Unsigned),
         (None, true) => Err(Error::Configuration(format!(
             "--insecure-no-signature is refused in environment {:?}\n\
              hint: set a webhook secret; unsigned intake is for environment = \"development\" only",
             config.environment
         ))),
+        (None, false) if config.is_multi_tenant() => {
+            let open = tenant_verifiers(config);
+            let without: Vec<&str> = config
+                .tenants
+                .keys()
+                .filter(|t| !open.contains_key(*t))
+                .map(|t| t.as_str())
+                .collect();
+            if without.is_empty() {
+                return Ok(SharedDoor::Closed);
+            }
+            Err(Error::Configuration(format!(
+                "no webhook secret for the shared URL, and tenant {} has no webhook secret of its \
+                 own: its submissions could not be verified anywhere\n\
+                 hint: set SALESAGENT_WEBHOOK_SECRET (or SALESAGENT_WEBHOOK_SECRET_FILE) to the \
+                 HubSpot app's client secret, or give {} a webhook_secret_env (or \
+                 webhook_secret_file) of its own",
+                without.join(", "),
+                without
+                    .iter()
+                    .map(|t| format!("tenants.{t}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
         (None, false) => Err(Error::Configuration(
             "no webhook secret: serve refuses to accept unsigned webhooks\n\
              hint: set SALESAGENT_WEBHOOK_SECRET (or SALESAGENT_WEBHOOK_SECRET_FILE) to the HubSpot \
@@ -273,7 +310,7 @@ fn tenant_verifiers(config: &Config) -> HashMap<TenantId, Verifier> {
 
 /// Fails as `serve_with` would on its signature settings, before anything starts.
 pub fn check_signature_policy(config: &Config, insecure_no_signature: bool) -> Result<()> {
-    verifier(config, insecure_no_signature).map(|_| ())
+    shared_door(config, insecure_no_signature).map(|_| ())
 }
 
 /// Runs intake and workers until a signal: the first stops intake (readiness false), lets running
@@ -285,7 +322,14 @@ pub async fn serve_with(
     options: ServeOptions,
     signals: Signals,
 ) -> Result<ServeSummary> {
-    let verifier = verifier(&config, options.insecure_no_signature)?;
+    let shared = shared_door(&config, options.insecure_no_signature)?;
+    if matches!(shared, SharedDoor::Closed) {
+        tracing::info!(
+            path = WEBHOOK_PATH,
+            "the shared webhook URL is closed (no app webhook secret): every request there is \
+             refused 401; each tenant posts to its own URL ({WEBHOOK_PATH}/<tenant>) with its own secret"
+        );
+    }
     let local = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
@@ -319,6 +363,7 @@ pub async fn serve_with(
         metrics::Sampling {
             heartbeat_window_ms,
             tenant_labels: config.metrics.tenant_labels,
+            tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
         },
     )?;
     let checkpoints = Store::open(&config.db, &config.tenant)?;
@@ -326,7 +371,7 @@ pub async fn serve_with(
     let writer =
         intake::Writer::start(intake_store, checkpoints, on_commit, intake_health.clone())?;
     let state = Arc::new(AppState {
-        verifier,
+        shared,
         tenant_verifiers: tenant_verifiers(&config),
         config: config.clone(),
         public_url: config.webhook.public_url.clone(),

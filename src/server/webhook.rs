@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, Method, Uri, header};
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use super::AppState;
 use super::error::{ApiError, Reply};
 use super::intake::{Message, Quarantine, Submit};
+use super::{AppState, SharedDoor};
 use crate::config::Config;
 use crate::domain::submission::{ParsedSubmission, parse_payload, portal_hint};
 use crate::domain::tenant::TenantId;
@@ -135,15 +135,23 @@ async fn handle(
     if !state.ready.load(Ordering::SeqCst) {
         return Err(ApiError::Unavailable);
     }
+    if matches!((&door, &state.shared), (Door::Shared, SharedDoor::Closed)) {
+        tracing::warn!(
+            "webhook refused: the shared URL is closed (no app webhook secret); tenants post to their own URLs"
+        );
+        return Err(ApiError::Unauthorized);
+    }
     if !is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
     let body = body.map_err(|r| ApiError::from_body(&r, state.max_body))?;
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let mut replay_key = None;
-    let verifier = match &door {
-        Door::Shared => state.verifier.as_ref(),
-        Door::Tenant(t) => state.tenant_verifiers.get(t),
+    let verifier = match (&door, &state.shared) {
+        (Door::Shared, SharedDoor::Signed(v)) => Some(v),
+        (Door::Shared, SharedDoor::Unsigned) => None,
+        (Door::Shared, SharedDoor::Closed) => return Err(ApiError::Unauthorized),
+        (Door::Tenant(t), _) => state.tenant_verifiers.get(t),
     };
     if let Some(verifier) = verifier {
         let host = text(header::HOST.as_str()).unwrap_or(&state.local_host);

@@ -1,5 +1,7 @@
 //! The embedded CRM's tables (`crm_*`): contacts, companies and tasks with HubSpot-like numeric ids.
-//! Only the local CRM connector calls these.
+//! Only the local CRM connector calls these. Ids are per tenant (each tenant is its own portal,
+//! V14 keys the tables by `(tenant_id, id)`): an id not given is the tenant's highest plus one,
+//! assigned inside the writing transaction.
 
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -81,7 +83,9 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO crm_contacts (id, tenant_id, email, first_name, last_name, company,
                      job_title, phone, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING",
+                 VALUES (COALESCE(?1, (SELECT COALESCE(MAX(id), 0) + 1 FROM crm_contacts
+                                       WHERE tenant_id = ?2)),
+                         ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING",
             )?
             .execute(params![
                 explicit_id,
@@ -197,9 +201,10 @@ impl Store {
     ) -> Result<CrmTaskRow> {
         let tx = self.write_tx()?;
         tx.prepare_cached(
-            "INSERT INTO crm_tasks (tenant_id, contact_id, reference, subject, body, priority,
+            "INSERT INTO crm_tasks (id, tenant_id, contact_id, reference, subject, body, priority,
                  task_type, owner_id, due_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'EMAIL', ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM crm_tasks WHERE tenant_id = ?1),
+                     ?1, ?2, ?3, ?4, ?5, ?6, 'EMAIL', ?7, ?8, ?9) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             self.tenant,

@@ -62,7 +62,7 @@ pub use retention::{PurgeBatch, PurgeKind, uuid7_floor};
 pub use review::{Claim, ClaimRefusal, Decision, DraftContext, SendClaim};
 pub use states::{DraftStatus, JobState, Metric, StepStatus, WorkflowStatus};
 pub use stats::{
-    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts,
+    DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts, TenantGauges,
     WORKFLOW_STATUSES,
 };
 pub use submissions::{Acceptance, NewSubmission, Routed, Source, SubmissionRow};

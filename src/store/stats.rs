@@ -1,9 +1,11 @@
 //! The raw numbers behind `salesagent stats`: counts and durations over a time window.
 
-use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeMap;
 
-use super::Store;
+use rusqlite::params;
+
 use super::states::{DraftStatus, JobState, WorkflowStatus};
+use super::{QueueCount, Store};
 use crate::error::Result;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -149,6 +151,17 @@ pub struct GaugeSnapshot {
     pub reconcile_findings: Option<i64>,
 }
 
+/// One tenant's store gauges for `/metrics`: its queues, dead letters, workflows and drafts, and
+/// its latest reconcile run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenantGauges {
+    pub queue_counts: Vec<QueueCount>,
+    /// Per queue: age in ms of the tenant's oldest job that is due and waiting.
+    pub oldest_available_ms: Vec<(String, i64)>,
+    pub dead_letters: i64,
+    pub snapshot: GaugeSnapshot,
+}
+
 /// Every value `jobs.state` may hold (the table's CHECK constraint), for gauges that must show 0.
 pub const JOB_STATES: [&str; 7] = JobState::NAMES;
 
@@ -193,28 +206,87 @@ impl Store {
         )?)
     }
 
-    pub fn gauge_snapshot(&self) -> Result<GaugeSnapshot> {
-        let by_status = |table: &str| -> Result<Vec<(String, i64)>> {
+    /// The store gauges of every tenant in `tenants` (0 when it has nothing) and of any other
+    /// tenant with rows, by tenant: a deliberate cross-tenant read, so the queue alerts of a
+    /// multi-tenant deployment see every tenant's jobs.
+    pub fn gauges_of_every_tenant(
+        &self,
+        tenants: &[String],
+        now: i64,
+    ) -> Result<BTreeMap<String, TenantGauges>> {
+        let mut out: BTreeMap<String, TenantGauges> = tenants
+            .iter()
+            .map(|t| (t.clone(), TenantGauges::default()))
+            .collect();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tenant_id, queue, state, COUNT(*) FROM jobs
+             GROUP BY tenant_id, queue, state ORDER BY tenant_id, queue, state",
+        )?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                QueueCount {
+                    queue: r.get(1)?,
+                    state: r.get(2)?,
+                    count: r.get(3)?,
+                },
+            ))
+        })? {
+            let (tenant, count) = row?;
+            out.entry(tenant).or_default().queue_counts.push(count);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tenant_id, queue, ?1 - MIN(run_at) FROM jobs
+             WHERE state IN ('available', 'retryable') AND run_at <= ?1
+             GROUP BY tenant_id, queue ORDER BY tenant_id, queue",
+        )?;
+        for row in stmt.query_map([now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })? {
+            let (tenant, queue, age) = row?;
+            out.entry(tenant)
+                .or_default()
+                .oldest_available_ms
+                .push((queue, age));
+        }
+        for (tenant, n) in self.by_tenant(
+            "SELECT tenant_id, COUNT(*) FROM dead_letters WHERE resolved_at IS NULL
+             GROUP BY tenant_id",
+        )? {
+            out.entry(tenant).or_default().dead_letters = n;
+        }
+        for table in ["workflows", "drafts"] {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT status, COUNT(*) FROM {table} WHERE tenant_id = ?1 GROUP BY status"
+                "SELECT tenant_id, status, COUNT(*) FROM {table} GROUP BY tenant_id, status"
             ))?;
-            let rows = stmt
-                .query_map([&self.tenant], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        };
-        let reconcile_findings = self
-            .conn
-            .prepare_cached(
-                "SELECT json_array_length(findings) FROM reconciliation_reports
-                 WHERE tenant_id = ?1 ORDER BY started_at DESC LIMIT 1",
-            )?
-            .query_row([&self.tenant], |r| r.get(0))
-            .optional()?;
-        Ok(GaugeSnapshot {
-            workflows_by_status: by_status("workflows")?,
-            drafts_by_status: by_status("drafts")?,
-            reconcile_findings,
-        })
+            for row in stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            })? {
+                let (tenant, status, n) = row?;
+                let snapshot = &mut out.entry(tenant).or_default().snapshot;
+                match table {
+                    "workflows" => snapshot.workflows_by_status.push((status, n)),
+                    _ => snapshot.drafts_by_status.push((status, n)),
+                }
+            }
+        }
+        for (tenant, n) in self.by_tenant(
+            "SELECT r.tenant_id, json_array_length(r.findings) FROM reconciliation_reports r
+             WHERE r.started_at = (SELECT MAX(started_at) FROM reconciliation_reports
+                                   WHERE tenant_id = r.tenant_id)
+             GROUP BY r.tenant_id",
+        )? {
+            out.entry(tenant).or_default().snapshot.reconcile_findings = Some(n);
+        }
+        Ok(out)
+    }
+
+    /// (tenant, number) rows of a cross-tenant query.
+    fn by_tenant(&self, sql: &str) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 }

@@ -248,25 +248,28 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT w.status FROM workflows w JOIN submissions s ON s.id = w.submission_id
-                 WHERE w.id = ?1 AND w.tenant_id = ?2 AND s.synthetic = 1",
+                "-- all tenants: a probe's id is a UUIDv7 only that probe has seen, and only
+                 -- synthetic workflows answer (a tenant's probe posts to its own URL)
+                 SELECT w.status FROM workflows w JOIN submissions s ON s.id = w.submission_id
+                 WHERE w.id = ?1 AND s.synthetic = 1",
             )?
-            .query_row(params![workflow_id, self.tenant], |r| r.get(0))
+            .query_row(params![workflow_id], |r| r.get(0))
             .optional()?)
     }
 
     /// Deletes a synthetic workflow and everything it wrote; refuses real ones.
     pub fn purge_synthetic(&self, workflow_id: &str) -> Result<()> {
         let tx = self.write_tx()?;
-        let submission_id: Option<String> = tx
+        let found: Option<(String, String)> = tx
             .query_row(
-                "SELECT s.id FROM submissions s JOIN workflows w ON w.submission_id = s.id
-                 WHERE w.id = ?1 AND w.tenant_id = ?2 AND s.synthetic = 1",
-                params![workflow_id, self.tenant],
-                |r| r.get(0),
+                "-- all tenants: see synthetic_workflow_status; the deletes below use its tenant
+                 SELECT s.id, w.tenant_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
+                 WHERE w.id = ?1 AND s.synthetic = 1",
+                params![workflow_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some(submission_id) = submission_id else {
+        let Some((submission_id, tenant)) = found else {
             return Err(crate::error::Error::Refused(format!(
                 "workflow {workflow_id} is not synthetic; only probe workflows can be purged"
             )));
@@ -282,11 +285,11 @@ impl Store {
             "DELETE FROM tasks WHERE workflow_id = ?1 AND tenant_id = ?2",
             "DELETE FROM workflows WHERE id = ?1 AND tenant_id = ?2",
         ] {
-            tx.execute(sql, params![workflow_id, self.tenant])?;
+            tx.execute(sql, params![workflow_id, tenant])?;
         }
         tx.execute(
             "DELETE FROM submissions WHERE id = ?1 AND tenant_id = ?2",
-            params![submission_id, self.tenant],
+            params![submission_id, tenant],
         )?;
         tx.commit()?;
         Ok(())

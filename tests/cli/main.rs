@@ -47,6 +47,7 @@ mod small_things;
 mod states;
 mod store_failures;
 mod store_health;
+mod tenant_finish;
 mod tenant_intake;
 mod tenants;
 mod terminal;

@@ -52,6 +52,15 @@ impl Proc {
         Proc::listening(cmd)
     }
 
+    /// `serve` with no app webhook secret at all (whatever the env carries): only tenants' own.
+    pub fn serve_without_app_secret(env: &TestEnv, args: &[&str]) -> Proc {
+        let mut cmd = command(env, None);
+        cmd.env_remove("SALESAGENT_WEBHOOK_SECRET")
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args);
+        Proc::listening(cmd)
+    }
+
     /// The same at the default log level (no `SALESAGENT_LOG`): what an operator sees.
     pub fn serve_default_log(env: &TestEnv, args: &[&str]) -> Proc {
         let mut cmd = command(env, Some(SECRET));

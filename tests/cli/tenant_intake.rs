@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use crate::env::{TestEnv, stderr, stdout};
 use crate::server_support::{PATH, Proc, SECRET, post, signed_headers, wait_for};
 
-const ACME_SECRET: &str = "acme-own-webhook-secret";
-const GLOBEX_SECRET: &str = "globex-own-webhook-secret";
+pub(crate) const ACME_SECRET: &str = "acme-own-webhook-secret";
+pub(crate) const GLOBEX_SECRET: &str = "globex-own-webhook-secret";
 
 /// Two tenants (acme owns portal 111, globex 222, each with its own webhook secret, sender and
 /// subject) and initech (portal 333) without a webhook secret of its own.
@@ -79,7 +79,7 @@ fn events(portals: &[u64]) -> Vec<u8> {
 }
 
 /// The headers that sign `body` for `url` with `secret` (through `webhook sign`).
-fn signed(env: &TestEnv, secret: &str, url: &str, body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn signed(env: &TestEnv, secret: &str, url: &str, body: &[u8]) -> Vec<(String, String)> {
     let file = env.write_file("body.json", body);
     let out = env
         .cmd()
@@ -98,7 +98,12 @@ fn signed(env: &TestEnv, secret: &str, url: &str, body: &[u8]) -> Vec<(String, S
     signed_headers(&crate::env::parse_json(&out.stdout))
 }
 
-fn send(env: &TestEnv, secret: &str, url: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+pub(crate) fn send(
+    env: &TestEnv,
+    secret: &str,
+    url: &str,
+    body: Vec<u8>,
+) -> (u16, serde_json::Value) {
     let headers = signed(env, secret, url, &body);
     let (status, json, _) = post(url, &headers, body);
     (status, json)

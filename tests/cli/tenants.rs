@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
 
-const TWO_TENANTS: &str = r#"
+pub(crate) const TWO_TENANTS: &str = r#"
 [tenants.acme]
 name = "Acme Corp"
 portal_ids = [4411223]
@@ -19,7 +19,7 @@ portal_ids = [4411224]
 "#;
 
 /// The seed-shape fixture as `tenant`'s portal sends it: the same lead and form in both.
-fn payload(env: &TestEnv, tenant: &str) -> String {
+pub(crate) fn payload(env: &TestEnv, tenant: &str) -> String {
     let text = std::fs::read_to_string(fixture("seed-shape.json")).unwrap();
     let text = match tenant {
         "acme" => text,
@@ -42,7 +42,7 @@ fn both_ran_the_same_lead(env: &TestEnv) {
     }
 }
 
-fn run_ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
+pub(crate) fn run_ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
     let out = env.run(args);
     assert!(
         out.status.success(),

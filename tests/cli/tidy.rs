@@ -342,6 +342,32 @@ const TENANT_PREDICATE_EXEMPT: &[(&str, &str, &str)] = &[
         "/metrics with [metrics] tenant_labels: a deliberate read across tenants, like the gauges",
     ),
     (
+        "stats.rs",
+        "SELECT tenant_id, queue, state, COUNT(*) FROM jobs GROUP BY tenant_id",
+        "/metrics store gauges: every tenant's queue depth, so the queue alerts see every tenant",
+    ),
+    (
+        "stats.rs",
+        "SELECT tenant_id, queue, ?1 - MIN(run_at) FROM jobs",
+        "/metrics store gauges: every tenant's oldest waiting job",
+    ),
+    (
+        "stats.rs",
+        "SELECT tenant_id, COUNT(*) FROM dead_letters WHERE resolved_at IS NULL GROUP BY tenant_id",
+        "/metrics store gauges: every tenant's open dead letters",
+    ),
+    (
+        "submissions.rs",
+        "SELECT w.status FROM workflows w JOIN submissions s ON s.id = w.submission_id WHERE w.id = ?1 AND s.synthetic = 1",
+        "GET /api/probe/ID: a tenant's probe posts to its own URL; only synthetic workflows answer, \
+         by a UUIDv7 only that probe has seen",
+    ),
+    (
+        "submissions.rs",
+        "SELECT s.id, w.tenant_id FROM submissions s JOIN workflows w ON w.submission_id = s.id WHERE w.id = ?1 AND s.synthetic = 1",
+        "DELETE /api/probe/ID: reads the synthetic workflow's own tenant; the deletes filter by it",
+    ),
+    (
         "api_keys.rs",
         "SELECT {COLUMNS} FROM api_keys WHERE id = ?1",
         "authenticating an API key: the presented key names its tenant, so the lookup by its \
