@@ -4,7 +4,7 @@
 //!
 //! Usage:
 //!   loadgen post --url URL --secret S [--connections 64] [--requests N] [--rate R] [--tag T]
-//!                [--resend-pct P] [--record FILE]
+//!                [--resend-pct P] [--record FILE] [--portals N]
 //!   loadgen post --url URL --api-key K [...]        (POST /api/v1/submissions leads instead)
 //!   loadgen post --url URL --api-key K --get [...]  (GET URL, e.g. /api/v1/drafts?status=…)
 //!   loadgen verify --db PATH --record FILE   (every 202 the server gave is in the database)
@@ -36,9 +36,11 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn payload(tag: &str, n: usize) -> Vec<u8> {
+/// The signed form submission for lead `n`, from portal `62515 + n % portals`.
+fn payload(tag: &str, n: usize, portals: usize) -> Vec<u8> {
+    let portal = 62515 + n % portals.max(1);
     format!(
-        r#"{{"portalId":62515,"formId":"f-bench","formSubmissionId":"{tag}-{n}","submittedAt":1764412800000,"fieldValues":[{{"name":"email","value":"lead{n}@{tag}-bench{n}.com"}},{{"name":"firstname","value":"Lee"}},{{"name":"lastname","value":"Bench"}},{{"name":"company","value":"Bench {n} Ltd"}},{{"name":"message","value":"Please call me about pricing for 40 warehouses."}}]}}"#
+        r#"{{"portalId":{portal},"formId":"f-bench","formSubmissionId":"{tag}-{n}","submittedAt":1764412800000,"fieldValues":[{{"name":"email","value":"lead{n}@{tag}-bench{n}.com"}},{{"name":"firstname","value":"Lee"}},{{"name":"lastname","value":"Bench"}},{{"name":"company","value":"Bench {n} Ltd"}},{{"name":"message","value":"Please call me about pricing for 40 warehouses."}}]}}"#
     )
     .into_bytes()
 }
@@ -61,6 +63,8 @@ struct Target {
     url: String,
     secret: String,
     tag: String,
+    /// Submissions spread over this many portals (62515, 62516, …): one per tenant.
+    portals: usize,
 }
 
 fn api_request(t: &Target, key: &str, n: usize) -> Vec<u8> {
@@ -90,7 +94,7 @@ fn request(t: &Target, n: usize) -> Vec<u8> {
     if let Some(key) = &t.api_key {
         return api_request(t, key, n);
     }
-    let body = payload(&t.tag, n);
+    let body = payload(&t.tag, n, t.portals);
     let headers = salesagent::webhook::signed_headers(&t.secret, "v3", &t.url, &body, now_ms());
     let mut req = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
@@ -203,6 +207,7 @@ async fn post(args: &[String]) {
         url: url.clone(),
         secret,
         tag,
+        portals: arg(args, "--portals").map_or(1, |v| v.parse().unwrap()),
     });
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -457,7 +462,7 @@ fn main() {
         Some("verify") => verify(&args),
         Some("wait") => wait(&args),
         _ => eprintln!(
-            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] [--resend-pct P] [--record FILE] | loadgen verify --db PATH --record FILE | loadgen latency --db PATH | loadgen wait --db PATH"
+            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] [--resend-pct P] [--record FILE] [--portals N] | loadgen verify --db PATH --record FILE | loadgen latency --db PATH | loadgen wait --db PATH"
         ),
     }
 }
