@@ -59,6 +59,33 @@ impl TenantSettings {
         self.name.as_deref().unwrap_or(id.as_str())
     }
 
+    /// Each credential the tenant may name by reference: its name and its `*_env` and `*_file`.
+    fn credential_refs(&self) -> [(&'static str, &Option<String>, &Option<PathBuf>); 5] {
+        [
+            (
+                "webhook_secret",
+                &self.webhook_secret_env,
+                &self.webhook_secret_file,
+            ),
+            (
+                "hubspot_token",
+                &self.hubspot_token_env,
+                &self.hubspot_token_file,
+            ),
+            (
+                "gmail_client_secret",
+                &self.gmail_client_secret_env,
+                &self.gmail_client_secret_file,
+            ),
+            (
+                "gmail_refresh_token",
+                &self.gmail_refresh_token_env,
+                &self.gmail_refresh_token_file,
+            ),
+            ("llm_api_key", &self.llm_api_key_env, &self.llm_api_key_file),
+        ]
+    }
+
     /// True when the tenant has a webhook secret of its own (its per-tenant URL is open).
     pub fn has_own_webhook_secret(&self) -> bool {
         self.webhook_secret_env.is_some() || self.webhook_secret_file.is_some()
@@ -229,37 +256,24 @@ impl Config {
         s: &TenantSettings,
         env: &dyn Fn(&str) -> Option<String>,
     ) {
-        let read = |var: &Option<String>, file: &Option<PathBuf>, what: &str| {
-            read_secret_ref(id, what, var.as_deref(), file.as_deref(), env)
-        };
-        if let Some(v) = read(
-            &s.webhook_secret_env,
-            &s.webhook_secret_file,
-            "webhook_secret",
-        ) {
-            self.webhook.secret = Some(v);
-            // The app's previous secret is not this tenant's.
-            self.webhook.previous_secret = None;
-        }
-        if let Some(v) = read(&s.hubspot_token_env, &s.hubspot_token_file, "hubspot_token") {
-            self.hubspot.token = Some(v);
-        }
-        if let Some(v) = read(
-            &s.gmail_client_secret_env,
-            &s.gmail_client_secret_file,
-            "gmail_client_secret",
-        ) {
-            self.gmail.client_secret = Some(v);
-        }
-        if let Some(v) = read(
-            &s.gmail_refresh_token_env,
-            &s.gmail_refresh_token_file,
-            "gmail_refresh_token",
-        ) {
-            self.gmail.refresh_token = Some(v);
-        }
-        if let Some(v) = read(&s.llm_api_key_env, &s.llm_api_key_file, "llm_api_key") {
-            self.llm.api_key = Some(v);
+        for (what, var, file) in s.credential_refs() {
+            let Some(secret) = read_secret_ref(id, what, var.as_deref(), file.as_deref(), env)
+            else {
+                continue;
+            };
+            let slot = match what {
+                "webhook_secret" => {
+                    // The app's previous secret is not this tenant's.
+                    self.webhook.previous_secret = None;
+                    &mut self.webhook.secret
+                }
+                "hubspot_token" => &mut self.hubspot.token,
+                "gmail_client_secret" => &mut self.gmail.client_secret,
+                "gmail_refresh_token" => &mut self.gmail.refresh_token,
+                // "llm_api_key", the last of `credential_refs`.
+                _ => &mut self.llm.api_key,
+            };
+            *slot = Some(secret);
         }
     }
 
@@ -298,34 +312,7 @@ impl Config {
                     });
                 }
             }
-            let refs = [
-                (
-                    "webhook_secret",
-                    &settings.webhook_secret_env,
-                    &settings.webhook_secret_file,
-                ),
-                (
-                    "hubspot_token",
-                    &settings.hubspot_token_env,
-                    &settings.hubspot_token_file,
-                ),
-                (
-                    "gmail_client_secret",
-                    &settings.gmail_client_secret_env,
-                    &settings.gmail_client_secret_file,
-                ),
-                (
-                    "gmail_refresh_token",
-                    &settings.gmail_refresh_token_env,
-                    &settings.gmail_refresh_token_file,
-                ),
-                (
-                    "llm_api_key",
-                    &settings.llm_api_key_env,
-                    &settings.llm_api_key_file,
-                ),
-            ];
-            for (what, var, file) in refs {
+            for (what, var, file) in settings.credential_refs() {
                 if var.is_some() && file.is_some() {
                     problems.push(Problem {
                         key: format!("tenants.{id}.{what}_env"),
