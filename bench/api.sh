@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DRAFTS=${1:-100000}
 REQUESTS=${2:-20000}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+export CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 cargo build --release --quiet --bin salesagent --example loadgen
 WORK=$(mktemp -d)
 cp "$CARGO_TARGET_DIR/release/salesagent" "$WORK/salesagent"

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 BASE_REV=${1:?usage: bench/e2e-compare.sh BASE_REV [BACKLOG] [ROUNDS]}
 BACKLOG=${2:-100000}
 ROUNDS=${3:-1}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+export CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 WORK=$(mktemp -d)
 BASE_TREE=$WORK/base-tree
 PID=

@@ -23,7 +23,7 @@ REQUESTS=${1:-20000}
 BACKLOG=${2:-100000}
 STEADY=${3:-30}
 ROUNDS=${4:-2}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+export CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 cargo build --release --quiet --bin salesagent --example loadgen
 # The spike is a crate of its own (its own workspace), so `cargo test` never builds it.
 (cd bench/limit-spike && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/limit-spike" cargo build --release --quiet)

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 JOBS=${1:-10000000}
 WORK=$(mktemp -d)
 if [ -z "${BIN:-}" ] || [ -z "${GEN:-}" ]; then
-  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+  export CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
   cargo build --release --quiet --bin salesagent --example loadgen
   BIN=$CARGO_TARGET_DIR/release/salesagent
   GEN=$CARGO_TARGET_DIR/release/examples/loadgen

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 REQUESTS=${1:-20000}
 BACKLOG=${2:-20000}
 ROUNDS=${3:-2}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+export CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 cargo build --release --quiet --bin salesagent --example loadgen
 WORK=$(mktemp -d)
 cp "$CARGO_TARGET_DIR/release/salesagent" "$WORK/salesagent"
