@@ -2,7 +2,8 @@
 //! transaction), and the one lookup by public id that authenticates a request. Only the hash of a
 //! key's secret is ever written.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::Store;
 use super::audit::{AuditEntry, append_audit};
@@ -80,14 +81,13 @@ pub struct NewApiKey<'a> {
     pub expires_at: Option<i64>,
 }
 
-fn key_from_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
+fn key_from_row(r: &Row<'_>) -> sql::Result<ApiKeyRow> {
     let tenant: String = r.get(1)?;
     let scopes: String = r.get(5)?;
     Ok(ApiKeyRow {
         id: r.get(0)?,
-        tenant: TenantId::parse(&tenant).map_err(|why| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, why.into())
-        })?,
+        tenant: TenantId::parse(&tenant)
+            .map_err(|why| sql::Error::FromSqlConversionFailure(1, why.into()))?,
         name: r.get(2)?,
         prefix: r.get(3)?,
         secret_hash: r.get(4)?,
@@ -105,7 +105,7 @@ fn key_from_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
 }
 
 fn insert_key(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &sql::Transaction<'_>,
     tenant: &TenantId,
     key: &NewApiKey<'_>,
     actor: &str,
@@ -165,7 +165,7 @@ impl Store {
         ))?;
         Ok(stmt
             .query_map([&self.tenant], key_from_row)?
-            .collect::<rusqlite::Result<_>>()?)
+            .collect::<sql::Result<_>>()?)
     }
 
     /// One of this tenant's keys; another tenant's is "not found".

@@ -1,6 +1,7 @@
 //! Settings (the mode above all) and the append-only audit log that records every change to them.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql;
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::{ListQuery, Page, Store, new_id};
 use crate::domain::lead::mask_emails;
@@ -65,7 +66,7 @@ pub struct AuditFilter {
     pub limit: usize,
 }
 
-pub(super) fn current_mode(conn: &rusqlite::Connection, tenant: &str) -> Result<String> {
+pub(super) fn current_mode(conn: &sql::Conn, tenant: &str) -> Result<String> {
     Ok(conn
         .prepare_cached("SELECT value FROM settings WHERE tenant_id = ?1 AND key = 'mode'")?
         .query_row([tenant], |r| r.get(0))
@@ -212,9 +213,9 @@ mod tests {
         store.set_mode(MODE_DRAFT_ONLY, "ops", "test").unwrap();
         let update = store
             .conn
-            .execute("UPDATE audit_log SET actor = 'mallory'", []);
+            .execute("UPDATE audit_log SET actor = 'mallory'", ());
         assert!(update.unwrap_err().to_string().contains("append-only"));
-        let delete = store.conn.execute("DELETE FROM audit_log", []);
+        let delete = store.conn.execute("DELETE FROM audit_log", ());
         assert!(delete.unwrap_err().to_string().contains("append-only"));
         let entries = store
             .list_audit(&AuditFilter {

@@ -3,7 +3,8 @@
 //! V14 keys the tables by `(tenant_id, id)`): an id not given is the tenant's highest plus one,
 //! assigned inside the writing transaction.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::{ListQuery, Page, Store};
 use crate::domain::lead::Lead;
@@ -38,7 +39,7 @@ pub struct CrmTaskRow {
 const CONTACT_COLUMNS: &str =
     "id, email, first_name, last_name, company, job_title, phone, company_id, created_at";
 
-fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<CrmContactRow> {
+fn contact_from_row(r: &Row<'_>) -> sql::Result<CrmContactRow> {
     Ok(CrmContactRow {
         id: r.get(0)?,
         email: r.get(1)?,
@@ -55,7 +56,7 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<CrmContactRow> {
 const TASK_COLUMNS: &str =
     "id, contact_id, reference, subject, body, priority, owner_id, status, due_at";
 
-fn task_from_row(r: &Row<'_>) -> rusqlite::Result<CrmTaskRow> {
+fn task_from_row(r: &Row<'_>) -> sql::Result<CrmTaskRow> {
     Ok(CrmTaskRow {
         id: r.get(0)?,
         contact_id: r.get(1)?,

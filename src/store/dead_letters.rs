@@ -1,7 +1,8 @@
 //! Dead letters: jobs that used up their attempts. Reading them (with each attempt's error) and
 //! requeueing them with a fresh set of attempts; the worker writes them, this module never does.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{Conn, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -79,7 +80,7 @@ const COLUMNS: &str = "d.id, d.job_id, d.workflow_id, d.error_class, d.error, d.
 const FROM: &str = "dead_letters d LEFT JOIN jobs j ON j.id = d.job_id \
      LEFT JOIN workflows w ON w.id = d.workflow_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetterRow> {
+fn from_row(r: &Row<'_>) -> sql::Result<DeadLetterRow> {
     Ok(DeadLetterRow {
         id: r.get(0)?,
         job_id: r.get(1)?,
@@ -163,7 +164,7 @@ impl Store {
                     finished_at: r.get(5)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -204,8 +205,8 @@ impl Store {
                  WHERE id = ?5 AND tenant_id = ?6 AND state = 'dead'",
                 params![state, at, owner, expires, dead.job_id, self.tenant],
             )
-            .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Refused(format!(
+            .map_err(|e| match e.is_constraint_violation() {
+                true => Error::Refused(format!(
                     "job {} cannot be requeued: another live job has the same unique key",
                     dead.job_id
                 )),
@@ -296,7 +297,7 @@ impl Store {
 }
 
 /// The refusal for a dead letter someone already retried: who did, when, and the job's state now.
-fn already_retried(conn: &Connection, tenant: &str, id: &str, job_id: &str) -> Error {
+fn already_retried(conn: &Conn, tenant: &str, id: &str, job_id: &str) -> Error {
     let state: Option<String> = conn
         .query_row(
             "SELECT state FROM jobs WHERE id = ?1 AND tenant_id = ?2",

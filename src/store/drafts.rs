@@ -1,6 +1,7 @@
 //! Drafts: the emails waiting for an operator, with their review state.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, Transaction, params};
 
 use super::states::DraftStatus;
 use super::{Cursor, ListQuery, Page, Slice, Store, resolve_id};
@@ -74,7 +75,7 @@ const DRAFT_COLUMNS: &str = "id, workflow_id, recipient, sender, subject, body, 
      remote_message_id, thread_id, status, reviewer, review_note, reviewed_at, sent_at, created_at, \
      updated_at, superseded_by, structured_mode, repaired, latency_ms, fallback_reason";
 
-fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
+fn draft_from_row(r: &Row<'_>) -> sql::Result<DraftRow> {
     Ok(DraftRow {
         id: r.get(0)?,
         workflow_id: r.get(1)?,
@@ -274,7 +275,7 @@ impl Store {
                 params![self.tenant, recipient, excluding_workflow, limit as i64],
                 draft_from_row,
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }

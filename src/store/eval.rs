@@ -1,7 +1,8 @@
 //! Eval runs (`eval_runs`, `eval_items`): past leads re-composed with a candidate configuration.
 //! Nothing here writes a workflow table; an item moves `pending → done` once, by a guarded UPDATE.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::{Store, resolve_id};
 use crate::error::{Error, Result};
@@ -91,7 +92,7 @@ const RUN_COLUMNS: &str = "r.id, r.candidate_name, r.candidate, r.selection, r.s
       WHERE i.run_id = r.id AND i.tenant_id = r.tenant_id AND i.state = 'done'), \
      r.created_at, r.finished_at";
 
-fn run_from_row(r: &Row<'_>) -> rusqlite::Result<EvalRunRow> {
+fn run_from_row(r: &Row<'_>) -> sql::Result<EvalRunRow> {
     Ok(EvalRunRow {
         id: r.get(0)?,
         candidate_name: r.get(1)?,
@@ -110,7 +111,7 @@ const ITEM_COLUMNS: &str = "seq, workflow_id, draft_id, recipient, source, origi
      candidate_subject, candidate_body, guard_passed, guard_violations, error, error_class, model, \
      prompt_version, structured_mode, repaired, fallback_used, tokens, latency_ms";
 
-fn item_from_row(r: &Row<'_>) -> rusqlite::Result<EvalItemRow> {
+fn item_from_row(r: &Row<'_>) -> sql::Result<EvalItemRow> {
     Ok(EvalItemRow {
         seq: r.get(0)?,
         item: NewEvalItem {
@@ -166,10 +167,10 @@ impl Store {
         let since = selection.since.unwrap_or(0);
         let rows = if selection.workflow_ids.is_empty() {
             stmt.query_map(params![self.tenant, since], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?
+                .collect::<sql::Result<Vec<String>>>()?
         } else {
             stmt.query_map(params![self.tenant, since, ids], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?
+                .collect::<sql::Result<Vec<String>>>()?
         };
         let mut rows = rows;
         if selection.sample.is_some() {
@@ -190,7 +191,7 @@ impl Store {
             .query_map(params![self.tenant, draft_id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -261,7 +262,7 @@ impl Store {
         ))?;
         let rows = stmt
             .query_map(params![self.tenant, limit as i64], run_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -274,7 +275,7 @@ impl Store {
         ))?;
         let rows = stmt
             .query_map(params![run_id, self.tenant, pending_only], item_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 

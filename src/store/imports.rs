@@ -2,7 +2,8 @@
 //! rows together with its checkpoint in one transaction, and pausing, resuming and cancelling the
 //! jobs an import enqueued. Knows nothing of CSV; the `import` service hands it ready submissions.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::locks::check_lock_in;
 use super::states::Metric;
@@ -40,7 +41,7 @@ pub struct ImportRow {
 const IMPORT_COLUMNS: &str = "id, file_name, file_hash, state, rows_read, rows_accepted, \
      rows_rejected, checkpoint_row, checkpoint_offset, options, created_at, updated_at, finished_at";
 
-fn import_from_row(r: &Row<'_>) -> rusqlite::Result<ImportRow> {
+fn import_from_row(r: &Row<'_>) -> sql::Result<ImportRow> {
     Ok(ImportRow {
         id: r.get(0)?,
         file_name: r.get(1)?,
@@ -380,7 +381,7 @@ impl Store {
                     raw_row: r.get(3)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -392,7 +393,7 @@ impl Store {
                 .query_map(params![import_id, self.tenant], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<sql::Result<Vec<_>>>()?;
             Ok(rows)
         };
         Ok(ImportProgress {
@@ -527,7 +528,7 @@ impl Store {
     }
 }
 
-fn unfinished_jobs(conn: &rusqlite::Connection, tenant: &str, import_id: &str) -> Result<i64> {
+fn unfinished_jobs(conn: &sql::Conn, tenant: &str, import_id: &str) -> Result<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM jobs WHERE import_job_id = ?1 AND tenant_id = ?2
@@ -539,7 +540,7 @@ fn unfinished_jobs(conn: &rusqlite::Connection, tenant: &str, import_id: &str) -
 /// A completed import whose jobs have all run has nothing left to pause or cancel: marking it
 /// `paused` or `cancelled` would misreport finished work (and a resume would read it again).
 fn refuse_when_finished(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &sql::Transaction<'_>,
     tenant: &str,
     import_id: &str,
     state: &str,
@@ -559,7 +560,7 @@ fn refuse_when_finished(
 /// The workflow of a submission that a cancelled import left unprocessed (its workflow was
 /// cancelled before it ran a step), if the submission is one: such a lead is no duplicate.
 pub(super) fn unprocessed_cancelled_workflow(
-    conn: &rusqlite::Connection,
+    conn: &sql::Conn,
     tenant: &str,
     submission_id: &str,
 ) -> Result<Option<String>> {
@@ -578,7 +579,7 @@ pub(super) fn unprocessed_cancelled_workflow(
 /// A submission a cancelled import never processed must not make the same lead a duplicate when
 /// the operator imports it again. Deletes it (with its workflow and job) and says whether it did.
 fn forget_cancelled_submission(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &sql::Transaction<'_>,
     tenant: &str,
     submission_id: &str,
 ) -> Result<bool> {
@@ -598,7 +599,7 @@ fn forget_cancelled_submission(
     Ok(true)
 }
 
-fn import_in(conn: &rusqlite::Connection, tenant: &str, id: &str) -> Result<ImportRow> {
+fn import_in(conn: &sql::Conn, tenant: &str, id: &str) -> Result<ImportRow> {
     conn.prepare_cached(&format!(
         "SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE id = ?1 AND tenant_id = ?2"
     ))?

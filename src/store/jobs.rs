@@ -5,7 +5,8 @@
 //! never overwrite the work of the one that took over. A rescuer returns expired leases; a dead
 //! job gets its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql;
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
@@ -243,7 +244,7 @@ impl Store {
                         })
                     },
                 )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<sql::Result<Vec<_>>>()?;
             if !claimed.is_empty() {
                 break;
             }
@@ -271,7 +272,7 @@ impl Store {
                  WHERE state = 'running' AND lease_expires_at < ?1",
             )?
             .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<sql::Result<_>>()?;
         let mut out = Rescued::default();
         for (id, attempt, max_attempts, owner) in expired {
             let error = format!(
@@ -401,7 +402,7 @@ impl Store {
                     count: r.get(2)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         let oldest_available_ms = self
             .conn
             .prepare_cached(
@@ -410,7 +411,7 @@ impl Store {
                  GROUP BY queue ORDER BY queue",
             )?
             .query_map(params![self.tenant, now], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         let dead_letters = self.conn.query_row(
             "SELECT COUNT(*) FROM dead_letters WHERE tenant_id = ?1 AND resolved_at IS NULL",
             [&self.tenant],
@@ -861,7 +862,7 @@ mod tests {
         assert_eq!(claim(&store, "a", 1, 5, 5000).len(), 1);
         store
             .conn
-            .execute("UPDATE jobs SET state = 'held', lease_owner = NULL", [])
+            .execute("UPDATE jobs SET state = 'held', lease_owner = NULL", ())
             .unwrap();
         assert!(claim(&store, "a", 1, 5, 9000).is_empty());
     }

@@ -4,7 +4,7 @@
 //! ours fails (`Error::LockLost`), and a write that must only happen under the lock checks it in
 //! its own transaction ([`check_lock_in`]).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::Store;
 use crate::error::{Error, Result};

@@ -33,7 +33,7 @@ impl Store {
         let target_str = target.to_str().ok_or_else(|| {
             Error::InvalidInput(format!("{} is not a UTF-8 path", target.display()))
         })?;
-        self.conn
+        self.sqlite("db backup")?
             .execute("VACUUM INTO ?1", [target_str])
             .map_err(|e| {
                 Error::io(
@@ -51,15 +51,20 @@ impl Store {
     pub fn restore_in_place(&mut self, source: &Path) -> Result<DatabaseFacts> {
         let facts = inspect(source)?;
         let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        copy_all(&src, &mut self.conn)?;
+        self.sqlite("db restore")?;
+        let conn = self.conn.as_sqlite_mut().expect("checked above");
+        copy_all(&src, conn)?;
         self.migrate()?;
         Ok(facts)
     }
 
     /// Makes the WAL empty so the main file holds everything (before the file is swapped).
     pub fn checkpoint_truncate(&self) -> Result<()> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.sqlite("a WAL checkpoint")?.query_row(
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            [],
+            |_| Ok(()),
+        )?;
         Ok(())
     }
 }

@@ -17,11 +17,13 @@ mod isolation;
 mod jobs;
 mod locks;
 mod maintenance;
+mod postgres;
 mod privacy;
 mod quarantine;
 mod reconcile;
 mod retention;
 mod review;
+pub mod sql;
 mod states;
 mod stats;
 mod submissions;
@@ -36,7 +38,8 @@ mod workflows;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
+use sql::{Conn, Transaction};
 
 pub use api_keys::{ApiKeyRow, KeyState, NewApiKey};
 pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
@@ -77,14 +80,31 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, ErrorClass, Result};
 
 /// A tenant is stored as its slug.
-impl rusqlite::ToSql for TenantId {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+impl sql::ToSql for TenantId {
+    fn to_sql(&self) -> sql::Result<sql::ToSqlOutput<'_>> {
+        Ok(sql::ToSqlOutput::from(self.as_str()))
+    }
+    fn null_kind() -> sql::Kind {
+        sql::Kind::Text
     }
 }
 
+/// SQLite's migrations, V1 onwards.
 mod embedded {
-    refinery::embed_migrations!("migrations");
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// PostgreSQL's: a baseline equal to SQLite's V14, then the same versions as SQLite's.
+mod embedded_postgres {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// The migrations of a dialect, in version order as embedded.
+fn migrations_for(dialect: sql::Dialect) -> refinery::Runner {
+    match dialect {
+        sql::Dialect::Sqlite => embedded::migrations::runner(),
+        sql::Dialect::Postgres => embedded_postgres::migrations::runner(),
+    }
 }
 
 /// Bytes the WAL file is truncated to whenever it is reset, so one burst does not leave a
@@ -105,7 +125,7 @@ pub enum Durability {
 }
 
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     tenant: TenantId,
     path: PathBuf,
 }
@@ -134,6 +154,9 @@ impl Store {
     }
 
     pub fn open_with(path: &Path, tenant: &TenantId, durability: Durability) -> Result<Store> {
+        if let Some(url) = postgres::postgres_url(path) {
+            return Store::open_postgres(url, tenant, None);
+        }
         let describe = |e: rusqlite::Error| {
             Error::Configuration(format!(
                 "cannot open database {}: {e}\nhint: check the path given by --db or SALESAGENT_DB",
@@ -155,7 +178,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(describe)?;
         let mut store = Store {
-            conn,
+            conn: Conn::sqlite(conn),
             tenant: tenant.clone(),
             path: path.to_path_buf(),
         };
@@ -164,11 +187,37 @@ impl Store {
         Ok(store)
     }
 
-    /// A private in-memory database, migrated; for unit tests.
-    pub fn open_in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory()?;
+    /// The PostgreSQL database at `url` (in `schema` when given), migrated. Commits there are
+    /// always durable (`synchronous_commit` is the server's, `on` by default).
+    pub fn open_postgres(url: &str, tenant: &TenantId, schema: Option<&str>) -> Result<Store> {
+        let conn = postgres::connect(url, schema)?;
         let mut store = Store {
             conn,
+            tenant: tenant.clone(),
+            path: PathBuf::from(postgres::redacted(url)),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Which SQL this store speaks.
+    pub fn dialect(&self) -> sql::Dialect {
+        self.conn.dialect()
+    }
+
+    /// A private in-memory database, migrated; for unit tests. With `SALESAGENT_TEST_PG` set
+    /// (a PostgreSQL URL), a fresh schema of that database instead: the store's unit tests are
+    /// then the conformance suite of the PostgreSQL backend.
+    pub fn open_in_memory() -> Result<Store> {
+        if let Ok(url) = std::env::var("SALESAGENT_TEST_PG")
+            && !url.is_empty()
+        {
+            let schema = format!("t{}", new_id().replace('-', ""));
+            return Store::open_postgres(&url, &TenantId::default_tenant(), Some(&schema));
+        }
+        let conn = Connection::open_in_memory()?;
+        let mut store = Store {
+            conn: Conn::sqlite(conn),
             tenant: TenantId::default_tenant(),
             path: PathBuf::from(":memory:"),
         };
@@ -178,8 +227,12 @@ impl Store {
     }
 
     fn configure(&mut self, durability: Durability) -> rusqlite::Result<()> {
-        self.conn.busy_handler(Some(eager_busy))?;
-        let mode = self.switch_to_wal()?;
+        let Some(conn) = self.conn.as_sqlite_mut() else {
+            return Ok(());
+        };
+        conn.busy_handler(Some(eager_busy))?;
+        let conn = &*conn;
+        let mode = switch_to_wal(conn)?;
         if mode != "wal" && self.path != Path::new(":memory:") {
             tracing::warn!(mode, "the database did not switch to WAL");
         }
@@ -187,53 +240,44 @@ impl Store {
             Durability::Normal => "NORMAL",
             Durability::Full => "FULL",
         };
-        self.conn.execute_batch(&format!(
+        conn.execute_batch(&format!(
             "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
              PRAGMA secure_delete = FAST;
              PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};"
         ))?;
-        self.conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(64);
         Ok(())
     }
 
-    /// `PRAGMA journal_mode = WAL`, retried while another process is doing the same on a fresh
-    /// file: SQLite answers that race with SQLITE_BUSY without calling the busy handler.
-    fn switch_to_wal(&self) -> rusqlite::Result<String> {
-        let mut attempt = 0;
-        loop {
-            match self
-                .conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            {
-                Err(e)
-                    if attempt < 1_000
-                        && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
-                {
-                    attempt += 1;
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                other => return other,
-            }
-        }
-    }
-
     fn migrate(&mut self) -> Result<()> {
-        let runner = embedded::migrations::runner();
+        let runner = migrations_for(self.conn.dialect());
         let known = runner
             .get_migrations()
             .iter()
             .map(|m| m.version())
             .max()
             .unwrap_or(0);
-        let has_history: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
-            [],
-            |r| r.get(0),
-        ).map_err(|e| self.unreadable(e))?;
+        let has_history: bool = self
+            .conn
+            .query_row(
+                match self.conn.dialect() {
+                    sql::Dialect::Sqlite => {
+                        "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                         WHERE type = 'table' AND name = 'refinery_schema_history')"
+                    }
+                    sql::Dialect::Postgres => {
+                        "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                         WHERE table_schema = current_schema() AND table_name = 'refinery_schema_history')"
+                    }
+                },
+                (),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.unreadable(e))?;
         if has_history {
             let (current, recorded): (Option<i64>, i64) = self.conn.query_row(
                 "SELECT MAX(version), COUNT(*) FROM refinery_schema_history",
-                [],
+                (),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             if let Some(v) = current
@@ -262,15 +306,19 @@ impl Store {
     fn apply_migrations(&mut self, migrations: &[refinery::Migration]) -> Result<()> {
         let path = self.path.display().to_string();
         let tx = self.write_tx()?;
-        tx.execute_batch(
+        let version_type = match tx.dialect() {
+            sql::Dialect::Sqlite => "INTEGER",
+            sql::Dialect::Postgres => "BIGINT",
+        };
+        tx.execute_batch(&format!(
             "CREATE TABLE IF NOT EXISTS refinery_schema_history(
-                 version INTEGER PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))",
-        )?;
+                 version {version_type} PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))"
+        ))?;
         let applied: Vec<(i64, String, String)> = {
             let mut stmt =
                 tx.prepare("SELECT version, name, checksum FROM refinery_schema_history")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?
+            stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<sql::Result<_>>()?
         };
         let mut pending: Vec<&refinery::Migration> = Vec::new();
         for m in migrations {
@@ -315,7 +363,7 @@ impl Store {
         Ok(())
     }
 
-    fn unreadable(&self, e: rusqlite::Error) -> Error {
+    fn unreadable(&self, e: sql::Error) -> Error {
         Error::Configuration(format!(
             "cannot read database {}: {e}\nhint: is it a salesagent database? check --db",
             self.path.display()
@@ -326,7 +374,7 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row(
             "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
-            [],
+            (),
             |r| r.get(0),
         )?)
     }
@@ -339,13 +387,21 @@ impl Store {
         &self.path
     }
 
+    /// The SQLite connection, for what only SQLite has (pragmas, checkpoints, backups); on
+    /// PostgreSQL the database's own tools do these, which the error says.
+    pub(crate) fn sqlite(&self, what: &str) -> Result<&Connection> {
+        self.conn.as_sqlite().ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "{what} is for SQLite databases; this one is PostgreSQL\n\
+                 hint: use PostgreSQL's own tools (pg_dump, pg_basebackup, pg_restore)"
+            ))
+        })
+    }
+
     /// An IMMEDIATE transaction: it takes the write lock up front, so it never fails half-way on
     /// a lock upgrade.
     fn write_tx(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(
-            &self.conn,
-            TransactionBehavior::Immediate,
-        )?)
+        Ok(self.conn.write_tx()?)
     }
 }
 
@@ -382,12 +438,84 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// SQLite's own reason for a failure, without the statement it was running.
-fn sqlite_reason(e: &rusqlite::Error) -> String {
+/// The database's own reason for a failure, without the statement it was running.
+fn sqlite_reason(e: &sql::Error) -> String {
     match e {
-        rusqlite::Error::SqliteFailure(code, Some(msg)) => format!("{msg} ({:?})", code.code),
-        rusqlite::Error::SqliteFailure(code, None) => format!("{:?}", code.code),
+        sql::Error::Sqlite(rusqlite::Error::SqliteFailure(code, Some(msg))) => {
+            format!("{msg} ({:?})", code.code)
+        }
+        sql::Error::Sqlite(rusqlite::Error::SqliteFailure(code, None)) => {
+            format!("{:?}", code.code)
+        }
         other => other.to_string(),
+    }
+}
+
+impl From<sql::Error> for Error {
+    fn from(e: sql::Error) -> Error {
+        match e {
+            sql::Error::Sqlite(e) => Error::from(e),
+            sql::Error::Postgres(e) => postgres_error(e),
+            sql::Error::FromSqlConversionFailure(_, source)
+                if source
+                    .downcast_ref::<states::UnknownStoredState>()
+                    .is_some() =>
+            {
+                Error::Internal(format!(
+                    "database: {source}\nhint: the file was written by another salesagent \
+                     version; open it with the version that wrote it"
+                ))
+            }
+            sql::Error::Disconnected(why) => Error::Store {
+                message: format!("database connection lost: {why}"),
+                class: ErrorClass::Transient,
+            },
+            other => Error::Store {
+                message: other.to_string(),
+                class: ErrorClass::ExternalService,
+            },
+        }
+    }
+}
+
+/// A PostgreSQL failure, classed by its SQLSTATE as SQLite's are by their codes.
+fn postgres_error(e: ::postgres::Error) -> Error {
+    let message = sql::Error::Postgres(e).to_string();
+    let class = match message
+        .rsplit_once('(')
+        .map(|(_, code)| &code[..code.len().min(5)])
+    {
+        // Lost connections, restarts, a full disk, serialization failures and deadlocks pass.
+        Some(c) if c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") => {
+            ErrorClass::Transient
+        }
+        Some("40001" | "40P01" | "55P03") => ErrorClass::Transient,
+        Some(c) if c.starts_with("28") || c.starts_with("3D") || c.starts_with("42501") => {
+            ErrorClass::Configuration
+        }
+        Some(c) if c.starts_with("23") => ErrorClass::Internal,
+        // No SQLSTATE: the connection itself failed (closed, I/O).
+        None => ErrorClass::Transient,
+        _ => ErrorClass::ExternalService,
+    };
+    Error::Store { message, class }
+}
+
+/// `PRAGMA journal_mode = WAL`, retried while another process is doing the same on a fresh
+/// file: SQLite answers that race with SQLITE_BUSY without calling the busy handler.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let mut attempt = 0;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(e)
+                if attempt < 1_000
+                    && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+            {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -439,7 +567,7 @@ pub struct Cursor {
 /// command builds its SQL through this, so filters cannot drift out of step with their parameters.
 struct ListQuery {
     sql: String,
-    args: Vec<rusqlite::types::Value>,
+    args: Vec<sql::Value>,
 }
 
 impl ListQuery {
@@ -451,7 +579,7 @@ impl ListQuery {
     }
 
     /// Adds `AND clause`, where the `?` in `clause` takes `value`; nothing when `value` is None.
-    fn filter<V: Into<rusqlite::types::Value>>(mut self, clause: &str, value: Option<V>) -> Self {
+    fn filter<V: Into<sql::Value>>(mut self, clause: &str, value: Option<V>) -> Self {
         if let Some(v) = value {
             self.args.push(v.into());
             let numbered = clause.replacen('?', &format!("?{}", self.args.len()), 1);
@@ -489,10 +617,10 @@ impl ListQuery {
     /// `COUNT_CAP`, so a cut list of a huge table stays cheap).
     fn fetch_page<T>(
         self,
-        conn: &Connection,
+        conn: &Conn,
         order_by: &str,
         limit: usize,
-        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        row: impl FnMut(&sql::Row<'_>) -> sql::Result<T>,
     ) -> Result<Page<T>> {
         let count_sql = format!("SELECT COUNT(*) FROM ({} LIMIT {COUNT_CAP})", self.sql);
         let count_args = self.args.clone();
@@ -502,9 +630,7 @@ impl ListQuery {
         }
         rows.truncate(limit);
         let count: i64 =
-            conn.query_row(&count_sql, rusqlite::params_from_iter(count_args), |r| {
-                r.get(0)
-            })?;
+            conn.query_row(&count_sql, sql::params_from_iter(count_args), |r| r.get(0))?;
         let count = count.max(0) as u64;
         Ok(Page {
             rows,
@@ -518,10 +644,10 @@ impl ListQuery {
     /// The first `limit` rows and whether more match (one row more is read, nothing counted).
     fn fetch_slice<T>(
         self,
-        conn: &Connection,
+        conn: &Conn,
         order_by: &str,
         limit: usize,
-        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        row: impl FnMut(&sql::Row<'_>) -> sql::Result<T>,
     ) -> Result<Slice<T>> {
         let mut rows = self.fetch(conn, order_by, limit.saturating_add(1), row)?;
         let more = rows.len() > limit;
@@ -531,24 +657,24 @@ impl ListQuery {
 
     fn fetch<T>(
         mut self,
-        conn: &Connection,
+        conn: &Conn,
         order_by: &str,
         limit: usize,
-        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        row: impl FnMut(&sql::Row<'_>) -> sql::Result<T>,
     ) -> Result<Vec<T>> {
         self.args.push((limit.min(i64::MAX as usize) as i64).into());
         self.sql
             .push_str(&format!(" ORDER BY {order_by} LIMIT ?{}", self.args.len()));
         let mut stmt = conn.prepare_cached(&self.sql)?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(self.args), row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map(sql::params_from_iter(self.args), row)?
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }
 
 /// Resolves a full id or an unambiguous prefix (at least 4 characters) in `table`.
-fn resolve_id(conn: &Connection, table: &str, tenant: &str, id: &str) -> Result<String> {
+fn resolve_id(conn: &Conn, table: &str, tenant: &str, id: &str) -> Result<String> {
     let what = table.trim_end_matches('s').replace('_', " ");
     if id.len() < 4 {
         return Err(Error::InvalidInput(format!(
@@ -560,7 +686,7 @@ fn resolve_id(conn: &Connection, table: &str, tenant: &str, id: &str) -> Result<
     ))?;
     let ids: Vec<String> = stmt
         .query_map((tenant, id), |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<sql::Result<_>>()?;
     match ids.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(Error::NotFound(format!("no {what} with id {id}"))),
@@ -593,7 +719,7 @@ mod tests {
             .conn
             .execute(
                 "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (99, 'future', '', '0')",
-                [],
+                (),
             )
             .unwrap();
         drop(store);

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql;
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
 use super::{Store, new_id};
@@ -362,7 +363,7 @@ impl Store {
             .to_string(),
         );
         append_audit(tx, &self.tenant, &entry)?;
-        tx.execute("DELETE FROM temp.erase_workflows", [])?;
+        tx.execute("DELETE FROM temp.erase_workflows", ())?;
         Ok(SubjectErasure {
             email: email.to_string(),
             subject_ref: reference.to_string(),
@@ -383,7 +384,7 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([&self.tenant], pending_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -464,7 +465,7 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![self.tenant, contact_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+            .collect::<sql::Result<Vec<String>>>()?;
         Ok(rows)
     }
 
@@ -497,15 +498,14 @@ impl Store {
     }
 }
 
-fn pending_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingErasure> {
+fn pending_from_row(r: &sql::Row<'_>) -> sql::Result<PendingErasure> {
     let service: String = r.get(2)?;
     Ok(PendingErasure {
         id: r.get(0)?,
         subject_ref: r.get(1)?,
         service: RemoteService::parse(&service).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
+            sql::Error::FromSqlConversionFailure(
                 2,
-                rusqlite::types::Type::Text,
                 format!("unknown erasure service {service:?}").into(),
             )
         })?,
@@ -538,7 +538,7 @@ fn strings(tx: &Transaction<'_>, tenant: &str, sql: &str) -> Result<Vec<String>>
     let rows = tx
         .prepare(sql)?
         .query_map([tenant], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
+        .collect::<sql::Result<Vec<String>>>()?;
     Ok(rows)
 }
 
@@ -689,7 +689,7 @@ fn delete_person_rows(
                  AND instr(lower(raw_row || ' ' || message), ?2) > 0",
         )?
         .query_map(params![tenant, email], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<sql::Result<_>>()?;
     let mut n = 0;
     for (rowid, text) in rejected {
         if contains_ci(&text, email.as_bytes()) {
@@ -735,7 +735,7 @@ fn blank_in_table(
             .query_map(params![tenant, email], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<sql::Result<_>>()?;
         for (rowid, id, bytes, kind) in rows {
             if !contains_ci(&bytes, email.as_bytes()) {
                 continue;

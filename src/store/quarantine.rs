@@ -2,7 +2,8 @@
 //! and reading them, replaying one (its submissions, workflows and jobs committed together with
 //! the resolution and its audit entry) and discarding one (audited). Parsing is the caller's.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::audit::{AuditEntry, append_audit, current_mode};
 use super::submissions::accept_all_in;
@@ -57,7 +58,7 @@ pub struct QuarantineFilter {
 const COLUMNS: &str = "id, reason, content_type, raw_payload, received_at, resolution, resolved_by, \
      resolved_at, workflow_ids";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<QuarantineRow> {
+fn from_row(r: &Row<'_>) -> sql::Result<QuarantineRow> {
     let resolution: Option<String> = r.get(5)?;
     Ok(QuarantineRow {
         id: r.get(0)?,
@@ -170,7 +171,7 @@ impl Store {
 }
 
 /// The payload's quarantine reason, unless someone already replayed or discarded it.
-fn refuse_if_resolved(tx: &rusqlite::Transaction<'_>, tenant: &str, id: &str) -> Result<String> {
+fn refuse_if_resolved(tx: &sql::Transaction<'_>, tenant: &str, id: &str) -> Result<String> {
     let (reason, resolution, by): (String, Option<String>, Option<String>) = tx
         .prepare_cached(
             "SELECT reason, resolution, resolved_by FROM quarantined_payloads
@@ -191,7 +192,7 @@ fn refuse_if_resolved(tx: &rusqlite::Transaction<'_>, tenant: &str, id: &str) ->
 }
 
 fn resolve_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &sql::Transaction<'_>,
     tenant: &str,
     id: &str,
     resolution: Resolution,

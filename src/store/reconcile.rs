@@ -2,7 +2,8 @@
 //! repairs it may write (orphan a draft, point a task at its re-created CRM object, requeue a
 //! workflow), and the stored reports (`reconciliation_reports`).
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::states::{JobState, WorkflowStatus};
 use super::workers::ORPHANED_LEASE;
@@ -93,7 +94,7 @@ pub struct ReportRow {
 const REPORT_COLUMNS: &str =
     "id, started_at, finished_at, checks, findings, fixes, dead_letters, fix_mode";
 
-fn report_from_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
+fn report_from_row(r: &Row<'_>) -> sql::Result<ReportRow> {
     Ok(ReportRow {
         id: r.get(0)?,
         started_at: r.get(1)?,
@@ -161,7 +162,7 @@ impl Store {
                     remote_draft_id: r.get(4)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -175,7 +176,7 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![self.tenant, since], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -201,7 +202,7 @@ impl Store {
                     due_at: r.get(6)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -292,7 +293,7 @@ impl Store {
                     orphaned: r.get(5)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -464,7 +465,7 @@ impl Store {
             .query_map(params![self.tenant, started_before], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }

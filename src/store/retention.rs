@@ -3,7 +3,8 @@
 //! of the primary key and a cursor never rescans what it passed). No batch holds the write lock
 //! for long, so intake keeps committing between them.
 
-use rusqlite::params;
+use super::sql;
+use super::sql::params;
 
 use super::Store;
 use crate::error::Result;
@@ -141,7 +142,7 @@ impl Store {
     /// The ids of the next batch and the cursor after it (the last id looked at).
     fn candidates(
         &self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &sql::Transaction<'_>,
         kind: PurgeKind,
         cutoff: i64,
         below: &str,
@@ -195,7 +196,7 @@ impl Store {
                 params![self.tenant, cursor, below, cutoff, limit as i64],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<sql::Result<_>>()?;
         let last = rows.last().map(|(id, _)| id.clone());
         let ids = rows
             .into_iter()
@@ -209,7 +210,7 @@ impl Store {
 /// Purges exactly these rows of `kind` (ids as a JSON array, ?1; the tenant, ?2); returns the
 /// draft ids whose mail files go too.
 fn purge_ids(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &sql::Transaction<'_>,
     tenant: &str,
     kind: PurgeKind,
     ids: &[String],
@@ -238,7 +239,7 @@ fn purge_ids(
                          AND workflow_id IN (SELECT value FROM json_each(?1))",
                 )?
                 .query_map(params![json, tenant], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<sql::Result<_>>()?;
             run("DELETE FROM dead_letters WHERE tenant_id = ?2 AND (
                      workflow_id IN (SELECT value FROM json_each(?1))
                      OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2

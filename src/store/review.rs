@@ -4,7 +4,7 @@
 //! Also what a reviewer sees beside the draft (`DraftContext`) and a recompose, which keeps the
 //! earlier text as a `superseded` draft.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{OptionalExtension, params};
 use serde_json::json;
 
 use super::Store;

@@ -1,7 +1,7 @@
 //! The states that cross layers, as enums, and their one string mapping: how each is stored in
 //! the database and shown in `--json`. Nothing else spells these strings.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use super::sql::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// A stored state spelling no enum knows: the database holds what our code never wrote.
 #[derive(Debug, thiserror::Error)]
@@ -65,15 +65,18 @@ macro_rules! stored_enum {
             }
         }
 
-        impl From<$name> for rusqlite::types::Value {
+        impl From<$name> for super::sql::Value {
             fn from(state: $name) -> Self {
-                rusqlite::types::Value::Text(state.as_str().to_owned())
+                super::sql::Value::Text(state.as_str().to_owned())
             }
         }
 
         impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+            fn to_sql(&self) -> super::sql::Result<ToSqlOutput<'_>> {
                 Ok(ToSqlOutput::from(self.as_str()))
+            }
+            fn null_kind() -> super::sql::Kind {
+                super::sql::Kind::Text
             }
         }
     };

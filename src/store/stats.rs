@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
+use super::sql;
+use super::sql::params;
 
 use super::states::{DraftStatus, JobState, WorkflowStatus};
 use super::{QueueCount, Store};
@@ -65,14 +66,14 @@ impl Store {
             let mut stmt = self.conn.prepare(sql)?;
             let rows = stmt
                 .query_map(params![self.tenant, since], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<sql::Result<Vec<_>>>()?;
             Ok(rows)
         };
         let durations = |sql: &str| -> Result<Vec<i64>> {
             let mut stmt = self.conn.prepare(sql)?;
             let mut rows = stmt
                 .query_map(params![self.tenant, since], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
+                .collect::<sql::Result<Vec<i64>>>()?;
             rows.sort_unstable();
             Ok(rows)
         };
@@ -137,7 +138,7 @@ impl Store {
             .query_map(params![self.tenant, day_start], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }
@@ -222,7 +223,7 @@ impl Store {
             "SELECT tenant_id, queue, state, COUNT(*) FROM jobs
              GROUP BY tenant_id, queue, state ORDER BY tenant_id, queue, state",
         )?;
-        for row in stmt.query_map([], |r| {
+        for row in stmt.query_map((), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 QueueCount {
@@ -259,7 +260,7 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT tenant_id, status, COUNT(*) FROM {table} GROUP BY tenant_id, status"
             ))?;
-            for row in stmt.query_map([], |r| {
+            for row in stmt.query_map((), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
             })? {
                 let (tenant, status, n) = row?;
@@ -285,8 +286,8 @@ impl Store {
     fn by_tenant(&self, sql: &str) -> Result<Vec<(String, i64)>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }

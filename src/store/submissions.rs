@@ -1,7 +1,8 @@
 //! Submissions: accepting them (with their workflow and, for the worker, a job) in one transaction,
 //! exact-key dedupe, and the same-person-same-form window.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::sql;
+use super::sql::{OptionalExtension, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
 use super::states::{Metric, WorkflowStatus};
@@ -329,7 +330,7 @@ impl Store {
 /// body is the same, so its dedupe keys are (a signature covers the body; the stored signature is
 /// kept for inspection but no longer indexed, issue 16).
 fn find_existing(
-    conn: &rusqlite::Connection,
+    conn: &sql::Conn,
     tenant: &str,
     dedupe_key: &str,
 ) -> Result<Option<(String, Option<String>)>> {

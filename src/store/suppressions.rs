@@ -2,7 +2,8 @@
 //! Each tenant has its own list; the global list (stored under the tenant value `*`, which no
 //! slug can spell) is honoured by every tenant, at intake and at the send point alike.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql;
+use super::sql::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::Store;
@@ -25,7 +26,7 @@ pub struct Suppression {
 
 /// The same entry in each tenant's log (each row its own id).
 fn audit_in_each(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &sql::Transaction<'_>,
     tenants: &[TenantId],
     entry: &AuditEntry,
 ) -> Result<()> {
@@ -37,7 +38,7 @@ fn audit_in_each(
     Ok(())
 }
 
-fn suppression_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suppression> {
+fn suppression_from_row(r: &sql::Row<'_>) -> sql::Result<Suppression> {
     Ok(Suppression {
         value: r.get(0)?,
         reason: r.get(1)?,
@@ -124,12 +125,7 @@ impl Store {
 
     /// How an audit entry names a suppressed value: an address as its pseudonymous reference
     /// (the audit log outlives an erasure), a domain or a reference as it is.
-    fn audit_subject_in(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        value: &str,
-        at: i64,
-    ) -> Result<String> {
+    fn audit_subject_in(&self, tx: &sql::Transaction<'_>, value: &str, at: i64) -> Result<String> {
         if value.starts_with('@') || !value.contains('@') {
             return Ok(value.to_string());
         }
@@ -154,7 +150,7 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([tenant], suppression_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 

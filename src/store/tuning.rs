@@ -8,8 +8,9 @@ impl Store {
     /// Settings for a long-lived worker connection: fewer, larger WAL checkpoints, and query
     /// plans that do not depend on bound values (see [`Store::keep_plans`]).
     pub fn tune_for_worker(&mut self) -> Result<()> {
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 4000;")?;
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.execute_batch("PRAGMA wal_autocheckpoint = 4000;")?;
+        }
         self.keep_plans()
     }
 
@@ -21,29 +22,34 @@ impl Store {
     /// benchmark (issue 16). Our statements spell their partial-index conditions as literals, so
     /// their plans are the same either way.
     pub fn keep_plans(&self) -> Result<()> {
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )?;
+        }
         Ok(())
     }
 
     /// Settings for the intake writer: it never checkpoints itself (a [`Store::checkpoint`] thread
     /// does, so no request waits for one), and a larger page cache for the random-key indexes.
     pub fn tune_for_intake(&mut self) -> Result<()> {
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;")?;
+        }
         self.keep_plans()
     }
 
     /// Copies committed WAL frames into the database without blocking writers or readers
-    /// (PASSIVE). Returns (frames in the WAL, frames checkpointed).
+    /// (PASSIVE). Returns (frames in the WAL, frames checkpointed); PostgreSQL has no WAL file
+    /// of ours to checkpoint: (0, 0).
     pub fn checkpoint(&self) -> Result<(i64, i64)> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get(1)?, r.get(2)?))
-            })?)
+        let Some(conn) = self.conn.as_sqlite() else {
+            return Ok((0, 0));
+        };
+        Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(1)?, r.get(2)?))
+        })?)
     }
 
     /// A RESTART checkpoint that waits at most about a second for readers (and other writers):
@@ -64,9 +70,14 @@ impl Store {
         } else {
             "PRAGMA wal_checkpoint(RESTART)"
         };
-        self.conn.busy_handler(Some(checkpoint_busy))?;
+        let Some(conn) = self.conn.as_sqlite_mut() else {
+            return Ok(false);
+        };
+        conn.busy_handler(Some(checkpoint_busy))?;
         let result = self.wal_checkpoint(sql);
-        self.conn.busy_handler(Some(super::eager_busy))?;
+        if let Some(conn) = self.conn.as_sqlite_mut() {
+            conn.busy_handler(Some(super::eager_busy))?;
+        }
         result
     }
 
@@ -79,10 +90,13 @@ impl Store {
 
     /// Runs a RESTART or TRUNCATE checkpoint: whether it completed; busy is "not now".
     fn wal_checkpoint(&self, sql: &str) -> Result<bool> {
-        let result: rusqlite::Result<i64> = self.conn.query_row(sql, [], |r| r.get(0));
-        match result {
+        let Some(conn) = self.conn.as_sqlite() else {
+            return Ok(false);
+        };
+        let result: rusqlite::Result<i64> = conn.query_row(sql, [], |r| r.get(0));
+        match result.map_err(super::sql::Error::from) {
             Ok(busy) => Ok(busy == 0),
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(false),
+            Err(e) if e.is_busy() => Ok(false),
             Err(e) => Err(e.into()),
         }
     }
@@ -98,7 +112,7 @@ impl Store {
 
     /// Readiness: the database has every migration this build knows.
     pub fn schema_is_current(&self) -> Result<bool> {
-        let known = super::embedded::migrations::runner()
+        let known = super::migrations_for(self.conn.dialect())
             .get_migrations()
             .iter()
             .map(|m| i64::from(m.version()))

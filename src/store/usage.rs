@@ -3,7 +3,8 @@
 //! twice, and a rolled-back commit counts nothing); and the reads `usage`, `/metrics` and the API
 //! report from. Nothing here decides what is counted where: the writers call `count_in`.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql;
+use super::sql::{Conn, OptionalExtension, params};
 use serde::ser::SerializeMap;
 
 use super::Store;
@@ -143,13 +144,7 @@ pub struct WorkflowUsage {
 const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = n + excluded.n";
 
 /// Adds `n` to `metric` of `tenant` on the UTC day of `at`, in the caller's transaction.
-pub(super) fn count_in(
-    conn: &Connection,
-    tenant: &str,
-    at: i64,
-    metric: Metric,
-    n: u64,
-) -> Result<()> {
+pub(super) fn count_in(conn: &Conn, tenant: &str, at: i64, metric: Metric, n: u64) -> Result<()> {
     if n == 0 {
         return Ok(());
     }
@@ -158,7 +153,7 @@ pub(super) fn count_in(
 
 /// The same for the tenant of `workflow_id` (see [`WorkflowTally`]).
 pub(super) fn count_for_workflow_in(
-    conn: &Connection,
+    conn: &Conn,
     workflow_id: &str,
     at: i64,
     metric: Metric,
@@ -188,7 +183,7 @@ impl Tally {
     }
 
     /// Writes the counts for `tenant` in the caller's transaction.
-    pub(super) fn write_in(&self, conn: &Connection, tenant: &str) -> Result<()> {
+    pub(super) fn write_in(&self, conn: &Conn, tenant: &str) -> Result<()> {
         for (day, metric, n) in &self.0 {
             if *n > 0 {
                 upsert_day(conn, tenant, day, *metric, *n)?;
@@ -198,7 +193,7 @@ impl Tally {
     }
 }
 
-fn upsert_day(conn: &Connection, tenant: &str, day: &str, metric: Metric, n: u64) -> Result<()> {
+fn upsert_day(conn: &Conn, tenant: &str, day: &str, metric: Metric, n: u64) -> Result<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO usage (tenant_id, day, metric, n) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
     ))?
@@ -233,7 +228,7 @@ impl WorkflowTally {
         }
     }
 
-    pub(super) fn write_in(&self, conn: &Connection) -> Result<()> {
+    pub(super) fn write_in(&self, conn: &Conn) -> Result<()> {
         for (workflow_id, tally) in &self.0 {
             if let Some(tenant) = billable_tenant(conn, workflow_id)? {
                 tally.write_in(conn, &tenant)?;
@@ -244,7 +239,7 @@ impl WorkflowTally {
 }
 
 /// The tenant whose usage a workflow is; None for a probe's synthetic workflow.
-fn billable_tenant(conn: &Connection, workflow_id: &str) -> Result<Option<String>> {
+fn billable_tenant(conn: &Conn, workflow_id: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT w.tenant_id FROM workflows w JOIN submissions s ON s.id = w.submission_id
@@ -285,7 +280,7 @@ impl Store {
                     ))
                 },
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         let mut rows: Vec<UsageRow> = Vec::new();
         for (period, _, _, metric, n) in cells {
             if rows.last().is_none_or(|r| r.period != period) {
@@ -313,14 +308,14 @@ impl Store {
              ORDER BY tenant_id",
         )?;
         let cells = stmt
-            .query_map([], |r| {
+            .query_map((), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Metric>(1)?,
                     r.get::<_, i64>(2)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         let mut out: Vec<(String, UsageCounts)> = Vec::new();
         for (tenant, metric, n) in cells {
             if out.last().is_none_or(|(t, _)| *t != tenant) {

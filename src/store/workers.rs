@@ -3,7 +3,7 @@
 //! transaction as the registry row, so reconcile can tell a lease renewed for a running thread
 //! from one left behind.
 
-use rusqlite::params;
+use super::sql::params;
 
 use super::Store;
 use super::jobs::Lease;

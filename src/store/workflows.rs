@@ -2,7 +2,8 @@
 //! of a job's run is fenced by the job's lease (checked first, in the same transaction); a
 //! finished workflow is never moved back, and a completed step row is never reset.
 
-use rusqlite::{OptionalExtension, Row, params};
+use super::sql;
+use super::sql::{OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
@@ -33,7 +34,7 @@ pub struct WorkflowRow {
 const WORKFLOW_COLUMNS: &str = "id, submission_id, email, status, mode, current_step, attempts, \
      trace_id, score, last_error, last_error_class, created_at, updated_at, completed_at";
 
-fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+fn workflow_from_row(r: &Row<'_>) -> sql::Result<WorkflowRow> {
     Ok(WorkflowRow {
         id: r.get(0)?,
         submission_id: r.get(1)?,
@@ -291,7 +292,7 @@ impl Store {
                     duration_ms: r.get(13)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -382,7 +383,7 @@ impl Store {
 
     fn write_in(
         &self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &sql::Transaction<'_>,
         write: &PipelineWrite,
         batch: &mut Batch,
     ) -> Result<()> {

@@ -181,7 +181,7 @@ fn state_literals_are_compared_only_inside_the_store() {
 /// migrations themselves, so a new table is covered the day it is created.
 fn tenant_tables() -> (Vec<String>, Vec<String>) {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
     let mut migrations: Vec<(u32, PathBuf)> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster on a local port, for the PostgreSQL half of the test suite and
+# for the benchmarks: `scripts/pg.sh start` prints the URL to export as SALESAGENT_TEST_PG;
+# `scripts/pg.sh stop` stops it and removes its files. Runs the server as an unprivileged user
+# (initdb refuses root): `postgres` when we are root, ourselves otherwise.
+#   PGPORT=55432 PGDATA_DIR=/tmp/salesagent-pg   (defaults)
+#   SYNC=off scripts/pg.sh start                 (fsync off: only for quick local loops)
+set -euo pipefail
+PORT=${PGPORT:-55432}
+DIR=${PGDATA_DIR:-/tmp/salesagent-pg}
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$bin" ] || { echo "PostgreSQL is not installed: apt-get install -y postgresql" >&2; exit 3; }
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+case "${1:-}" in
+start)
+    if [ -f "$DIR/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+        echo "postgres://postgres@127.0.0.1:$PORT/postgres"
+        exit 0
+    fi
+    rm -rf "$DIR" && mkdir -p "$DIR"
+    [ "$(id -u)" = 0 ] && chown postgres "$DIR"
+    as_owner "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C >"$DIR/initdb.log" 2>&1 \
+        || { cat "$DIR/initdb.log" >&2; exit 1; }
+    cat >>"$DIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$DIR'
+max_connections = 400
+shared_buffers = 256MB
+synchronous_commit = on
+fsync = ${SYNC:-on}
+log_min_messages = warning
+CONF
+    as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null \
+        || { cat "$DIR/server.log" >&2; exit 1; }
+    echo "postgres://postgres@127.0.0.1:$PORT/postgres"
+    ;;
+restart)
+    as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 -m fast restart >/dev/null
+    ;;
+stop)
+    [ -d "$DIR/data" ] && as_owner "$bin/pg_ctl" -D "$DIR/data" -w -t 60 -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$DIR"
+    ;;
+*)
+    echo "usage: scripts/pg.sh start|restart|stop" >&2
+    exit 2
+    ;;
+esac

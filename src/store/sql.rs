@@ -1,0 +1,1116 @@
+//! The two SQL backends behind one small API: SQLite on rusqlite (the default, one file) and
+//! PostgreSQL on the synchronous `postgres` crate (deployments that span hosts). The store's
+//! methods are written once against [`Conn`], [`Statement`], [`Row`] and [`Transaction`], whose
+//! shapes follow rusqlite's; where the dialects differ a method asks [`Conn::dialect`] and spells
+//! each. Statements use SQLite's numbered placeholders (`?1`, `?2`, or a bare `?`), which the
+//! PostgreSQL side rewrites to `$1`, `$2`.
+//!
+//! Values cross as five kinds (integer, real, text, blob, null) on both backends: PostgreSQL's
+//! schema stores integers (and booleans) as BIGINT, reals as DOUBLE PRECISION, text as TEXT and
+//! blobs as BYTEA, so one Rust type reads the same column on either.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fmt;
+
+use postgres::types::{IsNull, Type};
+
+/// Which SQL a statement must be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+// --- errors -----------------------------------------------------------------------------------
+
+/// A failure of a statement or of reading its result.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
+    /// A query that must return a row returned none (see [`OptionalExtension`]).
+    #[error("query returned no rows")]
+    QueryReturnedNoRows,
+    /// A column's value could not become the Rust type asked for.
+    #[error("column {0}: {1}")]
+    FromSqlConversionFailure(usize, Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The PostgreSQL connection is gone and could not be made again.
+    #[error("database connection lost: {0}")]
+    Disconnected(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A UNIQUE, CHECK, NOT NULL or foreign key constraint refused the write.
+    pub fn is_constraint_violation(&self) -> bool {
+        match self {
+            Error::Sqlite(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+            }
+            Error::Postgres(e) => e.code().is_some_and(|c| c.code().starts_with("23")),
+            _ => false,
+        }
+    }
+
+    /// Another connection holds the lock this statement needed (SQLite's SQLITE_BUSY).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Error::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy),
+            Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE),
+            _ => false,
+        }
+    }
+}
+
+/// PostgreSQL's own words for an error: its message, detail and SQLSTATE, not the client's
+/// generic "db error".
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{} ({})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                text.push_str(": ");
+                text.push_str(detail);
+            }
+            text
+        }
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// `.optional()` on a one-row query: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(
+                Error::QueryReturnedNoRows | Error::Sqlite(rusqlite::Error::QueryReturnedNoRows),
+            ) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+// --- values -----------------------------------------------------------------------------------
+
+/// The kind of a bound value, which PostgreSQL needs even for a NULL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Integer,
+    Real,
+    Text,
+    Blob,
+}
+
+impl Kind {
+    fn pg_type(self) -> Type {
+        match self {
+            Kind::Integer => Type::INT8,
+            Kind::Real => Type::FLOAT8,
+            Kind::Text => Type::TEXT,
+            Kind::Blob => Type::BYTEA,
+        }
+    }
+}
+
+/// A value bound to a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ToSqlOutput<'a> {
+    Null(Kind),
+    Integer(i64),
+    Real(f64),
+    Text(Cow<'a, str>),
+    Blob(Cow<'a, [u8]>),
+}
+
+impl ToSqlOutput<'_> {
+    fn kind(&self) -> Kind {
+        match self {
+            ToSqlOutput::Null(kind) => *kind,
+            ToSqlOutput::Integer(_) => Kind::Integer,
+            ToSqlOutput::Real(_) => Kind::Real,
+            ToSqlOutput::Text(_) => Kind::Text,
+            ToSqlOutput::Blob(_) => Kind::Blob,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for ToSqlOutput<'a> {
+    fn from(s: &'a str) -> Self {
+        ToSqlOutput::Text(Cow::Borrowed(s))
+    }
+}
+
+/// An owned value: a list query's arguments, a copied row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Integer(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Integer(i64::from(v))
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Blob(v)
+    }
+}
+
+/// A column's value as read, borrowed from the row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+impl<'a> ValueRef<'a> {
+    pub fn as_str(&self) -> FromSqlResult<&'a str> {
+        match *self {
+            ValueRef::Text(t) => Ok(t),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+
+    fn to_owned(self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(t) => Value::Text(t.to_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_owned()),
+        }
+    }
+}
+
+/// Why a column's value could not become the type asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum FromSqlError {
+    #[error("invalid type")]
+    InvalidType,
+    #[error("value {0} out of range")]
+    OutOfRange(i64),
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+pub type FromSqlResult<T> = std::result::Result<T, FromSqlError>;
+
+/// A Rust type a column can be read as.
+pub trait FromSql: Sized {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self>;
+}
+
+/// A Rust type that can be bound to a statement.
+pub trait ToSql {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>>;
+    /// The kind of a NULL of this type (`None::<T>`).
+    fn null_kind() -> Kind
+    where
+        Self: Sized;
+}
+
+macro_rules! integer_sql {
+    ($($t:ty),*) => {$(
+        impl FromSql for $t {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                match value {
+                    ValueRef::Integer(i) => <$t>::try_from(i).map_err(|_| FromSqlError::OutOfRange(i)),
+                    _ => Err(FromSqlError::InvalidType),
+                }
+            }
+        }
+        impl ToSql for $t {
+            fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+                i64::try_from(*self).map(ToSqlOutput::Integer).map_err(|e| {
+                    Error::FromSqlConversionFailure(0, Box::new(e))
+                })
+            }
+            fn null_kind() -> Kind {
+                Kind::Integer
+            }
+        }
+    )*};
+}
+integer_sql!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize);
+
+impl FromSql for bool {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Integer(i) => Ok(i != 0),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+impl ToSql for bool {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Integer(i64::from(*self)))
+    }
+    fn null_kind() -> Kind {
+        Kind::Integer
+    }
+}
+
+impl FromSql for f64 {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Real(r) => Ok(r),
+            ValueRef::Integer(i) => Ok(i as f64),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+impl ToSql for f64 {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Real(*self))
+    }
+    fn null_kind() -> Kind {
+        Kind::Real
+    }
+}
+
+impl FromSql for String {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value.as_str().map(str::to_owned)
+    }
+}
+impl ToSql for String {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Text(Cow::Borrowed(self)))
+    }
+    fn null_kind() -> Kind {
+        Kind::Text
+    }
+}
+impl ToSql for Cow<'_, str> {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Text(Cow::Borrowed(self)))
+    }
+    fn null_kind() -> Kind {
+        Kind::Text
+    }
+}
+impl ToSql for str {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Text(Cow::Borrowed(self)))
+    }
+}
+
+impl FromSql for Vec<u8> {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Blob(b) => Ok(b.to_vec()),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+impl ToSql for Vec<u8> {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Blob(Cow::Borrowed(self)))
+    }
+    fn null_kind() -> Kind {
+        Kind::Blob
+    }
+}
+impl ToSql for [u8] {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Blob(Cow::Borrowed(self)))
+    }
+}
+
+impl FromSql for Value {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Ok(value.to_owned())
+    }
+}
+impl ToSql for Value {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Null(Kind::Text),
+            Value::Integer(i) => ToSqlOutput::Integer(*i),
+            Value::Real(r) => ToSqlOutput::Real(*r),
+            Value::Text(t) => ToSqlOutput::Text(Cow::Borrowed(t)),
+            Value::Blob(b) => ToSqlOutput::Blob(Cow::Borrowed(b)),
+        })
+    }
+    fn null_kind() -> Kind {
+        Kind::Text
+    }
+}
+
+impl<T: FromSql> FromSql for Option<T> {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Null => Ok(None),
+            v => T::column_result(v).map(Some),
+        }
+    }
+}
+impl<T: ToSql> ToSql for Option<T> {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        match self {
+            Some(v) => v.to_sql(),
+            None => Ok(ToSqlOutput::Null(T::null_kind())),
+        }
+    }
+    fn null_kind() -> Kind {
+        T::null_kind()
+    }
+}
+
+impl<T: ToSql + ?Sized> ToSql for &T {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        (**self).to_sql()
+    }
+    fn null_kind() -> Kind {
+        Kind::Text
+    }
+}
+
+impl<T: ToSql + ?Sized> ToSql for Box<T> {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        (**self).to_sql()
+    }
+    fn null_kind() -> Kind {
+        Kind::Text
+    }
+}
+
+// --- parameters -------------------------------------------------------------------------------
+
+/// The values bound to one statement: `params![..]`, a tuple, `[]`, or `params_from_iter`.
+pub trait Params {
+    fn values(&self) -> Result<Vec<ToSqlOutput<'_>>>;
+}
+
+impl Params for [&dyn ToSql] {
+    fn values(&self) -> Result<Vec<ToSqlOutput<'_>>> {
+        self.iter().map(|p| p.to_sql()).collect()
+    }
+}
+
+impl<T: ToSql, const N: usize> Params for [T; N] {
+    fn values(&self) -> Result<Vec<ToSqlOutput<'_>>> {
+        self.iter().map(|p| p.to_sql()).collect()
+    }
+}
+
+impl<P: Params + ?Sized> Params for &P {
+    fn values(&self) -> Result<Vec<ToSqlOutput<'_>>> {
+        (**self).values()
+    }
+}
+
+impl Params for () {
+    fn values(&self) -> Result<Vec<ToSqlOutput<'_>>> {
+        Ok(Vec::new())
+    }
+}
+
+macro_rules! tuple_params {
+    ($($name:ident : $idx:tt),+) => {
+        impl<$($name: ToSql),+> Params for ($($name,)+) {
+            fn values(&self) -> Result<Vec<ToSqlOutput<'_>>> {
+                Ok(vec![$(self.$idx.to_sql()?),+])
+            }
+        }
+    };
+}
+tuple_params!(A: 0);
+tuple_params!(A: 0, B: 1);
+tuple_params!(A: 0, B: 1, C: 2);
+tuple_params!(A: 0, B: 1, C: 2, D: 3);
+tuple_params!(A: 0, B: 1, C: 2, D: 3, E: 4);
+tuple_params!(A: 0, B: 1, C: 2, D: 3, E: 4, F: 5);
+tuple_params!(A: 0, B: 1, C: 2, D: 3, E: 4, F: 5, G: 6);
+tuple_params!(A: 0, B: 1, C: 2, D: 3, E: 4, F: 5, G: 6, H: 7);
+
+/// Values from an iterator (a list query's collected arguments).
+pub struct ParamsFromIter<I>(I);
+
+pub fn params_from_iter<I>(iter: I) -> ParamsFromIter<I>
+where
+    I: IntoIterator + Clone,
+    I::Item: ToSql,
+{
+    ParamsFromIter(iter)
+}
+
+impl<I> Params for ParamsFromIter<I>
+where
+    I: IntoIterator + Clone,
+    I::Item: ToSql,
+{
+    fn values(&self) -> Result<Vec<ToSqlOutput<'_>>> {
+        self.0
+            .clone()
+            .into_iter()
+            .map(|p| p.to_sql().map(into_static))
+            .collect()
+    }
+}
+
+fn into_static(v: ToSqlOutput<'_>) -> ToSqlOutput<'static> {
+    match v {
+        ToSqlOutput::Null(k) => ToSqlOutput::Null(k),
+        ToSqlOutput::Integer(i) => ToSqlOutput::Integer(i),
+        ToSqlOutput::Real(r) => ToSqlOutput::Real(r),
+        ToSqlOutput::Text(t) => ToSqlOutput::Text(Cow::Owned(t.into_owned())),
+        ToSqlOutput::Blob(b) => ToSqlOutput::Blob(Cow::Owned(b.into_owned())),
+    }
+}
+
+/// `params![a, b, c]`: heterogeneous values for one statement.
+#[macro_export]
+macro_rules! sql_params {
+    () => { &[] as &[&dyn $crate::store::sql::ToSql] };
+    ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::sql::ToSql),+] as &[&dyn $crate::store::sql::ToSql] };
+}
+pub use crate::sql_params as params;
+
+impl rusqlite::ToSql for ToSqlOutput<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput as Out, ValueRef as V};
+        Ok(match self {
+            ToSqlOutput::Null(_) => Out::Borrowed(V::Null),
+            ToSqlOutput::Integer(i) => Out::Borrowed(V::Integer(*i)),
+            ToSqlOutput::Real(r) => Out::Borrowed(V::Real(*r)),
+            ToSqlOutput::Text(t) => Out::Borrowed(V::Text(t.as_bytes())),
+            ToSqlOutput::Blob(b) => Out::Borrowed(V::Blob(b)),
+        })
+    }
+}
+
+impl postgres::types::ToSql for ToSqlOutput<'_> {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::private::BytesMut;
+        fn put(out: &mut BytesMut, bytes: &[u8]) {
+            out.extend_from_slice(bytes);
+        }
+        match self {
+            ToSqlOutput::Null(_) => return Ok(IsNull::Yes),
+            ToSqlOutput::Integer(i) => put(out, &i.to_be_bytes()),
+            ToSqlOutput::Real(r) => put(out, &r.to_be_bytes()),
+            ToSqlOutput::Text(t) => put(out, t.as_bytes()),
+            ToSqlOutput::Blob(b) => put(out, b),
+        }
+        Ok(IsNull::No)
+    }
+
+    /// The statement was prepared with this value's own type (see [`Kind::pg_type`]).
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+// --- rows -------------------------------------------------------------------------------------
+
+/// One result row, from either backend.
+pub enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+/// A column's position (from 0).
+pub trait ColumnIndex {
+    fn index(self) -> usize;
+}
+
+impl ColumnIndex for usize {
+    fn index(self) -> usize {
+        self
+    }
+}
+
+impl Row<'_> {
+    /// Column `idx` (from 0) as `T`.
+    pub fn get<I: ColumnIndex, T: FromSql>(&self, idx: I) -> Result<T> {
+        let idx = idx.index();
+        let convert = |value: ValueRef<'_>| {
+            T::column_result(value).map_err(|e| match e {
+                FromSqlError::Other(source) => Error::FromSqlConversionFailure(idx, source),
+                other => Error::FromSqlConversionFailure(idx, Box::new(other)),
+            })
+        };
+        match self {
+            Row::Sqlite(row) => {
+                let value = match row.get_ref(idx)? {
+                    rusqlite::types::ValueRef::Null => ValueRef::Null,
+                    rusqlite::types::ValueRef::Integer(i) => ValueRef::Integer(i),
+                    rusqlite::types::ValueRef::Real(r) => ValueRef::Real(r),
+                    rusqlite::types::ValueRef::Text(t) => ValueRef::Text(
+                        std::str::from_utf8(t)
+                            .map_err(|e| Error::FromSqlConversionFailure(idx, Box::new(e)))?,
+                    ),
+                    rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+                };
+                convert(value)
+            }
+            Row::Postgres(row) => {
+                let ty = row
+                    .columns()
+                    .get(idx)
+                    .map(|c| c.type_().clone())
+                    .ok_or_else(|| Error::FromSqlConversionFailure(idx, "no such column".into()))?;
+                let raw: Option<Raw<'_>> = row.try_get(idx)?;
+                let numeric;
+                let value = match raw {
+                    None => ValueRef::Null,
+                    Some(Raw(bytes)) => match ty {
+                        Type::INT8 => ValueRef::Integer(i64::from_be_bytes(fixed(idx, bytes)?)),
+                        Type::INT4 => {
+                            ValueRef::Integer(i64::from(i32::from_be_bytes(fixed(idx, bytes)?)))
+                        }
+                        Type::INT2 => {
+                            ValueRef::Integer(i64::from(i16::from_be_bytes(fixed(idx, bytes)?)))
+                        }
+                        Type::OID => {
+                            ValueRef::Integer(i64::from(u32::from_be_bytes(fixed(idx, bytes)?)))
+                        }
+                        Type::BOOL => ValueRef::Integer(i64::from(bytes.first() == Some(&1))),
+                        Type::FLOAT8 => ValueRef::Real(f64::from_be_bytes(fixed(idx, bytes)?)),
+                        Type::FLOAT4 => {
+                            ValueRef::Real(f64::from(f32::from_be_bytes(fixed(idx, bytes)?)))
+                        }
+                        Type::NUMERIC => {
+                            numeric = decode_numeric(bytes)
+                                .map_err(|e| Error::FromSqlConversionFailure(idx, e.into()))?;
+                            numeric
+                        }
+                        Type::BYTEA => ValueRef::Blob(bytes),
+                        // JSONB's binary form is a version byte, then the text.
+                        Type::JSONB => ValueRef::Text(utf8(idx, bytes.get(1..).unwrap_or(&[]))?),
+                        _ => ValueRef::Text(utf8(idx, bytes)?),
+                    },
+                };
+                convert(value)
+            }
+        }
+    }
+}
+
+fn fixed<const N: usize>(idx: usize, bytes: &[u8]) -> Result<[u8; N]> {
+    bytes
+        .try_into()
+        .map_err(|_| Error::FromSqlConversionFailure(idx, "unexpected value width".into()))
+}
+
+fn utf8(idx: usize, bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|e| Error::FromSqlConversionFailure(idx, Box::new(e)))
+}
+
+/// A NUMERIC in PostgreSQL's binary form (what `SUM` of a BIGINT returns): an integer when it
+/// has no fraction and fits, a real otherwise.
+fn decode_numeric(bytes: &[u8]) -> std::result::Result<ValueRef<'static>, String> {
+    let word = |i: usize| -> std::result::Result<i16, String> {
+        bytes
+            .get(i * 2..i * 2 + 2)
+            .map(|b| i16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "truncated numeric".to_string())
+    };
+    let digits = word(0)?;
+    let weight = i32::from(word(1)?);
+    let sign = word(2)? as u16;
+    if sign == 0xC000 {
+        return Err("NaN is not a number salesagent stores".into());
+    }
+    let mut value = 0f64;
+    let mut integral = true;
+    for i in 0..digits.max(0) as usize {
+        let d = f64::from(word(4 + i)?);
+        let power = weight - i as i32;
+        if power < 0 && d != 0.0 {
+            integral = false;
+        }
+        value += d * 10_000f64.powi(power);
+    }
+    if sign == 0x4000 {
+        value = -value;
+    }
+    if integral && value.abs() < 9.0e15 {
+        Ok(ValueRef::Integer(value as i64))
+    } else {
+        Ok(ValueRef::Real(value))
+    }
+}
+
+/// A column's bytes as PostgreSQL sent them (binary format), decoded by [`Row::get`].
+struct Raw<'a>(&'a [u8]);
+
+impl<'a> postgres::types::FromSql<'a> for Raw<'a> {
+    fn from_sql(
+        _ty: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(raw))
+    }
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+}
+
+// --- connections ------------------------------------------------------------------------------
+
+/// How to reach a PostgreSQL database, kept so a lost connection is made again.
+pub struct PgTarget {
+    pub config: postgres::Config,
+    pub tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+}
+
+impl PgTarget {
+    pub fn connect(&self) -> std::result::Result<postgres::Client, postgres::Error> {
+        match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(postgres::NoTls),
+        }
+    }
+}
+
+/// A PostgreSQL connection with its statement cache.
+struct PgConn {
+    client: RefCell<postgres::Client>,
+    target: PgTarget,
+    statements: RefCell<HashMap<(String, Vec<Kind>), postgres::Statement>>,
+    /// Inside BEGIN … COMMIT: a lost connection then fails the transaction rather than being
+    /// silently replaced mid-way.
+    in_tx: Cell<bool>,
+}
+
+impl PgConn {
+    /// The client, connected again first when the server closed the last connection (a
+    /// restart): the caller's statement then runs on the new one.
+    fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+        let mut client = self.client.borrow_mut();
+        if client.is_closed() {
+            if self.in_tx.get() {
+                return Err(Error::Disconnected(
+                    "the connection closed inside a transaction".into(),
+                ));
+            }
+            *client = self
+                .target
+                .connect()
+                .map_err(|e| Error::Disconnected(pg_message(&e)))?;
+            self.statements.borrow_mut().clear();
+        }
+        Ok(client)
+    }
+
+    fn statement(&self, sql: &str, kinds: Vec<Kind>) -> Result<postgres::Statement> {
+        let key = (sql.to_owned(), kinds);
+        if let Some(stmt) = self.statements.borrow().get(&key) {
+            return Ok(stmt.clone());
+        }
+        let types: Vec<Type> = key.1.iter().map(|k| k.pg_type()).collect();
+        let stmt = self.client()?.prepare_typed(sql, &types)?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() > 512 {
+            cache.clear();
+        }
+        cache.insert(key, stmt.clone());
+        Ok(stmt)
+    }
+
+    fn run_query(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
+        let stmt = self.statement(sql, values.iter().map(ToSqlOutput::kind).collect())?;
+        let args: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let result = self.client()?.query(&stmt, &args);
+        result.map_err(|e| self.after_error(e))
+    }
+
+    fn run_execute(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<usize> {
+        let stmt = self.statement(sql, values.iter().map(ToSqlOutput::kind).collect())?;
+        let args: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let result = self.client()?.execute(&stmt, &args);
+        result.map(|n| n as usize).map_err(|e| self.after_error(e))
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        let result = self.client()?.batch_execute(sql);
+        result.map_err(|e| self.after_error(e))
+    }
+
+    /// A statement the server no longer knows (it restarted, or a migration changed a table)
+    /// leaves the cache.
+    fn after_error(&self, e: postgres::Error) -> Error {
+        if e.code() == Some(&postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME)
+            || e.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED)
+        {
+            self.statements.borrow_mut().clear();
+        }
+        Error::Postgres(e)
+    }
+}
+
+enum Backend {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<PgConn>),
+}
+
+/// An open database connection.
+pub struct Conn {
+    backend: Backend,
+}
+
+impl fmt::Debug for Conn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Conn({:?})", self.dialect())
+    }
+}
+
+impl Conn {
+    pub fn sqlite(conn: rusqlite::Connection) -> Conn {
+        Conn {
+            backend: Backend::Sqlite(conn),
+        }
+    }
+
+    pub fn postgres(target: PgTarget) -> std::result::Result<Conn, postgres::Error> {
+        let client = target.connect()?;
+        Ok(Conn {
+            backend: Backend::Postgres(Box::new(PgConn {
+                client: RefCell::new(client),
+                target,
+                statements: RefCell::new(HashMap::new()),
+                in_tx: Cell::new(false),
+            })),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, checkpoints, backups).
+    pub fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.backend {
+            Backend::Sqlite(c) => Some(c),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    pub fn as_sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.backend {
+            Backend::Sqlite(c) => Some(c),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// Runs one statement; returns the rows it changed.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    /// Runs several statements with no parameters.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Backend::Postgres(pg) => pg.batch(sql),
+        }
+    }
+
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// A statement, kept prepared for the next call with the same SQL.
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
+        Ok(Statement {
+            inner: match &self.backend {
+                Backend::Sqlite(c) => StatementInner::Sqlite(c.prepare_cached(sql)?),
+                Backend::Postgres(pg) => StatementInner::Postgres(pg, to_dollar_placeholders(sql)),
+            },
+        })
+    }
+
+    /// A statement run once (SQL built at run time that would only fill the cache).
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        self.prepare_cached(sql)
+    }
+
+    /// A write transaction. SQLite: BEGIN IMMEDIATE, which takes the database's one write lock
+    /// up front. PostgreSQL: BEGIN plus a transaction-scoped advisory lock, so write
+    /// transactions take turns across every process and host exactly as SQLite's writers do;
+    /// the checks they make before writing (caps, states, fences) then hold as they do on SQLite.
+    pub fn write_tx(&self) -> Result<Transaction<'_>> {
+        self.begin(true)
+    }
+
+    /// A transaction that does not take the write lock: on PostgreSQL its writes rely on row
+    /// locks (`FOR UPDATE SKIP LOCKED` claims, `ON CONFLICT` inserts) alone. SQLite has one
+    /// writer, so it is an IMMEDIATE transaction there too.
+    pub fn row_locked_tx(&self) -> Result<Transaction<'_>> {
+        self.begin(false)
+    }
+
+    fn begin(&self, serialised: bool) -> Result<Transaction<'_>> {
+        match &self.backend {
+            Backend::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Backend::Postgres(pg) => {
+                pg.batch(if serialised {
+                    "BEGIN; SELECT pg_advisory_xact_lock(7355608)"
+                } else {
+                    "BEGIN"
+                })?;
+                pg.in_tx.set(true);
+            }
+        }
+        Ok(Transaction {
+            conn: self,
+            done: false,
+        })
+    }
+
+    fn end(&self, sql: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Backend::Postgres(pg) => {
+                pg.in_tx.set(false);
+                // A lost connection has no transaction left to end.
+                if pg.client.borrow().is_closed() {
+                    return Err(Error::Disconnected(
+                        "the connection closed inside a transaction".into(),
+                    ));
+                }
+                pg.batch(sql)
+            }
+        }
+    }
+}
+
+/// An open transaction: rolled back when dropped without [`Transaction::commit`].
+pub struct Transaction<'a> {
+    conn: &'a Conn,
+    done: bool,
+}
+
+impl Transaction<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.end("COMMIT")
+    }
+
+    pub fn rollback(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.end("ROLLBACK")
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.end("ROLLBACK");
+        }
+    }
+}
+
+impl std::ops::Deref for Transaction<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn
+    }
+}
+
+enum StatementInner<'a> {
+    Sqlite(rusqlite::CachedStatement<'a>),
+    Postgres(&'a PgConn, String),
+}
+
+/// A prepared statement.
+pub struct Statement<'a> {
+    inner: StatementInner<'a>,
+}
+
+impl Statement<'_> {
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        let values = params.values()?;
+        match &mut self.inner {
+            StatementInner::Sqlite(stmt) => Ok(stmt.execute(rusqlite::params_from_iter(values))?),
+            StatementInner::Postgres(pg, sql) => pg.run_execute(sql, &values),
+        }
+    }
+
+    /// Every row, each read by `f`.
+    pub fn query_map<T, P, F>(
+        &mut self,
+        params: P,
+        mut f: F,
+    ) -> Result<std::vec::IntoIter<Result<T>>>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> Result<T>,
+    {
+        let values = params.values()?;
+        let mut out = Vec::new();
+        match &mut self.inner {
+            StatementInner::Sqlite(stmt) => {
+                let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+                while let Some(row) = rows.next()? {
+                    out.push(f(&Row::Sqlite(row)));
+                }
+            }
+            StatementInner::Postgres(pg, sql) => {
+                for row in pg.run_query(sql, &values)? {
+                    out.push(f(&Row::Postgres(&row)));
+                }
+            }
+        }
+        Ok(out.into_iter())
+    }
+
+    /// The first row, read by `f`; [`Error::QueryReturnedNoRows`] when there is none.
+    pub fn query_row<T, P, F>(&mut self, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        let values = params.values()?;
+        match &mut self.inner {
+            StatementInner::Sqlite(stmt) => {
+                let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+                match rows.next()? {
+                    Some(row) => f(&Row::Sqlite(row)),
+                    None => Err(Error::QueryReturnedNoRows),
+                }
+            }
+            StatementInner::Postgres(pg, sql) => match pg.run_query(sql, &values)?.first() {
+                Some(row) => f(&Row::Postgres(row)),
+                None => Err(Error::QueryReturnedNoRows),
+            },
+        }
+    }
+
+    /// Whether the query returns any row.
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        self.query_row(params, |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
+    }
+}
+
+/// SQLite's `?1` / `?` placeholders as PostgreSQL's `$1`, outside quoted text and identifiers.
+pub fn to_dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    let mut highest = 0u32;
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n = if digits.is_empty() {
+                    highest + 1
+                } else {
+                    digits.parse().unwrap_or(0)
+                };
+                highest = highest.max(n);
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_numbered_dollars_outside_quotes() {
+        assert_eq!(
+            to_dollar_placeholders(
+                "SELECT ?1, '?2', \"a?\" FROM t WHERE a = ? AND b = ?3 OR c = ?"
+            ),
+            "SELECT $1, '?2', \"a?\" FROM t WHERE a = $2 AND b = $3 OR c = $4"
+        );
+    }
+
+    #[test]
+    fn numeric_decodes_sums_and_fractions() {
+        // 12345678 = [1234, 5678] with weight 1.
+        let bytes = [0, 2, 0, 1, 0, 0, 0, 0, 0x04, 0xD2, 0x16, 0x2E];
+        assert_eq!(
+            decode_numeric(&bytes).unwrap(),
+            ValueRef::Integer(12_345_678)
+        );
+        // -1.5 = [1, 5000] with weight 0, negative.
+        let bytes = [0, 2, 0, 0, 0x40, 0, 0, 1, 0, 1, 0x13, 0x88];
+        assert_eq!(decode_numeric(&bytes).unwrap(), ValueRef::Real(-1.5));
+        // 0 has no digits.
+        assert_eq!(
+            decode_numeric(&[0, 0, 0, 0, 0, 0, 0, 0]).unwrap(),
+            ValueRef::Integer(0)
+        );
+    }
+}
