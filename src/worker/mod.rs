@@ -455,9 +455,15 @@ fn beat(shared: &Shared, store: &Store) {
 fn heartbeat_loop(shared: &Shared, store: &Store, stop: &AtomicBool) {
     let interval = Duration::from_millis((lease_ms(&shared.config) / 3).max(50) as u64);
     let mut next = Instant::now();
+    // The pool beat just before starting this thread, so the first round only rescues (a
+    // second beat at once would race whoever reads the first, e.g. readiness right after it).
+    let mut just_beaten = true;
     while !stop.load(Ordering::SeqCst) {
         if Instant::now() >= next {
-            beat(shared, store);
+            if !just_beaten {
+                beat(shared, store);
+            }
+            just_beaten = false;
             match store.rescue_expired_jobs(now_ms()) {
                 Ok(r) if r.returned + r.dead > 0 => {
                     tracing::warn!(
