@@ -939,9 +939,18 @@ pub struct Transaction<'a> {
 }
 
 impl Transaction<'_> {
+    /// Commits. A COMMIT that fails (a full disk, SQLITE_BUSY) leaves no transaction open
+    /// behind it: SQLite's is rolled back here, and PostgreSQL ends a failed one itself.
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.conn.end("COMMIT")
+        let result = self.conn.end("COMMIT");
+        if result.is_err()
+            && let Some(c) = self.conn.as_sqlite()
+            && !c.is_autocommit()
+        {
+            let _ = c.execute_batch("ROLLBACK");
+        }
+        result
     }
 
     pub fn rollback(mut self) -> Result<()> {
@@ -1094,6 +1103,29 @@ mod tests {
             ),
             "SELECT $1, '?2', \"a?\" FROM t WHERE a = $2 AND b = $3 OR c = $4"
         );
+    }
+
+    #[test]
+    fn a_failed_commit_leaves_no_transaction_open() {
+        let conn = Conn::sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (parent INTEGER REFERENCES parent (id));",
+        )
+        .unwrap();
+        let tx = conn.write_tx().unwrap();
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON").unwrap();
+        tx.execute("INSERT INTO child (parent) VALUES (?1)", [7])
+            .unwrap();
+        // The deferred foreign key fails the COMMIT, which SQLite leaves open.
+        assert!(tx.commit().unwrap_err().is_constraint_violation());
+        let tx = conn.write_tx().expect("a new transaction can begin");
+        tx.commit().unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM child", (), |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
     }
 
     #[test]
