@@ -6,7 +6,7 @@
 //! job gets its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
 
 use super::sql;
-use super::sql::{OptionalExtension, Transaction, params};
+use super::sql::{Dialect, OptionalExtension, Transaction, params};
 
 use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
@@ -117,7 +117,7 @@ pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Resu
     let held = tx
         .prepare_cached(
             "-- all tenants: queue maintenance (the lease names the job)
-             UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
+             UPDATE jobs SET lease_expires_at = CASE WHEN lease_expires_at > ?4 THEN lease_expires_at ELSE ?4 END
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?
         .execute(params![
@@ -320,7 +320,7 @@ impl Store {
                     "-- all tenants: queue maintenance (shutdown)
                      UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
                          attempt = attempt - ?4,
-                         last_error = CASE WHEN ?4 THEN last_error ELSE 'released at shutdown' END
+                         last_error = CASE WHEN ?4 = 1 THEN last_error ELSE 'released at shutdown' END
                      WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
                 )?
                 .execute(params![
@@ -522,11 +522,18 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
             let payload: String = tx
-                .prepare_cached(
-                    "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,
-                         'workflow_id', workflow_id, 'payload', json(payload))
-                     FROM jobs WHERE id = ?1 AND tenant_id = ?2",
-                )?
+                .prepare_cached(match tx.dialect() {
+                    Dialect::Sqlite => {
+                        "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,
+                             'workflow_id', workflow_id, 'payload', json(payload))
+                         FROM jobs WHERE id = ?1 AND tenant_id = ?2"
+                    }
+                    Dialect::Postgres => {
+                        "SELECT json_build_object('job_id', id, 'queue', queue, 'kind', kind,
+                             'workflow_id', workflow_id, 'payload', payload::json)::text
+                         FROM jobs WHERE id = ?1 AND tenant_id = ?2"
+                    }
+                })?
                 .query_row(params![lease.job_id, tenant], |r| r.get(0))?;
             // The new dead letter stands for the job now; the one a retry came from is settled.
             resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?;

@@ -209,10 +209,7 @@ impl Store {
     /// (a PostgreSQL URL), a fresh schema of that database instead: the store's unit tests are
     /// then the conformance suite of the PostgreSQL backend.
     pub fn open_in_memory() -> Result<Store> {
-        if let Ok(url) = std::env::var("SALESAGENT_TEST_PG")
-            && !url.is_empty()
-        {
-            let schema = format!("t{}", new_id().replace('-', ""));
+        if let Some((url, schema)) = test_postgres() {
             return Store::open_postgres(&url, &TenantId::default_tenant(), Some(&schema));
         }
         let conn = Connection::open_in_memory()?;
@@ -403,6 +400,13 @@ impl Store {
     fn write_tx(&self) -> Result<Transaction<'_>> {
         Ok(self.conn.write_tx()?)
     }
+}
+
+/// The PostgreSQL server the tests run on (`SALESAGENT_TEST_PG`) and a fresh schema name for one
+/// test's database; `None` runs the tests on SQLite.
+fn test_postgres() -> Option<(String, String)> {
+    let url = std::env::var("SALESAGENT_TEST_PG").ok().filter(|u| !u.is_empty())?;
+    Some((url, format!("t{}", new_id().replace('-', ""))))
 }
 
 impl From<rusqlite::Error> for Error {
@@ -702,19 +706,17 @@ mod tests {
 
     #[test]
     fn migrates_and_reopens() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
+        let db = test_support::SharedDb::new();
+        let store = db.open("default");
         assert!(store.schema_version().unwrap() >= 1);
         drop(store);
-        assert!(Store::open(&path, &TenantId::default_tenant()).is_ok());
+        assert!(db.try_open("default").is_ok());
     }
 
     #[test]
     fn refuses_a_newer_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
+        let db = test_support::SharedDb::new();
+        let store = db.open("default");
         store
             .conn
             .execute(
@@ -723,9 +725,7 @@ mod tests {
             )
             .unwrap();
         drop(store);
-        let err = Store::open(&path, &TenantId::default_tenant())
-            .err()
-            .unwrap();
+        let err = db.try_open("default").err().unwrap();
         assert!(matches!(err, Error::Configuration(_)));
         assert!(err.to_string().contains("schema version 99"), "{err}");
     }

@@ -141,7 +141,7 @@ pub struct WorkflowUsage {
     pub counts: UsageCounts,
 }
 
-const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = n + excluded.n";
+const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = usage.n + excluded.n";
 
 /// Adds `n` to `metric` of `tenant` on the UTC day of `at`, in the caller's transaction.
 pub(super) fn count_in(conn: &Conn, tenant: &str, at: i64, metric: Metric, n: u64) -> Result<()> {
