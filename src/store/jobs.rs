@@ -140,6 +140,150 @@ fn lease_lost(lease: &Lease) -> Error {
     }
 }
 
+/// What every job of one claim gets: its lease's owner and length, and the attempts allowed.
+struct Claim<'a> {
+    owner: &'a str,
+    lease_ms: i64,
+    max_attempts: i64,
+    now: i64,
+}
+
+/// How many more of `tenant`'s jobs may start under its cap of `cap` running jobs, counted in
+/// the claim's transaction. On SQLite the transaction holds the database's one write lock, so
+/// the count holds until commit. On PostgreSQL a claim holds no global lock, so the count is
+/// made under a transaction-scoped advisory lock of the tenant's own (only claims move jobs into
+/// `running`, and every capped claim of the tenant takes this lock first, so no two count the
+/// same free slot). To stay deadlock-free when one claim walks several capped tenants (workers
+/// rotate them in different orders), a claim waits for the first such lock only and merely tries
+/// the others: `None` means another claimer is claiming for that tenant right now, and this one
+/// moves on to its next slot. `already_locked` is how many this transaction holds.
+fn free_slots_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    cap: u32,
+    already_locked: usize,
+) -> Result<Option<usize>> {
+    if tx.dialect() == Dialect::Postgres {
+        // The first key (in PostgreSQL's two-key lock space, apart from the one-key global
+        // write lock of `write_tx`) says "capped claims"; the second is the tenant's.
+        let got: bool = tx.query_row(
+            if already_locked == 0 {
+                "SELECT true FROM pg_advisory_xact_lock(1511940122, hashtext(?1))"
+            } else {
+                "SELECT pg_try_advisory_xact_lock(1511940122, hashtext(?1))"
+            },
+            [tenant],
+            |r| r.get(0),
+        )?;
+        if !got {
+            return Ok(None);
+        }
+    }
+    let running: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1")?
+        .query_row([tenant], |r| r.get(0))?;
+    Ok(Some(
+        usize::try_from(i64::from(cap) - running).unwrap_or(0),
+    ))
+}
+
+/// The claim of one slot: SQLite's spelling and PostgreSQL's differ.
+///
+/// Both read each claimable state in `jobs_claim_tenant` index order and merge the two (a plain
+/// `state IN (..)` would sort the whole backlog on every claim), then take the first `limit`.
+///
+/// SQLite has one writer at a time, so a plain `UPDATE … WHERE id IN (subquery)` takes exactly
+/// what the subquery picked. PostgreSQL has concurrent writers, so the rows are picked with `FOR
+/// UPDATE SKIP LOCKED` (a row another claim holds is passed over, not waited for, and a row it
+/// took meanwhile fails the re-check of `state` under the lock), and in `MATERIALIZED` CTEs: as
+/// Oban's engine explains (`lib/oban/engines/basic.ex`), with a plain subquery the planner may
+/// run the picking query more than once (for example as the inner side of a join it re-scans),
+/// and each run with SKIP LOCKED can return other rows, so the UPDATE could take more than
+/// `limit` jobs. A materialized CTE is evaluated exactly once. Each state's pick locks up to
+/// `limit` rows and the merge takes `limit` of them; the few locked but not taken are free
+/// again at commit (a concurrent claim skips them meanwhile).
+fn claim_slot_in(
+    tx: &Transaction<'_>,
+    slot: &ClaimSlot<'_>,
+    limit: usize,
+    claim: &Claim<'_>,
+) -> Result<Vec<ClaimedJob>> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => {
+            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
+                 lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
+             WHERE id IN (
+                 SELECT id FROM (
+                     SELECT * FROM (SELECT id, priority, run_at FROM jobs
+                         WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                         ORDER BY priority DESC, run_at LIMIT ?5)
+                     UNION ALL
+                     SELECT * FROM (SELECT id, priority, run_at FROM jobs
+                         WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                         ORDER BY priority DESC, run_at LIMIT ?5))
+                 ORDER BY priority DESC, run_at LIMIT ?5)
+             RETURNING id, queue, kind, workflow_id, attempt, max_attempts, payload"
+        }
+        Dialect::Postgres => {
+            "WITH available AS MATERIALIZED (
+                 SELECT id, priority, run_at FROM jobs
+                 WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                 ORDER BY priority DESC, run_at LIMIT ?5
+                 FOR UPDATE SKIP LOCKED
+             ), retryable AS MATERIALIZED (
+                 SELECT id, priority, run_at FROM jobs
+                 WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                 ORDER BY priority DESC, run_at LIMIT ?5
+                 FOR UPDATE SKIP LOCKED
+             ), picked AS MATERIALIZED (
+                 SELECT id FROM (SELECT * FROM available UNION ALL SELECT * FROM retryable) due
+                 ORDER BY priority DESC, run_at LIMIT ?5
+             )
+             UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
+                 lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
+             FROM picked WHERE jobs.id = picked.id
+             RETURNING jobs.id, jobs.queue, jobs.kind, jobs.workflow_id, jobs.attempt,
+                 jobs.max_attempts, jobs.payload"
+        }
+    };
+    let owner = claim.owner;
+    let claimed = tx
+        .prepare_cached(sql)?
+        .query_map(
+            params![
+                owner,
+                claim.now + claim.lease_ms,
+                claim.now,
+                slot.queue,
+                limit as i64,
+                claim.max_attempts,
+                slot.tenant
+            ],
+            |r| {
+                let id: String = r.get(0)?;
+                let attempt: i64 = r.get(4)?;
+                Ok(ClaimedJob {
+                    lease: Lease {
+                        job_id: id.clone(),
+                        owner: owner.to_string(),
+                        attempt,
+                        ttl_ms: claim.lease_ms,
+                    },
+                    id,
+                    tenant: slot.tenant.clone(),
+                    queue: r.get(1)?,
+                    kind: r.get(2)?,
+                    workflow_id: r.get(3)?,
+                    attempt,
+                    max_attempts: r.get(5)?,
+                    payload: r.get(6)?,
+                })
+            },
+        )?
+        .collect::<sql::Result<Vec<_>>>()?;
+    Ok(claimed)
+}
+
 impl Store {
     /// Claims due jobs of this store's tenant from the first queue in `queues` that has any (see
     /// [`Store::claim_from`]).
@@ -165,12 +309,19 @@ impl Store {
 
     /// Claims due jobs from the first of `slots` (a queue of one tenant) that has any, at most
     /// that slot's limit (a capped queue's free slots, reserved by the caller) and, for a tenant
-    /// with `max_concurrent_jobs`, at most its free slots across every worker process (its
-    /// running jobs are counted in this same IMMEDIATE transaction, so the cap holds however
-    /// many processes claim at once). The lease lasts until `now + lease_ms`; `max_attempts`
-    /// (the claiming worker's setting) is stamped on the job. Each state is read in
-    /// `jobs_claim_tenant` index order (a plain `state IN (..)` would sort the whole backlog on
-    /// every claim). The worker rotates the tenants in `slots`: that is what makes claims fair.
+    /// with `max_concurrent_jobs`, at most its free slots across every worker process (see
+    /// [`free_slots_in`]). The lease lasts until `now + lease_ms`; `max_attempts` (the claiming
+    /// worker's setting) is stamped on the job. The worker rotates the tenants in `slots`: that
+    /// is what makes claims fair.
+    ///
+    /// The transaction is [`sql::Conn::row_locked_tx`]: on PostgreSQL a claim does not queue
+    /// behind every other write for the global write lock. That is safe because what a claim
+    /// decides rests on row locks alone: the jobs it takes are locked by `FOR UPDATE SKIP
+    /// LOCKED` and re-checked (`state`) under that lock, so two claimers never take one job; the
+    /// attempt it counts and the owner it stamps are written under the same lock, so the lease
+    /// fence of every later write of the run (owner + attempt) holds; its `job_attempts` row is
+    /// keyed by (job, attempt), which only the lock holder can write. The one read-then-write
+    /// check, a tenant's cap, takes a lock of its own per tenant (see [`free_slots_in`]).
     pub fn claim_from(
         &self,
         owner: &str,
@@ -179,72 +330,31 @@ impl Store {
         max_attempts: i64,
         now: i64,
     ) -> Result<Vec<ClaimedJob>> {
-        let tx = self.write_tx()?;
+        let tx = self.conn.row_locked_tx()?;
+        let lease = Claim {
+            owner,
+            lease_ms,
+            max_attempts,
+            now,
+        };
         let mut claimed = Vec::new();
+        let mut capped_tenants_locked = 0;
         for slot in slots.iter().filter(|s| s.limit > 0) {
             let limit = match slot.tenant_cap {
                 None => slot.limit,
                 Some(cap) => {
-                    let running: i64 = tx
-                        .prepare_cached(
-                            "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1",
-                        )?
-                        .query_row([slot.tenant], |r| r.get(0))?;
-                    slot.limit
-                        .min(usize::try_from(i64::from(cap) - running).unwrap_or(0))
+                    let Some(free) = free_slots_in(&tx, slot.tenant, cap, capped_tenants_locked)?
+                    else {
+                        continue;
+                    };
+                    capped_tenants_locked += 1;
+                    slot.limit.min(free)
                 }
             };
             if limit == 0 {
                 continue;
             }
-            let mut stmt = tx.prepare_cached(
-                "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
-                     lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
-                 WHERE id IN (
-                     SELECT id FROM (
-                         SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
-                             ORDER BY priority DESC, run_at LIMIT ?5)
-                         UNION ALL
-                         SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
-                             ORDER BY priority DESC, run_at LIMIT ?5))
-                     ORDER BY priority DESC, run_at LIMIT ?5)
-                 RETURNING id, queue, kind, workflow_id, attempt, max_attempts, payload",
-            )?;
-            claimed = stmt
-                .query_map(
-                    params![
-                        owner,
-                        now + lease_ms,
-                        now,
-                        slot.queue,
-                        limit as i64,
-                        max_attempts,
-                        slot.tenant
-                    ],
-                    |r| {
-                        let id: String = r.get(0)?;
-                        let attempt: i64 = r.get(4)?;
-                        Ok(ClaimedJob {
-                            lease: Lease {
-                                job_id: id.clone(),
-                                owner: owner.to_string(),
-                                attempt,
-                                ttl_ms: lease_ms,
-                            },
-                            id,
-                            tenant: slot.tenant.clone(),
-                            queue: r.get(1)?,
-                            kind: r.get(2)?,
-                            workflow_id: r.get(3)?,
-                            attempt,
-                            max_attempts: r.get(5)?,
-                            payload: r.get(6)?,
-                        })
-                    },
-                )?
-                .collect::<sql::Result<Vec<_>>>()?;
+            claimed = claim_slot_in(&tx, slot, limit, &lease)?;
             if !claimed.is_empty() {
                 break;
             }

@@ -258,7 +258,7 @@ impl Store {
     /// first.
     pub fn usage(&self, range: &UsageRange, by: UsageBucket) -> Result<Vec<UsageRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT substr(day, 1, ?4) AS period, MIN(day), MAX(day), metric, SUM(n) FROM usage
+            "SELECT substr(day, 1, CAST(?4 AS INTEGER)) AS period, MIN(day), MAX(day), metric, SUM(n) FROM usage
              WHERE tenant_id = ?1 AND day >= ?2 AND day <= ?3
              GROUP BY period, metric ORDER BY period",
         )?;
