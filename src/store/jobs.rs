@@ -719,7 +719,7 @@ fn resolve_dead_letters_in(
 mod tests {
     use super::*;
     use crate::store::states::StepStatus;
-    use crate::store::test_support::{SEED, enqueue, progress, task_step};
+    use crate::store::test_support::{SEED, SharedDb, enqueue, progress, task_step};
     use crate::store::{PipelineWrite, WorkflowStatus};
 
     const ALL: [(&str, usize); 4] = [("priority", 4), ("normal", 4), ("batch", 4), ("cleanup", 4)];
@@ -1026,5 +1026,87 @@ mod tests {
             "renewed to 4500"
         );
         assert_ne!(c.attempt, c2.attempt);
+    }
+
+    /// Claims by `threads` threads at once, each on its own connection (a worker process of its
+    /// own), `rounds` times; each thread's claims, as claimed. `finish` completes each job
+    /// right after its claim.
+    fn claim_concurrently(
+        db: &SharedDb,
+        threads: usize,
+        rounds: usize,
+        (limit, tenant_cap): (usize, Option<u32>),
+        finish_each: bool,
+    ) -> Vec<Vec<Vec<ClaimedJob>>> {
+        let start = std::sync::Barrier::new(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let start = &start;
+                    scope.spawn(move || {
+                        let store = db.open("default");
+                        let owner = format!("w{t}");
+                        start.wait();
+                        let mut claims = Vec::new();
+                        for round in 0..rounds {
+                            let now = 2000 + round as i64;
+                            let slot = ClaimSlot {
+                                queue: "normal",
+                                tenant: store.tenant(),
+                                limit,
+                                tenant_cap,
+                            };
+                            let got = store.claim_from(&owner, &[slot], 60_000, 3, now).unwrap();
+                            if finish_each {
+                                for job in &got {
+                                    store
+                                        .finish_job(&finish(&job.lease, JobResult::Completed, now))
+                                        .unwrap();
+                                }
+                            }
+                            claims.push(got);
+                        }
+                        claims
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        })
+    }
+
+    #[test]
+    fn concurrent_claimers_never_take_one_job_twice_nor_more_than_asked() {
+        let db = SharedDb::new();
+        enqueue_distinct(&db.open("default"), 40);
+        // 4 threads × 12 rounds × 3 jobs could take 144: far more claims than jobs.
+        let claims = claim_concurrently(&db, 4, 12, (3, None), true);
+        let mut ids = Vec::new();
+        for claim in claims.iter().flatten() {
+            assert!(claim.len() <= 3, "a claim took {} of 3", claim.len());
+            ids.extend(claim.iter().map(|j| j.id.clone()));
+        }
+        let taken = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), taken, "a job was claimed twice");
+        assert_eq!(taken, 40, "every job was claimed once");
+    }
+
+    #[test]
+    fn concurrent_claimers_keep_a_tenants_cap() {
+        let db = SharedDb::new();
+        let store = db.open("default");
+        enqueue_distinct(&store, 20);
+        // Nothing finishes: at most 5 may ever run, however the claims interleave.
+        let claims = claim_concurrently(&db, 4, 3, (4, Some(5)), false);
+        let taken: usize = claims.iter().flatten().map(Vec::len).sum();
+        assert_eq!(taken, 5, "the cap of 5 running jobs");
+        let running: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM jobs WHERE state = 'running'", (), |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(running, 5);
     }
 }
