@@ -182,9 +182,13 @@ impl Tally {
         }
     }
 
-    /// Writes the counts for `tenant` in the caller's transaction.
+    /// Writes the counts for `tenant` in the caller's transaction, in (day, metric) order: two
+    /// transactions that lock the same counter rows (PostgreSQL's row locks, intake on several
+    /// hosts) then lock them in one order and never deadlock on each other.
     pub(super) fn write_in(&self, conn: &Conn, tenant: &str) -> Result<()> {
-        for (day, metric, n) in &self.0 {
+        let mut counts: Vec<&(String, Metric, u64)> = self.0.iter().collect();
+        counts.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
+        for (day, metric, n) in counts {
             if *n > 0 {
                 upsert_day(conn, tenant, day, *metric, *n)?;
             }
