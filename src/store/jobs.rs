@@ -8,6 +8,7 @@
 use super::sql;
 use super::sql::{Dialect, OptionalExtension, Transaction, params};
 
+use super::listen::announce_jobs_in;
 use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
@@ -182,9 +183,7 @@ fn free_slots_in(
     let running: i64 = tx
         .prepare_cached("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1")?
         .query_row([tenant], |r| r.get(0))?;
-    Ok(Some(
-        usize::try_from(i64::from(cap) - running).unwrap_or(0),
-    ))
+    Ok(Some(usize::try_from(i64::from(cap) - running).unwrap_or(0)))
 }
 
 /// The claim of one slot: SQLite's spelling and PostgreSQL's differ.
@@ -415,6 +414,9 @@ impl Store {
             };
             finish_job_in(&tx, &finish)?;
         }
+        if out.returned > 0 {
+            announce_jobs_in(&tx)?;
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -444,6 +446,9 @@ impl Store {
                     .execute(params![lease.job_id, lease.attempt])?;
             }
             n += changed;
+        }
+        if n > 0 {
+            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(n)
@@ -1103,9 +1108,11 @@ mod tests {
         assert_eq!(taken, 5, "the cap of 5 running jobs");
         let running: i64 = store
             .conn
-            .query_row("SELECT COUNT(*) FROM jobs WHERE state = 'running'", (), |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'running'",
+                (),
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(running, 5);
     }

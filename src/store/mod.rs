@@ -15,6 +15,7 @@ mod imports;
 #[cfg(test)]
 mod isolation;
 mod jobs;
+mod listen;
 mod locks;
 mod maintenance;
 mod postgres;
@@ -54,6 +55,7 @@ pub use imports::{
 pub use jobs::{
     ClaimSlot, ClaimedJob, JobFinish, JobResult, Lease, QUEUES, QueueCount, QueueStats, Rescued,
 };
+pub use listen::{Heard, JobListener};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
 pub use privacy::{ErasureRequest, PendingErasure, RemoteService, SubjectErasure, TableCount};
@@ -405,7 +407,9 @@ impl Store {
 /// The PostgreSQL server the tests run on (`SALESAGENT_TEST_PG`) and a fresh schema name for one
 /// test's database; `None` runs the tests on SQLite.
 fn test_postgres() -> Option<(String, String)> {
-    let url = std::env::var("SALESAGENT_TEST_PG").ok().filter(|u| !u.is_empty())?;
+    let url = std::env::var("SALESAGENT_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     Some((url, format!("t{}", new_id().replace('-', ""))))
 }
 

@@ -5,6 +5,7 @@ use super::sql;
 use super::sql::{OptionalExtension, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
+use super::listen::announce_jobs_in;
 use super::states::{Metric, WorkflowStatus};
 use super::usage::Tally;
 use super::{Store, new_id};
@@ -171,6 +172,17 @@ impl Store {
         }
         for (tenant, _, tally) in tenants {
             tally.write_in(&tx, tenant)?;
+        }
+        if out.iter().any(|a| {
+            matches!(
+                a,
+                Acceptance::Accepted {
+                    job_id: Some(_),
+                    ..
+                }
+            )
+        }) {
+            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(out)
