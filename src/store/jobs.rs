@@ -1,9 +1,32 @@
 //! The job queue and its leases: every SQL statement of them. Claims are one `UPDATE … RETURNING`
-//! in an IMMEDIATE transaction; a [`Lease`] (owner + attempt + expiry) is what a worker holds, and
-//! every write of a job's run checks it first in its own transaction ([`check_lease`]), so a
-//! worker that lost its lease fails with `Error::LeaseLost` before its next side effect and can
-//! never overwrite the work of the one that took over. A rescuer returns expired leases; a dead
-//! job gets its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
+//! per slot (SQLite: in its one-writer transaction; PostgreSQL: `FOR UPDATE SKIP LOCKED` in
+//! materialized CTEs); a [`Lease`] (owner + attempt + expiry) is what a worker holds, and every
+//! write of a job's run checks it first in its own transaction ([`check_lease`]), so a worker that
+//! lost its lease fails with `Error::LeaseLost` before its next side effect and can never
+//! overwrite the work of the one that took over. A rescuer returns expired leases; a dead job gets
+//! its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
+//!
+//! Which transactions may skip PostgreSQL's global write lock (`Conn::row_locked_tx`) and which
+//! keep it (`write_tx`). On SQLite both are the one writer's turn; the choice matters only on
+//! PostgreSQL, where a transaction without the lock runs beside the others under READ COMMITTED.
+//! - Row-locked: the claim (`claim_from`) and intake's batch insert (`accept_each` in
+//!   `submissions.rs`). Each decides only through row locks (a picked row is locked and
+//!   re-checked; a duplicate key waits on the unique index) or through a lock of its own (a
+//!   tenant's cap); the argument is beside each.
+//! - Write lock kept, because they read, then write on what they read: the lease check and every
+//!   write of a run's commit (`apply`, `commit_intent`: whether a step is a retry is read, then
+//!   its attempt inserted; a workflow's finished state is read before it is counted), the end of
+//!   a job (`finish_job_in` counts a failure by the workflow's state it reads), the rescuer (reads
+//!   expired leases, then ends each), the send claim and decisions in `review.rs` (mode, daily
+//!   cap, draft state read, then the claim written), store locks, api keys, suppressions, mode.
+//!   Heartbeats and releases are guarded single-row UPDATEs that could go without it, but are
+//!   rare; they keep it.
+//!
+//! **Invariant:** only claims move a job from `available`/`retryable` to `running`, and they hold
+//! no write lock on PostgreSQL. A write-locked transaction that reads a job as available or
+//! retryable and then writes it must guard its UPDATE with that state (`… AND state IN (…)`), as
+//! every such UPDATE does today; one that reads a job as `running` may rely on it, since no claim
+//! touches a running job.
 
 use super::sql;
 use super::sql::{Dialect, OptionalExtension, Transaction, params};
