@@ -303,28 +303,7 @@ impl Pool {
                 return Err(e);
             }
         };
-        let listener = match hb_store.job_listener() {
-            Ok(Some(listener)) => {
-                let shared = shared.clone();
-                std::thread::Builder::new()
-                    .name("job-listener".into())
-                    .spawn(move || {
-                        forward_announcements(
-                            listener,
-                            &shared.wake,
-                            &shared.stop,
-                            shared.options.poll,
-                        )
-                    })
-                    .map_err(|e| tracing::warn!(error = %e, "cannot start the job listener; workers poll"))
-                    .ok()
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN for new jobs; workers poll");
-                None
-            }
-        };
+        let listener = listen_for_jobs(&hb_store);
         // Announce ourselves before the first claim, so readiness sees live workers at once.
         beat(&shared, &hb_store);
         let heartbeat_stop = Arc::new(AtomicBool::new(false));
@@ -336,6 +315,7 @@ impl Pool {
                 .spawn(move || heartbeat_loop(&shared, &hb_store, &stop))
                 .map_err(|e| Error::io("cannot start the heartbeat thread", e))?
         };
+        let listener = listener.and_then(|l| spawn_listener(&shared, l));
         Ok(Pool {
             shared,
             threads,
@@ -453,6 +433,27 @@ impl Resources {
             .find(|(id, _, _)| id == tenant)
             .map(|(_, s, c)| (s, c))
     }
+}
+
+/// A LISTEN session for jobs other processes commit (PostgreSQL), or none: SQLite, or a database
+/// that refuses (the threads then poll, which is all a pooler in transaction mode allows).
+fn listen_for_jobs(store: &Store) -> Option<JobListener> {
+    store
+        .job_listener()
+        .map_err(|e| tracing::warn!(error = %e, "cannot LISTEN for new jobs; workers poll"))
+        .ok()
+        .flatten()
+}
+
+fn spawn_listener(shared: &Arc<Shared>, listener: JobListener) -> Option<JoinHandle<()>> {
+    let shared = shared.clone();
+    std::thread::Builder::new()
+        .name("job-listener".into())
+        .spawn(move || {
+            forward_announcements(listener, &shared.wake, &shared.stop, shared.options.poll)
+        })
+        .map_err(|e| tracing::warn!(error = %e, "cannot start the job listener; workers poll"))
+        .ok()
 }
 
 /// Turns announcements of jobs committed by any process (PostgreSQL's LISTEN/NOTIFY, on one
