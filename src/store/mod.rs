@@ -689,8 +689,15 @@ fn resolve_id(conn: &Conn, table: &str, tenant: &str, id: &str) -> Result<String
             "{what} id {id:?} is too short: give at least 4 characters"
         )));
     }
+    // SQLite compares text bytewise, so the prefix is a range of the primary key's index. On
+    // PostgreSQL `x'ff'` is a bit string and the order is the database's collation: the prefix
+    // test is spelled out.
+    let prefix = match conn.dialect() {
+        sql::Dialect::Sqlite => "id >= ?2 AND id < ?2 || x'ff'",
+        sql::Dialect::Postgres => "starts_with(id, ?2)",
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id FROM {table} WHERE tenant_id = ?1 AND id >= ?2 AND id < ?2 || x'ff' LIMIT 2"
+        "SELECT id FROM {table} WHERE tenant_id = ?1 AND {prefix} LIMIT 2"
     ))?;
     let ids: Vec<String> = stmt
         .query_map((tenant, id), |r| r.get(0))?
@@ -732,6 +739,28 @@ mod tests {
         let err = db.try_open("default").err().unwrap();
         assert!(matches!(err, Error::Configuration(_)));
         assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn an_id_is_found_by_any_prefix_of_four_characters_or_more() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = test_support::enqueue(&store, test_support::SEED);
+        // Every length, so some prefix is followed by a character above any bound a wrong
+        // spelling of "starts with" might put after it.
+        for len in 4..=workflow.len() {
+            assert_eq!(
+                store.resolve_workflow_id(&workflow[..len]).unwrap(),
+                workflow
+            );
+        }
+        assert!(matches!(
+            store.resolve_workflow_id("fff0"),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            store.resolve_workflow_id(&workflow[..3]),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]
