@@ -252,7 +252,7 @@ impl Store {
         // The successor first: the old row points at it.
         insert_key(&tx, &self.tenant, new, actor, at)?;
         let changed = tx.execute(
-            "UPDATE api_keys SET expires_at = min(COALESCE(expires_at, ?2), ?2), rotated_to = ?3
+            "UPDATE api_keys SET expires_at = CASE WHEN expires_at < ?2 THEN expires_at ELSE ?2 END, rotated_to = ?3
              WHERE id = ?1 AND tenant_id = ?4 AND revoked_at IS NULL AND rotated_to IS NULL
                AND (expires_at IS NULL OR expires_at > ?5)",
             params![id, until, new.id, self.tenant, at],

@@ -1,23 +1,18 @@
 //! Tenant isolation at the store: two stores of one database, each opened for its tenant, with
 //! the same submission in both; one never reads or writes the other's rows by id.
 
-use super::test_support::{SEED, enqueue, progress, task_step};
+use super::test_support::{SEED, SharedDb, enqueue, progress, task_step};
 use super::{Acceptance, PipelineWrite, Store, WorkflowStatus};
-use crate::domain::tenant::TenantId;
 use crate::error::Error;
 
-fn two_stores(dir: &tempfile::TempDir) -> (Store, Store) {
-    let db = dir.path().join("t.db");
-    (
-        Store::open(&db, &TenantId::parse("acme").unwrap()).unwrap(),
-        Store::open(&db, &TenantId::parse("globex").unwrap()).unwrap(),
-    )
+fn two_stores(db: &SharedDb) -> (Store, Store) {
+    (db.open("acme"), db.open("globex"))
 }
 
 #[test]
 fn the_same_submission_is_accepted_once_per_tenant() {
-    let dir = tempfile::tempdir().unwrap();
-    let (acme, globex) = two_stores(&dir);
+    let db = SharedDb::new();
+    let (acme, globex) = two_stores(&db);
     let (acme_wf, _) = enqueue(&acme, SEED);
     let (globex_wf, _) = enqueue(&globex, SEED);
     assert_ne!(acme_wf, globex_wf);
@@ -36,8 +31,8 @@ fn the_same_submission_is_accepted_once_per_tenant() {
 
 #[test]
 fn ids_of_another_tenant_are_not_found_and_never_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let (acme, globex) = two_stores(&dir);
+    let db = SharedDb::new();
+    let (acme, globex) = two_stores(&db);
     let (wf, _) = enqueue(&acme, SEED);
     enqueue(&globex, SEED);
     acme.apply(

@@ -1,13 +1,37 @@
 //! The job queue and its leases: every SQL statement of them. Claims are one `UPDATE … RETURNING`
-//! in an IMMEDIATE transaction; a [`Lease`] (owner + attempt + expiry) is what a worker holds, and
-//! every write of a job's run checks it first in its own transaction ([`check_lease`]), so a
-//! worker that lost its lease fails with `Error::LeaseLost` before its next side effect and can
-//! never overwrite the work of the one that took over. A rescuer returns expired leases; a dead
-//! job gets its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
+//! per slot (SQLite: in its one-writer transaction; PostgreSQL: `FOR UPDATE SKIP LOCKED` in
+//! materialized CTEs); a [`Lease`] (owner + attempt + expiry) is what a worker holds, and every
+//! write of a job's run checks it first in its own transaction ([`check_lease`]), so a worker that
+//! lost its lease fails with `Error::LeaseLost` before its next side effect and can never
+//! overwrite the work of the one that took over. A rescuer returns expired leases; a dead job gets
+//! its dead letter in the same transaction. Worker heartbeats are in `workers.rs`.
+//!
+//! Which transactions may skip PostgreSQL's global write lock (`Conn::row_locked_tx`) and which
+//! keep it (`write_tx`). On SQLite both are the one writer's turn; the choice matters only on
+//! PostgreSQL, where a transaction without the lock runs beside the others under READ COMMITTED.
+//! - Row-locked: the claim (`claim_from`) and intake's batch insert (`accept_each` in
+//!   `submissions.rs`). Each decides only through row locks (a picked row is locked and
+//!   re-checked; a duplicate key waits on the unique index) or through a lock of its own (a
+//!   tenant's cap); the argument is beside each.
+//! - Write lock kept, because they read, then write on what they read: the lease check and every
+//!   write of a run's commit (`apply`, `commit_intent`: whether a step is a retry is read, then
+//!   its attempt inserted; a workflow's finished state is read before it is counted), the end of
+//!   a job (`finish_job_in` counts a failure by the workflow's state it reads), the rescuer (reads
+//!   expired leases, then ends each), the send claim and decisions in `review.rs` (mode, daily
+//!   cap, draft state read, then the claim written), store locks, api keys, suppressions, mode.
+//!   Heartbeats and releases are guarded single-row UPDATEs that could go without it, but are
+//!   rare; they keep it.
+//!
+//! **Invariant:** only claims move a job from `available`/`retryable` to `running`, and they hold
+//! no write lock on PostgreSQL. A write-locked transaction that reads a job as available or
+//! retryable and then writes it must guard its UPDATE with that state (`… AND state IN (…)`), as
+//! every such UPDATE does today; one that reads a job as `running` may rely on it, since no claim
+//! touches a running job.
 
 use super::sql;
-use super::sql::{OptionalExtension, Transaction, params};
+use super::sql::{Dialect, OptionalExtension, Transaction, params};
 
+use super::listen::announce_jobs_in;
 use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::count_for_workflow_in;
 use super::{Store, new_id};
@@ -117,7 +141,7 @@ pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Resu
     let held = tx
         .prepare_cached(
             "-- all tenants: queue maintenance (the lease names the job)
-             UPDATE jobs SET lease_expires_at = MAX(COALESCE(lease_expires_at, 0), ?4)
+             UPDATE jobs SET lease_expires_at = CASE WHEN lease_expires_at > ?4 THEN lease_expires_at ELSE ?4 END
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
         )?
         .execute(params![
@@ -138,6 +162,148 @@ fn lease_lost(lease: &Lease) -> Error {
         owner: lease.owner.clone(),
         attempt: lease.attempt,
     }
+}
+
+/// What every job of one claim gets: its lease's owner and length, and the attempts allowed.
+struct Claim<'a> {
+    owner: &'a str,
+    lease_ms: i64,
+    max_attempts: i64,
+    now: i64,
+}
+
+/// How many more of `tenant`'s jobs may start under its cap of `cap` running jobs, counted in
+/// the claim's transaction. On SQLite the transaction holds the database's one write lock, so
+/// the count holds until commit. On PostgreSQL a claim holds no global lock, so the count is
+/// made under a transaction-scoped advisory lock of the tenant's own (only claims move jobs into
+/// `running`, and every capped claim of the tenant takes this lock first, so no two count the
+/// same free slot). To stay deadlock-free when one claim walks several capped tenants (workers
+/// rotate them in different orders), a claim waits for the first such lock only and merely tries
+/// the others: `None` means another claimer is claiming for that tenant right now, and this one
+/// moves on to its next slot. `already_locked` is how many this transaction holds.
+fn free_slots_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    cap: u32,
+    already_locked: usize,
+) -> Result<Option<usize>> {
+    if tx.dialect() == Dialect::Postgres {
+        // The first key (in PostgreSQL's two-key lock space, apart from the one-key global
+        // write lock of `write_tx`) says "capped claims"; the second is the tenant's.
+        let got: bool = tx.query_row(
+            if already_locked == 0 {
+                "SELECT true FROM pg_advisory_xact_lock(1511940122, hashtext(?1))"
+            } else {
+                "SELECT pg_try_advisory_xact_lock(1511940122, hashtext(?1))"
+            },
+            [tenant],
+            |r| r.get(0),
+        )?;
+        if !got {
+            return Ok(None);
+        }
+    }
+    let running: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1")?
+        .query_row([tenant], |r| r.get(0))?;
+    Ok(Some(usize::try_from(i64::from(cap) - running).unwrap_or(0)))
+}
+
+/// The claim of one slot: SQLite's spelling and PostgreSQL's differ.
+///
+/// Both read each claimable state in `jobs_claim_tenant` index order and merge the two (a plain
+/// `state IN (..)` would sort the whole backlog on every claim), then take the first `limit`.
+///
+/// SQLite has one writer at a time, so a plain `UPDATE … WHERE id IN (subquery)` takes exactly
+/// what the subquery picked. PostgreSQL has concurrent writers, so the rows are picked with `FOR
+/// UPDATE SKIP LOCKED` (a row another claim holds is passed over, not waited for, and a row it
+/// took meanwhile fails the re-check of `state` under the lock), and in `MATERIALIZED` CTEs: as
+/// Oban's engine explains (`lib/oban/engines/basic.ex`), with a plain subquery the planner may
+/// run the picking query more than once (for example as the inner side of a join it re-scans),
+/// and each run with SKIP LOCKED can return other rows, so the UPDATE could take more than
+/// `limit` jobs. A materialized CTE is evaluated exactly once. Each state's pick locks up to
+/// `limit` rows and the merge takes `limit` of them; the few locked but not taken are free
+/// again at commit (a concurrent claim skips them meanwhile).
+fn claim_slot_in(
+    tx: &Transaction<'_>,
+    slot: &ClaimSlot<'_>,
+    limit: usize,
+    claim: &Claim<'_>,
+) -> Result<Vec<ClaimedJob>> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => {
+            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
+                 lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
+             WHERE id IN (
+                 SELECT id FROM (
+                     SELECT * FROM (SELECT id, priority, run_at FROM jobs
+                         WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                         ORDER BY priority DESC, run_at LIMIT ?5)
+                     UNION ALL
+                     SELECT * FROM (SELECT id, priority, run_at FROM jobs
+                         WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                         ORDER BY priority DESC, run_at LIMIT ?5))
+                 ORDER BY priority DESC, run_at LIMIT ?5)
+             RETURNING id, queue, kind, workflow_id, attempt, max_attempts, payload"
+        }
+        Dialect::Postgres => {
+            "WITH available AS MATERIALIZED (
+                 SELECT id, priority, run_at FROM jobs
+                 WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                 ORDER BY priority DESC, run_at LIMIT ?5
+                 FOR UPDATE SKIP LOCKED
+             ), retryable AS MATERIALIZED (
+                 SELECT id, priority, run_at FROM jobs
+                 WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
+                 ORDER BY priority DESC, run_at LIMIT ?5
+                 FOR UPDATE SKIP LOCKED
+             ), picked AS MATERIALIZED (
+                 SELECT id FROM (SELECT * FROM available UNION ALL SELECT * FROM retryable) due
+                 ORDER BY priority DESC, run_at LIMIT ?5
+             )
+             UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
+                 lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
+             FROM picked WHERE jobs.id = picked.id
+             RETURNING jobs.id, jobs.queue, jobs.kind, jobs.workflow_id, jobs.attempt,
+                 jobs.max_attempts, jobs.payload"
+        }
+    };
+    let owner = claim.owner;
+    let claimed = tx
+        .prepare_cached(sql)?
+        .query_map(
+            params![
+                owner,
+                claim.now + claim.lease_ms,
+                claim.now,
+                slot.queue,
+                limit as i64,
+                claim.max_attempts,
+                slot.tenant
+            ],
+            |r| {
+                let id: String = r.get(0)?;
+                let attempt: i64 = r.get(4)?;
+                Ok(ClaimedJob {
+                    lease: Lease {
+                        job_id: id.clone(),
+                        owner: owner.to_string(),
+                        attempt,
+                        ttl_ms: claim.lease_ms,
+                    },
+                    id,
+                    tenant: slot.tenant.clone(),
+                    queue: r.get(1)?,
+                    kind: r.get(2)?,
+                    workflow_id: r.get(3)?,
+                    attempt,
+                    max_attempts: r.get(5)?,
+                    payload: r.get(6)?,
+                })
+            },
+        )?
+        .collect::<sql::Result<Vec<_>>>()?;
+    Ok(claimed)
 }
 
 impl Store {
@@ -165,12 +331,19 @@ impl Store {
 
     /// Claims due jobs from the first of `slots` (a queue of one tenant) that has any, at most
     /// that slot's limit (a capped queue's free slots, reserved by the caller) and, for a tenant
-    /// with `max_concurrent_jobs`, at most its free slots across every worker process (its
-    /// running jobs are counted in this same IMMEDIATE transaction, so the cap holds however
-    /// many processes claim at once). The lease lasts until `now + lease_ms`; `max_attempts`
-    /// (the claiming worker's setting) is stamped on the job. Each state is read in
-    /// `jobs_claim_tenant` index order (a plain `state IN (..)` would sort the whole backlog on
-    /// every claim). The worker rotates the tenants in `slots`: that is what makes claims fair.
+    /// with `max_concurrent_jobs`, at most its free slots across every worker process (see
+    /// [`free_slots_in`]). The lease lasts until `now + lease_ms`; `max_attempts` (the claiming
+    /// worker's setting) is stamped on the job. The worker rotates the tenants in `slots`: that
+    /// is what makes claims fair.
+    ///
+    /// The transaction is [`sql::Conn::row_locked_tx`]: on PostgreSQL a claim does not queue
+    /// behind every other write for the global write lock. That is safe because what a claim
+    /// decides rests on row locks alone: the jobs it takes are locked by `FOR UPDATE SKIP
+    /// LOCKED` and re-checked (`state`) under that lock, so two claimers never take one job; the
+    /// attempt it counts and the owner it stamps are written under the same lock, so the lease
+    /// fence of every later write of the run (owner + attempt) holds; its `job_attempts` row is
+    /// keyed by (job, attempt), which only the lock holder can write. The one read-then-write
+    /// check, a tenant's cap, takes a lock of its own per tenant (see [`free_slots_in`]).
     pub fn claim_from(
         &self,
         owner: &str,
@@ -179,72 +352,31 @@ impl Store {
         max_attempts: i64,
         now: i64,
     ) -> Result<Vec<ClaimedJob>> {
-        let tx = self.write_tx()?;
+        let tx = self.conn.row_locked_tx()?;
+        let lease = Claim {
+            owner,
+            lease_ms,
+            max_attempts,
+            now,
+        };
         let mut claimed = Vec::new();
+        let mut capped_tenants_locked = 0;
         for slot in slots.iter().filter(|s| s.limit > 0) {
             let limit = match slot.tenant_cap {
                 None => slot.limit,
                 Some(cap) => {
-                    let running: i64 = tx
-                        .prepare_cached(
-                            "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND tenant_id = ?1",
-                        )?
-                        .query_row([slot.tenant], |r| r.get(0))?;
-                    slot.limit
-                        .min(usize::try_from(i64::from(cap) - running).unwrap_or(0))
+                    let Some(free) = free_slots_in(&tx, slot.tenant, cap, capped_tenants_locked)?
+                    else {
+                        continue;
+                    };
+                    capped_tenants_locked += 1;
+                    slot.limit.min(free)
                 }
             };
             if limit == 0 {
                 continue;
             }
-            let mut stmt = tx.prepare_cached(
-                "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1,
-                     lease_expires_at = ?2, updated_at = ?3, max_attempts = ?6
-                 WHERE id IN (
-                     SELECT id FROM (
-                         SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'available' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
-                             ORDER BY priority DESC, run_at LIMIT ?5)
-                         UNION ALL
-                         SELECT * FROM (SELECT id, priority, run_at FROM jobs
-                             WHERE state = 'retryable' AND queue = ?4 AND tenant_id = ?7 AND run_at <= ?3
-                             ORDER BY priority DESC, run_at LIMIT ?5))
-                     ORDER BY priority DESC, run_at LIMIT ?5)
-                 RETURNING id, queue, kind, workflow_id, attempt, max_attempts, payload",
-            )?;
-            claimed = stmt
-                .query_map(
-                    params![
-                        owner,
-                        now + lease_ms,
-                        now,
-                        slot.queue,
-                        limit as i64,
-                        max_attempts,
-                        slot.tenant
-                    ],
-                    |r| {
-                        let id: String = r.get(0)?;
-                        let attempt: i64 = r.get(4)?;
-                        Ok(ClaimedJob {
-                            lease: Lease {
-                                job_id: id.clone(),
-                                owner: owner.to_string(),
-                                attempt,
-                                ttl_ms: lease_ms,
-                            },
-                            id,
-                            tenant: slot.tenant.clone(),
-                            queue: r.get(1)?,
-                            kind: r.get(2)?,
-                            workflow_id: r.get(3)?,
-                            attempt,
-                            max_attempts: r.get(5)?,
-                            payload: r.get(6)?,
-                        })
-                    },
-                )?
-                .collect::<sql::Result<Vec<_>>>()?;
+            claimed = claim_slot_in(&tx, slot, limit, &lease)?;
             if !claimed.is_empty() {
                 break;
             }
@@ -305,6 +437,9 @@ impl Store {
             };
             finish_job_in(&tx, &finish)?;
         }
+        if out.returned > 0 {
+            announce_jobs_in(&tx)?;
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -320,7 +455,7 @@ impl Store {
                     "-- all tenants: queue maintenance (shutdown)
                      UPDATE jobs SET state = 'available', lease_owner = NULL, lease_expires_at = NULL,
                          attempt = attempt - ?4,
-                         last_error = CASE WHEN ?4 THEN last_error ELSE 'released at shutdown' END
+                         last_error = CASE WHEN ?4 = 1 THEN last_error ELSE 'released at shutdown' END
                      WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
                 )?
                 .execute(params![
@@ -334,6 +469,9 @@ impl Store {
                     .execute(params![lease.job_id, lease.attempt])?;
             }
             n += changed;
+        }
+        if n > 0 {
+            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(n)
@@ -522,11 +660,18 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
             let payload: String = tx
-                .prepare_cached(
-                    "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,
-                         'workflow_id', workflow_id, 'payload', json(payload))
-                     FROM jobs WHERE id = ?1 AND tenant_id = ?2",
-                )?
+                .prepare_cached(match tx.dialect() {
+                    Dialect::Sqlite => {
+                        "SELECT json_object('job_id', id, 'queue', queue, 'kind', kind,
+                             'workflow_id', workflow_id, 'payload', json(payload))
+                         FROM jobs WHERE id = ?1 AND tenant_id = ?2"
+                    }
+                    Dialect::Postgres => {
+                        "SELECT json_build_object('job_id', id, 'queue', queue, 'kind', kind,
+                             'workflow_id', workflow_id, 'payload', payload::json)::text
+                         FROM jobs WHERE id = ?1 AND tenant_id = ?2"
+                    }
+                })?
                 .query_row(params![lease.job_id, tenant], |r| r.get(0))?;
             // The new dead letter stands for the job now; the one a retry came from is settled.
             resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?;
@@ -602,7 +747,7 @@ fn resolve_dead_letters_in(
 mod tests {
     use super::*;
     use crate::store::states::StepStatus;
-    use crate::store::test_support::{SEED, enqueue, progress, task_step};
+    use crate::store::test_support::{SEED, SharedDb, enqueue, progress, task_step};
     use crate::store::{PipelineWrite, WorkflowStatus};
 
     const ALL: [(&str, usize); 4] = [("priority", 4), ("normal", 4), ("batch", 4), ("cleanup", 4)];
@@ -909,5 +1054,89 @@ mod tests {
             "renewed to 4500"
         );
         assert_ne!(c.attempt, c2.attempt);
+    }
+
+    /// Claims by `threads` threads at once, each on its own connection (a worker process of its
+    /// own), `rounds` times; each thread's claims, as claimed. `finish` completes each job
+    /// right after its claim.
+    fn claim_concurrently(
+        db: &SharedDb,
+        threads: usize,
+        rounds: usize,
+        (limit, tenant_cap): (usize, Option<u32>),
+        finish_each: bool,
+    ) -> Vec<Vec<Vec<ClaimedJob>>> {
+        let start = std::sync::Barrier::new(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let start = &start;
+                    scope.spawn(move || {
+                        let store = db.open("default");
+                        let owner = format!("w{t}");
+                        start.wait();
+                        let mut claims = Vec::new();
+                        for round in 0..rounds {
+                            let now = 2000 + round as i64;
+                            let slot = ClaimSlot {
+                                queue: "normal",
+                                tenant: store.tenant(),
+                                limit,
+                                tenant_cap,
+                            };
+                            let got = store.claim_from(&owner, &[slot], 60_000, 3, now).unwrap();
+                            if finish_each {
+                                for job in &got {
+                                    store
+                                        .finish_job(&finish(&job.lease, JobResult::Completed, now))
+                                        .unwrap();
+                                }
+                            }
+                            claims.push(got);
+                        }
+                        claims
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        })
+    }
+
+    #[test]
+    fn concurrent_claimers_never_take_one_job_twice_nor_more_than_asked() {
+        let db = SharedDb::new();
+        enqueue_distinct(&db.open("default"), 40);
+        // 4 threads × 12 rounds × 3 jobs could take 144: far more claims than jobs.
+        let claims = claim_concurrently(&db, 4, 12, (3, None), true);
+        let mut ids = Vec::new();
+        for claim in claims.iter().flatten() {
+            assert!(claim.len() <= 3, "a claim took {} of 3", claim.len());
+            ids.extend(claim.iter().map(|j| j.id.clone()));
+        }
+        let taken = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), taken, "a job was claimed twice");
+        assert_eq!(taken, 40, "every job was claimed once");
+    }
+
+    #[test]
+    fn concurrent_claimers_keep_a_tenants_cap() {
+        let db = SharedDb::new();
+        let store = db.open("default");
+        enqueue_distinct(&store, 20);
+        // Nothing finishes: at most 5 may ever run, however the claims interleave.
+        let claims = claim_concurrently(&db, 4, 3, (4, Some(5)), false);
+        let taken: usize = claims.iter().flatten().map(Vec::len).sum();
+        assert_eq!(taken, 5, "the cap of 5 running jobs");
+        let running: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'running'",
+                (),
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(running, 5);
     }
 }

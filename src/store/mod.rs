@@ -15,6 +15,7 @@ mod imports;
 #[cfg(test)]
 mod isolation;
 mod jobs;
+mod listen;
 mod locks;
 mod maintenance;
 mod postgres;
@@ -54,6 +55,7 @@ pub use imports::{
 pub use jobs::{
     ClaimSlot, ClaimedJob, JobFinish, JobResult, Lease, QUEUES, QueueCount, QueueStats, Rescued,
 };
+pub use listen::{Heard, JobListener};
 pub use locks::{LockHolder, lock_owner, owner_is_gone};
 pub use maintenance::{DatabaseFacts, inspect as inspect_database, prepare_restore, swap_in};
 pub use privacy::{ErasureRequest, PendingErasure, RemoteService, SubjectErasure, TableCount};
@@ -209,10 +211,7 @@ impl Store {
     /// (a PostgreSQL URL), a fresh schema of that database instead: the store's unit tests are
     /// then the conformance suite of the PostgreSQL backend.
     pub fn open_in_memory() -> Result<Store> {
-        if let Ok(url) = std::env::var("SALESAGENT_TEST_PG")
-            && !url.is_empty()
-        {
-            let schema = format!("t{}", new_id().replace('-', ""));
+        if let Some((url, schema)) = test_postgres() {
             return Store::open_postgres(&url, &TenantId::default_tenant(), Some(&schema));
         }
         let conn = Connection::open_in_memory()?;
@@ -403,6 +402,15 @@ impl Store {
     fn write_tx(&self) -> Result<Transaction<'_>> {
         Ok(self.conn.write_tx()?)
     }
+}
+
+/// The PostgreSQL server the tests run on (`SALESAGENT_TEST_PG`) and a fresh schema name for one
+/// test's database; `None` runs the tests on SQLite.
+fn test_postgres() -> Option<(String, String)> {
+    let url = std::env::var("SALESAGENT_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    Some((url, format!("t{}", new_id().replace('-', ""))))
 }
 
 impl From<rusqlite::Error> for Error {
@@ -681,8 +689,15 @@ fn resolve_id(conn: &Conn, table: &str, tenant: &str, id: &str) -> Result<String
             "{what} id {id:?} is too short: give at least 4 characters"
         )));
     }
+    // SQLite compares text bytewise, so the prefix is a range of the primary key's index. On
+    // PostgreSQL `x'ff'` is a bit string and the order is the database's collation: the prefix
+    // test is spelled out.
+    let prefix = match conn.dialect() {
+        sql::Dialect::Sqlite => "id >= ?2 AND id < ?2 || x'ff'",
+        sql::Dialect::Postgres => "starts_with(id, ?2)",
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id FROM {table} WHERE tenant_id = ?1 AND id >= ?2 AND id < ?2 || x'ff' LIMIT 2"
+        "SELECT id FROM {table} WHERE tenant_id = ?1 AND {prefix} LIMIT 2"
     ))?;
     let ids: Vec<String> = stmt
         .query_map((tenant, id), |r| r.get(0))?
@@ -702,19 +717,17 @@ mod tests {
 
     #[test]
     fn migrates_and_reopens() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
+        let db = test_support::SharedDb::new();
+        let store = db.open("default");
         assert!(store.schema_version().unwrap() >= 1);
         drop(store);
-        assert!(Store::open(&path, &TenantId::default_tenant()).is_ok());
+        assert!(db.try_open("default").is_ok());
     }
 
     #[test]
     fn refuses_a_newer_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
+        let db = test_support::SharedDb::new();
+        let store = db.open("default");
         store
             .conn
             .execute(
@@ -723,11 +736,31 @@ mod tests {
             )
             .unwrap();
         drop(store);
-        let err = Store::open(&path, &TenantId::default_tenant())
-            .err()
-            .unwrap();
+        let err = db.try_open("default").err().unwrap();
         assert!(matches!(err, Error::Configuration(_)));
         assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn an_id_is_found_by_any_prefix_of_four_characters_or_more() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = test_support::enqueue(&store, test_support::SEED);
+        // Every length, so some prefix is followed by a character above any bound a wrong
+        // spelling of "starts with" might put after it.
+        for len in 4..=workflow.len() {
+            assert_eq!(
+                store.resolve_workflow_id(&workflow[..len]).unwrap(),
+                workflow
+            );
+        }
+        assert!(matches!(
+            store.resolve_workflow_id("fff0"),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            store.resolve_workflow_id(&workflow[..3]),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]

@@ -194,13 +194,16 @@ const SEARCHED: &[(&str, &[&str], &str)] = &[
 ];
 
 impl Store {
-    /// The tenant's subject key: created (32 random bytes from SQLite's CSPRNG, seeded from the
-    /// OS) the first time it is needed, then never changed.
+    /// The tenant's subject key: created (32 random bytes from the OS) the first time it is
+    /// needed, then never changed.
     pub(super) fn subject_key_in(&self, tx: &Transaction<'_>, at: i64) -> Result<Vec<u8>> {
+        let mut key = vec![0u8; 32];
+        getrandom::fill(&mut key)
+            .map_err(|e| Error::Internal(format!("the OS random source failed: {e}")))?;
         tx.execute(
             "INSERT INTO privacy_keys (tenant_id, subject_key, created_at)
-             VALUES (?1, randomblob(32), ?2) ON CONFLICT DO NOTHING",
-            params![self.tenant, at],
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![self.tenant, key, at],
         )?;
         Ok(tx.query_row(
             "SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1",

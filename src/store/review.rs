@@ -515,11 +515,18 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         store
             .conn
-            .execute_batch(
+            .execute(
                 "INSERT INTO submissions (id, source, shape, dedupe_key, raw_payload, received_at)
-                 VALUES ('s1', 'run', 'seed', 'k1', x'00', 1);
-                 INSERT INTO workflows (id, submission_id, status, mode, trace_id, created_at, updated_at)
-                 VALUES ('w1', 's1', 'completed', 'draft_only', 't', 1, 1);",
+                 VALUES ('s1', 'run', 'seed', 'k1', ?1, 1)",
+                [vec![0u8]],
+            )
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO workflows (id, submission_id, status, mode, trace_id, created_at, updated_at)
+                 VALUES ('w1', 's1', 'completed', 'draft_only', 't', 1, 1)",
+                (),
             )
             .unwrap();
         let tx = store.write_tx().unwrap();

@@ -693,6 +693,7 @@ impl<'a> postgres::types::FromSql<'a> for Raw<'a> {
 // --- connections ------------------------------------------------------------------------------
 
 /// How to reach a PostgreSQL database, kept so a lost connection is made again.
+#[derive(Clone)]
 pub struct PgTarget {
     pub config: postgres::Config,
     pub tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
@@ -829,6 +830,41 @@ impl Conn {
             Backend::Sqlite(_) => Dialect::Sqlite,
             Backend::Postgres(_) => Dialect::Postgres,
         }
+    }
+
+    /// A new connection to the same PostgreSQL database, for a session of its own (LISTEN);
+    /// `None` on SQLite.
+    pub fn another_postgres(&self) -> Option<Result<Conn>> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(pg) => Some(Conn::postgres(pg.target.clone()).map_err(Error::from)),
+        }
+    }
+
+    /// Waits up to `timeout` for a notification on a channel this PostgreSQL session LISTENs to
+    /// and returns how many arrived (0: none came in time). A connection lost meanwhile is
+    /// [`Error::Disconnected`]: its LISTENs are gone with it. SQLite has no notifications: it
+    /// sleeps for `timeout` and returns 0.
+    pub fn wait_for_notifications(&self, timeout: std::time::Duration) -> Result<usize> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let Backend::Postgres(pg) = &self.backend else {
+            std::thread::sleep(timeout);
+            return Ok(0);
+        };
+        let mut client = pg.client.borrow_mut();
+        let mut notifications = client.notifications();
+        let mut arrived = 0;
+        // The first waits up to `timeout`; those queued with it are taken without waiting.
+        if notifications.timeout_iter(timeout).next()?.is_some() {
+            arrived = 1 + notifications.iter().count()?;
+        }
+        drop(notifications);
+        if arrived == 0 && client.is_closed() {
+            return Err(Error::Disconnected(
+                "the listening connection closed".into(),
+            ));
+        }
+        Ok(arrived)
     }
 
     /// The SQLite connection, for what only SQLite has (pragmas, checkpoints, backups).

@@ -5,6 +5,7 @@ use super::sql;
 use super::sql::{OptionalExtension, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
+use super::listen::announce_jobs_in;
 use super::states::{Metric, WorkflowStatus};
 use super::usage::Tally;
 use super::{Store, new_id};
@@ -127,12 +128,24 @@ impl Store {
         )
     }
 
+    /// The transaction is [`sql::Conn::row_locked_tx`]: on PostgreSQL, intake on several hosts
+    /// does not queue behind every other write for the global write lock. Nothing it writes
+    /// rests on a read made before: dedupe is the unique index on (tenant, dedupe key) with `ON
+    /// CONFLICT DO NOTHING` (a second insert of a key waits on the first's index entry and
+    /// inserts nothing once that commits, then reads the winner in a statement of its own);
+    /// the workflow, job and audit rows have fresh ids; usage counters are `ON CONFLICT DO
+    /// UPDATE` increments, written in one order (see `Tally::write_in`). The mode read for each
+    /// tenant is a setting, not a check: a workflow accepted while `mode set` commits starts in
+    /// the mode before, as if it came a moment earlier, and sending is decided later by the send
+    /// claim, under the write lock. Two batches inserting the same two new keys in opposite
+    /// orders (concurrent re-sends across hosts) can deadlock; PostgreSQL then aborts one, a
+    /// transient error: its requests are answered 503 and re-sent, and nothing is half stored.
     fn accept_each<'i, 'a: 'i>(
         &self,
         len: usize,
         items: impl Iterator<Item = (&'i TenantId, &'i NewSubmission<'a>, Option<&'i str>)>,
     ) -> Result<Vec<Acceptance>> {
-        let tx = self.write_tx()?;
+        let tx = self.conn.row_locked_tx()?;
         // Each tenant's mode, read once per transaction, and its usage, written once.
         let mut tenants: Vec<(&TenantId, String, Tally)> = Vec::with_capacity(1);
         let mut out = Vec::with_capacity(len);
@@ -159,6 +172,17 @@ impl Store {
         }
         for (tenant, _, tally) in tenants {
             tally.write_in(&tx, tenant)?;
+        }
+        if out.iter().any(|a| {
+            matches!(
+                a,
+                Acceptance::Accepted {
+                    job_id: Some(_),
+                    ..
+                }
+            )
+        }) {
+            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(out)

@@ -255,10 +255,8 @@ mod tests {
 
     #[test]
     fn every_tenant_honours_the_global_list_and_only_its_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("t.db");
-        let acme = Store::open(&db, &TenantId::parse("acme").unwrap()).unwrap();
-        let globex = Store::open(&db, &TenantId::parse("globex").unwrap()).unwrap();
+        let db = crate::store::test_support::SharedDb::new();
+        let (acme, globex) = (db.open("acme"), db.open("globex"));
         acme.add_suppression("a@x.com", "asked", "ops", 1).unwrap();
         assert!(globex.suppression_for("a@x.com").unwrap().is_none());
         let both = [acme.tenant().clone(), globex.tenant().clone()];

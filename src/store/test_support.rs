@@ -1,10 +1,42 @@
-//! Fixtures for the store's unit tests: one queued submission, a progress write, a step record.
+//! Fixtures for the store's unit tests: one database several stores open (SQLite file or
+//! PostgreSQL schema), one queued submission, a progress write, a step record.
 
 use super::{
     Acceptance, NewSubmission, PipelineWrite, Source, StepRecord, Store, WorkflowProgress,
     WorkflowStatus, new_id, states::StepStatus,
 };
 use crate::domain::submission::parse_payload;
+use crate::domain::tenant::TenantId;
+
+/// One database that several stores (connections) open, as processes share one in production: a
+/// SQLite file in a temporary directory, or with `SALESAGENT_TEST_PG` a fresh PostgreSQL schema,
+/// so tests of two stores at once (tenants, concurrency) run on both backends.
+pub enum SharedDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { url: String, schema: String },
+}
+
+impl SharedDb {
+    pub fn new() -> SharedDb {
+        match super::test_postgres() {
+            Some((url, schema)) => SharedDb::Postgres { url, schema },
+            None => SharedDb::Sqlite(tempfile::tempdir().unwrap()),
+        }
+    }
+
+    /// A new connection to the database, as `tenant`'s store (the first one migrates it).
+    pub fn open(&self, tenant: &str) -> Store {
+        self.try_open(tenant).unwrap()
+    }
+
+    pub fn try_open(&self, tenant: &str) -> crate::error::Result<Store> {
+        let tenant = TenantId::parse(tenant).unwrap();
+        match self {
+            SharedDb::Sqlite(dir) => Store::open(&dir.path().join("t.db"), &tenant),
+            SharedDb::Postgres { url, schema } => Store::open_postgres(url, &tenant, Some(schema)),
+        }
+    }
+}
 
 pub const SEED: &str = r#"{"portalId":1,"formId":"f","formSubmissionId":"S","fieldValues":[{"name":"email","value":"a@example.com"}]}"#;
 

@@ -141,7 +141,7 @@ pub struct WorkflowUsage {
     pub counts: UsageCounts,
 }
 
-const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = n + excluded.n";
+const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = usage.n + excluded.n";
 
 /// Adds `n` to `metric` of `tenant` on the UTC day of `at`, in the caller's transaction.
 pub(super) fn count_in(conn: &Conn, tenant: &str, at: i64, metric: Metric, n: u64) -> Result<()> {
@@ -182,9 +182,13 @@ impl Tally {
         }
     }
 
-    /// Writes the counts for `tenant` in the caller's transaction.
+    /// Writes the counts for `tenant` in the caller's transaction, in (day, metric) order: two
+    /// transactions that lock the same counter rows (PostgreSQL's row locks, intake on several
+    /// hosts) then lock them in one order and never deadlock on each other.
     pub(super) fn write_in(&self, conn: &Conn, tenant: &str) -> Result<()> {
-        for (day, metric, n) in &self.0 {
+        let mut counts: Vec<&(String, Metric, u64)> = self.0.iter().collect();
+        counts.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
+        for (day, metric, n) in counts {
             if *n > 0 {
                 upsert_day(conn, tenant, day, *metric, *n)?;
             }
@@ -258,7 +262,7 @@ impl Store {
     /// first.
     pub fn usage(&self, range: &UsageRange, by: UsageBucket) -> Result<Vec<UsageRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT substr(day, 1, ?4) AS period, MIN(day), MAX(day), metric, SUM(n) FROM usage
+            "SELECT substr(day, 1, CAST(?4 AS INTEGER)) AS period, MIN(day), MAX(day), metric, SUM(n) FROM usage
              WHERE tenant_id = ?1 AND day >= ?2 AND day <= ?3
              GROUP BY period, metric ORDER BY period",
         )?;

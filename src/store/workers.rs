@@ -67,11 +67,14 @@ impl Store {
 
 /// SQL: whether running job `j` is one its owner's registry has let go of — the owner's latest
 /// heartbeat came after the claim and does not list it (a thread no longer runs it).
+/// `running_jobs` is a JSON array of job ids, which are UUIDs (no `"`, `%` or `_`), so "lists
+/// it" is a LIKE on the quoted id: one spelling for both dialects, where reading the array would
+/// need SQLite's `json_each` and PostgreSQL's `jsonb_array_elements_text`.
 pub(super) const ORPHANED_LEASE: &str = "EXISTS (SELECT 1 FROM worker_heartbeats h
      WHERE h.worker_id = j.lease_owner
        AND h.seen_at > COALESCE((SELECT MAX(a.started_at) FROM job_attempts a
                                  WHERE a.job_id = j.id AND a.attempt = j.attempt), 0)
-       AND NOT EXISTS (SELECT 1 FROM json_each(h.running_jobs) r WHERE r.value = j.id))";
+       AND h.running_jobs NOT LIKE '%\"' || j.id || '\"%')";
 
 #[cfg(test)]
 mod tests {

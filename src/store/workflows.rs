@@ -451,7 +451,7 @@ impl Store {
                     .prepare_cached(&format!(
                 "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
                      last_error = ?5, last_error_class = ?6, updated_at = ?7,
-                     completed_at = CASE WHEN ?8 THEN ?7 ELSE completed_at END,
+                     completed_at = CASE WHEN ?8 = 1 THEN ?7 ELSE completed_at END,
                      attempts = attempts + ?9
                  WHERE id = ?1 AND tenant_id = ?10 AND status IN {UNFINISHED_WORKFLOWS}"
             ))?

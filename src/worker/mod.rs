@@ -25,8 +25,8 @@ use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::orchestrator::{FinishHook, Outcome, Pipeline};
 use crate::store::{
-    ClaimSlot, ClaimedJob, JobFinish, JobResult, Lease, PipelineWrite, QUEUES, Store,
-    WorkflowStatus,
+    ClaimSlot, ClaimedJob, Heard, JobFinish, JobListener, JobResult, Lease, PipelineWrite, QUEUES,
+    Store, WorkflowStatus,
 };
 
 /// How much of the claiming each queue gets when all have work (smooth weighted round robin):
@@ -88,7 +88,10 @@ impl QueueSpec {
 pub struct PoolOptions {
     pub workers: usize,
     pub queues: Vec<QueueSpec>,
-    /// How long to wait for new jobs before polling again (others' enqueues are not signalled).
+    /// How long an idle thread waits for new jobs before polling again. Its own process's
+    /// intake wakes it sooner, and on PostgreSQL so does any process's commit of new jobs
+    /// (LISTEN/NOTIFY); polling is what remains when no wake-up comes (SQLite across processes,
+    /// a pooler that breaks LISTEN, a lost notification).
     pub poll: Duration,
     /// Jobs claimed per claim transaction.
     pub prefetch: usize,
@@ -103,6 +106,16 @@ impl PoolOptions {
             prefetch: 4,
         }
     }
+}
+
+/// Why an idle thread's wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wakeup {
+    /// Jobs were announced (this process's intake, or a PostgreSQL notification), or the
+    /// pool is stopping.
+    Notified,
+    /// The poll interval passed with no announcement.
+    TimedOut,
 }
 
 /// Wakes idle workers when the intake commits new jobs.
@@ -125,12 +138,17 @@ impl Wake {
 
     /// Waits for a notification newer than `seen` (taken before looking for work, so one that
     /// arrives in between is not missed), or for `timeout`.
-    fn wait_since(&self, seen: u64, timeout: Duration) {
+    fn wait_since(&self, seen: u64, timeout: Duration) -> Wakeup {
         let g = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = self
+        let (g, _) = self
             .cv
             .wait_timeout_while(g, timeout, |g| *g == seen)
             .unwrap_or_else(|e| e.into_inner());
+        if *g == seen {
+            Wakeup::TimedOut
+        } else {
+            Wakeup::Notified
+        }
     }
 }
 
@@ -210,6 +228,8 @@ pub struct Pool {
     threads: Vec<JoinHandle<()>>,
     heartbeat: Option<JoinHandle<()>>,
     heartbeat_stop: Arc<AtomicBool>,
+    /// The thread that turns PostgreSQL's notifications into wake-ups (none on SQLite).
+    listener: Option<JoinHandle<()>>,
 }
 
 impl Pool {
@@ -283,6 +303,7 @@ impl Pool {
                 return Err(e);
             }
         };
+        let listener = listen_for_jobs(&hb_store);
         // Announce ourselves before the first claim, so readiness sees live workers at once.
         beat(&shared, &hb_store);
         let heartbeat_stop = Arc::new(AtomicBool::new(false));
@@ -294,11 +315,13 @@ impl Pool {
                 .spawn(move || heartbeat_loop(&shared, &hb_store, &stop))
                 .map_err(|e| Error::io("cannot start the heartbeat thread", e))?
         };
+        let listener = listener.and_then(|l| spawn_listener(&shared, l));
         Ok(Pool {
             shared,
             threads,
             heartbeat: Some(heartbeat),
             heartbeat_stop,
+            listener,
         })
     }
 
@@ -361,6 +384,9 @@ impl Pool {
         if let Some(h) = self.heartbeat.take() {
             let _ = h.join();
         }
+        if let Some(l) = self.listener.take() {
+            let _ = l.join();
+        }
         if self.is_idle() {
             for t in self.threads.drain(..) {
                 let _ = t.join();
@@ -406,6 +432,54 @@ impl Resources {
             .iter()
             .find(|(id, _, _)| id == tenant)
             .map(|(_, s, c)| (s, c))
+    }
+}
+
+/// A LISTEN session for jobs other processes commit (PostgreSQL), or none: SQLite, or a database
+/// that refuses (the threads then poll, which is all a pooler in transaction mode allows).
+fn listen_for_jobs(store: &Store) -> Option<JobListener> {
+    store
+        .job_listener()
+        .map_err(|e| tracing::warn!(error = %e, "cannot LISTEN for new jobs; workers poll"))
+        .ok()
+        .flatten()
+}
+
+fn spawn_listener(shared: &Arc<Shared>, listener: JobListener) -> Option<JoinHandle<()>> {
+    let shared = shared.clone();
+    std::thread::Builder::new()
+        .name("job-listener".into())
+        .spawn(move || {
+            forward_announcements(listener, &shared.wake, &shared.stop, shared.options.poll)
+        })
+        .map_err(|e| tracing::warn!(error = %e, "cannot start the job listener; workers poll"))
+        .ok()
+}
+
+/// Turns announcements of jobs committed by any process (PostgreSQL's LISTEN/NOTIFY, on one
+/// connection for the whole pool rather than one per thread) into wake-ups of this pool's idle
+/// threads, until the pool stops claiming. Each wait lasts at most `poll`, so a stop is seen
+/// promptly; a lost connection is retried with a growing pause while the threads poll.
+fn forward_announcements(
+    mut listener: JobListener,
+    wake: &Wake,
+    stop: &AtomicBool,
+    poll: Duration,
+) {
+    let mut failures = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        match listener.wait(poll) {
+            Ok(Heard::Jobs) => {
+                failures = 0;
+                wake.notify();
+            }
+            Ok(Heard::Nothing) => failures = 0,
+            Err(e) => {
+                failures = (failures + 1).min(6);
+                tracing::warn!(error = %e, "listening for new jobs failed; workers poll meanwhile");
+                std::thread::sleep(Duration::from_millis(50 << failures));
+            }
+        }
     }
 }
 
@@ -978,6 +1052,40 @@ fn auto_send(pipeline: &Pipeline<'_>, workflow_id: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_committed_by_another_connection_wakes_the_pool_by_notification() {
+        // PostgreSQL with SALESAGENT_TEST_PG; on SQLite there is no listener, and nothing changes.
+        let enqueuer = Store::open_in_memory().unwrap();
+        let Some(listener) = enqueuer.job_listener().unwrap() else {
+            assert_eq!(enqueuer.dialect(), crate::store::sql::Dialect::Sqlite);
+            return;
+        };
+        let (wake, stop) = (Wake::default(), AtomicBool::new(false));
+        // A poll interval of a minute: the wait below ends by notification or it fails.
+        let poll = Duration::from_secs(60);
+        let woke = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                forward_announcements(listener, &wake, &stop, Duration::from_millis(100))
+            });
+            let seen = wake.current();
+            // The listener has a session of its own: this store's connection is another one.
+            let body = r#"{"portalId":1,"formId":"f","formSubmissionId":"S","fieldValues":[{"name":"email","value":"a@example.com"}]}"#;
+            let parsed = crate::domain::submission::parse_payload(body.as_bytes()).unwrap();
+            let mut item = crate::store::NewSubmission::received(
+                crate::store::Source::Webhook,
+                &parsed.submissions[0],
+                body.as_bytes(),
+                1000,
+            );
+            item.queue = Some("normal");
+            enqueuer.accept_submissions(&[item]).unwrap();
+            let woke = wake.wait_since(seen, poll);
+            stop.store(true, Ordering::SeqCst);
+            woke
+        });
+        assert_eq!(woke, Wakeup::Notified);
+    }
 
     #[test]
     fn retry_after_wins_and_classes_decide() {
