@@ -156,7 +156,10 @@ impl Store {
              WHERE tenant_id = ?1 AND created_at >= ?2 AND status != 'superseded'",
         );
         if !selection.workflow_ids.is_empty() {
-            sql.push_str(" AND workflow_id IN (SELECT value FROM json_each(?3))");
+            sql.push_str(&format!(
+                " AND workflow_id IN (SELECT value FROM {})",
+                self.dialect().json_values("?3")
+            ));
         }
         match selection.sample {
             Some(n) => sql.push_str(&format!(" ORDER BY random() LIMIT {n}")),
@@ -185,7 +188,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT action, after FROM audit_log
              WHERE tenant_id = ?1 AND subject = ?2 AND action IN ('draft.edit', 'draft.recompose')
-             ORDER BY created_at, rowid",
+             ORDER BY created_at, id",
         )?;
         let rows = stmt
             .query_map(params![self.tenant, draft_id], |r| {

@@ -342,8 +342,8 @@ impl Store {
             "UPDATE import_jobs SET rows_read = ?2, rows_accepted = rows_accepted + ?3,
                  rows_rejected = rows_rejected + ?4, checkpoint_row = ?5, checkpoint_offset = ?6,
                  updated_at = ?7,
-                 state = CASE WHEN ?8 THEN 'completed' ELSE state END,
-                 finished_at = CASE WHEN ?8 THEN ?7 ELSE finished_at END
+                 state = CASE WHEN ?8 <> 0 THEN 'completed' ELSE state END,
+                 finished_at = CASE WHEN ?8 <> 0 THEN ?7 ELSE finished_at END
              WHERE id = ?1 AND tenant_id = ?9",
         )?
         .execute(params![
@@ -471,14 +471,14 @@ impl Store {
                 params![import_id, at, self.tenant],
             )?;
             tx.execute(
-                "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+                "UPDATE jobs SET state = 'available', run_at = CASE WHEN run_at < ?2 THEN run_at ELSE ?2 END, updated_at = ?2
                  WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'cancelled'
                    AND workflow_id IN (SELECT id FROM workflows WHERE status = 'pending')",
                 params![import_id, at, self.tenant],
             )?
         } else {
             tx.execute(
-                "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+                "UPDATE jobs SET state = 'available', run_at = CASE WHEN run_at < ?2 THEN run_at ELSE ?2 END, updated_at = ?2
                  WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'held'",
                 params![import_id, at, self.tenant],
             )?

@@ -194,13 +194,16 @@ const SEARCHED: &[(&str, &[&str], &str)] = &[
 ];
 
 impl Store {
-    /// The tenant's subject key: created (32 random bytes from SQLite's CSPRNG, seeded from the
-    /// OS) the first time it is needed, then never changed.
+    /// The tenant's subject key: created (32 random bytes from the OS) the first time it is
+    /// needed, then never changed.
     pub(super) fn subject_key_in(&self, tx: &Transaction<'_>, at: i64) -> Result<Vec<u8>> {
+        let mut key = vec![0u8; 32];
+        getrandom::fill(&mut key)
+            .map_err(|e| Error::Internal(format!("the OS random source failed: {e}")))?;
         tx.execute(
             "INSERT INTO privacy_keys (tenant_id, subject_key, created_at)
-             VALUES (?1, randomblob(32), ?2) ON CONFLICT DO NOTHING",
-            params![self.tenant, at],
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![self.tenant, key, at],
         )?;
         Ok(tx.query_row(
             "SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1",
@@ -236,9 +239,15 @@ impl Store {
     pub fn erase_subjects(&self, req: &ErasureRequest<'_>) -> Result<Vec<SubjectErasure>> {
         // The key commits on its own, so a dry run shows the reference the real run will use.
         self.subject_ref("")?;
-        self.conn.execute_batch("PRAGMA secure_delete = ON")?;
+        // SQLite zeroes what it deletes only with secure_delete; PostgreSQL's dead row versions
+        // go at its next VACUUM (runbooks: erasure on PostgreSQL).
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.execute_batch("PRAGMA secure_delete = ON")?;
+        }
         let result = self.erase_in_one_tx(req);
-        self.conn.execute_batch("PRAGMA secure_delete = FAST")?;
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.execute_batch("PRAGMA secure_delete = FAST")?;
+        }
         result
     }
 
@@ -276,7 +285,7 @@ impl Store {
         let running: Option<String> = tx
             .query_row(
                 "SELECT workflow_id FROM jobs WHERE tenant_id = ?1 AND state = 'running'
-                 AND workflow_id IN (SELECT id FROM temp.erase_workflows) LIMIT 1",
+                 AND workflow_id IN (SELECT id FROM erase_workflows) LIMIT 1",
                 [&self.tenant],
                 |r| r.get(0),
             )
@@ -363,7 +372,7 @@ impl Store {
             .to_string(),
         );
         append_audit(tx, &self.tenant, &entry)?;
-        tx.execute("DELETE FROM temp.erase_workflows", ())?;
+        tx.execute("DELETE FROM erase_workflows", ())?;
         Ok(SubjectErasure {
             email: email.to_string(),
             subject_ref: reference.to_string(),
@@ -480,9 +489,9 @@ impl Store {
         tx.execute(
             "UPDATE submissions SET email = NULL, first_name = NULL, last_name = NULL,
                  company = NULL, job_title = NULL, phone = NULL, message = NULL, page_url = NULL,
-                 custom_fields = '{}', raw_payload = x'', dedupe_key = 'erased:' || id
+                 custom_fields = '{}', raw_payload = ?3, dedupe_key = 'erased:' || id
              WHERE id = ?1 AND tenant_id = ?2",
-            params![submission_id, self.tenant],
+            params![submission_id, self.tenant, Vec::<u8>::new()],
         )?;
         tx.execute(
             "UPDATE workflows SET email = NULL WHERE id = ?1 AND tenant_id = ?2",
@@ -515,19 +524,20 @@ fn pending_from_row(r: &sql::Row<'_>) -> sql::Result<PendingErasure> {
     })
 }
 
-/// Fills `temp.erase_workflows` with the person's workflows: those of their submissions, and
+/// Fills `erase_workflows` with the person's workflows: those of their submissions, and
 /// those whose draft went to them (events resolved through the CRM).
 fn mark_person_workflows(tx: &Transaction<'_>, tenant: &str, email: &str) -> Result<()> {
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS erase_workflows (id TEXT PRIMARY KEY);
-         DELETE FROM temp.erase_workflows;",
+         DELETE FROM erase_workflows;",
     )?;
     tx.execute(
-        "INSERT OR IGNORE INTO temp.erase_workflows (id)
+        "INSERT INTO erase_workflows (id)
          SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id
          WHERE w.tenant_id = ?1 AND (lower(w.email) = ?2 OR lower(s.email) = ?2)
          UNION
-         SELECT workflow_id FROM drafts WHERE tenant_id = ?1 AND lower(recipient) = ?2",
+         SELECT workflow_id FROM drafts WHERE tenant_id = ?1 AND lower(recipient) = ?2
+         ON CONFLICT DO NOTHING",
         params![tenant, email],
     )?;
     Ok(())
@@ -548,10 +558,10 @@ fn person_draft_files(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>>
         tx,
         tenant,
         "SELECT DISTINCT COALESCE(remote_draft_id, id) FROM drafts
-         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM erase_workflows)
              AND mailbox = 'local_mailbox'
          UNION SELECT id FROM drafts
-         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)",
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM erase_workflows)",
     )
 }
 
@@ -561,25 +571,26 @@ fn person_gmail_drafts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>
         tx,
         tenant,
         "SELECT DISTINCT remote_draft_id FROM drafts
-         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'gmail'
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM erase_workflows) AND mailbox = 'gmail'
              AND remote_draft_id IS NOT NULL AND status NOT IN ('sent', 'superseded')",
     )
 }
 
 /// HubSpot contact ids the person's workflows used or named.
 fn person_hubspot_contacts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
+    let crm = tx.dialect().json_text_field("output", "crm");
     strings(
         tx,
         tenant,
-        "SELECT remote_id FROM workflow_steps
+        &format!("SELECT remote_id FROM workflow_steps
          WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1
-                               AND id IN (SELECT id FROM temp.erase_workflows))
+                               AND id IN (SELECT id FROM erase_workflows))
              AND name = 'contact'
-             AND remote_id IS NOT NULL AND json_extract(output, '$.crm') = 'hubspot'
+             AND remote_id IS NOT NULL AND {crm} = 'hubspot'
          UNION
          SELECT s.contact_object_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
-         WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM temp.erase_workflows)
-             AND s.contact_object_id IS NOT NULL",
+         WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM erase_workflows)
+             AND s.contact_object_id IS NOT NULL"),
     )
 }
 
@@ -592,17 +603,18 @@ fn delete_person_rows(
     email: &str,
 ) -> Result<Vec<(&'static str, u64)>> {
     // Every statement below reaches rows through the tenant's workflows (?1).
-    const WF: &str = "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM temp.erase_workflows)";
+    const WF: &str = "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM erase_workflows)";
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS erase_submissions (id TEXT PRIMARY KEY);
-         DELETE FROM temp.erase_submissions;",
+         DELETE FROM erase_submissions;",
     )?;
     // The submissions, remembered before their workflows go.
     tx.execute(
         &format!(
-            "INSERT OR IGNORE INTO temp.erase_submissions
+            "INSERT INTO erase_submissions
              SELECT submission_id FROM workflows WHERE id IN ({WF})
-             UNION SELECT id FROM submissions WHERE tenant_id = ?1 AND lower(email) = ?2"
+             UNION SELECT id FROM submissions WHERE tenant_id = ?1 AND lower(email) = ?2
+             ON CONFLICT DO NOTHING"
         ),
         params![tenant, email],
     )?;
@@ -653,7 +665,7 @@ fn delete_person_rows(
         (
             "submissions",
             "DELETE FROM submissions WHERE tenant_id = ?1
-             AND id IN (SELECT id FROM temp.erase_submissions)
+             AND id IN (SELECT id FROM erase_submissions)
              AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)"
                 .to_string(),
         ),
@@ -682,17 +694,19 @@ fn delete_person_rows(
         }
     }
     // A rejected import row is the person's own record: it goes whole.
-    let rejected: Vec<(i64, Vec<u8>)> = tx
-        .prepare(
-            "SELECT rowid, CAST(raw_row || ' ' || message AS BLOB) FROM import_row_errors
+    let rejected: Vec<(i64, String)> = tx
+        .prepare(&format!(
+            "SELECT rowid, raw_row || ' ' || message FROM import_row_errors
              WHERE import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?1)
-                 AND instr(lower(raw_row || ' ' || message), ?2) > 0",
-        )?
+                 AND {}",
+            tx.dialect()
+                .contains("lower(raw_row || ' ' || message)", "?2")
+        ))?
         .query_map(params![tenant, email], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<sql::Result<_>>()?;
     let mut n = 0;
     for (rowid, text) in rejected {
-        if contains_ci(&text, email.as_bytes()) {
+        if contains_ci(text.as_bytes(), email.as_bytes()) {
             n += tx.execute(
                 "DELETE FROM import_row_errors WHERE rowid = ?1
                  AND import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?2)",
@@ -706,8 +720,50 @@ fn delete_person_rows(
     Ok(out)
 }
 
+/// Tables with no `id` column: their rows are addressed by `rowid` (SQLite's implicit one, an
+/// identity column of that name on PostgreSQL).
+const WITHOUT_ID: &[&str] = &["job_attempts", "import_row_errors", "suppressions", "eval_items"];
+
+/// The column a row of `table` is addressed by.
+fn row_key(table: &str) -> &'static str {
+    if WITHOUT_ID.contains(&table) {
+        "rowid"
+    } else {
+        "id"
+    }
+}
+
+/// Columns declared BLOB (BYTEA on PostgreSQL); every other searched column is text.
+const BLOB_COLUMNS: &[(&str, &str)] = &[
+    ("submissions", "raw_payload"),
+    ("quarantined_payloads", "raw_payload"),
+];
+
+/// The select of `blank_in_table`: (row key, the column's bytes, `blob` or `text`) of the rows in
+/// scope whose column holds `?2` in any case. SQLite reads each value's own type (a BLOB column
+/// may hold text); PostgreSQL's columns have one type, and a blob is searched through its
+/// `escape` encoding (ASCII as itself, lower-cased like SQLite's `lower`).
+fn search_column(dialect: sql::Dialect, table: &str, column: &str, scope: &str) -> String {
+    let key = row_key(table);
+    match dialect {
+        sql::Dialect::Sqlite => format!(
+            "SELECT {key}, CAST({column} AS BLOB), typeof({column}) FROM {table}
+             WHERE ({scope}) AND instr(lower(CAST({column} AS TEXT)), ?2) > 0"
+        ),
+        sql::Dialect::Postgres if BLOB_COLUMNS.contains(&(table, column)) => format!(
+            "SELECT {key}, {column}, 'blob' FROM {table}
+             WHERE ({scope}) AND strpos(lower(encode({column}, 'escape')),
+                                        lower(encode(convert_to(?2, 'UTF8'), 'escape'))) > 0"
+        ),
+        sql::Dialect::Postgres => format!(
+            "SELECT {key}, convert_to({column}, 'UTF8'), 'text' FROM {table}
+             WHERE ({scope}) AND strpos(lower({column}), ?2) > 0"
+        ),
+    }
+}
+
 /// Blanks the address out of every column of `table` (in the tenant) that still holds it, in
-/// any case. Returns the ids (`id`, or rowid as text) of the rows changed.
+/// any case. Returns the keys (`id`, or rowid, as text) of the rows changed.
 fn blank_in_table(
     tx: &Transaction<'_>,
     tenant: &str,
@@ -716,38 +772,34 @@ fn blank_in_table(
     scope: &str,
     email: &str,
 ) -> Result<Vec<String>> {
-    let id_expr = if matches!(
-        table,
-        "job_attempts" | "import_row_errors" | "suppressions" | "eval_items"
-    ) {
-        "CAST(rowid AS TEXT)"
-    } else {
-        "CAST(id AS TEXT)"
-    };
+    let key = row_key(table);
     let mut changed = Vec::new();
     for column in columns {
-        let select = format!(
-            "SELECT rowid, {id_expr}, CAST({column} AS BLOB), typeof({column}) FROM {table}
-             WHERE ({scope}) AND instr(lower(CAST({column} AS TEXT)), ?2) > 0"
-        );
-        let rows: Vec<(i64, String, Vec<u8>, String)> = tx
+        let select = search_column(tx.dialect(), table, column, scope);
+        let rows: Vec<(sql::Value, Vec<u8>, String)> = tx
             .prepare(&select)?
             .query_map(params![tenant, email], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<sql::Result<_>>()?;
-        for (rowid, id, bytes, kind) in rows {
+        // The scope (the tenant, ?1) again: a CRM id is unique only within its tenant.
+        let update = format!("UPDATE {table} SET {column} = ?3 WHERE {key} = ?2 AND ({scope})");
+        for (row, bytes, kind) in rows {
             if !contains_ci(&bytes, email.as_bytes()) {
                 continue;
             }
             let (blanked, _) = blank_ci(&bytes, email.as_bytes());
-            let update = format!("UPDATE {table} SET {column} = ?1 WHERE rowid = ?2");
             if kind == "blob" {
-                tx.execute(&update, params![blanked, rowid])?;
+                tx.execute(&update, params![tenant, row, blanked])?;
             } else {
                 let text = String::from_utf8_lossy(&blanked).into_owned();
-                tx.execute(&update, params![text, rowid])?;
+                tx.execute(&update, params![tenant, row, text])?;
             }
+            let id = match row {
+                sql::Value::Integer(i) => i.to_string(),
+                sql::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            };
             if !changed.contains(&id) {
                 changed.push(id);
             }
@@ -758,10 +810,11 @@ fn blank_in_table(
 
 /// Audit rows from before pseudonymous references that name the address.
 fn count_audit_in_clear(tx: &Transaction<'_>, tenant: &str, email: &str) -> Result<u64> {
+    let found = ["subject", "reason", "before", "after"]
+        .map(|column| tx.dialect().contains(&format!("lower({column})"), "?2"))
+        .join(" OR ");
     let n: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM audit_log WHERE tenant_id = ?1 AND (
-             instr(lower(subject), ?2) > 0 OR instr(lower(reason), ?2) > 0
-             OR instr(lower(before), ?2) > 0 OR instr(lower(after), ?2) > 0)",
+        &format!("SELECT COUNT(*) FROM audit_log WHERE tenant_id = ?1 AND ({found})"),
         params![tenant, email],
         |r| r.get(0),
     )?;

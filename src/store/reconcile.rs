@@ -128,12 +128,16 @@ impl Store {
     /// Live drafts that have a mailbox copy to look for: one page of at most `limit`, after the
     /// row whose cursor is `after` (start with `i64::MIN`). Memory stays flat however many there are.
     pub fn live_drafts(&self, since: i64, after: i64, limit: usize) -> Result<Vec<DraftProbe>> {
+        // NOT INDEXED (SQLite): walk the table in rowid order from the cursor; the status index
+        // would sort every remaining row again for each page. PostgreSQL's planner needs no hint.
+        let not_indexed = match self.dialect() {
+            sql::Dialect::Sqlite => "NOT INDEXED",
+            sql::Dialect::Postgres => "",
+        };
         self.draft_probes(
             &format!(
-                // NOT INDEXED: walk the table in rowid order from the cursor; the status index
-                // would sort every remaining row again for each page.
                 "SELECT d.rowid, d.id, d.workflow_id, w.status, d.remote_draft_id
-             FROM drafts AS d NOT INDEXED LEFT JOIN workflows w ON w.id = d.workflow_id
+             FROM drafts AS d {not_indexed} LEFT JOIN workflows w ON w.id = d.workflow_id
              WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status IN {LIVE_DRAFTS}
                AND d.remote_draft_id IS NOT NULL AND d.rowid > ?3
              ORDER BY d.rowid LIMIT ?4"
@@ -225,7 +229,7 @@ impl Store {
              JOIN workflows w1 ON w1.id = d1.workflow_id
              JOIN submissions s1 ON s1.id = w1.submission_id
              JOIN submissions s2 ON s2.tenant_id = s1.tenant_id AND s2.email = s1.email
-                  AND s2.form_id IS s1.form_id
+                  AND s2.form_id IS NOT DISTINCT FROM s1.form_id
                   AND s2.received_at >= s1.received_at AND s2.received_at <= s1.received_at + ?3
                   AND s2.id != s1.id AND (s2.received_at > s1.received_at OR s2.id > s1.id)
              JOIN workflows w2 ON w2.submission_id = s2.id
@@ -417,8 +421,9 @@ impl Store {
     pub fn latest_report_with_check(&self, name: &str) -> Result<Option<ReportRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {REPORT_COLUMNS} FROM reconciliation_reports
-             WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM json_each(checks) WHERE value = ?2)
-             ORDER BY started_at DESC, id DESC LIMIT 1"
+             WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM {checks} WHERE value = ?2)
+             ORDER BY started_at DESC, id DESC LIMIT 1",
+            checks = self.dialect().json_values("checks")
         ))?;
         Ok(stmt
             .query_row(params![self.tenant, name], report_from_row)

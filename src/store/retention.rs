@@ -208,7 +208,7 @@ impl Store {
 }
 
 /// Purges exactly these rows of `kind` (ids as a JSON array, ?1; the tenant, ?2); returns the
-/// draft ids whose mail files go too.
+/// draft ids whose mail files go too. Each statement names the list as `{ids}`.
 fn purge_ids(
     tx: &sql::Transaction<'_>,
     tenant: &str,
@@ -216,75 +216,69 @@ fn purge_ids(
     ids: &[String],
 ) -> Result<Vec<String>> {
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    let run = |sql: &str| -> Result<()> {
-        tx.execute(sql, params![json, tenant])?;
+    let list = format!("(SELECT value FROM {})", tx.dialect().json_values("?1"));
+    let with_list = |template: &str| template.replace("{ids}", &list);
+    let run = |template: &str| -> Result<()> {
+        tx.execute(&with_list(template), params![json, tenant])?;
         Ok(())
+    };
+    let strings = |template: &str| -> Result<Vec<String>> {
+        Ok(tx
+            .prepare(&with_list(template))?
+            .query_map(params![json, tenant], |r| r.get(0))?
+            .collect::<sql::Result<_>>()?)
     };
     let mut files = Vec::new();
     match kind {
-        PurgeKind::RawPayloads => run("UPDATE submissions SET raw_payload = x''
-             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
-        PurgeKind::FinishedJobs => {
-            run("DELETE FROM job_attempts WHERE job_id IN
-                 (SELECT id FROM jobs WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1)))")?;
-            run(
-                "DELETE FROM jobs WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
+        PurgeKind::RawPayloads => {
+            // An empty blob bound, not a literal: `x''` is SQLite's spelling only.
+            tx.execute(
+                &with_list(
+                    "UPDATE submissions SET raw_payload = ?3 WHERE tenant_id = ?2 AND id IN {ids}",
+                ),
+                params![json, tenant, Vec::<u8>::new()],
             )?;
         }
+        PurgeKind::FinishedJobs => {
+            run("DELETE FROM job_attempts WHERE job_id IN
+                 (SELECT id FROM jobs WHERE tenant_id = ?2 AND id IN {ids})")?;
+            run("DELETE FROM jobs WHERE tenant_id = ?2 AND id IN {ids}")?;
+        }
         PurgeKind::Workflows => {
-            files = tx
-                .prepare(
-                    "SELECT COALESCE(remote_draft_id, id) FROM drafts
-                     WHERE tenant_id = ?2 AND mailbox = 'local_mailbox'
-                         AND workflow_id IN (SELECT value FROM json_each(?1))",
-                )?
-                .query_map(params![json, tenant], |r| r.get(0))?
-                .collect::<sql::Result<_>>()?;
+            files = strings(
+                "SELECT COALESCE(remote_draft_id, id) FROM drafts
+                 WHERE tenant_id = ?2 AND mailbox = 'local_mailbox' AND workflow_id IN {ids}",
+            )?;
+            // The submissions, remembered before their workflows go.
+            let submissions = strings(
+                "SELECT DISTINCT submission_id FROM workflows WHERE tenant_id = ?2 AND id IN {ids}",
+            )?;
             run("DELETE FROM dead_letters WHERE tenant_id = ?2 AND (
-                     workflow_id IN (SELECT value FROM json_each(?1))
-                     OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
-                                   AND workflow_id IN (SELECT value FROM json_each(?1))))")?;
-            run(
-                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
-                     AND workflow_id IN (SELECT value FROM json_each(?1)))",
-            )?;
-            run(
-                "DELETE FROM jobs WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
-            )?;
-            run(
-                "DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows
-                     WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1)))",
-            )?;
-            run(
-                "DELETE FROM drafts WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
-            )?;
-            run(
-                "DELETE FROM tasks WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
-            )?;
-            tx.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS purge_submissions (id TEXT PRIMARY KEY);
-                 DELETE FROM temp.purge_submissions;",
-            )?;
-            run(
-                "INSERT OR IGNORE INTO temp.purge_submissions SELECT submission_id FROM workflows
-                 WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
-            )?;
-            run(
-                "DELETE FROM workflows WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
-            )?;
+                     workflow_id IN {ids}
+                     OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2 AND workflow_id IN {ids}))")?;
+            run("DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
+                     AND workflow_id IN {ids})")?;
+            run("DELETE FROM jobs WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
+            run("DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows
+                     WHERE tenant_id = ?2 AND id IN {ids})")?;
+            run("DELETE FROM drafts WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
+            run("DELETE FROM tasks WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
+            run("DELETE FROM workflows WHERE tenant_id = ?2 AND id IN {ids}")?;
+            let submissions = serde_json::to_string(&submissions).unwrap_or_else(|_| "[]".into());
             tx.execute(
-                "DELETE FROM submissions WHERE tenant_id = ?1
-                 AND id IN (SELECT id FROM temp.purge_submissions)
-                 AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)",
-                [tenant],
+                &with_list(
+                    "DELETE FROM submissions WHERE tenant_id = ?2 AND id IN {ids}
+                     AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?2)",
+                ),
+                params![submissions, tenant],
             )?;
         }
         PurgeKind::RejectedDraftFiles => files = ids.to_vec(),
         PurgeKind::Usage => {}
         PurgeKind::ReconcileReports => run("DELETE FROM reconciliation_reports
-             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
+             WHERE tenant_id = ?2 AND id IN {ids}")?,
         PurgeKind::QuarantinedPayloads => run("DELETE FROM quarantined_payloads
-             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
+             WHERE tenant_id = ?2 AND id IN {ids}")?,
     }
     Ok(files)
 }

@@ -98,12 +98,13 @@ impl Store {
                  GROUP BY s.name ORDER BY 2 DESC LIMIT 5",
             )?,
             received_to_draft_ms: durations(
-                "SELECT MAX(d.created_at - s.received_at, 0) FROM drafts d
+                "SELECT CASE WHEN d.created_at > s.received_at THEN d.created_at - s.received_at ELSE 0 END
+                 FROM drafts d
                  JOIN workflows w ON w.id = d.workflow_id JOIN submissions s ON s.id = w.submission_id
                  WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status != 'superseded'",
             )?,
             draft_to_approval_ms: durations(
-                "SELECT MAX(reviewed_at - created_at, 0) FROM drafts
+                "SELECT CASE WHEN reviewed_at > created_at THEN reviewed_at - created_at ELSE 0 END FROM drafts
                  WHERE tenant_id = ?1 AND reviewed_at >= ?2 AND status IN ('approved', 'sending', 'sent', 'send_failed')",
             )?,
             approved: count(
@@ -271,12 +272,13 @@ impl Store {
                 }
             }
         }
-        for (tenant, n) in self.by_tenant(
-            "SELECT r.tenant_id, json_array_length(r.findings) FROM reconciliation_reports r
+        for (tenant, n) in self.by_tenant(&format!(
+            "SELECT r.tenant_id, MAX({findings}) FROM reconciliation_reports r
              WHERE r.started_at = (SELECT MAX(started_at) FROM reconciliation_reports
                                    WHERE tenant_id = r.tenant_id)
              GROUP BY r.tenant_id",
-        )? {
+            findings = self.dialect().json_array_length("r.findings")
+        ))? {
             out.entry(tenant).or_default().snapshot.reconcile_findings = Some(n);
         }
         Ok(out)
