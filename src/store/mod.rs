@@ -17,12 +17,16 @@ mod isolation;
 mod jobs;
 mod locks;
 mod maintenance;
+#[cfg(test)]
+mod ops_fixtures;
 mod postgres;
 mod privacy;
 mod quarantine;
 mod reconcile;
 mod retention;
 mod review;
+#[cfg(test)]
+mod schema_parity;
 pub mod sql;
 mod states;
 mod stats;

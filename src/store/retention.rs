@@ -286,6 +286,94 @@ fn purge_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ops_fixtures::{count, workflow};
+
+    /// Every purge kind, as `purge` runs them: a dry run counts and changes nothing; a real one
+    /// removes only what is old and finished (a pending workflow and its job stay).
+    #[test]
+    fn each_kind_purges_only_finished_rows_and_a_dry_run_changes_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        let done = workflow(
+            &store,
+            "old@example.com",
+            "completed",
+            "completed",
+            "rejected",
+            "local_mailbox",
+        );
+        let live = workflow(
+            &store,
+            "new@example.com",
+            "pending",
+            "available",
+            "pending_review",
+            "local_mailbox",
+        );
+        store
+            .conn
+            .execute(
+                "INSERT INTO reconciliation_reports (id, tenant_id, started_at, checks)
+                 VALUES (?1, ?2, 10, '[]')",
+                params![crate::store::new_id(), store.tenant],
+            )
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO quarantined_payloads (id, tenant_id, reason, raw_payload, received_at)
+                 VALUES (?1, ?2, 'bad json', ?3, 10)",
+                params![crate::store::new_id(), store.tenant, b"{".to_vec()],
+            )
+            .unwrap();
+        let cutoff = crate::domain::time::now_ms() + 86_400_000;
+        let purge = |kind, dry_run| store.purge_batch(kind, cutoff, "", 100, dry_run).unwrap();
+
+        let dry = purge(PurgeKind::RawPayloads, true);
+        assert_eq!(dry.rows, 2);
+        assert_eq!(count(&store, "submissions", "length(raw_payload) > 0"), 2);
+        assert_eq!(purge(PurgeKind::RawPayloads, false).rows, 2);
+        assert_eq!(count(&store, "submissions", "length(raw_payload) > 0"), 0);
+        let raw: Vec<u8> = store
+            .conn
+            .query_row(
+                "SELECT raw_payload FROM submissions WHERE id = ?1",
+                [&done.submission],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(raw.is_empty());
+
+        assert_eq!(purge(PurgeKind::FinishedJobs, false).rows, 1);
+        assert_eq!(count(&store, "jobs", "1 = 1"), 1);
+        assert_eq!(count(&store, "job_attempts", "1 = 1"), 1);
+
+        let files = purge(PurgeKind::RejectedDraftFiles, false);
+        assert_eq!(files.draft_files, vec![done.draft.clone()]);
+
+        let dry = purge(PurgeKind::Workflows, true);
+        assert_eq!((dry.rows, count(&store, "workflows", "1 = 1")), (1, 2));
+        let batch = purge(PurgeKind::Workflows, false);
+        assert_eq!(batch.rows, 1);
+        assert_eq!(batch.draft_files, vec![done.draft.clone()]);
+        for table in ["workflows", "submissions", "workflow_steps", "drafts", "tasks"] {
+            assert_eq!(count(&store, table, "1 = 1"), 1, "{table}");
+        }
+        let left: String = store
+            .conn
+            .query_row("SELECT id FROM workflows", (), |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, live.workflow);
+
+        assert_eq!(purge(PurgeKind::ReconcileReports, false).rows, 1);
+        assert_eq!(purge(PurgeKind::QuarantinedPayloads, false).rows, 1);
+        assert_eq!(count(&store, "reconciliation_reports", "1 = 1"), 0);
+        assert_eq!(count(&store, "quarantined_payloads", "1 = 1"), 0);
+        let usage = count(&store, "usage", "1 = 1");
+        assert!(usage > 0, "accepting the submissions counted usage");
+        assert_eq!(purge(PurgeKind::Usage, true).rows, usage as u64);
+        assert_eq!(purge(PurgeKind::Usage, false).rows, usage as u64);
+        assert_eq!(count(&store, "usage", "1 = 1"), 0);
+    }
 
     #[test]
     fn the_uuid7_floor_sorts_below_every_later_id_and_above_every_earlier_one() {
