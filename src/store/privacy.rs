@@ -844,3 +844,243 @@ fn record_pending(
         pending_from_row,
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ops_fixtures::{count, workflow};
+
+    const DANA: &str = "dana@example.com";
+
+    fn request<'a>(emails: &'a [String], dry_run: bool) -> ErasureRequest<'a> {
+        ErasureRequest {
+            emails,
+            actor: "op",
+            reason: "asked",
+            gmail: true,
+            hubspot: None,
+            dry_run,
+            at: 5000,
+        }
+    }
+
+    fn exec(store: &Store, sql: &str, values: &[&dyn sql::ToSql]) {
+        store.conn.execute(sql, values).unwrap();
+    }
+
+    /// A CRM contact `id` of `tenant` with `email` and `job_title`.
+    fn contact(store: &Store, tenant: &str, id: i64, email: &str, job_title: &str) {
+        exec(
+            store,
+            "INSERT INTO crm_contacts (id, tenant_id, email, job_title, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 1, 1)",
+            params![id, tenant, email, job_title],
+        );
+    }
+
+    /// Dana's rows everywhere a person can be found, beside Olaf's that only mention her, and
+    /// another tenant's rows with the very same ids and text.
+    fn people(store: &Store) -> (crate::store::ops_fixtures::Made, String) {
+        let dana = workflow(store, DANA, "completed", "completed", "sent", "gmail");
+        let olaf = workflow(
+            store,
+            "olaf@example.com",
+            "completed",
+            "completed",
+            "pending_review",
+            "local_mailbox",
+        );
+        exec(
+            store,
+            "UPDATE drafts SET body = 'Forwarded from Dana@Example.com.' WHERE id = ?1",
+            params![olaf.draft],
+        );
+        exec(
+            store,
+            "INSERT INTO quarantined_payloads (id, tenant_id, reason, raw_payload, received_at)
+             VALUES (?1, 'default', 'bad', ?2, 1)",
+            params![new_id(), b"{\"email\":\"DANA@example.com\"\xff}".to_vec()],
+        );
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        exec(
+            store,
+            "INSERT INTO import_row_errors (import_job_id, row_number, message, raw_row)
+             VALUES (?1, 2, 'no form', ?2)",
+            params![import.id, format!("{DANA},Dana")],
+        );
+        exec(
+            store,
+            "INSERT INTO suppressions (tenant_id, value, reason, created_by, created_at)
+             VALUES ('default', ?1, 'asked', 'op', 1)",
+            params![DANA],
+        );
+        exec(
+            store,
+            "INSERT INTO eval_runs (id, tenant_id, candidate_name, candidate, selection, state,
+                 total, created_at) VALUES ('r1', 'default', 'c', '{}', '{}', 'running', 2, 1)",
+            params![],
+        );
+        for (seq, recipient, body) in [(1, DANA, "x"), (2, "olaf@example.com", "cc dana@example.com")]
+        {
+            exec(
+                store,
+                "INSERT INTO eval_items (run_id, tenant_id, seq, workflow_id, draft_id, recipient,
+                     source, original_subject, original_body, decision, final_subject, final_body,
+                     candidate_body)
+                 VALUES ('r1', 'default', ?1, ?2, 'd', ?3, '{}', 's', 'b', 'approved', 's', 'b', ?4)",
+                params![seq, format!("w{seq}"), recipient, body],
+            );
+        }
+        for tenant in ["default", "acme"] {
+            contact(store, tenant, 7, DANA, "buyer");
+            contact(store, tenant, 8, "olaf@example.com", "assistant to dana@example.com");
+        }
+        exec(
+            store,
+            "INSERT INTO crm_tasks (id, tenant_id, contact_id, reference, subject, body, priority,
+                 task_type, due_at, created_at)
+             VALUES (1, 'default', 7, 'ref', 'Call', 'b', 'HIGH', 'CALL', 1, 1)",
+            params![],
+        );
+        // An audit row from before addresses were masked where the row is written.
+        exec(
+            store,
+            "INSERT INTO audit_log (id, tenant_id, actor, action, reason, created_at)
+             VALUES (?1, 'default', 'op', 'draft.edit', ?2, 10)",
+            params![new_id(), format!("typo in {DANA}")],
+        );
+        (dana, olaf.draft)
+    }
+
+    #[test]
+    fn an_erasure_deletes_the_persons_rows_and_blanks_the_address_elsewhere_in_its_tenant_only() {
+        let store = Store::open_in_memory().unwrap();
+        let (dana, olaf_draft) = people(&store);
+        assert_eq!(store.addresses_of_contact("901").unwrap().len(), 2);
+        let emails = [DANA.to_string()];
+
+        let dry = store.erase_subjects(&request(&emails, true)).unwrap();
+        assert_eq!(count(&store, "submissions", "1 = 1"), 2, "a dry run changes nothing");
+        assert_eq!(count(&store, "crm_contacts", "1 = 1"), 4);
+        let real = store.erase_subjects(&request(&emails, false)).unwrap();
+        assert_eq!(dry[0].tables, real[0].tables, "a dry run counts what a real one does");
+
+        let counted: BTreeMap<&str, (u64, u64)> = real[0]
+            .tables
+            .iter()
+            .map(|t| (t.table, (t.deleted, t.blanked)))
+            .collect();
+        for (table, expected) in [
+            ("submissions", (1, 0)),
+            ("workflows", (1, 0)),
+            ("workflow_steps", (1, 0)),
+            ("jobs", (1, 0)),
+            ("job_attempts", (1, 0)),
+            ("drafts", (1, 1)),
+            ("tasks", (1, 0)),
+            ("quarantined_payloads", (0, 1)),
+            ("import_row_errors", (1, 0)),
+            ("suppressions", (1, 0)),
+            ("eval_items", (1, 1)),
+            ("crm_contacts", (1, 1)),
+            ("crm_tasks", (1, 0)),
+        ] {
+            assert_eq!(counted.get(table), Some(&expected), "{table}: {counted:?}");
+        }
+        assert_eq!(real[0].files_to_delete, vec![dana.draft.clone()]);
+        assert_eq!(real[0].files_to_blank, vec![olaf_draft.clone()]);
+        assert_eq!(real[0].audit_rows_in_clear, 1);
+        assert!(real[0].remote.is_empty(), "a sent Gmail draft is gone from drafts already");
+
+        let body: String = store
+            .conn
+            .query_row("SELECT body FROM drafts WHERE id = ?1", [&olaf_draft], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(!body.to_lowercase().contains(DANA), "{body}");
+        let raw: Vec<u8> = store
+            .conn
+            .query_row("SELECT raw_payload FROM quarantined_payloads", (), |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(!contains_ci(&raw, DANA.as_bytes()));
+        assert!(raw.ends_with(b"\xff}"), "the bytes around the address are kept");
+        // The other tenant's contacts, with the same ids, are untouched.
+        assert_eq!(count(&store, "crm_contacts", "tenant_id = 'acme'"), 2);
+        assert_eq!(
+            count(
+                &store,
+                "crm_contacts",
+                "tenant_id = 'acme' AND job_title = 'assistant to dana@example.com'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                "suppressions",
+                &format!("value = '{}'", real[0].subject_ref)
+            ),
+            1
+        );
+        assert_eq!(store.addresses_of_contact("901").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_erasure_waits_for_a_running_job_and_each_remote_erasure_finishes_once() {
+        let store = Store::open_in_memory().unwrap();
+        let dana = workflow(&store, DANA, "running", "running", "approved", "gmail");
+        let emails = [DANA.to_string()];
+        let err = store.erase_subjects(&request(&emails, false)).unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err}");
+        assert_eq!(count(&store, "submissions", "1 = 1"), 1);
+
+        exec(
+            &store,
+            "UPDATE jobs SET state = 'completed' WHERE id = ?1",
+            params![dana.job],
+        );
+        let found = BTreeMap::from([(DANA.to_string(), vec!["555".to_string()])]);
+        let mut req = request(&emails, false);
+        req.hubspot = Some(&found);
+        let done = store.erase_subjects(&req).unwrap();
+        let services: Vec<(RemoteService, String)> = done[0]
+            .remote
+            .iter()
+            .map(|p| (p.service, p.remote_id.clone()))
+            .collect();
+        assert_eq!(
+            services,
+            vec![
+                (RemoteService::Gmail, format!("g-{}", dana.draft)),
+                (RemoteService::Hubspot, "555".into()),
+                (RemoteService::Hubspot, "901".into()),
+            ]
+        );
+        let pending = store.pending_erasures().unwrap();
+        assert_eq!(pending.len(), 3);
+        store
+            .finish_pending_erasure(&pending[0].id, Ok(()), 6000)
+            .unwrap();
+        let again = store.finish_pending_erasure(&pending[0].id, Ok(()), 6001);
+        assert!(matches!(again, Err(Error::NotFound(_))), "{again:?}");
+        store
+            .finish_pending_erasure(&pending[1].id, Err("429 for dana@example.com"), 6002)
+            .unwrap();
+        let left = store.pending_erasures().unwrap();
+        assert_eq!(left.len(), 2);
+        assert_eq!(left[0].attempts, 1);
+        assert!(!left[0].last_error.as_deref().unwrap().contains(DANA));
+
+        let event = PrivacyDeletion {
+            portal_id: "1".into(),
+            contact_id: "901".into(),
+            occurred_at: 7,
+        };
+        let events = [(store.tenant().clone(), event)];
+        assert_eq!(store.enqueue_privacy_deletions(&events, 7000).unwrap(), 1);
+        assert_eq!(store.enqueue_privacy_deletions(&events, 7001).unwrap(), 0);
+    }
+}
