@@ -337,7 +337,14 @@ mod tests {
     #[test]
     fn a_retry_requeues_the_job_once_and_keeps_its_attempts_as_history() {
         let store = Store::open_in_memory().unwrap();
-        let made = workflow(&store, "a@x.com", "failed", "completed", "approved", "gmail");
+        let made = workflow(
+            &store,
+            "a@x.com",
+            "failed",
+            "completed",
+            "approved",
+            "gmail",
+        );
         let id = dead_letter(&store, &made);
         let open = DeadLetterFilter {
             limit: 10,

@@ -355,9 +355,16 @@ mod tests {
         let mut both = vec![a.workflow.clone(), b.workflow.clone()];
         both.sort();
         assert_eq!(select(vec![], None), both);
-        assert_eq!(select(vec![b.workflow.clone()], None), vec![b.workflow.clone()]);
+        assert_eq!(
+            select(vec![b.workflow.clone()], None),
+            vec![b.workflow.clone()]
+        );
         assert_eq!(select(vec![], Some(1)).len(), 1);
-        for (action, at) in [("draft.edit", 10), ("draft.approve", 11), ("draft.recompose", 12)] {
+        for (action, at) in [
+            ("draft.edit", 10),
+            ("draft.approve", 11),
+            ("draft.recompose", 12),
+        ] {
             let mut entry = AuditEntry::new("op", action, at);
             entry.subject = Some(a.draft.clone());
             entry.after = Some(format!("{{\"at\":{at}}}"));

@@ -35,13 +35,12 @@ impl Store {
         let target_str = target.to_str().ok_or_else(|| {
             Error::InvalidInput(format!("{} is not a UTF-8 path", target.display()))
         })?;
-        conn.execute("VACUUM INTO ?1", [target_str])
-            .map_err(|e| {
-                Error::io(
-                    format!("cannot write backup {}", target.display()),
-                    std::io::Error::other(e.to_string()),
-                )
-            })?;
+        conn.execute("VACUUM INTO ?1", [target_str]).map_err(|e| {
+            Error::io(
+                format!("cannot write backup {}", target.display()),
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
         inspect(target)
     }
 
@@ -274,7 +273,9 @@ mod tests {
             assert!(matches!(err, Error::InvalidInput(_)), "{err}");
             let text = err.to_string();
             assert!(
-                text.contains("hint: ") && text.contains("pg_dump") && text.contains("pg_basebackup"),
+                text.contains("hint: ")
+                    && text.contains("pg_dump")
+                    && text.contains("pg_basebackup"),
                 "{text}"
             );
         }

@@ -582,7 +582,8 @@ fn person_hubspot_contacts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Str
     strings(
         tx,
         tenant,
-        &format!("SELECT remote_id FROM workflow_steps
+        &format!(
+            "SELECT remote_id FROM workflow_steps
          WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1
                                AND id IN (SELECT id FROM erase_workflows))
              AND name = 'contact'
@@ -590,7 +591,8 @@ fn person_hubspot_contacts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Str
          UNION
          SELECT s.contact_object_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
          WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM erase_workflows)
-             AND s.contact_object_id IS NOT NULL"),
+             AND s.contact_object_id IS NOT NULL"
+        ),
     )
 }
 
@@ -603,7 +605,8 @@ fn delete_person_rows(
     email: &str,
 ) -> Result<Vec<(&'static str, u64)>> {
     // Every statement below reaches rows through the tenant's workflows (?1).
-    const WF: &str = "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM erase_workflows)";
+    const WF: &str =
+        "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM erase_workflows)";
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS erase_submissions (id TEXT PRIMARY KEY);
          DELETE FROM erase_submissions;",
@@ -722,7 +725,12 @@ fn delete_person_rows(
 
 /// Tables with no `id` column: their rows are addressed by `rowid` (SQLite's implicit one, an
 /// identity column of that name on PostgreSQL).
-const WITHOUT_ID: &[&str] = &["job_attempts", "import_row_errors", "suppressions", "eval_items"];
+const WITHOUT_ID: &[&str] = &[
+    "job_attempts",
+    "import_row_errors",
+    "suppressions",
+    "eval_items",
+];
 
 /// The column a row of `table` is addressed by.
 fn row_key(table: &str) -> &'static str {
@@ -920,8 +928,10 @@ mod tests {
                  total, created_at) VALUES ('r1', 'default', 'c', '{}', '{}', 'running', 2, 1)",
             params![],
         );
-        for (seq, recipient, body) in [(1, DANA, "x"), (2, "olaf@example.com", "cc dana@example.com")]
-        {
+        for (seq, recipient, body) in [
+            (1, DANA, "x"),
+            (2, "olaf@example.com", "cc dana@example.com"),
+        ] {
             exec(
                 store,
                 "INSERT INTO eval_items (run_id, tenant_id, seq, workflow_id, draft_id, recipient,
@@ -933,7 +943,13 @@ mod tests {
         }
         for tenant in ["default", "acme"] {
             contact(store, tenant, 7, DANA, "buyer");
-            contact(store, tenant, 8, "olaf@example.com", "assistant to dana@example.com");
+            contact(
+                store,
+                tenant,
+                8,
+                "olaf@example.com",
+                "assistant to dana@example.com",
+            );
         }
         exec(
             store,
@@ -960,10 +976,17 @@ mod tests {
         let emails = [DANA.to_string()];
 
         let dry = store.erase_subjects(&request(&emails, true)).unwrap();
-        assert_eq!(count(&store, "submissions", "1 = 1"), 2, "a dry run changes nothing");
+        assert_eq!(
+            count(&store, "submissions", "1 = 1"),
+            2,
+            "a dry run changes nothing"
+        );
         assert_eq!(count(&store, "crm_contacts", "1 = 1"), 4);
         let real = store.erase_subjects(&request(&emails, false)).unwrap();
-        assert_eq!(dry[0].tables, real[0].tables, "a dry run counts what a real one does");
+        assert_eq!(
+            dry[0].tables, real[0].tables,
+            "a dry run counts what a real one does"
+        );
 
         let counted: BTreeMap<&str, (u64, u64)> = real[0]
             .tables
@@ -990,13 +1013,18 @@ mod tests {
         assert_eq!(real[0].files_to_delete, vec![dana.draft.clone()]);
         assert_eq!(real[0].files_to_blank, vec![olaf_draft.clone()]);
         assert_eq!(real[0].audit_rows_in_clear, 1);
-        assert!(real[0].remote.is_empty(), "a sent Gmail draft is gone from drafts already");
+        assert!(
+            real[0].remote.is_empty(),
+            "a sent Gmail draft is gone from drafts already"
+        );
 
         let body: String = store
             .conn
-            .query_row("SELECT body FROM drafts WHERE id = ?1", [&olaf_draft], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT body FROM drafts WHERE id = ?1",
+                [&olaf_draft],
+                |r| r.get(0),
+            )
             .unwrap();
         assert!(!body.to_lowercase().contains(DANA), "{body}");
         let raw: Vec<u8> = store
@@ -1006,7 +1034,10 @@ mod tests {
             })
             .unwrap();
         assert!(!contains_ci(&raw, DANA.as_bytes()));
-        assert!(raw.ends_with(b"\xff}"), "the bytes around the address are kept");
+        assert!(
+            raw.ends_with(b"\xff}"),
+            "the bytes around the address are kept"
+        );
         // The other tenant's contacts, with the same ids, are untouched.
         assert_eq!(count(&store, "crm_contacts", "tenant_id = 'acme'"), 2);
         assert_eq!(

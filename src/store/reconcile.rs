@@ -501,18 +501,42 @@ mod tests {
     #[test]
     fn drafts_and_tasks_are_read_in_pages_and_duplicates_orphans_and_reports_are_found() {
         let store = Store::open_in_memory().unwrap();
-        let failed = workflow(&store, "a@x.com", "failed", "completed", "pending_review", "gmail");
-        let done = workflow(&store, "a@x.com", "completed", "completed", "approved", "gmail");
+        let failed = workflow(
+            &store,
+            "a@x.com",
+            "failed",
+            "completed",
+            "pending_review",
+            "gmail",
+        );
+        let done = workflow(
+            &store,
+            "a@x.com",
+            "completed",
+            "completed",
+            "approved",
+            "gmail",
+        );
 
         let first = store.live_drafts(0, i64::MIN, 1).unwrap();
         assert_eq!(first.len(), 1);
         let second = store.live_drafts(0, first[0].cursor, 1).unwrap();
         assert_eq!(second.len(), 1);
         assert_ne!(first[0].draft_id, second[0].draft_id);
-        assert!(store.live_drafts(0, second[0].cursor, 1).unwrap().is_empty());
+        assert!(
+            store
+                .live_drafts(0, second[0].cursor, 1)
+                .unwrap()
+                .is_empty()
+        );
         let tasks = store.recorded_tasks(0, i64::MIN, 10).unwrap();
         assert_eq!(tasks.len(), 2);
-        assert!(store.recorded_tasks(0, tasks[1].cursor, 10).unwrap().is_empty());
+        assert!(
+            store
+                .recorded_tasks(0, tasks[1].cursor, 10)
+                .unwrap()
+                .is_empty()
+        );
 
         let duplicates = store.duplicate_drafts(0, 60_000).unwrap();
         assert_eq!(duplicates.len(), 1, "{duplicates:?}");
@@ -529,15 +553,24 @@ mod tests {
         let dead = store.drafts_without_live_workflow(0).unwrap();
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].workflow_status.as_deref(), Some("failed"));
-        assert_eq!(store.orphan_drafts(&[failed.draft.clone()], 3000).unwrap(), 1);
-        assert_eq!(store.orphan_drafts(&[failed.draft.clone()], 3001).unwrap(), 0);
+        assert_eq!(
+            store.orphan_drafts(&[failed.draft.clone()], 3000).unwrap(),
+            1
+        );
+        assert_eq!(
+            store.orphan_drafts(&[failed.draft.clone()], 3001).unwrap(),
+            0
+        );
         assert!(store.drafts_without_live_workflow(0).unwrap().is_empty());
 
         store
             .conn
             .execute("DELETE FROM tasks WHERE workflow_id = ?1", [&done.workflow])
             .unwrap();
-        assert_eq!(store.completed_without_task(0).unwrap(), vec![done.workflow.clone()]);
+        assert_eq!(
+            store.completed_without_task(0).unwrap(),
+            vec![done.workflow.clone()]
+        );
         store
             .conn
             .execute(
@@ -567,9 +600,23 @@ mod tests {
     #[test]
     fn stuck_workflows_are_found_and_requeued_once() {
         let store = Store::open_in_memory().unwrap();
-        let pending = workflow(&store, "b@x.com", "pending", "completed", "approved", "gmail");
+        let pending = workflow(
+            &store,
+            "b@x.com",
+            "pending",
+            "completed",
+            "approved",
+            "gmail",
+        );
         let running = workflow(&store, "c@x.com", "running", "running", "approved", "gmail");
-        workflow(&store, "d@x.com", "completed", "completed", "approved", "gmail");
+        workflow(
+            &store,
+            "d@x.com",
+            "completed",
+            "completed",
+            "approved",
+            "gmail",
+        );
         store
             .conn
             .execute(
@@ -587,8 +634,14 @@ mod tests {
         assert!(found.contains(&(running.workflow.as_str(), Some(3000), false)));
 
         let requeue = |id: &str| store.requeue_workflow(id, "normal", 10_000).unwrap();
-        assert!(matches!(requeue(&pending.workflow), WorkflowRequeue::Enqueued { .. }));
-        assert!(matches!(requeue(&pending.workflow), WorkflowRequeue::Waiting { .. }));
+        assert!(matches!(
+            requeue(&pending.workflow),
+            WorkflowRequeue::Enqueued { .. }
+        ));
+        assert!(matches!(
+            requeue(&pending.workflow),
+            WorkflowRequeue::Waiting { .. }
+        ));
         assert_eq!(
             requeue(&running.workflow),
             WorkflowRequeue::Released {

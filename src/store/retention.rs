@@ -256,11 +256,15 @@ fn purge_ids(
             run("DELETE FROM dead_letters WHERE tenant_id = ?2 AND (
                      workflow_id IN {ids}
                      OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2 AND workflow_id IN {ids}))")?;
-            run("DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
-                     AND workflow_id IN {ids})")?;
+            run(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
+                     AND workflow_id IN {ids})",
+            )?;
             run("DELETE FROM jobs WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
-            run("DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows
-                     WHERE tenant_id = ?2 AND id IN {ids})")?;
+            run(
+                "DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows
+                     WHERE tenant_id = ?2 AND id IN {ids})",
+            )?;
             run("DELETE FROM drafts WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
             run("DELETE FROM tasks WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
             run("DELETE FROM workflows WHERE tenant_id = ?2 AND id IN {ids}")?;
@@ -355,7 +359,13 @@ mod tests {
         let batch = purge(PurgeKind::Workflows, false);
         assert_eq!(batch.rows, 1);
         assert_eq!(batch.draft_files, vec![done.draft.clone()]);
-        for table in ["workflows", "submissions", "workflow_steps", "drafts", "tasks"] {
+        for table in [
+            "workflows",
+            "submissions",
+            "workflow_steps",
+            "drafts",
+            "tasks",
+        ] {
             assert_eq!(count(&store, table, "1 = 1"), 1, "{table}");
         }
         let left: String = store

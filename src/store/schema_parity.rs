@@ -117,13 +117,17 @@ fn sqlite_schema(conn: &rusqlite::Connection) -> Schema {
     let strings = |sql: &str, arg: &str| -> Vec<Vec<rusqlite::types::Value>> {
         let mut stmt = conn.prepare(sql).unwrap();
         let width = stmt.column_count();
-        let args: &[&str] = if stmt.parameter_count() == 0 { &[] } else { &[arg] };
+        let args: &[&str] = if stmt.parameter_count() == 0 {
+            &[]
+        } else {
+            &[arg]
+        };
         stmt.query_map(rusqlite::params_from_iter(args), |r| {
             (0..width).map(|i| r.get(i)).collect()
         })
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
     };
     let text = |v: &rusqlite::types::Value| match v {
         rusqlite::types::Value::Text(t) => t.clone(),
@@ -187,7 +191,10 @@ fn sqlite_schema(conn: &rusqlite::Connection) -> Schema {
                     &index_name,
                 );
                 let sql = text(&sql[0][0]);
-                let at = sql.to_lowercase().rfind(" where ").expect("a partial index");
+                let at = sql
+                    .to_lowercase()
+                    .rfind(" where ")
+                    .expect("a partial index");
                 condition_words(&sql[at + 7..])
             } else {
                 BTreeSet::new()
@@ -200,9 +207,9 @@ fn sqlite_schema(conn: &rusqlite::Connection) -> Schema {
              ORDER BY id, seq",
             &name,
         ) {
-            let key = keys.entry(int(&fk[0])).or_insert_with(|| {
-                (vec![], text(&fk[1]), vec![], text(&fk[4]).to_uppercase())
-            });
+            let key = keys
+                .entry(int(&fk[0]))
+                .or_insert_with(|| (vec![], text(&fk[1]), vec![], text(&fk[4]).to_uppercase()));
             key.0.push(text(&fk[2]));
             key.2.push(text(&fk[3]));
         }

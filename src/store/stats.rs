@@ -304,8 +304,22 @@ mod tests {
     fn counts_durations_and_every_tenants_gauges() {
         let store = Store::open_in_memory().unwrap();
         let sent = workflow(&store, "a@x.com", "completed", "completed", "sent", "gmail");
-        workflow(&store, "b@x.com", "failed", "completed", "rejected", "local_mailbox");
-        workflow(&store, "c@x.com", "pending", "available", "pending_review", "gmail");
+        workflow(
+            &store,
+            "b@x.com",
+            "failed",
+            "completed",
+            "rejected",
+            "local_mailbox",
+        );
+        workflow(
+            &store,
+            "c@x.com",
+            "pending",
+            "available",
+            "pending_review",
+            "gmail",
+        );
         store
             .conn
             .execute(
@@ -315,7 +329,11 @@ mod tests {
             .unwrap();
         let counts = store.tenant_counts().unwrap();
         assert_eq!(
-            (counts.workflows, counts.drafts_waiting, counts.last_submission_at),
+            (
+                counts.workflows,
+                counts.drafts_waiting,
+                counts.last_submission_at
+            ),
             (3, 1, Some(1000))
         );
         let stats = store.stats(0).unwrap();
