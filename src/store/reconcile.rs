@@ -554,11 +554,15 @@ mod tests {
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].workflow_status.as_deref(), Some("failed"));
         assert_eq!(
-            store.orphan_drafts(&[failed.draft.clone()], 3000).unwrap(),
+            store
+                .orphan_drafts(std::slice::from_ref(&failed.draft), 3000)
+                .unwrap(),
             1
         );
         assert_eq!(
-            store.orphan_drafts(&[failed.draft.clone()], 3001).unwrap(),
+            store
+                .orphan_drafts(std::slice::from_ref(&failed.draft), 3001)
+                .unwrap(),
             0
         );
         assert!(store.drafts_without_live_workflow(0).unwrap().is_empty());
