@@ -754,4 +754,48 @@ mod tests {
         assert!(duplicates[0].message.contains("earlier row of this file"));
         // (These test rows carry no `row:N` external id; real import rows do.)
     }
+
+    #[test]
+    fn a_cancelled_import_releases_its_jobs_and_its_unprocessed_leads_import_again() {
+        let store = locked_store();
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        let rows = [parsed("a@b.co"), parsed("c@d.co")];
+        let mut first = chunk(&import.id, &rows, (0, 0), 3);
+        first.errors.push(RowError {
+            row_number: 4,
+            column: Some("email".into()),
+            message: "not an address".into(),
+            raw_row: "x".repeat(MAX_REJECTED_ROW_BYTES + 10),
+        });
+        first.rows_read = 3;
+        first.checkpoint_row = 4;
+        first.last = true;
+        let out = store.commit_import_chunk(&first).unwrap();
+        assert!(matches!(out, ChunkOutcome::Committed { accepted: 2, .. }));
+        let done = store.get_import(&import.id).unwrap();
+        assert_eq!(
+            (done.state.as_str(), done.rows_rejected, done.finished_at),
+            ("completed", 1, Some(1))
+        );
+        let errors = store.import_errors(&import.id).unwrap();
+        assert_eq!(errors[0].raw_row.len(), MAX_REJECTED_ROW_BYTES);
+        assert_eq!(store.cancel_import(&import.id, 5).unwrap(), 2);
+        assert_eq!(store.import_unfinished_jobs(&import.id).unwrap(), 0);
+        let progress = store.import_progress(&import.id).unwrap();
+        assert_eq!(progress.workflows, vec![("cancelled".to_string(), 2)]);
+        assert_eq!(store.release_import(&import.id, 6).unwrap(), 2);
+        assert_eq!(store.get_import(&import.id).unwrap().state, "completed");
+        assert_eq!(store.import_unfinished_jobs(&import.id).unwrap(), 2);
+
+        // Cancelled again, a new import of the same leads takes them over: no duplicates.
+        store.cancel_import(&import.id, 7).unwrap();
+        let next = store.create_import("g.csv", "h2", "{}", 8).unwrap();
+        let out = store
+            .commit_import_chunk(&chunk(&next.id, &rows, (0, 0), 3))
+            .unwrap();
+        assert!(
+            matches!(&out, ChunkOutcome::Committed { accepted: 2, duplicates } if duplicates.is_empty()),
+            "{out:?}"
+        );
+    }
 }
