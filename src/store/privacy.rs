@@ -5,6 +5,8 @@
 //! deleted and overwritten cells are zeroed in the pages it writes; the caller then truncates the
 //! WAL (`Store::try_truncate_wal`), after which the old page images are gone from the WAL file too. A
 //! dry run does the very same work and rolls back, so its counts are exactly what a real run does.
+//! On PostgreSQL the same transaction runs (no secure delete exists there); the caller's
+//! `try_truncate_wal` then vacuums the tables in `ERASED_TABLES`.
 
 use std::collections::BTreeMap;
 
@@ -191,6 +193,27 @@ const SEARCHED: &[(&str, &[&str], &str)] = &[
         "import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?1)",
     ),
     ("suppressions", &["value", "reason"], "tenant_id = ?1"),
+];
+
+/// Every table an erasure deletes from or blanks in (what PostgreSQL vacuums after one).
+pub(super) const ERASED_TABLES: [&str; 17] = [
+    "submissions",
+    "workflows",
+    "workflow_steps",
+    "drafts",
+    "tasks",
+    "jobs",
+    "job_attempts",
+    "dead_letters",
+    "quarantined_payloads",
+    "crm_contacts",
+    "crm_tasks",
+    "reconciliation_reports",
+    "eval_items",
+    "eval_runs",
+    "import_row_errors",
+    "suppressions",
+    "audit_log",
 ];
 
 impl Store {
@@ -1057,6 +1080,17 @@ mod tests {
             1
         );
         assert_eq!(store.addresses_of_contact("901").unwrap().len(), 1);
+        assert!(
+            store.try_truncate_wal().unwrap(),
+            "the old bytes are out of the WAL (SQLite) or vacuumed away (PostgreSQL)"
+        );
+    }
+
+    #[test]
+    fn every_searched_table_is_vacuumed_after_an_erasure() {
+        for (table, _, _) in SEARCHED {
+            assert!(ERASED_TABLES.contains(table), "{table}");
+        }
     }
 
     #[test]
