@@ -90,7 +90,7 @@ impl Store {
     /// workers keep writing); see docs/runbooks.md for what that does and does not remove.
     pub fn try_truncate_wal(&self) -> Result<bool> {
         if self.conn.as_sqlite().is_none() {
-            for table in super::privacy::ERASED_TABLES {
+            for table in super::privacy::erased_tables() {
                 // One statement per call: VACUUM refuses to run inside a transaction block.
                 self.conn.execute_batch(&format!("VACUUM {table}"))?;
             }
