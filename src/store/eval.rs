@@ -365,7 +365,8 @@ mod tests {
             ("draft.approve", 11),
             ("draft.recompose", 12),
         ] {
-            let mut entry = AuditEntry::new("op", action, at);
+            let actor = "op";
+            let mut entry = AuditEntry::new(actor, action, at);
             entry.subject = Some(a.draft.clone());
             entry.after = Some(format!("{{\"at\":{at}}}"));
             store.append_audit(&entry).unwrap();

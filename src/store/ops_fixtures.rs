@@ -36,8 +36,8 @@ pub fn workflow(
     let submission: String = store
         .conn
         .query_row(
-            "SELECT submission_id FROM workflows WHERE id = ?1",
-            [&workflow],
+            "SELECT submission_id FROM workflows WHERE id = ?1 AND tenant_id = ?2",
+            (&workflow, &store.tenant),
             |r| r.get(0),
         )
         .unwrap();
@@ -45,23 +45,30 @@ pub fn workflow(
         store.conn.execute(sql, values).unwrap();
     };
     sql(
-        "UPDATE workflows SET status = ?2, updated_at = 2000 WHERE id = ?1",
-        params![workflow, status],
+        "UPDATE workflows SET status = ?2, updated_at = 2000 WHERE id = ?1 AND tenant_id = ?3",
+        params![workflow, status, store.tenant],
     );
     sql(
-        "UPDATE jobs SET state = ?2, attempt = 1, updated_at = 2000 WHERE id = ?1",
-        params![job, job_state],
+        "UPDATE jobs SET state = ?2, attempt = 1, updated_at = 2000 WHERE id = ?1 AND tenant_id = ?3",
+        params![job, job_state, store.tenant],
     );
     sql(
         "INSERT INTO job_attempts (job_id, attempt, worker, error, started_at, finished_at)
-         VALUES (?1, 1, 'w1', ?2, 1500, 1600)",
-        params![job, format!("timeout talking about {email}")],
+         SELECT ?1, 1, 'w1', ?2, 1500, 1600
+         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?1 AND tenant_id = ?3)",
+        params![job, format!("timeout talking about {email}"), store.tenant],
     );
     sql(
         "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input, output,
              remote_id, started_at)
-         VALUES (?1, ?2, 3, 'contact', 1, 'completed', ?3, '{\"crm\":\"hubspot\"}', '901', 1500)",
-        params![new_id(), workflow, format!("{{\"email\":\"{email}\"}}")],
+         SELECT ?1, ?2, 3, 'contact', 1, 'completed', ?3, '{\"crm\":\"hubspot\"}', '901', 1500
+         WHERE EXISTS (SELECT 1 FROM workflows WHERE id = ?2 AND tenant_id = ?4)",
+        params![
+            new_id(),
+            workflow,
+            format!("{{\"email\":\"{email}\"}}"),
+            store.tenant
+        ],
     );
     let draft = new_id();
     let remote = (mailbox == "gmail").then(|| format!("g-{draft}"));
@@ -101,8 +108,8 @@ pub fn dead_letter(store: &Store, made: &Made) -> String {
     store
         .conn
         .execute(
-            "UPDATE jobs SET state = 'dead', last_error = 'boom' WHERE id = ?1",
-            [&made.job],
+            "UPDATE jobs SET state = 'dead', last_error = 'boom' WHERE id = ?1 AND tenant_id = ?2",
+            (&made.job, &store.tenant),
         )
         .unwrap();
     store
