@@ -328,3 +328,65 @@ fn already_retried(conn: &Conn, tenant: &str, id: &str, job_id: &str) -> Error {
         state.as_deref().unwrap_or("gone")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ops_fixtures::{dead_letter, workflow};
+
+    #[test]
+    fn a_retry_requeues_the_job_once_and_keeps_its_attempts_as_history() {
+        let store = Store::open_in_memory().unwrap();
+        let made = workflow(
+            &store,
+            "a@x.com",
+            "failed",
+            "completed",
+            "approved",
+            "gmail",
+        );
+        let id = dead_letter(&store, &made);
+        let open = DeadLetterFilter {
+            limit: 10,
+            ..DeadLetterFilter::default()
+        };
+        let listed = store.list_dead_letters_page(&open).unwrap();
+        assert_eq!(listed.rows.len(), 1);
+        assert_eq!(listed.rows[0].email.as_deref(), Some("a@x.com"));
+        let dead = store.get_dead_letter(&id).unwrap();
+        assert_eq!(dead.job_state, Some(JobState::Dead));
+        assert_eq!(store.dead_letter_attempts(&dead).unwrap().len(), 1);
+
+        let retried = store
+            .retry_dead_letter(&id, Requeue::Queue, "op", 3000)
+            .unwrap();
+        assert_eq!(retried.retried_at, Some(3000));
+        assert_eq!(retried.job_state, Some(JobState::Available));
+        let history = store.dead_letter_attempts(&retried).unwrap();
+        assert_eq!(history.len(), 1, "the attempt moved into the history");
+        assert_eq!(history[0].worker.as_deref(), Some("w1"));
+        let again = store.retry_dead_letter(&id, Requeue::Queue, "op2", 3001);
+        assert!(matches!(again, Err(Error::Refused(_))), "{again:?}");
+        assert!(store.list_dead_letters(&open).unwrap().is_empty());
+
+        store
+            .conn
+            .execute("UPDATE jobs SET state = 'dead' WHERE id = ?1", [&made.job])
+            .unwrap();
+        store
+            .finish_inline_retry(&retried, Some(("boom again", "permanent")), 4000)
+            .unwrap();
+        let back = store.get_dead_letter(&id).unwrap();
+        assert_eq!((back.retried_at, back.error.as_str()), (None, "boom again"));
+        let inline = store
+            .retry_dead_letter(&id, Requeue::Inline { lease_ms: 60_000 }, "op", 5000)
+            .unwrap();
+        assert_eq!(inline.job_state, Some(JobState::Running));
+        store.finish_inline_retry(&inline, None, 6000).unwrap();
+        let done = store.get_dead_letter(&id).unwrap();
+        assert_eq!(
+            (done.resolved_at, done.job_state),
+            (Some(6000), Some(JobState::Completed))
+        );
+    }
+}

@@ -156,7 +156,10 @@ impl Store {
              WHERE tenant_id = ?1 AND created_at >= ?2 AND status != 'superseded'",
         );
         if !selection.workflow_ids.is_empty() {
-            sql.push_str(" AND workflow_id IN (SELECT value FROM json_each(?3))");
+            sql.push_str(&format!(
+                " AND workflow_id IN (SELECT value FROM {})",
+                self.dialect().json_values("?3")
+            ));
         }
         match selection.sample {
             Some(n) => sql.push_str(&format!(" ORDER BY random() LIMIT {n}")),
@@ -185,7 +188,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT action, after FROM audit_log
              WHERE tenant_id = ?1 AND subject = ?2 AND action IN ('draft.edit', 'draft.recompose')
-             ORDER BY created_at, rowid",
+             ORDER BY created_at, id",
         )?;
         let rows = stmt
             .query_map(params![self.tenant, draft_id], |r| {
@@ -332,6 +335,46 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::AuditEntry;
+    use crate::store::ops_fixtures::workflow;
+
+    #[test]
+    fn named_sampled_and_dated_selections_and_a_drafts_text_changes_in_order() {
+        let store = Store::open_in_memory().unwrap();
+        let a = workflow(&store, "a@x.com", "completed", "completed", "sent", "gmail");
+        let b = workflow(&store, "b@x.com", "completed", "completed", "sent", "gmail");
+        let select = |workflow_ids: Vec<String>, sample| {
+            store
+                .eval_workflows(&EvalSelection {
+                    since: None,
+                    workflow_ids,
+                    sample,
+                })
+                .unwrap()
+        };
+        let mut both = vec![a.workflow.clone(), b.workflow.clone()];
+        both.sort();
+        assert_eq!(select(vec![], None), both);
+        assert_eq!(
+            select(vec![b.workflow.clone()], None),
+            vec![b.workflow.clone()]
+        );
+        assert_eq!(select(vec![], Some(1)).len(), 1);
+        for (action, at) in [
+            ("draft.edit", 10),
+            ("draft.approve", 11),
+            ("draft.recompose", 12),
+        ] {
+            let actor = "op";
+            let mut entry = AuditEntry::new(actor, action, at);
+            entry.subject = Some(a.draft.clone());
+            entry.after = Some(format!("{{\"at\":{at}}}"));
+            store.append_audit(&entry).unwrap();
+        }
+        let changes = store.draft_text_changes(&a.draft).unwrap();
+        let actions: Vec<&str> = changes.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(actions, ["draft.edit", "draft.recompose"]);
+    }
 
     fn item(workflow: &str) -> NewEvalItem {
         NewEvalItem {

@@ -342,8 +342,8 @@ impl Store {
             "UPDATE import_jobs SET rows_read = ?2, rows_accepted = rows_accepted + ?3,
                  rows_rejected = rows_rejected + ?4, checkpoint_row = ?5, checkpoint_offset = ?6,
                  updated_at = ?7,
-                 state = CASE WHEN ?8 THEN 'completed' ELSE state END,
-                 finished_at = CASE WHEN ?8 THEN ?7 ELSE finished_at END
+                 state = CASE WHEN ?8 <> 0 THEN 'completed' ELSE state END,
+                 finished_at = CASE WHEN ?8 <> 0 THEN ?7 ELSE finished_at END
              WHERE id = ?1 AND tenant_id = ?9",
         )?
         .execute(params![
@@ -471,14 +471,14 @@ impl Store {
                 params![import_id, at, self.tenant],
             )?;
             tx.execute(
-                "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+                "UPDATE jobs SET state = 'available', run_at = CASE WHEN run_at < ?2 THEN run_at ELSE ?2 END, updated_at = ?2
                  WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'cancelled'
                    AND workflow_id IN (SELECT id FROM workflows WHERE status = 'pending')",
                 params![import_id, at, self.tenant],
             )?
         } else {
             tx.execute(
-                "UPDATE jobs SET state = 'available', run_at = MIN(run_at, ?2), updated_at = ?2
+                "UPDATE jobs SET state = 'available', run_at = CASE WHEN run_at < ?2 THEN run_at ELSE ?2 END, updated_at = ?2
                  WHERE import_job_id = ?1 AND tenant_id = ?3 AND state = 'held'",
                 params![import_id, at, self.tenant],
             )?
@@ -753,5 +753,49 @@ mod tests {
         assert_eq!(accepted, 0);
         assert!(duplicates[0].message.contains("earlier row of this file"));
         // (These test rows carry no `row:N` external id; real import rows do.)
+    }
+
+    #[test]
+    fn a_cancelled_import_releases_its_jobs_and_its_unprocessed_leads_import_again() {
+        let store = locked_store();
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        let rows = [parsed("a@b.co"), parsed("c@d.co")];
+        let mut first = chunk(&import.id, &rows, (0, 0), 3);
+        first.errors.push(RowError {
+            row_number: 4,
+            column: Some("email".into()),
+            message: "not an address".into(),
+            raw_row: "x".repeat(MAX_REJECTED_ROW_BYTES + 10),
+        });
+        first.rows_read = 3;
+        first.checkpoint_row = 4;
+        first.last = true;
+        let out = store.commit_import_chunk(&first).unwrap();
+        assert!(matches!(out, ChunkOutcome::Committed { accepted: 2, .. }));
+        let done = store.get_import(&import.id).unwrap();
+        assert_eq!(
+            (done.state.as_str(), done.rows_rejected, done.finished_at),
+            ("completed", 1, Some(1))
+        );
+        let errors = store.import_errors(&import.id).unwrap();
+        assert_eq!(errors[0].raw_row.len(), MAX_REJECTED_ROW_BYTES);
+        assert_eq!(store.cancel_import(&import.id, 5).unwrap(), 2);
+        assert_eq!(store.import_unfinished_jobs(&import.id).unwrap(), 0);
+        let progress = store.import_progress(&import.id).unwrap();
+        assert_eq!(progress.workflows, vec![("cancelled".to_string(), 2)]);
+        assert_eq!(store.release_import(&import.id, 6).unwrap(), 2);
+        assert_eq!(store.get_import(&import.id).unwrap().state, "completed");
+        assert_eq!(store.import_unfinished_jobs(&import.id).unwrap(), 2);
+
+        // Cancelled again, a new import of the same leads takes them over: no duplicates.
+        store.cancel_import(&import.id, 7).unwrap();
+        let next = store.create_import("g.csv", "h2", "{}", 8).unwrap();
+        let out = store
+            .commit_import_chunk(&chunk(&next.id, &rows, (0, 0), 3))
+            .unwrap();
+        assert!(
+            matches!(&out, ChunkOutcome::Committed { accepted: 2, duplicates } if duplicates.is_empty()),
+            "{out:?}"
+        );
     }
 }

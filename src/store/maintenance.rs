@@ -23,6 +23,8 @@ impl Store {
     /// A consistent copy of the live database, taken online (readers and writers keep going),
     /// into `target`, which must not exist or be empty (a fresh temporary file).
     pub fn backup_to(&self, target: &Path) -> Result<DatabaseFacts> {
+        // PostgreSQL is refused first, whatever the target: its own tools make its backups.
+        let conn = self.sqlite("db backup")?;
         if std::fs::metadata(target).is_ok_and(|m| m.len() > 0) {
             return Err(Error::Refused(format!(
                 "{} already exists (backups never overwrite)\nhint: choose a new file name, or move \
@@ -33,14 +35,12 @@ impl Store {
         let target_str = target.to_str().ok_or_else(|| {
             Error::InvalidInput(format!("{} is not a UTF-8 path", target.display()))
         })?;
-        self.sqlite("db backup")?
-            .execute("VACUUM INTO ?1", [target_str])
-            .map_err(|e| {
-                Error::io(
-                    format!("cannot write backup {}", target.display()),
-                    std::io::Error::other(e.to_string()),
-                )
-            })?;
+        conn.execute("VACUUM INTO ?1", [target_str]).map_err(|e| {
+            Error::io(
+                format!("cannot write backup {}", target.display()),
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
         inspect(target)
     }
 
@@ -49,9 +49,9 @@ impl Store {
     /// transaction. Only for a forced restore while other processes run; `source` must have been
     /// prepared (checked and migrated) first.
     pub fn restore_in_place(&mut self, source: &Path) -> Result<DatabaseFacts> {
+        self.sqlite("db restore")?;
         let facts = inspect(source)?;
         let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        self.sqlite("db restore")?;
         let conn = self.conn.as_sqlite_mut().expect("checked above");
         copy_all(&src, conn)?;
         self.migrate()?;
@@ -241,4 +241,44 @@ fn columns(conn: &Connection, table: &str) -> Vec<String> {
                 .collect::<rusqlite::Result<_>>()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sql::Dialect;
+
+    /// SQLite: a backup is a checked copy that restores in place. PostgreSQL: backup, restore
+    /// and WAL checkpoints are refused as bad input naming PostgreSQL's own tools, and no file
+    /// is written.
+    #[test]
+    fn backups_and_restores_are_sqlites_and_refused_on_postgres() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = Store::open(&dir.path().join("live.db"), &TenantId::default_tenant()).unwrap();
+        let backup = dir.path().join("backup.db");
+        assert!(sqlite.backup_to(&backup).unwrap().schema_version >= 14);
+
+        let mut store = Store::open_in_memory().unwrap();
+        if store.dialect() == Dialect::Sqlite {
+            assert!(store.restore_in_place(&backup).is_ok());
+            return;
+        }
+        let target = dir.path().join("pg-backup.db");
+        let refusals = [
+            store.backup_to(&target).unwrap_err(),
+            store.restore_in_place(&backup).unwrap_err(),
+            store.checkpoint_truncate().unwrap_err(),
+        ];
+        for err in refusals {
+            assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+            let text = err.to_string();
+            assert!(
+                text.contains("hint: ")
+                    && text.contains("pg_dump")
+                    && text.contains("pg_basebackup"),
+                "{text}"
+            );
+        }
+        assert!(!target.exists());
+    }
 }

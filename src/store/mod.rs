@@ -18,12 +18,16 @@ mod jobs;
 mod listen;
 mod locks;
 mod maintenance;
+#[cfg(test)]
+mod ops_fixtures;
 mod postgres;
 mod privacy;
 mod quarantine;
 mod reconcile;
 mod retention;
 mod review;
+#[cfg(test)]
+mod schema_parity;
 pub mod sql;
 mod states;
 mod stats;

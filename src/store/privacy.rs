@@ -5,6 +5,8 @@
 //! deleted and overwritten cells are zeroed in the pages it writes; the caller then truncates the
 //! WAL (`Store::try_truncate_wal`), after which the old page images are gone from the WAL file too. A
 //! dry run does the very same work and rolls back, so its counts are exactly what a real run does.
+//! On PostgreSQL the same transaction runs (no secure delete exists there); the caller's
+//! `try_truncate_wal` then vacuums the tables it searched (`erased_tables`).
 
 use std::collections::BTreeMap;
 
@@ -193,6 +195,12 @@ const SEARCHED: &[(&str, &[&str], &str)] = &[
     ("suppressions", &["value", "reason"], "tenant_id = ?1"),
 ];
 
+/// Every table an erasure deletes from or blanks in (what PostgreSQL vacuums after one): the
+/// searched ones, which include every table it deletes from.
+pub(super) fn erased_tables() -> impl Iterator<Item = &'static str> {
+    SEARCHED.iter().map(|&(table, _, _)| table)
+}
+
 impl Store {
     /// The tenant's subject key: created (32 random bytes from the OS) the first time it is
     /// needed, then never changed.
@@ -239,9 +247,15 @@ impl Store {
     pub fn erase_subjects(&self, req: &ErasureRequest<'_>) -> Result<Vec<SubjectErasure>> {
         // The key commits on its own, so a dry run shows the reference the real run will use.
         self.subject_ref("")?;
-        self.conn.execute_batch("PRAGMA secure_delete = ON")?;
+        // SQLite zeroes what it deletes only with secure_delete; PostgreSQL's dead row versions
+        // go at its next VACUUM (runbooks: erasure on PostgreSQL).
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.execute_batch("PRAGMA secure_delete = ON")?;
+        }
         let result = self.erase_in_one_tx(req);
-        self.conn.execute_batch("PRAGMA secure_delete = FAST")?;
+        if let Some(conn) = self.conn.as_sqlite() {
+            conn.execute_batch("PRAGMA secure_delete = FAST")?;
+        }
         result
     }
 
@@ -279,7 +293,7 @@ impl Store {
         let running: Option<String> = tx
             .query_row(
                 "SELECT workflow_id FROM jobs WHERE tenant_id = ?1 AND state = 'running'
-                 AND workflow_id IN (SELECT id FROM temp.erase_workflows) LIMIT 1",
+                 AND workflow_id IN (SELECT id FROM erase_workflows) LIMIT 1",
                 [&self.tenant],
                 |r| r.get(0),
             )
@@ -366,7 +380,7 @@ impl Store {
             .to_string(),
         );
         append_audit(tx, &self.tenant, &entry)?;
-        tx.execute("DELETE FROM temp.erase_workflows", ())?;
+        tx.execute("DELETE FROM erase_workflows", ())?;
         Ok(SubjectErasure {
             email: email.to_string(),
             subject_ref: reference.to_string(),
@@ -483,9 +497,9 @@ impl Store {
         tx.execute(
             "UPDATE submissions SET email = NULL, first_name = NULL, last_name = NULL,
                  company = NULL, job_title = NULL, phone = NULL, message = NULL, page_url = NULL,
-                 custom_fields = '{}', raw_payload = x'', dedupe_key = 'erased:' || id
+                 custom_fields = '{}', raw_payload = ?3, dedupe_key = 'erased:' || id
              WHERE id = ?1 AND tenant_id = ?2",
-            params![submission_id, self.tenant],
+            params![submission_id, self.tenant, Vec::<u8>::new()],
         )?;
         tx.execute(
             "UPDATE workflows SET email = NULL WHERE id = ?1 AND tenant_id = ?2",
@@ -518,19 +532,20 @@ fn pending_from_row(r: &sql::Row<'_>) -> sql::Result<PendingErasure> {
     })
 }
 
-/// Fills `temp.erase_workflows` with the person's workflows: those of their submissions, and
+/// Fills `erase_workflows` with the person's workflows: those of their submissions, and
 /// those whose draft went to them (events resolved through the CRM).
 fn mark_person_workflows(tx: &Transaction<'_>, tenant: &str, email: &str) -> Result<()> {
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS erase_workflows (id TEXT PRIMARY KEY);
-         DELETE FROM temp.erase_workflows;",
+         DELETE FROM erase_workflows;",
     )?;
     tx.execute(
-        "INSERT OR IGNORE INTO temp.erase_workflows (id)
+        "INSERT INTO erase_workflows (id)
          SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id
          WHERE w.tenant_id = ?1 AND (lower(w.email) = ?2 OR lower(s.email) = ?2)
          UNION
-         SELECT workflow_id FROM drafts WHERE tenant_id = ?1 AND lower(recipient) = ?2",
+         SELECT workflow_id FROM drafts WHERE tenant_id = ?1 AND lower(recipient) = ?2
+         ON CONFLICT DO NOTHING",
         params![tenant, email],
     )?;
     Ok(())
@@ -551,10 +566,10 @@ fn person_draft_files(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>>
         tx,
         tenant,
         "SELECT DISTINCT COALESCE(remote_draft_id, id) FROM drafts
-         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM erase_workflows)
              AND mailbox = 'local_mailbox'
          UNION SELECT id FROM drafts
-         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows)",
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM erase_workflows)",
     )
 }
 
@@ -564,25 +579,28 @@ fn person_gmail_drafts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>
         tx,
         tenant,
         "SELECT DISTINCT remote_draft_id FROM drafts
-         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM temp.erase_workflows) AND mailbox = 'gmail'
+         WHERE tenant_id = ?1 AND workflow_id IN (SELECT id FROM erase_workflows) AND mailbox = 'gmail'
              AND remote_draft_id IS NOT NULL AND status NOT IN ('sent', 'superseded')",
     )
 }
 
 /// HubSpot contact ids the person's workflows used or named.
 fn person_hubspot_contacts(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<String>> {
+    let crm = tx.dialect().json_text_field("output", "crm");
     strings(
         tx,
         tenant,
-        "SELECT remote_id FROM workflow_steps
+        &format!(
+            "SELECT remote_id FROM workflow_steps
          WHERE workflow_id IN (SELECT id FROM workflows WHERE tenant_id = ?1
-                               AND id IN (SELECT id FROM temp.erase_workflows))
+                               AND id IN (SELECT id FROM erase_workflows))
              AND name = 'contact'
-             AND remote_id IS NOT NULL AND json_extract(output, '$.crm') = 'hubspot'
+             AND remote_id IS NOT NULL AND {crm} = 'hubspot'
          UNION
          SELECT s.contact_object_id FROM submissions s JOIN workflows w ON w.submission_id = s.id
-         WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM temp.erase_workflows)
-             AND s.contact_object_id IS NOT NULL",
+         WHERE w.tenant_id = ?1 AND w.id IN (SELECT id FROM erase_workflows)
+             AND s.contact_object_id IS NOT NULL"
+        ),
     )
 }
 
@@ -595,17 +613,19 @@ fn delete_person_rows(
     email: &str,
 ) -> Result<Vec<(&'static str, u64)>> {
     // Every statement below reaches rows through the tenant's workflows (?1).
-    const WF: &str = "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM temp.erase_workflows)";
+    const WF: &str =
+        "SELECT id FROM workflows WHERE tenant_id = ?1 AND id IN (SELECT id FROM erase_workflows)";
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS erase_submissions (id TEXT PRIMARY KEY);
-         DELETE FROM temp.erase_submissions;",
+         DELETE FROM erase_submissions;",
     )?;
     // The submissions, remembered before their workflows go.
     tx.execute(
         &format!(
-            "INSERT OR IGNORE INTO temp.erase_submissions
+            "INSERT INTO erase_submissions
              SELECT submission_id FROM workflows WHERE id IN ({WF})
-             UNION SELECT id FROM submissions WHERE tenant_id = ?1 AND lower(email) = ?2"
+             UNION SELECT id FROM submissions WHERE tenant_id = ?1 AND lower(email) = ?2
+             ON CONFLICT DO NOTHING"
         ),
         params![tenant, email],
     )?;
@@ -656,7 +676,7 @@ fn delete_person_rows(
         (
             "submissions",
             "DELETE FROM submissions WHERE tenant_id = ?1
-             AND id IN (SELECT id FROM temp.erase_submissions)
+             AND id IN (SELECT id FROM erase_submissions)
              AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)"
                 .to_string(),
         ),
@@ -685,17 +705,19 @@ fn delete_person_rows(
         }
     }
     // A rejected import row is the person's own record: it goes whole.
-    let rejected: Vec<(i64, Vec<u8>)> = tx
-        .prepare(
-            "SELECT rowid, CAST(raw_row || ' ' || message AS BLOB) FROM import_row_errors
+    let rejected: Vec<(i64, String)> = tx
+        .prepare(&format!(
+            "SELECT rowid, raw_row || ' ' || message FROM import_row_errors
              WHERE import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?1)
-                 AND instr(lower(raw_row || ' ' || message), ?2) > 0",
-        )?
+                 AND {}",
+            tx.dialect()
+                .contains("lower(raw_row || ' ' || message)", "?2")
+        ))?
         .query_map(params![tenant, email], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<sql::Result<_>>()?;
     let mut n = 0;
     for (rowid, text) in rejected {
-        if contains_ci(&text, email.as_bytes()) {
+        if contains_ci(text.as_bytes(), email.as_bytes()) {
             n += tx.execute(
                 "DELETE FROM import_row_errors WHERE rowid = ?1
                  AND import_job_id IN (SELECT id FROM import_jobs WHERE tenant_id = ?2)",
@@ -709,8 +731,55 @@ fn delete_person_rows(
     Ok(out)
 }
 
+/// Tables with no `id` column: their rows are addressed by `rowid` (SQLite's implicit one, an
+/// identity column of that name on PostgreSQL).
+const WITHOUT_ID: &[&str] = &[
+    "job_attempts",
+    "import_row_errors",
+    "suppressions",
+    "eval_items",
+];
+
+/// The column a row of `table` is addressed by.
+fn row_key(table: &str) -> &'static str {
+    if WITHOUT_ID.contains(&table) {
+        "rowid"
+    } else {
+        "id"
+    }
+}
+
+/// Columns declared BLOB (BYTEA on PostgreSQL); every other searched column is text.
+const BLOB_COLUMNS: &[(&str, &str)] = &[
+    ("submissions", "raw_payload"),
+    ("quarantined_payloads", "raw_payload"),
+];
+
+/// The select of `blank_in_table`: (row key, the column's bytes, `blob` or `text`) of the rows in
+/// scope whose column holds `?2` in any case. SQLite reads each value's own type (a BLOB column
+/// may hold text); PostgreSQL's columns have one type, and a blob is searched through its
+/// `escape` encoding (ASCII as itself, lower-cased like SQLite's `lower`).
+fn search_column(dialect: sql::Dialect, table: &str, column: &str, scope: &str) -> String {
+    let key = row_key(table);
+    match dialect {
+        sql::Dialect::Sqlite => format!(
+            "SELECT {key}, CAST({column} AS BLOB), typeof({column}) FROM {table}
+             WHERE ({scope}) AND instr(lower(CAST({column} AS TEXT)), ?2) > 0"
+        ),
+        sql::Dialect::Postgres if BLOB_COLUMNS.contains(&(table, column)) => format!(
+            "SELECT {key}, {column}, 'blob' FROM {table}
+             WHERE ({scope}) AND strpos(lower(encode({column}, 'escape')),
+                                        lower(encode(convert_to(?2, 'UTF8'), 'escape'))) > 0"
+        ),
+        sql::Dialect::Postgres => format!(
+            "SELECT {key}, convert_to({column}, 'UTF8'), 'text' FROM {table}
+             WHERE ({scope}) AND strpos(lower({column}), ?2) > 0"
+        ),
+    }
+}
+
 /// Blanks the address out of every column of `table` (in the tenant) that still holds it, in
-/// any case. Returns the ids (`id`, or rowid as text) of the rows changed.
+/// any case. Returns the keys (`id`, or rowid, as text) of the rows changed.
 fn blank_in_table(
     tx: &Transaction<'_>,
     tenant: &str,
@@ -719,38 +788,34 @@ fn blank_in_table(
     scope: &str,
     email: &str,
 ) -> Result<Vec<String>> {
-    let id_expr = if matches!(
-        table,
-        "job_attempts" | "import_row_errors" | "suppressions" | "eval_items"
-    ) {
-        "CAST(rowid AS TEXT)"
-    } else {
-        "CAST(id AS TEXT)"
-    };
+    let key = row_key(table);
     let mut changed = Vec::new();
     for column in columns {
-        let select = format!(
-            "SELECT rowid, {id_expr}, CAST({column} AS BLOB), typeof({column}) FROM {table}
-             WHERE ({scope}) AND instr(lower(CAST({column} AS TEXT)), ?2) > 0"
-        );
-        let rows: Vec<(i64, String, Vec<u8>, String)> = tx
+        let select = search_column(tx.dialect(), table, column, scope);
+        let rows: Vec<(sql::Value, Vec<u8>, String)> = tx
             .prepare(&select)?
             .query_map(params![tenant, email], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<sql::Result<_>>()?;
-        for (rowid, id, bytes, kind) in rows {
+        // The scope (the tenant, ?1) again: a CRM id is unique only within its tenant.
+        let update = format!("UPDATE {table} SET {column} = ?3 WHERE {key} = ?2 AND ({scope})");
+        for (row, bytes, kind) in rows {
             if !contains_ci(&bytes, email.as_bytes()) {
                 continue;
             }
             let (blanked, _) = blank_ci(&bytes, email.as_bytes());
-            let update = format!("UPDATE {table} SET {column} = ?1 WHERE rowid = ?2");
             if kind == "blob" {
-                tx.execute(&update, params![blanked, rowid])?;
+                tx.execute(&update, params![tenant, row, blanked])?;
             } else {
                 let text = String::from_utf8_lossy(&blanked).into_owned();
-                tx.execute(&update, params![text, rowid])?;
+                tx.execute(&update, params![tenant, row, text])?;
             }
+            let id = match row {
+                sql::Value::Integer(i) => i.to_string(),
+                sql::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            };
             if !changed.contains(&id) {
                 changed.push(id);
             }
@@ -761,10 +826,11 @@ fn blank_in_table(
 
 /// Audit rows from before pseudonymous references that name the address.
 fn count_audit_in_clear(tx: &Transaction<'_>, tenant: &str, email: &str) -> Result<u64> {
+    let found = ["subject", "reason", "before", "after"]
+        .map(|column| tx.dialect().contains(&format!("lower({column})"), "?2"))
+        .join(" OR ");
     let n: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM audit_log WHERE tenant_id = ?1 AND (
-             instr(lower(subject), ?2) > 0 OR instr(lower(reason), ?2) > 0
-             OR instr(lower(before), ?2) > 0 OR instr(lower(after), ?2) > 0)",
+        &format!("SELECT COUNT(*) FROM audit_log WHERE tenant_id = ?1 AND ({found})"),
         params![tenant, email],
         |r| r.get(0),
     )?;
@@ -793,4 +859,271 @@ fn record_pending(
         params![tenant, service.as_str(), remote_id],
         pending_from_row,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ops_fixtures::{count, workflow};
+
+    const DANA: &str = "dana@example.com";
+
+    fn request<'a>(emails: &'a [String], dry_run: bool) -> ErasureRequest<'a> {
+        ErasureRequest {
+            emails,
+            actor: "op",
+            reason: "asked",
+            gmail: true,
+            hubspot: None,
+            dry_run,
+            at: 5000,
+        }
+    }
+
+    fn exec(store: &Store, sql: &str, values: &[&dyn sql::ToSql]) {
+        store.conn.execute(sql, values).unwrap();
+    }
+
+    /// A CRM contact `id` of `tenant` with `email` and `job_title`.
+    fn contact(store: &Store, tenant: &str, id: i64, email: &str, job_title: &str) {
+        exec(
+            store,
+            "INSERT INTO crm_contacts (id, tenant_id, email, job_title, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 1, 1)",
+            params![id, tenant, email, job_title],
+        );
+    }
+
+    /// Dana's rows everywhere a person can be found, beside Olaf's that only mention her, and
+    /// another tenant's rows with the very same ids and text.
+    fn people(store: &Store) -> (crate::store::ops_fixtures::Made, String) {
+        let dana = workflow(store, DANA, "completed", "completed", "sent", "gmail");
+        let olaf = workflow(
+            store,
+            "olaf@example.com",
+            "completed",
+            "completed",
+            "pending_review",
+            "local_mailbox",
+        );
+        exec(
+            store,
+            "UPDATE drafts SET body = 'Forwarded from Dana@Example.com.' WHERE id = ?1",
+            params![olaf.draft],
+        );
+        exec(
+            store,
+            "INSERT INTO quarantined_payloads (id, tenant_id, reason, raw_payload, received_at)
+             VALUES (?1, 'default', 'bad', ?2, 1)",
+            params![new_id(), b"{\"email\":\"DANA@example.com\"\xff}".to_vec()],
+        );
+        let import = store.create_import("f.csv", "h", "{}", 1).unwrap();
+        exec(
+            store,
+            "INSERT INTO import_row_errors (import_job_id, row_number, message, raw_row)
+             VALUES (?1, 2, 'no form', ?2)",
+            params![import.id, format!("{DANA},Dana")],
+        );
+        exec(
+            store,
+            "INSERT INTO suppressions (tenant_id, value, reason, created_by, created_at)
+             VALUES ('default', ?1, 'asked', 'op', 1)",
+            params![DANA],
+        );
+        exec(
+            store,
+            "INSERT INTO eval_runs (id, tenant_id, candidate_name, candidate, selection, state,
+                 total, created_at) VALUES ('r1', 'default', 'c', '{}', '{}', 'running', 2, 1)",
+            params![],
+        );
+        for (seq, recipient, body) in [
+            (1, DANA, "x"),
+            (2, "olaf@example.com", "cc dana@example.com"),
+        ] {
+            exec(
+                store,
+                "INSERT INTO eval_items (run_id, tenant_id, seq, workflow_id, draft_id, recipient,
+                     source, original_subject, original_body, decision, final_subject, final_body,
+                     candidate_body)
+                 VALUES ('r1', 'default', ?1, ?2, 'd', ?3, '{}', 's', 'b', 'approved', 's', 'b', ?4)",
+                params![seq, format!("w{seq}"), recipient, body],
+            );
+        }
+        for tenant in ["default", "acme"] {
+            contact(store, tenant, 7, DANA, "buyer");
+            contact(
+                store,
+                tenant,
+                8,
+                "olaf@example.com",
+                "assistant to dana@example.com",
+            );
+        }
+        exec(
+            store,
+            "INSERT INTO crm_tasks (id, tenant_id, contact_id, reference, subject, body, priority,
+                 task_type, due_at, created_at)
+             VALUES (1, 'default', 7, 'ref', 'Call', 'b', 'HIGH', 'CALL', 1, 1)",
+            params![],
+        );
+        // An audit row from before addresses were masked where the row is written.
+        exec(
+            store,
+            "INSERT INTO audit_log (id, tenant_id, actor, action, reason, created_at)
+             VALUES (?1, 'default', 'op', 'draft.edit', ?2, 10)",
+            params![new_id(), format!("typo in {DANA}")],
+        );
+        (dana, olaf.draft)
+    }
+
+    #[test]
+    fn an_erasure_deletes_the_persons_rows_and_blanks_the_address_elsewhere_in_its_tenant_only() {
+        let store = Store::open_in_memory().unwrap();
+        let (dana, olaf_draft) = people(&store);
+        assert_eq!(store.addresses_of_contact("901").unwrap().len(), 2);
+        let emails = [DANA.to_string()];
+
+        let dry = store.erase_subjects(&request(&emails, true)).unwrap();
+        assert_eq!(
+            count(&store, "submissions", "1 = 1"),
+            2,
+            "a dry run changes nothing"
+        );
+        assert_eq!(count(&store, "crm_contacts", "1 = 1"), 4);
+        let real = store.erase_subjects(&request(&emails, false)).unwrap();
+        assert_eq!(
+            dry[0].tables, real[0].tables,
+            "a dry run counts what a real one does"
+        );
+
+        let counted: BTreeMap<&str, (u64, u64)> = real[0]
+            .tables
+            .iter()
+            .map(|t| (t.table, (t.deleted, t.blanked)))
+            .collect();
+        for (table, expected) in [
+            ("submissions", (1, 0)),
+            ("workflows", (1, 0)),
+            ("workflow_steps", (1, 0)),
+            ("jobs", (1, 0)),
+            ("job_attempts", (1, 0)),
+            ("drafts", (1, 1)),
+            ("tasks", (1, 0)),
+            ("quarantined_payloads", (0, 1)),
+            ("import_row_errors", (1, 0)),
+            ("suppressions", (1, 0)),
+            ("eval_items", (1, 1)),
+            ("crm_contacts", (1, 1)),
+            ("crm_tasks", (1, 0)),
+        ] {
+            assert_eq!(counted.get(table), Some(&expected), "{table}: {counted:?}");
+        }
+        assert_eq!(real[0].files_to_delete, vec![dana.draft.clone()]);
+        assert_eq!(real[0].files_to_blank, vec![olaf_draft.clone()]);
+        assert_eq!(real[0].audit_rows_in_clear, 1);
+        assert!(
+            real[0].remote.is_empty(),
+            "a sent Gmail draft is gone from drafts already"
+        );
+
+        let body: String = store
+            .conn
+            .query_row(
+                "SELECT body FROM drafts WHERE id = ?1",
+                [&olaf_draft],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!body.to_lowercase().contains(DANA), "{body}");
+        let raw: Vec<u8> = store
+            .conn
+            .query_row("SELECT raw_payload FROM quarantined_payloads", (), |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(!contains_ci(&raw, DANA.as_bytes()));
+        assert!(
+            raw.ends_with(b"\xff}"),
+            "the bytes around the address are kept"
+        );
+        // The other tenant's contacts, with the same ids, are untouched.
+        assert_eq!(count(&store, "crm_contacts", "tenant_id = 'acme'"), 2);
+        assert_eq!(
+            count(
+                &store,
+                "crm_contacts",
+                "tenant_id = 'acme' AND job_title = 'assistant to dana@example.com'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                "suppressions",
+                &format!("value = '{}'", real[0].subject_ref)
+            ),
+            1
+        );
+        assert_eq!(store.addresses_of_contact("901").unwrap().len(), 1);
+        assert!(
+            store.try_truncate_wal().unwrap(),
+            "the old bytes are out of the WAL (SQLite) or vacuumed away (PostgreSQL)"
+        );
+    }
+
+    #[test]
+    fn an_erasure_waits_for_a_running_job_and_each_remote_erasure_finishes_once() {
+        let store = Store::open_in_memory().unwrap();
+        let dana = workflow(&store, DANA, "running", "running", "approved", "gmail");
+        let emails = [DANA.to_string()];
+        let err = store.erase_subjects(&request(&emails, false)).unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err}");
+        assert_eq!(count(&store, "submissions", "1 = 1"), 1);
+
+        exec(
+            &store,
+            "UPDATE jobs SET state = 'completed' WHERE id = ?1",
+            params![dana.job],
+        );
+        let found = BTreeMap::from([(DANA.to_string(), vec!["555".to_string()])]);
+        let mut req = request(&emails, false);
+        req.hubspot = Some(&found);
+        let done = store.erase_subjects(&req).unwrap();
+        let services: Vec<(RemoteService, String)> = done[0]
+            .remote
+            .iter()
+            .map(|p| (p.service, p.remote_id.clone()))
+            .collect();
+        assert_eq!(
+            services,
+            vec![
+                (RemoteService::Gmail, format!("g-{}", dana.draft)),
+                (RemoteService::Hubspot, "555".into()),
+                (RemoteService::Hubspot, "901".into()),
+            ]
+        );
+        let pending = store.pending_erasures().unwrap();
+        assert_eq!(pending.len(), 3);
+        store
+            .finish_pending_erasure(&pending[0].id, Ok(()), 6000)
+            .unwrap();
+        let again = store.finish_pending_erasure(&pending[0].id, Ok(()), 6001);
+        assert!(matches!(again, Err(Error::NotFound(_))), "{again:?}");
+        store
+            .finish_pending_erasure(&pending[1].id, Err("429 for dana@example.com"), 6002)
+            .unwrap();
+        let left = store.pending_erasures().unwrap();
+        assert_eq!(left.len(), 2);
+        assert_eq!(left[0].attempts, 1);
+        assert!(!left[0].last_error.as_deref().unwrap().contains(DANA));
+
+        let event = PrivacyDeletion {
+            portal_id: "1".into(),
+            contact_id: "901".into(),
+            occurred_at: 7,
+        };
+        let events = [(store.tenant().clone(), event)];
+        assert_eq!(store.enqueue_privacy_deletions(&events, 7000).unwrap(), 1);
+        assert_eq!(store.enqueue_privacy_deletions(&events, 7001).unwrap(), 0);
+    }
 }

@@ -216,3 +216,47 @@ fn resolve_in(
     ])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::new_id;
+    use crate::store::sql::params;
+
+    #[test]
+    fn a_quarantined_payload_is_discarded_once_and_then_listed_only_with_the_done_ones() {
+        let store = Store::open_in_memory().unwrap();
+        let id = new_id();
+        store
+            .conn
+            .execute(
+                "INSERT INTO quarantined_payloads (id, tenant_id, reason, content_type, raw_payload,
+                     received_at)
+                 VALUES (?1, 'default', 'not json', 'text/plain', ?2, 10)",
+                params![id, b"\x00\xffnot json".to_vec()],
+            )
+            .unwrap();
+        let open = QuarantineFilter {
+            include_done: false,
+            limit: 10,
+        };
+        assert_eq!(store.list_quarantine(&open).unwrap().rows.len(), 1);
+        assert_eq!(
+            store.get_quarantine(&id).unwrap().raw_payload,
+            b"\x00\xffnot json"
+        );
+        store.discard_quarantined(&id, "op", "spam", 20).unwrap();
+        let again = store.discard_quarantined(&id, "op", "spam", 21);
+        assert!(matches!(again, Err(Error::Refused(_))), "{again:?}");
+        assert!(store.list_quarantine(&open).unwrap().rows.is_empty());
+        let all = QuarantineFilter {
+            include_done: true,
+            limit: 10,
+        };
+        let row = store.list_quarantine(&all).unwrap().rows.remove(0);
+        assert_eq!(
+            (row.resolution, row.resolved_by.as_deref(), row.resolved_at),
+            (Some(Resolution::Discarded), Some("op"), Some(20))
+        );
+    }
+}

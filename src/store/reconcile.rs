@@ -121,19 +121,24 @@ impl Store {
             ),
             since,
             i64::MIN,
-            -1,
+            // Every row (SQLite's LIMIT -1 is no limit; PostgreSQL refuses a negative one).
+            i64::MAX,
         )
     }
 
     /// Live drafts that have a mailbox copy to look for: one page of at most `limit`, after the
     /// row whose cursor is `after` (start with `i64::MIN`). Memory stays flat however many there are.
     pub fn live_drafts(&self, since: i64, after: i64, limit: usize) -> Result<Vec<DraftProbe>> {
+        // NOT INDEXED (SQLite): walk the table in rowid order from the cursor; the status index
+        // would sort every remaining row again for each page. PostgreSQL's planner needs no hint.
+        let not_indexed = match self.dialect() {
+            sql::Dialect::Sqlite => "NOT INDEXED",
+            sql::Dialect::Postgres => "",
+        };
         self.draft_probes(
             &format!(
-                // NOT INDEXED: walk the table in rowid order from the cursor; the status index
-                // would sort every remaining row again for each page.
                 "SELECT d.rowid, d.id, d.workflow_id, w.status, d.remote_draft_id
-             FROM drafts AS d NOT INDEXED LEFT JOIN workflows w ON w.id = d.workflow_id
+             FROM drafts AS d {not_indexed} LEFT JOIN workflows w ON w.id = d.workflow_id
              WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status IN {LIVE_DRAFTS}
                AND d.remote_draft_id IS NOT NULL AND d.rowid > ?3
              ORDER BY d.rowid LIMIT ?4"
@@ -225,7 +230,7 @@ impl Store {
              JOIN workflows w1 ON w1.id = d1.workflow_id
              JOIN submissions s1 ON s1.id = w1.submission_id
              JOIN submissions s2 ON s2.tenant_id = s1.tenant_id AND s2.email = s1.email
-                  AND s2.form_id IS s1.form_id
+                  AND s2.form_id IS NOT DISTINCT FROM s1.form_id
                   AND s2.received_at >= s1.received_at AND s2.received_at <= s1.received_at + ?3
                   AND s2.id != s1.id AND (s2.received_at > s1.received_at OR s2.id > s1.id)
              JOIN workflows w2 ON w2.submission_id = s2.id
@@ -417,8 +422,9 @@ impl Store {
     pub fn latest_report_with_check(&self, name: &str) -> Result<Option<ReportRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {REPORT_COLUMNS} FROM reconciliation_reports
-             WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM json_each(checks) WHERE value = ?2)
-             ORDER BY started_at DESC, id DESC LIMIT 1"
+             WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM {checks} WHERE value = ?2)
+             ORDER BY started_at DESC, id DESC LIMIT 1",
+            checks = self.dialect().json_values("checks")
         ))?;
         Ok(stmt
             .query_row(params![self.tenant, name], report_from_row)
@@ -467,5 +473,185 @@ impl Store {
             })?
             .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ops_fixtures::{dead_letter, workflow};
+
+    fn report(store: &Store, started_at: i64, checks: &str) -> String {
+        let id = new_id();
+        store
+            .insert_report(&ReportRow {
+                id: id.clone(),
+                started_at,
+                finished_at: Some(started_at + 1),
+                checks: checks.into(),
+                findings: "[]".into(),
+                fixes: "[]".into(),
+                dead_letters: 0,
+                fix_mode: true,
+            })
+            .unwrap();
+        id
+    }
+
+    #[test]
+    fn drafts_and_tasks_are_read_in_pages_and_duplicates_orphans_and_reports_are_found() {
+        let store = Store::open_in_memory().unwrap();
+        let failed = workflow(
+            &store,
+            "a@x.com",
+            "failed",
+            "completed",
+            "pending_review",
+            "gmail",
+        );
+        let done = workflow(
+            &store,
+            "a@x.com",
+            "completed",
+            "completed",
+            "approved",
+            "gmail",
+        );
+
+        let first = store.live_drafts(0, i64::MIN, 1).unwrap();
+        assert_eq!(first.len(), 1);
+        let second = store.live_drafts(0, first[0].cursor, 1).unwrap();
+        assert_eq!(second.len(), 1);
+        assert_ne!(first[0].draft_id, second[0].draft_id);
+        assert!(
+            store
+                .live_drafts(0, second[0].cursor, 1)
+                .unwrap()
+                .is_empty()
+        );
+        let tasks = store.recorded_tasks(0, i64::MIN, 10).unwrap();
+        assert_eq!(tasks.len(), 2);
+        assert!(
+            store
+                .recorded_tasks(0, tasks[1].cursor, 10)
+                .unwrap()
+                .is_empty()
+        );
+
+        let duplicates = store.duplicate_drafts(0, 60_000).unwrap();
+        assert_eq!(duplicates.len(), 1, "{duplicates:?}");
+        assert_eq!(
+            (
+                duplicates[0].draft_id.as_str(),
+                duplicates[0].first_draft_id.as_str(),
+                duplicates[0].form_id.as_deref(),
+                duplicates[0].seconds_apart
+            ),
+            (done.draft.as_str(), failed.draft.as_str(), Some("f"), 0)
+        );
+
+        let dead = store.drafts_without_live_workflow(0).unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].workflow_status.as_deref(), Some("failed"));
+        assert_eq!(
+            store
+                .orphan_drafts(std::slice::from_ref(&failed.draft), 3000)
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .orphan_drafts(std::slice::from_ref(&failed.draft), 3001)
+                .unwrap(),
+            0
+        );
+        assert!(store.drafts_without_live_workflow(0).unwrap().is_empty());
+
+        store
+            .conn
+            .execute("DELETE FROM tasks WHERE workflow_id = ?1", [&done.workflow])
+            .unwrap();
+        assert_eq!(
+            store.completed_without_task(0).unwrap(),
+            vec![done.workflow.clone()]
+        );
+        store
+            .conn
+            .execute(
+                "UPDATE drafts SET status = 'sending', send_started_at = 100 WHERE id = ?1",
+                [&done.draft],
+            )
+            .unwrap();
+        assert_eq!(store.stuck_sends(200).unwrap().len(), 1);
+
+        assert_eq!(store.dead_letter_counts(None).unwrap(), (0, 0));
+        dead_letter(&store, &failed);
+        assert_eq!(store.dead_letter_counts(None).unwrap(), (1, 1));
+        assert_eq!(store.dead_letter_counts(Some(5000)).unwrap(), (0, 1));
+
+        let both = report(&store, 10, r#"["drafts","tasks"]"#);
+        let tasks_only = report(&store, 20, r#"["tasks"]"#);
+        let latest = |check| store.latest_report_with_check(check).unwrap().map(|r| r.id);
+        assert_eq!(latest("drafts"), Some(both));
+        assert_eq!(latest("tasks"), Some(tasks_only.clone()));
+        assert_eq!(latest("stuck"), None);
+        let listed = store.list_reports(10).unwrap();
+        assert_eq!(listed.rows.len(), 2);
+        assert_eq!(listed.rows[0].id, tasks_only);
+        assert!(listed.rows[0].fix_mode);
+    }
+
+    #[test]
+    fn stuck_workflows_are_found_and_requeued_once() {
+        let store = Store::open_in_memory().unwrap();
+        let pending = workflow(
+            &store,
+            "b@x.com",
+            "pending",
+            "completed",
+            "approved",
+            "gmail",
+        );
+        let running = workflow(&store, "c@x.com", "running", "running", "approved", "gmail");
+        workflow(
+            &store,
+            "d@x.com",
+            "completed",
+            "completed",
+            "approved",
+            "gmail",
+        );
+        store
+            .conn
+            .execute(
+                "UPDATE jobs SET lease_owner = 'w9', lease_expires_at = 3000 WHERE id = ?1",
+                [&running.job],
+            )
+            .unwrap();
+        let stuck = store.stuck_workflows(0, 10_000, 5000).unwrap();
+        let found: Vec<(&str, Option<i64>, bool)> = stuck
+            .iter()
+            .map(|s| (s.workflow_id.as_str(), s.lease_expires_at, s.orphaned))
+            .collect();
+        assert_eq!(found.len(), 2, "{stuck:?}");
+        assert!(found.contains(&(pending.workflow.as_str(), None, false)));
+        assert!(found.contains(&(running.workflow.as_str(), Some(3000), false)));
+
+        let requeue = |id: &str| store.requeue_workflow(id, "normal", 10_000).unwrap();
+        assert!(matches!(
+            requeue(&pending.workflow),
+            WorkflowRequeue::Enqueued { .. }
+        ));
+        assert!(matches!(
+            requeue(&pending.workflow),
+            WorkflowRequeue::Waiting { .. }
+        ));
+        assert_eq!(
+            requeue(&running.workflow),
+            WorkflowRequeue::Released {
+                job_id: running.job.clone()
+            }
+        );
+        assert!(store.stuck_workflows(0, 10_000, 5000).unwrap().is_empty());
     }
 }

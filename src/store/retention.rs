@@ -208,7 +208,7 @@ impl Store {
 }
 
 /// Purges exactly these rows of `kind` (ids as a JSON array, ?1; the tenant, ?2); returns the
-/// draft ids whose mail files go too.
+/// draft ids whose mail files go too. Each statement names the list as `{ids}`.
 fn purge_ids(
     tx: &sql::Transaction<'_>,
     tenant: &str,
@@ -216,75 +216,73 @@ fn purge_ids(
     ids: &[String],
 ) -> Result<Vec<String>> {
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    let run = |sql: &str| -> Result<()> {
-        tx.execute(sql, params![json, tenant])?;
+    let list = format!("(SELECT value FROM {})", tx.dialect().json_values("?1"));
+    let with_list = |template: &str| template.replace("{ids}", &list);
+    let run = |template: &str| -> Result<()> {
+        tx.execute(&with_list(template), params![json, tenant])?;
         Ok(())
+    };
+    let strings = |template: &str| -> Result<Vec<String>> {
+        Ok(tx
+            .prepare(&with_list(template))?
+            .query_map(params![json, tenant], |r| r.get(0))?
+            .collect::<sql::Result<_>>()?)
     };
     let mut files = Vec::new();
     match kind {
-        PurgeKind::RawPayloads => run("UPDATE submissions SET raw_payload = x''
-             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
-        PurgeKind::FinishedJobs => {
-            run("DELETE FROM job_attempts WHERE job_id IN
-                 (SELECT id FROM jobs WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1)))")?;
-            run(
-                "DELETE FROM jobs WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
+        PurgeKind::RawPayloads => {
+            // An empty blob bound, not a literal: `x''` is SQLite's spelling only.
+            tx.execute(
+                &with_list(
+                    "UPDATE submissions SET raw_payload = ?3 WHERE tenant_id = ?2 AND id IN {ids}",
+                ),
+                params![json, tenant, Vec::<u8>::new()],
             )?;
         }
+        PurgeKind::FinishedJobs => {
+            run("DELETE FROM job_attempts WHERE job_id IN
+                 (SELECT id FROM jobs WHERE tenant_id = ?2 AND id IN {ids})")?;
+            run("DELETE FROM jobs WHERE tenant_id = ?2 AND id IN {ids}")?;
+        }
         PurgeKind::Workflows => {
-            files = tx
-                .prepare(
-                    "SELECT COALESCE(remote_draft_id, id) FROM drafts
-                     WHERE tenant_id = ?2 AND mailbox = 'local_mailbox'
-                         AND workflow_id IN (SELECT value FROM json_each(?1))",
-                )?
-                .query_map(params![json, tenant], |r| r.get(0))?
-                .collect::<sql::Result<_>>()?;
+            files = strings(
+                "SELECT COALESCE(remote_draft_id, id) FROM drafts
+                 WHERE tenant_id = ?2 AND mailbox = 'local_mailbox' AND workflow_id IN {ids}",
+            )?;
+            // The submissions, remembered before their workflows go.
+            let submissions = strings(
+                "SELECT DISTINCT submission_id FROM workflows WHERE tenant_id = ?2 AND id IN {ids}",
+            )?;
             run("DELETE FROM dead_letters WHERE tenant_id = ?2 AND (
-                     workflow_id IN (SELECT value FROM json_each(?1))
-                     OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
-                                   AND workflow_id IN (SELECT value FROM json_each(?1))))")?;
+                     workflow_id IN {ids}
+                     OR job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2 AND workflow_id IN {ids}))")?;
             run(
                 "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?2
-                     AND workflow_id IN (SELECT value FROM json_each(?1)))",
+                     AND workflow_id IN {ids})",
             )?;
-            run(
-                "DELETE FROM jobs WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
-            )?;
+            run("DELETE FROM jobs WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
             run(
                 "DELETE FROM workflow_steps WHERE workflow_id IN (SELECT id FROM workflows
-                     WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1)))",
+                     WHERE tenant_id = ?2 AND id IN {ids})",
             )?;
-            run(
-                "DELETE FROM drafts WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
-            )?;
-            run(
-                "DELETE FROM tasks WHERE tenant_id = ?2 AND workflow_id IN (SELECT value FROM json_each(?1))",
-            )?;
-            tx.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS purge_submissions (id TEXT PRIMARY KEY);
-                 DELETE FROM temp.purge_submissions;",
-            )?;
-            run(
-                "INSERT OR IGNORE INTO temp.purge_submissions SELECT submission_id FROM workflows
-                 WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
-            )?;
-            run(
-                "DELETE FROM workflows WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))",
-            )?;
+            run("DELETE FROM drafts WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
+            run("DELETE FROM tasks WHERE tenant_id = ?2 AND workflow_id IN {ids}")?;
+            run("DELETE FROM workflows WHERE tenant_id = ?2 AND id IN {ids}")?;
+            let submissions = serde_json::to_string(&submissions).unwrap_or_else(|_| "[]".into());
             tx.execute(
-                "DELETE FROM submissions WHERE tenant_id = ?1
-                 AND id IN (SELECT id FROM temp.purge_submissions)
-                 AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?1)",
-                [tenant],
+                &with_list(
+                    "DELETE FROM submissions WHERE tenant_id = ?2 AND id IN {ids}
+                     AND id NOT IN (SELECT submission_id FROM workflows WHERE tenant_id = ?2)",
+                ),
+                params![submissions, tenant],
             )?;
         }
         PurgeKind::RejectedDraftFiles => files = ids.to_vec(),
         PurgeKind::Usage => {}
         PurgeKind::ReconcileReports => run("DELETE FROM reconciliation_reports
-             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
+             WHERE tenant_id = ?2 AND id IN {ids}")?,
         PurgeKind::QuarantinedPayloads => run("DELETE FROM quarantined_payloads
-             WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?1))")?,
+             WHERE tenant_id = ?2 AND id IN {ids}")?,
     }
     Ok(files)
 }
@@ -292,6 +290,100 @@ fn purge_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ops_fixtures::{count, workflow};
+
+    /// Every purge kind, as `purge` runs them: a dry run counts and changes nothing; a real one
+    /// removes only what is old and finished (a pending workflow and its job stay).
+    #[test]
+    fn each_kind_purges_only_finished_rows_and_a_dry_run_changes_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        let done = workflow(
+            &store,
+            "old@example.com",
+            "completed",
+            "completed",
+            "rejected",
+            "local_mailbox",
+        );
+        let live = workflow(
+            &store,
+            "new@example.com",
+            "pending",
+            "available",
+            "pending_review",
+            "local_mailbox",
+        );
+        store
+            .conn
+            .execute(
+                "INSERT INTO reconciliation_reports (id, tenant_id, started_at, checks)
+                 VALUES (?1, ?2, 10, '[]')",
+                params![crate::store::new_id(), store.tenant],
+            )
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO quarantined_payloads (id, tenant_id, reason, raw_payload, received_at)
+                 VALUES (?1, ?2, 'bad json', ?3, 10)",
+                params![crate::store::new_id(), store.tenant, b"{".to_vec()],
+            )
+            .unwrap();
+        let cutoff = crate::domain::time::now_ms() + 86_400_000;
+        let purge = |kind, dry_run| store.purge_batch(kind, cutoff, "", 100, dry_run).unwrap();
+
+        let dry = purge(PurgeKind::RawPayloads, true);
+        assert_eq!(dry.rows, 2);
+        assert_eq!(count(&store, "submissions", "length(raw_payload) > 0"), 2);
+        assert_eq!(purge(PurgeKind::RawPayloads, false).rows, 2);
+        assert_eq!(count(&store, "submissions", "length(raw_payload) > 0"), 0);
+        let raw: Vec<u8> = store
+            .conn
+            .query_row(
+                "SELECT raw_payload FROM submissions WHERE id = ?1",
+                [&done.submission],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(raw.is_empty());
+
+        assert_eq!(purge(PurgeKind::FinishedJobs, false).rows, 1);
+        assert_eq!(count(&store, "jobs", "1 = 1"), 1);
+        assert_eq!(count(&store, "job_attempts", "1 = 1"), 1);
+
+        let files = purge(PurgeKind::RejectedDraftFiles, false);
+        assert_eq!(files.draft_files, vec![done.draft.clone()]);
+
+        let dry = purge(PurgeKind::Workflows, true);
+        assert_eq!((dry.rows, count(&store, "workflows", "1 = 1")), (1, 2));
+        let batch = purge(PurgeKind::Workflows, false);
+        assert_eq!(batch.rows, 1);
+        assert_eq!(batch.draft_files, vec![done.draft.clone()]);
+        for table in [
+            "workflows",
+            "submissions",
+            "workflow_steps",
+            "drafts",
+            "tasks",
+        ] {
+            assert_eq!(count(&store, table, "1 = 1"), 1, "{table}");
+        }
+        let left: String = store
+            .conn
+            .query_row("SELECT id FROM workflows", (), |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, live.workflow);
+
+        assert_eq!(purge(PurgeKind::ReconcileReports, false).rows, 1);
+        assert_eq!(purge(PurgeKind::QuarantinedPayloads, false).rows, 1);
+        assert_eq!(count(&store, "reconciliation_reports", "1 = 1"), 0);
+        assert_eq!(count(&store, "quarantined_payloads", "1 = 1"), 0);
+        let usage = count(&store, "usage", "1 = 1");
+        assert!(usage > 0, "accepting the submissions counted usage");
+        assert_eq!(purge(PurgeKind::Usage, true).rows, usage as u64);
+        assert_eq!(purge(PurgeKind::Usage, false).rows, usage as u64);
+        assert_eq!(count(&store, "usage", "1 = 1"), 0);
+    }
 
     #[test]
     fn the_uuid7_floor_sorts_below_every_later_id_and_above_every_earlier_one() {

@@ -23,6 +23,42 @@ pub enum Dialect {
     Postgres,
 }
 
+// (Helpers for the JSON the store keeps in text columns and binds as lists of ids.)
+impl Dialect {
+    /// A table of the texts in the JSON array `expr` (a placeholder or a text column), one row
+    /// per element in a column named `value`: `id IN (SELECT value FROM {…})`.
+    pub fn json_values(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_each({expr})"),
+            Dialect::Postgres => format!("json_array_elements_text(CAST({expr} AS json))"),
+        }
+    }
+
+    /// The number of elements of the JSON array `expr` (a text column).
+    pub fn json_array_length(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_array_length({expr})"),
+            Dialect::Postgres => format!("json_array_length(CAST({expr} AS json))"),
+        }
+    }
+
+    /// Whether the text `needle` occurs in the text `haystack` (case-sensitive, no wildcards).
+    pub fn contains(self, haystack: &str, needle: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("instr({haystack}, {needle}) > 0"),
+            Dialect::Postgres => format!("strpos({haystack}, {needle}) > 0"),
+        }
+    }
+
+    /// The text at top-level key `key` of the JSON object `expr` (NULL when it is absent).
+    pub fn json_text_field(self, expr: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({expr}, '$.{key}')"),
+            Dialect::Postgres => format!("(CAST({expr} AS json) ->> '{key}')"),
+        }
+    }
+}
+
 // --- errors -----------------------------------------------------------------------------------
 
 /// A failure of a statement or of reading its result.

@@ -98,12 +98,13 @@ impl Store {
                  GROUP BY s.name ORDER BY 2 DESC LIMIT 5",
             )?,
             received_to_draft_ms: durations(
-                "SELECT MAX(d.created_at - s.received_at, 0) FROM drafts d
+                "SELECT CASE WHEN d.created_at > s.received_at THEN d.created_at - s.received_at ELSE 0 END
+                 FROM drafts d
                  JOIN workflows w ON w.id = d.workflow_id JOIN submissions s ON s.id = w.submission_id
                  WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status != 'superseded'",
             )?,
             draft_to_approval_ms: durations(
-                "SELECT MAX(reviewed_at - created_at, 0) FROM drafts
+                "SELECT CASE WHEN reviewed_at > created_at THEN reviewed_at - created_at ELSE 0 END FROM drafts
                  WHERE tenant_id = ?1 AND reviewed_at >= ?2 AND status IN ('approved', 'sending', 'sent', 'send_failed')",
             )?,
             approved: count(
@@ -271,12 +272,13 @@ impl Store {
                 }
             }
         }
-        for (tenant, n) in self.by_tenant(
-            "SELECT r.tenant_id, json_array_length(r.findings) FROM reconciliation_reports r
+        for (tenant, n) in self.by_tenant(&format!(
+            "SELECT r.tenant_id, MAX({findings}) FROM reconciliation_reports r
              WHERE r.started_at = (SELECT MAX(started_at) FROM reconciliation_reports
                                    WHERE tenant_id = r.tenant_id)
              GROUP BY r.tenant_id",
-        )? {
+            findings = self.dialect().json_array_length("r.findings")
+        ))? {
             out.entry(tenant).or_default().snapshot.reconcile_findings = Some(n);
         }
         Ok(out)
@@ -289,5 +291,92 @@ impl Store {
             .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<sql::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+    use crate::store::ops_fixtures::workflow;
+    use crate::store::sql::params;
+
+    #[test]
+    fn counts_durations_and_every_tenants_gauges() {
+        let store = Store::open_in_memory().unwrap();
+        let sent = workflow(&store, "a@x.com", "completed", "completed", "sent", "gmail");
+        workflow(
+            &store,
+            "b@x.com",
+            "failed",
+            "completed",
+            "rejected",
+            "local_mailbox",
+        );
+        workflow(
+            &store,
+            "c@x.com",
+            "pending",
+            "available",
+            "pending_review",
+            "gmail",
+        );
+        store
+            .conn
+            .execute(
+                "UPDATE drafts SET send_started_at = 1750, sent_at = 1760 WHERE id = ?1",
+                [&sent.draft],
+            )
+            .unwrap();
+        let counts = store.tenant_counts().unwrap();
+        assert_eq!(
+            (
+                counts.workflows,
+                counts.drafts_waiting,
+                counts.last_submission_at
+            ),
+            (3, 1, Some(1000))
+        );
+        let stats = store.stats(0).unwrap();
+        assert_eq!(stats.workflows_by_status.len(), 3);
+        assert_eq!(stats.received_to_draft_ms, vec![700, 700, 700]);
+        assert_eq!(stats.draft_to_approval_ms, vec![100]);
+        assert_eq!((stats.approved, stats.rejected, stats.sent), (1, 1, 1));
+        assert_eq!(
+            store.sends_per_sender_since(0).unwrap(),
+            vec![("rep@ours.example".to_string(), 1)]
+        );
+
+        for (worker, threads) in [("w1", 4), ("serve", 0)] {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO worker_heartbeats (worker_id, queues, started_at, seen_at, threads)
+                     VALUES (?1, 'normal', 1, 100, ?2)",
+                    params![worker, threads],
+                )
+                .unwrap();
+        }
+        let live = store.live_workers(50).unwrap();
+        assert_eq!((live.processes, live.threads), (1, 4));
+        assert_eq!(store.live_processes(50).unwrap(), 2);
+
+        for (started_at, findings) in [(10, "[1]"), (20, "[1,2,3]")] {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO reconciliation_reports (id, tenant_id, started_at, checks, findings)
+                     VALUES (?1, 'default', ?2, '[]', ?3)",
+                    params![crate::store::new_id(), started_at, findings],
+                )
+                .unwrap();
+        }
+        let gauges = store
+            .gauges_of_every_tenant(&["default".into(), "acme".into()], 5000)
+            .unwrap();
+        let ours = &gauges["default"];
+        assert_eq!(ours.snapshot.reconcile_findings, Some(3));
+        assert_eq!(ours.oldest_available_ms, vec![("normal".to_string(), 4000)]);
+        assert_eq!(ours.snapshot.workflows_by_status.len(), 3);
+        assert_eq!(gauges["acme"], Default::default());
     }
 }

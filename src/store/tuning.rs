@@ -84,7 +84,18 @@ impl Store {
     /// A TRUNCATE checkpoint with the connection's usual busy handler (for a command that just
     /// erased data and wants its old page images out of the WAL). Returns whether the WAL was
     /// emptied; a reader in the way is "not now", not an error.
+    ///
+    /// On PostgreSQL, which keeps deleted and overwritten row versions until VACUUM removes
+    /// them, the tables an erasure touches are vacuumed instead (a plain VACUUM: intake and
+    /// workers keep writing); see docs/runbooks.md for what that does and does not remove.
     pub fn try_truncate_wal(&self) -> Result<bool> {
+        if self.conn.as_sqlite().is_none() {
+            for table in super::privacy::erased_tables() {
+                // One statement per call: VACUUM refuses to run inside a transaction block.
+                self.conn.execute_batch(&format!("VACUUM {table}"))?;
+            }
+            return Ok(true);
+        }
         self.wal_checkpoint("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 

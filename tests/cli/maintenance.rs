@@ -161,3 +161,47 @@ fn refused_backups_say_how_to_fix_on_a_hint_line() {
         "no hint line: {err}"
     );
 }
+
+/// `db backup` and `db restore` with `--db postgres://…` are bad input (exit 2) whose hint names
+/// PostgreSQL's tools, and write nothing: no backup file, no file named after the URL.
+#[test]
+fn backup_and_restore_on_postgres_name_pg_dump_and_pg_basebackup() {
+    let Some(url) = std::env::var("SALESAGENT_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        println!(
+            "skipped: no PostgreSQL (set SALESAGENT_TEST_PG=postgres://…, e.g. after scripts/pg.sh start)"
+        );
+        return;
+    };
+    let sqlite = TestEnv::new();
+    sqlite.json(&["run", fixture("seed-shape.json").to_str().unwrap()]);
+    let backup = sqlite.path().join("good.db");
+    sqlite.json(&["db", "backup", backup.to_str().unwrap()]);
+
+    let env = TestEnv::new();
+    let target = env.path().join("pg.db");
+    for args in [
+        vec!["--db", &url, "db", "backup", target.to_str().unwrap()],
+        vec![
+            "--db",
+            &url,
+            "db",
+            "restore",
+            backup.to_str().unwrap(),
+            "--yes",
+        ],
+    ] {
+        let out = env.run(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let hint = err.lines().find(|l| l.starts_with("hint: ")).unwrap_or("");
+        assert!(
+            hint.contains("pg_dump") && hint.contains("pg_basebackup"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!target.exists());
+    assert!(!env.path().join("postgres:").exists());
+}
