@@ -336,8 +336,11 @@ impl Store {
         let earlier_submissions: i64 = self
             .conn
             .prepare_cached(
+                // Through the workflows' email index (submissions have none, V15).
                 "SELECT COUNT(*) FROM submissions
-                 WHERE tenant_id = ?1 AND email = ?2 AND id != ?3 AND synthetic = 0
+                 WHERE id IN (SELECT submission_id FROM workflows
+                              WHERE tenant_id = ?1 AND email = ?2 AND created_at <= ?4)
+                   AND tenant_id = ?1 AND email = ?2 AND id != ?3 AND synthetic = 0
                    AND received_at <= ?4",
             )?
             .query_row(
