@@ -527,27 +527,20 @@ mod tests {
         let (first, _) = enqueue(&store, &seed("S1"));
         let (second, _) = enqueue(&store, &seed("S2"));
         let later = store.get_workflow(&second).unwrap();
-        let found = store
-            .find_recent_duplicate(
-                &later.submission_id,
-                "a@example.com",
-                Some("f"),
-                1000,
-                60_000,
-            )
-            .unwrap();
-        assert_eq!(found.as_deref(), Some(first.as_str()));
+        let find = |form: &str| {
+            store
+                .find_recent_duplicate(
+                    &later.submission_id,
+                    "a@example.com",
+                    Some(form),
+                    1000,
+                    60_000,
+                )
+                .unwrap()
+        };
+        assert_eq!(find("f").as_deref(), Some(first.as_str()));
         // Another form, or a failed earlier workflow, is no duplicate.
-        let other_form = store
-            .find_recent_duplicate(
-                &later.submission_id,
-                "a@example.com",
-                Some("g"),
-                1000,
-                60_000,
-            )
-            .unwrap();
-        assert_eq!(other_form, None);
+        assert_eq!(find("g"), None);
         store
             .conn
             .execute(
@@ -555,16 +548,7 @@ mod tests {
                 (first.as_str(), WorkflowStatus::Failed.as_str()),
             )
             .unwrap();
-        let after_failure = store
-            .find_recent_duplicate(
-                &later.submission_id,
-                "a@example.com",
-                Some("f"),
-                1000,
-                60_000,
-            )
-            .unwrap();
-        assert_eq!(after_failure, None);
+        assert_eq!(find("f"), None);
     }
 
     /// Submissions have no email index (V15): the dedupe step finds them through the
