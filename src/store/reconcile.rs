@@ -229,11 +229,13 @@ impl Store {
              FROM drafts d1
              JOIN workflows w1 ON w1.id = d1.workflow_id
              JOIN submissions s1 ON s1.id = w1.submission_id
-             JOIN submissions s2 ON s2.tenant_id = s1.tenant_id AND s2.email = s1.email
+             JOIN workflows w2 ON w2.tenant_id = s1.tenant_id AND w2.email = s1.email
+                  AND w2.created_at >= s1.received_at AND w2.created_at <= s1.received_at + ?3
+             JOIN submissions s2 ON s2.id = w2.submission_id
+                  AND s2.tenant_id = s1.tenant_id AND s2.email = s1.email
                   AND s2.form_id IS NOT DISTINCT FROM s1.form_id
                   AND s2.received_at >= s1.received_at AND s2.received_at <= s1.received_at + ?3
                   AND s2.id != s1.id AND (s2.received_at > s1.received_at OR s2.id > s1.id)
-             JOIN workflows w2 ON w2.submission_id = s2.id
              JOIN drafts d2 ON d2.workflow_id = w2.id
              WHERE d1.tenant_id = ?1 AND d1.created_at >= ?2
                AND d1.status NOT IN ('orphaned', 'superseded')

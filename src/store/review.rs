@@ -336,9 +336,13 @@ impl Store {
         let earlier_submissions: i64 = self
             .conn
             .prepare_cached(
-                "SELECT COUNT(*) FROM submissions
-                 WHERE tenant_id = ?1 AND email = ?2 AND id != ?3 AND synthetic = 0
-                   AND received_at <= ?4",
+                // Through the workflows' email index (submissions have none, V15); each
+                // submission has exactly one workflow (`accept_in` writes both), so the join
+                // counts submissions.
+                "SELECT COUNT(*) FROM workflows w JOIN submissions s ON s.id = w.submission_id
+                 WHERE w.tenant_id = ?1 AND w.email = ?2 AND w.created_at <= ?4
+                   AND s.tenant_id = ?1 AND s.email = ?2 AND s.id != ?3 AND s.synthetic = 0
+                   AND s.received_at <= ?4",
             )?
             .query_row(
                 params![self.tenant, draft.recipient, submission_id, received_at],

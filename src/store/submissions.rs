@@ -108,6 +108,17 @@ pub struct SubmissionRow {
     pub synthetic: bool,
 }
 
+/// The dedupe step's query (see [`Store::find_recent_duplicate`]).
+const RECENT_DUPLICATE: &str =
+    "SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id
+      WHERE w.tenant_id = ?1 AND w.email = ?2
+        AND w.created_at >= ?5 - ?6 AND w.created_at <= ?5
+        AND s.tenant_id = ?1 AND s.email = ?2 AND s.form_id IS NOT DISTINCT FROM ?3 AND s.id != ?4
+        AND s.received_at >= ?5 - ?6 AND s.received_at <= ?5
+        AND (s.received_at < ?5 OR s.id < ?4)
+        AND w.status NOT IN ('failed', 'duplicate', 'cancelled', 'suppressed')
+      ORDER BY s.received_at LIMIT 1";
+
 impl Store {
     /// Stores each submission with its workflow (and job) atomically: all of them or none.
     pub fn accept_submissions(&self, items: &[NewSubmission<'_>]) -> Result<Vec<Acceptance>> {
@@ -204,7 +215,10 @@ impl Store {
         Ok(found)
     }
 
-    /// An earlier live workflow for the same email on the same form within `window_ms`.
+    /// An earlier live workflow for the same email on the same form within `window_ms`. It is
+    /// found through the workflows' email index (a workflow carries its submission's email, and
+    /// its `created_at` is the submission's `received_at`): the submissions have no email index
+    /// of their own, one B-tree fewer in the intake's commit (V15).
     pub fn find_recent_duplicate(
         &self,
         submission_id: &str,
@@ -213,14 +227,7 @@ impl Store {
         received_at: i64,
         window_ms: i64,
     ) -> Result<Option<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT w.id FROM submissions s JOIN workflows w ON w.submission_id = s.id
-             WHERE s.tenant_id = ?1 AND s.email = ?2 AND s.form_id IS ?3 AND s.id != ?4
-               AND s.received_at >= ?5 - ?6 AND s.received_at <= ?5
-               AND (s.received_at < ?5 OR s.id < ?4)
-               AND w.status NOT IN ('failed', 'duplicate', 'cancelled', 'suppressed')
-             ORDER BY s.received_at LIMIT 1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(RECENT_DUPLICATE)?;
         Ok(stmt
             .query_row(
                 params![
@@ -501,4 +508,69 @@ pub(super) fn accept_in(
         workflow_id,
         job_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::enqueue;
+    use super::super::{Store, WorkflowStatus};
+
+    fn seed(submission: &str) -> String {
+        format!(
+            r#"{{"portalId":1,"formId":"f","formSubmissionId":"{submission}","fieldValues":[{{"name":"email","value":"a@example.com"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn an_earlier_submission_of_the_same_email_and_form_is_the_duplicate() {
+        let store = Store::open_in_memory().unwrap();
+        let (first, _) = enqueue(&store, &seed("S1"));
+        let (second, _) = enqueue(&store, &seed("S2"));
+        let later = store.get_workflow(&second).unwrap();
+        let find = |form: &str| {
+            store
+                .find_recent_duplicate(
+                    &later.submission_id,
+                    "a@example.com",
+                    Some(form),
+                    1000,
+                    60_000,
+                )
+                .unwrap()
+        };
+        assert_eq!(find("f").as_deref(), Some(first.as_str()));
+        // Another form, or a failed earlier workflow, is no duplicate.
+        assert_eq!(find("g"), None);
+        store
+            .conn
+            .execute(
+                "UPDATE workflows SET status = ?2 WHERE id = ?1",
+                (first.as_str(), WorkflowStatus::Failed.as_str()),
+            )
+            .unwrap();
+        assert_eq!(find("f"), None);
+    }
+
+    /// Submissions have no email index (V15): the dedupe step finds them through the
+    /// workflows' email index, never by scanning.
+    #[test]
+    fn the_dedupe_lookup_goes_through_the_workflows_email_index() {
+        let store = Store::open_in_memory().unwrap();
+        let Some(conn) = store.conn.as_sqlite() else {
+            return; // The plan is SQLite's; PostgreSQL plans for itself.
+        };
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::RECENT_DUPLICATE))
+            .unwrap()
+            .query_map(
+                rusqlite::params!["default", "a@example.com", "f", "x", 1000, 60_000],
+                |r| r.get::<_, String>(3),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("USING INDEX workflows_email"), "{plan}");
+        assert!(!plan.contains("SCAN"), "{plan}");
+    }
 }

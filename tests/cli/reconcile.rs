@@ -173,14 +173,18 @@ fn duplicate_submissions_with_two_drafts_are_reported_not_fixed() {
     let env = TestEnv::new();
     let first = completed(&env, "s1", "dana@northwind.com");
     let second = completed(&env, "s2", "other@northwind.com");
-    // Make the second the same person on the same form, a minute later.
+    // Make the second the same person on the same form, a minute later (its workflow too: the
+    // intake writes a workflow with its submission's email and, as created_at, its received_at).
     sql(
         &env,
         &format!(
             "UPDATE submissions SET email = 'dana@northwind.com',
                  received_at = (SELECT received_at + 60000 FROM submissions s
                                 JOIN workflows w ON w.submission_id = s.id WHERE w.id = '{first}')
-             WHERE id = (SELECT submission_id FROM workflows WHERE id = '{second}');"
+             WHERE id = (SELECT submission_id FROM workflows WHERE id = '{second}');
+             UPDATE workflows SET email = 'dana@northwind.com',
+                 created_at = (SELECT received_at FROM submissions WHERE id = workflows.submission_id)
+             WHERE id = '{second}';"
         ),
     );
     let report = reconcile(&env, &["--fix"], 10);
