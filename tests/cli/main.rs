@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+mod backend;
 mod basics;
 mod bounds;
 mod composer;

@@ -3,8 +3,14 @@
 
 use std::collections::HashSet;
 
-use crate::env::{TestEnv, fixture, stderr};
-use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for};
+use crate::env::{Backend, TestEnv, fixture, stderr};
+use crate::server_support::{Proc, post, seed_payload, sign, signed_env, signed_env_on, wait_for};
+
+crate::on_both_backends!(
+    every_payload_shape_completes_over_http,
+    the_same_payload_posted_fifty_times_at_once_makes_one_workflow,
+    serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing,
+);
 
 /// A payload with the headers that sign it.
 type SignedBody = (Vec<(String, String)>, Vec<u8>);
@@ -167,9 +173,8 @@ fn v1_and_v2_signatures_pass_when_enabled() {
     }
 }
 
-#[test]
-fn every_payload_shape_completes_over_http() {
-    let env = signed_env();
+fn every_payload_shape_completes_over_http(backend: Backend) {
+    let env = signed_env_on(backend);
     // The Webhooks API event names contact 3234588: the embedded CRM must know it.
     let out = env.run(&[
         "crm",
@@ -258,9 +263,8 @@ fn authenticated_but_unparsable_payloads_are_quarantined() {
     assert_eq!(reply["body"]["ignored_events"], 1);
 }
 
-#[test]
-fn the_same_payload_posted_fifty_times_at_once_makes_one_workflow() {
-    let env = signed_env();
+fn the_same_payload_posted_fifty_times_at_once_makes_one_workflow(backend: Backend) {
+    let env = signed_env_on(backend);
     let server = Proc::serve(&env, &["--workers", "0"]);
     let file = fixture("forms-v3.json");
     let headers = sign(&env, &file, &server.url(), &[]);
@@ -315,9 +319,10 @@ fn sigterm_stops_intake_finishes_jobs_and_exits_zero() {
     wait_for("all five workflows to complete", || completed(&env) == 5);
 }
 
-#[test]
-fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing() {
-    let env = signed_env();
+fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing(
+    backend: Backend,
+) {
+    let env = signed_env_on(backend);
     env.write_config("[worker]\nlease_secs = 2\n");
     let mut server = Proc::serve(&env, &[]);
     let url = server.url();
