@@ -39,6 +39,7 @@ mod redaction;
 mod retention;
 mod review;
 mod run;
+mod scale_out;
 mod secrets;
 mod serve;
 mod server_support;
