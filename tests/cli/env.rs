@@ -227,7 +227,11 @@ impl TestEnv {
         if result.is_err() {
             *slot = None;
         }
-        result.map_err(|e| e.to_string())
+        // The driver's own text is only "db error": the server's message says what.
+        result.map_err(|e| match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        })
     }
 
     /// One SQL scalar from the env's database, or why not (for polling a database that a
@@ -301,15 +305,31 @@ impl TestEnv {
         rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// The first column of every row `sql` returns, as text.
+    pub fn sql_strings(&self, sql: &str) -> Vec<String> {
+        let rows = match &self.pg {
+            None => rusqlite::Connection::open(self.db())
+                .and_then(|conn| conn.prepare(sql)?.query_map([], |r| r.get(0))?.collect())
+                .map_err(|e| e.to_string()),
+            Some(_) => self.with_pg(|c| {
+                c.query(sql, &[])?
+                    .iter()
+                    .map(|row| row.try_get(0))
+                    .collect()
+            }),
+        };
+        rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// The tables of the env's database that have `column`.
     pub fn tables_with_column(&self, column: &str) -> Vec<String> {
-        self.sql_texts(&match self.backend() {
+        self.sql_strings(&match self.backend() {
             Backend::Sqlite => format!(
                 "SELECT m.name FROM sqlite_master m WHERE m.type = 'table'
                    AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = '{column}')"
             ),
             Backend::Postgres => format!(
-                "SELECT c.table_name FROM information_schema.columns c
+                "SELECT CAST(c.table_name AS TEXT) FROM information_schema.columns c
                  JOIN information_schema.tables t
                    ON t.table_schema = c.table_schema AND t.table_name = c.table_name
                  WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
