@@ -480,48 +480,42 @@ impl Db {
 
     /// Every row of integer columns (NULL read as 0).
     fn ints(&mut self, sql: &str) -> Vec<Vec<i64>> {
-        match self {
-            Db::Sqlite(conn) => {
-                let mut stmt = conn.prepare(sql).unwrap();
-                let n = stmt.column_count();
-                stmt.query_map([], |r| {
-                    (0..n)
-                        .map(|i| Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0)))
-                        .collect()
-                })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-            }
-            Db::Postgres(client) => client
-                .query(sql, &[])
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    (0..r.len())
-                        .map(|i| r.get::<_, Option<i64>>(i).unwrap_or(0))
-                        .collect()
-                })
-                .collect(),
-        }
+        self.rows(
+            sql,
+            |r| {
+                (0..r.as_ref().column_count())
+                    .map(|i| Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0)))
+                    .collect()
+            },
+            |r| {
+                (0..r.len())
+                    .map(|i| r.get::<_, Option<i64>>(i).unwrap_or(0))
+                    .collect()
+            },
+        )
     }
 
     /// The first column of every row, as text.
     fn strings(&mut self, sql: &str) -> Vec<String> {
+        self.rows(sql, |r| r.get(0), |r| r.get(0))
+    }
+
+    /// Every row of `sql`, read by the backend's reader.
+    fn rows<T>(
+        &mut self,
+        sql: &str,
+        sqlite: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
+        pg: impl Fn(&postgres::Row) -> T,
+    ) -> Vec<T> {
         match self {
             Db::Sqlite(conn) => {
                 let mut stmt = conn.prepare(sql).unwrap();
-                stmt.query_map([], |r| r.get(0))
+                stmt.query_map([], |r| sqlite(r))
                     .unwrap()
                     .map(Result::unwrap)
                     .collect()
             }
-            Db::Postgres(client) => client
-                .query(sql, &[])
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect(),
+            Db::Postgres(client) => client.query(sql, &[]).unwrap().iter().map(pg).collect(),
         }
     }
 }
