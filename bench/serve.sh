@@ -1,12 +1,13 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # PID and URL are for the scripts that source this
 # Sourced by the serve benchmarks: start and stop a `serve` in the background, reading its address
-# from its log. Needs WORK (a scratch directory); sets PID and URL.
+# from its log. Needs WORK (a scratch directory); sets PID and URL. SERVE_LOG names the log (for
+# several servers at once; default $WORK/serve.log).
 
 start_serve() { # BIN DB ARGS...
   local bin=$1 db=$2; shift 2
-  : > "$WORK/serve.log"
-  SALESAGENT_DB=$db "$bin" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/serve.log" &
+  : > "${SERVE_LOG:-$WORK/serve.log}"
+  SALESAGENT_DB=$db "$bin" serve --listen 127.0.0.1:0 "$@" 2>"${SERVE_LOG:-$WORK/serve.log}" &
   PID=$!
   await_address
 }
@@ -15,10 +16,10 @@ start_serve() { # BIN DB ARGS...
 # http://…", then sets URL to its webhook endpoint.
 await_address() {
   for _ in $(seq 1 200); do
-    grep -q "listening on" "$WORK/serve.log" && break
+    grep -q "listening on" "${SERVE_LOG:-$WORK/serve.log}" && break
     sleep 0.05
   done
-  URL="$(grep -o 'http://[0-9.:]*' "$WORK/serve.log" | head -1)/api/webhooks/hubspot/forms"
+  URL="$(grep -o 'http://[0-9.:]*' "${SERVE_LOG:-$WORK/serve.log}" | head -1)/api/webhooks/hubspot/forms"
 }
 
 stop_serve() {

@@ -10,6 +10,9 @@
 //!   loadgen verify --db PATH --record FILE   (every 202 the server gave is in the database)
 //!   loadgen latency --db PATH   (202-to-completed percentiles)
 //!   loadgen wait --db PATH      (waits for the queue to drain; prints workflows/s)
+//!   loadgen claims --db PATH    (runnable-to-claimed percentiles of first attempts)
+//!
+//! `--db` is a SQLite file or a `postgres://` URL.
 //!
 //! `--resend-pct P`: P% of the requests repeat an earlier submission (same body, fresh timestamp and
 //! signature), as HubSpot's retries do; the server must answer them as duplicates. `--record FILE`
@@ -326,32 +329,23 @@ fn verify(args: &[String]) {
             None => problems.push(format!("submission {sub} answered only as a duplicate")),
         }
     }
-    let conn = rusqlite::Connection::open(db).expect("open db");
-    let product: bool = conn
-        .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'workflows'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap()
-        > 0;
+    let mut conn = Db::open(&db);
+    let product = conn.has_table("workflows");
     let sql = if product {
-        "SELECT COUNT(*) FROM submissions s JOIN workflows w ON w.submission_id = s.id
-         JOIN jobs j ON j.workflow_id = w.id WHERE s.id = ?1"
+        "SELECT s.id FROM submissions s JOIN workflows w ON w.submission_id = s.id
+         JOIN jobs j ON j.workflow_id = w.id"
     } else {
-        "SELECT COUNT(*) FROM submissions s JOIN jobs j ON j.submission_id = s.id WHERE s.id = ?1"
+        "SELECT s.id FROM submissions s JOIN jobs j ON j.submission_id = s.id"
     };
-    let mut stmt = conn.prepare(sql).unwrap();
-    let mut missing = 0;
-    for id in accepted.values() {
-        let n: i64 = stmt.query_row([id], |r| r.get(0)).unwrap();
-        if n != 1 {
-            missing += 1;
-        }
+    let mut whole = std::collections::HashMap::<String, usize>::new();
+    for id in conn.strings(sql) {
+        *whole.entry(id).or_default() += 1;
     }
-    let stored: i64 = conn
-        .query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))
-        .unwrap();
+    let missing = accepted
+        .values()
+        .filter(|id| whole.get(*id) != Some(&1))
+        .count();
+    let stored = conn.ints("SELECT COUNT(*) FROM submissions")[0][0];
     if missing > 0 {
         problems.push(format!(
             "{missing} submissions answered 202 are not stored whole"
@@ -386,25 +380,19 @@ fn verify(args: &[String]) {
 
 fn latency(args: &[String]) {
     let db = arg(args, "--db").expect("--db");
-    let conn = rusqlite::Connection::open(db).expect("open db");
-    let mut stmt = conn
-        .prepare(
+    let mut conn = Db::open(&db);
+    let v: Vec<u64> = conn
+        .ints(
             "SELECT completed_at - created_at FROM workflows
              WHERE status = 'completed' ORDER BY 1",
         )
-        .unwrap();
-    let v: Vec<u64> = stmt
-        .query_map([], |r| r.get::<_, i64>(0))
-        .unwrap()
-        .map(|x| x.unwrap().max(0) as u64)
+        .iter()
+        .map(|row| row[0].max(0) as u64)
         .collect();
-    let (first, last): (i64, i64) = conn
-        .query_row(
-            "SELECT MIN(completed_at), MAX(completed_at) FROM workflows WHERE status = 'completed'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap_or((0, 0));
+    let span = conn.ints(
+        "SELECT MIN(completed_at), MAX(completed_at) FROM workflows WHERE status = 'completed'",
+    );
+    let (first, last) = (span[0][0], span[0][1]);
     println!(
         "completed {}  first-to-last {:.2} s  202->completed p50 {} ms  p95 {} ms  p99 {} ms",
         v.len(),
@@ -415,38 +403,121 @@ fn latency(args: &[String]) {
     );
 }
 
+/// How long jobs waited to be claimed: each job's first attempt's start minus the time it became
+/// runnable, percentiles.
+fn claims(args: &[String]) {
+    let db = arg(args, "--db").expect("--db");
+    let v: Vec<u64> = Db::open(&db)
+        .ints(
+            "SELECT a.started_at - j.run_at FROM jobs j
+             JOIN job_attempts a ON a.job_id = j.id AND a.attempt = 1 ORDER BY 1",
+        )
+        .iter()
+        .map(|row| row[0].max(0) as u64)
+        .collect();
+    println!(
+        "claimed {}  runnable->claimed p50 {} ms  p95 {} ms  p99 {} ms  max {} ms",
+        v.len(),
+        pct(&v, 0.50),
+        pct(&v, 0.95),
+        pct(&v, 0.99),
+        v.last().copied().unwrap_or(0)
+    );
+}
+
 /// Waits until no job is waiting or running, then prints the end-to-end rate measured from the
 /// first claim to the last completion (both from the database).
 fn wait(args: &[String]) {
     let db = arg(args, "--db").expect("--db");
-    let conn = rusqlite::Connection::open(db).expect("open db");
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    loop {
-        let left: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM jobs WHERE state IN ('available', 'retryable', 'running')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        if left == 0 {
-            break;
-        }
+    let mut conn = Db::open(&db);
+    while conn
+        .ints("SELECT COUNT(*) FROM jobs WHERE state IN ('available', 'retryable', 'running')")[0]
+        [0]
+        > 0
+    {
         std::thread::sleep(Duration::from_millis(250));
     }
-    let (done, first, last): (i64, i64, i64) = conn
-        .query_row(
-            "SELECT COUNT(*), (SELECT MIN(started_at) FROM job_attempts), MAX(completed_at)
-             FROM workflows WHERE status = 'completed'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let row = conn.ints(
+        "SELECT COUNT(*), (SELECT MIN(started_at) FROM job_attempts), MAX(completed_at)
+         FROM workflows WHERE status = 'completed'",
+    );
+    let (done, first, last) = (row[0][0], row[0][1], row[0][2]);
     let secs = (last - first).max(1) as f64 / 1000.0;
     println!(
         "workflows completed {done}  first claim to last completion {secs:.2} s  rate {:.0}/s",
         done as f64 / secs
     );
+}
+
+/// The database the product (or the spike) wrote: a SQLite file, or a `postgres://` URL.
+enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+impl Db {
+    fn open(db: &str) -> Db {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            let client =
+                postgres::Client::connect(db, postgres::NoTls).expect("connect to PostgreSQL");
+            return Db::Postgres(Box::new(client));
+        }
+        let conn = rusqlite::Connection::open(db).expect("open db");
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        Db::Sqlite(conn)
+    }
+
+    fn has_table(&mut self, name: &str) -> bool {
+        let sql = match self {
+            Db::Sqlite(_) => format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{name}'"),
+            Db::Postgres(_) => format!(
+                "SELECT COUNT(*) FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = '{name}'"
+            ),
+        };
+        self.ints(&sql)[0][0] > 0
+    }
+
+    /// Every row of integer columns (NULL read as 0).
+    fn ints(&mut self, sql: &str) -> Vec<Vec<i64>> {
+        self.rows(
+            sql,
+            |r| {
+                (0..r.as_ref().column_count())
+                    .map(|i| Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0)))
+                    .collect()
+            },
+            |r| {
+                (0..r.len())
+                    .map(|i| r.get::<_, Option<i64>>(i).unwrap_or(0))
+                    .collect()
+            },
+        )
+    }
+
+    /// The first column of every row, as text.
+    fn strings(&mut self, sql: &str) -> Vec<String> {
+        self.rows(sql, |r| r.get(0), |r| r.get(0))
+    }
+
+    /// Every row of `sql`, read by the backend's reader.
+    fn rows<T>(
+        &mut self,
+        sql: &str,
+        sqlite: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
+        pg: impl Fn(&postgres::Row) -> T,
+    ) -> Vec<T> {
+        match self {
+            Db::Sqlite(conn) => {
+                let mut stmt = conn.prepare(sql).unwrap();
+                stmt.query_map([], |r| sqlite(r))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+            Db::Postgres(client) => client.query(sql, &[]).unwrap().iter().map(pg).collect(),
+        }
+    }
 }
 
 fn main() {
@@ -461,8 +532,9 @@ fn main() {
         Some("latency") => latency(&args),
         Some("verify") => verify(&args),
         Some("wait") => wait(&args),
+        Some("claims") => claims(&args),
         _ => eprintln!(
-            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] [--resend-pct P] [--record FILE] [--portals N] | loadgen verify --db PATH --record FILE | loadgen latency --db PATH | loadgen wait --db PATH"
+            "usage: loadgen post --url URL --secret S [--connections N] [--requests N] [--rate R] [--resend-pct P] [--record FILE] [--portals N] | loadgen verify --db PATH --record FILE | loadgen latency --db PATH | loadgen wait --db PATH | loadgen claims --db PATH"
         ),
     }
 }

@@ -3,7 +3,9 @@
 
 use std::process::Stdio;
 
-use crate::env::{TestEnv, stderr, stdout};
+use crate::env::{Backend, TestEnv, stderr, stdout};
+
+crate::on_both_backends!(concurrent_approvals_send_exactly_one_email);
 
 /// Every gate of SEND mode passes with this config.
 pub const SEND_CONFIG: &str = "environment = \"production\"\n\n[send]\nallow = true\nsender_allowlist = [\"sales@example.com\"]\n";
@@ -36,7 +38,12 @@ pub fn submit(env: &TestEnv, email: &str) -> String {
 
 /// An env whose config passes every gate, switched to SEND mode.
 pub fn send_env(extra: &str) -> TestEnv {
-    let env = TestEnv::new();
+    send_env_on(Backend::Sqlite, extra)
+}
+
+/// The same on `backend`.
+pub fn send_env_on(backend: Backend, extra: &str) -> TestEnv {
+    let env = TestEnv::on(backend);
     env.write_config(&format!("{SEND_CONFIG}{extra}"));
     let out = env.run(&["mode", "set", "send", "--reason", "launch", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -131,9 +138,8 @@ fn approving_in_send_mode_sends_and_switching_to_draft_only_stops_later_sends() 
     assert_eq!(sends.as_array().unwrap().len(), 1);
 }
 
-#[test]
-fn concurrent_approvals_send_exactly_one_email() {
-    let env = send_env("");
+fn concurrent_approvals_send_exactly_one_email(backend: Backend) {
+    let env = send_env_on(backend, "");
     let id = submit(&env, "dana@northwind.com");
     let spawn = |by: &str| {
         env.std_command()

@@ -1,15 +1,24 @@
-//! `TestEnv`: a temporary directory with its own database, data directory and config, and helpers
-//! that run the real binary against it and read the results.
+//! `TestEnv`: a temporary directory with its own database (a SQLite file, or a PostgreSQL
+//! database of its own on the server `SALESAGENT_TEST_PG` names), data directory and config, and
+//! helpers that run the real binary against it and read the results on either backend.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Mutex;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
+pub use crate::backend::Backend;
+use crate::backend::PgDatabase;
+
 pub struct TestEnv {
     dir: tempfile::TempDir,
     envs: Vec<(String, String)>,
+    /// `None`: the SQLite file `salesagent.db` in `dir`.
+    pg: Option<PgDatabase>,
+    /// The assertions' own connection to the PostgreSQL database, opened on first use.
+    pg_client: Mutex<Option<postgres::Client>>,
 }
 
 /// A fixture from the repository's `fixtures/` directory.
@@ -20,10 +29,38 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 impl TestEnv {
+    /// An env on SQLite.
     pub fn new() -> TestEnv {
+        TestEnv::on(Backend::Sqlite)
+    }
+
+    /// An env on `backend`: on PostgreSQL, a database of its own (dropped with the env), and the
+    /// data directory (mail files) in the env's directory, where SQLite's default puts it.
+    pub fn on(backend: Backend) -> TestEnv {
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create()),
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut envs = Vec::new();
+        if pg.is_some() {
+            envs.push((
+                "SALESAGENT_DATA_DIR".to_string(),
+                dir.path().display().to_string(),
+            ));
+        }
         TestEnv {
-            dir: tempfile::tempdir().expect("tempdir"),
-            envs: Vec::new(),
+            dir,
+            envs,
+            pg,
+            pg_client: Mutex::new(None),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pg {
+            Some(_) => Backend::Postgres,
+            None => Backend::Sqlite,
         }
     }
 
@@ -37,8 +74,17 @@ impl TestEnv {
         self.dir.path()
     }
 
+    /// What `--db` / `SALESAGENT_DB` names: the SQLite file, or the PostgreSQL URL.
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("salesagent.db")
+        match &self.pg {
+            Some(pg) => PathBuf::from(&pg.url),
+            None => self.dir.path().join("salesagent.db"),
+        }
+    }
+
+    /// Whether the database exists yet (a PostgreSQL env's always does).
+    fn db_exists(&self) -> bool {
+        self.pg.is_some() || self.db().exists()
     }
 
     /// Where mail files go (the database's directory, by default).
@@ -113,10 +159,9 @@ impl TestEnv {
 
     /// Row counts of the main tables, to prove a command changed nothing.
     pub fn table_counts(&self) -> Vec<(String, i64)> {
-        if !self.db().exists() {
+        if !self.db_exists() {
             return vec![];
         }
-        let conn = rusqlite::Connection::open(self.db()).expect("open db");
         let tables = [
             "submissions",
             "workflows",
@@ -132,10 +177,10 @@ impl TestEnv {
         tables
             .iter()
             .map(|t| {
-                let n: i64 = conn
-                    .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
-                    .expect("count");
-                (t.to_string(), n)
+                (
+                    t.to_string(),
+                    self.sql_i64(&format!("SELECT COUNT(*) FROM {t}")),
+                )
             })
             .collect()
     }
@@ -143,29 +188,165 @@ impl TestEnv {
     /// Creates an empty database file; the next command migrates it (read commands refuse a
     /// database that does not exist).
     pub fn init_db(&self) {
-        std::fs::File::create(self.db()).expect("create the database file");
+        if self.pg.is_none() {
+            std::fs::File::create(self.db()).expect("create the database file");
+        }
         let out = self.run(&["mode", "show"]);
         assert!(out.status.success(), "{}", stderr(&out));
     }
 
     /// Makes the local CRM refuse new tasks (the task step fails) until the returned guard is
     /// dropped.
-    pub fn crm_refuses_tasks(&self) -> CrmDown {
-        if !self.db().exists() {
+    pub fn crm_refuses_tasks(&self) -> CrmDown<'_> {
+        if !self.db_exists() {
             self.init_db();
         }
-        let conn = rusqlite::Connection::open(self.db()).expect("open db");
-        conn.execute_batch(
-            "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;",
-        )
-        .expect("create trigger");
-        CrmDown(conn)
+        self.sql_batch(match self.backend() {
+            Backend::Sqlite => {
+                "CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks BEGIN SELECT RAISE(ABORT, 'crm down'); END;"
+            }
+            Backend::Postgres => {
+                "CREATE FUNCTION no_tasks() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'crm down'; END $$;
+                 CREATE TRIGGER no_tasks BEFORE INSERT ON crm_tasks FOR EACH ROW EXECUTE FUNCTION no_tasks();"
+            }
+        });
+        CrmDown(self)
+    }
+
+    /// Runs the assertions' PostgreSQL connection (made on first use, remade after an error).
+    fn with_pg<T>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, String> {
+        let pg = self.pg.as_ref().expect("a PostgreSQL env");
+        let mut slot = self.pg_client.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(pg.connect().map_err(|e| e.to_string())?);
+        }
+        let result = f(slot.as_mut().expect("connected"));
+        if result.is_err() {
+            *slot = None;
+        }
+        // The driver's own text is only "db error": the server's message says what.
+        result.map_err(|e| match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        })
+    }
+
+    /// One SQL scalar from the env's database, or why not (for polling a database that a
+    /// command may not have migrated yet).
+    pub fn try_sql_i64(&self, sql: &str) -> Result<Option<i64>, String> {
+        match &self.pg {
+            None => {
+                let conn = rusqlite::Connection::open(self.db()).map_err(|e| e.to_string())?;
+                conn.query_row(sql, [], |r| r.get(0))
+                    .map_err(|e| e.to_string())
+            }
+            // Whatever integer type the expression has (COUNT is BIGINT, SUM is NUMERIC).
+            Some(_) => self.with_pg(|c| {
+                c.query_one(&format!("SELECT CAST(({sql}) AS BIGINT)"), &[])?
+                    .try_get(0)
+            }),
+        }
     }
 
     /// One SQL scalar from the env's database (for assertions only).
     pub fn sql_i64(&self, sql: &str) -> i64 {
-        let conn = rusqlite::Connection::open(self.db()).expect("open db");
-        conn.query_row(sql, [], |r| r.get(0)).expect("query")
+        self.try_sql_i64(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: NULL"))
+    }
+
+    /// One SQL text scalar from the env's database (for assertions only).
+    pub fn sql_string(&self, sql: &str) -> String {
+        let value: Result<Option<String>, String> = match &self.pg {
+            None => rusqlite::Connection::open(self.db())
+                .and_then(|conn| conn.query_row(sql, [], |r| r.get(0)))
+                .map_err(|e| e.to_string()),
+            Some(_) => self.with_pg(|c| {
+                c.query_one(&format!("SELECT CAST(({sql}) AS TEXT)"), &[])?
+                    .try_get(0)
+            }),
+        };
+        value
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: NULL"))
+    }
+
+    /// Every row `sql` returns, each as one text (for comparing states, not for parsing).
+    pub fn sql_texts(&self, sql: &str) -> Vec<String> {
+        let rows = match &self.pg {
+            None => rusqlite::Connection::open(self.db())
+                .and_then(|conn| {
+                    let mut stmt = conn.prepare(sql)?;
+                    let columns = stmt.column_count();
+                    stmt.query_map([], |r| {
+                        let cells = (0..columns)
+                            .map(|i| {
+                                Ok(match r.get::<_, rusqlite::types::Value>(i)? {
+                                    rusqlite::types::Value::Text(text) => text,
+                                    other => format!("{other:?}"),
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<_>>>()?;
+                        Ok(cells.join("|"))
+                    })?
+                    .collect()
+                })
+                .map_err(|e| e.to_string()),
+            Some(_) => self.with_pg(|c| {
+                c.query(&format!("SELECT CAST(r AS TEXT) FROM ({sql}) r"), &[])?
+                    .iter()
+                    .map(|row| row.try_get(0))
+                    .collect()
+            }),
+        };
+        rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The first column of every row `sql` returns, as text.
+    pub fn sql_strings(&self, sql: &str) -> Vec<String> {
+        let rows = match &self.pg {
+            None => rusqlite::Connection::open(self.db())
+                .and_then(|conn| conn.prepare(sql)?.query_map([], |r| r.get(0))?.collect())
+                .map_err(|e| e.to_string()),
+            Some(_) => self.with_pg(|c| {
+                c.query(sql, &[])?
+                    .iter()
+                    .map(|row| row.try_get(0))
+                    .collect()
+            }),
+        };
+        rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The tables of the env's database that have `column`.
+    pub fn tables_with_column(&self, column: &str) -> Vec<String> {
+        self.sql_strings(&match self.backend() {
+            Backend::Sqlite => format!(
+                "SELECT m.name FROM sqlite_master m WHERE m.type = 'table'
+                   AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = '{column}')"
+            ),
+            Backend::Postgres => format!(
+                "SELECT CAST(c.table_name AS TEXT) FROM information_schema.columns c
+                 JOIN information_schema.tables t
+                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+                 WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+                   AND c.column_name = '{column}'"
+            ),
+        })
+    }
+
+    /// Runs statements against the env's database (to arrange a state for a test).
+    pub fn sql_batch(&self, sql: &str) {
+        let done = match &self.pg {
+            None => rusqlite::Connection::open(self.db())
+                .and_then(|conn| conn.execute_batch(sql))
+                .map_err(|e| e.to_string()),
+            Some(_) => self.with_pg(|c| c.batch_execute(sql)),
+        };
+        done.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// The `.eml` files in a mail folder (`drafts`, `sent`, `rejected`).
@@ -185,11 +366,23 @@ impl TestEnv {
 }
 
 /// The local CRM refuses new tasks while this lives.
-pub struct CrmDown(rusqlite::Connection);
+pub struct CrmDown<'a>(&'a TestEnv);
 
-impl Drop for CrmDown {
+impl Drop for CrmDown<'_> {
     fn drop(&mut self) {
-        let _ = self.0.execute_batch("DROP TRIGGER IF EXISTS no_tasks;");
+        self.0.sql_batch(match self.0.backend() {
+            Backend::Sqlite => "DROP TRIGGER IF EXISTS no_tasks;",
+            Backend::Postgres => {
+                "DROP TRIGGER IF EXISTS no_tasks ON crm_tasks; DROP FUNCTION IF EXISTS no_tasks();"
+            }
+        });
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        // The assertions' connection first: the database is dropped next.
+        *self.pg_client.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 

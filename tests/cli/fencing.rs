@@ -3,13 +3,18 @@
 //! expires, the second finishing the workflow; the first, released, writes nothing more. Also:
 //! real connectors under `serve` and `worker`, capped queues, unstarted jobs at shutdown.
 
-use crate::env::TestEnv;
+use crate::env::{Backend, TestEnv};
 use crate::fakes::gmail::FakeGmail;
 use crate::fakes::hubspot::FakeHubSpot;
 use crate::fakes::llm::FakeLlm;
 use crate::fakes::{Fault, Gate};
-use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for};
+use crate::server_support::{Proc, post, seed_payload, sign, signed_env_on, wait_for};
 use crate::worker::enqueue;
+
+crate::on_both_backends!(
+    a_worker_that_lost_its_lease_writes_nothing_more_with_the_embedded_connectors,
+    a_worker_that_lost_its_lease_writes_nothing_more_with_the_real_connectors,
+);
 
 const HUBSPOT_TOKEN: &str = "pat-na1-fencing-token";
 const GMAIL_ID: &str = "fencing.apps.googleusercontent.com";
@@ -27,10 +32,14 @@ struct Fakes {
 
 /// A signed env whose composer is the LLM connector (so a fake can hold a worker in the compose
 /// step); with `real`, CRM and mailbox are the real HubSpot and Gmail connectors too, else the
-/// embedded ones.
+/// embedded ones. On SQLite unless `backend` says otherwise.
 fn env_with_fakes(real: bool) -> (TestEnv, Fakes) {
+    env_with_fakes_on(Backend::Sqlite, real)
+}
+
+fn env_with_fakes_on(backend: Backend, real: bool) -> (TestEnv, Fakes) {
     let llm = FakeLlm::start(LLM_KEY);
-    let mut env = signed_env()
+    let mut env = signed_env_on(backend)
         .env("SALESAGENT_CONNECTORS_COMPOSER", "llm")
         .env("SALESAGENT_LLM_API_KEY", LLM_KEY)
         .env("SALESAGENT_LLM_BASE_URL", &llm.base_url)
@@ -72,8 +81,8 @@ fn lease_expired(env: &TestEnv) -> bool {
     )) == 1
 }
 
-fn lost_lease_leaves_one_of_each(real: bool) {
-    let (env, fakes) = env_with_fakes(real);
+fn lost_lease_leaves_one_of_each(backend: Backend, real: bool) {
+    let (env, fakes) = env_with_fakes_on(backend, real);
     env.write_config(
         "[worker]\nlease_secs = 2\nbackoff_base_ms = 50\n[http]\ntimeout_ms = 120000\n",
     );
@@ -140,14 +149,12 @@ fn lost_lease_leaves_one_of_each(real: bool) {
     drop(b);
 }
 
-#[test]
-fn a_worker_that_lost_its_lease_writes_nothing_more_with_the_embedded_connectors() {
-    lost_lease_leaves_one_of_each(false);
+fn a_worker_that_lost_its_lease_writes_nothing_more_with_the_embedded_connectors(backend: Backend) {
+    lost_lease_leaves_one_of_each(backend, false);
 }
 
-#[test]
-fn a_worker_that_lost_its_lease_writes_nothing_more_with_the_real_connectors() {
-    lost_lease_leaves_one_of_each(true);
+fn a_worker_that_lost_its_lease_writes_nothing_more_with_the_real_connectors(backend: Backend) {
+    lost_lease_leaves_one_of_each(backend, true);
 }
 
 #[test]

@@ -4,7 +4,12 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
+use crate::env::{Backend, TestEnv, fixture, parse_json, stderr, stdout};
+
+crate::on_both_backends!(
+    sigkill_mid_import_then_rerun_resumes_without_duplicates,
+    import_resume_continues_a_killed_import_by_id,
+);
 
 /// `n` valid rows; every `bad_every`-th one (when set) has a broken email.
 pub(crate) fn generated(n: usize, bad_every: Option<usize>) -> String {
@@ -416,24 +421,16 @@ fn start_big_import(
     (path, child)
 }
 
-#[test]
-fn sigkill_mid_import_then_rerun_resumes_without_duplicates() {
-    let env = TestEnv::new();
+fn sigkill_mid_import_then_rerun_resumes_without_duplicates(backend: Backend) {
+    let env = TestEnv::on(backend);
     let rows = 100_000;
     let (path, mut child) = start_big_import(&env, rows, std::process::Stdio::null);
     let started = Instant::now();
     let mut checkpoint = 0;
     while started.elapsed() < Duration::from_secs(120) {
-        if env.db().exists() {
-            if let Ok(conn) = rusqlite::Connection::open(env.db()) {
-                checkpoint = conn
-                    .query_row("SELECT MAX(checkpoint_row) FROM import_jobs", [], |r| {
-                        r.get::<_, Option<i64>>(0)
-                    })
-                    .ok()
-                    .flatten()
-                    .unwrap_or(0);
-            }
+        // Before the import has made the database (or its tables), there is nothing to read.
+        if let Ok(Some(row)) = env.try_sql_i64("SELECT MAX(checkpoint_row) FROM import_jobs") {
+            checkpoint = row;
         }
         if checkpoint > 1 {
             break;
@@ -444,14 +441,7 @@ fn sigkill_mid_import_then_rerun_resumes_without_duplicates() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(checkpoint > 1, "the import never committed a chunk");
-    let state: String = rusqlite::Connection::open(env.db())
-        .unwrap()
-        .query_row(
-            "SELECT state || ':' || checkpoint_row FROM import_jobs",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let state = env.sql_string("SELECT state || ':' || checkpoint_row FROM import_jobs");
     let killed_at: i64 = state.split(':').nth(1).unwrap().parse().unwrap();
     assert!(
         state.starts_with("running") && killed_at < rows as i64 + 1,
@@ -472,14 +462,12 @@ fn sigkill_mid_import_then_rerun_resumes_without_duplicates() {
     );
 }
 
-#[test]
-fn import_resume_continues_a_killed_import_by_id() {
-    let env = TestEnv::new();
+fn import_resume_continues_a_killed_import_by_id(backend: Backend) {
+    let env = TestEnv::on(backend);
     let path = env.write_file("k.csv", generated(3000, None));
     // Arrange a "killed" import: the first chunk committed, then nothing.
     let summary = import_json(&env, &[path.to_str().unwrap()], 0);
     let id = summary["import_id"].as_str().unwrap().to_string();
-    let conn = rusqlite::Connection::open(env.db()).unwrap();
     let offset_after_1000: i64 = {
         let text = std::fs::read_to_string(&path).unwrap();
         text.split_inclusive('\n')
@@ -487,15 +475,14 @@ fn import_resume_continues_a_killed_import_by_id() {
             .map(|l| l.len() as i64)
             .sum()
     };
-    conn.execute_batch(&format!(
+    env.sql_batch(&format!(
         "DELETE FROM jobs WHERE workflow_id IN (SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id WHERE s.first_name NOT IN ({}));
          DELETE FROM workflows WHERE submission_id IN (SELECT id FROM submissions WHERE first_name NOT IN ({0}));
          DELETE FROM submissions WHERE first_name NOT IN ({0});
          UPDATE import_jobs SET state = 'running', finished_at = NULL, rows_read = 1000,
              rows_accepted = 1000, checkpoint_row = 1001, checkpoint_offset = {offset_after_1000};",
         (1..=1000).map(|i| format!("'First{i}'")).collect::<Vec<_>>().join(",")
-    ))
-    .unwrap();
+    ));
     assert_eq!(count(&env, "submissions"), 1000);
     let out = env
         .cmd()

@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+mod backend;
 mod basics;
 mod bounds;
 mod composer;
@@ -38,6 +39,7 @@ mod redaction;
 mod retention;
 mod review;
 mod run;
+mod scale_out;
 mod secrets;
 mod serve;
 mod server_support;

@@ -1,7 +1,12 @@
 //! `salesagent reconcile`: each kind of drift built on purpose, found, reported, stored, fixed with
 //! `--fix` where that is safe, and the exit codes cron relies on (0 clean, 10 findings, 4 locked).
 
-use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
+use crate::env::{Backend, TestEnv, fixture, parse_json, stderr, stdout};
+
+crate::on_both_backends!(
+    a_second_run_is_refused_while_the_lock_is_held,
+    a_lock_left_by_a_killed_run_on_this_host_is_taken_over,
+);
 
 /// A seed-shape payload for `email` with its own submission id.
 fn payload(env: &TestEnv, name: &str, email: &str) -> String {
@@ -20,13 +25,6 @@ fn completed(env: &TestEnv, name: &str, email: &str) -> String {
     let report = env.json(&["run", &payload(env, name, email)]);
     assert_eq!(report["status"], "completed", "{report}");
     report["workflow_id"].as_str().unwrap().to_string()
-}
-
-fn sql(env: &TestEnv, batch: &str) {
-    rusqlite::Connection::open(env.db())
-        .unwrap()
-        .execute_batch(batch)
-        .unwrap();
 }
 
 fn reconcile(env: &TestEnv, args: &[&str], code: i32) -> serde_json::Value {
@@ -101,14 +99,11 @@ fn drafts_of_failed_or_missing_workflows_are_orphaned_never_deleted() {
     let env = TestEnv::new();
     let failed = completed(&env, "s1", "dana@northwind.com");
     let gone = completed(&env, "s2", "lee@brightline.io");
-    sql(
-        &env,
-        &format!(
-            "UPDATE workflows SET status = 'failed' WHERE id = '{failed}';
+    env.sql_batch(&format!(
+        "UPDATE workflows SET status = 'failed' WHERE id = '{failed}';
              PRAGMA foreign_keys = OFF;
              UPDATE drafts SET workflow_id = 'no-such-workflow' WHERE workflow_id = '{gone}';"
-        ),
-    );
+    ));
     let report = reconcile(&env, &["--check", "orphan-drafts"], 10);
     assert_eq!(kinds(&report), ["orphan_draft", "orphan_draft"]);
     assert_eq!(report["checks"], serde_json::json!(["orphan-drafts"]));
@@ -129,7 +124,7 @@ fn drafts_of_failed_or_missing_workflows_are_orphaned_never_deleted() {
 fn a_task_deleted_from_the_crm_is_recreated_with_the_same_reference() {
     let env = TestEnv::new();
     let wf = completed(&env, "s1", "dana@northwind.com");
-    sql(&env, "DELETE FROM crm_tasks;");
+    env.sql_batch("DELETE FROM crm_tasks;");
     let report = reconcile(&env, &[], 10);
     assert_eq!(kinds(&report), ["task_missing_in_crm"]);
     let fixed = reconcile(&env, &["--fix"], 0);
@@ -153,7 +148,7 @@ fn a_task_deleted_from_the_crm_is_recreated_with_the_same_reference() {
 fn a_completed_workflow_without_a_task_gets_its_task_found_by_reference() {
     let env = TestEnv::new();
     completed(&env, "s1", "dana@northwind.com");
-    sql(&env, "DELETE FROM tasks;");
+    env.sql_batch("DELETE FROM tasks;");
     let report = reconcile(&env, &["--check", "missing-tasks"], 10);
     assert_eq!(kinds(&report), ["completed_without_task"]);
     let fixed = reconcile(&env, &["--fix", "--check", "missing-tasks"], 0);
@@ -175,18 +170,15 @@ fn duplicate_submissions_with_two_drafts_are_reported_not_fixed() {
     let second = completed(&env, "s2", "other@northwind.com");
     // Make the second the same person on the same form, a minute later (its workflow too: the
     // intake writes a workflow with its submission's email and, as created_at, its received_at).
-    sql(
-        &env,
-        &format!(
-            "UPDATE submissions SET email = 'dana@northwind.com',
+    env.sql_batch(&format!(
+        "UPDATE submissions SET email = 'dana@northwind.com',
                  received_at = (SELECT received_at + 60000 FROM submissions s
                                 JOIN workflows w ON w.submission_id = s.id WHERE w.id = '{first}')
              WHERE id = (SELECT submission_id FROM workflows WHERE id = '{second}');
              UPDATE workflows SET email = 'dana@northwind.com',
                  created_at = (SELECT received_at FROM submissions WHERE id = workflows.submission_id)
              WHERE id = '{second}';"
-        ),
-    );
+    ));
     let report = reconcile(&env, &["--fix"], 10);
     assert_eq!(kinds(&report), ["duplicate_draft"]);
     assert_eq!(report["findings"][0]["workflow_id"], second.as_str());
@@ -204,10 +196,9 @@ fn duplicate_submissions_with_two_drafts_are_reported_not_fixed() {
 fn a_stalled_workflow_is_requeued_on_the_normal_queue() {
     let env = TestEnv::new();
     let wf = completed(&env, "s1", "dana@northwind.com");
-    sql(
-        &env,
-        &format!("UPDATE workflows SET status = 'running', updated_at = 1000 WHERE id = '{wf}';"),
-    );
+    env.sql_batch(&format!(
+        "UPDATE workflows SET status = 'running', updated_at = 1000 WHERE id = '{wf}';"
+    ));
     let report = reconcile(&env, &["--check", "stuck-workflows"], 10);
     assert_eq!(kinds(&report), ["stuck_workflow"]);
     assert!(
@@ -229,13 +220,10 @@ fn a_stalled_workflow_is_requeued_on_the_normal_queue() {
     reconcile(&env, &["--check", "stuck-workflows", "--fix"], 0);
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM jobs"), 1);
     // An expired lease makes a running job available again.
-    sql(
-        &env,
-        &format!(
-            "UPDATE jobs SET state = 'running', lease_owner = 'w1', lease_expires_at = 1000;
+    env.sql_batch(&format!(
+        "UPDATE jobs SET state = 'running', lease_owner = 'w1', lease_expires_at = 1000;
              UPDATE workflows SET updated_at = strftime('%s','now') * 1000 WHERE id = '{wf}';"
-        ),
-    );
+    ));
     let fixed = reconcile(&env, &["--check", "stuck-workflows", "--fix"], 0);
     assert!(
         fixed["findings"][0]["detail"]
@@ -253,9 +241,7 @@ fn a_stalled_workflow_is_requeued_on_the_normal_queue() {
 fn dead_letter_growth_is_reported_once_per_report() {
     let env = TestEnv::new();
     let wf = completed(&env, "s1", "dana@northwind.com");
-    sql(
-        &env,
-        &format!(
+    env.sql_batch(&format!(
             "INSERT INTO jobs (id, queue, kind, workflow_id, state, run_at, created_at, updated_at)
                  VALUES ('j1', 'normal', 'workflow', '{wf}', 'dead', 0, 0, 0);
              INSERT INTO dead_letters (id, job_id, workflow_id, error_class, error, attempts, payload, created_at)
@@ -275,7 +261,7 @@ fn dead_letter_growth_is_reported_once_per_report() {
 fn reports_are_stored_listed_and_shown() {
     let env = TestEnv::new();
     completed(&env, "s1", "dana@northwind.com");
-    sql(&env, "DELETE FROM crm_tasks;");
+    env.sql_batch("DELETE FROM crm_tasks;");
     let report = reconcile(&env, &[], 10);
     let id = report["id"].as_str().unwrap();
     let list = env.json(&["reconcile", "reports"]);
@@ -290,12 +276,10 @@ fn reports_are_stored_listed_and_shown() {
     assert_eq!(out.status.code(), Some(5));
 }
 
-#[test]
-fn a_second_run_is_refused_while_the_lock_is_held() {
-    let env = TestEnv::new();
+fn a_second_run_is_refused_while_the_lock_is_held(backend: Backend) {
+    let env = TestEnv::on(backend);
     completed(&env, "s1", "dana@northwind.com");
-    sql(
-        &env,
+    env.sql_batch(
         "INSERT INTO locks (name, owner, acquired_at, expires_at)
          VALUES ('reconcile', 'elsewhere:1', 0, 99999999999999);",
     );
@@ -311,7 +295,7 @@ fn a_second_run_is_refused_while_the_lock_is_held() {
         0
     );
     // An expired lock (a run killed long ago) is taken over.
-    sql(&env, "UPDATE locks SET expires_at = 1;");
+    env.sql_batch("UPDATE locks SET expires_at = 1;");
     let out = env.run(&["reconcile"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM locks"), 0);
@@ -321,10 +305,7 @@ fn a_second_run_is_refused_while_the_lock_is_held() {
 fn since_and_check_narrow_the_run_and_bad_values_are_usage_errors() {
     let env = TestEnv::new();
     completed(&env, "s1", "dana@northwind.com");
-    sql(
-        &env,
-        "DELETE FROM crm_tasks; UPDATE workflows SET created_at = 1000;",
-    );
+    env.sql_batch("DELETE FROM crm_tasks; UPDATE workflows SET created_at = 1000;");
     reconcile(&env, &["--since", "1h"], 0);
     reconcile(
         &env,
@@ -345,13 +326,10 @@ fn a_pending_workflow_without_a_job_is_requeued_but_queued_imports_are_not_stuck
     let wf = completed(&env, "s1", "dana@northwind.com");
     let leads = fixture("leads.csv");
     env.run(&["import", leads.to_str().unwrap()]);
-    sql(
-        &env,
-        &format!(
-            "UPDATE workflows SET updated_at = 1000, created_at = 1000;
+    env.sql_batch(&format!(
+        "UPDATE workflows SET updated_at = 1000, created_at = 1000;
              UPDATE workflows SET status = 'pending' WHERE id = '{wf}';"
-        ),
-    );
+    ));
     let report = reconcile(&env, &["--check", "stuck-workflows"], 10);
     assert_eq!(kinds(&report), ["stuck_workflow"], "{report}");
     assert_eq!(report["findings"][0]["workflow_id"], wf.as_str());
@@ -370,9 +348,8 @@ fn a_pending_workflow_without_a_job_is_requeued_but_queued_imports_are_not_stuck
     );
 }
 
-#[test]
-fn a_lock_left_by_a_killed_run_on_this_host_is_taken_over() {
-    let env = TestEnv::new();
+fn a_lock_left_by_a_killed_run_on_this_host_is_taken_over(backend: Backend) {
+    let env = TestEnv::on(backend);
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "localhost".into());
@@ -381,13 +358,10 @@ fn a_lock_left_by_a_killed_run_on_this_host_is_taken_over() {
     gone.wait().unwrap();
     env.init_db();
     env.run(&["reconcile", "--quiet"]);
-    sql(
-        &env,
-        &format!(
-            "INSERT INTO locks (name, owner, acquired_at, expires_at)
+    env.sql_batch(&format!(
+        "INSERT INTO locks (name, owner, acquired_at, expires_at)
              VALUES ('reconcile', '{host}:{pid}', 0, 99999999999999);"
-        ),
-    );
+    ));
     let out = env.run(&["reconcile"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -398,14 +372,11 @@ fn an_interrupted_send_is_found_and_marked_send_failed_never_resent() {
     let workflow = completed(&env, "send-1", "sent@acme.com");
     // A process claimed the send (approved → sending) an hour ago and died before the mailbox
     // answered: the email may or may not have left.
-    sql(
-        &env,
-        &format!(
-            "UPDATE drafts SET status = 'sending', reviewer = 'ops', reviewed_at = 1,
+    env.sql_batch(&format!(
+        "UPDATE drafts SET status = 'sending', reviewer = 'ops', reviewed_at = 1,
                  send_started_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3600000
              WHERE workflow_id = '{workflow}'"
-        ),
-    );
+    ));
     let report = reconcile(&env, &["--check", "stuck-sends"], 10);
     assert_eq!(kinds(&report), ["interrupted_send"]);
     assert_eq!(report["findings"][0]["workflow_id"], workflow.as_str());

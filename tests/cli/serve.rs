@@ -3,8 +3,14 @@
 
 use std::collections::HashSet;
 
-use crate::env::{TestEnv, fixture, stderr};
-use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for};
+use crate::env::{Backend, TestEnv, fixture, stderr};
+use crate::server_support::{Proc, post, seed_payload, sign, signed_env, signed_env_on, wait_for};
+
+crate::on_both_backends!(
+    every_payload_shape_completes_over_http,
+    the_same_payload_posted_fifty_times_at_once_makes_one_workflow,
+    serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing,
+);
 
 /// A payload with the headers that sign it.
 type SignedBody = (Vec<(String, String)>, Vec<u8>);
@@ -167,9 +173,8 @@ fn v1_and_v2_signatures_pass_when_enabled() {
     }
 }
 
-#[test]
-fn every_payload_shape_completes_over_http() {
-    let env = signed_env();
+fn every_payload_shape_completes_over_http(backend: Backend) {
+    let env = signed_env_on(backend);
     // The Webhooks API event names contact 3234588: the embedded CRM must know it.
     let out = env.run(&[
         "crm",
@@ -258,9 +263,8 @@ fn authenticated_but_unparsable_payloads_are_quarantined() {
     assert_eq!(reply["body"]["ignored_events"], 1);
 }
 
-#[test]
-fn the_same_payload_posted_fifty_times_at_once_makes_one_workflow() {
-    let env = signed_env();
+fn the_same_payload_posted_fifty_times_at_once_makes_one_workflow(backend: Backend) {
+    let env = signed_env_on(backend);
     let server = Proc::serve(&env, &["--workers", "0"]);
     let file = fixture("forms-v3.json");
     let headers = sign(&env, &file, &server.url(), &[]);
@@ -315,52 +319,83 @@ fn sigterm_stops_intake_finishes_jobs_and_exits_zero() {
     wait_for("all five workflows to complete", || completed(&env) == 5);
 }
 
-#[test]
-fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing() {
-    let env = signed_env();
+fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing(
+    backend: Backend,
+) {
+    let env = signed_env_on(backend);
     env.write_config("[worker]\nlease_secs = 2\n");
     let mut server = Proc::serve(&env, &[]);
-    let url = server.url();
-    let total = 80;
-    let payloads: Vec<SignedBody> = (0..total)
-        .map(|n| {
-            let file = env.write_file(&format!("load/p{n}.json"), seed_payload(n));
-            (sign(&env, &file, &url, &[]), seed_payload(n))
-        })
-        .collect();
+    let payloads = signed_load(&env, &[server.url()], 80);
     let accepted = std::sync::Mutex::new(Vec::<String>::new());
     std::thread::scope(|s| {
-        for chunk in payloads.chunks(total / 4) {
-            let accepted = &accepted;
-            let url = &url;
-            s.spawn(move || {
-                for (headers, body) in chunk {
-                    let client = reqwest::blocking::Client::new();
-                    let mut req = client.post(url.as_str()).body(body.clone());
-                    for (k, v) in headers {
-                        req = req.header(k.as_str(), v.as_str());
-                    }
-                    // Connection errors once the server is gone: those were never acknowledged.
-                    let Ok(resp) = req.send() else { continue };
-                    if resp.status().as_u16() == 202 {
-                        let json: serde_json::Value = resp.json().unwrap();
-                        accepted
-                            .lock()
-                            .unwrap()
-                            .push(json["workflow_id"].as_str().unwrap().to_string());
-                    }
-                }
-            });
-        }
+        post_load(s, &payloads, 4, &accepted);
         wait_for("some submissions to be accepted", || {
             accepted.lock().unwrap().len() >= 15
         });
         server.kill9();
     });
     let accepted = accepted.into_inner().unwrap();
-    assert!(!accepted.is_empty());
     let _restarted = Proc::serve(&env, &[]);
+    assert_each_completed_once(&env, &accepted);
+}
+
+/// `total` distinct seed-shape payloads, each signed for one of `urls` in turn (the same load
+/// split between servers).
+pub(crate) fn signed_load(
+    env: &TestEnv,
+    urls: &[String],
+    total: usize,
+) -> Vec<(String, SignedBody)> {
+    (0..total)
+        .map(|n| {
+            let url = &urls[n % urls.len()];
+            let file = env.write_file(&format!("load/p{n}.json"), seed_payload(n));
+            (url.clone(), (sign(env, &file, url, &[]), seed_payload(n)))
+        })
+        .collect()
+}
+
+/// Posts `payloads` from `threads` client threads in `scope`, pushing the workflow id of every
+/// 202 onto `accepted`; a request that fails (its server is gone) was never acknowledged.
+pub(crate) fn post_load<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    payloads: &'scope [(String, SignedBody)],
+    threads: usize,
+    accepted: &'scope std::sync::Mutex<Vec<String>>,
+) {
+    for chunk in payloads.chunks(payloads.len().div_ceil(threads)) {
+        scope.spawn(move || {
+            let client = reqwest::blocking::Client::new();
+            for (url, (headers, body)) in chunk {
+                let mut req = client.post(url.as_str()).body(body.clone());
+                for (k, v) in headers {
+                    req = req.header(k.as_str(), v.as_str());
+                }
+                let Ok(resp) = req.send() else { continue };
+                if resp.status().as_u16() == 202 {
+                    let Ok(json) = resp.json::<serde_json::Value>() else {
+                        continue;
+                    };
+                    accepted
+                        .lock()
+                        .unwrap()
+                        .push(json["workflow_id"].as_str().unwrap().to_string());
+                }
+            }
+        });
+    }
+}
+
+/// Every acknowledged workflow completes, once: one draft and one task each; and across
+/// everything committed (acknowledged or not), one draft, task and mail file per workflow.
+pub(crate) fn assert_each_completed_once(env: &TestEnv, accepted: &[String]) {
+    assert!(!accepted.is_empty());
     let ids: HashSet<&String> = accepted.iter().collect();
+    assert_eq!(
+        ids.len(),
+        accepted.len(),
+        "a workflow id was acknowledged twice"
+    );
     wait_for("every acknowledged workflow to complete", || {
         accepted.iter().all(|id| {
             env.sql_i64(&format!(
@@ -368,8 +403,7 @@ fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothin
             )) == 1
         })
     });
-    assert_eq!(ids.len(), accepted.len());
-    for id in &accepted {
+    for id in accepted {
         let drafts = env.sql_i64(&format!(
             "SELECT COUNT(*) FROM drafts WHERE workflow_id = '{id}'"
         ));
@@ -378,7 +412,6 @@ fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothin
         ));
         assert_eq!((drafts, tasks), (1, 1), "workflow {id}");
     }
-    // Across everything that was committed (acknowledged or not): one draft per workflow.
     let wait_all =
         || env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state NOT IN ('completed')") == 0;
     wait_for("every committed job to complete", wait_all);

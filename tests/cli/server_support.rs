@@ -8,14 +8,19 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::env::{TestEnv, parse_json};
+use crate::env::{Backend, TestEnv, parse_json};
 
 pub const SECRET: &str = "test-webhook-secret";
 pub const PATH: &str = "/api/webhooks/hubspot/forms";
 
 /// A test env whose commands all know the webhook secret.
 pub fn signed_env() -> TestEnv {
-    TestEnv::new().env("SALESAGENT_WEBHOOK_SECRET", SECRET)
+    signed_env_on(Backend::Sqlite)
+}
+
+/// The same on `backend`.
+pub fn signed_env_on(backend: Backend) -> TestEnv {
+    TestEnv::on(backend).env("SALESAGENT_WEBHOOK_SECRET", SECRET)
 }
 
 /// Polls `check` until it holds, panicking with `what` after a generous deadline (never a timing

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
+use crate::env::{Backend, TestEnv, fixture, parse_json, stderr, stdout};
+
+crate::on_both_backends!(every_id_of_one_tenant_is_not_found_in_another_and_changes_nothing);
 
 pub(crate) const TWO_TENANTS: &str = r#"
 [tenants.acme]
@@ -57,21 +59,13 @@ pub(crate) fn run_ok(env: &TestEnv, args: &[&str]) -> serde_json::Value {
 /// rows of its workflows, jobs and imports), and its mail files with their bytes: a command
 /// that changed nothing of the tenant's leaves this exactly as it was.
 fn dump(env: &TestEnv, tenant: &str) -> BTreeMap<String, Vec<String>> {
-    let conn = rusqlite::Connection::open(env.db()).unwrap();
-    let tables: Vec<String> = conn
-        .prepare(
-            "SELECT m.name FROM sqlite_master m
-             WHERE m.type = 'table'
-               AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'tenant_id')",
-        )
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    let mut queries: Vec<(String, String)> = tables
-        .iter()
-        .map(|t| (t.clone(), format!("SELECT * FROM {t} WHERE tenant_id = ?1")))
+    let mut queries: Vec<(String, String)> = env
+        .tables_with_column("tenant_id")
+        .into_iter()
+        .map(|t| {
+            let sql = format!("SELECT * FROM {t} WHERE tenant_id = '{tenant}'");
+            (t, sql)
+        })
         .collect();
     for (child, parent, key) in [
         ("workflow_steps", "workflows", "workflow_id"),
@@ -82,27 +76,14 @@ fn dump(env: &TestEnv, tenant: &str) -> BTreeMap<String, Vec<String>> {
             child.to_string(),
             format!(
                 "SELECT c.* FROM {child} c JOIN {parent} p ON p.id = c.{key}
-                 WHERE p.tenant_id = ?1"
+                 WHERE p.tenant_id = '{tenant}'"
             ),
         ));
     }
     let mut out = BTreeMap::new();
     for (name, sql) in queries {
-        let mut stmt = conn.prepare(&sql).unwrap();
-        let columns = stmt.column_count();
         // Sorted here: some tables have no rowid (WITHOUT ROWID), and order is not the point.
-        let mut rows: Vec<String> = stmt
-            .query_map([tenant], |r| {
-                let mut cells = Vec::with_capacity(columns);
-                for i in 0..columns {
-                    let value: rusqlite::types::Value = r.get(i)?;
-                    cells.push(format!("{value:?}"));
-                }
-                Ok(cells.join("|"))
-            })
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let mut rows = env.sql_texts(&sql);
         rows.sort();
         out.insert(name, rows);
     }
@@ -185,8 +166,11 @@ fn two_tenants(env: &TestEnv) -> Ids {
     };
     assert_eq!(failed["status"], "failed", "{failed}");
     let failed_workflow = failed["workflow_id"].as_str().unwrap().to_string();
-    let conn = rusqlite::Connection::open(env.db()).unwrap();
-    conn.execute_batch(&format!(
+    let blob = match env.backend() {
+        Backend::Sqlite => "X'7b7d'",
+        Backend::Postgres => "'\\x7b7d'::bytea",
+    };
+    env.sql_batch(&format!(
         "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, payload, state, attempt,
              max_attempts, run_at, last_error, last_error_class, created_at, updated_at)
          VALUES ('job-0001-dead', 'acme', 'normal', 'workflow', '{failed_workflow}', '{{}}',
@@ -198,10 +182,8 @@ fn two_tenants(env: &TestEnv) -> Ids {
          VALUES ('dl-0001-a', 'acme', 'job-0001-dead', '{failed_workflow}', 'transient',
                  'crm down', 2, '{{}}', 1);
          INSERT INTO quarantined_payloads (id, tenant_id, reason, content_type, raw_payload, received_at)
-         VALUES ('qp-0001-a', 'acme', 'unparseable', 'application/json', X'7b7d', 1);"
-    ))
-    .unwrap();
-    drop(conn);
+         VALUES ('qp-0001-a', 'acme', 'unparseable', 'application/json', {blob}, 1);"
+    ));
     // The same CSV in both: one live import per file and tenant.
     let csv = fixture("leads.csv");
     let csv = csv.to_str().unwrap();
@@ -234,9 +216,8 @@ fn two_tenants(env: &TestEnv) -> Ids {
     }
 }
 
-#[test]
-fn every_id_of_one_tenant_is_not_found_in_another_and_changes_nothing() {
-    let env = TestEnv::new();
+fn every_id_of_one_tenant_is_not_found_in_another_and_changes_nothing(backend: Backend) {
+    let env = TestEnv::on(backend);
     let ids = two_tenants(&env);
     let before = dump(&env, "acme");
     assert!(!before["drafts"].is_empty() && !before["dead_letters"].is_empty());

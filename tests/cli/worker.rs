@@ -1,8 +1,12 @@
 //! `salesagent worker` and the queue: a configuration failure ends in a dead letter; a worker killed
 //! with SIGKILL mid-job loses its lease and another worker finishes with no duplicate side effect.
 
-use crate::env::{TestEnv, stderr};
-use crate::server_support::{Proc, post, seed_payload, sign, signed_env, wait_for};
+use crate::env::{Backend, TestEnv, stderr};
+use crate::server_support::{Proc, post, seed_payload, sign, signed_env, signed_env_on, wait_for};
+
+crate::on_both_backends!(
+    a_worker_killed_mid_job_loses_its_lease_and_another_finishes_without_duplicates
+);
 
 /// Enough jobs that a worker is still busy when the test looks (each takes a few milliseconds).
 const BACKLOG: usize = 150;
@@ -72,9 +76,10 @@ fn a_configuration_failure_ends_in_a_dead_letter_at_once_with_class_and_last_err
     assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), 0);
 }
 
-#[test]
-fn a_worker_killed_mid_job_loses_its_lease_and_another_finishes_without_duplicates() {
-    let env = signed_env();
+fn a_worker_killed_mid_job_loses_its_lease_and_another_finishes_without_duplicates(
+    backend: Backend,
+) {
+    let env = signed_env_on(backend);
     env.write_config("[worker]\nlease_secs = 2\n");
     let total = BACKLOG;
     enqueue(&env, total);

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The cost of each backend, SQLite and PostgreSQL, side by side in one run (issue 19). Prints
+# figures and their ratio postgres/sqlite; asserts nothing except that every 202 is stored.
+#
+#   bench/postgres.sh [REQUESTS] [BACKLOG] [STEADY_SECONDS]
+#
+# For each backend:
+# 1. intake: REQUESTS (default 20000) signed v3 webhooks (10% re-sends) over 64 connections into
+#    one `serve --workers 0`, then into two `serve --workers 0` on one database (32 connections
+#    each, at once); rate, p99, and `loadgen verify` of the database against every answer.
+# 2. end to end: a backlog of BACKLOG (default 100000; 0 skips), then two `worker` processes
+#    (WORKER_THREADS each, default 1) with the embedded connectors; workflows/s.
+# 3. claim latency: CLAIM_RATE requests/s (default 200) for STEADY_SECONDS (default 30; 0 skips)
+#    into `serve --workers 0` with 8 `worker` processes (one thread each); runnable-to-claimed
+#    p50/p95/p99 of first attempts. A rate above what the workers finish measures the backlog's
+#    wait, not the claim: keep it below the end-to-end figure.
+#
+# BIN=path/to/salesagent and GEN=path/to/loadgen skip the release build (e.g. debug binaries for a
+# quick check that the script works; never for figures).
+# PostgreSQL: the server BENCH_PG names (a URL whose user may CREATE DATABASE), else a throwaway
+# cluster of its own started by scripts/pg.sh on port ${BENCH_PGPORT:-55440} (same host, fsync on,
+# synchronous_commit = on), stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REQUESTS=${1:-20000}
+BACKLOG=${2:-100000}
+STEADY=${3:-30}
+WORKER_THREADS=${WORKER_THREADS:-1}
+CLAIM_RATE=${CLAIM_RATE:-200}
+if [ -z "${BIN:-}" ] || [ -z "${GEN:-}" ]; then
+  CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+  export CARGO_TARGET_DIR
+  cargo build --release --quiet --bin salesagent --example loadgen
+  BIN=$CARGO_TARGET_DIR/release/salesagent
+  GEN=$CARGO_TARGET_DIR/release/examples/loadgen
+fi
+WORK=$(mktemp -d)
+# Private copies: a shared target directory may be rebuilt from another branch meanwhile.
+cp "$BIN" "$WORK/salesagent"; BIN=$WORK/salesagent
+cp "$GEN" "$WORK/loadgen"; GEN=$WORK/loadgen
+export SALESAGENT_WEBHOOK_SECRET=bench-secret
+PID=
+PIDS=()
+own_pg=
+cleanup() {
+  for p in $PID "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "$own_pg" ] && PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+# shellcheck source=bench/serve.sh
+. bench/serve.sh
+
+BENCH_PGPORT=${BENCH_PGPORT:-55440}
+# Outside WORK: the server runs as the postgres user, who cannot enter mktemp's private directory.
+PGDIR=/tmp/salesagent-bench-pg-$$
+if [ -n "${BENCH_PG:-}" ]; then
+  PG=$BENCH_PG
+else
+  own_pg=1
+  PG=$(PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh start)
+fi
+psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
+
+# fresh_db BACKEND NAME: prints a new, empty database of BACKEND (a file, or a database on $PG).
+fresh_db() {
+  case $1 in
+    sqlite) echo "$WORK/$2.db" ;;
+    postgres)
+      local name="bench_$2_$$"
+      PGOPTIONS=--client-min-messages=warning psql -qAt "$PG" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+      echo "${PG%/*}/$name" ;;
+  esac
+}
+
+# post URL CONNECTIONS REQUESTS TAG: the load generator's one-line summary.
+post() {
+  "$GEN" post --url "$1" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections "$2" --requests "$3" \
+    --resend-pct 10 --tag "$4" --record "$WORK/answers-$4"
+}
+
+declare -A figure=()
+
+# intake_one BACKEND: one server, 64 connections.
+intake_one() {
+  local db out
+  db=$(fresh_db "$1" intake1)
+  start_serve "$BIN" "$db" --workers 0
+  out=$(post "$URL" 64 "$REQUESTS" "one-$1")
+  stop_serve
+  figure[$1 intake 1 serve /s]=$(grep -o 'throughput [0-9]*' <<<"$out" | awk '{print $2}')
+  figure[$1 intake 1 serve p99 ms]=$(grep -o 'p99 [0-9.]*' <<<"$out" | awk '{print $2}')
+  printf '%-8s 1 serve:  %s\n' "$1" "$out"
+  printf '         '; "$GEN" verify --db "$db" --record "$WORK/answers-one-$1"
+}
+
+# intake_two BACKEND: two servers on one database, half the load (32 connections) each, at once.
+intake_two() {
+  local db a b start end half=$((REQUESTS / 2))
+  db=$(fresh_db "$1" intake2)
+  SERVE_LOG=$WORK/serve-a.log start_serve "$BIN" "$db" --workers 0
+  a=$URL; PIDS+=("$PID")
+  SERVE_LOG=$WORK/serve-b.log start_serve "$BIN" "$db" --workers 0
+  b=$URL; PIDS+=("$PID"); PID=
+  start=$(date +%s.%N)
+  post "$a" 32 "$half" "two-a-$1" > "$WORK/two-a.out" &
+  local ga=$!
+  post "$b" 32 "$half" "two-b-$1" > "$WORK/two-b.out" &
+  wait "$ga" $!
+  end=$(date +%s.%N)
+  for p in "${PIDS[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+  PIDS=()
+  figure[$1 intake 2 serves /s]=$(echo "2 * $half / ($end - $start)" | bc -l | xargs printf '%.0f')
+  figure[$1 intake 2 serves p99 ms]=$(cat "$WORK/two-a.out" "$WORK/two-b.out" | grep -o 'p99 [0-9.]*' | awk '{print $2}' | sort -g | tail -1)
+  printf '%-8s 2 serves: %s/s together\n' "$1" "${figure[$1 intake 2 serves /s]}"
+  printf '           a: %s\n           b: %s\n' "$(cat "$WORK/two-a.out")" "$(cat "$WORK/two-b.out")"
+  # Each generator numbers its submissions from 0: told apart by a prefix for one verify.
+  { sed 's/^/a/' "$WORK/answers-two-a-$1"; sed 's/^/b/' "$WORK/answers-two-b-$1"; } > "$WORK/answers-two-$1"
+  printf '         '; "$GEN" verify --db "$db" --record "$WORK/answers-two-$1"
+}
+
+# workers N DB: starts N `worker` processes on DB (pids in PIDS), each WORKER_THREADS threads.
+workers() {
+  local _
+  for _ in $(seq 1 "$1"); do
+    SALESAGENT_DB=$2 "$BIN" worker --workers "${3:-$WORKER_THREADS}" 2>>"$WORK/workers.log" &
+    PIDS+=("$!")
+  done
+}
+
+stop_workers() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+  PIDS=()
+}
+
+# end_to_end BACKEND: a backlog, then two worker processes drain it.
+end_to_end() {
+  local db out
+  db=$(fresh_db "$1" e2e)
+  start_serve "$BIN" "$db" --workers 0
+  "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
+    --requests "$BACKLOG" --tag "backlog-$1" >/dev/null
+  stop_serve
+  workers 2 "$db"
+  out=$("$GEN" wait --db "$db")
+  stop_workers
+  figure[$1 end to end workflows/s]=$(grep -o 'rate [0-9]*' <<<"$out" | awk '{print $2}')
+  printf '%-8s end to end, 2 worker processes: %s\n' "$1" "$out"
+}
+
+# claim_latency BACKEND: steady intake with 8 worker processes waiting for jobs.
+claim_latency() {
+  local db out
+  db=$(fresh_db "$1" claims)
+  workers 8 "$db" 1
+  start_serve "$BIN" "$db" --workers 0
+  "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 16 --rate "$CLAIM_RATE" \
+    --requests $((CLAIM_RATE * STEADY)) --tag "steady-$1" >/dev/null
+  "$GEN" wait --db "$db" >/dev/null
+  stop_serve
+  stop_workers
+  out=$("$GEN" claims --db "$db")
+  figure[$1 claim p50 ms]=$(grep -o 'p50 [0-9.]*' <<<"$out" | awk '{print $2}')
+  figure[$1 claim p99 ms]=$(grep -o 'p99 [0-9.]*' <<<"$out" | awk '{print $2}')
+  printf '%-8s claim latency, 8 worker processes: %s\n' "$1" "$out"
+}
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for backend in sqlite postgres; do
+  export SALESAGENT_DATA_DIR=$WORK/data-$backend
+  mkdir -p "$SALESAGENT_DATA_DIR"
+  echo "== $backend: intake, $REQUESTS signed webhooks (10% re-sends), 64 connections"
+  intake_one "$backend"
+  intake_two "$backend"
+  if [ "$BACKLOG" -gt 0 ]; then
+    echo "== $backend: end to end from a backlog of $BACKLOG"
+    end_to_end "$backend"
+  fi
+  if [ "$STEADY" -gt 0 ]; then
+    echo "== $backend: claim latency, $CLAIM_RATE requests/s for ${STEADY}s"
+    claim_latency "$backend"
+  fi
+done
+
+echo "== postgres / sqlite"
+for metric in "intake 1 serve /s" "intake 1 serve p99 ms" "intake 2 serves /s" "intake 2 serves p99 ms" \
+  "end to end workflows/s" "claim p50 ms" "claim p99 ms"; do
+  s=${figure[sqlite $metric]:-}
+  p=${figure[postgres $metric]:-}
+  [ -n "$s" ] || continue
+  awk -v m="$metric" -v s="$s" -v p="${p:-0}" \
+    'BEGIN { printf "%-26s sqlite %10s  postgres %10s  ratio %s\n", m, s, p, (s > 0 ? sprintf("%.2f", p / s) : "-") }'
+done
