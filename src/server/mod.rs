@@ -366,7 +366,11 @@ pub async fn serve_with(
             tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
         },
     )?;
-    let checkpoints = Store::open(&config.db, &config.tenant)?;
+    // SQLite's WAL needs checkpointing beside the writer; PostgreSQL checkpoints itself.
+    let checkpoints = match intake_store.dialect() {
+        crate::store::sql::Dialect::Sqlite => Some(Store::open(&config.db, &config.tenant)?),
+        crate::store::sql::Dialect::Postgres => None,
+    };
     let intake_health = Arc::new(intake::Health::default());
     let writer =
         intake::Writer::start(intake_store, checkpoints, on_commit, intake_health.clone())?;
