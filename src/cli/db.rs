@@ -1,5 +1,8 @@
-//! `salesagent db backup|restore`: online, consistent backups for cron, and restores that check the
-//! file before it replaces anything.
+//! `salesagent db backup|restore|copy`: online, consistent backups for cron, restores that check
+//! the file before it replaces anything, and the move of a SQLite database to PostgreSQL
+//! (`copy.rs`).
+
+mod copy;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +23,8 @@ pub enum DbCommand {
     Backup(BackupArgs),
     /// Replace the database with a checked backup (refused while serve or workers run)
     Restore(RestoreArgs),
+    /// Copy the SQLite database into an empty PostgreSQL one, then compare row counts
+    Copy(copy::CopyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +72,7 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         DbCommand::Backup(args) => backup(ctx, args),
         DbCommand::Restore(args) => restore(ctx, args),
+        DbCommand::Copy(args) => copy::run(ctx, args),
     }
 }
 

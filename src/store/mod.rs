@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod audit;
+mod copy;
 mod crm;
 mod dead_letters;
 mod drafts;
@@ -48,6 +49,7 @@ use sql::{Conn, Transaction};
 
 pub use api_keys::{ApiKeyRow, KeyState, NewApiKey};
 pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
+pub use copy::{COPIED_TABLES, CopyProgress, CopyTarget, TableRows};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
 pub use drafts::{DraftFilter, DraftRow, NewDraft, Recomposed};
