@@ -133,7 +133,7 @@ pub enum Command {
     Crm(crm::CrmCommand),
     /// Throughput, success rate, latency to draft, approvals and errors over a window
     Stats(stats::StatsArgs),
-    /// Back up or restore the database
+    /// Back up or restore the database, or copy it to PostgreSQL
     #[command(subcommand)]
     Db(db::DbCommand),
     /// Print a shell completion script
