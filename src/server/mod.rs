@@ -315,6 +315,65 @@ pub fn check_signature_policy(config: &Config, insecure_no_signature: bool) -> R
 
 /// Runs intake and workers until a signal: the first stops intake (readiness false), lets running
 /// jobs finish within `worker.shutdown_grace_secs` and releases the leases of the rest; a second
+/// What serve holds on the database: the readiness probe's connection, the intake presence (no
+/// workers), the metrics sampler and the intake writer.
+struct Connected {
+    probe: Store,
+    presence: Option<presence::Presence>,
+    sampler: metrics::Sampler,
+    writer: intake::Writer,
+}
+
+/// Opens serve's connections and starts the threads that own them. Run through [`blocking`]:
+/// a connection that fails half-way drops the others, and dropping one blocks too.
+fn connect(
+    config: &Config,
+    without_workers: bool,
+    heartbeat_window_ms: i64,
+    on_commit: Arc<dyn Fn() + Send + Sync>,
+    health: Arc<intake::Health>,
+) -> Result<Connected> {
+    let intake_store = Store::open_with(&config.db, &config.tenant, Durability::Full)?;
+    let probe = Store::open(&config.db, &config.tenant)?;
+    // Without workers nothing else says this process is alive (`db restore` must see it).
+    let presence = if without_workers {
+        Some(presence::Presence::start(
+            Store::open(&config.db, &config.tenant)?,
+            Duration::from_millis((config.worker.lease_secs.max(1) * 1000 / 3).max(50)),
+        )?)
+    } else {
+        None
+    };
+    let sampler = metrics::Sampler::start(
+        Store::open(&config.db, &config.tenant)?,
+        metrics::Sampling {
+            heartbeat_window_ms,
+            tenant_labels: config.metrics.tenant_labels,
+            tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
+        },
+    )?;
+    // SQLite's WAL needs checkpointing beside the writer; PostgreSQL checkpoints itself.
+    let checkpoints = match intake_store.dialect() {
+        crate::store::sql::Dialect::Sqlite => Some(Store::open(&config.db, &config.tenant)?),
+        crate::store::sql::Dialect::Postgres => None,
+    };
+    let writer = intake::Writer::start(intake_store, checkpoints, on_commit, health)?;
+    Ok(Connected {
+        probe,
+        presence,
+        sampler,
+        writer,
+    })
+}
+
+/// Runs store work (opening connections, first samples) from serve's async setup: the
+/// PostgreSQL driver blocks on a runtime of its own, which cannot start on a thread that is
+/// driving this one; `block_in_place` hands this thread's tasks to another first (serve's
+/// runtime is multi-threaded).
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(work)
+}
+
 /// returns at once.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
@@ -333,20 +392,10 @@ pub async fn serve_with(
     let local = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
-    let intake_store = Store::open_with(&config.db, &config.tenant, Durability::Full)?;
-    let probe = Store::open(&config.db, &config.tenant)?;
     let pool = if options.pool.workers > 0 {
         Some(Pool::spawn(config.clone(), options.pool.clone()).await?)
     } else {
         None
-    };
-    // Without workers nothing else says this process is alive (`db restore` must see it).
-    let _presence = match pool {
-        Some(_) => None,
-        None => Some(presence::Presence::start(
-            Store::open(&config.db, &config.tenant)?,
-            Duration::from_millis((config.worker.lease_secs.max(1) * 1000 / 3).max(50)),
-        )?),
     };
     let on_commit: Arc<dyn Fn() + Send + Sync> = match &pool {
         Some(p) => {
@@ -358,22 +407,21 @@ pub async fn serve_with(
     let lease_ms = (config.worker.lease_secs.max(1) * 1000) as i64;
     let heartbeat_window_ms = lease_ms.max(3000);
     metrics::declare_series();
-    let sampler = metrics::Sampler::start(
-        Store::open(&config.db, &config.tenant)?,
-        metrics::Sampling {
-            heartbeat_window_ms,
-            tenant_labels: config.metrics.tenant_labels,
-            tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
-        },
-    )?;
-    // SQLite's WAL needs checkpointing beside the writer; PostgreSQL checkpoints itself.
-    let checkpoints = match intake_store.dialect() {
-        crate::store::sql::Dialect::Sqlite => Some(Store::open(&config.db, &config.tenant)?),
-        crate::store::sql::Dialect::Postgres => None,
-    };
     let intake_health = Arc::new(intake::Health::default());
-    let writer =
-        intake::Writer::start(intake_store, checkpoints, on_commit, intake_health.clone())?;
+    let Connected {
+        probe,
+        presence: _presence,
+        sampler,
+        writer,
+    } = blocking(|| {
+        connect(
+            &config,
+            pool.is_none(),
+            heartbeat_window_ms,
+            on_commit,
+            intake_health.clone(),
+        )
+    })?;
     let state = Arc::new(AppState {
         shared,
         tenant_verifiers: tenant_verifiers(&config),
@@ -426,6 +474,7 @@ pub async fn serve_with(
         result = server => result.map_err(|e| Error::io("the HTTP server failed", e))?,
         _ = second.at_least(2) => {
             summary.forced = true;
+            blocking(move || drop((state, _presence)));
             return Ok(summary);
         }
     }
@@ -446,5 +495,8 @@ pub async fn serve_with(
         summary.forced = drained.forced;
         summary.jobs_completed = drained.completed;
     }
+    // The connections these hold close by blocking too (PostgreSQL's driver), so not on a
+    // thread that drives the runtime.
+    blocking(move || drop((state, _presence)));
     Ok(summary)
 }
