@@ -266,13 +266,16 @@ fn serve_on_postgres_accepts_webhooks_without_a_wal_checkpointer_or_the_password
     let db = PgDb::create(&server);
     let env = pg_env(&db.url_with(Some(PASSWORD)));
     let serve = Proc::serve(&env, &["--workers", "0"]);
+    // "listening on" comes before the store's threads start: wait for the writer's.
+    wait_for("the intake writer thread", || {
+        thread_names(serve.pid()).iter().any(|n| n == "intake-writer")
+    });
+    assert_eq!(post_signed(&http_client(), &serve.url(), 1), 202);
     let names = thread_names(serve.pid());
-    assert!(names.iter().any(|n| n == "intake-writer"), "{names:?}");
     assert!(
         !names.iter().any(|n| n == "checkpointer"),
         "a WAL checkpointer runs on PostgreSQL: {names:?}"
     );
-    assert_eq!(post_signed(&http_client(), &serve.url(), 1), 202);
     assert_eq!(db.count("SELECT COUNT(*) FROM submissions"), 1);
     assert_no_password("serve's log", &serve.stderr());
 }
