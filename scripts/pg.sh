@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on a local port, for the PostgreSQL half of the test suite and
 # for the benchmarks: `scripts/pg.sh start` prints the URL to export as SALESAGENT_TEST_PG;
-# `scripts/pg.sh stop` stops it and removes its files; `down`/`up` stop and start it keeping them. Runs the server as an unprivileged user
-# (initdb refuses root): `postgres` when we are root, ourselves otherwise.
+# `scripts/pg.sh stop` stops it and removes its files; `down` and `up` stop and start it keeping
+# them (the outage test). Runs the server as an unprivileged user (initdb refuses root):
+# `postgres` when we are root, ourselves otherwise.
 #   PGPORT=55432 PGDATA_DIR=/tmp/salesagent-pg   (defaults)
 #   SYNC=off scripts/pg.sh start                 (fsync off: only for quick local loops)
 set -euo pipefail

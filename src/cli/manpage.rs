@@ -290,6 +290,19 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "salesagent-db-copy",
+        &[
+            (
+                "Move to PostgreSQL (serve and workers stopped; run again to resume):",
+                "salesagent db copy --to postgres://sa@db.example/salesagent",
+            ),
+            (
+                "Password from a file, TLS required:",
+                "SALESAGENT_DB_PASSWORD_FILE=/run/secrets/pg salesagent db copy --to 'postgres://sa@db.example/salesagent?sslmode=require'",
+            ),
+        ],
+    ),
+    (
         "salesagent-config-check",
         &[
             ("Validate the configuration:", "salesagent config check"),

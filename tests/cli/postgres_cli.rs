@@ -268,7 +268,9 @@ fn serve_on_postgres_accepts_webhooks_without_a_wal_checkpointer_or_the_password
     let serve = Proc::serve(&env, &["--workers", "0"]);
     // "listening on" comes before the store's threads start: wait for the writer's.
     wait_for("the intake writer thread", || {
-        thread_names(serve.pid()).iter().any(|n| n == "intake-writer")
+        thread_names(serve.pid())
+            .iter()
+            .any(|n| n == "intake-writer")
     });
     assert_eq!(post_signed(&http_client(), &serve.url(), 1), 202);
     let names = thread_names(serve.pid());
