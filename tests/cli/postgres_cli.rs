@@ -621,6 +621,15 @@ fn own_server(cmd: &str) -> std::process::Output {
         .expect("run scripts/pg.sh")
 }
 
+/// Stops the outage test's own server when dropped.
+struct StopsOwnServer;
+
+impl Drop for StopsOwnServer {
+    fn drop(&mut self) {
+        let _ = own_server("stop");
+    }
+}
+
 #[test]
 fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
     if std::fs::read_dir("/usr/lib/postgresql").is_err() {
@@ -629,6 +638,8 @@ fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
     }
     let started = own_server("start");
     assert!(started.status.success(), "{}", stderr(&started));
+    // Dropped last: the server stops (and its files go) however the test ends.
+    let _stop = StopsOwnServer;
     let server = stdout(&started).trim().to_string();
     let db = PgDb::create(&server);
     let env = pg_env(&db.url());
