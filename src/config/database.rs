@@ -88,8 +88,10 @@ mod tests {
 
     #[test]
     fn a_postgres_database_has_no_directory_of_its_own() {
-        let mut config = Config::default();
-        config.db = "postgres://sa:pw@db.example/sa".into();
+        let config = Config {
+            db: "postgres://sa:pw@db.example/sa".into(),
+            ..Config::default()
+        };
         assert_eq!(config.data_dir(), Path::new("."));
         assert!(config.has_database());
     }
