@@ -291,6 +291,20 @@ fn sqlite_with_every_kind_of_row() -> TestEnv {
     // A workflow failed at the guard (a failed workflow, a failed step).
     crate::dlq::failed_workflow(&env);
     std::fs::remove_file(env.path().join("salesagent.toml")).unwrap();
+    // A suppressed domain: one of the fixtures' workflows ends suppressed.
+    let out = env.run(&[
+        "suppress",
+        "add",
+        "@example77.com",
+        "--reason",
+        "asked",
+        "--by",
+        "ann",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let suppressed = env.write_file("suppressed.json", seed_payload(77));
+    let out = env.run(&["run", suppressed.to_str().unwrap()]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
     for name in [
         "seed-shape.json",
         "forms-v3.json",
@@ -326,6 +340,9 @@ fn sqlite_with_every_kind_of_row() -> TestEnv {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         out
     };
+    // A reconciliation report.
+    let out = env.run(&["reconcile"]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
     ok(&["drafts", "approve", ids[0], "--by", "ann"]);
     ok(&[
         "drafts",
@@ -444,6 +461,19 @@ fn assert_counts_equal(report: &Value) {
 fn db_copy_moves_every_kind_of_row_and_the_reads_agree() {
     let Some(server) = test_server() else { return };
     let env = sqlite_with_every_kind_of_row();
+    let statuses: std::collections::BTreeSet<String> = env
+        .json(&["workflows", "list", "--limit", "1000"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["status"].as_str().unwrap().to_string())
+        .collect();
+    for status in ["pending", "completed", "failed", "suppressed"] {
+        assert!(
+            statuses.contains(status),
+            "no {status} workflow: {statuses:?}"
+        );
+    }
     let db = PgDb::create(&server);
     let out = copy(&env, &db.url_with(Some(PASSWORD)), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -479,6 +509,7 @@ fn db_copy_moves_every_kind_of_row_and_the_reads_agree() {
         "privacy_keys",
         "crm_contacts",
         "crm_tasks",
+        "reconciliation_reports",
     ] {
         assert!(
             rows(table) > 0,
