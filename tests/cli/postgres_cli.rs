@@ -7,6 +7,7 @@
 //! start` prints one) and skips with one line when it is unset; the outage test starts a server
 //! of its own (`PGPORT=55499 PGDATA_DIR=/tmp/pg-cli scripts/pg.sh start`).
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -26,7 +27,9 @@ fn test_server() -> Option<String> {
     match std::env::var("SALESAGENT_TEST_PG") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!(
+            // Straight to stdout: the harness captures print!, so this line shows in every run.
+            let _ = writeln!(
+                std::io::stdout(),
                 "skipped: SALESAGENT_TEST_PG is not set (run `scripts/pg.sh start` and export the \
                  URL it prints to run the PostgreSQL CLI tests)"
             );
@@ -672,7 +675,10 @@ impl Drop for StopsOwnServer {
 #[test]
 fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
     if std::fs::read_dir("/usr/lib/postgresql").is_err() {
-        eprintln!("skipped: PostgreSQL is not installed (apt-get install -y postgresql)");
+        let _ = writeln!(
+            std::io::stdout(),
+            "skipped: PostgreSQL is not installed (apt-get install -y postgresql)"
+        );
         return;
     }
     let started = own_server("start");
