@@ -154,6 +154,9 @@ _salesagent() {
             salesagent__subcmd__db,backup)
                 cmd="salesagent__subcmd__db__subcmd__backup"
                 ;;
+            salesagent__subcmd__db,copy)
+                cmd="salesagent__subcmd__db__subcmd__copy"
+                ;;
             salesagent__subcmd__db,help)
                 cmd="salesagent__subcmd__db__subcmd__help"
                 ;;
@@ -162,6 +165,9 @@ _salesagent() {
                 ;;
             salesagent__subcmd__db__subcmd__help,backup)
                 cmd="salesagent__subcmd__db__subcmd__help__subcmd__backup"
+                ;;
+            salesagent__subcmd__db__subcmd__help,copy)
+                cmd="salesagent__subcmd__db__subcmd__help__subcmd__copy"
                 ;;
             salesagent__subcmd__db__subcmd__help,help)
                 cmd="salesagent__subcmd__db__subcmd__help__subcmd__help"
@@ -387,6 +393,9 @@ _salesagent() {
                 ;;
             salesagent__subcmd__help__subcmd__db,backup)
                 cmd="salesagent__subcmd__help__subcmd__db__subcmd__backup"
+                ;;
+            salesagent__subcmd__help__subcmd__db,copy)
+                cmd="salesagent__subcmd__help__subcmd__db__subcmd__copy"
                 ;;
             salesagent__subcmd__help__subcmd__db,restore)
                 cmd="salesagent__subcmd__help__subcmd__db__subcmd__restore"
@@ -1313,7 +1322,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__db)
-            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version backup restore help"
+            opts="-v -q -h -V --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1380,8 +1389,50 @@ _salesagent() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        salesagent__subcmd__db__subcmd__copy)
+            opts="-v -q -h -V --to --restart --batch --yes --force --db --config --data-dir --tenant --json --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         salesagent__subcmd__db__subcmd__help)
-            opts="backup restore help"
+            opts="backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1395,6 +1446,20 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__db__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__db__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2701,7 +2766,7 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help__subcmd__db)
-            opts="backup restore"
+            opts="backup restore copy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2715,6 +2780,20 @@ _salesagent() {
             return 0
             ;;
         salesagent__subcmd__help__subcmd__db__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        salesagent__subcmd__help__subcmd__db__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

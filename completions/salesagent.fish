@@ -24,9 +24,9 @@ function __fish_salesagent_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c salesagent -n "__fish_salesagent_needs_command" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_needs_command" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_needs_command" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_needs_command" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_needs_command" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_needs_command" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_needs_command" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -47,7 +47,7 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "suppress" -d 
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "config" -d 'Inspect the configuration'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
-complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "db" -d 'Back up or restore the database'
+complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "db" -d 'Back up or restore the database, or copy it to PostgreSQL'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
@@ -65,9 +65,9 @@ complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "usage" -d 'Wh
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "privacy" -d 'Forget a person: erase an address everywhere in a tenant (GDPR Art. 17)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "purge" -d 'Delete what is older than [retention] allows, in small batches (for cron)'
 complete -c salesagent -n "__fish_salesagent_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -77,9 +77,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s v -l verbo
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand run" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and not __fish_seen_subcommand_from list show retry help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -103,9 +103,9 @@ cancelled\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l email -d 'Only workflows for this email address' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l since -d 'Only workflows created since: a duration (24h, 7d) or a date (2026-11-01)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l limit -d 'At most this many' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -116,9 +116,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -130,9 +130,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l by -d 'Who is retrying (default: $USER)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l from-step -d 'Redo a failed workflow from this step (validate, suppression, …, task, finalize), rerunning the steps after it that had completed; side-effect steps look their object up first, so nothing is created twice. Completed workflows are not retried: to write a pending draft again, use `salesagent drafts recompose ID`' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -146,9 +146,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one workflow with all 13 steps'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Resume failed workflows at their first unfinished step'
 complete -c salesagent -n "__fish_salesagent_using_subcommand workflows; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and not __fish_seen_subcommand_from list show approve reject send review recompose help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -178,9 +178,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l since -d 'Only drafts created since: a duration (24h, 7d) or a date' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l min-score -d 'Only drafts whose lead scored at least this' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -191,9 +191,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -207,9 +207,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l min-score -d 'With --all-pending: only drafts whose lead scored at least this' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l by -d 'Who approves (default: $USER)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l note -d 'A note kept with the decision' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -223,9 +223,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from approve" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l reason -d 'Why (kept in the audit log)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l by -d 'Who rejects (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -236,9 +236,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from reject" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l by -d 'Who sends (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -252,9 +252,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l sender -d 'Only drafts from this sender' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l by -d 'Who reviews (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from review" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -267,9 +267,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l sender -d 'With --all-pending: only drafts from this sender' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l min-score -d 'With --all-pending: only drafts whose lead scored at least this' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l by -d 'Who recomposes (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from recompose" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -289,9 +289,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "review" -d 'Review pending drafts one by one, oldest first (needs a terminal)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "recompose" -d 'Write pending drafts again with the current templates and prompts (the earlier text is kept as a superseded draft; the mailbox draft is updated in place)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand drafts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -304,9 +304,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -f -a "show" -d 'Show the mode, who set it, when and why, and which SEND gates pass'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -f -a "set" -d 'Switch the mode: `send` (only when every gate passes) or `draft-only` (always allowed)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and not __fish_seen_subcommand_from show set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -318,9 +318,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l reason -d 'Why (kept in the audit log); required for send, optional for draft-only' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l by -d 'Who switches (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -335,9 +335,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the mode, who set it, when and why, and which SEND gates pass'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from help" -f -a "set" -d 'Switch the mode: `send` (only when every gate passes) or `draft-only` (always allowed)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand mode; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and not __fish_seen_subcommand_from list help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -375,9 +375,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l since -d 'Only entries since: a duration (24h, 7d) or a date' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l subject -d 'Only entries about this subject (a draft, dead letter, workflow or quarantine id, or `mode`)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -390,9 +390,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "list" -d 'List audit entries, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and not __fish_seen_subcommand_from list show retry export help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -415,9 +415,9 @@ external_service\t''
 internal\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l since -d 'Only dead letters since: a duration (24h, 7d) or a date' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l limit -d 'At most this many (0: no limit)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -428,9 +428,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -447,9 +447,9 @@ invalid_input\t''
 external_service\t''
 internal\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l by -d 'Who retries (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from retry" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -472,9 +472,9 @@ configuration\t''
 invalid_input\t''
 external_service\t''
 internal\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from export" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -491,9 +491,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Requeue dead letters with a fresh set of attempts'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export dead letters as CSV or JSON lines'
 complete -c salesagent -n "__fish_salesagent_using_subcommand dlq; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -509,9 +509,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and no
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "discard" -d 'Set quarantined payloads aside for good (audited; the body is kept for the record)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and not __fish_seen_subcommand_from list show replay discard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -523,9 +523,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -536,9 +536,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l by -d 'Who replays (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -553,9 +553,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from replay" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l reason -d 'Why (kept in the audit log)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l by -d 'Who discards (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from discard" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -570,9 +570,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "replay" -d 'Parse quarantined payloads again with this version and queue workflows for what it reads'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "discard" -d 'Set quarantined payloads aside for good (audited; the body is kept for the record)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand quarantine; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -588,9 +588,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not 
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and not __fish_seen_subcommand_from add list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l reason -d 'Why (unsubscribed, bounced, asked by phone…)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -601,9 +601,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -616,9 +616,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l reason -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from remove" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -633,9 +633,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from help" -f -a "list" -d 'List suppressed addresses and domains: the tenant\'s own and the global ones'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Allow an address or domain again'
 complete -c salesagent -n "__fish_salesagent_using_subcommand suppress; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -647,9 +647,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Show the effective configuration and every problem found'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -662,9 +662,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Show the effective configuration and every problem found'
 complete -c salesagent -n "__fish_salesagent_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -679,9 +679,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -f -a "tasks" -d 'List follow-up tasks in the embedded CRM'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and not __fish_seen_subcommand_from contacts add-contact tasks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from contacts" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -698,9 +698,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l company -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l job-title -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l id -d 'The contact\'s numeric id (as a HubSpot object id); assigned when omitted' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -711,9 +711,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from add-contact" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from tasks" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -729,9 +729,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_se
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from help" -f -a "tasks" -d 'List follow-up tasks in the embedded CRM'
 complete -c salesagent -n "__fish_salesagent_using_subcommand crm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l since -d 'The window: a duration (24h, 7d) or a date' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -741,24 +741,25 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s v -l ver
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand stats" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
 json\t''"
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -l json -d 'Print results as JSON (stable snake_case fields)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s q -l quiet -d 'Only errors on stderr'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s h -l help -d 'Print help'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -f -a "copy" -d 'Copy the SQLite database into an empty PostgreSQL one, then compare row counts'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and not __fish_seen_subcommand_from backup restore copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -769,9 +770,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -783,12 +784,30 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_see
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The PostgreSQL database to copy into: postgres://USER@HOST[:PORT]/DBNAME (its tables must be empty, or hold an interrupted copy of this same source)' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l batch -d 'Rows per transaction' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
+human\t''
+json\t''"
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l restart -d 'Empty the target\'s tables first and copy from the start (only when they hold an earlier copy of this same source)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l yes -d 'Do not ask before --restart empties the target\'s tables'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l force -d 'Copy even while serve or worker processes are alive on the source (what they write meanwhile is not copied)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -l json -d 'Print results as JSON (stable snake_case fields)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -s q -l quiet -d 'Only errors on stderr'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from copy" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy the SQLite database into an empty PostgreSQL one, then compare row counts'
 complete -c salesagent -n "__fish_salesagent_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -799,9 +818,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -s q 
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l dir -d 'Write one page per command into this directory instead of printing the main page' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -814,9 +833,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s h -l help 
 complete -c salesagent -n "__fish_salesagent_using_subcommand man" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l form-id -d 'The form id for rows without one (files with no formId column need it)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l map -d 'Read COLUMN as FIELD (email, first_name, last_name, full_name, company, job_title, phone, message, form_id, custom, ignore); repeatable' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -835,9 +854,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "cancel" -d 'Cancel the import\'s queued jobs; finished work is kept (`import resume` undoes it)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and not __fish_seen_subcommand_from list status errors pause resume cancel help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -848,9 +867,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -864,9 +883,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 csv\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s o -l output -d 'Write the csv or json here instead of stdout (never over an existing file without --force)' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -877,9 +896,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from errors" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -890,9 +909,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from pause" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l file -d 'Where the file is now, if it moved since the import started' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -902,9 +921,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from resume" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish_seen_subcommand_from cancel" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -924,9 +943,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand import; and __fish
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l since -d 'Only drafts and workflows created since: a duration (24h, 7d) or a date (2026-11-01)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l check -d 'Run only these checks (repeatable; default: all)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l stuck-after -d 'A running workflow without progress for this long is stuck' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -941,9 +960,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -f -a "report" -d 'Show one stored report with its findings and fixes'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and not __fish_seen_subcommand_from reports report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -954,9 +973,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from reports" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -969,9 +988,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __f
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "reports" -d 'List stored reports, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "report" -d 'Show one stored report with its findings and fixes'
 complete -c salesagent -n "__fish_salesagent_using_subcommand reconcile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -981,9 +1000,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -s v -l v
 complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand openapi" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1004,9 +1023,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l rate -d 'Requests per second the key may make on average [default: 10]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l burst -d 'Requests the key may make at once before the rate applies [default: 50]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l by -d 'Who is creating it (default: $USER)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1016,9 +1035,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1030,9 +1049,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l reason -d 'Why (left the company, leaked…)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1044,9 +1063,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l overlap -d 'How long the old key keeps working (0 stops it at once)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1063,9 +1082,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l listen -d 'Address to listen on [default: webhook.listen, 127.0.0.1:8080]; port 0 picks a free port' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l workers -d 'Worker threads in this process [default: worker.workers]; 0 runs intake only' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1078,9 +1097,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -s h -l hel
 complete -c salesagent -n "__fish_salesagent_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l workers -d 'Worker threads [default: worker.workers]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l queues -d 'Queues to serve, comma-separated, each optionally with a concurrency cap: `priority,normal,batch=1` [default: all four]' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1090,9 +1109,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s v -l ve
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand worker" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and not __fish_seen_subcommand_from sign send help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1110,9 +1129,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 v2\t''
 v3\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l timestamp -d 'Request timestamp in epoch milliseconds [default: now] (for testing stale requests)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from sign" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1127,9 +1146,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 v2\t''
 v3\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l timestamp -d 'Request timestamp in epoch milliseconds [default: now] (for testing stale requests)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from send" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1144,9 +1163,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand webhook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l url -d 'The webhook URL of the deployment, exactly as HubSpot calls it (with --tenant, the shared URL: a tenant with its own secret is probed at its own URL beside it)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l timeout -d 'Give up after this long (e.g. 30s, 2m)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1157,9 +1176,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s v -l ver
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c salesagent -n "__fish_salesagent_using_subcommand probe" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1169,9 +1188,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s v -l ve
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand queues" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and not __fish_seen_subcommand_from run show report list compare help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1192,9 +1211,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l ids -d 'These workflows or drafts (ids or prefixes, comma-separated)' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l sample -d 'A random sample of this many past drafts' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l resume -d 'Continue a run that was interrupted (its stored candidate and leads)' -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1204,9 +1223,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1218,9 +1237,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l html -d 'Where to write the page' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1232,9 +1251,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l limit -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1244,9 +1263,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from compare" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1262,9 +1281,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from help" -f -a "list" -d 'Eval runs, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from help" -f -a "compare" -d 'Two runs (two candidates) over the same leads'
 complete -c salesagent -n "__fish_salesagent_using_subcommand eval; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1277,9 +1296,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not _
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'Every tenant: portals, mode, workflows, drafts waiting, dead letters, last submission'
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -f -a "show" -d 'One tenant in full, with its connectors and credential sources'
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and not __fish_seen_subcommand_from list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1289,9 +1308,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fis
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand tenants; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1312,9 +1331,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l format -
 csv\t''
 json\t''"
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -s o -l output -d 'Write here instead of stdout (never over an existing file without --force)' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1325,9 +1344,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -s v -l ver
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -s q -l quiet -d 'Only errors on stderr'
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -s h -l help -d 'Print help'
 complete -c salesagent -n "__fish_salesagent_using_subcommand usage" -s V -l version -d 'Print version'
-complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1341,9 +1360,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not _
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and not __fish_seen_subcommand_from erase help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l reason -d 'Why (the request\'s ticket, "asked by email on 2026-11-30"…); recorded in the audit log' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand privacy; and __fish_seen_subcommand_from erase" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1362,9 +1381,9 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l batch -d
 complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l pause-ms -d 'Milliseconds to pause between batches, so intake and workers get the lock' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l as-of -d 'Purge as if it were this time (a date, RFC 3339, or a duration ago such as 7d): with --dry-run, what a later run will purge' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l by -r
-complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l db -d 'The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l db -d 'The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l config -d 'The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]' -r -F
-complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database\'s directory]' -r -F
+complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l data-dir -d 'Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file\'s directory; with PostgreSQL, the working directory]' -r -F
 complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l tenant -d 'The tenant to act on [default: the only one; reads show every tenant when there are several, changes refuse to guess]' -r
 complete -c salesagent -n "__fish_salesagent_using_subcommand purge" -l log-format -d 'Log format on stderr: human, json (one object per line), or auto (json for serve and worker when stderr is not a terminal, human otherwise)' -r -f -a "auto\t''
 human\t''
@@ -1386,7 +1405,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fi
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "config" -d 'Inspect the configuration'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "crm" -d 'Look into the embedded CRM (contacts and tasks in the local database)'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "stats" -d 'Throughput, success rate, latency to draft, approvals and errors over a window'
-complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "db" -d 'Back up or restore the database'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "db" -d 'Back up or restore the database, or copy it to PostgreSQL'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "completions" -d 'Print a shell completion script'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "man" -d 'Print the man page, or write one page per command with --dir'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and not __fish_seen_subcommand_from run workflows drafts mode audit dlq quarantine suppress config crm stats db completions man import reconcile openapi keys serve worker webhook probe queues eval tenants usage privacy purge help" -f -a "import" -d 'Import leads from a CSV file; list, inspect, pause, resume and cancel imports'
@@ -1434,6 +1453,7 @@ complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_s
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from crm" -f -a "tasks" -d 'List follow-up tasks in the embedded CRM'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "backup" -d 'Write a consistent copy of the database while it is in use'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "restore" -d 'Replace the database with a checked backup (refused while serve or workers run)'
+complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy the SQLite database into an empty PostgreSQL one, then compare row counts'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "list" -d 'List imports, newest first'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "status" -d 'Rows read, accepted and rejected, and how far the import\'s workflows have got'
 complete -c salesagent -n "__fish_salesagent_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "errors" -d 'The rejected rows of an import (`--format csv`: ready to fix and import again)'

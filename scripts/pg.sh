@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on a local port, for the PostgreSQL half of the test suite and
 # for the benchmarks: `scripts/pg.sh start` prints the URL to export as SALESAGENT_TEST_PG;
-# `scripts/pg.sh stop` stops it and removes its files. Runs the server as an unprivileged user
-# (initdb refuses root): `postgres` when we are root, ourselves otherwise.
+# `scripts/pg.sh stop` stops it and removes its files; `down` and `up` stop and start it keeping
+# them (the outage test). Runs the server as an unprivileged user (initdb refuses root):
+# `postgres` when we are root, ourselves otherwise.
 #   PGPORT=55432 PGDATA_DIR=/tmp/salesagent-pg   (defaults)
 #   SYNC=off scripts/pg.sh start                 (fsync off: only for quick local loops)
 set -euo pipefail
@@ -40,12 +41,19 @@ CONF
 restart)
     as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 -m fast restart >/dev/null
     ;;
+down)
+    # Stops the server but keeps its files, for `up` (the outage tests).
+    as_owner "$bin/pg_ctl" -D "$DIR/data" -w -t 60 -m fast stop >/dev/null
+    ;;
+up)
+    as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null
+    ;;
 stop)
     [ -d "$DIR/data" ] && as_owner "$bin/pg_ctl" -D "$DIR/data" -w -t 60 -m fast stop >/dev/null 2>&1 || true
     rm -rf "$DIR"
     ;;
 *)
-    echo "usage: scripts/pg.sh start|restart|stop" >&2
+    echo "usage: scripts/pg.sh start|restart|down|up|stop" >&2
     exit 2
     ;;
 esac

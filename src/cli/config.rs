@@ -169,11 +169,11 @@ fn deployment_notes(config: &Config) -> Vec<String> {
         };
         notes.push(note.to_string());
     }
-    if !config.db.exists() {
+    if !config.has_database() {
         notes.push(format!(
             "database {} does not exist yet: `serve`, `run` or `import` create it (check --db or \
              SALESAGENT_DB if it should exist)",
-            config.db.display()
+            config.db_shown()
         ));
     }
     notes

@@ -1,5 +1,8 @@
-//! `salesagent db backup|restore`: online, consistent backups for cron, and restores that check the
-//! file before it replaces anything.
+//! `salesagent db backup|restore|copy`: online, consistent backups for cron, restores that check
+//! the file before it replaces anything, and the move of a SQLite database to PostgreSQL
+//! (`copy.rs`).
+
+mod copy;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +23,8 @@ pub enum DbCommand {
     Backup(BackupArgs),
     /// Replace the database with a checked backup (refused while serve or workers run)
     Restore(RestoreArgs),
+    /// Copy the SQLite database into an empty PostgreSQL one, then compare row counts
+    Copy(copy::CopyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -67,13 +72,16 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         DbCommand::Backup(args) => backup(ctx, args),
         DbCommand::Restore(args) => restore(ctx, args),
+        DbCommand::Copy(args) => copy::run(ctx, args),
     }
 }
 
 fn backup(ctx: &Context, args: BackupArgs) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
+    let config = ctx.config()?;
+    sqlite_only(&config, "db backup")?;
     // The whole file, every tenant's rows: no tenant to choose.
-    let app = crate::app::App::open_existing(ctx.config()?)?;
+    let app = crate::app::App::open_existing(config)?;
     if let Some(dir) = args.file.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
@@ -128,9 +136,10 @@ fn write_backup(store: &Store, database: &Path, target: &Path) -> anyhow::Result
 
 fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
+    let config = ctx.config()?;
+    sqlite_only(&config, "db restore")?;
     // Check the backup completely before anything else: a bad file never gets near live data.
     let candidate = inspect_database(&args.file)?;
-    let config = ctx.config()?;
     let live_workers = live_worker_processes(&config)?;
     if live_workers > 0 && !args.force {
         return Err(Error::Refused(format!(
@@ -193,6 +202,22 @@ fn restore(ctx: &Context, args: RestoreArgs) -> anyhow::Result<ExitStatus> {
         ))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// Backups and restores copy a SQLite file; PostgreSQL has its own tools for both, which the
+/// refusal names (bad input, exit 2), before anything is opened or written.
+fn sqlite_only(config: &crate::config::Config, what: &str) -> anyhow::Result<()> {
+    match config.db_url() {
+        None => Ok(()),
+        Some(_) => Err(Error::InvalidInput(format!(
+            "`salesagent {what}` copies a SQLite file; --db names a PostgreSQL database ({})\n\
+             hint: use PostgreSQL's own tools: pg_dump (and pg_restore) for a logical backup, \
+             pg_basebackup (with WAL archiving) for a physical one; copy the data directory's \
+             mail/ too",
+            config.db_shown()
+        ))
+        .into()),
+    }
 }
 
 /// serve/worker processes (intake-only serve included) whose heartbeat is fresh (within a

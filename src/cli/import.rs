@@ -124,7 +124,7 @@ fn import_file(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitStatus> {
         let config = ctx.config()?;
         let tenant = ctx.tenant(&config)?;
         options.portals = config.for_tenant(&tenant)?.portal_policy();
-        let app = if config.db.exists() {
+        let app = if config.has_database() {
             Some(ctx.app()?)
         } else {
             None

@@ -12,10 +12,15 @@ use crate::exit::ExitStatus;
 pub const RELEASE_DATE: &str = "2026-12-01";
 
 /// Variables every command reads.
-const ENVIRONMENT: [(&str, &str); 8] = [
+const ENVIRONMENT: [(&str, &str); 9] = [
     (
         "SALESAGENT_DB",
-        "The SQLite database (default ./salesagent.db); --db overrides it.",
+        "The database: a SQLite file (default ./salesagent.db) or a postgres:// URL \
+         (?sslmode=require for TLS); --db overrides it.",
+    ),
+    (
+        "SALESAGENT_DB_PASSWORD, SALESAGENT_DB_PASSWORD_FILE",
+        "The PostgreSQL password when the URL has none (else ~/.pgpass or PGPASSFILE).",
     ),
     (
         "SALESAGENT_CONFIG",
@@ -283,6 +288,19 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             "An online, consistent copy:",
             "salesagent db backup /var/backups/salesagent/salesagent.db",
         )],
+    ),
+    (
+        "salesagent-db-copy",
+        &[
+            (
+                "Move to PostgreSQL (serve and workers stopped; run again to resume):",
+                "salesagent db copy --to postgres://sa@db.example/salesagent",
+            ),
+            (
+                "Password from a file, TLS required:",
+                "SALESAGENT_DB_PASSWORD_FILE=/run/secrets/pg salesagent db copy --to 'postgres://sa@db.example/salesagent?sslmode=require'",
+            ),
+        ],
     ),
     (
         "salesagent-config-check",

@@ -63,13 +63,15 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The SQLite database [env: SALESAGENT_DB] [default: ./salesagent.db]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require
+    /// for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Where mail files go [env: SALESAGENT_DATA_DIR] [default: the database's directory]
+    /// Where mail files go [env: SALESAGENT_DATA_DIR] [default: the SQLite file's directory;
+    /// with PostgreSQL, the working directory]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The tenant to act on [default: the only one; reads show every tenant when there are
@@ -131,7 +133,7 @@ pub enum Command {
     Crm(crm::CrmCommand),
     /// Throughput, success rate, latency to draft, approvals and errors over a window
     Stats(stats::StatsArgs),
-    /// Back up or restore the database
+    /// Back up or restore the database, or copy it to PostgreSQL
     #[command(subcommand)]
     Db(db::DbCommand),
     /// Print a shell completion script

@@ -71,7 +71,7 @@ struct TenantView<'a> {
 fn view<'a>(top: &'a Config, id: &'a TenantId) -> anyhow::Result<TenantView<'a>> {
     let config = top.for_tenant(id)?;
     let settings = top.tenant_settings(id);
-    let (mode, counts): (Option<String>, Option<TenantCounts>) = if top.db.exists() {
+    let (mode, counts): (Option<String>, Option<TenantCounts>) = if top.has_database() {
         let store = Store::open_existing(&top.db, id)?;
         (Some(store.mode()?.mode), Some(store.tenant_counts()?))
     } else {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
 
+pub mod database;
 mod tenants;
 pub use tenants::{PortalPolicy, TenantSettings};
 
@@ -92,6 +93,8 @@ pub struct Config {
     /// `None` when no tenants are declared (then this config's tenant takes every portal).
     #[serde(skip)]
     portal_owners: Option<BTreeMap<u64, TenantId>>,
+    /// A SQLite file, or a `postgres://` URL (shown without its password).
+    #[serde(serialize_with = "database::serialize_shown")]
     pub db: PathBuf,
     /// Where mail files and other artefacts go; defaults to the database's directory.
     pub data_dir: Option<PathBuf>,
@@ -979,10 +982,12 @@ impl Config {
         }
     }
 
-    /// The directory for mail files and other artefacts.
+    /// The directory for mail files and other artefacts: `data_dir`, else the SQLite file's
+    /// directory; a PostgreSQL database has none, so the working directory.
     pub fn data_dir(&self) -> PathBuf {
         match &self.data_dir {
             Some(dir) => dir.clone(),
+            None if self.db_url().is_some() => PathBuf::from("."),
             None => match self.db.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -1207,6 +1212,21 @@ impl Config {
                 key: "send.sender_allowlist".into(),
                 severity: Severity::Warning,
                 message: "send.allow is true but no sender is allowed: SEND mode stays off".into(),
+            });
+        }
+        if self.db_url().is_some()
+            && self.connectors.mailbox == MailboxKind::Local
+            && self.data_dir.is_none()
+        {
+            problems.push(Problem {
+                key: "data_dir".into(),
+                severity: Severity::Warning,
+                message: "the database is PostgreSQL, shared by every host, but the embedded \
+                          mailbox writes drafts under ./mail on this host alone: drafts written \
+                          on one host would be invisible on another; set data_dir (or --data-dir, \
+                          SALESAGENT_DATA_DIR) to a directory every host shares, or use the Gmail \
+                          mailbox"
+                    .into(),
             });
         }
         problems

@@ -102,11 +102,12 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 impl Writer {
     /// Starts the writer thread on `store` (opened with `Durability::Full`). `on_commit` runs after
     /// each commit that enqueued jobs (it wakes the workers).
-    /// `checkpoints` is a second connection to the same database: the writer never checkpoints
-    /// itself, this one does so every 250 ms on its own thread.
+    /// `checkpoints` is a second connection to the same SQLite database: the writer never
+    /// checkpoints itself, this one does so every 250 ms on its own thread. PostgreSQL has no
+    /// WAL file of ours to checkpoint: `None`, and no such thread.
     pub fn start(
         mut store: Store,
-        checkpoints: Store,
+        checkpoints: Option<Store>,
         on_commit: Arc<dyn Fn() + Send + Sync>,
         health: Arc<Health>,
     ) -> Result<Writer> {
@@ -120,29 +121,14 @@ impl Writer {
             .name("intake-writer".into())
             .spawn(move || run(store, rx, &*on_commit, &health, &wal))
             .map_err(|e| Error::io("cannot start the intake writer", e))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let wanted = reset.clone();
-        let checkpointer = std::thread::Builder::new()
-            .name("checkpointer".into())
-            .spawn(move || {
-                while !flag.load(Ordering::SeqCst) {
-                    std::thread::sleep(CHECKPOINT_EVERY);
-                    match checkpoints.checkpoint() {
-                        Ok((frames, _)) if frames >= WAL_RESET_FRAMES => {
-                            wanted.store(frames, Ordering::SeqCst);
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; trying again"),
-                    }
-                }
-                let _ = checkpoints.checkpoint();
-            })
-            .map_err(|e| Error::io("cannot start the checkpointer", e))?;
+        let checkpointer = match checkpoints {
+            Some(checkpoints) => Some(start_checkpointer(checkpoints, reset)?),
+            None => None,
+        };
         Ok(Writer {
             tx,
             handle,
-            checkpointer: Some((stop, checkpointer)),
+            checkpointer,
         })
     }
 
@@ -155,6 +141,33 @@ impl Writer {
             let _ = handle.join();
         }
     }
+}
+
+/// The checkpointer thread on its own SQLite connection; it asks the writer (through `wanted`)
+/// to reset the WAL when it has grown past [`WAL_RESET_FRAMES`].
+fn start_checkpointer(
+    checkpoints: Store,
+    wanted: Arc<AtomicI64>,
+) -> Result<(Arc<AtomicBool>, JoinHandle<()>)> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let checkpointer = std::thread::Builder::new()
+        .name("checkpointer".into())
+        .spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                match checkpoints.checkpoint() {
+                    Ok((frames, _)) if frames >= WAL_RESET_FRAMES => {
+                        wanted.store(frames, Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; trying again"),
+                }
+            }
+            let _ = checkpoints.checkpoint();
+        })
+        .map_err(|e| Error::io("cannot start the checkpointer", e))?;
+    Ok((stop, checkpointer))
 }
 
 /// The checkpointer's request that the writer reset the WAL between two commits: the WAL's size

@@ -313,8 +313,6 @@ pub fn check_signature_policy(config: &Config, insecure_no_signature: bool) -> R
     shared_door(config, insecure_no_signature).map(|_| ())
 }
 
-/// Runs intake and workers until a signal: the first stops intake (readiness false), lets running
-/// jobs finish within `worker.shutdown_grace_secs` and releases the leases of the rest; a second
 /// What serve holds on the database: the readiness probe's connection, the intake presence (no
 /// workers), the metrics sampler and the intake writer.
 struct Connected {
@@ -352,7 +350,11 @@ fn connect(
             tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
         },
     )?;
-    let checkpoints = Store::open(&config.db, &config.tenant)?;
+    // SQLite's WAL needs checkpointing beside the writer; PostgreSQL checkpoints itself.
+    let checkpoints = match intake_store.dialect() {
+        crate::store::sql::Dialect::Sqlite => Some(Store::open(&config.db, &config.tenant)?),
+        crate::store::sql::Dialect::Postgres => None,
+    };
     let writer = intake::Writer::start(intake_store, checkpoints, on_commit, health)?;
     Ok(Connected {
         probe,
@@ -370,6 +372,8 @@ fn blocking<T>(work: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(work)
 }
 
+/// Runs intake and workers until a signal: the first stops intake (readiness false), lets running
+/// jobs finish within `worker.shutdown_grace_secs` and releases the leases of the rest; a second
 /// returns at once.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,

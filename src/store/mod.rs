@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod audit;
+mod copy;
 mod crm;
 mod dead_letters;
 mod drafts;
@@ -48,6 +49,7 @@ use sql::{Conn, Transaction};
 
 pub use api_keys::{ApiKeyRow, KeyState, NewApiKey};
 pub use audit::{AUDIT_ACTIONS, AuditEntry, AuditFilter, MODE_DRAFT_ONLY, MODE_SEND, ModeSetting};
+pub use copy::{COPIED_TABLES, CopyProgress, CopyTarget, TableRows};
 pub use crm::{CrmContactRow, CrmTaskRow};
 pub use dead_letters::{DeadLetterFilter, DeadLetterRow, JobAttempt, Requeue};
 pub use drafts::{DraftFilter, DraftRow, NewDraft, Recomposed};
@@ -148,8 +150,10 @@ impl Store {
 
     /// Opens a database that must already exist (read and inspection commands): a mistyped
     /// `--db` is a configuration error, and no empty database is left behind.
+    /// A PostgreSQL URL is not checked for a file: connecting is the check (exit 3 with a hint
+    /// when the server cannot be reached).
     pub fn open_existing(path: &Path, tenant: &TenantId) -> Result<Store> {
-        if !path.exists() {
+        if postgres::postgres_url(path).is_none() && !path.exists() {
             return Err(Error::Configuration(format!(
                 "database {} does not exist\nhint: check --db or SALESAGENT_DB; `salesagent serve`, \
                  `run` or `import` create a new one",
@@ -490,27 +494,27 @@ impl From<sql::Error> for Error {
     }
 }
 
-/// A PostgreSQL failure, classed by its SQLSTATE as SQLite's are by their codes.
+/// A PostgreSQL failure, classed by its SQLSTATE as SQLite's are by their codes (the code, never
+/// the message: a lost connection's text ends in "(os error 104)", which is no SQLSTATE).
 fn postgres_error(e: ::postgres::Error) -> Error {
-    let message = sql::Error::Postgres(e).to_string();
-    let class = match message
-        .rsplit_once('(')
-        .map(|(_, code)| &code[..code.len().min(5)])
-    {
+    let class = match e.code().map(|c| c.code()) {
         // Lost connections, restarts, a full disk, serialization failures and deadlocks pass.
         Some(c) if c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") => {
             ErrorClass::Transient
         }
         Some("40001" | "40P01" | "55P03") => ErrorClass::Transient,
-        Some(c) if c.starts_with("28") || c.starts_with("3D") || c.starts_with("42501") => {
+        Some(c) if c.starts_with("28") || c.starts_with("3D") || c == "42501" => {
             ErrorClass::Configuration
         }
         Some(c) if c.starts_with("23") => ErrorClass::Internal,
-        // No SQLSTATE: the connection itself failed (closed, I/O).
+        Some(_) => ErrorClass::ExternalService,
+        // No SQLSTATE: the connection itself failed (closed, reset, timed out).
         None => ErrorClass::Transient,
-        _ => ErrorClass::ExternalService,
     };
-    Error::Store { message, class }
+    Error::Store {
+        message: sql::Error::Postgres(e).to_string(),
+        class,
+    }
 }
 
 /// `PRAGMA journal_mode = WAL`, retried while another process is doing the same on a fresh

@@ -2,32 +2,15 @@
 //! `SALESAGENT_DB_PASSWORD[_FILE]` or a `.pgpass`), TLS by rustls when the URL asks for
 //! `sslmode=require`, and what a connection is set to before the store uses it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use super::sql::{Conn, PgTarget};
 use crate::error::{Error, Result};
 
-/// The URL when `--db` names a PostgreSQL database rather than a SQLite file.
-pub fn postgres_url(db: &Path) -> Option<&str> {
-    let text = db.to_str()?;
-    (text.starts_with("postgres://") || text.starts_with("postgresql://")).then_some(text)
-}
-
-/// The URL without its password, for messages and `config check`.
-pub fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
+// What `--db` names, and how a URL is shown, are the configuration's knowledge (commands ask it too).
+pub use crate::config::database::{postgres_url, redacted};
 
 /// Connects to the database `url` names. `schema`, when given, is created if missing and made
 /// the connection's search path (the test suite gives each test a schema of its own).
@@ -178,23 +161,6 @@ fn rustls_connector() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_postgres_urls_only() {
-        assert!(postgres_url(Path::new("postgres://u@h/db")).is_some());
-        assert!(postgres_url(Path::new("postgresql://u@h/db")).is_some());
-        assert!(postgres_url(Path::new("salesagent.db")).is_none());
-        assert!(postgres_url(Path::new("./postgres://x")).is_none());
-    }
-
-    #[test]
-    fn passwords_never_show() {
-        assert_eq!(
-            redacted("postgres://sa:s3cret@db.example:5432/sa?sslmode=require"),
-            "postgres://sa:***@db.example:5432/sa?sslmode=require"
-        );
-        assert_eq!(redacted("postgres://sa@db/sa"), "postgres://sa@db/sa");
-    }
 
     #[test]
     fn pgpass_matches_fields_wildcards_and_escapes() {

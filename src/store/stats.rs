@@ -95,7 +95,7 @@ impl Store {
             failing_steps: pairs(
                 "SELECT s.name, COUNT(*) FROM workflow_steps s JOIN workflows w ON w.id = s.workflow_id
                  WHERE w.tenant_id = ?1 AND s.started_at >= ?2 AND s.status = 'failed'
-                 GROUP BY s.name ORDER BY 2 DESC LIMIT 5",
+                 GROUP BY s.name ORDER BY 2 DESC, 1 LIMIT 5",
             )?,
             received_to_draft_ms: durations(
                 "SELECT CASE WHEN d.created_at > s.received_at THEN d.created_at - s.received_at ELSE 0 END

@@ -32,6 +32,7 @@ mod observability;
 mod operator_run;
 mod outputs;
 mod packaging;
+mod postgres_cli;
 mod privacy;
 mod recompose;
 mod reconcile;
