@@ -4,6 +4,7 @@
 
 use std::process::Stdio;
 
+use crate::backend::Backend;
 use crate::env::{TestEnv, fixture, stderr};
 use crate::server_support::{Proc, signed_env, wait_for};
 
@@ -40,10 +41,12 @@ fn a_read_command_on_a_missing_database_creates_nothing() {
     assert!(!typo.exists() && !backup.exists());
 }
 
-#[test]
-fn processes_starting_together_on_a_fresh_database_migrate_once() {
+/// Ten processes start on a fresh database at once: every one succeeds and each migration is
+/// recorded once (SQLite: the IMMEDIATE transaction; PostgreSQL: the write transaction's advisory
+/// lock).
+fn processes_starting_together_on_a_fresh_database_migrate_once(backend: Backend) {
     for round in 0..5 {
-        let env = TestEnv::new();
+        let env = TestEnv::on(backend);
         let children: Vec<_> = (0..10)
             .map(|i| {
                 env.std_command()
@@ -73,6 +76,8 @@ fn processes_starting_together_on_a_fresh_database_migrate_once() {
         );
     }
 }
+
+crate::on_both_backends!(processes_starting_together_on_a_fresh_database_migrate_once);
 
 fn backup_of_one_workflow() -> (TestEnv, std::path::PathBuf) {
     let source = TestEnv::new();
