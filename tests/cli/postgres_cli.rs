@@ -149,6 +149,42 @@ fn an_unreachable_server_is_a_configuration_error_with_a_hint_and_no_password() 
 }
 
 #[test]
+fn an_empty_or_missing_password_source_is_refused_never_taken_as_no_password() {
+    // No server needed: the password is resolved before anything connects.
+    let empty = TestEnv::new();
+    let file = empty.path().join("db-password");
+    std::fs::write(&file, "").unwrap();
+    let cases = [
+        (
+            "SALESAGENT_DB_PASSWORD_FILE",
+            file.to_str().unwrap().to_string(),
+            "is empty",
+        ),
+        (
+            "SALESAGENT_DB_PASSWORD_FILE",
+            empty.path().join("missing").to_str().unwrap().to_string(),
+            "SALESAGENT_DB_PASSWORD_FILE",
+        ),
+        ("SALESAGENT_DB_PASSWORD", String::new(), "set but empty"),
+    ];
+    for (var, value, says) in cases {
+        let env = TestEnv::new()
+            .env(
+                "SALESAGENT_DB",
+                "postgres://sa@127.0.0.1:1/sa?connect_timeout=5",
+            )
+            .env(var, &value);
+        let out = env.run(&["workflows", "list"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{var}={value:?}: {err}");
+        assert!(
+            err.contains(says) && err.contains("hint:"),
+            "{var}={value:?}: {err}"
+        );
+    }
+}
+
+#[test]
 fn db_backup_and_restore_on_postgres_name_pg_dump_and_pg_basebackup() {
     let env = TestEnv::new().env(
         "SALESAGENT_DB",
