@@ -744,6 +744,9 @@ impl PgTarget {
     }
 }
 
+/// Values as the `postgres` client binds them.
+type PgArgs<'v> = Vec<&'v (dyn postgres::types::ToSql + Sync)>;
+
 /// A PostgreSQL connection with its statement cache.
 struct PgConn {
     client: RefCell<postgres::Client>,
@@ -789,22 +792,29 @@ impl PgConn {
         Ok(stmt)
     }
 
-    fn run_query(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
+    /// The prepared statement for `sql` with these values' types, and the values as the
+    /// client binds them.
+    fn bind<'v>(
+        &self,
+        sql: &str,
+        values: &'v [ToSqlOutput<'_>],
+    ) -> Result<(postgres::Statement, PgArgs<'v>)> {
         let stmt = self.statement(sql, values.iter().map(ToSqlOutput::kind).collect())?;
-        let args: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+        let args = values
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
+        Ok((stmt, args))
+    }
+
+    fn run_query(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
+        let (stmt, args) = self.bind(sql, values)?;
         let result = self.client()?.query(&stmt, &args);
         result.map_err(|e| self.after_error(e))
     }
 
     fn run_execute(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<usize> {
-        let stmt = self.statement(sql, values.iter().map(ToSqlOutput::kind).collect())?;
-        let args: Vec<&(dyn postgres::types::ToSql + Sync)> = values
-            .iter()
-            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+        let (stmt, args) = self.bind(sql, values)?;
         let result = self.client()?.execute(&stmt, &args);
         result.map(|n| n as usize).map_err(|e| self.after_error(e))
     }
