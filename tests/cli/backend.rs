@@ -34,7 +34,8 @@ impl Backend {
     }
 }
 
-fn server_url() -> Option<String> {
+/// The test server's URL, when one is named.
+pub fn server_url() -> Option<String> {
     std::env::var(TEST_PG).ok().filter(|u| !u.is_empty())
 }
 
@@ -72,6 +73,12 @@ pub struct PgDatabase {
 impl PgDatabase {
     pub fn create() -> PgDatabase {
         let server = server_url().unwrap_or_else(|| panic!("{TEST_PG} is not set"));
+        PgDatabase::create_on(&server)
+    }
+
+    /// A database of its own on the server `server` names (a test's own cluster).
+    pub fn create_on(server: &str) -> PgDatabase {
+        let server = server.to_string();
         let name = format!("t_{}", uuid::Uuid::now_v7().simple());
         admin(&server)
             .batch_execute(&format!("CREATE DATABASE {name}"))
@@ -85,6 +92,26 @@ impl PgDatabase {
 
     pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
         postgres::Client::connect(&self.url, postgres::NoTls)
+    }
+
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Its URL with `password` in it (which the trust-authenticated test server ignores, so a
+    /// test can check that it never shows).
+    pub fn url_with(&self, password: &str) -> String {
+        self.url
+            .replacen("postgres@", &format!("postgres:{password}@"), 1)
+    }
+
+    pub fn client(&self) -> postgres::Client {
+        self.connect().expect("connect to the test database")
+    }
+
+    /// The single integer `sql` returns.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).expect(sql).get(0)
     }
 }
 

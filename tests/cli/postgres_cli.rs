@@ -16,79 +16,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::backend::{Backend, PgDatabase};
 use crate::env::{TestEnv, fixture, parse_json, stderr, stdout};
 use crate::server_support::{Proc, SECRET, seed_payload, signed_env, wait_for};
 
 /// A password the trust-authenticated test server ignores, so it must never show anywhere.
 const PASSWORD: &str = "pw-never-shown-7Q";
 
-/// The test server's URL, or `None` after saying why the test skips.
+/// The test server's URL, or `None` after the one line saying how to run these tests.
 fn test_server() -> Option<String> {
-    match std::env::var("SALESAGENT_TEST_PG") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            // Straight to stdout: the harness captures print!, so this line shows in every run.
-            let _ = writeln!(
-                std::io::stdout(),
-                "skipped: SALESAGENT_TEST_PG is not set (run `scripts/pg.sh start` and export the \
-                 URL it prints to run the PostgreSQL CLI tests)"
-            );
-            None
-        }
-    }
-}
-
-/// A database of its own on a PostgreSQL server, dropped at the end.
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    fn create(server: &str) -> PgDb {
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let mut client = postgres::Client::connect(server, postgres::NoTls).expect("connect");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create database");
-        PgDb {
-            admin: server.to_string(),
-            name,
-        }
-    }
-
-    /// Its URL (with `password`, which the test server ignores, when given).
-    fn url_with(&self, password: Option<&str>) -> String {
-        let (base, _) = self.admin.rsplit_once('/').expect("a URL with a database");
-        let base = match password {
-            Some(pw) => base.replacen("postgres@", &format!("postgres:{pw}@"), 1),
-            None => base.to_string(),
-        };
-        format!("{base}/{}", self.name)
-    }
-
-    fn url(&self) -> String {
-        self.url_with(None)
-    }
-
-    fn client(&self) -> postgres::Client {
-        postgres::Client::connect(&self.url(), postgres::NoTls).expect("connect")
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        self.client().query_one(sql, &[]).expect("query").get(0)
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+    Backend::postgres().and(crate::backend::server_url())
 }
 
 /// A test env whose commands use `url` as their database.
@@ -108,8 +45,8 @@ fn assert_no_password(what: &str, text: &str) {
 #[test]
 fn read_commands_connect_to_postgres_instead_of_looking_for_a_file() {
     let Some(server) = test_server() else { return };
-    let db = PgDb::create(&server);
-    let env = pg_env(&db.url_with(Some(PASSWORD)));
+    let db = PgDatabase::create_on(&server);
+    let env = pg_env(&db.url_with(PASSWORD));
     for args in [
         &["workflows", "list", "--json"][..],
         &["drafts", "list", "--json"],
@@ -302,8 +239,8 @@ fn http_client() -> reqwest::blocking::Client {
 #[test]
 fn serve_on_postgres_accepts_webhooks_without_a_wal_checkpointer_or_the_password_in_its_log() {
     let Some(server) = test_server() else { return };
-    let db = PgDb::create(&server);
-    let env = pg_env(&db.url_with(Some(PASSWORD)));
+    let db = PgDatabase::create_on(&server);
+    let env = pg_env(&db.url_with(PASSWORD));
     let serve = Proc::serve(&env, &["--workers", "0"]);
     // "listening on" comes before the store's threads start: wait for the writer's.
     wait_for("the intake writer thread", || {
@@ -524,8 +461,8 @@ fn db_copy_moves_every_kind_of_row_and_the_reads_agree() {
             "no {status} workflow: {statuses:?}"
         );
     }
-    let db = PgDb::create(&server);
-    let out = copy(&env, &db.url_with(Some(PASSWORD)), &[]);
+    let db = PgDatabase::create_on(&server);
+    let out = copy(&env, &db.url_with(PASSWORD), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_no_password("db copy", &format!("{}{}", stdout(&out), stderr(&out)));
     let report = parse_json(&out.stdout);
@@ -600,7 +537,7 @@ fn db_copy_moves_every_kind_of_row_and_the_reads_agree() {
 #[test]
 fn db_copy_refuses_a_target_with_other_rows_and_a_postgres_source() {
     let Some(server) = test_server() else { return };
-    let db = PgDb::create(&server);
+    let db = PgDatabase::create_on(&server);
     let pg = pg_env(&db.url());
     // A database in use: migrated by a command, with a row of its own.
     let out = pg.run(&["workflows", "list"]);
@@ -648,7 +585,7 @@ fn db_copy_killed_mid_way_resumes_to_equal_counts_and_restarts_from_scratch() {
     let csv = env.write_file("many.csv", leads_csv(3000));
     let out = env.run(&["import", csv.to_str().unwrap(), "--form-id", "f-demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let db = PgDb::create(&server);
+    let db = PgDatabase::create_on(&server);
     let mut child = env
         .std_command()
         .args(["db", "copy", "--to", &db.url(), "--batch", "20"])
@@ -725,7 +662,7 @@ fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
     // Dropped last: the server stops (and its files go) however the test ends.
     let _stop = StopsOwnServer;
     let server = stdout(&started).trim().to_string();
-    let db = PgDb::create(&server);
+    let db = PgDatabase::create_on(&server);
     let env = pg_env(&db.url());
     let serve = Proc::serve(&env, &["--workers", "0"]);
     let url = serve.url();
@@ -749,7 +686,7 @@ fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
             })
         })
         .collect();
-    let accepted_before = |db: &PgDb| db.count("SELECT COUNT(*) FROM submissions");
+    let accepted_before = |db: &PgDatabase| db.count("SELECT COUNT(*) FROM submissions");
     wait_for("intake under load", || accepted_before(&db) >= 20);
     let down = own_server("down");
     assert!(down.status.success(), "{}", stderr(&down));
