@@ -777,13 +777,18 @@ impl PgConn {
         Ok(client)
     }
 
-    fn statement(&self, sql: &str, kinds: Vec<Kind>) -> Result<postgres::Statement> {
+    /// The statement for `sql` with these kinds of values: from the cache when `keep`, else
+    /// prepared for this one run (SQL built at run time would only churn the cache).
+    fn statement(&self, sql: &str, kinds: Vec<Kind>, keep: bool) -> Result<postgres::Statement> {
         let key = (sql.to_owned(), kinds);
         if let Some(stmt) = self.statements.borrow().get(&key) {
             return Ok(stmt.clone());
         }
         let types: Vec<Type> = key.1.iter().map(|k| k.pg_type()).collect();
         let stmt = self.client()?.prepare_typed(sql, &types)?;
+        if !keep {
+            return Ok(stmt);
+        }
         let mut cache = self.statements.borrow_mut();
         if cache.len() > 512 {
             cache.clear();
@@ -796,10 +801,11 @@ impl PgConn {
     /// client binds them.
     fn bind<'v>(
         &self,
-        sql: &str,
+        sql: &PgSql,
         values: &'v [ToSqlOutput<'_>],
     ) -> Result<(postgres::Statement, PgArgs<'v>)> {
-        let stmt = self.statement(sql, values.iter().map(ToSqlOutput::kind).collect())?;
+        let kinds = values.iter().map(ToSqlOutput::kind).collect();
+        let stmt = self.statement(&sql.text, kinds, sql.keep)?;
         let args = values
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
@@ -807,13 +813,13 @@ impl PgConn {
         Ok((stmt, args))
     }
 
-    fn run_query(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
+    fn run_query(&self, sql: &PgSql, values: &[ToSqlOutput<'_>]) -> Result<Vec<postgres::Row>> {
         let (stmt, args) = self.bind(sql, values)?;
         let result = self.client()?.query(&stmt, &args);
         result.map_err(|e| self.after_error(e))
     }
 
-    fn run_execute(&self, sql: &str, values: &[ToSqlOutput<'_>]) -> Result<usize> {
+    fn run_execute(&self, sql: &PgSql, values: &[ToSqlOutput<'_>]) -> Result<usize> {
         let (stmt, args) = self.bind(sql, values)?;
         let result = self.client()?.execute(&stmt, &args);
         result.map(|n| n as usize).map_err(|e| self.after_error(e))
@@ -951,17 +957,32 @@ impl Conn {
 
     /// A statement, kept prepared for the next call with the same SQL.
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
-        Ok(Statement {
-            inner: match &self.backend {
-                Backend::Sqlite(c) => StatementInner::Sqlite(c.prepare_cached(sql)?),
-                Backend::Postgres(pg) => StatementInner::Postgres(pg, to_dollar_placeholders(sql)),
-            },
-        })
+        self.prepare_kept(sql, true)
     }
 
     /// A statement run once (SQL built at run time that would only fill the cache).
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
-        self.prepare_cached(sql)
+        self.prepare_kept(sql, false)
+    }
+
+    fn prepare_kept(&self, sql: &str, keep: bool) -> Result<Statement<'_>> {
+        Ok(Statement {
+            inner: match &self.backend {
+                Backend::Sqlite(c) if keep => {
+                    StatementInner::Sqlite(SqliteStatement::Cached(c.prepare_cached(sql)?))
+                }
+                Backend::Sqlite(c) => {
+                    StatementInner::Sqlite(SqliteStatement::Once(c.prepare(sql)?))
+                }
+                Backend::Postgres(pg) => StatementInner::Postgres(
+                    pg,
+                    PgSql {
+                        text: to_dollar_placeholders(sql),
+                        keep,
+                    },
+                ),
+            },
+        })
     }
 
     /// A write transaction. SQLite: BEGIN IMMEDIATE, which takes the database's one write lock
@@ -1057,8 +1078,29 @@ impl std::ops::Deref for Transaction<'_> {
 }
 
 enum StatementInner<'a> {
-    Sqlite(rusqlite::CachedStatement<'a>),
-    Postgres(&'a PgConn, String),
+    Sqlite(SqliteStatement<'a>),
+    Postgres(&'a PgConn, PgSql),
+}
+
+/// A SQLite statement from the connection's cache, or prepared for one run.
+enum SqliteStatement<'a> {
+    Cached(rusqlite::CachedStatement<'a>),
+    Once(rusqlite::Statement<'a>),
+}
+
+impl<'a> SqliteStatement<'a> {
+    fn get(&mut self) -> &mut rusqlite::Statement<'a> {
+        match self {
+            SqliteStatement::Cached(stmt) => stmt,
+            SqliteStatement::Once(stmt) => stmt,
+        }
+    }
+}
+
+/// A statement's SQL as PostgreSQL reads it, and whether its prepared form is kept.
+struct PgSql {
+    text: String,
+    keep: bool,
 }
 
 /// A prepared statement.
@@ -1070,7 +1112,9 @@ impl Statement<'_> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let values = params.values()?;
         match &mut self.inner {
-            StatementInner::Sqlite(stmt) => Ok(stmt.execute(rusqlite::params_from_iter(values))?),
+            StatementInner::Sqlite(stmt) => {
+                Ok(stmt.get().execute(rusqlite::params_from_iter(values))?)
+            }
             StatementInner::Postgres(pg, sql) => pg.run_execute(sql, &values),
         }
     }
@@ -1089,7 +1133,7 @@ impl Statement<'_> {
         let mut out = Vec::new();
         match &mut self.inner {
             StatementInner::Sqlite(stmt) => {
-                let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+                let mut rows = stmt.get().query(rusqlite::params_from_iter(values))?;
                 while let Some(row) = rows.next()? {
                     out.push(f(&Row::Sqlite(row)));
                 }
@@ -1112,7 +1156,7 @@ impl Statement<'_> {
         let values = params.values()?;
         match &mut self.inner {
             StatementInner::Sqlite(stmt) => {
-                let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+                let mut rows = stmt.get().query(rusqlite::params_from_iter(values))?;
                 match rows.next()? {
                     Some(row) => f(&Row::Sqlite(row)),
                     None => Err(Error::QueryReturnedNoRows),
