@@ -18,7 +18,7 @@ pub fn connect(url: &str, schema: Option<&str>) -> Result<Conn> {
     let shown = redacted(url);
     let mut config = postgres::Config::from_str(url).map_err(|e| {
         Error::Configuration(format!(
-            "--db {shown}: {e}\nhint: give postgres://user@host:port/dbname (see `salesagent help config`)"
+            "--db {shown}: {e}\nhint: give postgres://user@host:port/dbname (add ?sslmode=require for TLS; see `salesagent --help`, --db)"
         ))
     })?;
     if config.get_password().is_none()
