@@ -429,7 +429,34 @@ impl<T: ToSql> ToSql for Option<T> {
     }
 }
 
-impl<T: ToSql + ?Sized> ToSql for &T {
+// A NULL through a reference has its referent's kind, so `None::<&i64>` binds as a BIGINT on
+// PostgreSQL rather than TEXT (which a BIGINT column refuses). The unsized referents have their
+// own impls, since an unsized `T` has no `null_kind` to ask.
+impl<T: ToSql> ToSql for &T {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        (**self).to_sql()
+    }
+    fn null_kind() -> Kind {
+        T::null_kind()
+    }
+}
+impl ToSql for &str {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        (**self).to_sql()
+    }
+    fn null_kind() -> Kind {
+        Kind::Text
+    }
+}
+impl ToSql for &[u8] {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        (**self).to_sql()
+    }
+    fn null_kind() -> Kind {
+        Kind::Blob
+    }
+}
+impl ToSql for &dyn ToSql {
     fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
         (**self).to_sql()
     }
@@ -438,12 +465,12 @@ impl<T: ToSql + ?Sized> ToSql for &T {
     }
 }
 
-impl<T: ToSql + ?Sized> ToSql for Box<T> {
+impl<T: ToSql> ToSql for Box<T> {
     fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
         (**self).to_sql()
     }
     fn null_kind() -> Kind {
-        Kind::Text
+        T::null_kind()
     }
 }
 
@@ -1229,6 +1256,17 @@ mod tests {
             ),
             "SELECT $1, '?2', \"a?\" FROM t WHERE a = $2 AND b = $3 OR c = $4"
         );
+    }
+
+    #[test]
+    fn a_null_through_a_reference_has_the_referents_kind() {
+        let kind = |v: &dyn ToSql| v.to_sql().unwrap().kind();
+        assert_eq!(kind(&None::<&i64>), Kind::Integer);
+        assert_eq!(kind(&None::<&f64>), Kind::Real);
+        assert_eq!(kind(&None::<&Vec<u8>>), Kind::Blob);
+        assert_eq!(kind(&None::<&[u8]>), Kind::Blob);
+        assert_eq!(kind(&None::<&str>), Kind::Text);
+        assert_eq!(kind(&None::<Box<bool>>), Kind::Integer);
     }
 
     #[test]
