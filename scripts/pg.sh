@@ -6,6 +6,9 @@
 # `postgres` when we are root, ourselves otherwise.
 #   PGPORT=55432 PGDATA_DIR=/tmp/salesagent-pg   (defaults)
 #   SYNC=off scripts/pg.sh start                 (fsync off: only for quick local loops)
+#   SSL=on scripts/pg.sh start                   (TLS only: a CA of its own at $PGDATA_DIR/ca.crt
+#                                                 signs the server's certificate for 127.0.0.1;
+#                                                 connections without TLS are refused)
 set -euo pipefail
 PORT=${PGPORT:-55432}
 DIR=${PGDATA_DIR:-/tmp/salesagent-pg}
@@ -14,6 +17,29 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_owner() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+# A CA of the cluster's own signs a server certificate for 127.0.0.1 and localhost; the server
+# then accepts TLS connections only.
+tls_only() {
+    local t="$DIR/tls"
+    mkdir -p "$t"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=salesagent test CA" \
+        -keyout "$t/ca.key" -out "$DIR/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$t/san.ext"
+    openssl x509 -req -in "$t/server.csr" -CA "$DIR/ca.crt" -CAkey "$t/ca.key" -CAcreateserial \
+        -days 2 -extfile "$t/san.ext" -out "$t/server.crt" 2>/dev/null
+    chmod 600 "$t/server.key"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$t"
+    cat >>"$DIR/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$t/server.crt'
+ssl_key_file = '$t/server.key'
+CONF
+    printf 'hostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\nlocal all all trust\n' \
+        >"$DIR/data/pg_hba.conf"
+}
+
 case "${1:-}" in
 start)
     if [ -f "$DIR/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
@@ -34,6 +60,7 @@ synchronous_commit = on
 fsync = ${SYNC:-on}
 log_min_messages = warning
 CONF
+    [ "${SSL:-off}" = on ] && tls_only
     as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null \
         || { cat "$DIR/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$PORT/postgres"

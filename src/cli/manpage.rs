@@ -16,7 +16,7 @@ const ENVIRONMENT: [(&str, &str); 9] = [
     (
         "SALESAGENT_DB",
         "The database: a SQLite file (default ./salesagent.db) or a postgres:// URL \
-         (?sslmode=require for TLS); --db overrides it.",
+         (?sslmode=require for TLS, &sslrootcert=CA.pem for a private CA); --db overrides it.",
     ),
     (
         "SALESAGENT_DB_PASSWORD, SALESAGENT_DB_PASSWORD_FILE",

@@ -64,7 +64,8 @@ pub struct Cli {
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The database: a SQLite file, or postgres://USER@HOST[:PORT]/DBNAME (add ?sslmode=require
-    /// for TLS) [env: SALESAGENT_DB] [default: ./salesagent.db]
+    /// for TLS, &sslrootcert=CA.pem for a private CA) [env: SALESAGENT_DB] [default:
+    /// ./salesagent.db]
     #[arg(long, global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// The config file [env: SALESAGENT_CONFIG] [default: ./salesagent.toml when present]

@@ -628,40 +628,68 @@ fn db_copy_killed_mid_way_resumes_to_equal_counts_and_restarts_from_scratch() {
 
 // --- item 3: the database goes away --------------------------------------------------------
 
-/// `scripts/pg.sh CMD` for the outage tests' own server.
-fn own_server(cmd: &str) -> std::process::Output {
-    Command::new("bash")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg.sh"))
-        .arg(cmd)
-        .env("PGPORT", "55499")
-        .env("PGDATA_DIR", "/tmp/pg-cli")
-        .output()
-        .expect("run scripts/pg.sh")
+/// A PostgreSQL server of a test's own (`scripts/pg.sh` on a port and directory of its own),
+/// stopped, and its files removed, when dropped.
+struct OwnServer {
+    port: &'static str,
+    dir: &'static str,
+    tls_only: bool,
 }
 
-/// Stops the outage test's own server when dropped.
-struct StopsOwnServer;
+impl OwnServer {
+    /// Starts it (`tls_only`: see `SSL=on` in scripts/pg.sh) and returns it with its URL; `None`
+    /// (after one line saying so) when PostgreSQL, or for TLS openssl, is not installed.
+    fn start(port: &'static str, dir: &'static str, tls_only: bool) -> Option<(OwnServer, String)> {
+        if std::fs::read_dir("/usr/lib/postgresql").is_err() {
+            let _ = writeln!(
+                std::io::stdout(),
+                "skipped: PostgreSQL is not installed (apt-get install -y postgresql)"
+            );
+            return None;
+        }
+        if tls_only && Command::new("openssl").arg("version").output().is_err() {
+            let _ = writeln!(
+                std::io::stdout(),
+                "skipped: openssl is not installed (apt-get install -y openssl)"
+            );
+            return None;
+        }
+        let server = OwnServer {
+            port,
+            dir,
+            tls_only,
+        };
+        let started = server.pg_sh("start");
+        assert!(started.status.success(), "{}", stderr(&started));
+        let url = stdout(&started).trim().to_string();
+        Some((server, url))
+    }
 
-impl Drop for StopsOwnServer {
+    /// `scripts/pg.sh CMD` for this server.
+    fn pg_sh(&self, cmd: &str) -> std::process::Output {
+        Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg.sh"))
+            .arg(cmd)
+            .env("PGPORT", self.port)
+            .env("PGDATA_DIR", self.dir)
+            .env("SSL", if self.tls_only { "on" } else { "off" })
+            .output()
+            .expect("run scripts/pg.sh")
+    }
+}
+
+impl Drop for OwnServer {
     fn drop(&mut self) {
-        let _ = own_server("stop");
+        let _ = self.pg_sh("stop");
     }
 }
 
 #[test]
 fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
-    if std::fs::read_dir("/usr/lib/postgresql").is_err() {
-        let _ = writeln!(
-            std::io::stdout(),
-            "skipped: PostgreSQL is not installed (apt-get install -y postgresql)"
-        );
-        return;
-    }
-    let started = own_server("start");
-    assert!(started.status.success(), "{}", stderr(&started));
     // Dropped last: the server stops (and its files go) however the test ends.
-    let _stop = StopsOwnServer;
-    let server = stdout(&started).trim().to_string();
+    let Some((own, server)) = OwnServer::start("55499", "/tmp/pg-cli", false) else {
+        return;
+    };
     let db = PgDatabase::create_on(&server);
     let env = pg_env(&db.url());
     let serve = Proc::serve(&env, &["--workers", "0"]);
@@ -688,7 +716,7 @@ fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
         .collect();
     let accepted_before = |db: &PgDatabase| db.count("SELECT COUNT(*) FROM submissions");
     wait_for("intake under load", || accepted_before(&db) >= 20);
-    let down = own_server("down");
+    let down = own.pg_sh("down");
     assert!(down.status.success(), "{}", stderr(&down));
     let client = http_client();
     let mut probe = 2_000_000;
@@ -699,7 +727,7 @@ fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
     let ready = client.get(format!("{base}/health/ready")).send().unwrap();
     assert_eq!(ready.status().as_u16(), 503);
     std::thread::sleep(Duration::from_secs(2));
-    let up = own_server("up");
+    let up = own.pg_sh("up");
     assert!(up.status.success(), "{}", stderr(&up));
     wait_for("intake to reconnect by itself", || {
         probe += 1;
@@ -749,5 +777,46 @@ fn intake_answers_503_while_postgres_is_down_and_every_202_is_stored() {
             .any(|n| n == "intake-writer"),
         "{}",
         serve.stderr()
+    );
+}
+
+// --- TLS -------------------------------------------------------------------------------------
+
+/// `sslmode=require` against a real server that accepts TLS connections only, its certificate
+/// signed by a CA of its own: with that CA as `sslrootcert` the pipeline runs end to end; without
+/// it the certificate is refused; without `sslmode=require` the server refuses us, so what worked
+/// went over TLS. Nothing falls back to a connection without TLS or an unchecked certificate.
+#[test]
+fn sslmode_require_checks_the_servers_certificate_against_sslrootcert() {
+    let Some((own, server)) = OwnServer::start("55497", "/tmp/pg-tls", true) else {
+        return;
+    };
+    let ca = Path::new(own.dir).join("ca.crt");
+    let tls = format!("{server}?sslmode=require&sslrootcert={}", ca.display());
+    let env = pg_env(&tls);
+    let out = env.run(&["run", fixture("forms-v3.json").to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run: Value = parse_json(&out.stdout);
+    assert_eq!(run["status"], "completed", "{run}");
+    let listed = env.json(&["workflows", "list"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+
+    let refused = |url: &str, why: &str| {
+        let out = pg_env(url).run(&["workflows", "list", "--json"]);
+        assert_eq!(out.status.code(), Some(3), "{url}: {}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{url}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{url}: {}", stdout(&out));
+    };
+    refused(&server, "no encryption");
+    refused(&format!("{server}?sslmode=require"), "UnknownIssuer");
+    refused(&format!("{server}?sslmode=require"), "sslrootcert=");
+    refused(
+        &format!("{server}?sslrootcert={}", ca.display()),
+        "sslmode is not require",
+    );
+    let empty = env.write_file("empty.pem", "");
+    refused(
+        &format!("{server}?sslmode=require&sslrootcert={}", empty.display()),
+        "no certificate in it",
     );
 }
