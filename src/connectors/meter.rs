@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    Company, Contact, Crm, CrmHistory, Durable, Mailbox, MailboxDraft, NewTask, OutgoingEmail, SentMessage,
-    Task,
+    Company, Contact, Crm, CrmHistory, Durable, Mailbox, MailboxDraft, NewTask, OutgoingEmail,
+    SentMessage, Task,
 };
 use crate::domain::lead::Lead;
 use crate::error::Result;

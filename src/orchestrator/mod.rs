@@ -263,7 +263,8 @@ impl PendingFinish {
 /// How [`Pipeline::start`] left a run.
 pub enum Run {
     Finished(Outcome),
-    Pending(PendingFinish),
+    /// Boxed: a run's state is large, and most runs finish at once.
+    Pending(Box<PendingFinish>),
 }
 
 impl Pipeline<'_> {
@@ -276,7 +277,7 @@ impl Pipeline<'_> {
     pub fn run_with(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Outcome> {
         match self.start(workflow_id, hook)? {
             Run::Finished(outcome) => Ok(outcome),
-            Run::Pending(pending) => self.complete(pending, hook),
+            Run::Pending(pending) => self.complete(*pending, hook),
         }
     }
 
@@ -435,7 +436,15 @@ impl Pipeline<'_> {
             status: WorkflowStatus::Completed,
             failure: None,
         };
-        self.end(outcome, Some(Step::Finalize), state, batch, held, begun, hook)
+        self.end(
+            outcome,
+            Some(Step::Finalize),
+            state,
+            batch,
+            held,
+            begun,
+            hook,
+        )
     }
 
     /// The run's final commit now, or undone when it would have to wait (see [`Pipeline::start`]).
@@ -461,7 +470,7 @@ impl Pipeline<'_> {
         if pending.is_ready() {
             self.complete(pending, hook).map(Run::Finished)
         } else {
-            Ok(Run::Pending(pending))
+            Ok(Run::Pending(Box::new(pending)))
         }
     }
 
@@ -570,7 +579,12 @@ impl Pipeline<'_> {
 }
 
 /// Marks `record` failed by `error` (logged without the lead's addresses) and says how.
-fn failed(workflow_id: &str, step: Step, error: &crate::error::Error, record: &mut StepRecord) -> StepFailure {
+fn failed(
+    workflow_id: &str,
+    step: Step,
+    error: &crate::error::Error,
+    record: &mut StepRecord,
+) -> StepFailure {
     let failure = StepFailure {
         step,
         class: error.class(),
@@ -724,7 +738,8 @@ mod tests {
         let db = dir.path().join("t.db");
         let tenant = crate::domain::tenant::TenantId::default_tenant();
         let store = Store::open(&db, &tenant).unwrap();
-        let (workflow_id, _) = crate::store::test_support::enqueue(&store, crate::store::test_support::SEED);
+        let (workflow_id, _) =
+            crate::store::test_support::enqueue(&store, crate::store::test_support::SEED);
         let config = Config::default();
         let mail = dir.path().join("mail");
         let failing = connectors(&db, Box::new(FailingSync(LocalMailbox::new(&mail))));
@@ -738,14 +753,20 @@ mod tests {
         let Run::Pending(pending) = pipeline.start(&workflow_id, &NoHook).unwrap() else {
             panic!("the run did not wait for its draft");
         };
-        let outcome = pipeline.complete(pending, &NoHook).unwrap();
+        let outcome = pipeline.complete(*pending, &NoHook).unwrap();
         assert_eq!(outcome.status, WorkflowStatus::Failed);
         let failure = outcome.failure.unwrap();
         assert_eq!(failure.step, Step::Draft);
         assert!(failure.message.contains("injected"), "{}", failure.message);
         assert!(store.draft_for_workflow(&workflow_id).unwrap().is_none());
         let steps = store.workflow_steps(&workflow_id).unwrap();
-        let latest = |name: &str| steps.iter().filter(|s| s.name == name).last().map(|s| s.status);
+        let latest = |name: &str| {
+            steps
+                .iter()
+                .rev()
+                .find(|s| s.name == name)
+                .map(|s| s.status)
+        };
         assert_eq!(latest("draft"), Some(StepStatus::Failed));
         // The task was created (its intent committed first) but its result not recorded.
         assert_eq!(latest("task"), Some(StepStatus::Running));

@@ -658,7 +658,7 @@ const MAX_PARKED: usize = 8;
 /// Runs whose final commit waits for a draft being synced (`Pipeline::start`), oldest first. Each
 /// keeps its job in the registry, so the heartbeat renews its lease until the commit is made.
 #[derive(Default)]
-struct Parked(std::collections::VecDeque<(ClaimedJob, PendingFinish)>);
+struct Parked(std::collections::VecDeque<(ClaimedJob, Box<PendingFinish>)>);
 
 impl Parked {
     fn park(
@@ -666,7 +666,7 @@ impl Parked {
         shared: &Shared,
         resources: &Resources,
         job: ClaimedJob,
-        pending: PendingFinish,
+        pending: Box<PendingFinish>,
     ) {
         self.0.push_back((job, pending));
         self.settle(shared, resources, MAX_PARKED);
@@ -694,7 +694,7 @@ impl Parked {
         match pipeline_for(shared, resources, &job) {
             Ok(pipeline) => {
                 let hook = JobHook::new(shared, &job);
-                let ran = pipeline.complete(pending, &hook);
+                let ran = pipeline.complete(*pending, &hook);
                 conclude(shared, &pipeline, &job, &hook, ran);
             }
             // Cannot happen (the run started with this pipeline); the lease expires and the job
@@ -1038,7 +1038,11 @@ fn decide_for(shared: &Shared, job: &ClaimedJob, e: &Error, class: ErrorClass) -
 
 /// Runs a job; a workflow whose final commit waits for its draft to be durable comes back
 /// pending (the caller completes it later, see `Parked`).
-fn run_job(shared: &Shared, pipeline: &Pipeline<'_>, job: &ClaimedJob) -> Option<PendingFinish> {
+fn run_job(
+    shared: &Shared,
+    pipeline: &Pipeline<'_>,
+    job: &ClaimedJob,
+) -> Option<Box<PendingFinish>> {
     let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempt);
     let _enter = span.enter();
     if job.kind == PRIVACY_ERASE_JOB {
@@ -1106,8 +1110,15 @@ fn conclude(
                 .ok()
                 .map(|w| w.status);
             match status {
-                Some(s) if s.is_finished() => finish_alone(shared, pipeline, job, JobResult::Completed),
-                _ => finish_alone(shared, pipeline, job, decide_for(shared, job, &e, e.class())),
+                Some(s) if s.is_finished() => {
+                    finish_alone(shared, pipeline, job, JobResult::Completed)
+                }
+                _ => finish_alone(
+                    shared,
+                    pipeline,
+                    job,
+                    decide_for(shared, job, &e, e.class()),
+                ),
             }
         }
     }

@@ -13,14 +13,12 @@ use crate::worker::enqueue;
 fn whole_draft(path: &std::path::Path) -> (String, bool) {
     let id = path.file_stem().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let whole = text
-        .split_once("\r\n\r\n")
-        .is_some_and(|(headers, body)| {
-            headers.contains(&format!("X-Salesagent-Draft: {id}\r\n"))
-                && headers.starts_with("From: ")
-                && !body.trim().is_empty()
-                && text.ends_with("\r\n")
-        });
+    let whole = text.split_once("\r\n\r\n").is_some_and(|(headers, body)| {
+        headers.contains(&format!("X-Salesagent-Draft: {id}\r\n"))
+            && headers.starts_with("From: ")
+            && !body.trim().is_empty()
+            && text.ends_with("\r\n")
+    });
     (id, whole)
 }
 

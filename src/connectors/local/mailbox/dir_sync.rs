@@ -168,7 +168,11 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        assert_eq!(group.lock().calls, waiters + 1, "the waiters did not queue in 30 s");
+        assert_eq!(
+            group.lock().calls,
+            waiters + 1,
+            "the waiters did not queue in 30 s"
+        );
         release_tx.send(()).unwrap();
         first.join().unwrap().unwrap();
         let results = handles.into_iter().map(|h| h.join().unwrap()).collect();
