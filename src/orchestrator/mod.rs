@@ -377,10 +377,7 @@ impl Pipeline<'_> {
                     remote_id,
                     writes,
                 }) => {
-                    record.status = StepStatus::Completed;
-                    record.output = Some(output.to_string());
-                    record.remote_id = remote_id;
-                    batch.push(PipelineWrite::Step(record));
+                    batch.push(completed(record, &output, remote_id));
                     batch.extend(writes);
                 }
                 Ok(StepResult::ContinueOnceDurable {
@@ -389,10 +386,7 @@ impl Pipeline<'_> {
                     writes,
                     durable,
                 }) => {
-                    record.status = StepStatus::Completed;
-                    record.output = Some(output.to_string());
-                    record.remote_id = remote_id;
-                    held.writes.push(PipelineWrite::Step(record));
+                    held.writes.push(completed(record, &output, remote_id));
                     held.writes.extend(writes);
                     held.durable.push(durable);
                 }
@@ -401,9 +395,7 @@ impl Pipeline<'_> {
                     output,
                     writes,
                 }) => {
-                    record.status = StepStatus::Completed;
-                    record.output = Some(output.to_string());
-                    batch.push(PipelineWrite::Step(record));
+                    batch.push(completed(record, &output, None));
                     for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
                         batch.push(PipelineWrite::Step(skipped(
                             workflow_id,
@@ -481,39 +473,32 @@ impl Pipeline<'_> {
     pub fn complete(&self, pending: PendingFinish, hook: &dyn FinishHook) -> Result<Outcome> {
         let span = tracing::info_span!("workflow", workflow_id = %pending.outcome.workflow_id);
         let _entered = span.enter();
-        let PendingFinish {
-            mut outcome,
-            mut step,
-            state,
-            mut batch,
-            held,
-            begun,
-        } = pending;
+        let mut p = pending;
+        // Every effect is waited for, even after one failed: none is left in flight unseen.
         let mut not_durable = None;
-        for durable in held.durable {
+        for durable in std::mem::take(&mut p.held.durable) {
             if let Err(e) = durable.wait() {
                 not_durable.get_or_insert(e);
             }
         }
-        let mut writes = held.writes;
+        let mut writes = std::mem::take(&mut p.held.writes);
         if let Some(error) = not_durable {
-            batch.retain(|w| matches!(w, PipelineWrite::Usage(_)));
+            p.batch.retain(|w| matches!(w, PipelineWrite::Usage(_)));
             writes.retain(|w| matches!(w, PipelineWrite::Step(_) | PipelineWrite::Usage(_)));
             for write in &mut writes {
                 if let PipelineWrite::Step(record) = write {
                     let failed_step = Step::from_name(&record.name).unwrap_or(Step::Draft);
-                    record.status = StepStatus::Failed;
                     record.output = None;
                     record.remote_id = None;
-                    let failure = failed(&outcome.workflow_id, failed_step, &error, record);
-                    step = Some(failed_step);
-                    outcome.status = WorkflowStatus::Failed;
-                    outcome.failure.get_or_insert(failure);
+                    let failure = failed(&p.outcome.workflow_id, failed_step, &error, record);
+                    p.step = Some(failed_step);
+                    p.outcome.status = WorkflowStatus::Failed;
+                    p.outcome.failure.get_or_insert(failure);
                 }
             }
         }
-        writes.append(&mut batch);
-        self.finish(outcome, step, &state, writes, begun, hook)
+        writes.append(&mut p.batch);
+        self.finish(p.outcome, p.step, &p.state, writes, p.begun, hook)
     }
 
     /// Commits the buffered writes with the intent of the side-effect step `record` (fenced by the
@@ -576,6 +561,18 @@ impl Pipeline<'_> {
         );
         Ok(outcome)
     }
+}
+
+/// The step's record, completed with its output.
+fn completed(
+    mut record: StepRecord,
+    output: &serde_json::Value,
+    remote_id: Option<String>,
+) -> PipelineWrite {
+    record.status = StepStatus::Completed;
+    record.output = Some(output.to_string());
+    record.remote_id = remote_id;
+    PipelineWrite::Step(record)
 }
 
 /// Marks `record` failed by `error` (logged without the lead's addresses) and says how.
