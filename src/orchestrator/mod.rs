@@ -245,6 +245,8 @@ struct HeldBack {
 /// commit is made by [`Pipeline::complete`], once it is, so the caller can run another workflow
 /// meanwhile. Its job's lease must be kept (renewed) until then.
 pub struct PendingFinish {
+    /// The run's span (workflow and trace ids), entered again for the final commit.
+    span: tracing::Span,
     outcome: Outcome,
     step: Option<Step>,
     state: State,
@@ -452,6 +454,7 @@ impl Pipeline<'_> {
         hook: &dyn FinishHook,
     ) -> Result<Run> {
         let pending = PendingFinish {
+            span: tracing::Span::current(),
             outcome,
             step,
             state,
@@ -471,7 +474,7 @@ impl Pipeline<'_> {
     /// what the steps after it did is dropped but their usage, to be found again through their
     /// committed intents on the retry (the task by its reference).
     pub fn complete(&self, pending: PendingFinish, hook: &dyn FinishHook) -> Result<Outcome> {
-        let span = tracing::info_span!("workflow", workflow_id = %pending.outcome.workflow_id);
+        let span = pending.span.clone();
         let _entered = span.enter();
         let mut p = pending;
         // Every effect is waited for, even after one failed: none is left in flight unseen.
