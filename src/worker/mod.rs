@@ -5,6 +5,8 @@
 //! its tenant's config, store and connectors. Claims rotate across tenants within each queue, so
 //! one tenant's backlog never starves another. One heartbeat thread per pool (deployment-wide)
 //! renews the leases of the jobs its threads hold (and only those) and rescues expired leases.
+//! A thread whose workflow's final commit waits for its draft to be durable parks that run
+//! (`Parked`) and runs its next jobs meanwhile, so the draft's flushes overlap with other work.
 //!
 //! This module decides *what* happens to a job (with `domain::retry`, the one retry policy);
 //! `store::jobs` owns *how* it is written. Nothing here prints.
