@@ -7,7 +7,9 @@
 # Builds BASE_REV (e.g. main) and the working tree in release, then, ROUNDS times (default 1),
 # alternating base and this build: a backlog of BACKLOG (default 100000) signed webhooks into
 # `serve --workers 0`, then `serve --workers 2` with embedded connectors until every workflow is
-# completed (workflows per second, first claim to last completion, as bench/intake.sh part 2).
+# completed (workflows per second, first claim to last completion, as bench/intake.sh part 2),
+# with the server's CPU per workflow and, per worker thread and workflow it ran, the time it was
+# blocked (flushes, lock waits, idle), on a CPU and waiting for one (/proc/PID/task/TID/schedstat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE_REV=${1:?usage: bench/e2e-compare.sh BASE_REV [BACKLOG] [ROUNDS]}
@@ -36,6 +38,26 @@ export SALESAGENT_DATA_DIR=${MAIL_DIR:-$WORK}
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
 
+# worker_figures N: CPU per workflow of the server, and per worker thread blocked / on CPU /
+# runqueue in ms per workflow it ran (N split over 2 workers); the mailbox's syncing threads' CPU.
+worker_figures() {
+  local n=$1 hz t oncpu runq start up sync=0 threads=""
+  hz=$(getconf CLK_TCK)
+  up=$(cut -d' ' -f1 /proc/uptime)
+  for t in /proc/"$PID"/task/*; do
+    case $(cat "$t/comm") in
+      worker-*)
+        read -r oncpu runq _ < "$t/schedstat"
+        start=$(awk '{print $22}' "$t/stat")
+        threads="$threads $(awk -v on="$oncpu" -v rq="$runq" -v st="$start" -v up="$up" -v hz="$hz" -v n=$((n / 2)) \
+          'BEGIN { wall = (up - st / hz) * 1e9; printf "%.2f/%.2f/%.2f", (wall - on - rq) / 1e6 / n, on / 1e6 / n, rq / 1e6 / n }')" ;;
+      mail-sync) sync=$(awk -v a="$sync" -v hz="$hz" '{print a + ($14 + $15) / hz}' "$t/stat") ;;
+    esac
+  done
+  awk -v hz="$hz" -v n="$n" -v s="$sync" '{printf "      CPU per workflow %.3f ms (mail-sync %.3f ms)", ($14 + $15) / hz * 1000 / n, s * 1000 / n}' "/proc/$PID/stat"
+  echo "; per worker thread, ms per workflow blocked/on-CPU/runqueue:$threads"
+}
+
 e2e() { # LABEL BIN
   local label=$1 bin=$2 db="$WORK/$1.db"
   rm -f "$db" "$db-wal" "$db-shm"; rm -rf "$SALESAGENT_DATA_DIR/mail"
@@ -46,6 +68,7 @@ e2e() { # LABEL BIN
   start_serve "$bin" "$db" --workers 2
   printf '%-5s ' "$label"
   "$WORK/loadgen" wait --db "$db"
+  worker_figures "$BACKLOG"
   stop_serve
 }
 

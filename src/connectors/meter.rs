@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    Company, Contact, Crm, CrmHistory, Mailbox, MailboxDraft, NewTask, OutgoingEmail, SentMessage,
-    Task,
+    Company, Contact, Crm, CrmHistory, Durable, Mailbox, MailboxDraft, NewTask, OutgoingEmail,
+    SentMessage, Task,
 };
 use crate::domain::lead::Lead;
 use crate::error::Result;
@@ -131,6 +131,10 @@ impl Mailbox for MeteredMailbox {
     fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft> {
         self.tick();
         self.inner.create_draft(email)
+    }
+    fn start_draft(&self, email: &OutgoingEmail) -> Result<(MailboxDraft, Durable)> {
+        self.tick();
+        self.inner.start_draft(email)
     }
     fn draft_exists(&self, remote_draft_id: &str) -> Result<bool> {
         self.tick();

@@ -3,6 +3,7 @@
 //! Only this module talks to the network.
 
 pub mod check;
+mod durable;
 pub mod gmail;
 pub mod http;
 pub mod hubspot;
@@ -12,6 +13,8 @@ pub mod meter;
 #[cfg(test)]
 mod props;
 pub mod webhook_client;
+
+pub use durable::{Completion, Durable};
 
 use serde::{Deserialize, Serialize};
 
@@ -183,6 +186,12 @@ pub trait Mailbox: Send + Sync {
     /// The draft created earlier for this email (found by its Message-ID), if any.
     fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>>;
     fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft>;
+    /// Creates the draft like `create_draft`, but may return before it is durable: the caller
+    /// waits on the [`Durable`] before it commits anything that records the draft, and does other
+    /// work meanwhile. By default the draft is durable when this returns.
+    fn start_draft(&self, email: &OutgoingEmail) -> Result<(MailboxDraft, Durable)> {
+        Ok((self.create_draft(email)?, Durable::done()))
+    }
     /// Whether the mailbox still holds this draft.
     fn draft_exists(&self, remote_draft_id: &str) -> Result<bool>;
     /// Replaces the draft's content (after an operator's edit).

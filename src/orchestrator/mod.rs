@@ -22,7 +22,7 @@ pub use steps::{compose_request, guard_verdict, rejected_task_note, task_referen
 
 use crate::config::Config;
 use crate::connectors::meter::Calls;
-use crate::connectors::{Company, ComposedEmail, Connectors, Contact};
+use crate::connectors::{Company, ComposedEmail, Connectors, Contact, Durable};
 use crate::domain::lead::Lead;
 use crate::domain::routing::Route;
 use crate::domain::scoring::Score;
@@ -215,6 +215,15 @@ pub(crate) enum StepResult {
         remote_id: Option<String>,
         writes: Vec<PipelineWrite>,
     },
+    /// Like `Continue`, for a step whose effect is done but not durable yet (a draft file being
+    /// synced): its record and `writes` are held back and commit with the run's final commit,
+    /// after `durable` is ready; the steps after it run meanwhile.
+    ContinueOnceDurable {
+        output: serde_json::Value,
+        remote_id: Option<String>,
+        writes: Vec<PipelineWrite>,
+        durable: Durable,
+    },
     /// The workflow ends here with this status (duplicate, suppressed); later steps are skipped.
     /// `writes` commit after the step rows (so they may change them).
     Stop {
@@ -222,6 +231,42 @@ pub(crate) enum StepResult {
         output: serde_json::Value,
         writes: Vec<PipelineWrite>,
     },
+}
+
+/// The writes of steps whose effects were not durable yet when they completed (`ContinueOnceDurable`),
+/// held back from the commits in between.
+#[derive(Default)]
+struct HeldBack {
+    writes: Vec<PipelineWrite>,
+    durable: Vec<Durable>,
+}
+
+/// A run that reached its final commit while an effect it records was not durable yet: the
+/// commit is made by [`Pipeline::complete`], once it is, so the caller can run another workflow
+/// meanwhile. Its job's lease must be kept (renewed) until then.
+pub struct PendingFinish {
+    /// The run's span (workflow and trace ids), entered again for the final commit.
+    span: tracing::Span,
+    outcome: Outcome,
+    step: Option<Step>,
+    state: State,
+    batch: Vec<PipelineWrite>,
+    held: HeldBack,
+    begun: bool,
+}
+
+impl PendingFinish {
+    /// Whether [`Pipeline::complete`] would commit without waiting.
+    pub fn is_ready(&self) -> bool {
+        self.held.durable.iter().all(Durable::is_ready)
+    }
+}
+
+/// How [`Pipeline::start`] left a run.
+pub enum Run {
+    Finished(Outcome),
+    /// Boxed: a run's state is large, and most runs finish at once.
+    Pending(Box<PendingFinish>),
 }
 
 impl Pipeline<'_> {
@@ -232,6 +277,16 @@ impl Pipeline<'_> {
     /// Runs the workflow from its first unfinished step to the end or to a failure. Step failures
     /// are recorded and returned in the outcome; only store failures are errors.
     pub fn run_with(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Outcome> {
+        match self.start(workflow_id, hook)? {
+            Run::Finished(outcome) => Ok(outcome),
+            Run::Pending(pending) => self.complete(*pending, hook),
+        }
+    }
+
+    /// Runs the workflow like [`Pipeline::run_with`], but when its final commit would have to
+    /// wait for an effect to become durable (a draft file being synced), returns that commit
+    /// undone: [`Pipeline::complete`] makes it later.
+    pub fn start(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Run> {
         let workflow = self.store.workflow_to_run(workflow_id)?;
         // Every log line of this workflow carries its id and the trace id minted at intake.
         let span = tracing::info_span!(
@@ -245,6 +300,7 @@ impl Pipeline<'_> {
         let previous = self.store.workflow_steps(workflow_id)?;
         let mut state = State::default();
         let mut batch: Vec<PipelineWrite> = Vec::new();
+        let mut held = HeldBack::default();
         let mut begun = false;
         let latest = |step: Step| previous.iter().rev().find(|r| r.seq == step.seq());
 
@@ -323,20 +379,25 @@ impl Pipeline<'_> {
                     remote_id,
                     writes,
                 }) => {
-                    record.status = StepStatus::Completed;
-                    record.output = Some(output.to_string());
-                    record.remote_id = remote_id;
-                    batch.push(PipelineWrite::Step(record));
+                    batch.push(completed(record, &output, remote_id));
                     batch.extend(writes);
+                }
+                Ok(StepResult::ContinueOnceDurable {
+                    output,
+                    remote_id,
+                    writes,
+                    durable,
+                }) => {
+                    held.writes.push(completed(record, &output, remote_id));
+                    held.writes.extend(writes);
+                    held.durable.push(durable);
                 }
                 Ok(StepResult::Stop {
                     status,
                     output,
                     writes,
                 }) => {
-                    record.status = StepStatus::Completed;
-                    record.output = Some(output.to_string());
-                    batch.push(PipelineWrite::Step(record));
+                    batch.push(completed(record, &output, None));
                     for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
                         batch.push(PipelineWrite::Step(skipped(
                             workflow_id,
@@ -350,32 +411,17 @@ impl Pipeline<'_> {
                         status,
                         failure: None,
                     };
-                    return self.finish(outcome, Some(step), &state, batch, begun, hook);
+                    return self.end(outcome, Some(step), state, batch, held, begun, hook);
                 }
                 Err(error) => {
-                    let failure = StepFailure {
-                        step,
-                        class: error.class(),
-                        message: error.to_string(),
-                        retry_after_ms: error.retry_after().map(|d| d.as_millis() as u64),
-                    };
-                    tracing::info!(
-                        workflow_id,
-                        step = step.name(),
-                        class = failure.class.as_str(),
-                        error = %crate::domain::lead::mask_emails(&failure.message),
-                        "step failed"
-                    );
-                    record.status = StepStatus::Failed;
-                    record.error = Some(failure.message.clone());
-                    record.error_class = Some(failure.class.as_str().into());
+                    let failure = failed(workflow_id, step, &error, &mut record);
                     batch.push(PipelineWrite::Step(record));
                     let outcome = Outcome {
                         workflow_id: workflow_id.to_string(),
                         status: WorkflowStatus::Failed,
                         failure: Some(failure),
                     };
-                    return self.finish(outcome, Some(step), &state, batch, begun, hook);
+                    return self.end(outcome, Some(step), state, batch, held, begun, hook);
                 }
             }
         }
@@ -384,7 +430,78 @@ impl Pipeline<'_> {
             status: WorkflowStatus::Completed,
             failure: None,
         };
-        self.finish(outcome, Some(Step::Finalize), &state, batch, begun, hook)
+        self.end(
+            outcome,
+            Some(Step::Finalize),
+            state,
+            batch,
+            held,
+            begun,
+            hook,
+        )
+    }
+
+    /// The run's final commit now, or undone when it would have to wait (see [`Pipeline::start`]).
+    #[allow(clippy::too_many_arguments)]
+    fn end(
+        &self,
+        outcome: Outcome,
+        step: Option<Step>,
+        state: State,
+        batch: Vec<PipelineWrite>,
+        held: HeldBack,
+        begun: bool,
+        hook: &dyn FinishHook,
+    ) -> Result<Run> {
+        let pending = PendingFinish {
+            span: tracing::Span::current(),
+            outcome,
+            step,
+            state,
+            batch,
+            held,
+            begun,
+        };
+        if pending.is_ready() {
+            self.complete(pending, hook).map(Run::Finished)
+        } else {
+            Ok(Run::Pending(Box::new(pending)))
+        }
+    }
+
+    /// Makes a run's final commit once every effect it records is durable. An effect that did
+    /// not become durable (a draft file whose sync failed) is not recorded: its step fails, and
+    /// what the steps after it did is dropped but their usage, to be found again through their
+    /// committed intents on the retry (the task by its reference).
+    pub fn complete(&self, pending: PendingFinish, hook: &dyn FinishHook) -> Result<Outcome> {
+        let span = pending.span.clone();
+        let _entered = span.enter();
+        let mut p = pending;
+        // Every effect is waited for, even after one failed: none is left in flight unseen.
+        let mut not_durable = None;
+        for durable in std::mem::take(&mut p.held.durable) {
+            if let Err(e) = durable.wait() {
+                not_durable.get_or_insert(e);
+            }
+        }
+        let mut writes = std::mem::take(&mut p.held.writes);
+        if let Some(error) = not_durable {
+            p.batch.retain(|w| matches!(w, PipelineWrite::Usage(_)));
+            writes.retain(|w| matches!(w, PipelineWrite::Step(_) | PipelineWrite::Usage(_)));
+            for write in &mut writes {
+                if let PipelineWrite::Step(record) = write {
+                    let failed_step = Step::from_name(&record.name).unwrap_or(Step::Draft);
+                    record.output = None;
+                    record.remote_id = None;
+                    let failure = failed(&p.outcome.workflow_id, failed_step, &error, record);
+                    p.step = Some(failed_step);
+                    p.outcome.status = WorkflowStatus::Failed;
+                    p.outcome.failure.get_or_insert(failure);
+                }
+            }
+        }
+        writes.append(&mut p.batch);
+        self.finish(p.outcome, p.step, &p.state, writes, p.begun, hook)
     }
 
     /// Commits the buffered writes with the intent of the side-effect step `record` (fenced by the
@@ -447,6 +564,44 @@ impl Pipeline<'_> {
         );
         Ok(outcome)
     }
+}
+
+/// The step's record, completed with its output.
+fn completed(
+    mut record: StepRecord,
+    output: &serde_json::Value,
+    remote_id: Option<String>,
+) -> PipelineWrite {
+    record.status = StepStatus::Completed;
+    record.output = Some(output.to_string());
+    record.remote_id = remote_id;
+    PipelineWrite::Step(record)
+}
+
+/// Marks `record` failed by `error` (logged without the lead's addresses) and says how.
+fn failed(
+    workflow_id: &str,
+    step: Step,
+    error: &crate::error::Error,
+    record: &mut StepRecord,
+) -> StepFailure {
+    let failure = StepFailure {
+        step,
+        class: error.class(),
+        message: error.to_string(),
+        retry_after_ms: error.retry_after().map(|d| d.as_millis() as u64),
+    };
+    tracing::info!(
+        workflow_id,
+        step = step.name(),
+        class = failure.class.as_str(),
+        error = %crate::domain::lead::mask_emails(&failure.message),
+        "step failed"
+    );
+    record.status = StepStatus::Failed;
+    record.error = Some(failure.message.clone());
+    record.error_class = Some(failure.class.as_str().into());
+    failure
 }
 
 /// What a step spent, counted with its record: the CRM and mailbox operations it made and, for a
@@ -520,6 +675,115 @@ fn skipped(workflow_id: &str, step: Step, at: i64) -> StepRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::local::{LocalCrm, LocalMailbox, TemplateComposer};
+    use crate::connectors::{Mailbox, MailboxDraft, OutgoingEmail, SentMessage};
+    use crate::error::ConnectorError;
+
+    /// The embedded mailbox, but every new draft's sync fails a moment after it was written (as
+    /// a full or failing disk would), reported through the draft's `Durable`.
+    struct FailingSync(LocalMailbox);
+
+    impl Mailbox for FailingSync {
+        fn service(&self) -> &'static str {
+            self.0.service()
+        }
+        fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>> {
+            self.0.find_draft(email)
+        }
+        fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft> {
+            let (draft, durable) = self.start_draft(email)?;
+            durable.wait().map(|()| draft)
+        }
+        fn start_draft(&self, email: &OutgoingEmail) -> Result<(MailboxDraft, Durable)> {
+            let (draft, written) = self.0.start_draft(email)?;
+            let (durable, done) = Durable::pending("local_mailbox");
+            std::thread::spawn(move || {
+                let _ = written.wait();
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                done.complete(Err(ConnectorError::new(
+                    "local_mailbox",
+                    ErrorClass::Transient,
+                    "injected: fsync failed",
+                )));
+            });
+            Ok((draft, durable))
+        }
+        fn draft_exists(&self, id: &str) -> Result<bool> {
+            self.0.draft_exists(id)
+        }
+        fn update_draft(&self, id: &str, email: &OutgoingEmail) -> Result<MailboxDraft> {
+            self.0.update_draft(id, email)
+        }
+        fn delete_draft(&self, id: &str) -> Result<()> {
+            self.0.delete_draft(id)
+        }
+        fn send_draft(&self, id: &str) -> Result<SentMessage> {
+            self.0.send_draft(id)
+        }
+    }
+
+    fn connectors(db: &std::path::Path, mailbox: Box<dyn Mailbox>) -> Connectors {
+        let tenant = crate::domain::tenant::TenantId::default_tenant();
+        Connectors {
+            crm: Box::new(LocalCrm::open(db, &tenant).unwrap()),
+            mailbox,
+            composer: Box::new(TemplateComposer),
+            meter: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_draft_that_did_not_become_durable_commits_no_row_and_the_retry_finds_its_effects() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let tenant = crate::domain::tenant::TenantId::default_tenant();
+        let store = Store::open(&db, &tenant).unwrap();
+        let (workflow_id, _) =
+            crate::store::test_support::enqueue(&store, crate::store::test_support::SEED);
+        let config = Config::default();
+        let mail = dir.path().join("mail");
+        let failing = connectors(&db, Box::new(FailingSync(LocalMailbox::new(&mail))));
+        let pipeline = Pipeline {
+            store: &store,
+            connectors: &failing,
+            config: &config,
+        };
+        // The run reaches its final commit while the draft is still "syncing": it comes back
+        // pending, and completing it commits no draft row.
+        let Run::Pending(pending) = pipeline.start(&workflow_id, &NoHook).unwrap() else {
+            panic!("the run did not wait for its draft");
+        };
+        let outcome = pipeline.complete(*pending, &NoHook).unwrap();
+        assert_eq!(outcome.status, WorkflowStatus::Failed);
+        let failure = outcome.failure.unwrap();
+        assert_eq!(failure.step, Step::Draft);
+        assert!(failure.message.contains("injected"), "{}", failure.message);
+        assert!(store.draft_for_workflow(&workflow_id).unwrap().is_none());
+        let steps = store.workflow_steps(&workflow_id).unwrap();
+        let latest = |name: &str| {
+            steps
+                .iter()
+                .rev()
+                .find(|s| s.name == name)
+                .map(|s| s.status)
+        };
+        assert_eq!(latest("draft"), Some(StepStatus::Failed));
+        // The task was created (its intent committed first) but its result not recorded.
+        assert_eq!(latest("task"), Some(StepStatus::Running));
+        // The retry, with a disk that syncs: the draft and the task are found again, not doubled.
+        let working = connectors(&db, Box::new(LocalMailbox::new(&mail)));
+        let pipeline = Pipeline {
+            store: &store,
+            connectors: &working,
+            config: &config,
+        };
+        let outcome = pipeline.run(&workflow_id).unwrap();
+        assert_eq!(outcome.status, WorkflowStatus::Completed, "{outcome:?}");
+        assert!(store.draft_for_workflow(&workflow_id).unwrap().is_some());
+        assert_eq!(store.crm_tasks(10).unwrap().rows.len(), 1);
+        let files = std::fs::read_dir(mail.join("drafts")).unwrap().count();
+        assert_eq!(files, 1);
+    }
 
     #[test]
     fn steps_are_numbered_and_named_in_order() {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{DraftRef, History, Pipeline, State, Step, StepResult, TaskRef, status};
 use crate::config::{Config, GuardConfig};
-use crate::connectors::{ComposeRequest, ComposedEmail, NewTask, OutgoingEmail};
+use crate::connectors::{ComposeRequest, ComposedEmail, Durable, NewTask, OutgoingEmail};
 use crate::domain::guard::{self, DraftContent};
 use crate::domain::lead::Lead;
 use crate::domain::privacy::is_subject_ref;
@@ -412,9 +412,10 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         None
     };
     let found_existing = existing.is_some();
-    let remote = match existing {
-        Some(found) => found,
-        None => mailbox.create_draft(&outgoing)?,
+    // A new draft is synced while the task step runs; its row waits for it (ContinueOnceDurable).
+    let (remote, durable) = match existing {
+        Some(found) => (found, Durable::done()),
+        None => mailbox.start_draft(&outgoing)?,
     };
     let score = state.score.as_ref();
     let new_draft = NewDraft {
@@ -449,10 +450,11 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     };
     let output = json!({ "draft": draft, "found_existing": found_existing });
     state.draft = Some(draft);
-    Ok(StepResult::Continue {
+    Ok(StepResult::ContinueOnceDurable {
         output,
         remote_id: Some(remote.remote_draft_id),
         writes: vec![PipelineWrite::Draft(new_draft)],
+        durable,
     })
 }
 

@@ -35,7 +35,7 @@ mod stats;
 mod submissions;
 mod suppressions;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod tuning;
 mod usage;
 mod workers;

@@ -1,8 +1,63 @@
 //! A draft file is durable under its name before its workflow completes: written to a temporary
 //! file, synced, renamed, and the directory synced after the rename (issue 16). Watched with
-//! strace, since no file state shows a missing directory sync short of pulling the power.
+//! strace, since no file state shows a missing directory sync short of pulling the power; and a
+//! worker killed while its drafts are being synced leaves no half-written draft under its name
+//! and no draft row without its file.
 
 use crate::env::{TestEnv, fixture};
+use crate::server_support::{Proc, signed_env, wait_for};
+use crate::worker::enqueue;
+
+/// The draft id a file is named after, and whether the file is a whole draft of that id: its
+/// header block names the id, and the body after it ends as every rendered draft does.
+fn whole_draft(path: &std::path::Path) -> (String, bool) {
+    let id = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let whole = text.split_once("\r\n\r\n").is_some_and(|(headers, body)| {
+        headers.contains(&format!("X-Salesagent-Draft: {id}\r\n"))
+            && headers.starts_with("From: ")
+            && !body.trim().is_empty()
+            && text.ends_with("\r\n")
+    });
+    (id, whole)
+}
+
+#[test]
+fn a_worker_killed_while_drafts_are_synced_leaves_them_whole_and_every_row_its_file() {
+    let env = signed_env();
+    env.write_config("[worker]\nlease_secs = 2\n");
+    let total = 120;
+    enqueue(&env, total);
+    let mut first = Proc::worker(&env, &["--workers", "2"]);
+    // Killed while drafts are being written and synced: some workflows have their draft rows,
+    // more have files (synced or not yet committed), and at least one job is mid-run.
+    wait_for("some drafts to be written", || {
+        env.mail_files("drafts").len() >= 10
+            && env.sql_i64("SELECT COUNT(*) FROM jobs WHERE state = 'running'") >= 1
+    });
+    first.kill9();
+    for path in env.mail_files("drafts") {
+        let (id, whole) = whole_draft(&path);
+        assert!(whole, "{} is not a whole draft of {id}", path.display());
+    }
+    let rows = env.sql_strings("SELECT remote_draft_id FROM drafts");
+    for id in &rows {
+        let path = env.mail_dir().join("drafts").join(format!("{id}.eml"));
+        assert!(path.is_file(), "draft row {id} has no file");
+    }
+    assert!(rows.len() < total, "the kill must come before the end");
+    // Another worker finishes: one draft and one task per workflow, every file whole.
+    let _second = Proc::worker(&env, &["--workers", "2"]);
+    wait_for("every workflow to complete", || {
+        env.sql_i64("SELECT COUNT(*) FROM workflows WHERE status = 'completed'") == total as i64
+    });
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM drafts"), total as i64);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM crm_tasks"), total as i64);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM tasks"), total as i64);
+    let files = env.mail_files("drafts");
+    assert_eq!(files.len(), total);
+    assert!(files.iter().all(|p| whole_draft(p).1));
+}
 
 /// One traced system call: its process, name, arguments and result, from an `strace -f` line.
 struct Call {

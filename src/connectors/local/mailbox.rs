@@ -2,15 +2,18 @@
 //! directory (`mail/<tenant>/drafts/…` for a declared tenant, see `Config::mail_dir`); rejected
 //! drafts move to `…/rejected/`, sent ones to `…/sent/`. A file is written whole or not at all
 //! (temporary file, synced, renamed), and the rename itself is synced (the directory) before the
-//! call returns; the directory syncs of threads writing at the same time are shared (`dir_sync`).
+//! draft counts as durable. A new draft is synced by the process's syncing threads (`syncer`)
+//! while the worker goes on; the pipeline waits for it before it commits the draft's row. The
+//! directory syncs of drafts renamed at the same time are shared (`dir_sync`).
 
 mod dir_sync;
+mod syncer;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::connectors::{Mailbox, MailboxDraft, OutgoingEmail, SentMessage};
+use crate::connectors::{Durable, Mailbox, MailboxDraft, OutgoingEmail, SentMessage};
 use crate::domain::email;
 use crate::error::{ConnectorError, ErrorClass, Result, io_class};
 
@@ -44,19 +47,35 @@ impl LocalMailbox {
         Ok(dir)
     }
 
-    /// Writes the file whole or not at all: a temporary file, synced, then renamed into place,
-    /// and the directory synced, so the file is there under its name after a crash or a power
-    /// loss once this returns (a workflow commits its draft's row only after it).
-    fn write_atomically(&self, path: &Path, contents: &str) -> Result<()> {
+    /// Writes the file whole to a temporary name and hands it to the syncing threads, which
+    /// sync it, rename it into place and sync the directory; the returned [`Durable`] is ready
+    /// once the file is there under its name after a crash or a power loss (a workflow commits
+    /// its draft's row only after that).
+    fn start_write(&self, path: &Path, contents: &str) -> Result<Durable> {
         let tmp = path.with_extension("eml.tmp");
-        let write = || -> std::io::Result<()> {
+        let write = || -> std::io::Result<fs::File> {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(contents.as_bytes())?;
-            f.sync_data()?;
-            fs::rename(&tmp, path)?;
-            dir_sync::sync_parent(path)
+            Ok(f)
         };
-        write().map_err(|e| io_error(format!("cannot write {}", path.display()), e).into())
+        let file = write().map_err(|e| io_error(format!("cannot write {}", tmp.display()), e))?;
+        let (durable, done) = Durable::pending(SERVICE);
+        syncer::shared().submit(syncer::Written {
+            file,
+            tmp,
+            path: path.to_path_buf(),
+            done,
+        });
+        Ok(durable)
+    }
+
+    /// A draft found under its name (an earlier attempt wrote it): it may have been renamed but
+    /// not yet synced when that attempt died, so it is made durable before it is reported.
+    fn make_durable(&self, path: &Path) -> Result<()> {
+        fs::File::open(path)
+            .and_then(|f| f.sync_data())
+            .and_then(|()| dir_sync::sync_parent(path))
+            .map_err(|e| io_error(format!("cannot sync {}", path.display()), e).into())
     }
 
     fn move_to(&self, remote_draft_id: &str, folder: &str) -> Result<PathBuf> {
@@ -81,6 +100,14 @@ impl LocalMailbox {
     }
 }
 
+fn draft_of(email: &OutgoingEmail, remote_draft_id: &str) -> MailboxDraft {
+    MailboxDraft {
+        remote_draft_id: remote_draft_id.to_string(),
+        remote_message_id: Some(email.message_id.clone()),
+        thread_id: email.thread_id.clone(),
+    }
+}
+
 fn render(email: &OutgoingEmail) -> Result<String> {
     email
         .to_rfc5322(None)
@@ -93,24 +120,24 @@ impl Mailbox for LocalMailbox {
     }
 
     fn find_draft(&self, email: &OutgoingEmail) -> Result<Option<MailboxDraft>> {
-        Ok(self
-            .draft_path(&email.draft_id)
-            .is_file()
-            .then(|| MailboxDraft {
-                remote_draft_id: email.draft_id.clone(),
-                remote_message_id: Some(email.message_id.clone()),
-                thread_id: email.thread_id.clone(),
-            }))
+        let path = self.draft_path(&email.draft_id);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        self.make_durable(&path)?;
+        Ok(Some(draft_of(email, &email.draft_id)))
     }
 
     fn create_draft(&self, email: &OutgoingEmail) -> Result<MailboxDraft> {
+        let (draft, durable) = self.start_draft(email)?;
+        durable.wait()?;
+        Ok(draft)
+    }
+
+    fn start_draft(&self, email: &OutgoingEmail) -> Result<(MailboxDraft, Durable)> {
         self.folder("drafts")?;
-        self.write_atomically(&self.draft_path(&email.draft_id), &render(email)?)?;
-        Ok(MailboxDraft {
-            remote_draft_id: email.draft_id.clone(),
-            remote_message_id: Some(email.message_id.clone()),
-            thread_id: email.thread_id.clone(),
-        })
+        let durable = self.start_write(&self.draft_path(&email.draft_id), &render(email)?)?;
+        Ok((draft_of(email, &email.draft_id), durable))
     }
 
     fn draft_exists(&self, remote_draft_id: &str) -> Result<bool> {
@@ -126,12 +153,9 @@ impl Mailbox for LocalMailbox {
             )
             .into());
         }
-        self.write_atomically(&self.draft_path(remote_draft_id), &render(email)?)?;
-        Ok(MailboxDraft {
-            remote_draft_id: remote_draft_id.to_string(),
-            remote_message_id: Some(email.message_id.clone()),
-            thread_id: email.thread_id.clone(),
-        })
+        self.start_write(&self.draft_path(remote_draft_id), &render(email)?)?
+            .wait()?;
+        Ok(draft_of(email, remote_draft_id))
     }
 
     fn delete_draft(&self, remote_draft_id: &str) -> Result<()> {
