@@ -8,8 +8,14 @@
 # 1. intake: REQUESTS (default 20000) signed v3 webhooks (10% re-sends) over 64 connections into
 #    one `serve --workers 0`, then into two `serve --workers 0` on one database (32 connections
 #    each, at once); rate, p99, and `loadgen verify` of the database against every answer.
+#    REQUESTS=0 skips it (e.g. `bench/postgres.sh 0 20000 0`: end to end only).
 # 2. end to end: a backlog of BACKLOG (default 100000; 0 skips), then two `worker` processes
-#    (WORKER_THREADS each, default 1) with the embedded connectors; workflows/s.
+#    (WORKER_THREADS each, default 1) with the embedded connectors; workflows/s, and the CPU
+#    seconds per workflow of the workers (and of PostgreSQL's server processes). On PostgreSQL
+#    also: commits and statements per workflow (`pg_stat_database.xact_commit`,
+#    `pg_stat_statements`, which the bench's own cluster loads) and what its backends waited on
+#    (`pg_stat_activity` sampled every 0.2 s: advisory lock, row locks, WAL, client).
+#    BACKENDS=postgres (or sqlite) runs one backend only.
 # 3. claim latency: CLAIM_RATE requests/s (default 200) for STEADY_SECONDS (default 30; 0 skips)
 #    into `serve --workers 0` with 8 `worker` processes (one thread each); runnable-to-claimed
 #    p50/p95/p99 of first attempts. A rate above what the workers finish measures the backlog's
@@ -60,6 +66,11 @@ if [ -n "${BENCH_PG:-}" ]; then
 else
   own_pg=1
   PG=$(PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh start)
+fi
+if [ -n "$own_pg" ]; then
+  # Statement counts per workflow (end to end): the extension must be loaded at server start.
+  psql -qAt "$PG" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+  PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh restart
 fi
 psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
 
@@ -134,19 +145,94 @@ stop_workers() {
   PIDS=()
 }
 
+# cpu_ticks PID...: the CPU time (user + system, clock ticks) the processes have used so far.
+cpu_ticks() {
+  local p
+  # Fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis.
+  for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done \
+    | sed 's/.*) //' | awk '{t += $12 + $13} END {print t + 0}'
+}
+
+# pg_server_pids: PostgreSQL's server processes (the postmaster's children: backends, WAL writer).
+pg_server_pids() {
+  local postmaster
+  postmaster=$(head -1 "$PGDIR/data/postmaster.pid" 2>/dev/null) || return 0
+  pgrep -P "$postmaster" || true
+}
+
+# pg_counts DBNAME: "commits statements" of the database so far (statements: pg_stat_statements,
+# 0 where the extension is not loaded).
+pg_counts() {
+  psql -qAt "$PG" -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'),
+      COALESCE((SELECT SUM(calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                WHERE d.datname = '$1'
+                  AND s.query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK')), 0)" 2>/dev/null \
+    | tr '|' ' ' || echo "0 0"
+}
+
+# sample_waits DBNAME FILE: every 0.2 s, one line per busy backend of DBNAME: its state and what
+# it waits on (CPU when nothing); runs until killed.
+sample_waits() {
+  printf '%s\n' "SELECT state || ' ' || COALESCE(wait_event_type || ':' || wait_event, 'CPU')
+      FROM pg_stat_activity WHERE datname = '$1' AND backend_type = 'client backend'
+        AND state <> 'idle' AND pid <> pg_backend_pid()" '\watch 0.2' \
+    | psql -qAt "$PG" >"$2" 2>/dev/null
+}
+
 # end_to_end BACKEND: a backlog, then two worker processes drain it.
 end_to_end() {
-  local db out
+  local db out name before after sampler server_before server_after worker_cpu finished c0 s0 c1 s1
   db=$(fresh_db "$1" e2e)
   start_serve "$BIN" "$db" --workers 0
   "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
     --requests "$BACKLOG" --tag "backlog-$1" >/dev/null
   stop_serve
+  name=${db##*/}
+  if [ "$1" = postgres ]; then
+    psql -qAt "$PG" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+      -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+    before=$(pg_counts "$name")
+    # shellcheck disable=SC2046  # one pid per word
+    server_before=$(cpu_ticks $(pg_server_pids))
+    sample_waits "$name" "$WORK/waits" &
+    sampler=$!
+  fi
   workers 2 "$db"
   out=$("$GEN" wait --db "$db")
+  worker_cpu=$(cpu_ticks "${PIDS[@]}")
+  if [ "$1" = postgres ]; then
+    # shellcheck disable=SC2046
+    server_after=$(cpu_ticks $(pg_server_pids))
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+  fi
   stop_workers
+  finished=$(grep -o 'completed [0-9]*' <<<"$out" | awk '{print $2}')
   figure[$1 end to end workflows/s]=$(grep -o 'rate [0-9]*' <<<"$out" | awk '{print $2}')
   printf '%-8s end to end, 2 worker processes: %s\n' "$1" "$out"
+  local tick
+  tick=$(getconf CLK_TCK)
+  figure[$1 e2e worker CPU ms/workflow]=$(echo "1000 * $worker_cpu / $tick / $finished" | bc -l | xargs printf '%.2f')
+  printf '         worker CPU %s ms per workflow' "${figure[$1 e2e worker CPU ms/workflow]}"
+  if [ "$1" = postgres ]; then
+    after=$(pg_counts "$name")
+    figure[$1 e2e server CPU ms/workflow]=$(echo "1000 * ($server_after - $server_before) / $tick / $finished" | bc -l | xargs printf '%.2f')
+    read -r c0 s0 <<<"$before"
+    read -r c1 s1 <<<"$after"
+    figure[$1 e2e commits/workflow]=$(echo "($c1 - $c0) / $finished" | bc -l | xargs printf '%.2f')
+    figure[$1 e2e statements/workflow]=$(echo "($s1 - $s0) / $finished" | bc -l | xargs printf '%.2f')
+    printf ', server CPU %s ms per workflow; %s commits and %s statements (BEGIN/COMMIT not counted) per workflow\n' \
+      "${figure[$1 e2e server CPU ms/workflow]}" "${figure[$1 e2e commits/workflow]}" "${figure[$1 e2e statements/workflow]}"
+    echo "         busy backends sampled every 0.2 s, by state and wait (share of samples):"
+    sort "$WORK/waits" | grep -v '^$' | uniq -c | sort -rn | head -8 \
+      | awk -v n="$(grep -vc '^$' "$WORK/waits")" '{c=$1; $1=""; printf "           %5.1f%%%s\n", 100 * c / n, $0}'
+    psql -qAt "$PG" -c "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 90)
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
+        ORDER BY calls DESC LIMIT 25" 2>/dev/null > "$WORK/statements" || true
+    [ -n "${KEEP_STATEMENTS:-}" ] && cp "$WORK/statements" "$KEEP_STATEMENTS"
+  else
+    echo
+  fi
 }
 
 # claim_latency BACKEND: steady intake with 8 worker processes waiting for jobs.
@@ -167,12 +253,14 @@ claim_latency() {
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-for backend in sqlite postgres; do
+for backend in ${BACKENDS:-sqlite postgres}; do
   export SALESAGENT_DATA_DIR=$WORK/data-$backend
   mkdir -p "$SALESAGENT_DATA_DIR"
-  echo "== $backend: intake, $REQUESTS signed webhooks (10% re-sends), 64 connections"
-  intake_one "$backend"
-  intake_two "$backend"
+  if [ "$REQUESTS" -gt 0 ]; then
+    echo "== $backend: intake, $REQUESTS signed webhooks (10% re-sends), 64 connections"
+    intake_one "$backend"
+    intake_two "$backend"
+  fi
   if [ "$BACKLOG" -gt 0 ]; then
     echo "== $backend: end to end from a backlog of $BACKLOG"
     end_to_end "$backend"
@@ -185,7 +273,7 @@ done
 
 echo "== postgres / sqlite"
 for metric in "intake 1 serve /s" "intake 1 serve p99 ms" "intake 2 serves /s" "intake 2 serves p99 ms" \
-  "end to end workflows/s" "claim p50 ms" "claim p99 ms"; do
+  "end to end workflows/s" "e2e worker CPU ms/workflow" "claim p50 ms" "claim p99 ms"; do
   s=${figure[sqlite $metric]:-}
   p=${figure[postgres $metric]:-}
   [ -n "$s" ] || continue

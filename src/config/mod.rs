@@ -452,6 +452,9 @@ pub struct WorkerConfig {
     pub max_attempts: u32,
     pub backoff_base_ms: u64,
     pub shutdown_grace_secs: u64,
+    /// How long an idle worker thread waits before it looks for jobs again when no wake-up
+    /// comes (its own process's intake, or PostgreSQL's LISTEN/NOTIFY, wake it sooner).
+    pub poll_ms: u64,
 }
 
 impl Default for WorkerConfig {
@@ -462,6 +465,7 @@ impl Default for WorkerConfig {
             max_attempts: 5,
             backoff_base_ms: 1000,
             shutdown_grace_secs: 30,
+            poll_ms: 200,
         }
     }
 }
@@ -1269,6 +1273,7 @@ impl Config {
                 0,
                 MAX_SECS,
             ),
+            b("worker.poll_ms", self.worker.poll_ms, 10, 3_600_000),
             b("import.lock_secs", self.import.lock_secs, 1, MAX_SECS),
             // Retention: at least a day (a zero would purge what was just written), at most
             // about thirty years (epoch-millisecond arithmetic stays far from overflow).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{AuditEntry, append_audit};
+use super::listen::announce_jobs_in;
 use super::states::JobState;
 use super::{ListQuery, Page, Store, resolve_id};
 use crate::error::{Error, Result};
@@ -249,6 +250,9 @@ impl Store {
                 .to_string(),
         );
         append_audit(&tx, &self.tenant, &entry)?;
+        if matches!(requeue, Requeue::Queue) {
+            announce_jobs_in(&tx)?;
+        }
         tx.commit()?;
         self.get_dead_letter(id)
     }

@@ -5,6 +5,7 @@
 use super::sql;
 use super::sql::{OptionalExtension, Row, params};
 
+use super::listen::announce_jobs_in;
 use super::locks::check_lock_in;
 use super::states::Metric;
 use super::submissions::{accept_in, tally_acceptance};
@@ -357,6 +358,9 @@ impl Store {
             chunk.last,
             self.tenant
         ])?;
+        if accepted > 0 {
+            announce_jobs_in(&tx)?;
+        }
         tx.commit()?;
         Ok(ChunkOutcome::Committed {
             accepted,
@@ -489,6 +493,9 @@ impl Store {
              WHERE id = ?1 AND tenant_id = ?3",
             params![import_id, at, self.tenant],
         )?;
+        if released > 0 {
+            announce_jobs_in(&tx)?;
+        }
         tx.commit()?;
         Ok(released)
     }

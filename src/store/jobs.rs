@@ -9,24 +9,31 @@
 //! Which transactions may skip PostgreSQL's global write lock (`Conn::row_locked_tx`) and which
 //! keep it (`write_tx`). On SQLite both are the one writer's turn; the choice matters only on
 //! PostgreSQL, where a transaction without the lock runs beside the others under READ COMMITTED.
-//! - Row-locked: the claim (`claim_from`) and intake's batch insert (`accept_each` in
-//!   `submissions.rs`). Each decides only through row locks (a picked row is locked and
+//! - Row-locked: the claim (`claim_from`), intake's batch insert (`accept_each` in
+//!   `submissions.rs`), and every commit of a job's run (`apply` and `commit_intent` with a
+//!   lease, `finish_job`): the lease check comes first and takes the job's row lock, held to the
+//!   commit, and each write after it is a guarded UPDATE, a unique index with ON CONFLICT, a row
+//!   of this job or workflow, or a fresh id (argued in `Store::run_tx`, `write_in` and
+//!   `finish_job_in`). Each decides only through row locks (a picked row is locked and
 //!   re-checked; a duplicate key waits on the unique index) or through a lock of its own (a
 //!   tenant's cap); the argument is beside each.
-//! - Write lock kept, because they read, then write on what they read: the lease check and every
-//!   write of a run's commit (`apply`, `commit_intent`: whether a step is a retry is read, then
-//!   its attempt inserted; a workflow's finished state is read before it is counted), the end of
-//!   a job (`finish_job_in` counts a failure by the workflow's state it reads), the rescuer (reads
-//!   expired leases, then ends each), the send claim and decisions in `review.rs` (mode, daily
-//!   cap, draft state read, then the claim written), store locks, api keys, suppressions, mode.
-//!   Heartbeats and releases are guarded single-row UPDATEs that could go without it, but are
-//!   rare; they keep it.
+//! - Write lock kept, because they read, then write on what they read across rows: the rescuer
+//!   (reads expired leases, then ends each; on PostgreSQL it also locks the rows it read, since
+//!   runs commit beside it), a run without a lease (`run`), the send claim and decisions in
+//!   `review.rs` (mode, daily cap, draft state read, then the claim written), store locks, api
+//!   keys, suppressions, mode. Heartbeats and releases are guarded single-row UPDATEs that could
+//!   go without it, but are rare; they keep it.
 //!
 //! **Invariant:** only claims move a job from `available`/`retryable` to `running`, and they hold
 //! no write lock on PostgreSQL. A write-locked transaction that reads a job as available or
 //! retryable and then writes it must guard its UPDATE with that state (`… AND state IN (…)`), as
-//! every such UPDATE does today; one that reads a job as `running` may rely on it, since no claim
-//! touches a running job.
+//! every such UPDATE does today. Nor may one rely on a job it read as `running` staying so: the
+//! commits of its run end it without the write lock, so such a write guards its UPDATE with the
+//! lease it read or locks the row when it reads it (`Dialect::lock_rows`).
+//!
+//! Every transaction that makes a job claimable now (a new job, a release, a rescue, a retried
+//! dead letter, a requeue, a resumed import) announces it (`announce_jobs_in`), so idle workers
+//! of every process wake at its commit rather than at their next poll.
 
 use super::sql;
 use super::sql::{Dialect, OptionalExtension, Transaction, params};
@@ -381,13 +388,24 @@ impl Store {
                 break;
             }
         }
-        for job in &claimed {
-            tx.prepare_cached(
-                "INSERT INTO job_attempts (job_id, attempt, worker, started_at) VALUES (?1, ?2, ?3, ?4)
+        if !claimed.is_empty() {
+            // One statement for the claim's attempts (at most a prefetch of rows, so few
+            // statements to cache): one round trip, not one per job.
+            let rows: Vec<String> = (0..claimed.len())
+                .map(|i| format!("(?{}, ?{}, ?1, ?2)", 2 * i + 3, 2 * i + 4))
+                .collect();
+            let mut values: Vec<sql::Value> = vec![owner.to_string().into(), now.into()];
+            for job in &claimed {
+                values.push(job.id.clone().into());
+                values.push(job.attempt.into());
+            }
+            tx.prepare_cached(&format!(
+                "INSERT INTO job_attempts (job_id, attempt, worker, started_at) VALUES {}
                  ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker,
                      started_at = excluded.started_at, error = NULL, error_class = NULL, finished_at = NULL",
-            )?
-            .execute(params![job.id, job.attempt, owner, now])?;
+                rows.join(", ")
+            ))?
+            .execute(sql::params_from_iter(values.iter()))?;
         }
         tx.commit()?;
         Ok(claimed)
@@ -397,12 +415,16 @@ impl Store {
     /// expired on its last attempt is dead, with its dead letter, in the same transaction.
     pub fn rescue_expired_jobs(&self, now: i64) -> Result<Rescued> {
         let tx = self.write_tx()?;
+        // Locked as read (PostgreSQL): a run commits without the write lock, so a lease read
+        // here as expired could be renewed, or its job ended, before the write below. A row a
+        // run's commit holds is waited for and re-checked on its newest version.
         let expired: Vec<(String, i64, i64, Option<String>)> = tx
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "-- all tenants: queue maintenance (the rescuer)
                  SELECT id, attempt, max_attempts, lease_owner FROM jobs
-                 WHERE state = 'running' AND lease_expires_at < ?1",
-            )?
+                 WHERE state = 'running' AND lease_expires_at < ?1 ORDER BY id{}",
+                tx.dialect().lock_rows()
+            ))?
             .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<sql::Result<_>>()?;
         let mut out = Rescued::default();
@@ -435,10 +457,8 @@ impl Store {
                 result,
                 at: now,
             };
+            // A returned job is announced by `finish_job_in` (a retry due now).
             finish_job_in(&tx, &finish)?;
-        }
-        if out.returned > 0 {
-            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(out)
@@ -502,8 +522,10 @@ impl Store {
     }
 
     /// Applies the end of an attempt on its own (when the pipeline could not run at all).
+    /// Row-locked, like the commits of a run: `finish_job_in` begins with the lease's guarded
+    /// UPDATE, which takes the job's row lock, and argues each later write.
     pub fn finish_job(&self, finish: &JobFinish) -> Result<()> {
-        let tx = self.write_tx()?;
+        let tx = self.conn.row_locked_tx()?;
         finish_job_in(&tx, finish)?;
         tx.commit()?;
         Ok(())
@@ -568,6 +590,14 @@ impl Store {
 
 /// Applies `finish` inside `tx`. Fails (so the caller's whole batch rolls back) when the lease was
 /// lost: another worker owns the job now and its work must not be overwritten.
+///
+/// Safe without the global write lock (a run's commits are row-locked): the job's UPDATE is
+/// guarded by the lease and holds the job's row to the commit; the attempt's row is keyed by
+/// (job, attempt), written only under that lease; the job's workflow and tenant never change;
+/// the workflow's end is a guarded UPDATE (an unfinished status), counted only when it changed
+/// the row; a cancel's count is decided by a guarded statement on the workflow's row, not by a
+/// read; the job's dead letters are its own (a dead letter is retried only while its job is
+/// dead, never while it runs), and a new one has a fresh id. A retry made due now is announced.
 pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<()> {
     let (state, run_at, class, error) = match &finish.result {
         JobResult::Completed => (JobState::Completed, None, None, None),
@@ -589,27 +619,34 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         }
     };
     let lease = &finish.lease;
-    let changed = tx
+    // The job's own tenant (the rescuer finishes expired jobs of every tenant) and workflow,
+    // returned by the guarded UPDATE itself: none when the lease was lost.
+    let ended: Option<(Option<String>, String)> = tx
         .prepare_cached(
             "-- all tenants: queue maintenance (the lease names the job)
              UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
                  lease_expires_at = NULL, last_error = COALESCE(?6, last_error),
                  last_error_class = COALESCE(?7, last_error_class), updated_at = ?8
-             WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
+             WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'
+             RETURNING workflow_id, tenant_id",
         )?
-        .execute(params![
-            lease.job_id,
-            lease.owner,
-            lease.attempt,
-            state.as_str(),
-            run_at,
-            error,
-            class,
-            finish.at
-        ])?;
-    if changed == 0 {
+        .query_row(
+            params![
+                lease.job_id,
+                lease.owner,
+                lease.attempt,
+                state.as_str(),
+                run_at,
+                error,
+                class,
+                finish.at
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((workflow_id, tenant)) = ended else {
         return Err(lease_lost(lease));
-    }
+    };
     tx.prepare_cached(
         "UPDATE job_attempts SET error = ?3, error_class = ?4, finished_at = ?5
          WHERE job_id = ?1 AND attempt = ?2",
@@ -621,25 +658,27 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         class,
         finish.at
     ])?;
-    // The job's own tenant: the rescuer finishes expired jobs of every tenant.
-    let (workflow_id, tenant): (Option<String>, String) = tx
-        .prepare_cached("SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1")?
-        .query_row([&lease.job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match &finish.result {
         JobResult::Completed => resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?,
         JobResult::Cancelled { .. } => {
-            // Cancelled: nothing retries it; the run left the workflow failed.
-            let failed: bool = tx
+            // Cancelled: nothing retries it; the run left the workflow failed. Decided by a
+            // guarded statement that locks the row (a read could be stale by the commit).
+            let failed = tx
                 .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM workflows
-                     WHERE id = ?1 AND tenant_id = ?2 AND status = 'failed')",
+                    "UPDATE workflows SET updated_at = updated_at
+                     WHERE id = ?1 AND tenant_id = ?2 AND status = 'failed'",
                 )?
-                .query_row(params![workflow_id, tenant], |r| r.get(0))?;
+                .execute(params![workflow_id, tenant])?
+                > 0;
             if let (true, Some(id)) = (failed, &workflow_id) {
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
         }
-        JobResult::Retry { error, class, .. } => {
+        JobResult::Retry {
+            error,
+            class,
+            run_at,
+        } => {
             let end = WorkflowEnd {
                 status: WorkflowStatus::Pending,
                 error,
@@ -647,6 +686,9 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 at: finish.at,
             };
             end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
+            if *run_at <= finish.at {
+                announce_jobs_in(tx)?;
+            }
         }
         JobResult::Dead { class, error } => {
             let end = WorkflowEnd {
@@ -783,6 +825,86 @@ mod tests {
             result,
             at,
         }
+    }
+
+    /// A run's commit holds no global write lock on PostgreSQL: its lease check waits on the
+    /// job's row while another transaction holds it, and when that one took the lease over
+    /// (rescued the job and claimed it again) the waiting commit re-checks owner and attempt on
+    /// the newest row, commits nothing and fails `LeaseLost`. On SQLite the commit waits for
+    /// the one writer instead, with the same end.
+    #[test]
+    fn a_commit_that_waited_while_its_lease_was_taken_over_commits_nothing() {
+        let db = SharedDb::new();
+        let worker = db.open("default");
+        let rescuer = db.open("default");
+        let watcher = db.open("default");
+        let (wf, _) = enqueue(&worker, SEED);
+        let a = claim(&worker, "a", 1, 3, 2000).remove(0);
+        let tx = rescuer.conn.row_locked_tx().unwrap();
+        let expired = JobFinish {
+            lease: a.lease.clone(),
+            result: JobResult::Retry {
+                run_at: 3500,
+                class: ErrorClass::Transient,
+                error: "lease expired".into(),
+            },
+            at: 3500,
+        };
+        finish_job_in(&tx, &expired).unwrap();
+        let lease = a.lease.clone();
+        let wf_for_run = wf.clone();
+        let run = std::thread::spawn(move || {
+            let writes = [
+                PipelineWrite::Step(task_step(&wf_for_run, StepStatus::Completed)),
+                progress(&wf_for_run, WorkflowStatus::Completed, 3600),
+            ];
+            worker.apply(Some(&lease), &writes, 3600)
+        });
+        if watcher.dialect() == Dialect::Postgres {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while watcher
+                .conn
+                .query_row(
+                    "SELECT COUNT(*) FROM pg_stat_activity
+                     WHERE wait_event_type = 'Lock' AND query LIKE '%lease_owner = $2%'",
+                    (),
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                == 0
+            {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the commit never waited on the job's row"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let slot = ClaimSlot {
+            queue: "normal",
+            tenant: &rescuer.tenant,
+            limit: 1,
+            tenant_cap: None,
+        };
+        let again = Claim {
+            owner: "b",
+            lease_ms: 1000,
+            max_attempts: 3,
+            now: 3500,
+        };
+        let b = claim_slot_in(&tx, &slot, 1, &again).unwrap();
+        assert_eq!((b.len(), b[0].attempt), (1, 2), "{b:?}");
+        tx.commit().unwrap();
+        assert!(
+            matches!(run.join().unwrap(), Err(Error::LeaseLost { .. })),
+            "the run whose lease was taken over failed LeaseLost"
+        );
+        let row = rescuer.get_workflow(&wf).unwrap();
+        assert_eq!(row.status, WorkflowStatus::Pending, "{row:?}");
+        assert!(rescuer.workflow_steps(&wf).unwrap().is_empty());
+        assert_eq!(rescuer.job_state(&a.id).unwrap(), Some(JobState::Running));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::sql;
 use super::sql::{OptionalExtension, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
+use super::listen::announce_jobs_in;
 use super::{Store, new_id};
 use crate::domain::privacy::{blank_ci, contains_ci, normalise_address, subject_ref};
 use crate::domain::submission::PrivacyDeletion;
@@ -464,6 +465,9 @@ impl Store {
                     format!("privacy:{}:{}", event.contact_id, event.occurred_at)
                 ],
             )?;
+        }
+        if queued > 0 {
+            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(queued)

@@ -5,6 +5,7 @@
 use super::sql;
 use super::sql::{OptionalExtension, Row, params};
 
+use super::listen::announce_jobs_in;
 use super::states::{JobState, WorkflowStatus};
 use super::workers::ORPHANED_LEASE;
 use super::{ListQuery, Page, Store, new_id, resolve_id};
@@ -319,7 +320,10 @@ impl Store {
                  FROM jobs j
                  WHERE workflow_id = ?1 AND tenant_id = ?2
                    AND state IN ('available', 'retryable', 'held', 'running')
-                 ORDER BY created_at DESC LIMIT 1"
+                 ORDER BY created_at DESC LIMIT 1{}",
+                // Locked as read (PostgreSQL): a run's commits end or renew its job without
+                // the write lock, so the lease read here must still be the job's at the write.
+                tx.dialect().lock_rows()
             ))?
             .query_row(params![workflow_id, self.tenant], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -367,6 +371,12 @@ impl Store {
                 "UPDATE workflows SET updated_at = ?2 WHERE id = ?1 AND tenant_id = ?3",
                 params![workflow_id, at, self.tenant],
             )?;
+        }
+        if matches!(
+            outcome,
+            WorkflowRequeue::Released { .. } | WorkflowRequeue::Enqueued { .. }
+        ) {
+            announce_jobs_in(&tx)?;
         }
         tx.commit()?;
         Ok(outcome)

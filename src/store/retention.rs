@@ -120,8 +120,8 @@ impl Store {
             n as u64
         } else {
             tx.execute(
-                "DELETE FROM usage WHERE tenant_id = ?1 AND (day, metric) IN
-                     (SELECT day, metric FROM usage WHERE tenant_id = ?1 AND day < ?2
+                "DELETE FROM usage WHERE tenant_id = ?1 AND (day, metric, shard) IN
+                     (SELECT day, metric, shard FROM usage WHERE tenant_id = ?1 AND day < ?2
                       ORDER BY day LIMIT ?3)",
                 params![self.tenant, day, limit as i64],
             )? as u64

@@ -25,6 +25,16 @@ pub enum Dialect {
 
 // (Helpers for the JSON the store keeps in text columns and binds as lists of ids.)
 impl Dialect {
+    /// The end of a SELECT whose rows the transaction then writes on what it read: PostgreSQL
+    /// locks them to the commit (a row another transaction holds is waited for and re-checked
+    /// on its newest version), SQLite's one writer needs nothing.
+    pub fn lock_rows(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// A table of the texts in the JSON array `expr` (a placeholder or a text column), one row
     /// per element in a column named `value`: `id IN (SELECT value FROM {…})`.
     pub fn json_values(self, expr: &str) -> String {

@@ -4,7 +4,7 @@
 //! report from. Nothing here decides what is counted where: the writers call `count_in`.
 
 use super::sql;
-use super::sql::{Conn, OptionalExtension, params};
+use super::sql::{Conn, Dialect, OptionalExtension, params};
 use serde::ser::SerializeMap;
 
 use super::Store;
@@ -141,7 +141,8 @@ pub struct WorkflowUsage {
     pub counts: UsageCounts,
 }
 
-const UPSERT: &str = "ON CONFLICT (tenant_id, day, metric) DO UPDATE SET n = usage.n + excluded.n";
+const UPSERT: &str =
+    "ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n";
 
 /// Adds `n` to `metric` of `tenant` on the UTC day of `at`, in the caller's transaction.
 pub(super) fn count_in(conn: &Conn, tenant: &str, at: i64, metric: Metric, n: u64) -> Result<()> {
@@ -197,9 +198,17 @@ impl Tally {
     }
 }
 
+/// Adds `n` to one counter: an UPSERT that adds to what is there (no read, so no write lock is
+/// needed), on the writer's own shard of the counter (V17): on PostgreSQL the shard is the
+/// writer's backend, so commits of other connections do not wait on this row's lock, which a
+/// commit holds through its WAL flush. Readers sum the shards.
 fn upsert_day(conn: &Conn, tenant: &str, day: &str, metric: Metric, n: u64) -> Result<()> {
+    let shard = match conn.dialect() {
+        Dialect::Sqlite => "0",
+        Dialect::Postgres => "pg_backend_pid() % 16",
+    };
     conn.prepare_cached(&format!(
-        "INSERT INTO usage (tenant_id, day, metric, n) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
+        "INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES (?1, ?2, ?3, {shard}, ?4) {UPSERT}"
     ))?
     .execute(params![tenant, day, metric, clamp(n)])?;
     Ok(())
@@ -242,7 +251,8 @@ impl WorkflowTally {
     }
 }
 
-/// The tenant whose usage a workflow is; None for a probe's synthetic workflow.
+/// The tenant whose usage a workflow is; None for a probe's synthetic workflow. Columns written
+/// once, at intake, so the read holds without any lock.
 fn billable_tenant(conn: &Conn, workflow_id: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached(

@@ -3,7 +3,7 @@
 //! finished workflow is never moved back, and a completed step row is never reset.
 
 use super::sql;
-use super::sql::{OptionalExtension, Row, params};
+use super::sql::{Dialect, OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{Lease, check_lease};
@@ -302,10 +302,7 @@ impl Store {
         if writes.is_empty() && lease.is_none() {
             return Ok(());
         }
-        let tx = self.write_tx()?;
-        if let Some(lease) = lease {
-            check_lease(&tx, lease, now)?;
-        }
+        let tx = self.run_tx(lease, now)?;
         // Outside a job nothing retries a failed run: its failure counts here. A job's failure
         // counts when the job dies or is cancelled (`finish_job_in`), not at every retry.
         let mut batch = Batch::new(if lease.is_some() {
@@ -313,9 +310,7 @@ impl Store {
         } else {
             Settles::ByRun
         });
-        for write in writes {
-            self.write_in(&tx, write, &mut batch)?;
-        }
+        self.writes_in(&tx, writes, &mut batch)?;
         batch.usage.write_in(&tx)?;
         tx.commit()?;
         Ok(())
@@ -333,15 +328,20 @@ impl Store {
         make_input: &dyn Fn(Option<&str>) -> Option<String>,
         now: i64,
     ) -> Result<Intent> {
-        let tx = self.write_tx()?;
-        if let Some(lease) = lease {
-            check_lease(&tx, lease, now)?;
-        }
+        let tx = self.run_tx(lease, now)?;
         let mut batch = Batch::new(Settles::ByJob);
-        for write in writes {
-            self.write_in(&tx, write, &mut batch)?;
+        self.writes_in(&tx, writes, &mut batch)?;
+        if !writes
+            .iter()
+            .any(|w| matches!(w, PipelineWrite::Progress(p) if p.workflow_id == step.workflow_id))
+        {
+            lock_workflow_in(&tx, &self.tenant, &step.workflow_id)?;
         }
         batch.usage.write_in(&tx)?;
+        // Read, then written below as the next attempt: the workflow's row lock (its progress
+        // UPDATE in `writes`, or `lock_workflow_in`) is held to the commit, so every other commit
+        // of this step's rows (a run of a later attempt, a lease-less `run`) waits for it and
+        // then reads this attempt; two never take the same attempt number.
         let latest: Option<(i64, StepStatus, bool, Option<String>)> = tx
             .prepare_cached(
                 "SELECT attempt, status, superseded_at IS NOT NULL, input FROM workflow_steps
@@ -381,6 +381,59 @@ impl Store {
         Ok(intent)
     }
 
+    /// The transaction of one commit of a run. With a lease (a worker's run) it is
+    /// [`sql::Conn::row_locked_tx`], with the lease checked and renewed first: that guarded UPDATE
+    /// takes the job's row lock and holds it to the commit, so this run's commits, the rescuer,
+    /// a release and any other run of the job are serialised by that row, not by PostgreSQL's
+    /// global write lock, and a commit that waited on the row while the lease was taken over
+    /// re-checks owner and attempt on the newest row and fails `LeaseLost`, committing nothing.
+    /// Why each write of `write_in` holds without the global lock is written beside it. Without
+    /// a lease (`run`, an inline retry: no job to lock) it keeps the global write lock.
+    fn run_tx(&self, lease: Option<&Lease>, now: i64) -> Result<sql::Transaction<'_>> {
+        let Some(lease) = lease else {
+            return self.write_tx();
+        };
+        let tx = self.conn.row_locked_tx()?;
+        check_lease(&tx, lease, now)?;
+        Ok(tx)
+    }
+
+    /// Applies `writes` in order. On PostgreSQL, where every statement is a round trip, a run of
+    /// step records (a batch holds several) goes in one multi-row statement; SQLite runs one
+    /// cached statement per row (a function call each, and one plan in its statement cache).
+    fn writes_in(
+        &self,
+        tx: &sql::Transaction<'_>,
+        writes: &[PipelineWrite],
+        batch: &mut Batch,
+    ) -> Result<()> {
+        let mut rest = writes;
+        while let Some(first) = rest.first() {
+            let steps: Vec<&StepRecord> = rest
+                .iter()
+                .map_while(|w| match w {
+                    PipelineWrite::Step(s) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            if steps.len() > 1 && tx.dialect() == Dialect::Postgres && distinct_keys(&steps) {
+                insert_steps_in(tx, &steps)?;
+                rest = &rest[steps.len()..];
+            } else {
+                self.write_in(tx, first, batch)?;
+                rest = &rest[1..];
+            }
+        }
+        Ok(())
+    }
+
+    /// The writes of a run's commit. Without the global write lock (see [`Store::run_tx`]) each
+    /// holds by itself; rows are written in the order the pipeline buffers them (the job's row
+    /// first, by the lease check; steps, drafts, tasks; the workflow's row; usage counters in
+    /// (day, metric) order; the job again), and a deadlock with another order (an operator's
+    /// write-locked command) fails the commit with a Transient error: the worker then commits
+    /// the same batch again (`record_end`), or, for an intent, the attempt is retried, whose
+    /// intent is read from the step rows as committed, so no second draft or task is made.
     fn write_in(
         &self,
         tx: &sql::Transaction<'_>,
@@ -388,36 +441,11 @@ impl Store {
         batch: &mut Batch,
     ) -> Result<()> {
         match write {
-            PipelineWrite::Step(s) => {
-                tx.prepare_cached(
-                "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
-                     output, remote_id, error, error_class, started_at, finished_at, duration_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
-                     status = excluded.status, output = excluded.output,
-                     remote_id = excluded.remote_id, error = excluded.error,
-                     error_class = excluded.error_class, finished_at = excluded.finished_at,
-                     duration_ms = excluded.duration_ms,
-                     input = COALESCE(excluded.input, workflow_steps.input)
-                 WHERE workflow_steps.status <> 'completed'",
-            )?
-            .execute(params![
-                s.id,
-                s.workflow_id,
-                s.seq,
-                s.name,
-                s.attempt,
-                s.status,
-                s.input,
-                s.output,
-                s.remote_id,
-                s.error,
-                s.error_class,
-                s.started_at,
-                s.finished_at,
-                s.duration_ms
-            ])?;
-            }
+            // Keyed by the unique (workflow, seq, attempt) with ON CONFLICT: a second writer of the
+            // row waits on the index and updates it; a completed step is never reset (guard).
+            PipelineWrite::Step(s) => insert_steps_in(tx, &[s])?,
+            // One live draft per workflow (unique index, ON CONFLICT DO NOTHING): a second
+            // insert waits on the index and inserts nothing, so it counts nothing.
             PipelineWrite::Draft(d) => {
                 if insert_draft(tx, &self.tenant, d)? {
                     batch
@@ -425,6 +453,7 @@ impl Store {
                         .add(&d.workflow_id, d.created_at, Metric::DraftsCreated, 1);
                 }
             }
+            // Unique per workflow with ON CONFLICT: one row whoever writes it.
             PipelineWrite::Task(t) => {
                 tx.prepare_cached(
                 "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
@@ -447,6 +476,9 @@ impl Store {
             }
             PipelineWrite::Progress(p) => {
                 // A finished workflow is never moved back (a run that lost the race changes nothing).
+                // The guard is in the UPDATE itself: a concurrent writer of the row waits for its
+                // lock and re-checks the status on the newest row, so exactly one moves it to an
+                // end, and only that one counts it (`changed`).
                 let changed = tx
                     .prepare_cached(&format!(
                 "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
@@ -482,6 +514,8 @@ impl Store {
                 workflow_id,
                 lead,
             } => {
+                // This workflow's own rows, with what this run resolved; the runs of its job are
+                // serialised by the job's row lock (the lease check).
                 tx.prepare_cached(
                     "UPDATE submissions SET email = ?2, first_name = ?3, last_name = ?4,
                      company = ?5, job_title = ?6, phone = ?7 WHERE id = ?1 AND tenant_id = ?8",
@@ -501,8 +535,11 @@ impl Store {
                 )?
                 .execute(params![workflow_id, lead.email, self.tenant])?;
             }
+            // Guarded by the lease like the check (see `finish_job_in`).
             PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
+            // Counter UPSERTs (`n = n + excluded.n`): no read, each adds to what is there.
             PipelineWrite::Usage(usage) => batch.usage.add_usage(usage),
+            // This workflow's own rows, as for `ResolvedLead`.
             PipelineWrite::Forget {
                 submission_id,
                 workflow_id,
@@ -532,4 +569,74 @@ impl Store {
             })
             .optional()?)
     }
+}
+
+/// Locks the workflow's row to the end of `tx` (a portable `SELECT … FOR UPDATE`: SQLite's
+/// transactions hold the one write lock anyway), for a read-then-write of its step rows.
+fn lock_workflow_in(tx: &sql::Transaction<'_>, tenant: &str, workflow_id: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE workflows SET updated_at = updated_at WHERE id = ?1 AND tenant_id = ?2",
+    )?
+    .execute(params![workflow_id, tenant])?;
+    Ok(())
+}
+
+/// Inserts (or completes) step records in one statement: keyed by the unique (workflow, seq,
+/// attempt) with ON CONFLICT, so a second writer of a row waits on the index and updates it; a
+/// completed step is never reset (guard). PostgreSQL refuses one statement that updates a row
+/// twice, so the keys of `steps` must be distinct ([`distinct_keys`]).
+fn insert_steps_in(tx: &sql::Transaction<'_>, steps: &[&StepRecord]) -> Result<()> {
+    const COLUMNS: usize = 14;
+    let rows: Vec<String> = (0..steps.len())
+        .map(|i| {
+            let marks: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("?{}", i * COLUMNS + c))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
+             output, remote_id, error, error_class, started_at, finished_at, duration_ms)
+         VALUES {}
+         ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
+             status = excluded.status, output = excluded.output,
+             remote_id = excluded.remote_id, error = excluded.error,
+             error_class = excluded.error_class, finished_at = excluded.finished_at,
+             duration_ms = excluded.duration_ms,
+             input = COALESCE(excluded.input, workflow_steps.input)
+         WHERE workflow_steps.status <> 'completed'",
+        rows.join(", ")
+    );
+    let mut values: Vec<&dyn sql::ToSql> = Vec::with_capacity(steps.len() * COLUMNS);
+    for s in steps {
+        values.extend([
+            &s.id as &dyn sql::ToSql,
+            &s.workflow_id,
+            &s.seq,
+            &s.name,
+            &s.attempt,
+            &s.status,
+            &s.input,
+            &s.output,
+            &s.remote_id,
+            &s.error,
+            &s.error_class,
+            &s.started_at,
+            &s.finished_at,
+            &s.duration_ms,
+        ]);
+    }
+    tx.prepare_cached(&sql)?.execute(&values[..])?;
+    Ok(())
+}
+
+/// Whether no two of `steps` are the same (workflow, seq, attempt) row.
+fn distinct_keys(steps: &[&StepRecord]) -> bool {
+    let mut keys: Vec<(&str, i64, i64)> = steps
+        .iter()
+        .map(|s| (s.workflow_id.as_str(), s.seq, s.attempt))
+        .collect();
+    keys.sort_unstable();
+    keys.windows(2).all(|w| w[0] != w[1])
 }

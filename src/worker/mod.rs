@@ -104,7 +104,7 @@ impl PoolOptions {
         PoolOptions {
             workers: config.worker.workers,
             queues: QueueSpec::all(),
-            poll: Duration::from_millis(200),
+            poll: Duration::from_millis(config.worker.poll_ms),
             prefetch: 4,
         }
     }

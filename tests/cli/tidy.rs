@@ -326,12 +326,6 @@ const TENANT_PREDICATE_EXEMPT: &[(&str, &str, &str)] = &[
         "db backup/restore inspect a whole database file, every tenant's rows",
     ),
     (
-        "jobs.rs",
-        "SELECT workflow_id, tenant_id FROM jobs WHERE id = ?1",
-        "a job's end reads the job's own tenant (the rescuer ends jobs of every tenant); the \
-         writes that follow filter by it",
-    ),
-    (
         "usage.rs",
         "SELECT w.tenant_id FROM workflows w JOIN submissions s ON s.id = w.submission_id",
         "usage is counted under the workflow's own tenant, read from its row, for the same reason",

@@ -274,3 +274,48 @@ fn a_job_the_worker_cannot_handle_is_dead_lettered_not_silently_cancelled() {
         "an inconsistency of ours is a dead letter for a person, not bad input"
     );
 }
+
+/// A job made claimable by something other than intake (here `dlq retry`) is announced in the
+/// transaction that requeues it, so an idle PostgreSQL worker of another process picks it up at
+/// once rather than at its next poll, an hour away here.
+#[test]
+fn an_idle_postgres_worker_picks_up_a_retried_dead_letter_without_waiting_for_its_poll() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let env = TestEnv::on(backend);
+    let wf = crate::dlq::failed_workflow(&env);
+    env.sql_batch(&format!(
+        "INSERT INTO jobs (id, queue, kind, workflow_id, payload, state, attempt, max_attempts,
+             run_at, last_error, last_error_class, created_at, updated_at)
+         VALUES ('job-dl-wake', 'normal', 'workflow', '{wf}', '{{}}', 'dead', 2, 2, 1,
+             'guard refused', 'invalid_input', 1, 1);
+         INSERT INTO dead_letters (id, job_id, workflow_id, error_class, error, attempts, payload,
+             created_at)
+         VALUES ('dl-wake', 'job-dl-wake', '{wf}', 'invalid_input', 'guard refused', 2, '{{}}', 1);"
+    ));
+    // The guard that failed it is gone; idle threads poll once an hour.
+    env.write_config("[worker]\npoll_ms = 3600000\n");
+    let worker = Proc::worker(&env, &["--workers", "1"]);
+    wait_for("the worker to LISTEN for jobs", || {
+        env.sql_i64(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ) >= 1
+    });
+    // Its one thread has looked for work and found none (the dead job is not claimable).
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let out = env.run(&["dlq", "retry", "dl-wake", "--by", "ann"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while env.sql_string(&format!("SELECT status FROM workflows WHERE id = '{wf}'")) != "completed"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the retried job waited for the worker's next poll: {}",
+            worker.stderr()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(worker);
+}
