@@ -6,7 +6,7 @@ use super::jobs::QUEUES;
 use super::sql::params;
 use super::states::{JobState, StepStatus, WorkflowStatus};
 use super::submissions::Source;
-use super::test_support::enqueue;
+use super::test_support::{enqueue, sqlite_plan};
 use super::{Store, new_id};
 
 const SEED: &str = r#"{"portalId":1,"formId":"f","formSubmissionId":"c1","fieldValues":[{"name":"email","value":"a@example.com"}]}"#;
@@ -125,20 +125,11 @@ fn the_erasure_redelivery_check_uses_the_unique_index() {
     let Some(conn) = store.conn.as_sqlite() else {
         return; // The plan is SQLite's; PostgreSQL plans for itself.
     };
-    let plan: Vec<String> = conn
-        .prepare(&format!(
-            "EXPLAIN QUERY PLAN {}",
-            super::privacy::QUEUE_ERASURE
-        ))
-        .unwrap()
-        .query_map(
-            rusqlite::params!["j", "default", "{}", 1, "privacy:1:1"],
-            |r| r.get::<_, String>(3),
-        )
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let plan = plan.join("\n");
+    let plan = sqlite_plan(
+        conn,
+        super::privacy::QUEUE_ERASURE,
+        rusqlite::params!["j", "default", "{}", 1, "privacy:1:1"],
+    );
     assert!(
         plan.contains("SEARCH jobs USING INDEX jobs_unique"),
         "{plan}"

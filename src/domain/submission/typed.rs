@@ -386,7 +386,7 @@ mod tests {
             format!(r#"{{"fieldValues": [{email}]}} trailing"#),
             format!(r#"{{"fieldValues": [{email}],}}"#),
             format!(r#"[{{"fieldValues": [{email}]}}]"#),
-            format!(r#"{{"fieldValues": [["email", "a@b.co"]]}}"#),
+            r#"{"fieldValues": [["email", "a@b.co"]]}"#.to_string(),
             format!(r#"{{"fieldValues": [{email}, "x"]}}"#),
             format!(r#"{{"fieldValues": {email}}}"#),
             r#"{"fieldValues": null}"#.to_string(),
