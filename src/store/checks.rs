@@ -20,8 +20,9 @@ fn rows(store: &Store) -> (String, String, String, String) {
         .conn
         .execute(
             "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, started_at)
-             VALUES (?1, ?2, 1, 'parse', 1, 'running', 1000)",
-            params![step, workflow],
+             SELECT ?1, ?2, 1, 'parse', 1, 'running', 1000
+             WHERE EXISTS (SELECT 1 FROM workflows WHERE id = ?2 AND tenant_id = ?3)",
+            params![step, workflow, store.tenant],
         )
         .unwrap();
     (workflow, submission, job, step)
@@ -31,25 +32,27 @@ fn rows(store: &Store) -> (String, String, String, String) {
 fn the_checks_accept_every_stored_value_and_refuse_others() {
     let store = Store::open_in_memory().unwrap();
     let (workflow, submission, job, step) = rows(&store);
-    let set = |sql: &str, id: &str, value: &str| store.conn.execute(sql, params![id, value]);
+    let set = |sql: &str, id: &str, value: &str| {
+        store.conn.execute(sql, params![id, value, store.tenant])
+    };
     let cases: [(&str, &str, Vec<&str>); 5] = [
         (
-            "UPDATE workflows SET status = ?2 WHERE id = ?1",
+            "UPDATE workflows SET status = ?2 WHERE id = ?1 AND tenant_id = ?3",
             &workflow,
             WorkflowStatus::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
-            "UPDATE jobs SET state = ?2 WHERE id = ?1",
+            "UPDATE jobs SET state = ?2 WHERE id = ?1 AND tenant_id = ?3",
             &job,
             JobState::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
-            "UPDATE jobs SET queue = ?2 WHERE id = ?1",
+            "UPDATE jobs SET queue = ?2 WHERE id = ?1 AND tenant_id = ?3",
             &job,
             QUEUES.to_vec(),
         ),
         (
-            "UPDATE submissions SET source = ?2 WHERE id = ?1",
+            "UPDATE submissions SET source = ?2 WHERE id = ?1 AND tenant_id = ?3",
             &submission,
             [Source::Webhook, Source::Run, Source::Import]
                 .iter()
@@ -57,7 +60,8 @@ fn the_checks_accept_every_stored_value_and_refuse_others() {
                 .collect(),
         ),
         (
-            "UPDATE workflow_steps SET status = ?2 WHERE id = ?1",
+            "UPDATE workflow_steps SET status = ?2 WHERE id = ?1
+             AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = workflow_id AND w.tenant_id = ?3)",
             &step,
             // `superseded` is never stored as a step's status: no CHECK ever allowed it.
             StepStatus::ALL
@@ -102,11 +106,13 @@ fn the_hot_writes_build_no_temporary_btree() {
         "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at, unique_key,
              import_job_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, 'workflow', ?4, 'available', ?5, ?6, ?7, ?5, ?5)",
-        "UPDATE jobs SET state = ?2, updated_at = ?3 WHERE id = ?1",
-        "UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE jobs SET state = ?2, updated_at = ?3 WHERE id = ?1 AND tenant_id = ?4",
+        "UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1 AND tenant_id = ?4",
         "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, started_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        "UPDATE workflow_steps SET status = ?2 WHERE id = ?1",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+         WHERE EXISTS (SELECT 1 FROM workflows WHERE id = ?2 AND tenant_id = ?8)",
+        "UPDATE workflow_steps SET status = ?2 WHERE id = ?1
+         AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = workflow_id AND w.tenant_id = ?3)",
     ] {
         let ops = opcodes(conn, sql);
         assert!(
