@@ -7,6 +7,8 @@
 
 mod api_keys;
 mod audit;
+#[cfg(test)]
+mod checks;
 mod copy;
 mod crm;
 mod dead_letters;

@@ -202,6 +202,16 @@ pub(super) fn erased_tables() -> impl Iterator<Item = &'static str> {
     SEARCHED.iter().map(|&(table, _, _)| table)
 }
 
+/// Queues a `privacy_erase` job unless one for the same event is live. The live-state condition
+/// is spelled as `jobs_unique`'s (V16), so the lookup is that index's: SQLite uses a partial
+/// index only for a query whose condition names its terms.
+pub(super) const QUEUE_ERASURE: &str =
+    "INSERT INTO jobs (id, tenant_id, queue, kind, payload, state, run_at, unique_key,
+         created_at, updated_at)
+     SELECT ?1, ?2, 'priority', 'privacy_erase', ?3, 'available', ?4, ?5, ?4, ?4
+     WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = ?2 AND unique_key = ?5
+                       AND state <> 'completed' AND state <> 'dead' AND state <> 'cancelled')";
+
 impl Store {
     /// The tenant's subject key: created (32 random bytes from the OS) the first time it is
     /// needed, then never changed.
@@ -452,11 +462,7 @@ impl Store {
         for (tenant, event) in events {
             let payload = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
             queued += tx.execute(
-                "INSERT INTO jobs (id, tenant_id, queue, kind, payload, state, run_at, unique_key,
-                     created_at, updated_at)
-                 SELECT ?1, ?2, 'priority', 'privacy_erase', ?3, 'available', ?4, ?5, ?4, ?4
-                 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = ?2 AND unique_key = ?5
-                                   AND state NOT IN ('completed', 'dead', 'cancelled'))",
+                QUEUE_ERASURE,
                 params![
                     new_id(),
                     tenant,

@@ -559,17 +559,11 @@ mod tests {
         let Some(conn) = store.conn.as_sqlite() else {
             return; // The plan is SQLite's; PostgreSQL plans for itself.
         };
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::RECENT_DUPLICATE))
-            .unwrap()
-            .query_map(
-                rusqlite::params!["default", "a@example.com", "f", "x", 1000, 60_000],
-                |r| r.get::<_, String>(3),
-            )
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let plan = plan.join("\n");
+        let plan = super::super::test_support::sqlite_plan(
+            conn,
+            super::RECENT_DUPLICATE,
+            rusqlite::params!["default", "a@example.com", "f", "x", 1000, 60_000],
+        );
         assert!(plan.contains("USING INDEX workflows_email"), "{plan}");
         assert!(!plan.contains("SCAN"), "{plan}");
     }

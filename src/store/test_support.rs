@@ -98,3 +98,20 @@ pub fn task_step(workflow_id: &str, status: StepStatus) -> StepRecord {
         duration_ms: None,
     }
 }
+
+/// SQLite's `EXPLAIN QUERY PLAN` of `sql` with `params`, one line per step (tests that a query
+/// searches the index it relies on).
+pub fn sqlite_plan(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> String {
+    let plan: Vec<String> = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap()
+        .query_map(params, |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    plan.join("\n")
+}
