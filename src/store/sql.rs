@@ -1052,6 +1052,7 @@ impl Conn {
         Ok(Transaction {
             conn: self,
             done: false,
+            at_commit: RefCell::new(String::new()),
         })
     }
 
@@ -1076,19 +1077,39 @@ impl Conn {
 pub struct Transaction<'a> {
     conn: &'a Conn,
     done: bool,
+    /// Statements without parameters that run just before COMMIT (see [`Transaction::at_commit`]).
+    at_commit: RefCell<String>,
 }
 
 impl Transaction<'_> {
+    /// Runs `sql` (statements without parameters) as the transaction's last, in the COMMIT's
+    /// own round trip on PostgreSQL (one message for both): a `pg_notify` costs no round trip of
+    /// its own. If it fails, the commit fails and nothing is committed.
+    pub fn at_commit(&self, sql: &str) {
+        let mut deferred = self.at_commit.borrow_mut();
+        deferred.push_str(sql);
+        deferred.push_str("; ");
+    }
+
     /// Commits. A COMMIT that fails (a full disk, SQLITE_BUSY) leaves no transaction open
-    /// behind it: SQLite's is rolled back here, and PostgreSQL ends a failed one itself.
+    /// behind it: SQLite's is rolled back here, and PostgreSQL ends a failed one itself (a
+    /// failed `at_commit` statement before it is rolled back here).
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        let result = self.conn.end("COMMIT");
-        if result.is_err()
-            && let Some(c) = self.conn.as_sqlite()
-            && !c.is_autocommit()
-        {
-            let _ = c.execute_batch("ROLLBACK");
+        let deferred = std::mem::take(&mut *self.at_commit.borrow_mut());
+        let result = self.conn.end(&format!("{deferred}COMMIT"));
+        if result.is_err() {
+            match self.conn.as_sqlite() {
+                Some(c) if !c.is_autocommit() => {
+                    let _ = c.execute_batch("ROLLBACK");
+                }
+                Some(_) => {}
+                // After a failed COMMIT there is nothing left to roll back (a warning only).
+                None if !deferred.is_empty() => {
+                    let _ = self.conn.end("ROLLBACK");
+                }
+                None => {}
+            }
         }
         result
     }
@@ -1214,6 +1235,104 @@ impl Statement<'_> {
     }
 }
 
+// --- multi-row statements ---------------------------------------------------------------------
+
+/// The row counts a [`MultiRow`] statement is written for, largest first: a batch of any size
+/// runs as chunks of these (255 rows: 128 + 64 + … + 1), so its SQL is one of a few texts that
+/// the statement caches keep, where a text per batch size would be prepared anew each time.
+pub const CHUNK_ROWS: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
+
+/// A statement over many rows of values, `head` `(?1, ?2), (?3, ?4)…` `tail`: a multi-row
+/// INSERT, or a `FROM (VALUES …)` to join against. One round trip for a chunk of rows on
+/// PostgreSQL, where a statement per row is one each; the same SQL on SQLite, where a row is a
+/// function call either way. At 256 rows a statement stays within both backends' limits on
+/// bound values (SQLite 32,766, PostgreSQL 65,535) for up to 127 columns.
+pub struct MultiRow {
+    head: &'static str,
+    columns: usize,
+    tail: &'static str,
+    texts: std::sync::OnceLock<Vec<String>>,
+}
+
+impl MultiRow {
+    pub const fn new(head: &'static str, columns: usize, tail: &'static str) -> MultiRow {
+        assert!(columns > 0 && columns * CHUNK_ROWS[0] <= 32_766);
+        MultiRow {
+            head,
+            columns,
+            tail,
+            texts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// How many values each row binds.
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    /// The SQL for a chunk of `rows` rows (one of [`CHUNK_ROWS`]), written once per process.
+    pub fn sql(&self, rows: usize) -> &str {
+        let texts = self.texts.get_or_init(|| {
+            CHUNK_ROWS
+                .iter()
+                .map(|&n| {
+                    let mut sql = String::from(self.head);
+                    for row in 0..n {
+                        sql.push_str(if row == 0 { "(" } else { ", (" });
+                        for col in 0..self.columns {
+                            if col > 0 {
+                                sql.push_str(", ");
+                            }
+                            sql.push_str(&format!("?{}", row * self.columns + col + 1));
+                        }
+                        sql.push(')');
+                    }
+                    sql.push_str(self.tail);
+                    sql
+                })
+                .collect()
+        });
+        let i = CHUNK_ROWS.iter().position(|&n| n == rows);
+        &texts[i.expect("a chunk is one of CHUNK_ROWS")]
+    }
+
+    /// `rows` rows as chunks of [`CHUNK_ROWS`] sizes, largest first, each a range of indexes.
+    pub fn chunks(rows: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            let left = rows - start;
+            let n = *CHUNK_ROWS.iter().find(|&&n| n <= left)?;
+            start += n;
+            Some(start - n..start)
+        })
+    }
+
+    /// Runs the statement for `rows` rows, chunk by chunk: `bind` appends one row's values
+    /// (exactly [`MultiRow::columns`] of them) and `each` reads each row the statement returns
+    /// (a RETURNING, or a SELECT's).
+    pub fn run<'v, R>(
+        &self,
+        conn: &Conn,
+        rows: &'v [R],
+        mut bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+        mut each: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut values: Vec<&'v dyn ToSql> = Vec::new();
+        for chunk in MultiRow::chunks(rows.len()) {
+            values.clear();
+            for row in &rows[chunk.clone()] {
+                bind(row, &mut values);
+            }
+            debug_assert_eq!(values.len(), chunk.len() * self.columns);
+            let mut stmt = conn.prepare_cached(self.sql(chunk.len()))?;
+            for row in stmt.query_map(values.as_slice(), |r| each(r))? {
+                row?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// SQLite's `?1` / `?` placeholders as PostgreSQL's `$1`, outside quoted text and identifiers.
 pub fn to_dollar_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -1257,6 +1376,22 @@ pub fn to_dollar_placeholders(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_runs_as_chunks_of_the_fixed_sizes_largest_first() {
+        let sizes = |n| MultiRow::chunks(n).map(|r| r.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), vec![1]);
+        assert_eq!(sizes(300), vec![256, 32, 8, 4]);
+        assert_eq!(sizes(513), vec![256, 256, 1]);
+        let ranges: Vec<_> = MultiRow::chunks(7).collect();
+        assert_eq!(ranges, vec![0..4, 4..6, 6..7]);
+        let insert = MultiRow::new("INSERT INTO t (a, b) VALUES ", 2, " RETURNING a");
+        assert_eq!(
+            insert.sql(2),
+            "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4) RETURNING a"
+        );
+    }
 
     #[test]
     fn placeholders_become_numbered_dollars_outside_quotes() {
