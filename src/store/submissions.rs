@@ -361,11 +361,7 @@ impl Store {
 /// The submission stored under `dedupe_key`. A replayed signed request is found here too: its
 /// body is the same, so its dedupe keys are (a signature covers the body; the stored signature is
 /// kept for inspection but no longer indexed, issue 16).
-fn find_existing(
-    conn: &sql::Conn,
-    tenant: &str,
-    dedupe_key: &str,
-) -> Result<Option<(String, Option<String>)>> {
+fn find_existing(conn: &sql::Conn, tenant: &str, dedupe_key: &str) -> Result<Option<Stored>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, (SELECT w.id FROM workflows w WHERE w.submission_id = s.id LIMIT 1)
          FROM submissions s
@@ -613,13 +609,16 @@ impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
     }
 }
 
+/// A stored submission's id and its workflow's.
+type Stored = (String, Option<String>);
+
 /// What each of `candidates` (submissions that did not go in) found stored under its key: the
 /// submission and its workflow, in `candidates`' order; None for one gone meanwhile (a purge).
 fn find_stored_in(
     conn: &sql::Conn,
     candidates: &[Candidate<'_, '_>],
-) -> Result<Vec<Option<(String, Option<String>)>>> {
-    let mut found: HashMap<(String, String), (String, Option<String>)> = HashMap::new();
+) -> Result<Vec<Option<Stored>>> {
+    let mut found: HashMap<(String, String), Stored> = HashMap::new();
     FIND_STORED.run(
         conn,
         candidates,
