@@ -1238,8 +1238,8 @@ impl Statement<'_> {
 // --- multi-row statements ---------------------------------------------------------------------
 
 /// The row counts a [`MultiRow`] statement is written for, largest first: a batch of any size
-/// runs as chunks of these (255 rows: 128 + 64 + … + 1), so its SQL is one of a few texts that
-/// the statement caches keep, where a text per batch size would be prepared anew each time.
+/// runs as chunks of these, so its SQL is one of a few texts that the statement caches keep,
+/// where a text per batch size would be prepared anew each time.
 pub const CHUNK_ROWS: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 
 /// A statement over many rows of values, `head` `(?1, ?2), (?3, ?4)…` `tail`: a multi-row
@@ -1247,27 +1247,39 @@ pub const CHUNK_ROWS: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 /// PostgreSQL, where a statement per row is one each; the same SQL on SQLite, where a row is a
 /// function call either way. At 256 rows a statement stays within both backends' limits on
 /// bound values (SQLite 32,766, PostgreSQL 65,535) for up to 127 columns.
+///
+/// On SQLite a batch is split exactly (255 rows: 128 + 64 + … + 1). On PostgreSQL, where each
+/// chunk is a round trip, a [`MultiRow::padded`] statement takes up to 256 rows in one: its last
+/// chunk is filled up to the next size with repeats of its last row (31 rows: 32). Such a
+/// statement must take a repeated row as that row once (`ON CONFLICT DO NOTHING` on a key the
+/// row carries; a SELECT whose reader keys what it reads).
 pub struct MultiRow {
     head: &'static str,
     columns: usize,
     tail: &'static str,
+    repeats_are_harmless: bool,
     texts: std::sync::OnceLock<Vec<String>>,
 }
 
 impl MultiRow {
     pub const fn new(head: &'static str, columns: usize, tail: &'static str) -> MultiRow {
+        MultiRow::with(head, columns, tail, false)
+    }
+
+    /// A statement that takes a repeated row as that row once, whose chunks PostgreSQL pads.
+    pub const fn padded(head: &'static str, columns: usize, tail: &'static str) -> MultiRow {
+        MultiRow::with(head, columns, tail, true)
+    }
+
+    const fn with(head: &'static str, columns: usize, tail: &'static str, pad: bool) -> MultiRow {
         assert!(columns > 0 && columns * CHUNK_ROWS[0] <= 32_766);
         MultiRow {
             head,
             columns,
             tail,
+            repeats_are_harmless: pad,
             texts: std::sync::OnceLock::new(),
         }
-    }
-
-    /// How many values each row binds.
-    pub fn columns(&self) -> usize {
-        self.columns
     }
 
     /// The SQL for a chunk of `rows` rows (one of [`CHUNK_ROWS`]), written once per process.
@@ -1296,20 +1308,34 @@ impl MultiRow {
         &texts[i.expect("a chunk is one of CHUNK_ROWS")]
     }
 
-    /// `rows` rows as chunks of [`CHUNK_ROWS`] sizes, largest first, each a range of indexes.
-    pub fn chunks(rows: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    /// `rows` rows as chunks, largest first: each the range of rows it holds and the size of
+    /// statement it runs in (one of [`CHUNK_ROWS`]). Exact (the size is the range's length), or
+    /// with `pad` the rest after the full chunks in one chunk of the next size up.
+    pub fn chunks(rows: usize, pad: bool) -> impl Iterator<Item = (std::ops::Range<usize>, usize)> {
         let mut start = 0;
         std::iter::from_fn(move || {
             let left = rows - start;
-            let n = *CHUNK_ROWS.iter().find(|&&n| n <= left)?;
-            start += n;
-            Some(start - n..start)
+            if left == 0 {
+                return None;
+            }
+            let size = if pad {
+                *CHUNK_ROWS
+                    .iter()
+                    .rev()
+                    .find(|&&n| n >= left)
+                    .unwrap_or(&CHUNK_ROWS[0])
+            } else {
+                *CHUNK_ROWS.iter().find(|&&n| n <= left)?
+            };
+            let taken = size.min(left);
+            start += taken;
+            Some((start - taken..start, size))
         })
     }
 
     /// Runs the statement for `rows` rows, chunk by chunk: `bind` appends one row's values
-    /// (exactly [`MultiRow::columns`] of them) and `each` reads each row the statement returns
-    /// (a RETURNING, or a SELECT's).
+    /// (exactly `columns` of them) and `each` reads each row the statement returns (a
+    /// RETURNING, or a SELECT's; a padded chunk's repeats may return their row again).
     pub fn run<'v, R>(
         &self,
         conn: &Conn,
@@ -1317,14 +1343,18 @@ impl MultiRow {
         mut bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
         mut each: impl FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()> {
+        let pad = self.repeats_are_harmless && conn.dialect() == Dialect::Postgres;
         let mut values: Vec<&'v dyn ToSql> = Vec::new();
-        for chunk in MultiRow::chunks(rows.len()) {
+        for (chunk, size) in MultiRow::chunks(rows.len(), pad) {
             values.clear();
             for row in &rows[chunk.clone()] {
                 bind(row, &mut values);
             }
-            debug_assert_eq!(values.len(), chunk.len() * self.columns);
-            let mut stmt = conn.prepare_cached(self.sql(chunk.len()))?;
+            for _ in chunk.len()..size {
+                bind(&rows[chunk.end - 1], &mut values);
+            }
+            debug_assert_eq!(values.len(), size * self.columns);
+            let mut stmt = conn.prepare_cached(self.sql(size))?;
             for row in stmt.query_map(values.as_slice(), |r| each(r))? {
                 row?;
             }
@@ -1379,13 +1409,26 @@ mod tests {
 
     #[test]
     fn a_batch_runs_as_chunks_of_the_fixed_sizes_largest_first() {
-        let sizes = |n| MultiRow::chunks(n).map(|r| r.len()).collect::<Vec<_>>();
-        assert_eq!(sizes(0), Vec::<usize>::new());
-        assert_eq!(sizes(1), vec![1]);
-        assert_eq!(sizes(300), vec![256, 32, 8, 4]);
-        assert_eq!(sizes(513), vec![256, 256, 1]);
-        let ranges: Vec<_> = MultiRow::chunks(7).collect();
+        let sizes = |n, pad| {
+            MultiRow::chunks(n, pad)
+                .map(|(r, size)| (r.len(), size))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(0, false), vec![]);
+        assert_eq!(sizes(1, false), vec![(1, 1)]);
+        assert_eq!(
+            sizes(300, false),
+            vec![(256, 256), (32, 32), (8, 8), (4, 4)]
+        );
+        assert_eq!(sizes(513, false), vec![(256, 256), (256, 256), (1, 1)]);
+        let ranges: Vec<_> = MultiRow::chunks(7, false).map(|(r, _)| r).collect();
         assert_eq!(ranges, vec![0..4, 4..6, 6..7]);
+        // Padded: one statement for up to 256 rows, the next size up.
+        assert_eq!(sizes(0, true), vec![]);
+        assert_eq!(sizes(31, true), vec![(31, 32)]);
+        assert_eq!(sizes(32, true), vec![(32, 32)]);
+        assert_eq!(sizes(300, true), vec![(256, 256), (44, 64)]);
+        assert_eq!(sizes(512, true), vec![(256, 256), (256, 256)]);
         let insert = MultiRow::new("INSERT INTO t (a, b) VALUES ", 2, " RETURNING a");
         assert_eq!(
             insert.sql(2),

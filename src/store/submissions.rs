@@ -445,9 +445,9 @@ pub(super) fn accept_batch_in(
     // by creation time and id shows one request's submissions in the order it gave them.
     new.sort_by_key(|c| c.entry);
     let created: Vec<Created<'_, '_, '_>> = new.iter().map(Created::new).collect();
-    INSERT_WORKFLOWS.run(tx, &created, Created::bind_workflow, |_| Ok(()))?;
+    insert_all(tx, &INSERT_WORKFLOWS, &created, Created::bind_workflow)?;
     let queued: Vec<&Created<'_, '_, '_>> = created.iter().filter(|c| c.job_id.is_some()).collect();
-    INSERT_JOBS.run(tx, &queued, |c, v| c.bind_job(v), |_| Ok(()))?;
+    insert_all(tx, &INSERT_JOBS, &queued, |c, v| c.bind_job(v))?;
     for c in created {
         answers[c.candidate.entry] = Some(Acceptance::Accepted {
             submission_id: c.candidate.submission_id.clone(),
@@ -609,6 +609,30 @@ impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
     }
 }
 
+/// Inserts a row (with a fresh id) for each of `rows`, and fails unless every one went in: the
+/// statement does nothing on a conflict (a padded chunk's repeated row, see [`MultiRow`]), so it
+/// returns each id it inserted and they are counted.
+fn insert_all<'v, R>(
+    tx: &Transaction<'_>,
+    insert: &MultiRow,
+    rows: &'v [R],
+    bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+) -> Result<()> {
+    let mut inserted = std::collections::HashSet::with_capacity(rows.len());
+    insert.run(tx, rows, bind, |r| {
+        inserted.insert(r.get::<_, String>(0)?);
+        Ok(())
+    })?;
+    if inserted.len() != rows.len() {
+        return Err(crate::error::Error::Internal(format!(
+            "{} of {} new rows with fresh ids went in: the batch is rolled back",
+            inserted.len(),
+            rows.len()
+        )));
+    }
+    Ok(())
+}
+
 /// A stored submission's id and its workflow's.
 type Stored = (String, Option<String>);
 
@@ -634,7 +658,8 @@ fn find_stored_in(
         .collect())
 }
 
-static INSERT_SUBMISSIONS: MultiRow = MultiRow::new(
+/// A padded chunk's repeated row conflicts with itself on its id: it goes in once.
+static INSERT_SUBMISSIONS: MultiRow = MultiRow::padded(
     "INSERT INTO submissions (id, tenant_id, source, shape, portal_id, form_id, external_id,
          dedupe_key, signature, email, first_name, last_name, company, job_title, phone,
          message, page_url, contact_object_id, custom_fields, raw_payload, import_job_id,
@@ -644,8 +669,10 @@ static INSERT_SUBMISSIONS: MultiRow = MultiRow::new(
     " ON CONFLICT DO NOTHING RETURNING id",
 );
 
-/// The mode's default is `MODE_DRAFT_ONLY`, as `current_mode` reads it.
-static INSERT_WORKFLOWS: MultiRow = MultiRow::new(
+/// The mode's default is `MODE_DRAFT_ONLY`, as `current_mode` reads it. The ids are fresh, so
+/// the only conflict is a padded chunk's repeated row with itself (`insert_all` checks that
+/// each went in); `WHERE true` tells SQLite's parser that `ON` begins the upsert, not a join.
+static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
     "INSERT INTO workflows (id, tenant_id, submission_id, email, status, mode, trace_id,
          created_at, updated_at)
      SELECT v.column1, v.column2, v.column3, v.column4, 'pending',
@@ -654,21 +681,23 @@ static INSERT_WORKFLOWS: MultiRow = MultiRow::new(
             v.column5, v.column6, v.column6
      FROM (VALUES ",
     6,
-    ") AS v",
+    ") AS v WHERE true ON CONFLICT DO NOTHING RETURNING id",
 );
 
-static INSERT_JOBS: MultiRow = MultiRow::new(
+/// As the workflows' (the job ids and unique keys are fresh too).
+static INSERT_JOBS: MultiRow = MultiRow::padded(
     "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at, unique_key,
          import_job_id, created_at, updated_at)
      SELECT v.column1, v.column2, v.column3, 'workflow', v.column4, 'available', v.column5,
             v.column6, v.column7, v.column5, v.column5
      FROM (VALUES ",
     7,
-    ") AS v",
+    ") AS v WHERE true ON CONFLICT DO NOTHING RETURNING id",
 );
 
-/// Each (tenant, dedupe key) with the submission stored under it and its workflow.
-static FIND_STORED: MultiRow = MultiRow::new(
+/// Each (tenant, dedupe key) with the submission stored under it and its workflow (read into a
+/// map: a padded chunk's repeated key reads the same row again).
+static FIND_STORED: MultiRow = MultiRow::padded(
     "SELECT k.column1, k.column2, s.id,
             (SELECT w.id FROM workflows w WHERE w.submission_id = s.id LIMIT 1)
      FROM (VALUES ",
