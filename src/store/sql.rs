@@ -1340,8 +1340,39 @@ impl MultiRow {
         &self,
         conn: &Conn,
         rows: &'v [R],
-        mut bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+        bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
         mut each: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.each_chunk(conn, rows, bind, |stmt, values| {
+            for row in stmt.query_map(values, |r| each(r))? {
+                row?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs a statement that returns no rows for `rows` rows, chunk by chunk; returns the
+    /// rows it changed (a padded chunk's repeats that did nothing not among them).
+    pub fn execute<'v, R>(
+        &self,
+        conn: &Conn,
+        rows: &'v [R],
+        bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+    ) -> Result<usize> {
+        let mut changed = 0;
+        self.each_chunk(conn, rows, bind, |stmt, values| {
+            changed += stmt.execute(values)?;
+            Ok(())
+        })?;
+        Ok(changed)
+    }
+
+    fn each_chunk<'v, R>(
+        &self,
+        conn: &Conn,
+        rows: &'v [R],
+        mut bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+        mut run: impl FnMut(&mut Statement<'_>, &[&'v dyn ToSql]) -> Result<()>,
     ) -> Result<()> {
         let pad = self.repeats_are_harmless && conn.dialect() == Dialect::Postgres;
         let mut values: Vec<&'v dyn ToSql> = Vec::new();
@@ -1354,10 +1385,7 @@ impl MultiRow {
                 bind(&rows[chunk.end - 1], &mut values);
             }
             debug_assert_eq!(values.len(), size * self.columns);
-            let mut stmt = conn.prepare_cached(self.sql(size))?;
-            for row in stmt.query_map(values.as_slice(), |r| each(r))? {
-                row?;
-            }
+            run(&mut conn.prepare_cached(self.sql(size))?, &values)?;
         }
         Ok(())
     }

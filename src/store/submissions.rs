@@ -610,23 +610,18 @@ impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
 }
 
 /// Inserts a row (with a fresh id) for each of `rows`, and fails unless every one went in: the
-/// statement does nothing on a conflict (a padded chunk's repeated row, see [`MultiRow`]), so it
-/// returns each id it inserted and they are counted.
+/// statement does nothing on a conflict (a padded chunk's repeated row, see [`MultiRow`]), so
+/// the rows it changed are counted.
 fn insert_all<'v, R>(
     tx: &Transaction<'_>,
     insert: &MultiRow,
     rows: &'v [R],
     bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
 ) -> Result<()> {
-    let mut inserted = std::collections::HashSet::with_capacity(rows.len());
-    insert.run(tx, rows, bind, |r| {
-        inserted.insert(r.get::<_, String>(0)?);
-        Ok(())
-    })?;
-    if inserted.len() != rows.len() {
+    let inserted = insert.execute(tx, rows, bind)?;
+    if inserted != rows.len() {
         return Err(crate::error::Error::Internal(format!(
-            "{} of {} new rows with fresh ids went in: the batch is rolled back",
-            inserted.len(),
+            "{inserted} of {} new rows with fresh ids went in: the batch is rolled back",
             rows.len()
         )));
     }
@@ -681,7 +676,7 @@ static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
             v.column5, v.column6, v.column6
      FROM (VALUES ",
     6,
-    ") AS v WHERE true ON CONFLICT DO NOTHING RETURNING id",
+    ") AS v WHERE true ON CONFLICT DO NOTHING",
 );
 
 /// As the workflows' (the job ids and unique keys are fresh too).
@@ -692,7 +687,7 @@ static INSERT_JOBS: MultiRow = MultiRow::padded(
             v.column6, v.column7, v.column5, v.column5
      FROM (VALUES ",
     7,
-    ") AS v WHERE true ON CONFLICT DO NOTHING RETURNING id",
+    ") AS v WHERE true ON CONFLICT DO NOTHING",
 );
 
 /// Each (tenant, dedupe key) with the submission stored under it and its workflow (read into a
