@@ -8,7 +8,7 @@ use super::sql::{MultiRow, OptionalExtension, ToSql, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
 use super::listen::announce_jobs_in;
-use super::states::{Metric, WorkflowStatus};
+use super::states::{JobState, Metric, WorkflowStatus};
 use super::usage::{Tally, write_tallies_in};
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
@@ -601,10 +601,14 @@ impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
             &self.job_id as &dyn ToSql,
             &self.candidate.tenant,
             &item.queue,
+            &"workflow",
             &self.workflow_id,
+            &JobState::Available,
             &item.received_at,
             &self.unique_key,
             &item.import_job_id,
+            &item.received_at,
+            &item.received_at,
         ]);
     }
 }
@@ -683,18 +687,17 @@ static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
 static INSERT_JOBS: MultiRow = MultiRow::padded(
     "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at, unique_key,
          import_job_id, created_at, updated_at)
-     SELECT v.column1, v.column2, v.column3, 'workflow', v.column4, 'available', v.column5,
-            v.column6, v.column7, v.column5, v.column5
-     FROM (VALUES ",
-    7,
-    ") AS v WHERE true ON CONFLICT DO NOTHING",
+     VALUES ",
+    11,
+    " ON CONFLICT DO NOTHING",
 );
 
 /// Each (tenant, dedupe key) with the submission stored under it and its workflow (read into a
 /// map: a padded chunk's repeated key reads the same row again).
 static FIND_STORED: MultiRow = MultiRow::padded(
     "SELECT k.column1, k.column2, s.id,
-            (SELECT w.id FROM workflows w WHERE w.submission_id = s.id LIMIT 1)
+            (SELECT w.id FROM workflows w
+             WHERE w.submission_id = s.id AND w.tenant_id = s.tenant_id LIMIT 1)
      FROM (VALUES ",
     2,
     ") AS k JOIN submissions s ON s.tenant_id = k.column1 AND s.dedupe_key = k.column2",
