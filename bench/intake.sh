@@ -91,8 +91,7 @@ intake() {
   if [ "$label" = spike ]; then
     writer=$(tr -d '{}"' < "$WORK/spike-stats.json" | tr ',' '\n' | grep -E '^(txns|avg_batch|max_batch|exec_s|commit_s):' | tr '\n' ' ')
   else
-    writer=$(grep 'intake writer stopped' "$WORK/serve.log" | tail -1 \
-      | grep -oE '"(commits|avg_batch|max_batch|busy_s|per_commit_ms)":"?[0-9.]*' | tr -d '"' | tr '\n' ' ' || true)
+    writer=$(writer_stats)
   fi
   CPU=${cpu% *}
   printf '%-6s %6s/s  %s  peak RSS %5s MB  CPU/request %s us (writer %s us)  %s\n' \

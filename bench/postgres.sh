@@ -3,11 +3,13 @@
 # figures and their ratio postgres/sqlite; asserts nothing except that every 202 is stored.
 #
 #   bench/postgres.sh [REQUESTS] [BACKLOG] [STEADY_SECONDS]
+#   bench/postgres.sh 20000 0 0          (intake only)
 #
 # For each backend:
 # 1. intake: REQUESTS (default 20000) signed v3 webhooks (10% re-sends) over 64 connections into
 #    one `serve --workers 0`, then into two `serve --workers 0` on one database (32 connections
-#    each, at once); rate, p99, and `loadgen verify` of the database against every answer.
+#    each, at once); rate, p99, each intake writer's batch size and time per commit, and
+#    `loadgen verify` of the database against every answer.
 #    REQUESTS=0 skips it (e.g. `bench/postgres.sh 0 20000 0`: end to end only).
 # 2. end to end: a backlog of BACKLOG (default 100000; 0 skips), then two `worker` processes
 #    (WORKER_THREADS each, default 1) with the embedded connectors; workflows/s, and the CPU
@@ -103,6 +105,7 @@ intake_one() {
   figure[$1 intake 1 serve /s]=$(grep -o 'throughput [0-9]*' <<<"$out" | awk '{print $2}')
   figure[$1 intake 1 serve p99 ms]=$(grep -o 'p99 [0-9.]*' <<<"$out" | awk '{print $2}')
   printf '%-8s 1 serve:  %s\n' "$1" "$out"
+  printf '         writer: %s\n' "$(writer_stats)"
   printf '         '; "$GEN" verify --db "$db" --record "$WORK/answers-one-$1"
 }
 
@@ -126,6 +129,8 @@ intake_two() {
   figure[$1 intake 2 serves p99 ms]=$(cat "$WORK/two-a.out" "$WORK/two-b.out" | grep -o 'p99 [0-9.]*' | awk '{print $2}' | sort -g | tail -1)
   printf '%-8s 2 serves: %s/s together\n' "$1" "${figure[$1 intake 2 serves /s]}"
   printf '           a: %s\n           b: %s\n' "$(cat "$WORK/two-a.out")" "$(cat "$WORK/two-b.out")"
+  printf '           writer a: %s\n           writer b: %s\n' \
+    "$(writer_stats "$WORK/serve-a.log")" "$(writer_stats "$WORK/serve-b.log")"
   # Each generator numbers its submissions from 0: told apart by a prefix for one verify.
   { sed 's/^/a/' "$WORK/answers-two-a-$1"; sed 's/^/b/' "$WORK/answers-two-b-$1"; } > "$WORK/answers-two-$1"
   printf '         '; "$GEN" verify --db "$db" --record "$WORK/answers-two-$1"

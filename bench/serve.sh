@@ -25,3 +25,10 @@ await_address() {
 stop_serve() {
   kill -TERM "$PID"; wait "$PID" || true; PID=
 }
+
+# writer_stats [LOG]: what the intake writer logged when it stopped (commits, average and largest
+# batch, busy seconds, ms per commit), on one line; empty when it logged nothing.
+writer_stats() {
+  grep 'intake writer stopped' "${1:-${SERVE_LOG:-$WORK/serve.log}}" | tail -1 \
+    | grep -oE '"(commits|avg_batch|max_batch|busy_s|per_commit_ms)":"?[0-9.]*' | tr -d '"' | tr '\n' ' ' || true
+}

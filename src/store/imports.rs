@@ -8,7 +8,7 @@ use super::sql::{OptionalExtension, Row, params};
 use super::listen::announce_jobs_in;
 use super::locks::check_lock_in;
 use super::states::Metric;
-use super::submissions::{accept_in, tally_acceptance};
+use super::submissions::{accept_batch_in, tally_acceptance};
 use super::usage::Tally;
 use super::{Acceptance, ListQuery, NewSubmission, Page, Store, new_id, resolve_id};
 use crate::error::{Error, Result};
@@ -268,17 +268,11 @@ impl Store {
         if state != import_state::RUNNING {
             return Ok(ChunkOutcome::Stopped { state });
         }
-        let mode = super::audit::current_mode(&tx, &self.tenant)?;
         let mut accepted = 0;
         let mut duplicates = Vec::new();
         let mut tally = Tally::default();
-        for row in &chunk.rows {
-            let mut acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
-            if let Acceptance::Duplicate { submission_id, .. } = &acceptance
-                && forget_cancelled_submission(&tx, &self.tenant, submission_id)?
-            {
-                acceptance = accept_in(&tx, &self.tenant, &mode, &row.submission)?;
-            }
+        let acceptances = accept_chunk_in(&tx, &self.tenant, &chunk.rows)?;
+        for (row, acceptance) in chunk.rows.iter().zip(acceptances) {
             tally_acceptance(&mut tally, &row.submission, &acceptance);
             match acceptance {
                 Acceptance::Accepted { .. } => accepted += 1,
@@ -581,6 +575,41 @@ pub(super) fn unprocessed_cancelled_workflow(
         )?
         .query_row(params![submission_id, tenant], |r| r.get(0))
         .optional()?)
+}
+
+/// The chunk's rows accepted as one batch ([`accept_batch_in`]). A row that is a duplicate of a
+/// submission a cancelled import never processed is accepted after all, in a second batch once
+/// that submission is forgotten (with any later row of the chunk that was a duplicate of it: the
+/// first of them is then the one accepted, and the others its duplicates).
+fn accept_chunk_in(
+    tx: &sql::Transaction<'_>,
+    tenant: &str,
+    rows: &[ChunkRow<'_>],
+) -> Result<Vec<Acceptance>> {
+    let entries: Vec<(&str, &NewSubmission<'_>)> =
+        rows.iter().map(|r| (tenant, &r.submission)).collect();
+    let mut out = accept_batch_in(tx, &entries)?;
+    let mut forgotten: Vec<String> = Vec::new();
+    let mut again = Vec::new();
+    for (i, acceptance) in out.iter().enumerate() {
+        if let Acceptance::Duplicate { submission_id, .. } = acceptance
+            && (forgotten.contains(submission_id)
+                || forget_cancelled_submission(tx, tenant, submission_id)?)
+        {
+            if !forgotten.contains(submission_id) {
+                forgotten.push(submission_id.clone());
+            }
+            again.push(i);
+        }
+    }
+    if again.is_empty() {
+        return Ok(out);
+    }
+    let retry: Vec<(&str, &NewSubmission<'_>)> = again.iter().map(|&i| entries[i]).collect();
+    for (i, acceptance) in again.into_iter().zip(accept_batch_in(tx, &retry)?) {
+        out[i] = acceptance;
+    }
+    Ok(out)
 }
 
 /// A submission a cancelled import never processed must not make the same lead a duplicate when

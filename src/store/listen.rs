@@ -16,12 +16,13 @@ use crate::error::Result;
 const CHANNEL_PREFIX: &str = "salesagent_jobs:";
 
 /// Announces, in `tx`, that it made jobs claimable: PostgreSQL sends the notification when (and
-/// only if) `tx` commits, so no listener looks before the jobs are there. Nothing on SQLite.
+/// only if) `tx` commits, so no listener looks before the jobs are there. It is sent with the
+/// COMMIT, in the same round trip. Nothing on SQLite.
 pub(super) fn announce_jobs_in(tx: &Transaction<'_>) -> Result<()> {
     if tx.dialect() == Dialect::Postgres {
-        tx.execute_batch(&format!(
+        tx.at_commit(&format!(
             "SELECT pg_notify('{CHANNEL_PREFIX}' || current_schema(), '')"
-        ))?;
+        ));
     }
     Ok(())
 }

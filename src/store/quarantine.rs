@@ -5,7 +5,7 @@
 use super::sql;
 use super::sql::{OptionalExtension, Row, params};
 
-use super::audit::{AuditEntry, append_audit, current_mode};
+use super::audit::{AuditEntry, append_audit};
 use super::submissions::accept_all_in;
 use super::{Acceptance, ListQuery, NewSubmission, Page, Store, resolve_id};
 use crate::error::{Error, Result};
@@ -113,8 +113,7 @@ impl Store {
     ) -> Result<Vec<Acceptance>> {
         let tx = self.write_tx()?;
         refuse_if_resolved(&tx, &self.tenant, id)?;
-        let mode = current_mode(&tx, &self.tenant)?;
-        let out = accept_all_in(&tx, &self.tenant, &mode, items)?;
+        let out = accept_all_in(&tx, &self.tenant, items)?;
         let workflows: Vec<&str> = out
             .iter()
             .filter_map(|a| match a {

@@ -1052,6 +1052,7 @@ impl Conn {
         Ok(Transaction {
             conn: self,
             done: false,
+            at_commit: RefCell::new(String::new()),
         })
     }
 
@@ -1076,19 +1077,39 @@ impl Conn {
 pub struct Transaction<'a> {
     conn: &'a Conn,
     done: bool,
+    /// Statements without parameters that run just before COMMIT (see [`Transaction::at_commit`]).
+    at_commit: RefCell<String>,
 }
 
 impl Transaction<'_> {
+    /// Runs `sql` (statements without parameters) as the transaction's last, in the COMMIT's
+    /// own round trip on PostgreSQL (one message for both): a `pg_notify` costs no round trip of
+    /// its own. If it fails, the commit fails and nothing is committed.
+    pub fn at_commit(&self, sql: &str) {
+        let mut deferred = self.at_commit.borrow_mut();
+        deferred.push_str(sql);
+        deferred.push_str("; ");
+    }
+
     /// Commits. A COMMIT that fails (a full disk, SQLITE_BUSY) leaves no transaction open
-    /// behind it: SQLite's is rolled back here, and PostgreSQL ends a failed one itself.
+    /// behind it: SQLite's is rolled back here, and PostgreSQL ends a failed one itself (a
+    /// failed `at_commit` statement before it is rolled back here).
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        let result = self.conn.end("COMMIT");
-        if result.is_err()
-            && let Some(c) = self.conn.as_sqlite()
-            && !c.is_autocommit()
-        {
-            let _ = c.execute_batch("ROLLBACK");
+        let deferred = std::mem::take(&mut *self.at_commit.borrow_mut());
+        let result = self.conn.end(&format!("{deferred}COMMIT"));
+        if result.is_err() {
+            match self.conn.as_sqlite() {
+                Some(c) if !c.is_autocommit() => {
+                    let _ = c.execute_batch("ROLLBACK");
+                }
+                Some(_) => {}
+                // After a failed COMMIT there is nothing left to roll back (a warning only).
+                None if !deferred.is_empty() => {
+                    let _ = self.conn.end("ROLLBACK");
+                }
+                None => {}
+            }
         }
         result
     }
@@ -1214,6 +1235,162 @@ impl Statement<'_> {
     }
 }
 
+// --- multi-row statements ---------------------------------------------------------------------
+
+/// The row counts a [`MultiRow`] statement is written for, largest first: a batch of any size
+/// runs as chunks of these, so its SQL is one of a few texts that the statement caches keep,
+/// where a text per batch size would be prepared anew each time.
+pub const CHUNK_ROWS: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
+
+/// A statement over many rows of values, `head` `(?1, ?2), (?3, ?4)…` `tail`: a multi-row
+/// INSERT, or a `FROM (VALUES …)` to join against. One round trip for a chunk of rows on
+/// PostgreSQL, where a statement per row is one each; the same SQL on SQLite, where a row is a
+/// function call either way. At 256 rows a statement stays within both backends' limits on
+/// bound values (SQLite 32,766, PostgreSQL 65,535) for up to 127 columns.
+///
+/// On SQLite a batch is split exactly (255 rows: 128 + 64 + … + 1). On PostgreSQL, where each
+/// chunk is a round trip, a [`MultiRow::padded`] statement takes up to 256 rows in one: its last
+/// chunk is filled up to the next size with repeats of its last row (31 rows: 32). Such a
+/// statement must take a repeated row as that row once (`ON CONFLICT DO NOTHING` on a key the
+/// row carries; a SELECT whose reader keys what it reads).
+pub struct MultiRow {
+    head: &'static str,
+    columns: usize,
+    tail: &'static str,
+    repeats_are_harmless: bool,
+    texts: std::sync::OnceLock<Vec<String>>,
+}
+
+impl MultiRow {
+    pub const fn new(head: &'static str, columns: usize, tail: &'static str) -> MultiRow {
+        MultiRow::with(head, columns, tail, false)
+    }
+
+    /// A statement that takes a repeated row as that row once, whose chunks PostgreSQL pads.
+    pub const fn padded(head: &'static str, columns: usize, tail: &'static str) -> MultiRow {
+        MultiRow::with(head, columns, tail, true)
+    }
+
+    const fn with(head: &'static str, columns: usize, tail: &'static str, pad: bool) -> MultiRow {
+        assert!(columns > 0 && columns * CHUNK_ROWS[0] <= 32_766);
+        MultiRow {
+            head,
+            columns,
+            tail,
+            repeats_are_harmless: pad,
+            texts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The SQL for a chunk of `rows` rows (one of [`CHUNK_ROWS`]), written once per process.
+    pub fn sql(&self, rows: usize) -> &str {
+        let texts = self.texts.get_or_init(|| {
+            CHUNK_ROWS
+                .iter()
+                .map(|&n| {
+                    let mut sql = String::from(self.head);
+                    for row in 0..n {
+                        sql.push_str(if row == 0 { "(" } else { ", (" });
+                        for col in 0..self.columns {
+                            if col > 0 {
+                                sql.push_str(", ");
+                            }
+                            sql.push_str(&format!("?{}", row * self.columns + col + 1));
+                        }
+                        sql.push(')');
+                    }
+                    sql.push_str(self.tail);
+                    sql
+                })
+                .collect()
+        });
+        let i = CHUNK_ROWS.iter().position(|&n| n == rows);
+        &texts[i.expect("a chunk is one of CHUNK_ROWS")]
+    }
+
+    /// `rows` rows as chunks, largest first: each the range of rows it holds and the size of
+    /// statement it runs in (one of [`CHUNK_ROWS`]). Exact (the size is the range's length), or
+    /// with `pad` the rest after the full chunks in one chunk of the next size up.
+    pub fn chunks(rows: usize, pad: bool) -> impl Iterator<Item = (std::ops::Range<usize>, usize)> {
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            let left = rows - start;
+            if left == 0 {
+                return None;
+            }
+            let size = if pad {
+                *CHUNK_ROWS
+                    .iter()
+                    .rev()
+                    .find(|&&n| n >= left)
+                    .unwrap_or(&CHUNK_ROWS[0])
+            } else {
+                *CHUNK_ROWS.iter().find(|&&n| n <= left)?
+            };
+            let taken = size.min(left);
+            start += taken;
+            Some((start - taken..start, size))
+        })
+    }
+
+    /// Runs the statement for `rows` rows, chunk by chunk: `bind` appends one row's values
+    /// (exactly `columns` of them) and `each` reads each row the statement returns (a
+    /// RETURNING, or a SELECT's; a padded chunk's repeats may return their row again).
+    pub fn run<'v, R>(
+        &self,
+        conn: &Conn,
+        rows: &'v [R],
+        bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+        mut each: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.each_chunk(conn, rows, bind, |stmt, values| {
+            for row in stmt.query_map(values, |r| each(r))? {
+                row?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs a statement that returns no rows for `rows` rows, chunk by chunk; returns the
+    /// rows it changed (a padded chunk's repeats that did nothing not among them).
+    pub fn execute<'v, R>(
+        &self,
+        conn: &Conn,
+        rows: &'v [R],
+        bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+    ) -> Result<usize> {
+        let mut changed = 0;
+        self.each_chunk(conn, rows, bind, |stmt, values| {
+            changed += stmt.execute(values)?;
+            Ok(())
+        })?;
+        Ok(changed)
+    }
+
+    fn each_chunk<'v, R>(
+        &self,
+        conn: &Conn,
+        rows: &'v [R],
+        mut bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+        mut run: impl FnMut(&mut Statement<'_>, &[&'v dyn ToSql]) -> Result<()>,
+    ) -> Result<()> {
+        let pad = self.repeats_are_harmless && conn.dialect() == Dialect::Postgres;
+        let mut values: Vec<&'v dyn ToSql> = Vec::new();
+        for (chunk, size) in MultiRow::chunks(rows.len(), pad) {
+            values.clear();
+            for row in &rows[chunk.clone()] {
+                bind(row, &mut values);
+            }
+            for _ in chunk.len()..size {
+                bind(&rows[chunk.end - 1], &mut values);
+            }
+            debug_assert_eq!(values.len(), size * self.columns);
+            run(&mut conn.prepare_cached(self.sql(size))?, &values)?;
+        }
+        Ok(())
+    }
+}
+
 /// SQLite's `?1` / `?` placeholders as PostgreSQL's `$1`, outside quoted text and identifiers.
 pub fn to_dollar_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -1257,6 +1434,35 @@ pub fn to_dollar_placeholders(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_runs_as_chunks_of_the_fixed_sizes_largest_first() {
+        let sizes = |n, pad| {
+            MultiRow::chunks(n, pad)
+                .map(|(r, size)| (r.len(), size))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(0, false), vec![]);
+        assert_eq!(sizes(1, false), vec![(1, 1)]);
+        assert_eq!(
+            sizes(300, false),
+            vec![(256, 256), (32, 32), (8, 8), (4, 4)]
+        );
+        assert_eq!(sizes(513, false), vec![(256, 256), (256, 256), (1, 1)]);
+        let ranges: Vec<_> = MultiRow::chunks(7, false).map(|(r, _)| r).collect();
+        assert_eq!(ranges, vec![0..4, 4..6, 6..7]);
+        // Padded: one statement for up to 256 rows, the next size up.
+        assert_eq!(sizes(0, true), vec![]);
+        assert_eq!(sizes(31, true), vec![(31, 32)]);
+        assert_eq!(sizes(32, true), vec![(32, 32)]);
+        assert_eq!(sizes(300, true), vec![(256, 256), (44, 64)]);
+        assert_eq!(sizes(512, true), vec![(256, 256), (256, 256)]);
+        let insert = MultiRow::new("INSERT INTO t (a, b) VALUES ", 2, " RETURNING a");
+        assert_eq!(
+            insert.sql(2),
+            "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4) RETURNING a"
+        );
+    }
 
     #[test]
     fn placeholders_become_numbered_dollars_outside_quotes() {

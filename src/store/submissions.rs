@@ -1,13 +1,15 @@
 //! Submissions: accepting them (with their workflow and, for the worker, a job) in one transaction,
 //! exact-key dedupe, and the same-person-same-form window.
 
+use std::collections::HashMap;
+
 use super::sql;
-use super::sql::{OptionalExtension, Transaction, params};
+use super::sql::{MultiRow, OptionalExtension, ToSql, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
 use super::listen::announce_jobs_in;
-use super::states::{Metric, WorkflowStatus};
-use super::usage::Tally;
+use super::states::{JobState, Metric, WorkflowStatus};
+use super::usage::{Tally, write_tallies_in};
 use super::{Store, new_id};
 use crate::domain::lead::Lead;
 use crate::domain::submission::ParsedSubmission;
@@ -145,45 +147,44 @@ impl Store {
     /// CONFLICT DO NOTHING` (a second insert of a key waits on the first's index entry and
     /// inserts nothing once that commits, then reads the winner in a statement of its own);
     /// the workflow, job and audit rows have fresh ids; usage counters are `ON CONFLICT DO
-    /// UPDATE` increments, written in one order (see `Tally::write_in`). The mode read for each
-    /// tenant is a setting, not a check: a workflow accepted while `mode set` commits starts in
-    /// the mode before, as if it came a moment earlier, and sending is decided later by the send
-    /// claim, under the write lock. Two batches inserting the same two new keys in opposite
-    /// orders (concurrent re-sends across hosts) can deadlock; PostgreSQL then aborts one, a
-    /// transient error: its requests are answered 503 and re-sent, and nothing is half stored.
+    /// UPDATE` increments. Both are written in key order (see [`accept_batch_in`] and
+    /// `write_tallies_in`), so two batches inserting the same new keys (concurrent re-sends
+    /// across hosts) wait for each other rather than deadlock. The mode each workflow starts in
+    /// is a setting, not a check: one accepted while `mode set` commits starts in the mode
+    /// before, as if it came a moment earlier, and sending is decided later by the send claim,
+    /// under the write lock.
     fn accept_each<'i, 'a: 'i>(
         &self,
         len: usize,
         items: impl Iterator<Item = (&'i TenantId, &'i NewSubmission<'a>, Option<&'i str>)>,
     ) -> Result<Vec<Acceptance>> {
-        let tx = self.conn.row_locked_tx()?;
-        // Each tenant's mode, read once per transaction, and its usage, written once.
-        let mut tenants: Vec<(&TenantId, String, Tally)> = Vec::with_capacity(1);
-        let mut out = Vec::with_capacity(len);
+        let mut entries = Vec::with_capacity(len);
+        let mut actors = Vec::with_capacity(len);
         for (tenant, item, audit_actor) in items {
-            let i = match tenants.iter().position(|(t, _, _)| *t == tenant) {
+            entries.push((tenant.as_str(), item));
+            actors.push(audit_actor);
+        }
+        let tx = self.conn.row_locked_tx()?;
+        let out = accept_batch_in(&tx, &entries)?;
+        // Each tenant's usage, written once for the batch.
+        let mut tallies: Vec<(&str, Tally)> = Vec::with_capacity(1);
+        for ((&(tenant, item), actor), acceptance) in entries.iter().zip(&actors).zip(&out) {
+            let i = match tallies.iter().position(|(t, _)| *t == tenant) {
                 Some(i) => i,
                 None => {
-                    let mode = super::audit::current_mode(&tx, tenant)?;
-                    tenants.push((tenant, mode, Tally::default()));
-                    tenants.len() - 1
+                    tallies.push((tenant, Tally::default()));
+                    tallies.len() - 1
                 }
             };
-            let (_, mode, tally) = &mut tenants[i];
-            let acceptance = accept_in(&tx, tenant, mode, item)?;
-            tally_acceptance(tally, item, &acceptance);
-            if let (Some(actor), Acceptance::Accepted { workflow_id, .. }) =
-                (audit_actor, &acceptance)
-            {
+            tally_acceptance(&mut tallies[i].1, item, acceptance);
+            if let (Some(actor), Acceptance::Accepted { workflow_id, .. }) = (actor, acceptance) {
                 let mut entry = AuditEntry::new(actor, "submission.create", item.received_at);
                 entry.subject = Some(workflow_id.clone());
                 append_audit(&tx, tenant, &entry)?;
             }
-            out.push(acceptance);
         }
-        for (tenant, _, tally) in tenants {
-            tally.write_in(&tx, tenant)?;
-        }
+        let tallies: Vec<(&str, &Tally)> = tallies.iter().map(|(t, tally)| (*t, tally)).collect();
+        write_tallies_in(&tx, &tallies)?;
         if out.iter().any(|a| {
             matches!(
                 a,
@@ -360,11 +361,7 @@ impl Store {
 /// The submission stored under `dedupe_key`. A replayed signed request is found here too: its
 /// body is the same, so its dedupe keys are (a signature covers the body; the stored signature is
 /// kept for inspection but no longer indexed, issue 16).
-fn find_existing(
-    conn: &sql::Conn,
-    tenant: &str,
-    dedupe_key: &str,
-) -> Result<Option<(String, Option<String>)>> {
+fn find_existing(conn: &sql::Conn, tenant: &str, dedupe_key: &str) -> Result<Option<Stored>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, (SELECT w.id FROM workflows w WHERE w.submission_id = s.id LIMIT 1)
          FROM submissions s
@@ -392,128 +389,523 @@ pub(super) fn tally_acceptance(
     tally.add(item.received_at, metric, 1);
 }
 
-/// `accept_in` for each item, counted as usage in the same transaction (one write per batch).
+/// [`accept_batch_in`] for `tenant`'s items, counted as usage in the same transaction (one
+/// write per batch).
 pub(super) fn accept_all_in(
     tx: &Transaction<'_>,
     tenant: &str,
-    mode: &str,
     items: &[NewSubmission<'_>],
 ) -> Result<Vec<Acceptance>> {
+    let entries: Vec<(&str, &NewSubmission<'_>)> = items.iter().map(|i| (tenant, i)).collect();
+    let out = accept_batch_in(tx, &entries)?;
     let mut tally = Tally::default();
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let acceptance = accept_in(tx, tenant, mode, item)?;
-        tally_acceptance(&mut tally, item, &acceptance);
-        out.push(acceptance);
+    for (item, acceptance) in items.iter().zip(&out) {
+        tally_acceptance(&mut tally, item, acceptance);
     }
     tally.write_in(tx, tenant)?;
     Ok(out)
 }
 
-pub(super) fn accept_in(
+/// Stores each `(tenant, submission)` with its workflow (and job, when it names a queue) in the
+/// caller's transaction, or answers it as a duplicate: the answers in the entries' order. A
+/// statement per table per chunk of rows ([`MultiRow`]), not per submission: on PostgreSQL each
+/// statement is a round trip, so a batch costs a handful of them whatever its size.
+///
+/// 1. An entry whose (tenant, dedupe key) came earlier in the batch is a re-send of that one:
+///    only the first of each key is inserted, and the others are answered as its duplicates.
+/// 2. The submissions, in (tenant, dedupe key) order with their ids made here, `ON CONFLICT DO
+///    NOTHING RETURNING id`: the ids returned are the ones that went in. In key order, two
+///    transactions inserting the same keys wait for each other rather than deadlock.
+/// 3. Those that did not go in were stored before: one SELECT finds what they were.
+/// 4. The workflows of those that went in, each in its tenant's mode (read by the statement
+///    itself, with the default when the tenant has set none), then their jobs.
+pub(super) fn accept_batch_in(
     tx: &Transaction<'_>,
-    tenant: &str,
-    mode: &str,
-    item: &NewSubmission<'_>,
-) -> Result<Acceptance> {
-    let p = item.parsed;
-    let lead = &p.lead;
-    let submission_id = new_id();
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO submissions (id, tenant_id, source, shape, portal_id, form_id, external_id,
-                 dedupe_key, signature, email, first_name, last_name, company, job_title, phone,
-                 message, page_url, contact_object_id, custom_fields, raw_payload, import_job_id,
-                 synthetic, submitted_at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                     ?19, ?20, ?21, ?22, ?23, ?24)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            submission_id,
-            tenant,
-            item.source.as_str(),
-            p.shape.as_str(),
-            p.portal_id,
-            p.form_id,
-            p.external_id,
-            p.dedupe_key,
-            item.signature,
-            lead.email,
-            lead.first_name,
-            lead.last_name,
-            lead.company,
-            lead.job_title,
-            lead.phone,
-            lead.message,
-            p.page_url,
-            p.contact_object_id,
-            serde_json::to_string(&lead.custom).unwrap_or_else(|_| "{}".into()),
-            item.raw_payload,
-            item.import_job_id,
-            item.synthetic,
-            p.submitted_at,
-            item.received_at,
-        ])?;
-    if inserted == 0 {
-        let (submission_id, workflow_id) =
-            find_existing(tx, tenant, &p.dedupe_key)?.unwrap_or_default();
-        return Ok(Acceptance::Duplicate {
+    entries: &[(&str, &NewSubmission<'_>)],
+) -> Result<Vec<Acceptance>> {
+    let (first, mut candidates) = first_of_each_key(entries);
+    candidates.sort_by(|a, b| (a.tenant, a.dedupe_key()).cmp(&(b.tenant, b.dedupe_key())));
+    let mut inserted = std::collections::HashSet::with_capacity(candidates.len());
+    INSERT_SUBMISSIONS.run(tx, &candidates, Candidate::bind_submission, |r| {
+        inserted.insert(r.get::<_, String>(0)?);
+        Ok(())
+    })?;
+    let (mut new, stored): (Vec<Candidate<'_, '_>>, Vec<Candidate<'_, '_>>) = candidates
+        .into_iter()
+        .partition(|c| inserted.contains(&c.submission_id));
+    let mut answers: Vec<Option<Acceptance>> = vec![None; entries.len()];
+    for (candidate, found) in stored.iter().zip(find_stored_in(tx, &stored)?) {
+        let (submission_id, workflow_id) = found.unwrap_or_default();
+        answers[candidate.entry] = Some(Acceptance::Duplicate {
             submission_id,
             workflow_id,
         });
     }
-    let workflow_id = new_id();
-    let trace_id = item
-        .trace_id
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-    tx.prepare_cached(
-        "INSERT INTO workflows (id, tenant_id, submission_id, email, status, mode, trace_id,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
-    )?
-    .execute(params![
-        workflow_id,
-        tenant,
-        submission_id,
-        lead.email,
-        mode,
-        trace_id,
-        item.received_at
-    ])?;
-    let job_id = match item.queue {
-        Some(queue) => {
-            let job_id = new_id();
-            tx.prepare_cached(
-                "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at,
-                     unique_key, import_job_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'workflow', ?4, 'available', ?5, ?6, ?7, ?5, ?5)",
-            )?
-            .execute(params![
-                job_id,
-                tenant,
-                queue,
-                workflow_id,
-                item.received_at,
-                format!("workflow:{workflow_id}"),
-                item.import_job_id,
-            ])?;
-            Some(job_id)
-        }
-        None => None,
-    };
-    Ok(Acceptance::Accepted {
-        submission_id,
-        workflow_id,
-        job_id,
-    })
+    // Their workflows and jobs get ids in request order, as the submissions did: a list sorted
+    // by creation time and id shows one request's submissions in the order it gave them.
+    new.sort_by_key(|c| c.entry);
+    let created: Vec<Created<'_, '_, '_>> = new.iter().map(Created::new).collect();
+    insert_all(tx, &INSERT_WORKFLOWS, &created, Created::bind_workflow)?;
+    let queued: Vec<&Created<'_, '_, '_>> = created.iter().filter(|c| c.job_id.is_some()).collect();
+    insert_all(tx, &INSERT_JOBS, &queued, |c, v| c.bind_job(v))?;
+    for c in created {
+        answers[c.candidate.entry] = Some(Acceptance::Accepted {
+            submission_id: c.candidate.submission_id.clone(),
+            workflow_id: c.workflow_id,
+            job_id: c.job_id,
+        });
+    }
+    Ok(first
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| {
+            let answer = answers[f]
+                .as_ref()
+                .expect("the first of each key is answered");
+            match answer {
+                Acceptance::Accepted {
+                    submission_id,
+                    workflow_id,
+                    ..
+                } if i != f => Acceptance::Duplicate {
+                    submission_id: submission_id.clone(),
+                    workflow_id: Some(workflow_id.clone()),
+                },
+                _ => answer.clone(),
+            }
+        })
+        .collect())
 }
 
+/// For each entry, the index of the first entry with its (tenant, dedupe key) (its own when it
+/// is the first); and the firsts, to be inserted.
+fn first_of_each_key<'i, 'a>(
+    entries: &[(&'i str, &'i NewSubmission<'a>)],
+) -> (Vec<usize>, Vec<Candidate<'i, 'a>>) {
+    let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(entries.len());
+    let mut first = Vec::with_capacity(entries.len());
+    let mut candidates = Vec::with_capacity(entries.len());
+    for (i, &(tenant, item)) in entries.iter().enumerate() {
+        let f = *seen
+            .entry((tenant, item.parsed.dedupe_key.as_str()))
+            .or_insert(i);
+        if f == i {
+            candidates.push(Candidate::new(i, tenant, item));
+        }
+        first.push(f);
+    }
+    (first, candidates)
+}
+
+/// The first submission of its key in a batch, to be inserted under the id made for it.
+struct Candidate<'i, 'a> {
+    entry: usize,
+    tenant: &'i str,
+    item: &'i NewSubmission<'a>,
+    submission_id: String,
+    source: &'static str,
+    shape: &'static str,
+    custom_fields: String,
+}
+
+impl<'i, 'a> Candidate<'i, 'a> {
+    fn new(entry: usize, tenant: &'i str, item: &'i NewSubmission<'a>) -> Candidate<'i, 'a> {
+        Candidate {
+            entry,
+            tenant,
+            item,
+            submission_id: new_id(),
+            source: item.source.as_str(),
+            shape: item.parsed.shape.as_str(),
+            custom_fields: serde_json::to_string(&item.parsed.lead.custom)
+                .unwrap_or_else(|_| "{}".into()),
+        }
+    }
+
+    fn dedupe_key(&self) -> &str {
+        &self.item.parsed.dedupe_key
+    }
+
+    fn bind_submission<'v>(&'v self, v: &mut Vec<&'v dyn ToSql>) {
+        let (item, p) = (self.item, self.item.parsed);
+        let lead = &p.lead;
+        v.extend([
+            &self.submission_id as &dyn ToSql,
+            &self.tenant,
+            &self.source,
+            &self.shape,
+            &p.portal_id,
+            &p.form_id,
+            &p.external_id,
+            &p.dedupe_key,
+            &item.signature,
+            &lead.email,
+            &lead.first_name,
+            &lead.last_name,
+            &lead.company,
+            &lead.job_title,
+            &lead.phone,
+            &lead.message,
+            &p.page_url,
+            &p.contact_object_id,
+            &self.custom_fields,
+            &item.raw_payload,
+            &item.import_job_id,
+            &item.synthetic,
+            &p.submitted_at,
+            &item.received_at,
+        ]);
+    }
+}
+
+/// A submission that went in, with the workflow (and job) it gets.
+struct Created<'l, 'i, 'a> {
+    candidate: &'l Candidate<'i, 'a>,
+    workflow_id: String,
+    trace_id: String,
+    job_id: Option<String>,
+    unique_key: String,
+}
+
+impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
+    fn new(candidate: &'l Candidate<'i, 'a>) -> Created<'l, 'i, 'a> {
+        let workflow_id = new_id();
+        Created {
+            candidate,
+            trace_id: candidate
+                .item
+                .trace_id
+                .map(str::to_string)
+                .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string()),
+            job_id: candidate.item.queue.map(|_| new_id()),
+            unique_key: format!("workflow:{workflow_id}"),
+            workflow_id,
+        }
+    }
+
+    fn bind_workflow<'v>(&'v self, v: &mut Vec<&'v dyn ToSql>) {
+        let item = self.candidate.item;
+        v.extend([
+            &self.workflow_id as &dyn ToSql,
+            &self.candidate.tenant,
+            &self.candidate.submission_id,
+            &item.parsed.lead.email,
+            &self.trace_id,
+            &item.received_at,
+        ]);
+    }
+
+    fn bind_job<'v>(&'v self, v: &mut Vec<&'v dyn ToSql>) {
+        let item = self.candidate.item;
+        v.extend([
+            &self.job_id as &dyn ToSql,
+            &self.candidate.tenant,
+            &item.queue,
+            &"workflow",
+            &self.workflow_id,
+            &JobState::Available,
+            &item.received_at,
+            &self.unique_key,
+            &item.import_job_id,
+            &item.received_at,
+            &item.received_at,
+        ]);
+    }
+}
+
+/// Inserts a row (with a fresh id) for each of `rows`, and fails unless every one went in: the
+/// statement does nothing on a conflict (a padded chunk's repeated row, see [`MultiRow`]), so
+/// the rows it changed are counted.
+fn insert_all<'v, R>(
+    tx: &Transaction<'_>,
+    insert: &MultiRow,
+    rows: &'v [R],
+    bind: impl FnMut(&'v R, &mut Vec<&'v dyn ToSql>),
+) -> Result<()> {
+    let inserted = insert.execute(tx, rows, bind)?;
+    if inserted != rows.len() {
+        return Err(crate::error::Error::Internal(format!(
+            "{inserted} of {} new rows with fresh ids went in: the batch is rolled back",
+            rows.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A stored submission's id and its workflow's.
+type Stored = (String, Option<String>);
+
+/// What each of `candidates` (submissions that did not go in) found stored under its key: the
+/// submission and its workflow, in `candidates`' order; None for one gone meanwhile (a purge).
+fn find_stored_in(
+    conn: &sql::Conn,
+    candidates: &[Candidate<'_, '_>],
+) -> Result<Vec<Option<Stored>>> {
+    let mut found: HashMap<(String, String), Stored> = HashMap::new();
+    FIND_STORED.run(
+        conn,
+        candidates,
+        |l, v| v.extend([&l.tenant as &dyn ToSql, &l.item.parsed.dedupe_key]),
+        |r| {
+            found.insert((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?));
+            Ok(())
+        },
+    )?;
+    Ok(candidates
+        .iter()
+        .map(|l| found.remove(&(l.tenant.to_string(), l.dedupe_key().to_string())))
+        .collect())
+}
+
+/// A padded chunk's repeated row conflicts with itself on its id: it goes in once.
+static INSERT_SUBMISSIONS: MultiRow = MultiRow::padded(
+    "INSERT INTO submissions (id, tenant_id, source, shape, portal_id, form_id, external_id,
+         dedupe_key, signature, email, first_name, last_name, company, job_title, phone,
+         message, page_url, contact_object_id, custom_fields, raw_payload, import_job_id,
+         synthetic, submitted_at, received_at)
+     VALUES ",
+    24,
+    " ON CONFLICT DO NOTHING RETURNING id",
+);
+
+/// The mode's default is `MODE_DRAFT_ONLY`, as `current_mode` reads it. The ids are fresh, so
+/// the only conflict is a padded chunk's repeated row with itself (`insert_all` checks that
+/// each went in); `WHERE true` tells SQLite's parser that `ON` begins the upsert, not a join.
+static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
+    "INSERT INTO workflows (id, tenant_id, submission_id, email, status, mode, trace_id,
+         created_at, updated_at)
+     SELECT v.column1, v.column2, v.column3, v.column4, 'pending',
+            COALESCE((SELECT m.value FROM settings m
+                      WHERE m.tenant_id = v.column2 AND m.key = 'mode'), 'draft_only'),
+            v.column5, v.column6, v.column6
+     FROM (VALUES ",
+    6,
+    ") AS v WHERE true ON CONFLICT DO NOTHING",
+);
+
+/// As the workflows' (the job ids and unique keys are fresh too).
+static INSERT_JOBS: MultiRow = MultiRow::padded(
+    "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at, unique_key,
+         import_job_id, created_at, updated_at)
+     VALUES ",
+    11,
+    " ON CONFLICT DO NOTHING",
+);
+
+/// Each (tenant, dedupe key) with the submission stored under it and its workflow (read into a
+/// map: a padded chunk's repeated key reads the same row again).
+static FIND_STORED: MultiRow = MultiRow::padded(
+    "SELECT k.column1, k.column2, s.id,
+            (SELECT w.id FROM workflows w
+             WHERE w.submission_id = s.id AND w.tenant_id = s.tenant_id LIMIT 1)
+     FROM (VALUES ",
+    2,
+    ") AS k JOIN submissions s ON s.tenant_id = k.column1 AND s.dedupe_key = k.column2",
+);
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::enqueue;
-    use super::super::{Store, WorkflowStatus};
+    use super::super::test_support::{SharedDb, enqueue};
+    use super::super::{MODE_DRAFT_ONLY, MODE_SEND, Store, WorkflowStatus};
+    use super::{Acceptance, NewSubmission, Routed, Source};
+    use crate::domain::submission::{ParsedSubmission, parse_payload};
+    use crate::domain::tenant::TenantId;
+
+    /// A webhook submission `id` from `email`: the same id is a re-send of it.
+    fn parsed(id: &str, email: &str) -> ParsedSubmission {
+        let body = format!(
+            r#"{{"portalId":1,"formId":"f","formSubmissionId":"{id}","fieldValues":[{{"name":"email","value":"{email}"}}]}}"#
+        );
+        parse_payload(body.as_bytes())
+            .unwrap()
+            .submissions
+            .remove(0)
+    }
+
+    fn item(parsed: &ParsedSubmission) -> NewSubmission<'_> {
+        let mut item = NewSubmission::received(Source::Webhook, parsed, b"{}", 1000);
+        item.queue = Some("normal");
+        item
+    }
+
+    fn accepted(a: &Acceptance) -> (&str, &str) {
+        match a {
+            Acceptance::Accepted {
+                submission_id,
+                workflow_id,
+                job_id: Some(_),
+            } => (submission_id, workflow_id),
+            other => panic!("not accepted with a job: {other:?}"),
+        }
+    }
+
+    fn count(store: &Store, table: &str) -> i64 {
+        store
+            .conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), (), |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_re_send_in_the_same_batch_is_a_duplicate_of_the_first_with_its_ids() {
+        let store = Store::open_in_memory().unwrap();
+        let (a, b, a_again) = (
+            parsed("A", "a@x.io"),
+            parsed("B", "b@x.io"),
+            parsed("A", "a@x.io"),
+        );
+        let out = store
+            .accept_submissions(&[item(&a), item(&b), item(&a_again)])
+            .unwrap();
+        assert_eq!(out.len(), 3);
+        let (a_sub, a_wf) = accepted(&out[0]);
+        accepted(&out[1]);
+        assert_eq!(
+            out[2],
+            Acceptance::Duplicate {
+                submission_id: a_sub.to_string(),
+                workflow_id: Some(a_wf.to_string()),
+            }
+        );
+        for table in ["submissions", "workflows", "jobs"] {
+            assert_eq!(count(&store, table), 2, "{table}");
+        }
+        let usage = store.usage_totals_of_every_tenant().unwrap();
+        let counts = &usage[0].1;
+        assert_eq!(counts.get(super::Metric::SubmissionsAccepted), 2);
+        assert_eq!(counts.get(super::Metric::Duplicates), 1);
+    }
+
+    #[test]
+    fn a_re_send_of_a_stored_submission_is_its_duplicate_and_the_rest_go_in() {
+        let store = Store::open_in_memory().unwrap();
+        let first = parsed("A", "a@x.io");
+        let stored = store.accept_submissions(&[item(&first)]).unwrap();
+        let (a_sub, a_wf) = accepted(&stored[0]);
+        let (c, a_again, c_again) = (
+            parsed("C", "c@x.io"),
+            parsed("A", "a@x.io"),
+            parsed("C", "c@x.io"),
+        );
+        let out = store
+            .accept_submissions(&[item(&c), item(&a_again), item(&a_again), item(&c_again)])
+            .unwrap();
+        let (c_sub, c_wf) = accepted(&out[0]);
+        let a_dup = Acceptance::Duplicate {
+            submission_id: a_sub.to_string(),
+            workflow_id: Some(a_wf.to_string()),
+        };
+        assert_eq!(out[1], a_dup);
+        assert_eq!(out[2], a_dup);
+        assert_eq!(
+            out[3],
+            Acceptance::Duplicate {
+                submission_id: c_sub.to_string(),
+                workflow_id: Some(c_wf.to_string()),
+            }
+        );
+        assert_eq!(count(&store, "submissions"), 2);
+        assert_eq!(count(&store, "jobs"), 2);
+    }
+
+    /// Keys are per tenant, and each workflow starts in its own tenant's mode.
+    #[test]
+    fn a_batch_of_several_tenants_stores_each_under_its_own() {
+        let db = SharedDb::new();
+        let store = db.open("default");
+        db.open("acme").set_mode(MODE_SEND, "test", "r").unwrap();
+        let (default, acme) = (TenantId::default_tenant(), TenantId::parse("acme").unwrap());
+        let (a, b) = (parsed("A", "a@x.io"), parsed("B", "b@x.io"));
+        let routed = |tenant, parsed| Routed {
+            tenant,
+            item: item(parsed),
+            audit_actor: None,
+        };
+        let out = store
+            .accept_routed(&[
+                routed(&acme, &a),
+                routed(&default, &a),
+                routed(&acme, &b),
+                routed(&acme, &a),
+            ])
+            .unwrap();
+        let (acme_a, acme_a_wf) = accepted(&out[0]);
+        let (default_a, default_a_wf) = accepted(&out[1]);
+        accepted(&out[2]);
+        assert_ne!(acme_a, default_a);
+        assert!(
+            matches!(&out[3], Acceptance::Duplicate { submission_id, .. } if submission_id == acme_a)
+        );
+        let acme_store = db.open("acme");
+        assert_eq!(acme_store.get_workflow(acme_a_wf).unwrap().mode, MODE_SEND);
+        assert_eq!(
+            store.get_workflow(default_a_wf).unwrap().mode,
+            MODE_DRAFT_ONLY
+        );
+        assert!(
+            store.get_workflow(acme_a_wf).is_err(),
+            "not the default tenant's"
+        );
+        assert_eq!(
+            acme_store
+                .get_submission(acme_a)
+                .unwrap()
+                .lead
+                .email
+                .as_deref(),
+            Some("a@x.io")
+        );
+    }
+
+    /// More rows than one statement takes (256), with re-sends across chunks: every answer in
+    /// request order, each for its own submission.
+    #[test]
+    fn a_batch_larger_than_a_chunk_answers_each_in_request_order() {
+        let store = Store::open_in_memory().unwrap();
+        let stored = parsed("S7", "s7@x.io");
+        let (s7_sub, _) = {
+            let out = store.accept_submissions(&[item(&stored)]).unwrap();
+            let (s, w) = accepted(&out[0]);
+            (s.to_string(), w.to_string())
+        };
+        // S0..S299, then S5 and S299 again; S7 is stored already.
+        let mut ids: Vec<String> = (0..300).map(|i| format!("S{i}")).collect();
+        ids.push("S5".into());
+        ids.push("S299".into());
+        let batch: Vec<ParsedSubmission> = ids
+            .iter()
+            .map(|id| parsed(id, &format!("{}@x.io", id.to_lowercase())))
+            .collect();
+        let items: Vec<NewSubmission<'_>> = batch.iter().map(item).collect();
+        let out = store.accept_submissions(&items).unwrap();
+        assert_eq!(out.len(), 302);
+        for (i, answer) in out.iter().enumerate().take(300) {
+            if i == 7 {
+                assert!(
+                    matches!(answer, Acceptance::Duplicate { submission_id, .. } if *submission_id == s7_sub)
+                );
+                continue;
+            }
+            let (sub, wf) = accepted(answer);
+            assert_eq!(
+                store.get_submission(sub).unwrap().lead.email,
+                Some(format!("s{i}@x.io"))
+            );
+            assert_eq!(store.get_workflow(wf).unwrap().submission_id, sub);
+        }
+        for (resend, of) in [(300, 5), (301, 299)] {
+            let (sub, wf) = accepted(&out[of]);
+            assert_eq!(
+                out[resend],
+                Acceptance::Duplicate {
+                    submission_id: sub.to_string(),
+                    workflow_id: Some(wf.to_string()),
+                }
+            );
+        }
+        assert_eq!(count(&store, "submissions"), 300);
+        assert_eq!(count(&store, "workflows"), 300);
+        assert_eq!(count(&store, "jobs"), 300);
+    }
 
     fn seed(submission: &str) -> String {
         format!(

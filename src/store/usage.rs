@@ -198,6 +198,18 @@ impl Tally {
     }
 }
 
+/// Every tenant's counts of a batch, in tenant order (and each tenant's in day and metric
+/// order, see [`Tally::write_in`]): two transactions that lock the same counter rows then lock
+/// them in one order.
+pub(super) fn write_tallies_in(conn: &Conn, tallies: &[(&str, &Tally)]) -> Result<()> {
+    let mut sorted = tallies.to_vec();
+    sorted.sort_by_key(|(tenant, _)| *tenant);
+    for (tenant, tally) in sorted {
+        tally.write_in(conn, tenant)?;
+    }
+    Ok(())
+}
+
 /// Adds `n` to one counter: an UPSERT that adds to what is there (no read, so no write lock is
 /// needed), on the writer's own shard of the counter (V17): on PostgreSQL the shard is the
 /// writer's backend, so commits of other connections do not wait on this row's lock, which a
