@@ -234,7 +234,7 @@ end_to_end() {
     psql -qAt "$PG" -c "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 90)
         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
         ORDER BY calls DESC LIMIT 25" 2>/dev/null > "$WORK/statements" || true
-    [ -n "${KEEP_STATEMENTS:-}" ] && cp "$WORK/statements" "$KEEP_STATEMENTS"
+    if [ -n "${KEEP_STATEMENTS:-}" ]; then cp "$WORK/statements" "$KEEP_STATEMENTS"; fi
   else
     echo
   fi
