@@ -249,17 +249,24 @@ pub struct PendingFinish {
     span: tracing::Span,
     outcome: Outcome,
     step: Option<Step>,
-    state: State,
-    batch: Vec<PipelineWrite>,
-    held: HeldBack,
-    begun: bool,
+    run: RunSoFar,
 }
 
 impl PendingFinish {
     /// Whether [`Pipeline::complete`] would commit without waiting.
     pub fn is_ready(&self) -> bool {
-        self.held.durable.iter().all(Durable::is_ready)
+        self.run.held.durable.iter().all(Durable::is_ready)
     }
+}
+
+/// What a run has gathered on its way through the steps: their state, the writes of the next
+/// commit, the writes held back for effects not yet durable, and whether an attempt has begun.
+#[derive(Default)]
+struct RunSoFar {
+    state: State,
+    batch: Vec<PipelineWrite>,
+    held: HeldBack,
+    begun: bool,
 }
 
 /// How [`Pipeline::start`] left a run.
@@ -298,16 +305,13 @@ impl Pipeline<'_> {
         let _entered = span.enter();
         let submission = self.store.get_submission(&workflow.submission_id)?;
         let previous = self.store.workflow_steps(workflow_id)?;
-        let mut state = State::default();
-        let mut batch: Vec<PipelineWrite> = Vec::new();
-        let mut held = HeldBack::default();
-        let mut begun = false;
+        let mut run = RunSoFar::default();
         let latest = |step: Step| previous.iter().rev().find(|r| r.seq == step.seq());
 
         for step in STEPS {
             let prior = latest(step);
             if let Some(done) = prior.filter(|r| r.status == StepStatus::Completed) {
-                steps::restore(step, done.output.as_deref(), &mut state)?;
+                steps::restore(step, done.output.as_deref(), &mut run.state)?;
                 continue;
             }
             let started_at = now_ms();
@@ -329,13 +333,14 @@ impl Pipeline<'_> {
                 duration_ms: None,
             };
             let (intent, retrying) = if step.needs_intent() {
-                batch.push(PipelineWrite::Progress(progress(
+                run.batch.push(PipelineWrite::Progress(progress(
                     workflow_id,
                     WorkflowStatus::Running,
                     Some(step),
-                    &state,
+                    &run.state,
                 )));
-                let committed = self.commit_intent(&mut batch, &mut begun, &record, hook)?;
+                let committed =
+                    self.commit_intent(&mut run.batch, &mut run.begun, &record, hook)?;
                 record.attempt = committed.attempt;
                 record.input = committed.input.clone();
                 let intent = committed
@@ -360,10 +365,10 @@ impl Pipeline<'_> {
                 retrying,
             };
             let calls_before = self.connectors.meter.reading();
-            let result = steps::execute(step, &ctx, &mut state);
+            let result = steps::execute(step, &ctx, &mut run.state);
             let calls = self.connectors.meter.reading().since(calls_before);
-            if let Some(usage) = spent(workflow_id, step, calls, &result, &state) {
-                batch.push(PipelineWrite::Usage(usage));
+            if let Some(usage) = spent(workflow_id, step, calls, &result, &run.state) {
+                run.batch.push(PipelineWrite::Usage(usage));
             }
             let elapsed = timer.elapsed();
             crate::metrics::observe(
@@ -379,8 +384,8 @@ impl Pipeline<'_> {
                     remote_id,
                     writes,
                 }) => {
-                    batch.push(completed(record, &output, remote_id));
-                    batch.extend(writes);
+                    run.batch.push(completed(record, &output, remote_id));
+                    run.batch.extend(writes);
                 }
                 Ok(StepResult::ContinueOnceDurable {
                     output,
@@ -388,40 +393,40 @@ impl Pipeline<'_> {
                     writes,
                     durable,
                 }) => {
-                    held.writes.push(completed(record, &output, remote_id));
-                    held.writes.extend(writes);
-                    held.durable.push(durable);
+                    run.held.writes.push(completed(record, &output, remote_id));
+                    run.held.writes.extend(writes);
+                    run.held.durable.push(durable);
                 }
                 Ok(StepResult::Stop {
                     status,
                     output,
                     writes,
                 }) => {
-                    batch.push(completed(record, &output, None));
+                    run.batch.push(completed(record, &output, None));
                     for later in STEPS.iter().filter(|s| s.seq() > step.seq()) {
-                        batch.push(PipelineWrite::Step(skipped(
+                        run.batch.push(PipelineWrite::Step(skipped(
                             workflow_id,
                             *later,
                             started_at,
                         )));
                     }
-                    batch.extend(writes);
+                    run.batch.extend(writes);
                     let outcome = Outcome {
                         workflow_id: workflow_id.to_string(),
                         status,
                         failure: None,
                     };
-                    return self.end(outcome, Some(step), state, batch, held, begun, hook);
+                    return self.end(outcome, Some(step), run, hook);
                 }
                 Err(error) => {
                     let failure = failed(workflow_id, step, &error, &mut record);
-                    batch.push(PipelineWrite::Step(record));
+                    run.batch.push(PipelineWrite::Step(record));
                     let outcome = Outcome {
                         workflow_id: workflow_id.to_string(),
                         status: WorkflowStatus::Failed,
                         failure: Some(failure),
                     };
-                    return self.end(outcome, Some(step), state, batch, held, begun, hook);
+                    return self.end(outcome, Some(step), run, hook);
                 }
             }
         }
@@ -430,37 +435,22 @@ impl Pipeline<'_> {
             status: WorkflowStatus::Completed,
             failure: None,
         };
-        self.end(
-            outcome,
-            Some(Step::Finalize),
-            state,
-            batch,
-            held,
-            begun,
-            hook,
-        )
+        self.end(outcome, Some(Step::Finalize), run, hook)
     }
 
     /// The run's final commit now, or undone when it would have to wait (see [`Pipeline::start`]).
-    #[allow(clippy::too_many_arguments)]
     fn end(
         &self,
         outcome: Outcome,
         step: Option<Step>,
-        state: State,
-        batch: Vec<PipelineWrite>,
-        held: HeldBack,
-        begun: bool,
+        run: RunSoFar,
         hook: &dyn FinishHook,
     ) -> Result<Run> {
         let pending = PendingFinish {
             span: tracing::Span::current(),
             outcome,
             step,
-            state,
-            batch,
-            held,
-            begun,
+            run,
         };
         if pending.is_ready() {
             self.complete(pending, hook).map(Run::Finished)
@@ -479,14 +469,14 @@ impl Pipeline<'_> {
         let mut p = pending;
         // Every effect is waited for, even after one failed: none is left in flight unseen.
         let mut not_durable = None;
-        for durable in std::mem::take(&mut p.held.durable) {
+        for durable in std::mem::take(&mut p.run.held.durable) {
             if let Err(e) = durable.wait() {
                 not_durable.get_or_insert(e);
             }
         }
-        let mut writes = std::mem::take(&mut p.held.writes);
+        let mut writes = std::mem::take(&mut p.run.held.writes);
         if let Some(error) = not_durable {
-            p.batch.retain(|w| matches!(w, PipelineWrite::Usage(_)));
+            p.run.batch.retain(|w| matches!(w, PipelineWrite::Usage(_)));
             writes.retain(|w| matches!(w, PipelineWrite::Step(_) | PipelineWrite::Usage(_)));
             for write in &mut writes {
                 if let PipelineWrite::Step(record) = write {
@@ -500,8 +490,8 @@ impl Pipeline<'_> {
                 }
             }
         }
-        writes.append(&mut p.batch);
-        self.finish(p.outcome, p.step, &p.state, writes, p.begun, hook)
+        writes.append(&mut p.run.batch);
+        self.finish(p.outcome, p.step, &p.run.state, writes, p.run.begun, hook)
     }
 
     /// Commits the buffered writes with the intent of the side-effect step `record` (fenced by the
