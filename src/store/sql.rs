@@ -1284,28 +1284,29 @@ impl MultiRow {
 
     /// The SQL for a chunk of `rows` rows (one of [`CHUNK_ROWS`]), written once per process.
     pub fn sql(&self, rows: usize) -> &str {
-        let texts = self.texts.get_or_init(|| {
-            CHUNK_ROWS
-                .iter()
-                .map(|&n| {
-                    let mut sql = String::from(self.head);
-                    for row in 0..n {
-                        sql.push_str(if row == 0 { "(" } else { ", (" });
-                        for col in 0..self.columns {
-                            if col > 0 {
-                                sql.push_str(", ");
-                            }
-                            sql.push_str(&format!("?{}", row * self.columns + col + 1));
-                        }
-                        sql.push(')');
-                    }
-                    sql.push_str(self.tail);
-                    sql
-                })
-                .collect()
-        });
+        let texts = self
+            .texts
+            .get_or_init(|| CHUNK_ROWS.iter().map(|&n| self.sql_for(n)).collect());
         let i = CHUNK_ROWS.iter().position(|&n| n == rows);
         &texts[i.expect("a chunk is one of CHUNK_ROWS")]
+    }
+
+    /// The SQL for exactly `rows` rows, written anew: for a caller that runs a whole batch as
+    /// one statement of its own size (a text per size, kept by the statement caches).
+    pub fn sql_for(&self, rows: usize) -> String {
+        let mut sql = String::from(self.head);
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for col in 0..self.columns {
+                if col > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("?{}", row * self.columns + col + 1));
+            }
+            sql.push(')');
+        }
+        sql.push_str(self.tail);
+        sql
     }
 
     /// `rows` rows as chunks, largest first: each the range of rows it holds and the size of

@@ -587,27 +587,22 @@ fn lock_workflow_in(tx: &sql::Transaction<'_>, tenant: &str, workflow_id: &str) 
 /// twice, so the keys of `steps` must be distinct ([`distinct_keys`]).
 fn insert_steps_in(tx: &sql::Transaction<'_>, steps: &[&StepRecord]) -> Result<()> {
     const COLUMNS: usize = 14;
-    let rows: Vec<String> = (0..steps.len())
-        .map(|i| {
-            let marks: Vec<String> = (1..=COLUMNS)
-                .map(|c| format!("?{}", i * COLUMNS + c))
-                .collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect();
-    let sql = format!(
+    // Not chunked like intake's batches: a padded chunk's repeated row would make this upsert
+    // touch a row twice, and a batch holds a handful of steps, so one statement of its size.
+    static UPSERT_STEPS: sql::MultiRow = sql::MultiRow::new(
         "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
              output, remote_id, error, error_class, started_at, finished_at, duration_ms)
-         VALUES {}
-         ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
+         VALUES ",
+        COLUMNS,
+        " ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
              status = excluded.status, output = excluded.output,
              remote_id = excluded.remote_id, error = excluded.error,
              error_class = excluded.error_class, finished_at = excluded.finished_at,
              duration_ms = excluded.duration_ms,
              input = COALESCE(excluded.input, workflow_steps.input)
          WHERE workflow_steps.status <> 'completed'",
-        rows.join(", ")
     );
+    let sql = UPSERT_STEPS.sql_for(steps.len());
     let mut values: Vec<&dyn sql::ToSql> = Vec::with_capacity(steps.len() * COLUMNS);
     for s in steps {
         values.extend([
