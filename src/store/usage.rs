@@ -478,6 +478,33 @@ mod tests {
     }
 
     #[test]
+    fn one_statement_of_counters_adds_up_repeats_of_a_counter() {
+        // Two tallies of one tenant moving the same counter, as two workflows of one commit
+        // would: one multi-row UPSERT may not touch a row twice (PostgreSQL refuses it), so
+        // the repeats are merged before, and each counter gets their sum.
+        let store = Store::open_in_memory().unwrap();
+        let at = 1_795_914_000_000; // 2026-11-29T01:00:00Z
+        let mut a = Tally::default();
+        a.add(at, Metric::CrmCalls, 2);
+        a.add(at, Metric::MailboxCalls, 1);
+        let mut b = Tally::default();
+        b.add(at, Metric::CrmCalls, 3);
+        b.add(at, Metric::EmailsSent, 0);
+        write_tallies_in(
+            &store.conn,
+            &[("default", &a), ("default", &b), ("other", &b)],
+        )
+        .unwrap();
+        let days = store
+            .usage(&range("2026-11-29", "2026-11-29"), UsageBucket::Day)
+            .unwrap();
+        assert_eq!(days[0].counts.get(Metric::CrmCalls), 5);
+        assert_eq!(days[0].counts.get(Metric::MailboxCalls), 1);
+        let every = store.usage_totals_of_every_tenant().unwrap();
+        assert_eq!(every[1].1.get(Metric::CrmCalls), 3);
+    }
+
+    #[test]
     fn counters_add_up_per_day_and_month_within_the_range() {
         let store = Store::open_in_memory().unwrap();
         let day = 86_400_000;
