@@ -231,9 +231,18 @@ end_to_end() {
     echo "         busy backends sampled every 0.2 s, by state and wait (share of samples):"
     sort "$WORK/waits" | grep -v '^$' | uniq -c | sort -rn | head -8 \
       | awk -v n="$(grep -vc '^$' "$WORK/waits")" '{c=$1; $1=""; printf "           %5.1f%%%s\n", 100 * c / n, $0}'
-    psql -qAt "$PG" -c "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 90)
-        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
-        ORDER BY calls DESC LIMIT 25" 2>/dev/null > "$WORK/statements" || true
+    # The server's profile: each statement's calls and execution time per workflow, by calls and
+    # by total time (BEGIN and COMMIT included here: a COMMIT's time is its WAL flush).
+    local order
+    for order in calls total_exec_time; do
+      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, text"
+      psql -qAt -F ' ' "$PG" -c "SELECT to_char(calls::numeric / $finished, 'FM990.00'),
+              to_char(total_exec_time::numeric / $finished, 'FM990.000'),
+              to_char(mean_exec_time::numeric, 'FM990.000'),
+              left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
+          ORDER BY $order DESC LIMIT 25" 2>/dev/null | sed 's/^/           /' || true
+    done | tee "$WORK/statements"
     if [ -n "${KEEP_STATEMENTS:-}" ]; then cp "$WORK/statements" "$KEEP_STATEMENTS"; fi
   else
     echo

@@ -163,7 +163,7 @@ pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Resu
     Ok(())
 }
 
-fn lease_lost(lease: &Lease) -> Error {
+pub(super) fn lease_lost(lease: &Lease) -> Error {
     Error::LeaseLost {
         job_id: lease.job_id.clone(),
         owner: lease.owner.clone(),
@@ -599,67 +599,118 @@ impl Store {
 /// read; the job's dead letters are its own (a dead letter is retried only while its job is
 /// dead, never while it runs), and a new one has a fresh id. A retry made due now is announced.
 pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<()> {
-    let (state, run_at, class, error) = match &finish.result {
-        JobResult::Completed => (JobState::Completed, None, None, None),
-        JobResult::Retry {
-            run_at,
-            class,
-            error,
-        } => (
-            JobState::Retryable,
-            Some(*run_at),
-            Some(class.as_str()),
-            Some(error),
-        ),
-        JobResult::Dead { class, error } => {
-            (JobState::Dead, None, Some(class.as_str()), Some(error))
-        }
-        JobResult::Cancelled { class, error } => {
-            (JobState::Cancelled, None, Some(class.as_str()), Some(error))
-        }
-    };
+    let ended = end_job_in(tx, finish)?;
+    settle_job_in(tx, finish, &ended)
+}
+
+/// The job and workflow a guarded [`end_job_in`] ended: the job's own workflow and tenant (the
+/// rescuer finishes expired jobs of every tenant).
+pub(super) struct EndedJob {
+    pub(super) lease: Lease,
+    workflow_id: Option<String>,
+    tenant: String,
+}
+
+/// The first part of [`finish_job_in`]: the job's UPDATE, guarded by the lease exactly as
+/// [`check_lease`] is (the same owner, attempt and state), so it fences a commit as well as the
+/// check does, and takes the job's row lock in its place. `LeaseLost` when the lease was lost.
+pub(super) fn end_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<EndedJob> {
+    let (state, run_at, class, error) = job_end(&finish.result);
     let lease = &finish.lease;
     // The job's own tenant (the rescuer finishes expired jobs of every tenant) and workflow,
-    // returned by the guarded UPDATE itself: none when the lease was lost.
-    let ended: Option<(Option<String>, String)> = tx
-        .prepare_cached(
+    // returned by the guarded UPDATE itself: none when the lease was lost. On PostgreSQL the
+    // same statement writes the attempt's row and, for a completed job, settles its retried
+    // dead letters (what `settle_job_in` does on SQLite), each only when the guarded UPDATE
+    // ended the job: one round trip where they were three.
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => {
             "-- all tenants: queue maintenance (the lease names the job)
              UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
                  lease_expires_at = NULL, last_error = COALESCE(?6, last_error),
                  last_error_class = COALESCE(?7, last_error_class), updated_at = ?8
              WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'
-             RETURNING workflow_id, tenant_id",
-        )?
-        .query_row(
-            params![
-                lease.job_id,
-                lease.owner,
-                lease.attempt,
-                state.as_str(),
-                run_at,
-                error,
-                class,
-                finish.at
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+             RETURNING workflow_id, tenant_id"
+        }
+        Dialect::Postgres => {
+            "-- all tenants: queue maintenance (the lease names the job)
+             WITH ended AS (
+                 UPDATE jobs SET state = ?4, run_at = COALESCE(?5, run_at), lease_owner = NULL,
+                     lease_expires_at = NULL, last_error = COALESCE(?6, last_error),
+                     last_error_class = COALESCE(?7, last_error_class), updated_at = ?8
+                 WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'
+                 RETURNING workflow_id, tenant_id),
+             attempt AS (
+                 UPDATE job_attempts SET error = ?6, error_class = ?7, finished_at = ?8
+                 WHERE job_id = ?1 AND attempt = ?3 AND EXISTS (SELECT 1 FROM ended)),
+             resolved AS (
+                 UPDATE dead_letters SET resolved_at = ?8
+                 WHERE ?9 = 1 AND job_id = ?1 AND tenant_id IN (SELECT tenant_id FROM ended)
+                   AND retried_at IS NOT NULL AND resolved_at IS NULL)
+             SELECT workflow_id, tenant_id FROM ended"
+        }
+    };
+    let completed = matches!(finish.result, JobResult::Completed);
+    let state = state.as_str();
+    let values: [&dyn sql::ToSql; 9] = [
+        &lease.job_id,
+        &lease.owner,
+        &lease.attempt,
+        &state,
+        &run_at,
+        &error,
+        &class,
+        &finish.at,
+        &completed,
+    ];
+    // SQLite's statement takes the first eight.
+    let bound = match tx.dialect() {
+        Dialect::Sqlite => &values[..8],
+        Dialect::Postgres => &values[..],
+    };
+    let ended: Option<(Option<String>, String)> = tx
+        .prepare_cached(sql)?
+        .query_row(bound, |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some((workflow_id, tenant)) = ended else {
         return Err(lease_lost(lease));
     };
-    tx.prepare_cached(
-        "UPDATE job_attempts SET error = ?3, error_class = ?4, finished_at = ?5
-         WHERE job_id = ?1 AND attempt = ?2",
-    )?
-    .execute(params![
-        lease.job_id,
-        lease.attempt,
-        error,
-        class,
-        finish.at
-    ])?;
+    Ok(EndedJob {
+        lease: lease.clone(),
+        workflow_id,
+        tenant,
+    })
+}
+
+/// The rest of [`finish_job_in`], after its [`end_job_in`]: the attempt's row, and what the
+/// end means for the job's workflow and dead letters.
+pub(super) fn settle_job_in(
+    tx: &Transaction<'_>,
+    finish: &JobFinish,
+    ended: &EndedJob,
+) -> Result<()> {
+    let (_, _, class, error) = job_end(&finish.result);
+    let lease = &finish.lease;
+    let (workflow_id, tenant) = (&ended.workflow_id, ended.tenant.as_str());
+    // On PostgreSQL `end_job_in` wrote these already.
+    let sqlite = tx.dialect() == Dialect::Sqlite;
+    if sqlite {
+        tx.prepare_cached(
+            "UPDATE job_attempts SET error = ?3, error_class = ?4, finished_at = ?5
+             WHERE job_id = ?1 AND attempt = ?2",
+        )?
+        .execute(params![
+            lease.job_id,
+            lease.attempt,
+            error,
+            class,
+            finish.at
+        ])?;
+    }
     match &finish.result {
-        JobResult::Completed => resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?,
+        JobResult::Completed if sqlite => {
+            resolve_dead_letters_in(tx, tenant, &lease.job_id, finish.at)?
+        }
+        JobResult::Completed => {}
         JobResult::Cancelled { .. } => {
             // Cancelled: nothing retries it; the run left the workflow failed. Decided by a
             // guarded statement that locks the row (a read could be stale by the commit).
@@ -685,7 +736,7 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 class: class.as_str(),
                 at: finish.at,
             };
-            end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
+            end_workflow_in(tx, tenant, workflow_id.as_deref(), &end)?;
             if *run_at <= finish.at {
                 announce_jobs_in(tx)?;
             }
@@ -697,7 +748,7 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 class: class.as_str(),
                 at: finish.at,
             };
-            let gave_up = end_workflow_in(tx, &tenant, workflow_id.as_deref(), &end)?;
+            let gave_up = end_workflow_in(tx, tenant, workflow_id.as_deref(), &end)?;
             if let (1, Some(id)) = (gave_up, &workflow_id) {
                 count_for_workflow_in(tx, id, finish.at, Metric::WorkflowsFailed, 1)?;
             }
@@ -716,7 +767,7 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
                 })?
                 .query_row(params![lease.job_id, tenant], |r| r.get(0))?;
             // The new dead letter stands for the job now; the one a retry came from is settled.
-            resolve_dead_letters_in(tx, &tenant, &lease.job_id, finish.at)?;
+            resolve_dead_letters_in(tx, tenant, &lease.job_id, finish.at)?;
             tx.prepare_cached(
                 "INSERT INTO dead_letters (id, tenant_id, job_id, workflow_id, error_class, error,
                      attempts, payload, created_at)
@@ -736,6 +787,29 @@ pub(super) fn finish_job_in(tx: &Transaction<'_>, finish: &JobFinish) -> Result<
         }
     }
     Ok(())
+}
+
+/// The job's state, next run and error after `result`.
+fn job_end(result: &JobResult) -> (JobState, Option<i64>, Option<&'static str>, Option<&String>) {
+    match result {
+        JobResult::Completed => (JobState::Completed, None, None, None),
+        JobResult::Retry {
+            run_at,
+            class,
+            error,
+        } => (
+            JobState::Retryable,
+            Some(*run_at),
+            Some(class.as_str()),
+            Some(error),
+        ),
+        JobResult::Dead { class, error } => {
+            (JobState::Dead, None, Some(class.as_str()), Some(error))
+        }
+        JobResult::Cancelled { class, error } => {
+            (JobState::Cancelled, None, Some(class.as_str()), Some(error))
+        }
+    }
 }
 
 /// Where a job's end leaves its unfinished workflow: `pending` again (a retry will come) or

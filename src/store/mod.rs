@@ -138,6 +138,8 @@ pub struct Store {
     conn: Conn,
     tenant: TenantId,
     path: PathBuf,
+    /// The billable tenants of the workflows this connection's runs commit for.
+    billing: usage::Billing,
 }
 
 pub fn new_id() -> String {
@@ -193,6 +195,7 @@ impl Store {
             conn: Conn::sqlite(conn),
             tenant: tenant.clone(),
             path: path.to_path_buf(),
+            billing: Default::default(),
         };
         store.configure(durability).map_err(describe)?;
         store.migrate()?;
@@ -207,6 +210,7 @@ impl Store {
             conn,
             tenant: tenant.clone(),
             path: PathBuf::from(postgres::redacted(url)),
+            billing: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -229,6 +233,7 @@ impl Store {
             conn: Conn::sqlite(conn),
             tenant: TenantId::default_tenant(),
             path: PathBuf::from(":memory:"),
+            billing: Default::default(),
         };
         store.configure(Durability::Normal)?;
         store.migrate()?;

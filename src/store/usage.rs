@@ -141,15 +141,18 @@ pub struct WorkflowUsage {
     pub counts: UsageCounts,
 }
 
-const UPSERT: &str =
-    "ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n";
-
 /// Adds `n` to `metric` of `tenant` on the UTC day of `at`, in the caller's transaction.
 pub(super) fn count_in(conn: &Conn, tenant: &str, at: i64, metric: Metric, n: u64) -> Result<()> {
-    if n == 0 {
-        return Ok(());
-    }
-    upsert_day(conn, tenant, &utc_day(at), metric, n)
+    let day = utc_day(at);
+    upsert_counts(
+        conn,
+        vec![Counter {
+            tenant,
+            day: &day,
+            metric,
+            n,
+        }],
+    )
 }
 
 /// The same for the tenant of `workflow_id` (see [`WorkflowTally`]).
@@ -162,11 +165,11 @@ pub(super) fn count_for_workflow_in(
 ) -> Result<()> {
     let mut tally = WorkflowTally::default();
     tally.add(workflow_id, at, metric, n);
-    tally.write_in(conn)
+    tally.write_in(conn, &Billing::default())
 }
 
 /// Counts gathered over a batch (one intake group commit holds many submissions) and written as
-/// one UPSERT per day and metric in the batch's transaction.
+/// one UPSERT statement for the batch's transaction (see [`upsert_counts`]).
 #[derive(Debug, Default)]
 pub(super) struct Tally(Vec<(String, Metric, u64)>);
 
@@ -183,48 +186,96 @@ impl Tally {
         }
     }
 
-    /// Writes the counts for `tenant` in the caller's transaction, in (day, metric) order: two
-    /// transactions that lock the same counter rows (PostgreSQL's row locks, intake on several
-    /// hosts) then lock them in one order and never deadlock on each other.
+    /// Writes the counts for `tenant` in the caller's transaction.
     pub(super) fn write_in(&self, conn: &Conn, tenant: &str) -> Result<()> {
-        let mut counts: Vec<&(String, Metric, u64)> = self.0.iter().collect();
-        counts.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
-        for (day, metric, n) in counts {
-            if *n > 0 {
-                upsert_day(conn, tenant, day, *metric, *n)?;
-            }
-        }
-        Ok(())
+        write_tallies_in(conn, &[(tenant, self)])
+    }
+
+    fn counters<'a>(&'a self, tenant: &'a str) -> impl Iterator<Item = Counter<'a>> + 'a {
+        self.0.iter().map(move |(day, metric, n)| Counter {
+            tenant,
+            day,
+            metric: *metric,
+            n: *n,
+        })
     }
 }
 
-/// Every tenant's counts of a batch, in tenant order (and each tenant's in day and metric
-/// order, see [`Tally::write_in`]): two transactions that lock the same counter rows then lock
-/// them in one order.
+/// Every tenant's counts of a batch, in one statement (see [`upsert_counts`]).
 pub(super) fn write_tallies_in(conn: &Conn, tallies: &[(&str, &Tally)]) -> Result<()> {
-    let mut sorted = tallies.to_vec();
-    sorted.sort_by_key(|(tenant, _)| *tenant);
-    for (tenant, tally) in sorted {
-        tally.write_in(conn, tenant)?;
+    let counters: Vec<Counter<'_>> = tallies
+        .iter()
+        .flat_map(|(tenant, tally)| tally.counters(tenant))
+        .collect();
+    upsert_counts(conn, counters)
+}
+
+/// What one counter row of a batch gets added.
+#[derive(Debug)]
+struct Counter<'a> {
+    tenant: &'a str,
+    day: &'a str,
+    metric: Metric,
+    n: u64,
+}
+
+/// Adds each count to its counter in one multi-row UPSERT (one round trip on PostgreSQL, where
+/// a statement per counter was one each): an UPSERT that adds to what is there (no read, so no
+/// write lock is needed), on the writer's own shard of the counter (V17): on PostgreSQL the
+/// shard is the writer's backend, so commits of other connections do not wait on this row's
+/// lock, which a commit holds through its WAL flush. Readers sum the shards. The rows are merged
+/// by counter (one statement may not update a row twice) and go in (tenant, day, metric) order,
+/// so two transactions that lock the same counter rows (PostgreSQL's row locks, intake on several
+/// hosts) lock them in one order and never deadlock on each other.
+fn upsert_counts(conn: &Conn, mut counters: Vec<Counter<'_>>) -> Result<()> {
+    counters.retain(|c| c.n > 0);
+    counters.sort_by(|a, b| {
+        (a.tenant, a.day, a.metric.as_str()).cmp(&(b.tenant, b.day, b.metric.as_str()))
+    });
+    counters.dedup_by(|later, kept| {
+        let same = (later.tenant, later.day, later.metric) == (kept.tenant, kept.day, kept.metric);
+        if same {
+            kept.n = kept.n.saturating_add(later.n);
+        }
+        same
+    });
+    let upsert = match conn.dialect() {
+        Dialect::Sqlite => &UPSERT_COUNTS_SQLITE,
+        Dialect::Postgres => &UPSERT_COUNTS_POSTGRES,
+    };
+    let values: Vec<(&str, &str, Metric, i64)> = counters
+        .iter()
+        .map(|c| (c.tenant, c.day, c.metric, clamp(c.n)))
+        .collect();
+    for chunk in values.chunks(sql::CHUNK_ROWS[0]) {
+        let mut bound: Vec<&dyn sql::ToSql> = Vec::with_capacity(chunk.len() * 4);
+        for (tenant, day, metric, n) in chunk {
+            bound.extend([tenant as &dyn sql::ToSql, day, metric, n]);
+        }
+        // One text per row count: a commit counts a handful of counters, so a few texts, kept
+        // by the statement caches.
+        conn.prepare_cached(&upsert.sql_for(chunk.len()))?
+            .execute(&bound[..])?;
     }
     Ok(())
 }
 
-/// Adds `n` to one counter: an UPSERT that adds to what is there (no read, so no write lock is
-/// needed), on the writer's own shard of the counter (V17): on PostgreSQL the shard is the
-/// writer's backend, so commits of other connections do not wait on this row's lock, which a
-/// commit holds through its WAL flush. Readers sum the shards.
-fn upsert_day(conn: &Conn, tenant: &str, day: &str, metric: Metric, n: u64) -> Result<()> {
-    let shard = match conn.dialect() {
-        Dialect::Sqlite => "0",
-        Dialect::Postgres => "pg_backend_pid() % 16",
-    };
-    conn.prepare_cached(&format!(
-        "INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES (?1, ?2, ?3, {shard}, ?4) {UPSERT}"
-    ))?
-    .execute(params![tenant, day, metric, clamp(n)])?;
-    Ok(())
-}
+/// `WHERE true` tells SQLite's parser that `ON` begins the upsert, not a join.
+static UPSERT_COUNTS_SQLITE: sql::MultiRow = sql::MultiRow::new(
+    "INSERT INTO usage (tenant_id, day, metric, shard, n)
+     SELECT v.column1, v.column2, v.column3, 0, v.column4 FROM (VALUES ",
+    4,
+    ") AS v WHERE true
+     ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n",
+);
+
+static UPSERT_COUNTS_POSTGRES: sql::MultiRow = sql::MultiRow::new(
+    "INSERT INTO usage (tenant_id, day, metric, shard, n)
+     SELECT v.column1, v.column2, v.column3, pg_backend_pid() % 16, v.column4 FROM (VALUES ",
+    4,
+    ") AS v WHERE true
+     ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n",
+);
 
 /// A batch's counts per workflow, written once per workflow, day and metric at the end of the
 /// batch's transaction, for the workflow's own tenant (whichever tenant the connection was
@@ -253,13 +304,61 @@ impl WorkflowTally {
         }
     }
 
-    pub(super) fn write_in(&self, conn: &Conn) -> Result<()> {
-        for (workflow_id, tally) in &self.0 {
-            if let Some(tenant) = billable_tenant(conn, workflow_id)? {
-                tally.write_in(conn, &tenant)?;
-            }
+    /// Writes every workflow's counts in one statement, each for its billable tenant (`billing`
+    /// knows it, or it is read here).
+    pub(super) fn write_in(&self, conn: &Conn, billing: &Billing) -> Result<()> {
+        let mut tenants = Vec::with_capacity(self.0.len());
+        for (workflow_id, _) in &self.0 {
+            tenants.push(billing.tenant_of(conn, workflow_id)?);
         }
-        Ok(())
+        let counters: Vec<Counter<'_>> = self
+            .0
+            .iter()
+            .zip(&tenants)
+            .filter_map(|((_, tally), tenant)| tenant.as_deref().map(|t| tally.counters(t)))
+            .flatten()
+            .collect();
+        upsert_counts(conn, counters)
+    }
+}
+
+/// The billable tenant (None: a probe's synthetic workflow) of the workflows whose runs a
+/// connection served last, so a run's commits do not read it again each: a run primes it with
+/// its first read (`Store::workflow_to_run`), and each of its commits finds it here. It never
+/// goes stale: the columns it comes from (the workflow's tenant, its submission's `synthetic`)
+/// are written once, at intake, and ids are never reused. It keeps the last [`Billing::KEPT`]
+/// workflows, more than a worker thread has runs in flight (its parked runs and the current).
+#[derive(Debug, Default)]
+pub(super) struct Billing(std::sync::Mutex<std::collections::VecDeque<(String, Option<String>)>>);
+
+impl Billing {
+    const KEPT: usize = 32;
+
+    pub(super) fn remember(&self, workflow_id: &str, tenant: Option<String>) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.iter().any(|(w, _)| w == workflow_id) {
+            return;
+        }
+        if kept.len() == Billing::KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((workflow_id.to_string(), tenant));
+    }
+
+    fn known(&self, workflow_id: &str) -> Option<Option<String>> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.iter()
+            .find(|(w, _)| w == workflow_id)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn tenant_of(&self, conn: &Conn, workflow_id: &str) -> Result<Option<String>> {
+        if let Some(tenant) = self.known(workflow_id) {
+            return Ok(tenant);
+        }
+        let tenant = billable_tenant(conn, workflow_id)?;
+        self.remember(workflow_id, tenant.clone());
+        Ok(tenant)
     }
 }
 
@@ -376,6 +475,33 @@ mod tests {
             first_day: first.into(),
             last_day: last.into(),
         }
+    }
+
+    #[test]
+    fn one_statement_of_counters_adds_up_repeats_of_a_counter() {
+        // Two tallies of one tenant moving the same counter, as two workflows of one commit
+        // would: one multi-row UPSERT may not touch a row twice (PostgreSQL refuses it), so
+        // the repeats are merged before, and each counter gets their sum.
+        let store = Store::open_in_memory().unwrap();
+        let at = 1_795_914_000_000; // 2026-11-29T01:00:00Z
+        let mut a = Tally::default();
+        a.add(at, Metric::CrmCalls, 2);
+        a.add(at, Metric::MailboxCalls, 1);
+        let mut b = Tally::default();
+        b.add(at, Metric::CrmCalls, 3);
+        b.add(at, Metric::EmailsSent, 0);
+        write_tallies_in(
+            &store.conn,
+            &[("default", &a), ("default", &b), ("other", &b)],
+        )
+        .unwrap();
+        let days = store
+            .usage(&range("2026-11-29", "2026-11-29"), UsageBucket::Day)
+            .unwrap();
+        assert_eq!(days[0].counts.get(Metric::CrmCalls), 5);
+        assert_eq!(days[0].counts.get(Metric::MailboxCalls), 1);
+        let every = store.usage_totals_of_every_tenant().unwrap();
+        assert_eq!(every[1].1.get(Metric::CrmCalls), 3);
     }
 
     #[test]

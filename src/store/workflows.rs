@@ -6,7 +6,7 @@ use super::sql;
 use super::sql::{Dialect, OptionalExtension, Row, params};
 
 use super::drafts::{NewDraft, insert_draft};
-use super::jobs::{Lease, check_lease};
+use super::jobs::{EndedJob, Lease, check_lease, end_job_in, settle_job_in};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
 use super::usage::WorkflowTally;
 use super::{Cursor, ListQuery, Page, Slice, Store, resolve_id};
@@ -165,6 +165,9 @@ enum Settles {
 struct Batch {
     settles: Settles,
     usage: WorkflowTally,
+    /// The job whose end (a `PipelineWrite::Job` of the run's own lease) fenced the transaction
+    /// in place of the lease check: its write settles the rest of that end.
+    ended: Option<EndedJob>,
 }
 
 impl Batch {
@@ -172,6 +175,7 @@ impl Batch {
         Batch {
             settles,
             usage: WorkflowTally::default(),
+            ended: None,
         }
     }
 }
@@ -249,9 +253,26 @@ impl Store {
     }
 
     /// The workflow, when it may run (pending, running or failed); finished ones are refused.
-    /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`).
+    /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`). The
+    /// same read says whether its submission is synthetic (a probe's), so the run's commits know
+    /// whom their usage bills without reading it each (see `usage::Billing`).
     pub fn workflow_to_run(&self, id: &str) -> Result<WorkflowRow> {
-        let row = self.get_workflow(id)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {WORKFLOW_COLUMNS},
+                    (SELECT s.synthetic FROM submissions s
+                     WHERE s.id = workflows.submission_id AND s.tenant_id = workflows.tenant_id)
+             FROM workflows WHERE id = ?1 AND tenant_id = ?2"
+        ))?;
+        let (row, synthetic) = stmt
+            .query_row((id, &self.tenant), |r| {
+                Ok((workflow_from_row(r)?, r.get::<_, Option<i64>>(14)?))
+            })
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no workflow with id {id}")))?;
+        if let Some(synthetic) = synthetic {
+            self.billing
+                .remember(id, (synthetic == 0).then(|| self.tenant.to_string()));
+        }
         if row.status.is_finished() {
             return Err(Error::Refused(format!(
                 "workflow {id} is {} and cannot run again",
@@ -302,7 +323,6 @@ impl Store {
         if writes.is_empty() && lease.is_none() {
             return Ok(());
         }
-        let tx = self.run_tx(lease, now)?;
         // Outside a job nothing retries a failed run: its failure counts here. A job's failure
         // counts when the job dies or is cancelled (`finish_job_in`), not at every retry.
         let mut batch = Batch::new(if lease.is_some() {
@@ -310,8 +330,25 @@ impl Store {
         } else {
             Settles::ByRun
         });
+        let ends_job = lease.and_then(|lease| {
+            writes.iter().find_map(|w| match w {
+                PipelineWrite::Job(finish) if finish.lease == *lease => Some(finish),
+                _ => None,
+            })
+        });
+        let tx = match ends_job {
+            // The run's last commit ends its job: the end's guarded UPDATE checks the lease as
+            // `check_lease` does (owner, attempt, running) and takes the job's row lock first, in
+            // the check's place (one statement fewer); renewing a lease it releases is moot.
+            Some(finish) => {
+                let tx = self.conn.row_locked_tx()?;
+                batch.ended = Some(end_job_in(&tx, finish)?);
+                tx
+            }
+            None => self.run_tx(lease, now)?,
+        };
         self.writes_in(&tx, writes, &mut batch)?;
-        batch.usage.write_in(&tx)?;
+        batch.usage.write_in(&tx, &self.billing)?;
         tx.commit()?;
         Ok(())
     }
@@ -328,16 +365,57 @@ impl Store {
         make_input: &dyn Fn(Option<&str>) -> Option<String>,
         now: i64,
     ) -> Result<Intent> {
-        let tx = self.run_tx(lease, now)?;
         let mut batch = Batch::new(Settles::ByJob);
-        self.writes_in(&tx, writes, &mut batch)?;
+        // On PostgreSQL the batch's step rows wait for the intent's and go in with it, one
+        // statement for all (a round trip each otherwise). They are rows of other steps than
+        // this one (the read below is of this step's rows only), and a batch before an intent
+        // holds no write that reads or changes step rows after them (`Forget` ends a run).
+        let defer_steps = self.conn.dialect() == Dialect::Postgres
+            && writes.iter().all(|w| match w {
+                PipelineWrite::Step(s) => s.workflow_id != step.workflow_id || s.seq != step.seq,
+                PipelineWrite::Forget { .. } | PipelineWrite::Job(_) => false,
+                _ => true,
+            });
+        // And the lease is checked in the statement of the workflow's progress UPDATE.
+        let fenced = lease.zip(writes.iter().position(
+            |w| matches!(w, PipelineWrite::Progress(p) if p.workflow_id == step.workflow_id),
+        ));
+        let tx;
+        let mut steps: Vec<&StepRecord> = Vec::new();
+        match fenced {
+            Some((lease, at)) if defer_steps => {
+                tx = self.conn.row_locked_tx()?;
+                if let PipelineWrite::Progress(p) = &writes[at] {
+                    lease_and_progress_in(&tx, &self.tenant, lease, now, p, &mut batch)?;
+                }
+                for (i, write) in writes.iter().enumerate() {
+                    match write {
+                        _ if i == at => {}
+                        PipelineWrite::Step(s) => steps.push(s),
+                        other => self.write_in(&tx, other, &mut batch)?,
+                    }
+                }
+            }
+            _ => {
+                tx = self.run_tx(lease, now)?;
+                if defer_steps {
+                    for write in writes {
+                        match write {
+                            PipelineWrite::Step(s) => steps.push(s),
+                            other => self.write_in(&tx, other, &mut batch)?,
+                        }
+                    }
+                } else {
+                    self.writes_in(&tx, writes, &mut batch)?;
+                }
+            }
+        }
         if !writes
             .iter()
             .any(|w| matches!(w, PipelineWrite::Progress(p) if p.workflow_id == step.workflow_id))
         {
             lock_workflow_in(&tx, &self.tenant, &step.workflow_id)?;
         }
-        batch.usage.write_in(&tx)?;
         // Read, then written below as the next attempt: the workflow's row lock (its progress
         // UPDATE in `writes`, or `lock_workflow_in`) is held to the commit, so every other commit
         // of this step's rows (a run of a later attempt, a lease-less `run`) waits for it and
@@ -372,11 +450,17 @@ impl Store {
             input: intent.input.clone(),
             ..step.clone()
         };
-        self.write_in(
-            &tx,
-            &PipelineWrite::Step(record),
-            &mut Batch::new(Settles::ByJob),
-        )?;
+        steps.push(&record);
+        if distinct_keys(&steps) {
+            insert_steps_in(&tx, &steps)?;
+        } else {
+            for s in steps {
+                insert_steps_in(&tx, &[s])?;
+            }
+        }
+        // Last before the commit: a counter row's lock (another writer's on the same shard
+        // waits for it) is held from here to the commit's end, its WAL flush included.
+        batch.usage.write_in(&tx, &self.billing)?;
         tx.commit()?;
         Ok(intent)
     }
@@ -398,30 +482,43 @@ impl Store {
         Ok(tx)
     }
 
-    /// Applies `writes` in order. On PostgreSQL, where every statement is a round trip, a run of
-    /// step records (a batch holds several) goes in one multi-row statement; SQLite runs one
-    /// cached statement per row (a function call each, and one plan in its statement cache).
+    /// Applies `writes` in order. On PostgreSQL, where every statement is a round trip, the step
+    /// records of a batch (it holds several, and its other writes between them: usage, the
+    /// draft's and task's rows) go in one multi-row statement, at the first's place: no other
+    /// write of a batch reads or changes step rows but `Forget`, which blanks them, so only a
+    /// `Forget` keeps the records before it apart from those after. SQLite runs one cached
+    /// statement per row (a function call each, and one plan in its statement cache).
     fn writes_in(
         &self,
         tx: &sql::Transaction<'_>,
         writes: &[PipelineWrite],
         batch: &mut Batch,
     ) -> Result<()> {
-        let mut rest = writes;
-        while let Some(first) = rest.first() {
-            let steps: Vec<&StepRecord> = rest
+        if tx.dialect() == Dialect::Sqlite {
+            for write in writes {
+                self.write_in(tx, write, batch)?;
+            }
+            return Ok(());
+        }
+        for part in writes.split_inclusive(|w| matches!(w, PipelineWrite::Forget { .. })) {
+            let steps: Vec<&StepRecord> = part
                 .iter()
-                .map_while(|w| match w {
+                .filter_map(|w| match w {
                     PipelineWrite::Step(s) => Some(s),
                     _ => None,
                 })
                 .collect();
-            if steps.len() > 1 && tx.dialect() == Dialect::Postgres && distinct_keys(&steps) {
-                insert_steps_in(tx, &steps)?;
-                rest = &rest[steps.len()..];
-            } else {
-                self.write_in(tx, first, batch)?;
-                rest = &rest[1..];
+            let together = steps.len() > 1 && distinct_keys(&steps);
+            let mut steps_written = false;
+            for write in part {
+                match write {
+                    PipelineWrite::Step(_) if together && steps_written => {}
+                    PipelineWrite::Step(_) if together => {
+                        insert_steps_in(tx, &steps)?;
+                        steps_written = true;
+                    }
+                    other => self.write_in(tx, other, batch)?,
+                }
             }
         }
         Ok(())
@@ -480,34 +577,9 @@ impl Store {
                 // lock and re-checks the status on the newest row, so exactly one moves it to an
                 // end, and only that one counts it (`changed`).
                 let changed = tx
-                    .prepare_cached(&format!(
-                "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
-                     last_error = ?5, last_error_class = ?6, updated_at = ?7,
-                     completed_at = CASE WHEN ?8 = 1 THEN ?7 ELSE completed_at END,
-                     attempts = attempts + ?9
-                 WHERE id = ?1 AND tenant_id = ?10 AND status IN {UNFINISHED_WORKFLOWS}"
-            ))?
-                    .execute(params![
-                        p.workflow_id,
-                        p.status.as_str(),
-                        p.current_step,
-                        p.score,
-                        p.last_error,
-                        p.last_error_class,
-                        p.at,
-                        p.finished,
-                        i64::from(p.begins_attempt),
-                        self.tenant
-                    ])?;
-                if changed == 0 {
-                    return Err(Error::Refused(format!(
-                        "workflow {} is finished and cannot move back to {}",
-                        p.workflow_id, p.status
-                    )));
-                }
-                if let Some(metric) = ending_metric(p, batch.settles) {
-                    batch.usage.add(&p.workflow_id, p.at, metric, 1);
-                }
+                    .prepare_cached(&progress_update())?
+                    .execute(&progress_values(p, &self.tenant)[..])?;
+                progressed(p, changed, batch)?;
             }
             PipelineWrite::ResolvedLead {
                 submission_id,
@@ -536,7 +608,10 @@ impl Store {
                 .execute(params![workflow_id, lead.email, self.tenant])?;
             }
             // Guarded by the lease like the check (see `finish_job_in`).
-            PipelineWrite::Job(finish) => super::jobs::finish_job_in(tx, finish)?,
+            PipelineWrite::Job(finish) => match batch.ended.take_if(|e| e.lease == finish.lease) {
+                Some(ended) => settle_job_in(tx, finish, &ended)?,
+                None => super::jobs::finish_job_in(tx, finish)?,
+            },
             // Counter UPSERTs (`n = n + excluded.n`): no read, each adds to what is there.
             PipelineWrite::Usage(usage) => batch.usage.add_usage(usage),
             // This workflow's own rows, as for `ResolvedLead`.
@@ -569,6 +644,91 @@ impl Store {
             })
             .optional()?)
     }
+}
+
+/// A workflow's progress UPDATE (`UPDATE workflows SET … WHERE …`, guarded: a finished workflow
+/// is never moved back), its values bound by [`progress_values`].
+fn progress_update() -> String {
+    format!(
+        "UPDATE workflows SET status = ?2, current_step = ?3, score = COALESCE(?4, score),
+             last_error = ?5, last_error_class = ?6, updated_at = ?7,
+             completed_at = CASE WHEN ?8 = 1 THEN ?7 ELSE completed_at END,
+             attempts = attempts + ?9
+         WHERE id = ?1 AND tenant_id = ?10 AND status IN {UNFINISHED_WORKFLOWS}"
+    )
+}
+
+fn progress_values<'a>(
+    p: &'a WorkflowProgress,
+    tenant: &'a crate::domain::tenant::TenantId,
+) -> Vec<&'a dyn sql::ToSql> {
+    vec![
+        &p.workflow_id,
+        &p.status,
+        &p.current_step,
+        &p.score,
+        &p.last_error,
+        &p.last_error_class,
+        &p.at,
+        &p.finished,
+        &p.begins_attempt,
+        tenant,
+    ]
+}
+
+/// What a progress UPDATE that changed `changed` rows means: none is a finished workflow, which
+/// refuses the batch; an end reached is counted (once: only the UPDATE that moved it counts).
+fn progressed(p: &WorkflowProgress, changed: usize, batch: &mut Batch) -> Result<()> {
+    if changed == 0 {
+        return Err(Error::Refused(format!(
+            "workflow {} is finished and cannot move back to {}",
+            p.workflow_id, p.status
+        )));
+    }
+    if let Some(metric) = ending_metric(p, batch.settles) {
+        batch.usage.add(&p.workflow_id, p.at, metric, 1);
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, the lease check of an intent's commit and the workflow's progress UPDATE in
+/// one statement (one round trip, where they were two): the lease's guarded UPDATE (as
+/// [`check_lease`]) runs first, as the progress UPDATE's one-time condition, so it takes the
+/// job's row lock before the workflow's and, when the lease was lost, the workflow's row is
+/// not touched and the commit fails `LeaseLost`, exactly as with the check on its own.
+fn lease_and_progress_in(
+    tx: &sql::Transaction<'_>,
+    tenant: &crate::domain::tenant::TenantId,
+    lease: &Lease,
+    now: i64,
+    p: &WorkflowProgress,
+    batch: &mut Batch,
+) -> Result<()> {
+    let expires = now.saturating_add(lease.ttl_ms);
+    let mut values = progress_values(p, tenant);
+    values.extend([
+        &lease.job_id as &dyn sql::ToSql,
+        &lease.owner,
+        &lease.attempt,
+        &expires,
+    ]);
+    let (held, changed): (i64, i64) = tx
+        .prepare_cached(&format!(
+            "WITH lease AS (
+                 UPDATE jobs SET lease_expires_at = CASE WHEN lease_expires_at > ?14
+                     THEN lease_expires_at ELSE ?14 END
+                 WHERE id = ?11 AND lease_owner = ?12 AND attempt = ?13 AND state = 'running'
+                   AND tenant_id = ?10
+                 RETURNING id),
+             progressed AS ({} AND EXISTS (SELECT 1 FROM lease) RETURNING id)
+             SELECT (SELECT COUNT(*) FROM lease), (SELECT COUNT(*) FROM progressed)",
+            progress_update()
+        ))?
+        .query_row(&values[..], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if held == 0 {
+        return Err(super::jobs::lease_lost(lease));
+    }
+    progressed(p, usize::try_from(changed).unwrap_or(0), batch)
 }
 
 /// Locks the workflow's row to the end of `tx` (a portable `SELECT … FOR UPDATE`: SQLite's

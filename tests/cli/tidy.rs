@@ -327,6 +327,12 @@ const TENANT_PREDICATE_EXEMPT: &[(&str, &str, &str)] = &[
     ),
     (
         "usage.rs",
+        "INSERT INTO usage (tenant_id, day, metric, shard, n) SELECT v.column1,",
+        "a multi-row counter UPSERT: each row's tenant is its bound value, as in a VALUES insert \
+         (a SELECT only to compute the shard)",
+    ),
+    (
+        "usage.rs",
         "SELECT w.tenant_id FROM workflows w JOIN submissions s ON s.id = w.submission_id",
         "usage is counted under the workflow's own tenant, read from its row, for the same reason",
     ),
