@@ -1,9 +1,9 @@
 //! Intake's batch on PostgreSQL as one statement, committed on its own: the submissions, their
 //! workflows and jobs, the batch's usage counters and the workers' `pg_notify`, in one round trip
-//! (where a transaction of separate statements is seven: BEGIN, one per table, the re-sends'
-//! lookup, usage, COMMIT). PostgreSQL's synchronous client waits for each statement's answer, so
-//! on a loaded machine a round trip is two wake-ups, and they, not the rows, were most of a
-//! commit's time.
+//! (where a transaction of separate statements is eight: BEGIN, one per table, the re-sends'
+//! lookup, two usage UPSERTs, COMMIT). PostgreSQL's synchronous client waits for each
+//! statement's answer, so on a loaded machine each round trip is two wake-ups of processes that
+//! compete for the cores.
 //!
 //! The batch travels as one array per column (`unnest`), so the statement's text is the same for
 //! any batch size and stays prepared, with no chunks and no padded rows. A statement outside a

@@ -1036,6 +1036,9 @@ impl Conn {
         let Backend::Postgres(pg) = &self.backend else {
             return Err(Error::Sqlite(rusqlite::Error::InvalidQuery));
         };
+        // Connected again first if the server closed the connection: a statement prepared on
+        // the last one would not exist on the new one (a BEGIN does this for a transaction).
+        drop(pg.client()?);
         let stmt = pg.statement(sql, Vec::new(), true)?;
         let args: PgArgs<'_> = columns
             .iter()
