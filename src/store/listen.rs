@@ -20,11 +20,15 @@ const CHANNEL_PREFIX: &str = "salesagent_jobs:";
 /// COMMIT, in the same round trip. Nothing on SQLite.
 pub(super) fn announce_jobs_in(tx: &Transaction<'_>) -> Result<()> {
     if tx.dialect() == Dialect::Postgres {
-        tx.at_commit(&format!(
-            "SELECT pg_notify('{CHANNEL_PREFIX}' || current_schema(), '')"
-        ));
+        tx.at_commit(&format!("SELECT {}", announce_jobs_call()));
     }
     Ok(())
+}
+
+/// The call that announces jobs, for a statement that makes them and announces them itself
+/// (intake's one-statement batch on PostgreSQL): sent when that statement's transaction commits.
+pub(super) fn announce_jobs_call() -> String {
+    format!("pg_notify('{CHANNEL_PREFIX}' || current_schema(), '')")
 }
 
 /// A PostgreSQL session that LISTENs for [`announce_jobs_in`]'s notifications.

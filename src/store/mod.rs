@@ -15,6 +15,7 @@ mod dead_letters;
 mod drafts;
 mod eval;
 mod imports;
+mod intake_statement;
 #[cfg(test)]
 mod isolation;
 mod jobs;

@@ -1022,6 +1022,35 @@ impl Conn {
         })
     }
 
+    /// PostgreSQL only: runs `sql` (written with `$1`, `$2`… and a cast naming each array's
+    /// type) with one [`Column`] per placeholder, and reads each row it returns with `each`. Kept
+    /// prepared. Outside a transaction the statement is its own: the server commits it before it
+    /// answers (`synchronous_commit` as configured), so a return without error means committed,
+    /// and an error means nothing of it was.
+    pub fn query_columns(
+        &self,
+        sql: &str,
+        columns: &[Column<'_>],
+        mut each: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let Backend::Postgres(pg) = &self.backend else {
+            return Err(Error::Sqlite(rusqlite::Error::InvalidQuery));
+        };
+        // Connected again first if the server closed the connection: a statement prepared on
+        // the last one would not exist on the new one (a BEGIN does this for a transaction).
+        drop(pg.client()?);
+        let stmt = pg.statement(sql, Vec::new(), true)?;
+        let args: PgArgs<'_> = columns
+            .iter()
+            .map(|c| c as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let result = pg.client()?.query(&stmt, &args);
+        for row in result.map_err(|e| pg.after_error(e))? {
+            each(&Row::Postgres(&row))?;
+        }
+        Ok(())
+    }
+
     /// A write transaction. SQLite: BEGIN IMMEDIATE, which takes the database's one write lock
     /// up front. PostgreSQL: BEGIN plus a transaction-scoped advisory lock, so write
     /// transactions take turns across every process and host exactly as SQLite's writers do;
@@ -1390,6 +1419,49 @@ impl MultiRow {
         }
         Ok(())
     }
+}
+
+// --- whole columns as arrays (PostgreSQL) ------------------------------------------------------
+
+/// A whole column of a batch's values, bound as one PostgreSQL array (`unnest($1::text[], …)`
+/// reads the columns back as rows): a statement over any number of rows is one text, prepared
+/// once, with one value per column rather than one per row and column. PostgreSQL only (see
+/// [`Conn::query_columns`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column<'a> {
+    Text(Vec<Option<&'a str>>),
+    Integer(Vec<Option<i64>>),
+    Blob(Vec<Option<&'a [u8]>>),
+}
+
+impl postgres::types::ToSql for Column<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        // The statement names each array's type (`$1::text[]`): a column of another kind is a
+        // mistake in the statement, refused rather than sent as the wrong bytes.
+        let expected = match self {
+            Column::Text(_) => Type::TEXT_ARRAY,
+            Column::Integer(_) => Type::INT8_ARRAY,
+            Column::Blob(_) => Type::BYTEA_ARRAY,
+        };
+        if *ty != expected {
+            return Err(format!("a {expected} column bound where the statement takes {ty}").into());
+        }
+        match self {
+            Column::Text(v) => v.to_sql(ty, out),
+            Column::Integer(v) => v.to_sql(ty, out),
+            Column::Blob(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
 }
 
 /// SQLite's `?1` / `?` placeholders as PostgreSQL's `$1`, outside quoted text and identifiers.

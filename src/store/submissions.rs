@@ -152,7 +152,9 @@ impl Store {
     /// across hosts) wait for each other rather than deadlock. The mode each workflow starts in
     /// is a setting, not a check: one accepted while `mode set` commits starts in the mode
     /// before, as if it came a moment earlier, and sending is decided later by the send claim,
-    /// under the write lock.
+    /// under the write lock. On PostgreSQL a batch with no audit actor is one statement
+    /// instead, its own transaction ([`super::intake_statement`]): the same rows, in the same
+    /// order, in one round trip.
     fn accept_each<'i, 'a: 'i>(
         &self,
         len: usize,
@@ -163,6 +165,11 @@ impl Store {
         for (tenant, item, audit_actor) in items {
             entries.push((tenant.as_str(), item));
             actors.push(audit_actor);
+        }
+        if self.conn.dialect() == sql::Dialect::Postgres && actors.iter().all(Option::is_none) {
+            // One statement, its own transaction: a round trip for the batch (an audited
+            // batch, from the API, takes the transaction below).
+            return super::intake_statement::accept_in_one_statement(&self.conn, &entries);
         }
         let tx = self.conn.row_locked_tx()?;
         let out = accept_batch_in(&tx, &entries)?;
@@ -434,7 +441,8 @@ pub(super) fn accept_batch_in(
         .into_iter()
         .partition(|c| inserted.contains(&c.submission_id));
     let mut answers: Vec<Option<Acceptance>> = vec![None; entries.len()];
-    for (candidate, found) in stored.iter().zip(find_stored_in(tx, &stored)?) {
+    let keys: Vec<(&str, &str)> = stored.iter().map(|c| (c.tenant, c.dedupe_key())).collect();
+    for (candidate, found) in stored.iter().zip(find_stored_in(tx, &keys)?) {
         let (submission_id, workflow_id) = found.unwrap_or_default();
         answers[candidate.entry] = Some(Acceptance::Duplicate {
             submission_id,
@@ -455,7 +463,14 @@ pub(super) fn accept_batch_in(
             job_id: c.job_id,
         });
     }
-    Ok(first
+    Ok(answer_each(&first, &answers))
+}
+
+/// Every entry's answer, in the entries' order, from the answers of the first of each key
+/// (`answers[f]` for each `f` in `first`): a later entry of a key is a duplicate of the first,
+/// with the ids of the one that went in or of the one stored before.
+pub(super) fn answer_each(first: &[usize], answers: &[Option<Acceptance>]) -> Vec<Acceptance> {
+    first
         .iter()
         .enumerate()
         .map(|(i, &f)| {
@@ -474,12 +489,12 @@ pub(super) fn accept_batch_in(
                 _ => answer.clone(),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// For each entry, the index of the first entry with its (tenant, dedupe key) (its own when it
 /// is the first); and the firsts, to be inserted.
-fn first_of_each_key<'i, 'a>(
+pub(super) fn first_of_each_key<'i, 'a>(
     entries: &[(&'i str, &'i NewSubmission<'a>)],
 ) -> (Vec<usize>, Vec<Candidate<'i, 'a>>) {
     let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(entries.len());
@@ -498,14 +513,14 @@ fn first_of_each_key<'i, 'a>(
 }
 
 /// The first submission of its key in a batch, to be inserted under the id made for it.
-struct Candidate<'i, 'a> {
-    entry: usize,
-    tenant: &'i str,
-    item: &'i NewSubmission<'a>,
-    submission_id: String,
-    source: &'static str,
-    shape: &'static str,
-    custom_fields: String,
+pub(super) struct Candidate<'i, 'a> {
+    pub(super) entry: usize,
+    pub(super) tenant: &'i str,
+    pub(super) item: &'i NewSubmission<'a>,
+    pub(super) submission_id: String,
+    pub(super) source: &'static str,
+    pub(super) shape: &'static str,
+    pub(super) custom_fields: String,
 }
 
 impl<'i, 'a> Candidate<'i, 'a> {
@@ -522,7 +537,7 @@ impl<'i, 'a> Candidate<'i, 'a> {
         }
     }
 
-    fn dedupe_key(&self) -> &str {
+    pub(super) fn dedupe_key(&self) -> &str {
         &self.item.parsed.dedupe_key
     }
 
@@ -633,27 +648,27 @@ fn insert_all<'v, R>(
 }
 
 /// A stored submission's id and its workflow's.
-type Stored = (String, Option<String>);
+pub(super) type Stored = (String, Option<String>);
 
-/// What each of `candidates` (submissions that did not go in) found stored under its key: the
-/// submission and its workflow, in `candidates`' order; None for one gone meanwhile (a purge).
-fn find_stored_in(
+/// What is stored under each of `keys` (tenant, dedupe key): the submission and its workflow,
+/// in `keys`' order; None for one gone meanwhile (a purge).
+pub(super) fn find_stored_in(
     conn: &sql::Conn,
-    candidates: &[Candidate<'_, '_>],
+    keys: &[(&str, &str)],
 ) -> Result<Vec<Option<Stored>>> {
     let mut found: HashMap<(String, String), Stored> = HashMap::new();
     FIND_STORED.run(
         conn,
-        candidates,
-        |l, v| v.extend([&l.tenant as &dyn ToSql, &l.item.parsed.dedupe_key]),
+        keys,
+        |(tenant, key), v| v.extend([tenant as &dyn ToSql, key]),
         |r| {
             found.insert((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?));
             Ok(())
         },
     )?;
-    Ok(candidates
+    Ok(keys
         .iter()
-        .map(|l| found.remove(&(l.tenant.to_string(), l.dedupe_key().to_string())))
+        .map(|(tenant, key)| found.remove(&(tenant.to_string(), key.to_string())))
         .collect())
 }
 
@@ -958,5 +973,47 @@ mod tests {
         );
         assert!(plan.contains("USING INDEX workflows_email"), "{plan}");
         assert!(!plan.contains("SCAN"), "{plan}");
+    }
+
+    /// Two hosts accept the same re-sent key at once: the second's insert waits for the first's
+    /// commit and then inserts nothing. On PostgreSQL the copy it conflicted with is newer than
+    /// the snapshot its one statement began with, so it is looked up afterwards: the answer is
+    /// a duplicate with the first's ids, never with none.
+    #[test]
+    fn a_copy_committed_by_another_connection_meanwhile_is_answered_with_its_ids() {
+        let db = SharedDb::new();
+        let (mine, other) = (db.open("default"), db.open("default"));
+        let a = parsed("A", "a@x.io");
+        let tx = other.conn.row_locked_tx().unwrap();
+        let held = super::accept_batch_in(&tx, &[("default", &item(&a))]).unwrap();
+        let Acceptance::Accepted {
+            submission_id,
+            workflow_id,
+            ..
+        } = held[0].clone()
+        else {
+            panic!("{held:?}");
+        };
+        let waiting = std::thread::spawn(move || {
+            let again = parsed("A", "a@x.io");
+            let b = parsed("B", "b@x.io");
+            mine.accept_submissions(&[item(&again), item(&b), item(&again)])
+                .unwrap()
+        });
+        // Long enough for the accept to be waiting on the uncommitted copy's index entry.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().unwrap();
+        let out = waiting.join().unwrap();
+        let first = Acceptance::Duplicate {
+            submission_id,
+            workflow_id: Some(workflow_id),
+        };
+        assert_eq!(out[0], first);
+        assert!(matches!(out[1], Acceptance::Accepted { .. }), "{out:?}");
+        assert_eq!(out[2], first);
+        let usage = other.usage_totals_of_every_tenant().unwrap();
+        let counts = &usage[0].1;
+        assert_eq!(counts.get(super::Metric::SubmissionsAccepted), 1);
+        assert_eq!(counts.get(super::Metric::Duplicates), 2);
     }
 }
