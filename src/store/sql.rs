@@ -817,12 +817,15 @@ impl PgConn {
     /// The statement for `sql` with these kinds of values: from the cache when `keep`, else
     /// prepared for this one run (SQL built at run time would only churn the cache).
     fn statement(&self, sql: &str, kinds: Vec<Kind>, keep: bool) -> Result<postgres::Statement> {
+        // Connected again first if the server closed the connection: a statement prepared on
+        // the last one does not exist on the new one (reconnecting empties the cache).
+        let mut client = self.client()?;
         let key = (sql.to_owned(), kinds);
         if let Some(stmt) = self.statements.borrow().get(&key) {
             return Ok(stmt.clone());
         }
         let types: Vec<Type> = key.1.iter().map(|k| k.pg_type()).collect();
-        let stmt = self.client()?.prepare_typed(sql, &types)?;
+        let stmt = client.prepare_typed(sql, &types)?;
         if !keep {
             return Ok(stmt);
         }
@@ -1036,9 +1039,6 @@ impl Conn {
         let Backend::Postgres(pg) = &self.backend else {
             return Err(Error::Sqlite(rusqlite::Error::InvalidQuery));
         };
-        // Connected again first if the server closed the connection: a statement prepared on
-        // the last one would not exist on the new one (a BEGIN does this for a transaction).
-        drop(pg.client()?);
         let stmt = pg.statement(sql, Vec::new(), true)?;
         let args: PgArgs<'_> = columns
             .iter()
@@ -1507,6 +1507,40 @@ pub fn to_dollar_placeholders(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection the server closed is opened again by the next statement, which must then
+    /// run on the new connection: a statement prepared on the old one (taken from the cache
+    /// before reconnecting) does not exist there, and failed a second statement after every
+    /// outage.
+    #[test]
+    fn the_first_statement_after_a_reconnect_runs_on_the_new_connection() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        if store.conn.dialect() != Dialect::Postgres {
+            return;
+        }
+        let one = |store: &crate::store::Store| -> Result<i64> {
+            store
+                .conn
+                .query_row("SELECT 1 + ?1", params![0_i64], |r| r.get(0))
+        };
+        assert_eq!(one(&store).unwrap(), 1);
+        // The server ends this connection (as a restart would). The client learns of it by
+        // using it: the next statement fails (connection reset), and the one after connects
+        // again and must run.
+        let _ = store
+            .conn
+            .execute_batch("SELECT pg_terminate_backend(pg_backend_pid())");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let _ = one(&store);
+        assert_eq!(
+            one(&store).unwrap(),
+            1,
+            "a statement cached on the closed connection ran on the new one"
+        );
+        let mut other = store.conn.prepare_cached("SELECT 2 + ?1").unwrap();
+        let two: i64 = other.query_row(params![0_i64], |r| r.get(0)).unwrap();
+        assert_eq!(two, 2);
+    }
 
     #[test]
     fn a_batch_runs_as_chunks_of_the_fixed_sizes_largest_first() {
