@@ -42,8 +42,7 @@ impl LocalMailbox {
 
     fn folder(&self, name: &str) -> Result<PathBuf> {
         let dir = self.root.join(name);
-        fs::create_dir_all(&dir)
-            .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+        make_folder(&dir).map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
         Ok(dir)
     }
 
@@ -54,7 +53,15 @@ impl LocalMailbox {
     fn start_write(&self, path: &Path, contents: &str) -> Result<Durable> {
         let tmp = path.with_extension("eml.tmp");
         let write = || -> std::io::Result<fs::File> {
-            let mut f = fs::File::create(&tmp)?;
+            // The folder is made when a file first finds it missing, not looked for before each
+            // one (a `mkdir` per draft that nearly always fails).
+            let mut f = match fs::File::create(&tmp) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    make_folder(tmp.parent().unwrap_or(Path::new(".")))?;
+                    fs::File::create(&tmp)?
+                }
+                other => other?,
+            };
             f.write_all(contents.as_bytes())?;
             Ok(f)
         };
@@ -100,6 +107,16 @@ impl LocalMailbox {
     }
 }
 
+/// Creates `dir` (and its parents) if it is missing, and syncs its entry in its parent, so that
+/// a file made durable in it is not lost with a folder the disk never recorded.
+fn make_folder(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)?;
+    dir_sync::sync_parent(dir)
+}
+
 fn draft_of(email: &OutgoingEmail, remote_draft_id: &str) -> MailboxDraft {
     MailboxDraft {
         remote_draft_id: remote_draft_id.to_string(),
@@ -135,7 +152,6 @@ impl Mailbox for LocalMailbox {
     }
 
     fn start_draft(&self, email: &OutgoingEmail) -> Result<(MailboxDraft, Durable)> {
-        self.folder("drafts")?;
         let durable = self.start_write(&self.draft_path(&email.draft_id), &render(email)?)?;
         Ok((draft_of(email, &email.draft_id), durable))
     }
@@ -210,5 +226,20 @@ mod tests {
         assert!(!mailbox.draft_exists("d1").unwrap());
         assert!(dir.path().join("mail/sent/d1.eml").is_file());
         assert!(mailbox.delete_draft("d1").is_err());
+    }
+
+    /// The drafts folder is made when a draft finds it missing: at first, and again if it was
+    /// removed while the mailbox was in use.
+    #[test]
+    fn a_missing_drafts_folder_is_made_by_the_draft_that_needs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailbox = LocalMailbox::new(&dir.path().join("mail"));
+        let mut email = outgoing();
+        mailbox.create_draft(&email).unwrap();
+        fs::remove_dir_all(dir.path().join("mail/drafts")).unwrap();
+        email.draft_id = "d2".into();
+        mailbox.create_draft(&email).unwrap();
+        assert!(mailbox.draft_path("d2").is_file());
+        assert!(!dir.path().join("mail/drafts/d2.eml.tmp").exists());
     }
 }
