@@ -447,6 +447,16 @@ fn wait(args: &[String]) {
         "workflows completed {done}  first claim to last completion {secs:.2} s  rate {:.0}/s",
         done as f64 / secs
     );
+    // A workflow that did not complete is a finding, not noise: say where it ended and why.
+    let unfinished = conn.strings(
+        "SELECT w.id || ' ' || w.status || ' (job ' || COALESCE(j.state, 'none') || '): '
+                || COALESCE(w.last_error_class, '') || ' ' || COALESCE(w.last_error, '')
+         FROM workflows w LEFT JOIN jobs j ON j.workflow_id = w.id
+         WHERE w.status <> 'completed' ORDER BY w.id LIMIT 10",
+    );
+    for line in unfinished {
+        println!("not completed: {line}");
+    }
 }
 
 /// The database the product (or the spike) wrote: a SQLite file, or a `postgres://` URL.
