@@ -53,19 +53,28 @@ impl LocalMailbox {
     fn start_write(&self, path: &Path, contents: &str) -> Result<Durable> {
         let tmp = path.with_extension("eml.tmp");
         let write = || -> std::io::Result<fs::File> {
-            // The folder is made when a file first finds it missing, not looked for before each
-            // one (a `mkdir` per draft that nearly always fails).
-            let mut f = match fs::File::create(&tmp) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    make_folder(tmp.parent().unwrap_or(Path::new(".")))?;
-                    fs::File::create(&tmp)?
-                }
-                other => other?,
-            };
+            let mut f = fs::File::create(&tmp)?;
             f.write_all(contents.as_bytes())?;
             Ok(f)
         };
-        let file = write().map_err(|e| io_error(format!("cannot write {}", tmp.display()), e))?;
+        // The folder is made when a file first finds it missing (or something else in its
+        // place, which making it then reports), not looked for before each one: a `mkdir` per
+        // draft that nearly always failed.
+        let file = match write() {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                let dir = tmp.parent().unwrap_or(Path::new("."));
+                make_folder(dir)
+                    .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+                write()
+            }
+            written => written,
+        }
+        .map_err(|e| io_error(format!("cannot write {}", tmp.display()), e))?;
         let (durable, done) = Durable::pending(SERVICE);
         syncer::shared().submit(syncer::Written {
             file,
