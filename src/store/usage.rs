@@ -260,22 +260,26 @@ fn upsert_counts(conn: &Conn, mut counters: Vec<Counter<'_>>) -> Result<()> {
     Ok(())
 }
 
-/// `WHERE true` tells SQLite's parser that `ON` begins the upsert, not a join.
-static UPSERT_COUNTS_SQLITE: sql::MultiRow = sql::MultiRow::new(
-    "INSERT INTO usage (tenant_id, day, metric, shard, n)
-     SELECT v.column1, v.column2, v.column3, 0, v.column4 FROM (VALUES ",
-    4,
-    ") AS v WHERE true
+/// The multi-row counter UPSERT with `$shard` as the shard's SQL (V17). `WHERE true` tells
+/// SQLite's parser that `ON` begins the upsert, not a join.
+macro_rules! upsert_counts_on {
+    ($shard:literal) => {
+        sql::MultiRow::new(
+            concat!(
+                "INSERT INTO usage (tenant_id, day, metric, shard, n)
+     SELECT v.column1, v.column2, v.column3, ",
+                $shard,
+                ", v.column4 FROM (VALUES "
+            ),
+            4,
+            ") AS v WHERE true
      ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n",
-);
+        )
+    };
+}
 
-static UPSERT_COUNTS_POSTGRES: sql::MultiRow = sql::MultiRow::new(
-    "INSERT INTO usage (tenant_id, day, metric, shard, n)
-     SELECT v.column1, v.column2, v.column3, pg_backend_pid() % 16, v.column4 FROM (VALUES ",
-    4,
-    ") AS v WHERE true
-     ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n",
-);
+static UPSERT_COUNTS_SQLITE: sql::MultiRow = upsert_counts_on!("0");
+static UPSERT_COUNTS_POSTGRES: sql::MultiRow = upsert_counts_on!("pg_backend_pid() % 16");
 
 /// A batch's counts per workflow, written once per workflow, day and metric at the end of the
 /// batch's transaction, for the workflow's own tenant (whichever tenant the connection was
