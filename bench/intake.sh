@@ -11,7 +11,9 @@
 #    with the same load generator, alternating, ROUNDS times (default 2). Prints each one's
 #    throughput, p99 and peak RSS, the ratio product/spike, the writers' batch sizes, and checks
 #    the database against the load generator's record of every answer (`loadgen verify`).
-#    Set BASE_BIN=path/to/another/salesagent to run an earlier build in the same rounds.
+#    Set BASE_BIN=path/to/another/salesagent to run an earlier build in the same rounds, MID_BIN
+#    for a third, and NEW_BIN to measure a prebuilt salesagent as "product" instead of building
+#    this tree (the load generator and the spike are then built only when absent).
 # 2. end to end: a backlog of BACKLOG (default 100000; 0 skips) submissions, then
 #    `serve --workers 2` with embedded connectors; workflows completed per second (first claim to
 #    last completion). Set MAIL_DIR to put the embedded mailbox's draft files elsewhere.
@@ -24,15 +26,20 @@ BACKLOG=${2:-100000}
 STEADY=${3:-30}
 ROUNDS=${4:-2}
 export CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-cargo build --release --quiet --bin salesagent --example loadgen
+if [ -z "${NEW_BIN:-}" ] || [ ! -x "$CARGO_TARGET_DIR/release/examples/loadgen" ]; then
+  cargo build --release --quiet --bin salesagent --example loadgen
+fi
 # The spike is a crate of its own (its own workspace), so `cargo test` never builds it.
-(cd bench/limit-spike && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/limit-spike" cargo build --release --quiet)
+if [ -z "${NEW_BIN:-}" ] || [ ! -x "$CARGO_TARGET_DIR/limit-spike/release/limit_spike" ]; then
+  (cd bench/limit-spike && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/limit-spike" cargo build --release --quiet)
+fi
 WORK=$(mktemp -d)
 # Private copies: a shared target directory may be rebuilt from another branch meanwhile.
-cp "$CARGO_TARGET_DIR/release/salesagent" "$WORK/salesagent"
+cp "${NEW_BIN:-$CARGO_TARGET_DIR/release/salesagent}" "$WORK/salesagent"
 cp "$CARGO_TARGET_DIR/release/examples/loadgen" "$WORK/loadgen"
 cp "$CARGO_TARGET_DIR/limit-spike/release/limit_spike" "$WORK/spike"
 [ -n "${BASE_BIN:-}" ] && cp "$BASE_BIN" "$WORK/base"
+[ -n "${MID_BIN:-}" ] && cp "$MID_BIN" "$WORK/mid"
 BIN=$WORK/salesagent
 GEN=$WORK/loadgen
 "$BIN" serve --help >/dev/null || { echo "the built salesagent has no serve command (target dir shared with another branch?)" >&2; exit 1; }
@@ -76,6 +83,7 @@ intake() {
   case $label in
     spike) start_spike "$db" ;;
     base) start_serve "$WORK/base" "$db" --workers 0 ;;
+    mid) start_serve "$WORK/mid" "$db" --workers 0 ;;
     *) start_serve "$BIN" "$db" --workers 0 ;;
   esac
   out=$("$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
@@ -106,6 +114,7 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round (load average $(cut -d' ' -f1 /proc/loadavg))"
   # Alternate who goes first, so a load spike on the machine does not always hit the same one.
   if [ $((round % 2)) -eq 1 ]; then order="product spike"; else order="spike product"; fi
+  [ -n "${MID_BIN:-}" ] && order="$order mid"
   [ -n "${BASE_BIN:-}" ] && order="$order base"
   declare -A rates=() cpus=()
   for who in $order; do
@@ -115,6 +124,10 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   awk -v p="${rates[product]}" -v s="${rates[spike]}" -v pc="${cpus[product]}" -v sc="${cpus[spike]}" \
     'BEGIN { printf "ratio product/spike: rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'
+  if [ -n "${MID_BIN:-}" ]; then
+    awk -v p="${rates[mid]}" -v s="${rates[spike]}" -v pc="${cpus[mid]}" -v sc="${cpus[spike]}" \
+      'BEGIN { printf "ratio mid/spike:     rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'
+  fi
   if [ -n "${BASE_BIN:-}" ]; then
     awk -v p="${rates[base]}" -v s="${rates[spike]}" -v pc="${cpus[base]}" -v sc="${cpus[spike]}" \
       'BEGIN { printf "ratio base/spike:    rate %.2f, CPU per request %.2f\n", p / s, pc / sc }'

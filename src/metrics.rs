@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Every metric this process exposes: name, type, help. Rendering refuses unknown names so a typo
 /// cannot silently create a new series.
@@ -128,9 +129,8 @@ struct Histogram {
 
 #[derive(Default)]
 struct Registry {
-    /// Bumped by every change, so a rendered exposition can be reused until the next one.
-    generation: u64,
-    counters: BTreeMap<(&'static str, Labels), u64>,
+    /// Shared with the [`Counter`] handles, which add to them without the registry's lock.
+    counters: BTreeMap<(&'static str, Labels), Arc<AtomicU64>>,
     gauges: BTreeMap<(&'static str, Labels), f64>,
     histograms: BTreeMap<(&'static str, Labels), Histogram>,
 }
@@ -149,17 +149,39 @@ fn with<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
     f(&mut guard)
 }
 
-/// [`with`] for changes: counts them in `generation`.
+/// Bumped by every change, so a rendered exposition can be reused until the next one.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// [`with`] for changes: counts them in [`GENERATION`].
 fn update(f: impl FnOnce(&mut Registry)) {
     with(|r| {
-        r.generation += 1;
+        GENERATION.fetch_add(1, Ordering::Relaxed);
         f(r);
     });
 }
 
 /// Changes so far: equal generations render the same in-process series.
 pub fn generation() -> u64 {
-    with(|r| r.generation)
+    GENERATION.load(Ordering::Relaxed)
+}
+
+/// One counter series, looked up once: adding to it takes neither the registry's lock nor an
+/// allocation for its labels (for the counters a request bumps).
+#[derive(Clone, Debug)]
+pub struct Counter(Arc<AtomicU64>);
+
+impl Counter {
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        GENERATION.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The handle of a counter series, created at 0 unless it exists (see [`declare_counter`]).
+pub fn counter(name: &'static str, pairs: &[(&'static str, &str)]) -> Counter {
+    let mut handle = None;
+    update(|r| handle = Some(r.counters.entry((name, labels(pairs))).or_default().clone()));
+    Counter(handle.expect("set by update"))
 }
 
 /// Adds one to a counter.
@@ -168,7 +190,12 @@ pub fn inc(name: &'static str, pairs: &[(&'static str, &str)]) {
 }
 
 pub fn inc_by(name: &'static str, pairs: &[(&'static str, &str)], n: u64) {
-    update(|r| *r.counters.entry((name, labels(pairs))).or_default() += n);
+    update(|r| {
+        r.counters
+            .entry((name, labels(pairs)))
+            .or_default()
+            .fetch_add(n, Ordering::Relaxed);
+    });
 }
 
 /// Creates a counter at 0 unless it exists: a series that appears only at its first increment
@@ -265,6 +292,7 @@ pub fn render(samples: &[Sample]) -> String {
             let mut lines = Vec::new();
             for ((n, l), v) in &r.counters {
                 if n == name {
+                    let v = v.load(Ordering::Relaxed);
                     lines.push(format!("{name}{} {v}", label_text(l, None)));
                 }
             }

@@ -237,26 +237,25 @@ impl Watched {
             Phase::Head { tail } => tail,
             Phase::Request => return,
         };
-        let mut window: Vec<u8> = tail.to_vec();
-        window.extend_from_slice(bytes);
-        if window.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head_ends(tail, bytes) {
             self.enter(Phase::Request);
         } else {
-            let n = window.len();
             self.phase = Phase::Head {
-                tail: [window[n - 3], window[n - 2], window[n - 1]],
+                tail: last_three(tail, bytes),
             };
         }
     }
 
     /// A response is going out: the connection waits for its next request from here. hyper may
-    /// not read again before the client does, so the task is woken once to poll a read, which
-    /// arms the idle deadline.
+    /// not read again before the client does, so the idle deadline and the shutdown signal are
+    /// armed here, with this task's waker (their wake-up makes hyper poll a read, which then
+    /// fails); the task is woken at once only when one of them has already passed.
     fn responded(&mut self, cx: &mut Context<'_>) {
-        if self.phase != Phase::Idle {
+        let was = self.phase;
+        self.enter(Phase::Idle);
+        if was != Phase::Idle && self.expired(cx) {
             cx.waker().wake_by_ref();
         }
-        self.enter(Phase::Idle);
     }
 
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
@@ -270,6 +269,29 @@ impl Watched {
     }
 }
 
+/// Whether a blank line (`\r\n\r\n`) ends within `tail` (the last three bytes read before,
+/// zeros at first) followed by `bytes`.
+fn head_ends(tail: [u8; 3], bytes: &[u8]) -> bool {
+    const END: &[u8; 4] = b"\r\n\r\n";
+    // The windows that straddle the two: 1 to 3 bytes of `tail` and the rest from `bytes`.
+    let straddles = (1..=3).any(|from_tail| {
+        let rest = 4 - from_tail;
+        bytes.len() >= rest
+            && tail[3 - from_tail..] == END[..from_tail]
+            && bytes[..rest] == END[from_tail..]
+    });
+    straddles || bytes.windows(4).any(|w| w == END)
+}
+
+/// The last three bytes of `tail` followed by `bytes`.
+fn last_three(tail: [u8; 3], bytes: &[u8]) -> [u8; 3] {
+    let mut out = tail;
+    for &b in bytes.iter().skip(bytes.len().saturating_sub(3)) {
+        out = [out[1], out[2], b];
+    }
+    out
+}
+
 impl AsyncRead for Watched {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -279,8 +301,7 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
-                let read = buf.filled()[before..].to_vec();
-                self.saw(&read);
+                self.saw(&buf.filled()[before..]);
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
@@ -333,5 +354,51 @@ impl AsyncWrite for Watched {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{head_ends, last_three};
+
+    /// What `saw` did before it stopped copying each read: the tail and the bytes in one buffer.
+    fn by_copy(tail: [u8; 3], bytes: &[u8]) -> (bool, [u8; 3]) {
+        let mut window = tail.to_vec();
+        window.extend_from_slice(bytes);
+        let n = window.len();
+        (
+            window.windows(4).any(|w| w == b"\r\n\r\n"),
+            [window[n - 3], window[n - 2], window[n - 1]],
+        )
+    }
+
+    #[test]
+    fn a_head_split_anywhere_ends_where_it_did_with_a_copy() {
+        let heads: [&[u8]; 4] = [
+            b"POST /x HTTP/1.1\r\nHost: a\r\n\r\n{}",
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: \r\r\n\n\r\n\rb\r\n",
+        ];
+        for head in heads {
+            // Every way to cut it in up to three reads.
+            for i in 0..=head.len() {
+                for j in i..=head.len() {
+                    let mut tail = [0u8; 3];
+                    let mut ended = (false, false);
+                    for part in [&head[..i], &head[i..j], &head[j..]] {
+                        if part.is_empty() || ended.0 {
+                            continue;
+                        }
+                        let (copy_end, copy_tail) = by_copy(tail, part);
+                        let end = head_ends(tail, part);
+                        assert_eq!(end, copy_end, "{head:?} cut at {i}, {j}");
+                        ended = (end, copy_end);
+                        tail = last_three(tail, part);
+                        assert_eq!(tail, copy_tail, "{head:?} cut at {i}, {j}");
+                    }
+                }
+            }
+        }
     }
 }

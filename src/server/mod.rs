@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
@@ -110,15 +110,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(
             webhook::PATH,
-            post(webhook::hubspot_forms)
-                .layer(DefaultBodyLimit::max(limit))
-                .layer(middleware::from_fn_with_state(state.clone(), body_budget)),
+            post(webhook::hubspot_forms).layer(DefaultBodyLimit::max(limit)),
         )
         .route(
             webhook::TENANT_PATH,
-            post(webhook::hubspot_forms_for_tenant)
-                .layer(DefaultBodyLimit::max(limit))
-                .layer(middleware::from_fn_with_state(state.clone(), body_budget)),
+            post(webhook::hubspot_forms_for_tenant).layer(DefaultBodyLimit::max(limit)),
         )
         .route(probe::PATH, get(probe::status).delete(probe::remove))
         .route("/health/live", get(health::live))
@@ -126,19 +122,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics::metrics))
         .nest(api::PREFIX, api::routes(state.clone()))
         .fallback(|| async { error::ApiError::NotFound })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            request_deadline,
-        ))
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(state.clone(), request_frame))
         .with_state(state)
 }
 
 /// KiB of in-flight body budget one request reserves: its Content-Length, or the most a body
 /// may be when it does not say.
-fn body_permits(req: &Request, max_body: usize) -> u32 {
-    let declared = req
-        .headers()
+fn body_permits(headers: &axum::http::HeaderMap, max_body: usize) -> u32 {
+    let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
@@ -154,64 +145,108 @@ async fn body_budget(
     req: Request,
     next: Next,
 ) -> Response {
-    let permits = body_permits(&req, state.max_body);
-    let Ok(_reserved) = state.inflight_body.clone().try_acquire_many_owned(permits) else {
-        tracing::warn!("request bodies in flight are over budget; answering 503");
-        return error::ApiError::Unavailable.into_response();
-    };
-    next.run(req).await
+    match reserve_body(&state, req.headers()) {
+        Ok(_reserved) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
-/// HTTP/1.1 without Host is refused; every request (its body included) gets
-/// `server.body_timeout_secs` to be read and answered.
-async fn request_deadline(
-    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if req.version() == axum::http::Version::HTTP_11
-        && !req.headers().contains_key(axum::http::header::HOST)
-    {
-        return error::ApiError::MissingHost.into_response();
-    }
-    match tokio::time::timeout(state.request_timeout, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => error::ApiError::RequestTimeout.into_response(),
-    }
+/// The request's share of `server.max_inflight_body_bytes`, held until it is dropped; over the
+/// budget, the 503 (Retry-After) to answer instead of reading the body. The webhook handlers
+/// call it themselves before they read the body, one layer fewer on the hottest route.
+fn reserve_body(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> std::result::Result<tokio::sync::OwnedSemaphorePermit, error::ApiError> {
+    let permits = body_permits(headers, state.max_body);
+    state
+        .inflight_body
+        .clone()
+        .try_acquire_many_owned(permits)
+        .map_err(|_| {
+            tracing::warn!("request bodies in flight are over budget; answering 503");
+            error::ApiError::Unavailable
+        })
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Gives every request an id (the caller's `X-Request-Id` when sane), logs under it, and adds the
-/// security headers to every response.
-async fn request_context(mut req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-    let value = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
+/// The security headers every response carries.
+static SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ),
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    (
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000"),
+    ),
+];
+
+/// The request's id: the caller's `X-Request-Id` when sane (left in place), else a fresh
+/// UUIDv7 put in its place, so that handlers read the same one.
+fn request_id(req: &mut Request) -> HeaderValue {
+    if let Some(v) = req.headers().get(&REQUEST_ID)
+        && let Ok(text) = v.to_str()
+        && !text.is_empty()
+        && text.len() <= 128
+        && text.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return v.clone();
+    }
+    let mut buf = [0u8; uuid::fmt::Simple::LENGTH];
+    let text = uuid::Uuid::now_v7().simple().encode_lower(&mut buf);
+    let value = HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID.clone(), value.clone());
+    value
+}
+
+/// What every request goes through, in one layer (each `from_fn` layer costs a boxed future and
+/// a clone of the service below it per request): an id (the caller's `X-Request-Id` when sane)
+/// that its log lines carry and its answer echoes; HTTP/1.1 without Host refused;
+/// `server.body_timeout_secs` to read and answer it, body included; the security headers on
+/// every answer.
+async fn request_frame(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let id = request_id(&mut req);
     // At WARN so that the warnings a request logs carry its id under the default log level.
-    let span = tracing::warn_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let span = tracing::warn_span!(
+        "request",
+        request_id = id.to_str().unwrap_or("invalid"),
+        method = req.method().as_str(),
+        path = req.uri().path()
+    );
+    let mut response = if req.version() == axum::http::Version::HTTP_11
+        && !req.headers().contains_key(header::HOST)
+    {
+        error::ApiError::MissingHost.into_response()
+    } else {
+        match tokio::time::timeout(state.request_timeout, next.run(req))
+            .instrument(span.clone())
+            .await
+        {
+            Ok(response) => response,
+            Err(_) => error::ApiError::RequestTimeout.into_response(),
+        }
+    };
     span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
     let h = response.headers_mut();
-    h.insert(REQUEST_ID.clone(), value);
-    for (name, value) in [
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        (
-            "content-security-policy",
-            "default-src 'none'; frame-ancestors 'none'",
-        ),
-        ("referrer-policy", "no-referrer"),
-        ("cache-control", "no-store"),
-        ("strict-transport-security", "max-age=63072000"),
-    ] {
-        h.insert(name, HeaderValue::from_static(value));
+    h.insert(REQUEST_ID.clone(), id);
+    for (name, value) in &SECURITY_HEADERS {
+        h.insert(name.clone(), value.clone());
     }
     response
 }

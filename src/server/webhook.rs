@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::extract::{FromRequest as _, Path, Request, State};
+use axum::http::{HeaderMap, header};
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -72,14 +71,9 @@ enum Door {
 }
 
 /// The shared URL.
-pub async fn hubspot_forms(
-    state: State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Reply, ApiError> {
-    counted(handle(state, Door::Shared, method, uri, headers, body).await)
+pub async fn hubspot_forms(state: State<Arc<AppState>>, req: Request) -> Result<Reply, ApiError> {
+    let _reserved = super::reserve_body(&state, req.headers())?;
+    counted(handle(state, Door::Shared, req).await)
 }
 
 /// A tenant's own URL. An undeclared tenant and one without a webhook secret of its own answer
@@ -88,11 +82,9 @@ pub async fn hubspot_forms(
 pub async fn hubspot_forms_for_tenant(
     state: State<Arc<AppState>>,
     Path(slug): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<Reply, ApiError> {
+    let _reserved = super::reserve_body(&state, req.headers())?;
     let Some(tenant) = TenantId::parse(&slug)
         .ok()
         .filter(|t| state.tenant_verifiers.contains_key(t))
@@ -103,7 +95,7 @@ pub async fn hubspot_forms_for_tenant(
         );
         return Err(ApiError::NotFound);
     };
-    counted(handle(state, Door::Tenant(tenant), method, uri, headers, body).await)
+    counted(handle(state, Door::Tenant(tenant), req).await)
 }
 
 /// Counts the answer in `salesagent_webhooks_received_total{result}`.
@@ -120,18 +112,42 @@ fn counted(result: Result<Reply, ApiError>) -> Result<Reply, ApiError> {
         Err(ApiError::Unavailable) => "unavailable",
         Err(_) => "error",
     };
-    crate::metrics::inc("salesagent_webhooks_received_total", &[("result", label)]);
+    received_counter(label).inc();
     result
 }
 
+/// The `salesagent_webhooks_received_total` series of `label` (one of [`RESULTS`]), looked up
+/// once per process.
+fn received_counter(label: &str) -> &'static crate::metrics::Counter {
+    static COUNTERS: std::sync::OnceLock<Vec<crate::metrics::Counter>> = std::sync::OnceLock::new();
+    let counters = COUNTERS.get_or_init(|| {
+        RESULTS
+            .iter()
+            .map(|r| {
+                crate::metrics::counter("salesagent_webhooks_received_total", &[("result", r)])
+            })
+            .collect()
+    });
+    let i = RESULTS
+        .iter()
+        .position(|r| *r == label)
+        .unwrap_or(RESULTS.len() - 1);
+    &counters[i]
+}
+
+/// Takes the request whole rather than through extractors: a `HeaderMap` extractor copies the
+/// headers, and the body is read here as the `Bytes` extractor would (the route's
+/// `DefaultBodyLimit` travels in the extensions).
 async fn handle(
     State(state): State<Arc<AppState>>,
     door: Door,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<Reply, ApiError> {
+    let (mut parts, body) = req.into_parts();
+    let mut body_req = Request::new(body);
+    *body_req.extensions_mut() = std::mem::take(&mut parts.extensions);
+    let body = Bytes::from_request(body_req, &()).await;
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     if !state.ready.load(Ordering::SeqCst) {
         return Err(ApiError::Unavailable);
     }

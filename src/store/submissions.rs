@@ -452,7 +452,21 @@ pub(super) fn accept_batch_in(
     // Their workflows and jobs get ids in request order, as the submissions did: a list sorted
     // by creation time and id shows one request's submissions in the order it gave them.
     new.sort_by_key(|c| c.entry);
-    let created: Vec<Created<'_, '_, '_>> = new.iter().map(Created::new).collect();
+    // Each tenant's mode, read once for the batch in its transaction (a batch is one or a few
+    // tenants), not by a subquery per row.
+    let mut modes: Vec<(&str, String)> = Vec::with_capacity(1);
+    for c in &new {
+        if !modes.iter().any(|(t, _)| *t == c.tenant) {
+            modes.push((c.tenant, super::audit::current_mode(tx, c.tenant)?));
+        }
+    }
+    let created: Vec<Created<'_, '_, '_>> = new
+        .iter()
+        .map(|c| {
+            let mode = modes.iter().find(|(t, _)| *t == c.tenant).map(|(_, m)| m);
+            Created::new(c, mode.map_or(super::MODE_DRAFT_ONLY, String::as_str))
+        })
+        .collect();
     insert_all(tx, &INSERT_WORKFLOWS, &created, Created::bind_workflow)?;
     let queued: Vec<&Created<'_, '_, '_>> = created.iter().filter(|c| c.job_id.is_some()).collect();
     insert_all(tx, &INSERT_JOBS, &queued, |c, v| c.bind_job(v))?;
@@ -576,6 +590,8 @@ impl<'i, 'a> Candidate<'i, 'a> {
 /// A submission that went in, with the workflow (and job) it gets.
 struct Created<'l, 'i, 'a> {
     candidate: &'l Candidate<'i, 'a>,
+    /// The mode the workflow starts in: its tenant's when the batch began.
+    mode: &'l str,
     workflow_id: String,
     trace_id: String,
     job_id: Option<String>,
@@ -583,10 +599,11 @@ struct Created<'l, 'i, 'a> {
 }
 
 impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
-    fn new(candidate: &'l Candidate<'i, 'a>) -> Created<'l, 'i, 'a> {
+    fn new(candidate: &'l Candidate<'i, 'a>, mode: &'l str) -> Created<'l, 'i, 'a> {
         let workflow_id = new_id();
         Created {
             candidate,
+            mode,
             trace_id: candidate
                 .item
                 .trace_id
@@ -605,7 +622,10 @@ impl<'l, 'i, 'a> Created<'l, 'i, 'a> {
             &self.candidate.tenant,
             &self.candidate.submission_id,
             &item.parsed.lead.email,
+            &WorkflowStatus::Pending,
+            &self.mode,
             &self.trace_id,
+            &item.received_at,
             &item.received_at,
         ]);
     }
@@ -683,19 +703,15 @@ static INSERT_SUBMISSIONS: MultiRow = MultiRow::padded(
     " ON CONFLICT DO NOTHING RETURNING id",
 );
 
-/// The mode's default is `MODE_DRAFT_ONLY`, as `current_mode` reads it. The ids are fresh, so
+/// The mode is bound, read once per tenant for the batch (`current_mode`). The ids are fresh, so
 /// the only conflict is a padded chunk's repeated row with itself (`insert_all` checks that
-/// each went in); `WHERE true` tells SQLite's parser that `ON` begins the upsert, not a join.
+/// each went in).
 static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
     "INSERT INTO workflows (id, tenant_id, submission_id, email, status, mode, trace_id,
          created_at, updated_at)
-     SELECT v.column1, v.column2, v.column3, v.column4, 'pending',
-            COALESCE((SELECT m.value FROM settings m
-                      WHERE m.tenant_id = v.column2 AND m.key = 'mode'), 'draft_only'),
-            v.column5, v.column6, v.column6
-     FROM (VALUES ",
-    6,
-    ") AS v WHERE true ON CONFLICT DO NOTHING",
+     VALUES ",
+    9,
+    " ON CONFLICT DO NOTHING",
 );
 
 /// As the workflows' (the job ids and unique keys are fresh too).
