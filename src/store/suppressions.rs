@@ -299,4 +299,22 @@ mod tests {
             Err(Error::NotFound(_))
         ));
     }
+
+    /// A connection that checked addresses before the tenant had a subject key finds an
+    /// address suppressed by its keyed reference once another connection made the key, and
+    /// keeps finding it (the key kept).
+    #[test]
+    fn a_key_made_by_another_connection_is_learnt_by_the_next_check() {
+        let db = crate::store::test_support::SharedDb::new();
+        let worker = db.open("default");
+        assert!(worker.suppression_for("gone@y.com").unwrap().is_none());
+        let operator = db.open("default");
+        let keyed = operator.subject_ref("gone@y.com").unwrap();
+        operator.add_suppression(&keyed, "erased", "ops", 1).unwrap();
+        for _ in 0..2 {
+            let hit = worker.suppression_for("Gone@y.com").unwrap().unwrap();
+            assert_eq!((hit.value.as_str(), hit.reason.as_str()), (keyed.as_str(), "erased"));
+        }
+        assert!(worker.suppression_for("other@y.com").unwrap().is_none());
+    }
 }
