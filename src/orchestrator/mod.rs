@@ -161,6 +161,9 @@ pub(crate) struct State {
     route: Option<Route>,
     composed: Option<ComposedEmail>,
     draft: Option<DraftRef>,
+    /// The draft step ran in this run (not restored): its row is held back to the run's final
+    /// commit (`ContinueOnceDurable`), so the store has no draft of this workflow yet.
+    draft_held_back: bool,
     task: Option<TaskRef>,
 }
 
@@ -304,7 +307,13 @@ impl Pipeline<'_> {
         );
         let _entered = span.enter();
         let submission = self.store.get_submission(&workflow.submission_id)?;
-        let previous = self.store.workflow_steps(workflow_id)?;
+        // A run's first commit counts its attempt, in the transaction that writes its first step
+        // rows: a workflow no run has committed for has none to read.
+        let previous = if workflow.attempts == 0 {
+            Vec::new()
+        } else {
+            self.store.workflow_steps(workflow_id)?
+        };
         let mut run = RunSoFar::default();
         let latest = |step: Step| previous.iter().rev().find(|r| r.seq == step.seq());
 

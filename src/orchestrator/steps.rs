@@ -450,6 +450,7 @@ fn draft(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
     };
     let output = json!({ "draft": draft, "found_existing": found_existing });
     state.draft = Some(draft);
+    state.draft_held_back = true;
     Ok(StepResult::ContinueOnceDurable {
         output,
         remote_id: Some(remote.remote_draft_id),
@@ -503,7 +504,7 @@ fn task(ctx: &Context<'_>, state: &mut State) -> Result<StepResult> {
         Some(t) => t,
         None => crm.create_task(&new_task)?,
     };
-    close_if_rejected(ctx, &remote.id)?;
+    close_if_rejected(ctx, state, &remote.id)?;
     let task = TaskRef {
         task_id: new_id(),
         remote_task_id: remote.id.clone(),
@@ -535,9 +536,13 @@ pub fn rejected_task_note(actor: &str, reason: &str) -> String {
 }
 
 /// A draft rejected before its task existed (the task step failed, then the workflow was
-/// retried): the task is closed at once, so nobody follows up on a rejected email.
-fn close_if_rejected(ctx: &Context<'_>, remote_task_id: &str) -> Result<()> {
+/// retried): the task is closed at once, so nobody follows up on a rejected email. A draft made
+/// in this run is not in the store yet (nobody can have rejected it): nothing to read.
+fn close_if_rejected(ctx: &Context<'_>, state: &State, remote_task_id: &str) -> Result<()> {
     let p = ctx.pipeline;
+    if state.draft_held_back {
+        return Ok(());
+    }
     if let Some(d) = p.store.draft_for_workflow(ctx.workflow_id)?
         && d.status == DraftStatus::Rejected
     {

@@ -1,15 +1,20 @@
 //! The embedded CRM's tables (`crm_*`): contacts, companies and tasks with HubSpot-like numeric ids.
 //! Only the local CRM connector calls these. Ids are per tenant (each tenant is its own portal,
-//! V14 keys the tables by `(tenant_id, id)`): an id not given is the tenant's highest plus one,
-//! read by the INSERT itself. No write takes the global write lock: each is decided by a unique
-//! index (`ON CONFLICT DO NOTHING … RETURNING`, then a lookup), contacts and tasks in one
-//! statement outside any transaction, a company and its link in one row-locked transaction.
+//! V14 keys the tables by `(tenant_id, id)`). An id not given is, on SQLite, the tenant's highest
+//! plus one, read by the INSERT itself (SQLite's writers take turns, so two never read the same);
+//! on PostgreSQL the next value of the table's identity sequence (V19), since concurrent creators
+//! reading one highest id would pick the same one, the later waiting for the earlier's commit to
+//! lose and try again. No write takes the global write lock: each is decided by a unique index
+//! (`ON CONFLICT DO NOTHING … RETURNING`, then a lookup), contacts and tasks in one statement
+//! outside any transaction, a company and its link in one statement on PostgreSQL (one
+//! row-locked transaction on SQLite).
 
 use super::sql;
-use super::sql::{OptionalExtension, Row, params};
+use super::sql::{Conn, Dialect, OptionalExtension, Row, params};
 
 use super::{ListQuery, Page, Store};
 use crate::domain::lead::Lead;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
 
 /// How often a create whose next id was taken meanwhile tries again: each try follows another
@@ -99,16 +104,118 @@ fn task_from_row(r: &Row<'_>) -> sql::Result<CrmTaskRow> {
     })
 }
 
+/// A contact's INSERT, on `conn` (the store's connection, or a transaction of it in tests):
+/// the new row, or None when the tenant has a contact with this email or another has its id.
+fn insert_contact(
+    conn: &Conn,
+    tenant: &TenantId,
+    lead: &Lead,
+    explicit_id: Option<i64>,
+    at: i64,
+) -> Result<Option<CrmContactRow>> {
+    let text = match conn.dialect() {
+        Dialect::Sqlite => format!(
+            "INSERT INTO crm_contacts (id, tenant_id, email, first_name, last_name, company,
+                 job_title, phone, created_at, updated_at)
+             VALUES (COALESCE(?1, (SELECT COALESCE(MAX(id), 0) + 1 FROM crm_contacts
+                                   WHERE tenant_id = ?2)),
+                     ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING
+             RETURNING {CONTACT_COLUMNS}"
+        ),
+        // The sequence's value is taken only for a row the WHERE lets through, so a contact
+        // found again leaves no gap in the ids.
+        Dialect::Postgres => format!(
+            "INSERT INTO crm_contacts (id, tenant_id, email, first_name, last_name, company,
+                 job_title, phone, created_at, updated_at)
+             SELECT COALESCE(?1, nextval('crm_contacts_id_seq')), ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                    ?9, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM crm_contacts WHERE tenant_id = ?2 AND email = ?3)
+             ON CONFLICT DO NOTHING RETURNING {CONTACT_COLUMNS}"
+        ),
+    };
+    Ok(conn
+        .prepare_cached(&text)?
+        .query_row(
+            params![
+                explicit_id,
+                tenant,
+                lead.email.as_deref().unwrap_or_default(),
+                lead.first_name,
+                lead.last_name,
+                lead.company,
+                lead.job_title,
+                lead.phone,
+                at
+            ],
+            contact_from_row,
+        )
+        .optional()?)
+}
+
+/// What a task is created with.
+struct NewCrmTask<'a> {
+    contact_id: i64,
+    reference: &'a str,
+    subject: &'a str,
+    body: &'a str,
+    priority: &'a str,
+    owner_id: Option<&'a str>,
+    due_at: i64,
+}
+
+/// A task's INSERT, as [`insert_contact`]'s: None when the tenant has a task with this
+/// reference or another has its id.
+fn insert_task(
+    conn: &Conn,
+    tenant: &TenantId,
+    task: &NewCrmTask<'_>,
+    at: i64,
+) -> Result<Option<CrmTaskRow>> {
+    let text = match conn.dialect() {
+        Dialect::Sqlite => format!(
+            "INSERT INTO crm_tasks (id, tenant_id, contact_id, reference, subject, body,
+                 priority, task_type, owner_id, due_at, created_at)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM crm_tasks WHERE tenant_id = ?1),
+                     ?1, ?2, ?3, ?4, ?5, ?6, 'EMAIL', ?7, ?8, ?9) ON CONFLICT DO NOTHING
+             RETURNING {TASK_COLUMNS}"
+        ),
+        Dialect::Postgres => format!(
+            "INSERT INTO crm_tasks (id, tenant_id, contact_id, reference, subject, body,
+                 priority, task_type, owner_id, due_at, created_at)
+             SELECT nextval('crm_tasks_id_seq'), ?1, ?2, ?3, ?4, ?5, ?6, 'EMAIL', ?7, ?8, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM crm_tasks WHERE tenant_id = ?1 AND reference = ?3)
+             ON CONFLICT DO NOTHING RETURNING {TASK_COLUMNS}"
+        ),
+    };
+    Ok(conn
+        .prepare_cached(&text)?
+        .query_row(
+            params![
+                tenant,
+                task.contact_id,
+                task.reference,
+                task.subject,
+                task.body,
+                task.priority,
+                task.owner_id,
+                task.due_at,
+                at
+            ],
+            task_from_row,
+        )
+        .optional()?)
+}
+
 impl Store {
     /// Finds the contact by email or creates it; returns it and whether it was created.
     ///
     /// No transaction and no global write lock: each statement commits on its own, as a remote
     /// CRM's calls would, and each holds by itself. The email is unique per tenant (index
     /// `crm_contacts_email`), so two creators of one contact insert one row and the other finds
-    /// it; the id is the tenant's highest plus one, read in the INSERT, so two creators of
-    /// different contacts may pick the same id: the later one's INSERT (which waits for the
-    /// first on the primary key) inserts nothing and finds no row by its email, and it tries
-    /// again with the new highest id. An explicit id taken by another contact is not retried.
+    /// it. An id not given that another contact has (SQLite: never; PostgreSQL: a sequence
+    /// value that an explicit id took before it) inserts nothing and finds no row by its email,
+    /// and the create tries again with a new id. An explicit id taken by another contact is not
+    /// retried.
     pub fn crm_upsert_contact(
         &self,
         lead: &Lead,
@@ -116,33 +223,7 @@ impl Store {
         at: i64,
     ) -> Result<(CrmContactRow, bool)> {
         let email = lead.email.as_deref().unwrap_or_default();
-        let insert = || {
-            Ok(self
-                .conn
-                .prepare_cached(&format!(
-                    "INSERT INTO crm_contacts (id, tenant_id, email, first_name, last_name, company,
-                         job_title, phone, created_at, updated_at)
-                     VALUES (COALESCE(?1, (SELECT COALESCE(MAX(id), 0) + 1 FROM crm_contacts
-                                           WHERE tenant_id = ?2)),
-                             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING
-                     RETURNING {CONTACT_COLUMNS}"
-                ))?
-                .query_row(
-                    params![
-                        explicit_id,
-                        self.tenant,
-                        email,
-                        lead.first_name,
-                        lead.last_name,
-                        lead.company,
-                        lead.job_title,
-                        lead.phone,
-                        at
-                    ],
-                    contact_from_row,
-                )
-                .optional()?)
-        };
+        let insert = || insert_contact(&self.conn, &self.tenant, lead, explicit_id, at);
         let find = || {
             Ok(self
                 .conn
@@ -180,11 +261,14 @@ impl Store {
         .fetch_page(&self.conn, "id", limit, contact_from_row)
     }
 
-    /// Finds or creates the company for a domain and links the contact to it, in one
-    /// transaction (one commit to flush, not two) without the global write lock: the domain is
-    /// unique per tenant (`crm_companies_domain`) and the id the database's own, so a second
-    /// creator's INSERT waits on the index, inserts nothing and finds the first's row; the link
-    /// is one UPDATE of the contact's own row.
+    /// Finds or creates the company for a domain and links the contact to it, in one commit
+    /// without the global write lock: the domain is unique per tenant (`crm_companies_domain`)
+    /// and the id the database's own, so a second creator's INSERT waits on the index, inserts
+    /// nothing and finds the first's row; the link is one UPDATE of the contact's own row. On
+    /// PostgreSQL all of it is one statement (one round trip, where a transaction is five),
+    /// unless the company was committed by another creator after the statement's snapshot
+    /// (its INSERT waited for that one): the statement then finds nothing, links nothing, and
+    /// the transaction below does it.
     pub fn crm_upsert_company(
         &self,
         domain: &str,
@@ -192,6 +276,32 @@ impl Store {
         contact_id: i64,
         at: i64,
     ) -> Result<(i64, Option<String>, bool)> {
+        if self.dialect() == Dialect::Postgres
+            && let Some(found) = self
+                .conn
+                .prepare_cached(
+                    "WITH made AS (
+                         INSERT INTO crm_companies (tenant_id, domain, name, created_at)
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING RETURNING id, name
+                     ), company AS (
+                         SELECT id, name, TRUE AS created FROM made
+                         UNION ALL
+                         SELECT id, name, FALSE FROM crm_companies
+                         WHERE tenant_id = ?1 AND domain = ?2 AND NOT EXISTS (SELECT 1 FROM made)
+                     ), linked AS (
+                         UPDATE crm_contacts SET company_id = (SELECT id FROM company),
+                             updated_at = ?4
+                         WHERE id = ?5 AND tenant_id = ?1 AND EXISTS (SELECT 1 FROM company)
+                     )
+                     SELECT id, name, created FROM company",
+                )?
+                .query_row(params![self.tenant, domain, name, at, contact_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?
+        {
+            return Ok(found);
+        }
         let tx = self.conn.row_locked_tx()?;
         let insert = || {
             Ok(tx
@@ -260,8 +370,7 @@ impl Store {
 
     /// Creates the task unless one with the same reference exists; returns the task either way.
     /// No transaction, for the reasons of [`Store::crm_upsert_contact`]: the reference is unique
-    /// per tenant (`crm_tasks_reference`), and an id taken meanwhile by another task is tried
-    /// again with the new highest.
+    /// per tenant (`crm_tasks_reference`), and the id is picked as a contact's is.
     #[allow(clippy::too_many_arguments)]
     pub fn crm_insert_task(
         &self,
@@ -274,32 +383,16 @@ impl Store {
         due_at: i64,
         at: i64,
     ) -> Result<CrmTaskRow> {
-        let insert = || {
-            Ok(self
-                .conn
-                .prepare_cached(&format!(
-                    "INSERT INTO crm_tasks (id, tenant_id, contact_id, reference, subject, body,
-                         priority, task_type, owner_id, due_at, created_at)
-                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM crm_tasks WHERE tenant_id = ?1),
-                             ?1, ?2, ?3, ?4, ?5, ?6, 'EMAIL', ?7, ?8, ?9) ON CONFLICT DO NOTHING
-                     RETURNING {TASK_COLUMNS}"
-                ))?
-                .query_row(
-                    params![
-                        self.tenant,
-                        contact_id,
-                        reference,
-                        subject,
-                        body,
-                        priority,
-                        owner_id,
-                        due_at,
-                        at
-                    ],
-                    task_from_row,
-                )
-                .optional()?)
+        let task = NewCrmTask {
+            contact_id,
+            reference,
+            subject,
+            body,
+            priority,
+            owner_id,
+            due_at,
         };
+        let insert = || insert_task(&self.conn, &self.tenant, &task, at);
         let find = || self.crm_task_by_reference(reference);
         let (row, _) = insert_or_find(ID_TRIES, insert, find).ok_or_else(|| {
             Error::Internal(format!(
@@ -327,5 +420,135 @@ impl Store {
             &self.tenant,
         )
         .fetch_page(&self.conn, "id", limit, task_from_row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::SharedDb;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn lead(email: &str) -> Lead {
+        Lead {
+            email: Some(email.to_string()),
+            ..Lead::default()
+        }
+    }
+
+    fn add_task(store: &Store, contact_id: i64, reference: &str) -> i64 {
+        store
+            .crm_insert_task(contact_id, reference, "s", "b", "HIGH", None, 5, 1)
+            .unwrap()
+            .id
+    }
+
+    /// A contact found again takes no id; an explicit id ahead of the next is stepped over.
+    #[test]
+    fn ids_count_up_from_one_and_a_contact_found_again_leaves_no_gap() {
+        let db = SharedDb::new();
+        let store = db.open("default");
+        let (ann, created) = store
+            .crm_upsert_contact(&lead("ann@x.example"), None, 1)
+            .unwrap();
+        assert_eq!((ann.id, created), (1, true));
+        let (again, created) = store
+            .crm_upsert_contact(&lead("ann@x.example"), None, 2)
+            .unwrap();
+        assert_eq!((again.id, created), (1, false));
+        let (bob, _) = store
+            .crm_upsert_contact(&lead("bob@x.example"), None, 3)
+            .unwrap();
+        assert_eq!(bob.id, 2);
+        let (cy, _) = store
+            .crm_upsert_contact(&lead("cy@x.example"), Some(3), 4)
+            .unwrap();
+        assert_eq!(cy.id, 3);
+        let (dee, _) = store
+            .crm_upsert_contact(&lead("dee@x.example"), None, 5)
+            .unwrap();
+        assert_eq!(dee.id, 4);
+        assert_eq!(add_task(&store, 1, "r1"), 1);
+        assert_eq!(
+            add_task(&store, 1, "r1"),
+            1,
+            "a task found again by its reference"
+        );
+        assert_eq!(add_task(&store, 2, "r2"), 2);
+    }
+
+    /// Another connection's create that has not committed yet holds up no other create of the
+    /// tenant (PostgreSQL: with the tenant's highest id plus one both would pick the same id, and
+    /// the second would wait for the first's commit to lose it). SQLite's writers take turns:
+    /// there a second writer waits by design, so this is PostgreSQL's alone.
+    #[test]
+    fn a_create_does_not_wait_for_another_connections_uncommitted_one() {
+        let db = SharedDb::new();
+        let a = db.open("default");
+        if a.dialect() == Dialect::Sqlite {
+            return;
+        }
+        let b = db.open("default");
+        let (first, _) = a
+            .crm_upsert_contact(&lead("first@x.example"), None, 1)
+            .unwrap();
+        let tx = a.conn.row_locked_tx().unwrap();
+        insert_contact(&tx, &a.tenant, &lead("held@x.example"), None, 2)
+            .unwrap()
+            .unwrap();
+        let held = NewCrmTask {
+            contact_id: first.id,
+            reference: "held",
+            subject: "s",
+            body: "b",
+            priority: "HIGH",
+            owner_id: None,
+            due_at: 5,
+        };
+        insert_task(&tx, &a.tenant, &held, 2).unwrap().unwrap();
+        let (send, made) = mpsc::channel();
+        let other = std::thread::spawn(move || {
+            let (contact, _) = b
+                .crm_upsert_contact(&lead("other@x.example"), None, 3)
+                .unwrap();
+            let task = add_task(&b, first.id, "other");
+            send.send((contact.id, task)).unwrap();
+        });
+        // Generous: the creates take milliseconds; on failure they wait for the rollback below.
+        let made = made.recv_timeout(Duration::from_secs(30));
+        tx.rollback().unwrap();
+        other.join().unwrap();
+        let (contact, task) = made.expect("the creates waited for the open transaction");
+        assert_eq!((contact, task), (3, 2));
+    }
+
+    /// The company is created once and found by the next contact of its domain; each contact
+    /// is linked to it.
+    #[test]
+    fn a_company_is_made_once_and_every_contact_of_its_domain_is_linked() {
+        let db = SharedDb::new();
+        let store = db.open("default");
+        let (ann, _) = store
+            .crm_upsert_contact(&lead("ann@acme.example"), None, 1)
+            .unwrap();
+        let (bob, _) = store
+            .crm_upsert_contact(&lead("bob@acme.example"), None, 1)
+            .unwrap();
+        let (id, name, created) = store
+            .crm_upsert_company("acme.example", Some("Acme"), ann.id, 2)
+            .unwrap();
+        assert!(created);
+        assert_eq!(name.as_deref(), Some("Acme"));
+        let again = store
+            .crm_upsert_company("acme.example", Some("Other"), bob.id, 3)
+            .unwrap();
+        assert_eq!(again, (id, Some("Acme".to_string()), false));
+        for contact in [ann.id, bob.id] {
+            assert_eq!(
+                store.crm_contact(contact).unwrap().unwrap().company_id,
+                Some(id)
+            );
+        }
     }
 }

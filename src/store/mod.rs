@@ -141,6 +141,8 @@ pub struct Store {
     path: PathBuf,
     /// The billable tenants of the workflows this connection's runs commit for.
     billing: usage::Billing,
+    /// The tenant's subject key once read: created once, never changed (see `privacy.rs`).
+    subject_key: std::cell::OnceCell<Vec<u8>>,
 }
 
 pub fn new_id() -> String {
@@ -197,6 +199,7 @@ impl Store {
             tenant: tenant.clone(),
             path: path.to_path_buf(),
             billing: Default::default(),
+            subject_key: Default::default(),
         };
         store.configure(durability).map_err(describe)?;
         store.migrate()?;
@@ -212,6 +215,7 @@ impl Store {
             tenant: tenant.clone(),
             path: PathBuf::from(postgres::redacted(url)),
             billing: Default::default(),
+            subject_key: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -235,6 +239,7 @@ impl Store {
             tenant: TenantId::default_tenant(),
             path: PathBuf::from(":memory:"),
             billing: Default::default(),
+            subject_key: Default::default(),
         };
         store.configure(Durability::Normal)?;
         store.migrate()?;

@@ -231,13 +231,22 @@ impl Store {
         )?)
     }
 
-    /// The tenant's key if one was ever created (reading never creates one).
+    /// The tenant's key if one was ever created (reading never creates one). Kept by the
+    /// connection once found, since it never changes: a worker's run reads it once, not once
+    /// per workflow (the suppression check's keyed reference).
     pub(super) fn existing_subject_key(&self) -> Result<Option<Vec<u8>>> {
-        Ok(self
+        if let Some(key) = self.subject_key.get() {
+            return Ok(Some(key.clone()));
+        }
+        let key: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1")?
             .query_row([&self.tenant], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+        if let Some(key) = &key {
+            let _ = self.subject_key.set(key.clone());
+        }
+        Ok(key)
     }
 
     /// The pseudonymous reference of an address in this tenant (creating the key if needed).

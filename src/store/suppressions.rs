@@ -3,7 +3,7 @@
 //! slug can spell) is honoured by every tenant, at intake and at the send point alike.
 
 use super::sql;
-use super::sql::{OptionalExtension, params};
+use super::sql::params;
 use sha2::{Digest, Sha256};
 
 use super::Store;
@@ -66,20 +66,40 @@ impl Store {
             .map(|(_, d)| format!("@{d}"))
             .unwrap_or_default();
         // An erased address is suppressed as its keyed reference (no key yet: nobody erased).
-        let keyed = self
-            .existing_subject_key()?
-            .map(|key| crate::domain::privacy::subject_ref(&key, &email));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT value, reason, created_by, created_at, tenant_id FROM suppressions
-             WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4, ?6)
-             ORDER BY tenant_id = ?5 LIMIT 1",
-        )?;
-        Ok(stmt
+        // The key is read in the same statement until the connection has it (see
+        // `existing_subject_key`): one statement per check, where it was two.
+        let known = self.subject_key.get();
+        let keyed = known.map(|key| crate::domain::privacy::subject_ref(key, &email));
+        let (found, key) = self
+            .conn
+            .prepare_cached(
+                "SELECT s.value, s.reason, s.created_by, s.created_at, s.tenant_id,
+                        (SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1)
+                 FROM (SELECT 1 AS one) AS one
+                 LEFT JOIN (SELECT value, reason, created_by, created_at, tenant_id
+                            FROM suppressions
+                            WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4, ?6)
+                            ORDER BY tenant_id = ?5 LIMIT 1) AS s ON 1 = 1",
+            )?
             .query_row(
                 params![self.tenant, email, domain, hashed(&email), GLOBAL, keyed],
-                suppression_from_row,
-            )
-            .optional()?)
+                |r| {
+                    let found = match r.get::<_, Option<String>>(0)? {
+                        Some(_) => Some(suppression_from_row(r)?),
+                        None => None,
+                    };
+                    Ok((found, r.get::<_, Option<Vec<u8>>>(5)?))
+                },
+            )?;
+        match key {
+            // A key this check did not know (created since, or never read): learnt, and the
+            // address checked again with its keyed reference.
+            Some(key) if known.is_none() => {
+                let _ = self.subject_key.set(key);
+                self.suppression_for(&email)
+            }
+            _ => Ok(found),
+        }
     }
 
     /// Adds (or updates the reason of) a suppression, audited. Returns false when it existed.
@@ -278,5 +298,23 @@ mod tests {
             acme.remove_global_suppression("@spam.biz", None, "ops", 4, &both),
             Err(Error::NotFound(_))
         ));
+    }
+
+    /// A connection that checked addresses before the tenant had a subject key finds an
+    /// address suppressed by its keyed reference once another connection made the key, and
+    /// keeps finding it (the key kept).
+    #[test]
+    fn a_key_made_by_another_connection_is_learnt_by_the_next_check() {
+        let db = crate::store::test_support::SharedDb::new();
+        let worker = db.open("default");
+        assert!(worker.suppression_for("gone@y.com").unwrap().is_none());
+        let operator = db.open("default");
+        let keyed = operator.subject_ref("gone@y.com").unwrap();
+        operator.add_suppression(&keyed, "erased", "ops", 1).unwrap();
+        for _ in 0..2 {
+            let hit = worker.suppression_for("Gone@y.com").unwrap().unwrap();
+            assert_eq!((hit.value.as_str(), hit.reason.as_str()), (keyed.as_str(), "erased"));
+        }
+        assert!(worker.suppression_for("other@y.com").unwrap().is_none());
     }
 }
