@@ -2,7 +2,7 @@
 //! Only the local CRM connector calls these. Ids are per tenant (each tenant is its own portal,
 //! V14 keys the tables by `(tenant_id, id)`). An id not given is, on SQLite, the tenant's highest
 //! plus one, read by the INSERT itself (SQLite's writers take turns, so two never read the same);
-//! on PostgreSQL the next value of the table's identity sequence (V19), since concurrent creators
+//! on PostgreSQL the next value of the table's identity sequence (V18), since concurrent creators
 //! reading one highest id would pick the same one, the later waiting for the earlier's commit to
 //! lose and try again. No write takes the global write lock: each is decided by a unique index
 //! (`ON CONFLICT DO NOTHING … RETURNING`, then a lookup), contacts and tasks in one statement

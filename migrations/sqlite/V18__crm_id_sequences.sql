@@ -1,3 +1,3 @@
--- PostgreSQL's V19 gives the embedded CRM's contact and task ids a sequence each. SQLite needs
+-- PostgreSQL's V18 gives the embedded CRM's contact and task ids a sequence each. SQLite needs
 -- none: its writers take turns, so the tenant's highest id plus one, read by the INSERT, is never
 -- read by two creators at once. Nothing changes here; the number is kept for both dialects.
