@@ -16,7 +16,8 @@
 #    this tree (the load generator and the spike are then built only when absent).
 # 2. end to end: a backlog of BACKLOG (default 100000; 0 skips) submissions, then
 #    `serve --workers 2` with embedded connectors; workflows completed per second (first claim to
-#    last completion). Set MAIL_DIR to put the embedded mailbox's draft files elsewhere.
+#    last completion), and CPU per workflow. Set MAIL_DIR to put the embedded mailbox's draft
+#    files elsewhere. With BASE_BIN set, that build then drains a copy of the same backlog.
 # 3. steady: 200 requests/s for STEADY_SECONDS (default 30; 0 skips) into `serve --workers 2`;
 #    202-to-completed p50/p95/p99.
 set -euo pipefail
@@ -139,11 +140,29 @@ if [ "$BACKLOG" -gt 0 ]; then
   start_serve "$BIN" "$WORK/e2e.db" --workers 0
   "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$BACKLOG" --tag backlog >/dev/null
   stop_serve
-  echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  start_serve "$BIN" "$WORK/e2e.db" --workers 2
-  "$GEN" wait --db "$WORK/e2e.db"
-  echo "serve peak RSS: $(peak_rss) MB"
-  stop_serve
+  # Each build drains its own copy of the same backlog (and its own mailbox), so BASE_BIN runs
+  # alternate with this build's on identical work.
+  cp "$WORK/e2e.db" "$WORK/backlog.db"
+  [ -f "$WORK/e2e.db-wal" ] && cp "$WORK/e2e.db-wal" "$WORK/backlog.db-wal"
+  e2e_order=product
+  [ -n "${BASE_BIN:-}" ] && e2e_order="product base"
+  for who in $e2e_order; do
+    rm -f "$WORK/e2e.db-wal" "$WORK/e2e.db-shm"; cp "$WORK/backlog.db" "$WORK/e2e.db"
+    [ -f "$WORK/backlog.db-wal" ] && cp "$WORK/backlog.db-wal" "$WORK/e2e.db-wal"
+    export SALESAGENT_DATA_DIR="${MAIL_DIR:-$WORK}/mail-$who"
+    mkdir -p "$SALESAGENT_DATA_DIR"
+    echo "-- $who (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    if [ "$who" = base ]; then bin=$WORK/base; else bin=$BIN; fi
+    start_serve "$bin" "$WORK/e2e.db" --workers 2
+    "$GEN" wait --db "$WORK/e2e.db"
+    # CPU per workflow, user and kernel apart (issue 16's sixth and seventh rounds).
+    awk -v hz="$(getconf CLK_TCK)" -v n="$BACKLOG" \
+      '{printf "CPU per workflow: user %.3f ms, kernel %.3f ms\n", $14/hz*1000/n, $15/hz*1000/n}' "/proc/$PID/stat"
+    echo "serve peak RSS: $(peak_rss) MB"
+    stop_serve
+  done
+  rm -rf "${MAIL_DIR:-$WORK}/mail-product" "${MAIL_DIR:-$WORK}/mail-base"
+  export SALESAGENT_DATA_DIR=${MAIL_DIR:-$WORK}
 fi
 
 if [ "$STEADY" -gt 0 ]; then
