@@ -551,4 +551,73 @@ mod tests {
             );
         }
     }
+
+    /// Many workers of one tenant create contacts and tasks at once, as `worker --concurrency`
+    /// and several worker processes do: every creation succeeds, each with an id of its own. On
+    /// PostgreSQL with the tenant's `MAX(id) + 1` some lost all their tries, and the workflow
+    /// was dead-lettered ("task … is neither created nor found").
+    #[test]
+    fn concurrent_creators_of_one_tenant_all_get_ids_of_their_own() {
+        const WORKERS: usize = 8;
+        const EACH: usize = 60;
+        let db = SharedDb::new();
+        drop(db.open("acme"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(WORKERS));
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let store = db.open("acme");
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut failures = Vec::new();
+                    for i in 0..EACH {
+                        let created = store
+                            .crm_upsert_contact(&lead(&format!("w{w}-{i}@example.com")), None, 1)
+                            .and_then(|(contact, _)| {
+                                store.crm_insert_task(
+                                    contact.id,
+                                    &format!("wf-{w}-{i}"),
+                                    "s",
+                                    "b",
+                                    "HIGH",
+                                    None,
+                                    2,
+                                    1,
+                                )
+                            });
+                        if let Err(e) = created {
+                            failures.push(e.to_string());
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        let failures: Vec<String> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        assert_eq!(failures, Vec::<String>::new());
+        let store = db.open("acme");
+        let mut contacts: Vec<i64> = store
+            .crm_contacts(10_000)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let mut tasks: Vec<i64> = store
+            .crm_tasks(10_000)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        contacts.dedup();
+        tasks.dedup();
+        assert_eq!(
+            (contacts.len(), tasks.len()),
+            (WORKERS * EACH, WORKERS * EACH)
+        );
+    }
 }

@@ -310,10 +310,15 @@ mod tests {
         assert!(worker.suppression_for("gone@y.com").unwrap().is_none());
         let operator = db.open("default");
         let keyed = operator.subject_ref("gone@y.com").unwrap();
-        operator.add_suppression(&keyed, "erased", "ops", 1).unwrap();
+        operator
+            .add_suppression(&keyed, "erased", "ops", 1)
+            .unwrap();
         for _ in 0..2 {
             let hit = worker.suppression_for("Gone@y.com").unwrap().unwrap();
-            assert_eq!((hit.value.as_str(), hit.reason.as_str()), (keyed.as_str(), "erased"));
+            assert_eq!(
+                (hit.value.as_str(), hit.reason.as_str()),
+                (keyed.as_str(), "erased")
+            );
         }
         assert!(worker.suppression_for("other@y.com").unwrap().is_none());
     }
