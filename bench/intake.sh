@@ -137,11 +137,14 @@ done
 
 if [ "$BACKLOG" -gt 0 ]; then
   echo "== 2. end to end: backlog of $BACKLOG, then serve with 2 workers (embedded connectors)"
-  start_serve "$BIN" "$WORK/e2e.db" --workers 0
+  # The backlog is posted by the older of the builds (BASE_BIN when set), and each build drains
+  # its own copy of it (and its own mailbox), so the builds alternate on identical work. Posted by
+  # the newer one, a database that build migrated would be refused by the older (exit 3).
+  poster=$BIN
+  [ -n "${BASE_BIN:-}" ] && poster=$WORK/base
+  start_serve "$poster" "$WORK/e2e.db" --workers 0
   "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 --requests "$BACKLOG" --tag backlog >/dev/null
   stop_serve
-  # Each build drains its own copy of the same backlog (and its own mailbox), so BASE_BIN runs
-  # alternate with this build's on identical work.
   cp "$WORK/e2e.db" "$WORK/backlog.db"
   [ -f "$WORK/e2e.db-wal" ] && cp "$WORK/e2e.db-wal" "$WORK/backlog.db-wal"
   e2e_order=product

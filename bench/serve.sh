@@ -13,12 +13,21 @@ start_serve() { # BIN DB ARGS...
 }
 
 # await_address: waits (10 s at most) for the server started as PID to log "listening on
-# http://…", then sets URL to its webhook endpoint.
+# http://…", then sets URL to its webhook endpoint; exits 1 with the server's log when it did not.
 await_address() {
+  local log=${SERVE_LOG:-$WORK/serve.log}
   for _ in $(seq 1 200); do
-    grep -q "listening on" "${SERVE_LOG:-$WORK/serve.log}" && break
+    grep -q "listening on" "$log" && break
+    kill -0 "$PID" 2>/dev/null || break
     sleep 0.05
   done
+  # A server that exited (a database newer than the build, a port in use) or never listened is
+  # said, with its log, rather than measured as a run that did nothing.
+  if ! grep -q "listening on" "$log"; then
+    echo "serve (pid $PID) did not start listening; its log:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
   URL="$(grep -o 'http://[0-9.:]*' "${SERVE_LOG:-$WORK/serve.log}" | head -1)/api/webhooks/hubspot/forms"
 }
 
