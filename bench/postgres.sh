@@ -175,10 +175,11 @@ pg_counts() {
     | tr '|' ' ' || echo "0 0"
 }
 
-# sample_waits DBNAME FILE: every 0.2 s, one line per busy backend of DBNAME: its state and what
-# it waits on (CPU when nothing); runs until killed.
+# sample_waits DBNAME FILE: every 0.2 s, one line per busy backend of DBNAME: its state, what
+# it waits on (CPU when nothing) and, after a |, its statement's start; runs until killed.
 sample_waits() {
   printf '%s\n' "SELECT state || ' ' || COALESCE(wait_event_type || ':' || wait_event, 'CPU')
+             || '|' || left(regexp_replace(query, '\s+', ' ', 'g'), 48)
       FROM pg_stat_activity WHERE datname = '$1' AND backend_type = 'client backend'
         AND state <> 'idle' AND pid <> pg_backend_pid()" '\watch 0.2' \
     | psql -qAt "$PG" >"$2" 2>/dev/null
@@ -229,7 +230,12 @@ end_to_end() {
     printf ', server CPU %s ms per workflow; %s commits and %s statements (BEGIN/COMMIT not counted) per workflow\n' \
       "${figure[$1 e2e server CPU ms/workflow]}" "${figure[$1 e2e commits/workflow]}" "${figure[$1 e2e statements/workflow]}"
     echo "         busy backends sampled every 0.2 s, by state and wait (share of samples):"
-    sort "$WORK/waits" | grep -v '^$' | uniq -c | sort -rn | head -8 \
+    grep -v '^$' "$WORK/waits" | cut -d'|' -f1 | sort | uniq -c | sort -rn | head -8 \
+      | awk -v n="$(grep -vc '^$' "$WORK/waits")" '{c=$1; $1=""; printf "           %5.1f%%%s\n", 100 * c / n, $0}'
+    # The same samples by what each backend was running (its current or, when idle in
+    # transaction, its last statement): which statement waits on what.
+    echo "         the same samples by wait and statement (share of samples):"
+    grep -v '^$' "$WORK/waits" | grep -v '^idle' | sort | uniq -c | sort -rn | head -12 \
       | awk -v n="$(grep -vc '^$' "$WORK/waits")" '{c=$1; $1=""; printf "           %5.1f%%%s\n", 100 * c / n, $0}'
     # The server's profile: each statement's calls and execution time per workflow, by calls and
     # by total time (BEGIN and COMMIT included here: a COMMIT's time is its WAL flush).
