@@ -385,15 +385,15 @@ mod tests {
             for i in 0..=head.len() {
                 for j in i..=head.len() {
                     let mut tail = [0u8; 3];
-                    let mut ended = (false, false);
+                    let mut ended = false;
                     for part in [&head[..i], &head[i..j], &head[j..]] {
-                        if part.is_empty() || ended.0 {
+                        if part.is_empty() || ended {
                             continue;
                         }
                         let (copy_end, copy_tail) = by_copy(tail, part);
                         let end = head_ends(tail, part);
                         assert_eq!(end, copy_end, "{head:?} cut at {i}, {j}");
-                        ended = (end, copy_end);
+                        ended = end;
                         tail = last_three(tail, part);
                         assert_eq!(tail, copy_tail, "{head:?} cut at {i}, {j}");
                     }
