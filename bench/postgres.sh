@@ -159,10 +159,16 @@ cpu_ticks() {
 }
 
 # pg_server_pids: PostgreSQL's server processes (the postmaster's children: backends, WAL writer).
+# For a server BENCH_PG names, the processes its pg_stat_activity lists (the same ones, when it
+# runs on this host; none are found here when it does not).
 pg_server_pids() {
   local postmaster
-  postmaster=$(head -1 "$PGDIR/data/postmaster.pid" 2>/dev/null) || return 0
-  pgrep -P "$postmaster" || true
+  if [ -n "$own_pg" ]; then
+    postmaster=$(head -1 "$PGDIR/data/postmaster.pid" 2>/dev/null) || return 0
+    pgrep -P "$postmaster" || true
+  else
+    psql -qAt "$PG" -c "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()" 2>/dev/null || true
+  fi
 }
 
 # pg_counts DBNAME: "commits statements" of the database so far (statements: pg_stat_statements,

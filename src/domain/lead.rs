@@ -177,6 +177,26 @@ fn is_bidi_control(c: char) -> bool {
 /// A value for a one-line field: every whitespace run (line breaks and tabs included) becomes one
 /// space, control and bidi characters go, the ends are trimmed; None when nothing is left.
 pub fn single_line(value: &str) -> Option<String> {
+    if is_single_line_ascii(value) {
+        return Some(value.to_owned());
+    }
+    collapse_to_single_line(value)
+}
+
+/// Printable ASCII with single spaces between words: what nearly every value is, and already
+/// what [`collapse_to_single_line`] would make of it.
+fn is_single_line_ascii(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first != b' '
+        && last != b' '
+        && bytes.iter().all(|&b| b.is_ascii_graphic() || b == b' ')
+        && !value.contains("  ")
+}
+
+fn collapse_to_single_line(value: &str) -> Option<String> {
     let mut out = String::with_capacity(value.len());
     let mut space = false;
     for c in value.chars() {
@@ -424,7 +444,7 @@ mod tests {
         // A property over generated strings of awkward characters.
         let alphabet = [
             'a', ' ', '\r', '\n', '\t', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{202e}',
-            '\u{0}', 'é',
+            '\u{0}', 'é', '~', '\u{7f}',
         ];
         let mut seed = 0x2545_f491_u64;
         for _ in 0..2000 {
@@ -437,6 +457,11 @@ mod tests {
                     alphabet[(seed >> 33) as usize % alphabet.len()]
                 })
                 .collect();
+            assert_eq!(
+                single_line(&text),
+                collapse_to_single_line(&text),
+                "{text:?}"
+            );
             if let Some(v) = single_line(&text) {
                 assert!(
                     !v.chars()

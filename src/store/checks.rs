@@ -123,6 +123,41 @@ fn the_hot_writes_build_no_temporary_btree() {
     }
 }
 
+/// The intake batch's own multi-row statements, as the intake writer runs them (one row to the
+/// largest chunk): the workflows' and jobs' INSERTs build no temporary B-tree at all, and the
+/// submissions' builds only its `RETURNING`'s (one for a row, two for more), the same for any
+/// number of rows.
+#[test]
+fn the_intake_batch_statements_build_no_temporary_btree_per_row() {
+    let store = Store::open_in_memory().unwrap();
+    let Some(conn) = store.conn.as_sqlite() else {
+        return; // The temporary B-trees are SQLite's.
+    };
+    let ephemeral = |sql: &str| {
+        let ops = opcodes(conn, sql);
+        ops.iter().filter(|op| *op == "OpenEphemeral").count()
+    };
+    let returning = ephemeral(super::submissions::INSERT_SUBMISSIONS.sql(2));
+    for rows in [1, 2, 4, 64, 256] {
+        for insert in [
+            &super::submissions::INSERT_WORKFLOWS,
+            &super::submissions::INSERT_JOBS,
+        ] {
+            let sql = insert.sql(rows);
+            assert_eq!(ephemeral(sql), 0, "{rows} rows: {sql}");
+        }
+        let sql = super::submissions::INSERT_SUBMISSIONS.sql(rows);
+        assert!(ephemeral(sql) <= returning, "{rows} rows: {sql}");
+        if rows > 1 {
+            assert_eq!(ephemeral(sql), returning, "{rows} rows: {sql}");
+        }
+    }
+    assert!(
+        returning <= 2,
+        "RETURNING builds {returning} temporary B-trees"
+    );
+}
+
 /// V16 spells `jobs_unique`'s condition anew; the privacy erasure's redelivery check, its one
 /// reader, still finds live jobs through it.
 #[test]

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use postgres::types::{IsNull, Type};
 
@@ -788,10 +789,32 @@ type PgArgs<'v> = Vec<&'v (dyn postgres::types::ToSql + Sync)>;
 struct PgConn {
     client: RefCell<postgres::Client>,
     target: PgTarget,
-    statements: RefCell<HashMap<(String, Vec<Kind>), postgres::Statement>>,
+    /// The kept statements by their text as the store wrote it: each converted to `$N` once
+    /// and prepared once per kinds of values, not converted, copied and hashed again per run.
+    texts: RefCell<HashMap<String, Arc<PgText>>>,
+    /// Counts the times this connection's prepared statements were lost (a new connection, a
+    /// statement the server no longer knows): a form prepared in an earlier one is not used.
+    generation: Cell<u64>,
     /// Inside BEGIN … COMMIT: a lost connection then fails the transaction rather than being
     /// silently replaced mid-way.
     in_tx: Cell<bool>,
+}
+
+/// A statement's text as PostgreSQL reads it, and its prepared forms on one connection.
+struct PgText {
+    text: String,
+    /// Whether `text` is the written text with its placeholders converted (else as written:
+    /// [`Conn::query_columns`]'s), so that one written text never stands for two.
+    converted: bool,
+    /// A lock only because a connection may move between threads; one thread uses it at a time.
+    prepared: Mutex<Vec<Prepared>>,
+}
+
+/// A prepared form of a [`PgText`]: the server's statement for these kinds of values.
+struct Prepared {
+    generation: u64,
+    kinds: Vec<Kind>,
+    statement: postgres::Statement,
 }
 
 impl PgConn {
@@ -809,32 +832,83 @@ impl PgConn {
                 .target
                 .connect()
                 .map_err(|e| Error::Disconnected(pg_message(&e)))?;
-            self.statements.borrow_mut().clear();
+            self.forget_prepared();
         }
         Ok(client)
     }
 
-    /// The statement for `sql` with these kinds of values: from the cache when `keep`, else
-    /// prepared for this one run (SQL built at run time would only churn the cache).
-    fn statement(&self, sql: &str, kinds: Vec<Kind>, keep: bool) -> Result<postgres::Statement> {
+    /// The statements prepared so far are gone from the server: each is prepared again on its
+    /// next run.
+    fn forget_prepared(&self) {
+        self.generation.set(self.generation.get() + 1);
+    }
+
+    /// `sql` as PostgreSQL reads it (`convert`: its `?N` placeholders as `$N`): from the cache
+    /// when `keep`, else made for this one run (SQL built at run time would only churn the
+    /// cache).
+    fn text(&self, sql: &str, convert: bool, keep: bool) -> PgSql {
+        if keep {
+            if let Some(text) = self
+                .texts
+                .borrow()
+                .get(sql)
+                .filter(|t| t.converted == convert)
+            {
+                return PgSql {
+                    text: Arc::clone(text),
+                    keep,
+                };
+            }
+        }
+        let text = Arc::new(PgText {
+            text: if convert {
+                to_dollar_placeholders(sql)
+            } else {
+                sql.to_owned()
+            },
+            converted: convert,
+            prepared: Mutex::new(Vec::new()),
+        });
+        if keep {
+            let mut texts = self.texts.borrow_mut();
+            if texts.len() > 512 {
+                texts.clear();
+            }
+            texts.insert(sql.to_owned(), Arc::clone(&text));
+        }
+        PgSql { text, keep }
+    }
+
+    /// The server's statement for `sql` with these kinds of values: prepared once per
+    /// connection when `sql` is kept, else for this one run.
+    fn statement(&self, sql: &PgSql, kinds: Vec<Kind>) -> Result<postgres::Statement> {
         // Connected again first if the server closed the connection: a statement prepared on
-        // the last one does not exist on the new one (reconnecting empties the cache).
+        // the last one does not exist on the new one (reconnecting forgets them).
         let mut client = self.client()?;
-        let key = (sql.to_owned(), kinds);
-        if let Some(stmt) = self.statements.borrow().get(&key) {
-            return Ok(stmt.clone());
+        let generation = self.generation.get();
+        let current = |p: &Prepared| p.generation == generation;
+        let prepared = |text: &PgText| {
+            let forms = text.prepared.lock().unwrap_or_else(PoisonError::into_inner);
+            forms
+                .iter()
+                .find(|p| current(p) && p.kinds == kinds)
+                .map(|p| p.statement.clone())
+        };
+        if let Some(statement) = prepared(&sql.text) {
+            return Ok(statement);
         }
-        let types: Vec<Type> = key.1.iter().map(|k| k.pg_type()).collect();
-        let stmt = client.prepare_typed(sql, &types)?;
-        if !keep {
-            return Ok(stmt);
+        let types: Vec<Type> = kinds.iter().map(|k| k.pg_type()).collect();
+        let statement = client.prepare_typed(&sql.text.text, &types)?;
+        if sql.keep {
+            let mut forms = (sql.text.prepared.lock()).unwrap_or_else(PoisonError::into_inner);
+            forms.retain(current);
+            forms.push(Prepared {
+                generation,
+                kinds,
+                statement: statement.clone(),
+            });
         }
-        let mut cache = self.statements.borrow_mut();
-        if cache.len() > 512 {
-            cache.clear();
-        }
-        cache.insert(key, stmt.clone());
-        Ok(stmt)
+        Ok(statement)
     }
 
     /// The prepared statement for `sql` with these values' types, and the values as the
@@ -845,7 +919,7 @@ impl PgConn {
         values: &'v [ToSqlOutput<'_>],
     ) -> Result<(postgres::Statement, PgArgs<'v>)> {
         let kinds = values.iter().map(ToSqlOutput::kind).collect();
-        let stmt = self.statement(&sql.text, kinds, sql.keep)?;
+        let stmt = self.statement(sql, kinds)?;
         let args = values
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
@@ -876,7 +950,7 @@ impl PgConn {
         if e.code() == Some(&postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME)
             || e.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED)
         {
-            self.statements.borrow_mut().clear();
+            self.forget_prepared();
         }
         Error::Postgres(e)
     }
@@ -911,7 +985,8 @@ impl Conn {
             backend: Backend::Postgres(Box::new(PgConn {
                 client: RefCell::new(client),
                 target,
-                statements: RefCell::new(HashMap::new()),
+                texts: RefCell::new(HashMap::new()),
+                generation: Cell::new(0),
                 in_tx: Cell::new(false),
             })),
         })
@@ -1014,13 +1089,7 @@ impl Conn {
                 Backend::Sqlite(c) => {
                     StatementInner::Sqlite(SqliteStatement::Once(c.prepare(sql)?))
                 }
-                Backend::Postgres(pg) => StatementInner::Postgres(
-                    pg,
-                    PgSql {
-                        text: to_dollar_placeholders(sql),
-                        keep,
-                    },
-                ),
+                Backend::Postgres(pg) => StatementInner::Postgres(pg, pg.text(sql, true, keep)),
             },
         })
     }
@@ -1039,7 +1108,7 @@ impl Conn {
         let Backend::Postgres(pg) = &self.backend else {
             return Err(Error::Sqlite(rusqlite::Error::InvalidQuery));
         };
-        let stmt = pg.statement(sql, Vec::new(), true)?;
+        let stmt = pg.statement(&pg.text(sql, false, true), Vec::new())?;
         let args: PgArgs<'_> = columns
             .iter()
             .map(|c| c as &(dyn postgres::types::ToSql + Sync))
@@ -1186,7 +1255,7 @@ impl<'a> SqliteStatement<'a> {
 
 /// A statement's SQL as PostgreSQL reads it, and whether its prepared form is kept.
 struct PgSql {
-    text: String,
+    text: Arc<PgText>,
     keep: bool,
 }
 
@@ -1540,6 +1609,41 @@ mod tests {
         let mut other = store.conn.prepare_cached("SELECT 2 + ?1").unwrap();
         let two: i64 = other.query_row(params![0_i64], |r| r.get(0)).unwrap();
         assert_eq!(two, 2);
+    }
+
+    /// A kept statement is prepared once for each kinds of values it runs with, and prepared
+    /// again (not reused) once the server has forgotten it.
+    #[test]
+    fn a_kept_statement_is_prepared_once_per_kinds_of_values_and_again_when_forgotten() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        if store.conn.dialect() != Dialect::Postgres {
+            return;
+        }
+        let conn = &store.conn;
+        let prepared = || -> i64 {
+            conn.query_row(
+                "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1 IS NULL%'",
+                (),
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let is_null = |value: &dyn ToSql| -> Result<bool> {
+            conn.query_row("SELECT ?1 IS NULL", params![value], |r| r.get(0))
+        };
+        assert!(!is_null(&1_i64).unwrap());
+        assert!(!is_null(&2_i64).unwrap());
+        assert_eq!(prepared(), 1, "the same kinds of values use one statement");
+        assert!(!is_null(&"text").unwrap());
+        assert!(is_null(&None::<&str>).unwrap());
+        assert_eq!(prepared(), 2, "a text value has a statement of its own");
+        // The server forgets every prepared statement (as a pooler or a DISCARD would): the
+        // next run fails with that, and the one after prepares it again.
+        conn.execute_batch("DEALLOCATE ALL").unwrap();
+        let _ = is_null(&3_i64);
+        assert!(!is_null(&4_i64).unwrap());
+        assert!(!is_null(&"again").unwrap());
+        assert_eq!(prepared(), 2);
     }
 
     #[test]

@@ -693,7 +693,7 @@ pub(super) fn find_stored_in(
 }
 
 /// A padded chunk's repeated row conflicts with itself on its id: it goes in once.
-static INSERT_SUBMISSIONS: MultiRow = MultiRow::padded(
+pub(super) static INSERT_SUBMISSIONS: MultiRow = MultiRow::padded(
     "INSERT INTO submissions (id, tenant_id, source, shape, portal_id, form_id, external_id,
          dedupe_key, signature, email, first_name, last_name, company, job_title, phone,
          message, page_url, contact_object_id, custom_fields, raw_payload, import_job_id,
@@ -706,7 +706,7 @@ static INSERT_SUBMISSIONS: MultiRow = MultiRow::padded(
 /// The mode is bound, read once per tenant for the batch (`current_mode`). The ids are fresh, so
 /// the only conflict is a padded chunk's repeated row with itself (`insert_all` checks that
 /// each went in).
-static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
+pub(super) static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
     "INSERT INTO workflows (id, tenant_id, submission_id, email, status, mode, trace_id,
          created_at, updated_at)
      VALUES ",
@@ -715,7 +715,7 @@ static INSERT_WORKFLOWS: MultiRow = MultiRow::padded(
 );
 
 /// As the workflows' (the job ids and unique keys are fresh too).
-static INSERT_JOBS: MultiRow = MultiRow::padded(
+pub(super) static INSERT_JOBS: MultiRow = MultiRow::padded(
     "INSERT INTO jobs (id, tenant_id, queue, kind, workflow_id, state, run_at, unique_key,
          import_job_id, created_at, updated_at)
      VALUES ",
