@@ -147,7 +147,7 @@ fn checkpoint_loop(store: &Store, pace: Pace, reset: &WalReset, stop: &AtomicBoo
     let mut wait = pace.busy;
     let mut last = (0, 0);
     while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(wait);
+        nap(wait, stop);
         match store.checkpoint() {
             Ok((frames, copied)) => {
                 stats.passes += 1;
@@ -301,6 +301,18 @@ impl Store {
             .max()
             .unwrap_or(0);
         Ok(self.schema_version()? == known)
+    }
+}
+
+/// Sleeps `wait`, in steps of at most 25 ms so a stop is seen soon.
+fn nap(wait: Duration, stop: &AtomicBool) {
+    let until = std::time::Instant::now() + wait;
+    while !stop.load(Ordering::SeqCst) {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(25)));
     }
 }
 
