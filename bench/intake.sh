@@ -157,12 +157,26 @@ if [ "$BACKLOG" -gt 0 ]; then
     echo "-- $who (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     if [ "$who" = base ]; then bin=$WORK/base; else bin=$BIN; fi
     start_serve "$bin" "$WORK/e2e.db" --workers 2
+    # The WAL's largest size while it drains (sampled every 100 ms; it must stay bounded).
+    (max=0; while kill -0 "$PID" 2>/dev/null; do
+       s=$(stat -c %s "$WORK/e2e.db-wal" 2>/dev/null || echo 0)
+       [ "$s" -gt "$max" ] && max=$s && echo "$max" > "$WORK/wal-max"
+       sleep 0.1
+     done) &
+    watcher=$!
     "$GEN" wait --db "$WORK/e2e.db"
     # CPU per workflow, user and kernel apart (issue 16's sixth and seventh rounds).
     awk -v hz="$(getconf CLK_TCK)" -v n="$BACKLOG" \
       '{printf "CPU per workflow: user %.3f ms, kernel %.3f ms\n", $14/hz*1000/n, $15/hz*1000/n}' "/proc/$PID/stat"
     echo "serve peak RSS: $(peak_rss) MB"
     stop_serve
+    kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+    [ -f "$WORK/wal-max" ] && awk '{printf "largest WAL: %.1f MB (%d frames)\n", $1/1048576, ($1 - 32) / 4120}' "$WORK/wal-max"
+    rm -f "$WORK/wal-max"
+    # Each checkpointer's passes, largest WAL seen and WAL resets (the intake's; the pool's).
+    grep 'checkpointer stopped' "$WORK/serve.log" \
+      | grep -oE '"(passes|largest_wal_frames|resets_asked|resets_done)":"?[0-9]*' | tr -d '"' \
+      | paste -sd' ' | sed 's/^/checkpointers: /' || true
   done
   rm -rf "${MAIL_DIR:-$WORK}/mail-product" "${MAIL_DIR:-$WORK}/mail-base"
   export SALESAGENT_DATA_DIR=${MAIL_DIR:-$WORK}

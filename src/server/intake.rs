@@ -15,7 +15,7 @@ use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::{
-    Acceptance, JOURNAL_SIZE_LIMIT, NewSubmission, Routed, Source, Store, WAL_RESET_FRAMES,
+    Acceptance, Checkpointer, NewSubmission, Pace, Routed, Source, Store, WalReset,
 };
 
 /// Most requests committed together; bounds a transaction's size and latency.
@@ -93,11 +93,14 @@ impl Health {
 pub struct Writer {
     pub tx: mpsc::Sender<Message>,
     handle: JoinHandle<()>,
-    checkpointer: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    checkpointer: Option<Checkpointer>,
 }
 
 /// How often the checkpointer copies the WAL into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+const CHECKPOINT_EVERY: Pace = Pace {
+    busy: Duration::from_millis(250),
+    idle: Duration::from_millis(250),
+};
 
 impl Writer {
     /// Starts the writer thread on `store` (opened with `Durability::Full`). `on_commit` runs after
@@ -113,16 +116,14 @@ impl Writer {
     ) -> Result<Writer> {
         store.tune_for_intake()?;
         let (tx, rx) = mpsc::channel(8192);
-        let reset = Arc::new(AtomicI64::new(0));
-        let wal = WalBound {
-            wanted: reset.clone(),
-        };
+        let wal = WalReset::default();
+        let reset = wal.clone();
         let handle = std::thread::Builder::new()
             .name("intake-writer".into())
             .spawn(move || run(store, rx, &*on_commit, &health, &wal))
             .map_err(|e| Error::io("cannot start the intake writer", e))?;
         let checkpointer = match checkpoints {
-            Some(checkpoints) => Some(start_checkpointer(checkpoints, reset)?),
+            Some(checkpoints) => Some(Checkpointer::start(checkpoints, CHECKPOINT_EVERY, reset)?),
             None => None,
         };
         Ok(Writer {
@@ -136,63 +137,7 @@ impl Writer {
     pub fn stop(mut self) {
         let _ = self.tx.blocking_send(Message::Stop);
         let _ = self.handle.join();
-        if let Some((stop, handle)) = self.checkpointer.take() {
-            stop.store(true, Ordering::SeqCst);
-            let _ = handle.join();
-        }
-    }
-}
-
-/// The checkpointer thread on its own SQLite connection; it asks the writer (through `wanted`)
-/// to reset the WAL when it has grown past [`WAL_RESET_FRAMES`].
-fn start_checkpointer(
-    checkpoints: Store,
-    wanted: Arc<AtomicI64>,
-) -> Result<(Arc<AtomicBool>, JoinHandle<()>)> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let checkpointer = std::thread::Builder::new()
-        .name("checkpointer".into())
-        .spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                match checkpoints.checkpoint() {
-                    Ok((frames, _)) if frames >= WAL_RESET_FRAMES => {
-                        wanted.store(frames, Ordering::SeqCst);
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; trying again"),
-                }
-            }
-            let _ = checkpoints.checkpoint();
-        })
-        .map_err(|e| Error::io("cannot start the checkpointer", e))?;
-    Ok((stop, checkpointer))
-}
-
-/// The checkpointer's request that the writer reset the WAL between two commits: the WAL's size
-/// in frames when it asked (0: no request).
-struct WalBound {
-    wanted: Arc<AtomicI64>,
-}
-
-impl WalBound {
-    fn reset_if_wanted(&self, store: &mut Store) {
-        let frames = self.wanted.swap(0, Ordering::SeqCst);
-        if frames == 0 {
-            return;
-        }
-        // Past journal_size_limit the file is emptied at once; below it, reused from its start.
-        let truncate = frames * 4096 > JOURNAL_SIZE_LIMIT;
-        match store.reset_wal(truncate) {
-            Ok(true) => tracing::debug!(frames, truncate, "WAL reset"),
-            Ok(false) => {
-                // Readers were in the way: try again after the next commit.
-                self.wanted.store(frames, Ordering::SeqCst);
-                tracing::debug!("WAL busy; resetting later");
-            }
-            Err(e) => tracing::warn!(error = %e, "WAL reset failed; trying again"),
-        }
+        drop(self.checkpointer.take());
     }
 }
 
@@ -234,12 +179,12 @@ fn run(
     mut rx: mpsc::Receiver<Message>,
     on_commit: &(dyn Fn() + Send + Sync),
     health: &Health,
-    wal: &WalBound,
+    wal: &WalReset,
 ) {
     let mut stopping = false;
     let mut stats = WriterStats::default();
     while !stopping {
-        wal.reset_if_wanted(&mut store);
+        wal.reset_if_wanted(|truncate| store.reset_wal(truncate));
         let Some(first) = rx.blocking_recv() else {
             break;
         };

@@ -81,6 +81,7 @@ pub use stats::{
 };
 pub use submissions::{Acceptance, NewSubmission, Routed, Source, SubmissionRow};
 pub use suppressions::Suppression;
+pub use tuning::{Checkpointer, Pace, WalReset, without_inline_checkpoints};
 pub use usage::{UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowUsage};
 pub use workflows::{
     Intent, NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress,
@@ -263,7 +264,8 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
              PRAGMA secure_delete = FAST;
-             PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};"
+             PRAGMA wal_autocheckpoint = {}; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};",
+            tuning::autocheckpoint_frames()
         ))?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(())

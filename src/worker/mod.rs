@@ -13,6 +13,7 @@
 
 pub mod shutdown;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -27,8 +28,8 @@ use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::orchestrator::{FinishHook, Outcome, PendingFinish, Pipeline, Run};
 use crate::store::{
-    ClaimSlot, ClaimedJob, Heard, JobFinish, JobListener, JobResult, Lease, PipelineWrite, QUEUES,
-    Store, WorkflowStatus,
+    Checkpointer, ClaimSlot, ClaimedJob, Heard, JobFinish, JobListener, JobResult, Lease, Pace,
+    PipelineWrite, QUEUES, Store, WalReset, WorkflowStatus,
 };
 
 /// How much of the claiming each queue gets when all have work (smooth weighted round robin):
@@ -196,6 +197,9 @@ struct Shared {
     registry: Mutex<Registry>,
     stats: PoolStats,
     started_at: i64,
+    /// The pool's checkpointer asks here for the WAL to be reset (SQLite); a worker thread does
+    /// it between two jobs.
+    wal: WalReset,
 }
 
 impl Shared {
@@ -232,7 +236,17 @@ pub struct Pool {
     heartbeat_stop: Arc<AtomicBool>,
     /// The thread that turns PostgreSQL's notifications into wake-ups (none on SQLite).
     listener: Option<JoinHandle<()>>,
+    /// SQLite's WAL checkpoints for the worker threads (none on PostgreSQL); stopped with the pool.
+    checkpointer: Option<Checkpointer>,
 }
+
+/// How often the pool's checkpointer copies the WAL while the workers write: two workers write
+/// ~60 frames per workflow, so at a thousand workflows a second a pass every 5 ms copies a few
+/// hundred frames, and the WAL reaches [`crate::store::WAL_RESET_FRAMES`] in ~70 ms.
+const CHECKPOINT_PACE: Pace = Pace {
+    busy: Duration::from_millis(5),
+    idle: Duration::from_millis(250),
+};
 
 impl Pool {
     /// Starts the worker threads, each opening its own store and building its own connectors
@@ -265,7 +279,18 @@ impl Pool {
             registry: Mutex::new(Registry::default()),
             stats: PoolStats::default(),
             started_at: now_ms(),
+            wal: WalReset::default(),
         });
+        // SQLite: the pool's own checkpointer copies the WAL into the database, so the worker
+        // threads' connections never checkpoint inline (each inline checkpoint `fsync`s the WAL
+        // and the database on the worker's thread); a worker resets the WAL when it asks.
+        let checkpointer = match Store::open(&config.db, &config.tenant)? {
+            s if s.dialect() == crate::store::sql::Dialect::Sqlite => {
+                Some(Checkpointer::start(s, CHECKPOINT_PACE, shared.wal.clone())?)
+            }
+            _ => None,
+        };
+        let checkpointed = checkpointer.is_some();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
         let mut threads = Vec::new();
         for i in 0..options.workers {
@@ -273,7 +298,7 @@ impl Pool {
             let ready = ready_tx.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("worker-{i}"))
-                .spawn(move || match Resources::open(&mine.config) {
+                .spawn(move || match Resources::open(&mine.config, checkpointed) {
                     Ok(resources) => {
                         let _ = ready.send(Ok(()));
                         worker_loop(&mine, i, &resources);
@@ -324,6 +349,7 @@ impl Pool {
             heartbeat: Some(heartbeat),
             heartbeat_stop,
             listener,
+            checkpointer,
         })
     }
 
@@ -394,6 +420,7 @@ impl Pool {
                 let _ = t.join();
             }
         }
+        drop(self.checkpointer.take());
         store.remove_worker(&self.shared.owner)?;
         Ok(released)
     }
@@ -405,10 +432,34 @@ impl Pool {
 /// there.
 struct Resources {
     tenants: Vec<(TenantId, Store, Connectors)>,
+    /// The connection that resets the WAL when the pool's checkpointer asks (SQLite).
+    wal: Option<RefCell<Store>>,
 }
 
 impl Resources {
-    fn open(config: &Config) -> Result<Resources> {
+    /// `checkpointed`: the pool runs a checkpointer, so none of these connections (the
+    /// embedded CRM's included) checkpoints inline, and the thread resets the WAL when asked.
+    fn open(config: &Config, checkpointed: bool) -> Result<Resources> {
+        if !checkpointed {
+            return Resources::open_each(config);
+        }
+        let mut resources =
+            crate::store::without_inline_checkpoints(|| Resources::open_each(config))?;
+        resources.wal = Some(RefCell::new(Store::open(&config.db, &config.tenant)?));
+        Ok(resources)
+    }
+
+    /// Between two jobs (no transaction open on this thread), the WAL reset the pool's
+    /// checkpointer asks for: a RESTART checkpoint on the thread's own connection for it, which
+    /// waits at most about half a second for the others' readers and writers, so the next write
+    /// transaction, this thread's or another's, starts the WAL over.
+    fn reset_wal_if_wanted(&self, wanted: &WalReset) {
+        if let Some(wal) = &self.wal {
+            wanted.reset_if_wanted(|truncate| wal.borrow_mut().reset_wal(truncate));
+        }
+    }
+
+    fn open_each(config: &Config) -> Result<Resources> {
         let tenants = config
             .tenant_ids()
             .into_iter()
@@ -420,7 +471,7 @@ impl Resources {
                 Ok((id, store, connectors))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Resources { tenants })
+        Ok(Resources { tenants, wal: None })
     }
 
     /// The connection claims go through: a claim names its tenants itself (queue maintenance
@@ -618,6 +669,7 @@ fn worker_loop(shared: &Shared, index: usize, resources: &Resources) {
         };
         if claimed.is_empty() {
             parked.settle(shared, resources, 0);
+            resources.reset_wal_if_wanted(&shared.wal);
             shared.wake.wait_since(seen, shared.options.poll);
             continue;
         }
@@ -636,6 +688,7 @@ fn worker_loop(shared: &Shared, index: usize, resources: &Resources) {
                 break;
             }
             parked.settle_ready(shared, resources);
+            resources.reset_wal_if_wanted(&shared.wal);
             let pending = match pipeline_for(shared, resources, &job) {
                 Ok(pipeline) => run_job(shared, &pipeline, &job),
                 Err(e) => {
