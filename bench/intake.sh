@@ -17,7 +17,8 @@
 # 2. end to end: a backlog of BACKLOG (default 100000; 0 skips) submissions, then
 #    `serve --workers 2` with embedded connectors; workflows completed per second (first claim to
 #    last completion), and CPU per workflow. Set MAIL_DIR to put the embedded mailbox's draft
-#    files elsewhere. With BASE_BIN set, that build then drains a copy of the same backlog.
+#    files elsewhere. With BASE_BIN set, that build then drains a copy of the same backlog, and
+#    E2E_PAIRS=N makes it N pairs, alternating which build drains first.
 # 3. steady: 200 requests/s for STEADY_SECONDS (default 30; 0 skips) into `serve --workers 2`;
 #    202-to-completed p50/p95/p99.
 set -euo pipefail
@@ -113,10 +114,13 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1. intake: $REQUESTS signed webhooks (10% re-sends), 64 connections, synchronous=FULL group commit, no workers; $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round (load average $(cut -d' ' -f1 /proc/loadavg))"
-  # Alternate who goes first, so a load spike on the machine does not always hit the same one.
-  if [ $((round % 2)) -eq 1 ]; then order="product spike"; else order="spike product"; fi
-  [ -n "${MID_BIN:-}" ] && order="$order mid"
-  [ -n "${BASE_BIN:-}" ] && order="$order base"
+  # Each round starts one further along the list, so a load spike on the machine (or a page
+  # cache warmed by the one before) does not always favour the same build.
+  builds=(product spike)
+  [ -n "${MID_BIN:-}" ] && builds+=(mid)
+  [ -n "${BASE_BIN:-}" ] && builds+=(base)
+  order=
+  for i in "${!builds[@]}"; do order="$order ${builds[$(((i + round - 1) % ${#builds[@]}))]}"; done
   declare -A rates=() cpus=()
   for who in $order; do
     intake "$who"
@@ -147,8 +151,14 @@ if [ "$BACKLOG" -gt 0 ]; then
   stop_serve
   cp "$WORK/e2e.db" "$WORK/backlog.db"
   [ -f "$WORK/e2e.db-wal" ] && cp "$WORK/e2e.db-wal" "$WORK/backlog.db-wal"
+  # With BASE_BIN, E2E_PAIRS (default 1) pairs, the first of a pair alternating.
   e2e_order=product
-  [ -n "${BASE_BIN:-}" ] && e2e_order="product base"
+  if [ -n "${BASE_BIN:-}" ]; then
+    e2e_order=
+    for pair in $(seq 1 "${E2E_PAIRS:-1}"); do
+      if [ $((pair % 2)) -eq 1 ]; then e2e_order="$e2e_order product base"; else e2e_order="$e2e_order base product"; fi
+    done
+  fi
   for who in $e2e_order; do
     rm -f "$WORK/e2e.db-wal" "$WORK/e2e.db-shm"; cp "$WORK/backlog.db" "$WORK/e2e.db"
     [ -f "$WORK/backlog.db-wal" ] && cp "$WORK/backlog.db-wal" "$WORK/e2e.db-wal"
