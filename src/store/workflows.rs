@@ -8,6 +8,7 @@ use super::sql::{Dialect, OptionalExtension, Row, params};
 use super::drafts::{NewDraft, insert_draft};
 use super::jobs::{EndedJob, Lease, check_lease, end_job_in, settle_job_in};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
+use super::submissions::{SUBMISSION_COLUMNS, SubmissionRow, submission_from_row};
 use super::usage::WorkflowTally;
 use super::{Cursor, ListQuery, Page, Slice, Store, resolve_id};
 use crate::domain::lead::Lead;
@@ -33,6 +34,15 @@ pub struct WorkflowRow {
 
 const WORKFLOW_COLUMNS: &str = "id, submission_id, email, status, mode, current_step, attempts, \
      trace_id, score, last_error, last_error_class, created_at, updated_at, completed_at";
+
+/// `columns` (a comma-separated list) each qualified by `prefix` (a table's alias and a dot).
+fn prefixed(prefix: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{prefix}{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 fn workflow_from_row(r: &Row<'_>) -> sql::Result<WorkflowRow> {
     Ok(WorkflowRow {
@@ -252,34 +262,35 @@ impl Store {
         .filter("created_at >= ?", filter.since)
     }
 
-    /// The workflow, when it may run (pending, running or failed); finished ones are refused.
-    /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`). The
-    /// same read says whether its submission is synthetic (a probe's), so the run's commits know
-    /// whom their usage bills without reading it each (see `usage::Billing`).
-    pub fn workflow_to_run(&self, id: &str) -> Result<WorkflowRow> {
+    /// The workflow, when it may run (pending, running or failed), and its submission, in one
+    /// read (a round trip on PostgreSQL); finished ones are refused. Nothing is written: the
+    /// run's first batch marks it running (see `WorkflowProgress`). Whether the submission is
+    /// synthetic (a probe's) is kept too, so the run's commits know whom their usage bills
+    /// without reading it each (see `usage::Billing`).
+    pub fn workflow_to_run(&self, id: &str) -> Result<(WorkflowRow, SubmissionRow)> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {WORKFLOW_COLUMNS},
-                    (SELECT s.synthetic FROM submissions s
-                     WHERE s.id = workflows.submission_id AND s.tenant_id = workflows.tenant_id)
-             FROM workflows WHERE id = ?1 AND tenant_id = ?2"
+            "SELECT {}, {}
+             FROM workflows w JOIN submissions s
+               ON s.id = w.submission_id AND s.tenant_id = w.tenant_id
+             WHERE w.id = ?1 AND w.tenant_id = ?2",
+            prefixed("w.", WORKFLOW_COLUMNS),
+            prefixed("s.", SUBMISSION_COLUMNS),
         ))?;
-        let (row, synthetic) = stmt
+        let (row, submission) = stmt
             .query_row((id, &self.tenant), |r| {
-                Ok((workflow_from_row(r)?, r.get::<_, Option<i64>>(14)?))
+                Ok((workflow_from_row(r)?, submission_from_row(r, 14)?))
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("no workflow with id {id}")))?;
-        if let Some(synthetic) = synthetic {
-            self.billing
-                .remember(id, (synthetic == 0).then(|| self.tenant.to_string()));
-        }
+        self.billing
+            .remember(id, (!submission.synthetic).then(|| self.tenant.to_string()));
         if row.status.is_finished() {
             return Err(Error::Refused(format!(
                 "workflow {id} is {} and cannot run again",
                 row.status
             )));
         }
-        Ok(row)
+        Ok((row, submission))
     }
 
     /// Every step execution of a workflow, in pipeline order then attempt order.
