@@ -521,13 +521,7 @@ impl Store {
             return self.writes_in_one_statement(tx, writes, batch);
         }
         for part in writes.split_inclusive(|w| matches!(w, PipelineWrite::Forget { .. })) {
-            let steps: Vec<&StepRecord> = part
-                .iter()
-                .filter_map(|w| match w {
-                    PipelineWrite::Step(s) => Some(s),
-                    _ => None,
-                })
-                .collect();
+            let steps = step_records(part);
             let together = steps.len() > 1 && distinct_keys(&steps);
             let mut steps_written = false;
             for write in part {
@@ -562,13 +556,7 @@ impl Store {
             Progress(&'a WorkflowProgress),
         }
         let mut one = OneStatement::default();
-        let steps: Vec<&StepRecord> = writes
-            .iter()
-            .filter_map(|w| match w {
-                PipelineWrite::Step(s) => Some(s),
-                _ => None,
-            })
-            .collect();
+        let steps = step_records(writes);
         if !steps.is_empty() {
             one.add(&UPSERT_STEPS.sql_for(steps.len()), steps_values(&steps));
         }
@@ -884,6 +872,17 @@ fn insert_steps_counting_in(
     }
     tx.prepare_cached(&sql)?.execute(&values[..])?;
     Ok(())
+}
+
+/// The step records among `writes`, in order.
+fn step_records(writes: &[PipelineWrite]) -> Vec<&StepRecord> {
+    writes
+        .iter()
+        .filter_map(|w| match w {
+            PipelineWrite::Step(s) => Some(s),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether [`Store::writes_in_one_statement`] may write `writes`: more than one statement's
