@@ -73,6 +73,12 @@ if [ -n "$own_pg" ]; then
   # Statement counts per workflow (end to end): the extension must be loaded at server start.
   psql -qAt "$PG" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
   PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh restart
+  # TRACK_PLANNING=1: each statement's plans and planning time too (which are planned afresh);
+  # the setting exists once the library is loaded.
+  if [ -n "${TRACK_PLANNING:-}" ]; then
+    psql -qAt "$PG" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+  fi
 fi
 psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
 
@@ -247,13 +253,15 @@ end_to_end() {
     # by total time (BEGIN and COMMIT included here: a COMMIT's time is its WAL flush).
     local order
     for order in calls total_exec_time; do
-      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, text"
+      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, plans per call, plan ms per workflow, text"
       psql -qAt -F ' ' "$PG" -c "SELECT to_char(calls::numeric / $finished, 'FM990.00'),
               to_char(total_exec_time::numeric / $finished, 'FM990.000'),
               to_char(mean_exec_time::numeric, 'FM990.000'),
+              to_char(plans::numeric / GREATEST(calls, 1), 'FM990.00'),
+              to_char(total_plan_time::numeric / $finished, 'FM990.000'),
               left(regexp_replace(query, '\s+', ' ', 'g'), 100)
           FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
-          ORDER BY $order DESC LIMIT 25" 2>/dev/null | sed 's/^/           /' || true
+          ORDER BY $order DESC LIMIT 40" 2>/dev/null | sed 's/^/           /' || true
     done | tee "$WORK/statements"
     if [ -n "${KEEP_STATEMENTS:-}" ]; then cp "$WORK/statements" "$KEEP_STATEMENTS"; fi
   else

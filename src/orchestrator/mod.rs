@@ -165,6 +165,9 @@ pub(crate) struct State {
     /// commit (`ContinueOnceDurable`), so the store has no draft of this workflow yet.
     draft_held_back: bool,
     task: Option<TaskRef>,
+    /// What the dedupe step would find for this address (the earlier workflow, if any), read
+    /// with the suppression check in its statement; the dedupe step of this run uses it.
+    duplicate_read: Option<(String, Option<String>)>,
 }
 
 /// How a failed step failed.
@@ -297,7 +300,7 @@ impl Pipeline<'_> {
     /// wait for an effect to become durable (a draft file being synced), returns that commit
     /// undone: [`Pipeline::complete`] makes it later.
     pub fn start(&self, workflow_id: &str, hook: &dyn FinishHook) -> Result<Run> {
-        let workflow = self.store.workflow_to_run(workflow_id)?;
+        let (workflow, submission) = self.store.workflow_to_run(workflow_id)?;
         // Every log line of this workflow carries its id and the trace id minted at intake.
         let span = tracing::info_span!(
             "workflow",
@@ -306,7 +309,6 @@ impl Pipeline<'_> {
             attempt = workflow.attempts + 1
         );
         let _entered = span.enter();
-        let submission = self.store.get_submission(&workflow.submission_id)?;
         // A run's first commit counts its attempt, in the transaction that writes its first step
         // rows: a workflow no run has committed for has none to read.
         let previous = if workflow.attempts == 0 {

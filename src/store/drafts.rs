@@ -140,42 +140,54 @@ pub struct Recomposed {
 }
 
 /// Inserts the workflow's draft unless it has a live one already; true when this inserted it.
-pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<bool> {
-    let inserted = tx.prepare_cached(
-        "INSERT INTO drafts (id, tenant_id, workflow_id, recipient, sender, subject, body, message_id,
-             score, route_reason, model, prompt_version, tokens_used, fallback_used, mailbox,
-             remote_draft_id, remote_message_id, thread_id, status, created_at, updated_at,
-             structured_mode, repaired, latency_ms, fallback_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20,
-             ?21, ?22, ?23, ?24)
-         ON CONFLICT (workflow_id) WHERE status != 'superseded' DO NOTHING",
-    )?
-    .execute(params![
-        d.id,
+/// A draft's INSERT, [`draft_values`] bound: one live draft per workflow (unique index, ON
+/// CONFLICT DO NOTHING), so a second insert waits on the index and inserts nothing.
+pub(super) const INSERT_DRAFT: &str = "INSERT INTO drafts (id, tenant_id, workflow_id, recipient,
+         sender, subject, body, message_id, score, route_reason, model, prompt_version, tokens_used,
+         fallback_used, mailbox, remote_draft_id, remote_message_id, thread_id, status, created_at,
+         updated_at, structured_mode, repaired, latency_ms, fallback_reason)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20,
+         ?21, ?22, ?23, ?24)
+     ON CONFLICT (workflow_id) WHERE status != 'superseded' DO NOTHING";
+
+/// The values of [`INSERT_DRAFT`]'s placeholders, in order.
+pub(super) fn draft_values<'a>(
+    tenant: &'a dyn sql::ToSql,
+    d: &'a NewDraft,
+) -> [&'a dyn sql::ToSql; 24] {
+    [
+        &d.id,
         tenant,
-        d.workflow_id,
-        d.recipient,
-        d.sender,
-        d.subject,
-        d.body,
-        d.message_id,
-        d.score,
-        d.route_reason,
-        d.model,
-        d.prompt_version,
-        d.tokens_used,
-        d.fallback_used,
-        d.mailbox,
-        d.remote_draft_id,
-        d.remote_message_id,
-        d.thread_id,
-        d.status,
-        d.created_at,
-        d.structured_mode,
-        d.repaired,
-        d.latency_ms,
-        d.fallback_reason
-    ])?;
+        &d.workflow_id,
+        &d.recipient,
+        &d.sender,
+        &d.subject,
+        &d.body,
+        &d.message_id,
+        &d.score,
+        &d.route_reason,
+        &d.model,
+        &d.prompt_version,
+        &d.tokens_used,
+        &d.fallback_used,
+        &d.mailbox,
+        &d.remote_draft_id,
+        &d.remote_message_id,
+        &d.thread_id,
+        &d.status,
+        &d.created_at,
+        &d.structured_mode,
+        &d.repaired,
+        &d.latency_ms,
+        &d.fallback_reason,
+    ]
+}
+
+/// Inserts a draft ([`INSERT_DRAFT`]); false when the workflow had a live one already.
+pub(super) fn insert_draft(tx: &Transaction<'_>, tenant: &str, d: &NewDraft) -> Result<bool> {
+    let inserted = tx
+        .prepare_cached(INSERT_DRAFT)?
+        .execute(&draft_values(&tenant, d)[..])?;
     Ok(inserted == 1)
 }
 

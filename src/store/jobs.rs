@@ -864,7 +864,7 @@ mod tests {
     use super::*;
     use crate::store::states::StepStatus;
     use crate::store::test_support::{SEED, SharedDb, enqueue, progress, task_step};
-    use crate::store::{PipelineWrite, WorkflowStatus};
+    use crate::store::{PipelineWrite, StepRecord, WorkflowStatus};
 
     const ALL: [(&str, usize); 4] = [("priority", 4), ("normal", 4), ("batch", 4), ("cleanup", 4)];
 
@@ -1144,6 +1144,126 @@ mod tests {
             (second.attempt, second.retrying, second.input.as_deref()),
             (2, true, Some("first"))
         );
+    }
+
+    /// An intent's commit writes its batch's usage with its step rows (on PostgreSQL in their
+    /// statement): after it the counter and both rows are there.
+    #[test]
+    fn an_intents_commit_counts_its_batchs_usage_with_its_step_rows() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let at = 1_795_914_000_000; // 2026-11-29T01:00:00Z
+        let mut counts = crate::store::UsageCounts::default();
+        counts.add(Metric::CrmCalls, 2);
+        let usage = PipelineWrite::Usage(crate::store::WorkflowUsage {
+            workflow_id: workflow.clone(),
+            at,
+            counts,
+        });
+        let contact = StepRecord {
+            seq: 3,
+            name: "contact".into(),
+            ..task_step(&workflow, StepStatus::Completed)
+        };
+        let record = task_step(&workflow, StepStatus::Running);
+        let make = |_: Option<&str>| Some("intent".to_string());
+        let batch = [PipelineWrite::Step(contact), usage];
+        let intent = store
+            .commit_intent(None, &batch, &record, &make, at)
+            .unwrap();
+        assert_eq!((intent.attempt, intent.retrying), (1, false));
+        let day = crate::store::UsageRange {
+            first_day: "2026-11-29".into(),
+            last_day: "2026-11-29".into(),
+        };
+        let days = store.usage(&day, crate::store::UsageBucket::Day).unwrap();
+        assert_eq!(days[0].counts.get(Metric::CrmCalls), 2);
+        let steps = store.workflow_steps(&workflow).unwrap();
+        let rows: Vec<_> = steps.iter().map(|s| (s.name.as_str(), s.status)).collect();
+        assert_eq!(
+            rows,
+            [
+                ("contact", StepStatus::Completed),
+                ("task", StepStatus::Running)
+            ]
+        );
+    }
+
+    /// A run's final commit (on PostgreSQL its step rows, draft, task and progress in one
+    /// statement) counts a draft only when it inserted one: a second batch with another draft
+    /// of the workflow inserts and counts nothing, and a batch that would move a finished
+    /// workflow back is refused whole.
+    #[test]
+    fn a_final_commit_counts_only_the_draft_it_inserted_and_a_refused_one_writes_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        let (workflow, _) = enqueue(&store, SEED);
+        let at = 1_795_914_000_000; // 2026-11-29T01:00:00Z
+        let draft = |id: &str| {
+            PipelineWrite::Draft(crate::store::NewDraft {
+                id: id.into(),
+                workflow_id: workflow.clone(),
+                recipient: "a@example.com".into(),
+                sender: "me@example.com".into(),
+                subject: "Hello".into(),
+                body: "Hi".into(),
+                message_id: format!("<{id}@example.com>"),
+                score: None,
+                route_reason: None,
+                model: None,
+                prompt_version: None,
+                tokens_used: None,
+                fallback_used: false,
+                structured_mode: None,
+                repaired: false,
+                latency_ms: None,
+                fallback_reason: None,
+                mailbox: "embedded".into(),
+                remote_draft_id: None,
+                remote_message_id: None,
+                thread_id: None,
+                status: crate::store::DraftStatus::PendingReview,
+                created_at: at,
+            })
+        };
+        let step = PipelineWrite::Step(task_step(&workflow, StepStatus::Completed));
+        let running = progress(&workflow, WorkflowStatus::Running, at);
+        store
+            .apply(None, &[step.clone(), draft("d1"), running.clone()], at)
+            .unwrap();
+        store.apply(None, &[draft("d2"), running], at).unwrap();
+        let drafts_created = || {
+            let day = crate::store::UsageRange {
+                first_day: "2026-11-29".into(),
+                last_day: "2026-11-29".into(),
+            };
+            let days = store.usage(&day, crate::store::UsageBucket::Day).unwrap();
+            days[0].counts.get(Metric::DraftsCreated)
+        };
+        assert_eq!(drafts_created(), 1);
+        let kept = store.draft_for_workflow(&workflow).unwrap().unwrap();
+        assert_eq!(kept.id, "d1");
+        store
+            .apply(
+                None,
+                &[progress(&workflow, WorkflowStatus::Completed, at)],
+                at,
+            )
+            .unwrap();
+        let other = StepRecord {
+            seq: 3,
+            name: "contact".into(),
+            ..task_step(&workflow, StepStatus::Completed)
+        };
+        let back = [
+            PipelineWrite::Step(other),
+            draft("d3"),
+            progress(&workflow, WorkflowStatus::Running, at),
+        ];
+        let err = store.apply(None, &back, at).unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err}");
+        let steps = store.workflow_steps(&workflow).unwrap();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(drafts_created(), 1);
     }
 
     #[test]

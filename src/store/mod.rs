@@ -79,7 +79,7 @@ pub use stats::{
     DRAFT_STATUSES, GaugeSnapshot, JOB_STATES, LiveWorkers, StatsRaw, TenantCounts, TenantGauges,
     WORKFLOW_STATUSES,
 };
-pub use submissions::{Acceptance, NewSubmission, Routed, Source, SubmissionRow};
+pub use submissions::{Acceptance, DuplicateQuery, NewSubmission, Routed, Source, SubmissionRow};
 pub use suppressions::Suppression;
 pub use tuning::{Checkpointer, Pace, WalReset, without_inline_checkpoints};
 pub use usage::{UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowUsage};

@@ -1392,6 +1392,12 @@ impl MultiRow {
     /// The SQL for exactly `rows` rows, written anew: for a caller that runs a whole batch as
     /// one statement of its own size (a text per size, kept by the statement caches).
     pub fn sql_for(&self, rows: usize) -> String {
+        self.sql_from(rows, 1)
+    }
+
+    /// [`MultiRow::sql_for`] with its placeholders numbered from `?{first}`: the statement as a
+    /// part of a larger one whose first `first - 1` values are another part's.
+    pub fn sql_from(&self, rows: usize, first: usize) -> String {
         let mut sql = String::from(self.head);
         for row in 0..rows {
             sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -1399,7 +1405,7 @@ impl MultiRow {
                 if col > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("?{}", row * self.columns + col + 1));
+                sql.push_str(&format!("?{}", row * self.columns + col + first));
             }
             sql.push(')');
         }
@@ -1573,9 +1579,48 @@ pub fn to_dollar_placeholders(sql: &str) -> String {
     out
 }
 
+/// `sql` (numbered `?N` placeholders) with each placeholder moved up by `offset`: the statement
+/// as a part of a larger one whose first `offset` values are other parts'.
+pub fn renumbered(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().expect("numbered placeholders (?N)");
+                out.push_str(&(n + offset).to_string());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renumbered_moves_every_placeholder_and_leaves_quoted_text() {
+        assert_eq!(
+            renumbered("SELECT ?1, '?2', ?12, ?1 WHERE x = \"?3\"", 4),
+            "SELECT ?5, '?2', ?16, ?5 WHERE x = \"?3\""
+        );
+    }
 
     /// A connection the server closed is opened again by the next statement, which must then
     /// run on the new connection: a statement prepared on the old one (taken from the cache

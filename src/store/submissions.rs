@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::sql;
-use super::sql::{MultiRow, OptionalExtension, ToSql, Transaction, params};
+use super::sql::{MultiRow, OptionalExtension, Row, ToSql, Transaction, params};
 
 use super::audit::{AuditEntry, append_audit};
 use super::listen::announce_jobs_in;
@@ -110,16 +110,83 @@ pub struct SubmissionRow {
     pub synthetic: bool,
 }
 
-/// The dedupe step's query (see [`Store::find_recent_duplicate`]).
-const RECENT_DUPLICATE: &str =
-    "SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id
-      WHERE w.tenant_id = ?1 AND w.email = ?2
-        AND w.created_at >= ?5 - ?6 AND w.created_at <= ?5
-        AND s.tenant_id = ?1 AND s.email = ?2 AND s.form_id IS NOT DISTINCT FROM ?3 AND s.id != ?4
-        AND s.received_at >= ?5 - ?6 AND s.received_at <= ?5
-        AND (s.received_at < ?5 OR s.id < ?4)
-        AND w.status NOT IN ('failed', 'duplicate', 'cancelled', 'suppressed')
-      ORDER BY s.received_at LIMIT 1";
+/// A submission's columns as [`submission_from_row`] reads them (prefixed `s.` where a query
+/// joins it to another table).
+pub(super) const SUBMISSION_COLUMNS: &str = "id, source, shape, form_id, contact_object_id, email, \
+     first_name, last_name, company, job_title, phone, message, custom_fields, raw_payload, \
+     received_at, synthetic";
+
+/// The submission whose [`SUBMISSION_COLUMNS`] start at column `at` of the row.
+pub(super) fn submission_from_row(r: &Row<'_>, at: usize) -> sql::Result<SubmissionRow> {
+    let custom: String = r.get(at + 12)?;
+    Ok(SubmissionRow {
+        id: r.get(at)?,
+        source: r.get(at + 1)?,
+        shape: r.get(at + 2)?,
+        form_id: r.get(at + 3)?,
+        contact_object_id: r.get(at + 4)?,
+        lead: Lead {
+            email: r.get(at + 5)?,
+            first_name: r.get(at + 6)?,
+            last_name: r.get(at + 7)?,
+            company: r.get(at + 8)?,
+            job_title: r.get(at + 9)?,
+            phone: r.get(at + 10)?,
+            message: r.get(at + 11)?,
+            custom: serde_json::from_str(&custom).unwrap_or_default(),
+        },
+        raw_payload: r.get(at + 13)?,
+        received_at: r.get(at + 14)?,
+        synthetic: r.get(at + 15)?,
+    })
+}
+
+/// What the dedupe step looks for: an earlier submission of the same address and form within
+/// the window before this one's, whose workflow did not end as a failure, duplicate,
+/// cancellation or suppression (see [`Store::find_recent_duplicate`]).
+#[derive(Clone, Copy, Debug)]
+pub struct DuplicateQuery<'a> {
+    pub submission_id: &'a str,
+    pub email: &'a str,
+    pub form_id: Option<&'a str>,
+    pub received_at: i64,
+    pub window_ms: i64,
+}
+
+impl DuplicateQuery<'_> {
+    /// The values of [`recent_duplicate_sql`]'s placeholders after the tenant's, in order.
+    pub(super) fn values(&self) -> [&dyn ToSql; 5] {
+        [
+            &self.email,
+            &self.form_id,
+            &self.submission_id,
+            &self.received_at,
+            &self.window_ms,
+        ]
+    }
+}
+
+/// The dedupe step's query, the tenant bound to `?{tenant}` and [`DuplicateQuery::values`] to
+/// `?{first}` onwards: one text for its own statement and for the suppression check's, which
+/// reads it too (`Store::suppression_and_duplicate`).
+pub(super) fn recent_duplicate_sql(tenant: usize, first: usize) -> String {
+    let [t, email, form, id, at, window] =
+        [tenant, first, first + 1, first + 2, first + 3, first + 4].map(|n| format!("?{n}"));
+    format!(
+        "SELECT w.id FROM workflows w JOIN submissions s ON s.id = w.submission_id
+          WHERE w.tenant_id = {t} AND w.email = {email}
+            AND w.created_at >= {at} - {window} AND w.created_at <= {at}
+            AND s.tenant_id = {t} AND s.email = {email}
+            AND s.form_id IS NOT DISTINCT FROM {form} AND s.id != {id}
+            AND s.received_at >= {at} - {window} AND s.received_at <= {at}
+            AND (s.received_at < {at} OR s.id < {id})
+            AND w.status NOT IN ('failed', 'duplicate', 'cancelled', 'suppressed')
+          ORDER BY s.received_at LIMIT 1"
+    )
+}
+
+static RECENT_DUPLICATE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| recent_duplicate_sql(1, 2));
 
 impl Store {
     /// Stores each submission with its workflow (and job) atomically: all of them or none.
@@ -227,60 +294,18 @@ impl Store {
     /// found through the workflows' email index (a workflow carries its submission's email, and
     /// its `created_at` is the submission's `received_at`): the submissions have no email index
     /// of their own, one B-tree fewer in the intake's commit (V15).
-    pub fn find_recent_duplicate(
-        &self,
-        submission_id: &str,
-        email: &str,
-        form_id: Option<&str>,
-        received_at: i64,
-        window_ms: i64,
-    ) -> Result<Option<String>> {
-        let mut stmt = self.conn.prepare_cached(RECENT_DUPLICATE)?;
-        Ok(stmt
-            .query_row(
-                params![
-                    self.tenant,
-                    email,
-                    form_id,
-                    submission_id,
-                    received_at,
-                    window_ms
-                ],
-                |r| r.get(0),
-            )
-            .optional()?)
+    pub fn find_recent_duplicate(&self, query: &DuplicateQuery<'_>) -> Result<Option<String>> {
+        let mut values: Vec<&dyn ToSql> = vec![&self.tenant];
+        values.extend(query.values());
+        let mut stmt = self.conn.prepare_cached(&RECENT_DUPLICATE)?;
+        Ok(stmt.query_row(&values[..], |r| r.get(0)).optional()?)
     }
 
     pub fn get_submission(&self, id: &str) -> Result<SubmissionRow> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, source, shape, form_id, contact_object_id, email, first_name, last_name,
-                    company, job_title, phone, message, custom_fields, raw_payload, received_at,
-                    synthetic
-             FROM submissions WHERE id = ?1 AND tenant_id = ?2",
-        )?;
-        Ok(stmt.query_row(params![id, self.tenant], |r| {
-            let custom: String = r.get(12)?;
-            Ok(SubmissionRow {
-                id: r.get(0)?,
-                source: r.get(1)?,
-                shape: r.get(2)?,
-                form_id: r.get(3)?,
-                contact_object_id: r.get(4)?,
-                lead: Lead {
-                    email: r.get(5)?,
-                    first_name: r.get(6)?,
-                    last_name: r.get(7)?,
-                    company: r.get(8)?,
-                    job_title: r.get(9)?,
-                    phone: r.get(10)?,
-                    message: r.get(11)?,
-                    custom: serde_json::from_str(&custom).unwrap_or_default(),
-                },
-                raw_payload: r.get(13)?,
-                received_at: r.get(14)?,
-                synthetic: r.get(15)?,
-            })
-        })?)
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?1 AND tenant_id = ?2"
+        ))?;
+        Ok(stmt.query_row(params![id, self.tenant], |r| submission_from_row(r, 0))?)
     }
 
     /// The status of a synthetic (probe) workflow; None for any other workflow or none at all.
@@ -737,7 +762,7 @@ static FIND_STORED: MultiRow = MultiRow::padded(
 mod tests {
     use super::super::test_support::{SharedDb, enqueue};
     use super::super::{MODE_DRAFT_ONLY, MODE_SEND, Store, WorkflowStatus};
-    use super::{Acceptance, NewSubmission, Routed, Source};
+    use super::{Acceptance, DuplicateQuery, NewSubmission, Routed, Source};
     use crate::domain::submission::{ParsedSubmission, parse_payload};
     use crate::domain::tenant::TenantId;
 
@@ -951,15 +976,23 @@ mod tests {
         let (second, _) = enqueue(&store, &seed("S2"));
         let later = store.get_workflow(&second).unwrap();
         let find = |form: &str| {
-            store
-                .find_recent_duplicate(
-                    &later.submission_id,
-                    "a@example.com",
-                    Some(form),
-                    1000,
-                    60_000,
-                )
-                .unwrap()
+            let query = DuplicateQuery {
+                submission_id: &later.submission_id,
+                email: "a@example.com",
+                form_id: Some(form),
+                received_at: 1000,
+                window_ms: 60_000,
+            };
+            let found = store.find_recent_duplicate(&query).unwrap();
+            // The suppression check reads the same in its statement (the pipeline's way).
+            let (suppressed, read_with_it) = store
+                .suppression_and_duplicate("a@example.com", &query)
+                .unwrap();
+            assert_eq!(
+                (suppressed, read_with_it.as_deref()),
+                (None, found.as_deref())
+            );
+            found
         };
         assert_eq!(find("f").as_deref(), Some(first.as_str()));
         // Another form, or a failed earlier workflow, is no duplicate.
@@ -984,7 +1017,7 @@ mod tests {
         };
         let plan = super::super::test_support::sqlite_plan(
             conn,
-            super::RECENT_DUPLICATE,
+            &super::RECENT_DUPLICATE,
             rusqlite::params!["default", "a@example.com", "f", "x", 1000, 60_000],
         );
         assert!(plan.contains("USING INDEX workflows_email"), "{plan}");

@@ -5,9 +5,11 @@
 use super::sql;
 use super::sql::params;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 use super::Store;
 use super::audit::{AuditEntry, append_audit};
+use super::submissions::{DuplicateQuery, recent_duplicate_sql};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, Result};
 
@@ -38,6 +40,22 @@ fn audit_in_each(
     Ok(())
 }
 
+/// The suppression check's statement (the tenant `?1`, the address `?2`, its domain `?3`, hash
+/// `?4` and keyed reference `?6`, the global list `?5`), with `also` as one more column when
+/// given (a scalar subquery: the dedupe step's).
+fn suppression_sql(also: Option<&str>) -> String {
+    let also = also.map(|q| format!(", ({q})")).unwrap_or_default();
+    format!(
+        "SELECT s.value, s.reason, s.created_by, s.created_at, s.tenant_id,
+                (SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1){also}
+         FROM (SELECT 1 AS one) AS one
+         LEFT JOIN (SELECT value, reason, created_by, created_at, tenant_id
+                    FROM suppressions
+                    WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4, ?6)
+                    ORDER BY tenant_id = ?5 LIMIT 1) AS s ON 1 = 1"
+    )
+}
+
 fn suppression_from_row(r: &sql::Row<'_>) -> sql::Result<Suppression> {
     Ok(Suppression {
         value: r.get(0)?,
@@ -60,6 +78,28 @@ impl Store {
     /// The suppression that matches this address (exact, by domain, or by hash) on the tenant's
     /// list or the global one, if any (the tenant's own first).
     pub fn suppression_for(&self, email: &str) -> Result<Option<Suppression>> {
+        Ok(self.check_suppression(email, None)?.0)
+    }
+
+    /// [`Store::suppression_for`], and what the dedupe step would find
+    /// ([`Store::find_recent_duplicate`]), in one statement: the pipeline's suppression check
+    /// reads its dedupe step's answer with it (a round trip fewer on PostgreSQL).
+    pub fn suppression_and_duplicate(
+        &self,
+        email: &str,
+        duplicate: &DuplicateQuery<'_>,
+    ) -> Result<(Option<Suppression>, Option<String>)> {
+        self.check_suppression(email, Some(duplicate))
+    }
+
+    fn check_suppression(
+        &self,
+        email: &str,
+        duplicate: Option<&DuplicateQuery<'_>>,
+    ) -> Result<(Option<Suppression>, Option<String>)> {
+        static ALONE: LazyLock<String> = LazyLock::new(|| suppression_sql(None));
+        static WITH_DUPLICATE: LazyLock<String> =
+            LazyLock::new(|| suppression_sql(Some(&recent_duplicate_sql(1, 7))));
         let email = email.to_lowercase();
         let domain = email
             .rsplit_once('@')
@@ -70,35 +110,39 @@ impl Store {
         // `existing_subject_key`): one statement per check, where it was two.
         let known = self.subject_key.get();
         let keyed = known.map(|key| crate::domain::privacy::subject_ref(key, &email));
-        let (found, key) = self
-            .conn
-            .prepare_cached(
-                "SELECT s.value, s.reason, s.created_by, s.created_at, s.tenant_id,
-                        (SELECT subject_key FROM privacy_keys WHERE tenant_id = ?1)
-                 FROM (SELECT 1 AS one) AS one
-                 LEFT JOIN (SELECT value, reason, created_by, created_at, tenant_id
-                            FROM suppressions
-                            WHERE tenant_id IN (?1, ?5) AND value IN (?2, ?3, ?4, ?6)
-                            ORDER BY tenant_id = ?5 LIMIT 1) AS s ON 1 = 1",
-            )?
-            .query_row(
-                params![self.tenant, email, domain, hashed(&email), GLOBAL, keyed],
-                |r| {
+        let hashed = hashed(&email);
+        let mut values: Vec<&dyn sql::ToSql> =
+            vec![&self.tenant, &email, &domain, &hashed, &GLOBAL, &keyed];
+        if let Some(d) = duplicate {
+            values.extend(d.values());
+        }
+        let text: &str = if duplicate.is_some() {
+            &WITH_DUPLICATE
+        } else {
+            &ALONE
+        };
+        let (found, key, earlier) =
+            self.conn
+                .prepare_cached(text)?
+                .query_row(&values[..], |r| {
                     let found = match r.get::<_, Option<String>>(0)? {
                         Some(_) => Some(suppression_from_row(r)?),
                         None => None,
                     };
-                    Ok((found, r.get::<_, Option<Vec<u8>>>(5)?))
-                },
-            )?;
+                    let earlier = match duplicate {
+                        Some(_) => r.get::<_, Option<String>>(6)?,
+                        None => None,
+                    };
+                    Ok((found, r.get::<_, Option<Vec<u8>>>(5)?, earlier))
+                })?;
         match key {
             // A key this check did not know (created since, or never read): learnt, and the
             // address checked again with its keyed reference.
             Some(key) if known.is_none() => {
                 let _ = self.subject_key.set(key);
-                self.suppression_for(&email)
+                Ok((self.suppression_for(&email)?, earlier))
             }
-            _ => Ok(found),
+            _ => Ok((found, earlier)),
         }
     }
 
@@ -308,6 +352,21 @@ mod tests {
         let db = crate::store::test_support::SharedDb::new();
         let worker = db.open("default");
         assert!(worker.suppression_for("gone@y.com").unwrap().is_none());
+        // The pipeline's check, which reads the dedupe step's answer with it, learns it too.
+        let pipeline = db.open("default");
+        let nothing_earlier = DuplicateQuery {
+            submission_id: "none",
+            email: "gone@y.com",
+            form_id: None,
+            received_at: 1,
+            window_ms: 1,
+        };
+        let check = |email: &str| {
+            pipeline
+                .suppression_and_duplicate(email, &nothing_earlier)
+                .unwrap()
+        };
+        assert_eq!(check("gone@y.com"), (None, None));
         let operator = db.open("default");
         let keyed = operator.subject_ref("gone@y.com").unwrap();
         operator
@@ -321,5 +380,9 @@ mod tests {
             );
         }
         assert!(worker.suppression_for("other@y.com").unwrap().is_none());
+        for _ in 0..2 {
+            let (hit, earlier) = check("Gone@y.com");
+            assert_eq!((hit.map(|h| h.value), earlier), (Some(keyed.clone()), None));
+        }
     }
 }

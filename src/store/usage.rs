@@ -227,26 +227,12 @@ struct Counter<'a> {
 /// by counter (one statement may not update a row twice) and go in (tenant, day, metric) order,
 /// so two transactions that lock the same counter rows (PostgreSQL's row locks, intake on several
 /// hosts) lock them in one order and never deadlock on each other.
-fn upsert_counts(conn: &Conn, mut counters: Vec<Counter<'_>>) -> Result<()> {
-    counters.retain(|c| c.n > 0);
-    counters.sort_by(|a, b| {
-        (a.tenant, a.day, a.metric.as_str()).cmp(&(b.tenant, b.day, b.metric.as_str()))
-    });
-    counters.dedup_by(|later, kept| {
-        let same = (later.tenant, later.day, later.metric) == (kept.tenant, kept.day, kept.metric);
-        if same {
-            kept.n = kept.n.saturating_add(later.n);
-        }
-        same
-    });
+fn upsert_counts(conn: &Conn, counters: Vec<Counter<'_>>) -> Result<()> {
     let upsert = match conn.dialect() {
         Dialect::Sqlite => &UPSERT_COUNTS_SQLITE,
         Dialect::Postgres => &UPSERT_COUNTS_POSTGRES,
     };
-    let values: Vec<(&str, &str, Metric, i64)> = counters
-        .iter()
-        .map(|c| (c.tenant, c.day, c.metric, clamp(c.n)))
-        .collect();
+    let values = merged(counters);
     for chunk in values.chunks(sql::CHUNK_ROWS[0]) {
         let mut bound: Vec<&dyn sql::ToSql> = Vec::with_capacity(chunk.len() * 4);
         for (tenant, day, metric, n) in chunk {
@@ -258,6 +244,35 @@ fn upsert_counts(conn: &Conn, mut counters: Vec<Counter<'_>>) -> Result<()> {
             .execute(&bound[..])?;
     }
     Ok(())
+}
+
+/// A counter row of the UPSERT: tenant, day, metric, what it adds.
+pub(super) type CounterRow = (String, String, Metric, i64);
+
+/// PostgreSQL's counter UPSERT of `rows` [`CounterRow`]s, its placeholders from `?{first}`: to
+/// be sent as a part of another statement (see [`WorkflowTally::rows`]).
+pub(super) fn upsert_counts_sql(rows: usize, first: usize) -> String {
+    UPSERT_COUNTS_POSTGRES.sql_from(rows, first)
+}
+
+/// The counters merged (one statement may not update a row twice) and in (tenant, day, metric)
+/// order, those that add nothing left out (see [`upsert_counts`]).
+fn merged(mut counters: Vec<Counter<'_>>) -> Vec<(&str, &str, Metric, i64)> {
+    counters.retain(|c| c.n > 0);
+    counters.sort_by(|a, b| {
+        (a.tenant, a.day, a.metric.as_str()).cmp(&(b.tenant, b.day, b.metric.as_str()))
+    });
+    counters.dedup_by(|later, kept| {
+        let same = (later.tenant, later.day, later.metric) == (kept.tenant, kept.day, kept.metric);
+        if same {
+            kept.n = kept.n.saturating_add(later.n);
+        }
+        same
+    });
+    counters
+        .iter()
+        .map(|c| (c.tenant, c.day, c.metric, clamp(c.n)))
+        .collect()
 }
 
 /// The multi-row counter UPSERT with `$shard` as the shard's SQL (V17). `WHERE true` tells
@@ -311,18 +326,36 @@ impl WorkflowTally {
     /// Writes every workflow's counts in one statement, each for its billable tenant (`billing`
     /// knows it, or it is read here).
     pub(super) fn write_in(&self, conn: &Conn, billing: &Billing) -> Result<()> {
-        let mut tenants = Vec::with_capacity(self.0.len());
-        for (workflow_id, _) in &self.0 {
-            tenants.push(billing.tenant_of(conn, workflow_id)?);
-        }
-        let counters: Vec<Counter<'_>> = self
-            .0
+        let tenants = self.tenants(conn, billing)?;
+        upsert_counts(conn, self.counters(&tenants))
+    }
+
+    /// The rows [`WorkflowTally::write_in`] would write, for a caller that sends them as a part
+    /// of its own statement ([`upsert_counts_sql`]); none when nothing counts. Fewer than a
+    /// chunk's worth ([`sql::CHUNK_ROWS`]): a batch counts a handful of counters.
+    pub(super) fn rows(&self, conn: &Conn, billing: &Billing) -> Result<Vec<CounterRow>> {
+        let tenants = self.tenants(conn, billing)?;
+        Ok(merged(self.counters(&tenants))
+            .into_iter()
+            .map(|(tenant, day, metric, n)| (tenant.to_string(), day.to_string(), metric, n))
+            .collect())
+    }
+
+    /// Each workflow's billable tenant, in the tally's order.
+    fn tenants(&self, conn: &Conn, billing: &Billing) -> Result<Vec<Option<String>>> {
+        self.0
             .iter()
-            .zip(&tenants)
+            .map(|(workflow_id, _)| billing.tenant_of(conn, workflow_id))
+            .collect()
+    }
+
+    fn counters<'a>(&'a self, tenants: &'a [Option<String>]) -> Vec<Counter<'a>> {
+        self.0
+            .iter()
+            .zip(tenants)
             .filter_map(|((_, tally), tenant)| tenant.as_deref().map(|t| tally.counters(t)))
             .flatten()
-            .collect();
-        upsert_counts(conn, counters)
+            .collect()
     }
 }
 

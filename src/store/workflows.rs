@@ -5,10 +5,11 @@
 use super::sql;
 use super::sql::{Dialect, OptionalExtension, Row, params};
 
-use super::drafts::{NewDraft, insert_draft};
+use super::drafts::{INSERT_DRAFT, NewDraft, draft_values, insert_draft};
 use super::jobs::{EndedJob, Lease, check_lease, end_job_in, settle_job_in};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
-use super::usage::WorkflowTally;
+use super::submissions::{SUBMISSION_COLUMNS, SubmissionRow, submission_from_row};
+use super::usage::{CounterRow, WorkflowTally, upsert_counts_sql};
 use super::{Cursor, ListQuery, Page, Slice, Store, resolve_id};
 use crate::domain::lead::Lead;
 use crate::error::{Error, Result};
@@ -33,6 +34,15 @@ pub struct WorkflowRow {
 
 const WORKFLOW_COLUMNS: &str = "id, submission_id, email, status, mode, current_step, attempts, \
      trace_id, score, last_error, last_error_class, created_at, updated_at, completed_at";
+
+/// `columns` (a comma-separated list) each qualified by `prefix` (a table's alias and a dot).
+fn prefixed(prefix: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{prefix}{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 fn workflow_from_row(r: &Row<'_>) -> sql::Result<WorkflowRow> {
     Ok(WorkflowRow {
@@ -252,34 +262,35 @@ impl Store {
         .filter("created_at >= ?", filter.since)
     }
 
-    /// The workflow, when it may run (pending, running or failed); finished ones are refused.
-    /// Nothing is written: the run's first batch marks it running (see `WorkflowProgress`). The
-    /// same read says whether its submission is synthetic (a probe's), so the run's commits know
-    /// whom their usage bills without reading it each (see `usage::Billing`).
-    pub fn workflow_to_run(&self, id: &str) -> Result<WorkflowRow> {
+    /// The workflow, when it may run (pending, running or failed), and its submission, in one
+    /// read (a round trip on PostgreSQL); finished ones are refused. Nothing is written: the
+    /// run's first batch marks it running (see `WorkflowProgress`). Whether the submission is
+    /// synthetic (a probe's) is kept too, so the run's commits know whom their usage bills
+    /// without reading it each (see `usage::Billing`).
+    pub fn workflow_to_run(&self, id: &str) -> Result<(WorkflowRow, SubmissionRow)> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {WORKFLOW_COLUMNS},
-                    (SELECT s.synthetic FROM submissions s
-                     WHERE s.id = workflows.submission_id AND s.tenant_id = workflows.tenant_id)
-             FROM workflows WHERE id = ?1 AND tenant_id = ?2"
+            "SELECT {}, {}
+             FROM workflows w JOIN submissions s
+               ON s.id = w.submission_id AND s.tenant_id = w.tenant_id
+             WHERE w.id = ?1 AND w.tenant_id = ?2",
+            prefixed("w.", WORKFLOW_COLUMNS),
+            prefixed("s.", SUBMISSION_COLUMNS),
         ))?;
-        let (row, synthetic) = stmt
+        let (row, submission) = stmt
             .query_row((id, &self.tenant), |r| {
-                Ok((workflow_from_row(r)?, r.get::<_, Option<i64>>(14)?))
+                Ok((workflow_from_row(r)?, submission_from_row(r, 14)?))
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("no workflow with id {id}")))?;
-        if let Some(synthetic) = synthetic {
-            self.billing
-                .remember(id, (synthetic == 0).then(|| self.tenant.to_string()));
-        }
+        self.billing
+            .remember(id, (!submission.synthetic).then(|| self.tenant.to_string()));
         if row.status.is_finished() {
             return Err(Error::Refused(format!(
                 "workflow {id} is {} and cannot run again",
                 row.status
             )));
         }
-        Ok(row)
+        Ok((row, submission))
     }
 
     /// Every step execution of a workflow, in pipeline order then attempt order.
@@ -451,16 +462,22 @@ impl Store {
             ..step.clone()
         };
         steps.push(&record);
-        if distinct_keys(&steps) {
-            insert_steps_in(&tx, &steps)?;
-        } else {
-            for s in steps {
-                insert_steps_in(&tx, &[s])?;
-            }
-        }
         // Last before the commit: a counter row's lock (another writer's on the same shard
-        // waits for it) is held from here to the commit's end, its WAL flush included.
-        batch.usage.write_in(&tx, &self.billing)?;
+        // waits for it) is held from here to the commit's end, its WAL flush included. On
+        // PostgreSQL the counters go in the step rows' statement (a round trip fewer).
+        if tx.dialect() == Dialect::Postgres && distinct_keys(&steps) {
+            let counters = batch.usage.rows(&tx, &self.billing)?;
+            insert_steps_counting_in(&tx, &steps, &counters)?;
+        } else {
+            if distinct_keys(&steps) {
+                insert_steps_in(&tx, &steps)?;
+            } else {
+                for s in steps {
+                    insert_steps_in(&tx, &[s])?;
+                }
+            }
+            batch.usage.write_in(&tx, &self.billing)?;
+        }
         tx.commit()?;
         Ok(intent)
     }
@@ -500,14 +517,11 @@ impl Store {
             }
             return Ok(());
         }
+        if one_statement_fits(writes) {
+            return self.writes_in_one_statement(tx, writes, batch);
+        }
         for part in writes.split_inclusive(|w| matches!(w, PipelineWrite::Forget { .. })) {
-            let steps: Vec<&StepRecord> = part
-                .iter()
-                .filter_map(|w| match w {
-                    PipelineWrite::Step(s) => Some(s),
-                    _ => None,
-                })
-                .collect();
+            let steps = step_records(part);
             let together = steps.len() > 1 && distinct_keys(&steps);
             let mut steps_written = false;
             for write in part {
@@ -520,6 +534,67 @@ impl Store {
                     other => self.write_in(tx, other, batch)?,
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: the step records, draft, task and progress of a batch ([`one_statement_fits`])
+    /// in one statement, each a data-modifying CTE whose rows it counts (one round trip where
+    /// they were one each: a run's final commit writes all four). Each part is the statement
+    /// [`Store::write_in`] runs for it, guards included; they write four tables, so no part
+    /// sees or waits for another's rows, and what a part's count decides (a draft counted only
+    /// when inserted, a progress UPDATE that changed nothing refusing the batch) is decided from
+    /// it as there. The batch's other writes (its usage, the job's end) follow in its order.
+    fn writes_in_one_statement(
+        &self,
+        tx: &sql::Transaction<'_>,
+        writes: &[PipelineWrite],
+        batch: &mut Batch,
+    ) -> Result<()> {
+        enum Counted<'a> {
+            Draft(&'a NewDraft),
+            Progress(&'a WorkflowProgress),
+        }
+        let mut one = OneStatement::default();
+        let steps = step_records(writes);
+        if !steps.is_empty() {
+            one.add(&UPSERT_STEPS.sql_for(steps.len()), steps_values(&steps));
+        }
+        let mut counted = Vec::new();
+        let mut after = Vec::new();
+        for write in writes {
+            match write {
+                PipelineWrite::Step(_) => {}
+                PipelineWrite::Draft(d) => {
+                    let part = one.add(INSERT_DRAFT, draft_values(&self.tenant, d));
+                    counted.push((part, Counted::Draft(d)));
+                }
+                PipelineWrite::Task(t) => {
+                    one.add(UPSERT_TASK, task_values(&self.tenant, t));
+                }
+                PipelineWrite::Progress(p) => {
+                    let part = one.add(&progress_update(), progress_values(p, &self.tenant));
+                    counted.push((part, Counted::Progress(p)));
+                }
+                other => after.push(other),
+            }
+        }
+        let counts = one.run(tx)?;
+        for (part, what) in counted {
+            match what {
+                Counted::Draft(d) if counts[part] == 1 => {
+                    batch
+                        .usage
+                        .add(&d.workflow_id, d.created_at, Metric::DraftsCreated, 1);
+                }
+                Counted::Draft(_) => {}
+                Counted::Progress(p) => {
+                    progressed(p, usize::try_from(counts[part]).unwrap_or(0), batch)?;
+                }
+            }
+        }
+        for write in after {
+            self.write_in(tx, write, batch)?;
         }
         Ok(())
     }
@@ -552,24 +627,8 @@ impl Store {
             }
             // Unique per workflow with ON CONFLICT: one row whoever writes it.
             PipelineWrite::Task(t) => {
-                tx.prepare_cached(
-                "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id, contact_id,
-                     subject, priority, due_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (workflow_id) DO UPDATE SET remote_task_id = excluded.remote_task_id",
-            )?
-            .execute(params![
-                t.id,
-                self.tenant,
-                t.workflow_id,
-                t.crm,
-                t.remote_task_id,
-                t.contact_id,
-                t.subject,
-                t.priority,
-                t.due_at,
-                t.created_at
-            ])?;
+                tx.prepare_cached(UPSERT_TASK)?
+                    .execute(&task_values(&self.tenant, t)[..])?;
             }
             PipelineWrite::Progress(p) => {
                 // A finished workflow is never moved back (a run that lost the race changes nothing).
@@ -741,29 +800,26 @@ fn lock_workflow_in(tx: &sql::Transaction<'_>, tenant: &str, workflow_id: &str) 
     Ok(())
 }
 
-/// Inserts (or completes) step records in one statement: keyed by the unique (workflow, seq,
-/// attempt) with ON CONFLICT, so a second writer of a row waits on the index and updates it; a
-/// completed step is never reset (guard). PostgreSQL refuses one statement that updates a row
-/// twice, so the keys of `steps` must be distinct ([`distinct_keys`]).
-fn insert_steps_in(tx: &sql::Transaction<'_>, steps: &[&StepRecord]) -> Result<()> {
-    const COLUMNS: usize = 14;
-    // Not chunked like intake's batches: a padded chunk's repeated row would make this upsert
-    // touch a row twice, and a batch holds a handful of steps, so one statement of its size.
-    static UPSERT_STEPS: sql::MultiRow = sql::MultiRow::new(
-        "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
-             output, remote_id, error, error_class, started_at, finished_at, duration_ms)
-         VALUES ",
-        COLUMNS,
-        " ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
-             status = excluded.status, output = excluded.output,
-             remote_id = excluded.remote_id, error = excluded.error,
-             error_class = excluded.error_class, finished_at = excluded.finished_at,
-             duration_ms = excluded.duration_ms,
-             input = COALESCE(excluded.input, workflow_steps.input)
-         WHERE workflow_steps.status <> 'completed'",
-    );
-    let sql = UPSERT_STEPS.sql_for(steps.len());
-    let mut values: Vec<&dyn sql::ToSql> = Vec::with_capacity(steps.len() * COLUMNS);
+const STEP_COLUMNS: usize = 14;
+// Not chunked like intake's batches: a padded chunk's repeated row would make this upsert touch
+// a row twice, and a batch holds a handful of steps, so one statement of its size.
+static UPSERT_STEPS: sql::MultiRow = sql::MultiRow::new(
+    "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input,
+         output, remote_id, error, error_class, started_at, finished_at, duration_ms)
+     VALUES ",
+    STEP_COLUMNS,
+    " ON CONFLICT (workflow_id, seq, attempt) DO UPDATE SET
+         status = excluded.status, output = excluded.output,
+         remote_id = excluded.remote_id, error = excluded.error,
+         error_class = excluded.error_class, finished_at = excluded.finished_at,
+         duration_ms = excluded.duration_ms,
+         input = COALESCE(excluded.input, workflow_steps.input)
+     WHERE workflow_steps.status <> 'completed'",
+);
+
+/// The values of [`UPSERT_STEPS`]'s placeholders for `steps`, row by row.
+fn steps_values<'a>(steps: &[&'a StepRecord]) -> Vec<&'a dyn sql::ToSql> {
+    let mut values: Vec<&dyn sql::ToSql> = Vec::with_capacity(steps.len() * STEP_COLUMNS + 8);
     for s in steps {
         values.extend([
             &s.id as &dyn sql::ToSql,
@@ -782,8 +838,128 @@ fn insert_steps_in(tx: &sql::Transaction<'_>, steps: &[&StepRecord]) -> Result<(
             &s.duration_ms,
         ]);
     }
+    values
+}
+
+/// Inserts (or completes) step records in one statement: keyed by the unique (workflow, seq,
+/// attempt) with ON CONFLICT, so a second writer of a row waits on the index and updates it; a
+/// completed step is never reset (guard). PostgreSQL refuses one statement that updates a row
+/// twice, so the keys of `steps` must be distinct ([`distinct_keys`]).
+fn insert_steps_in(tx: &sql::Transaction<'_>, steps: &[&StepRecord]) -> Result<()> {
+    insert_steps_counting_in(tx, steps, &[])
+}
+
+/// [`insert_steps_in`], and on PostgreSQL `counters` added to the usage counters in the same
+/// statement (the UPSERT of `usage::upsert_counts`, after the steps' INSERT as a data-modifying
+/// CTE: two tables, so neither part sees or waits for the other's rows); `counters` must be
+/// empty on SQLite.
+fn insert_steps_counting_in(
+    tx: &sql::Transaction<'_>,
+    steps: &[&StepRecord],
+    counters: &[CounterRow],
+) -> Result<()> {
+    let mut sql = UPSERT_STEPS.sql_for(steps.len());
+    if !counters.is_empty() {
+        debug_assert_eq!(tx.dialect(), Dialect::Postgres);
+        sql = format!(
+            "WITH steps AS ({sql}) {}",
+            upsert_counts_sql(counters.len(), steps.len() * STEP_COLUMNS + 1)
+        );
+    }
+    let mut values = steps_values(steps);
+    for (tenant, day, metric, n) in counters {
+        values.extend([tenant as &dyn sql::ToSql, day, metric, n]);
+    }
     tx.prepare_cached(&sql)?.execute(&values[..])?;
     Ok(())
+}
+
+/// The step records among `writes`, in order.
+fn step_records(writes: &[PipelineWrite]) -> Vec<&StepRecord> {
+    writes
+        .iter()
+        .filter_map(|w| match w {
+            PipelineWrite::Step(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether [`Store::writes_in_one_statement`] may write `writes`: more than one statement's
+/// worth, every step record its own row ([`distinct_keys`]), at most one draft, task and
+/// progress (a statement may not change a row twice), and nothing that changes those rows too
+/// (`ResolvedLead`, `Forget`: they keep their place in the order).
+fn one_statement_fits(writes: &[PipelineWrite]) -> bool {
+    let (mut steps, mut drafts, mut tasks, mut progress) = (Vec::new(), 0, 0, 0);
+    for write in writes {
+        match write {
+            PipelineWrite::Step(s) => steps.push(s),
+            PipelineWrite::Draft(_) => drafts += 1,
+            PipelineWrite::Task(_) => tasks += 1,
+            PipelineWrite::Progress(_) => progress += 1,
+            PipelineWrite::Usage(_) | PipelineWrite::Job(_) => {}
+            PipelineWrite::ResolvedLead { .. } | PipelineWrite::Forget { .. } => return false,
+        }
+    }
+    let parts = usize::from(!steps.is_empty()) + drafts + tasks + progress;
+    parts > 1 && drafts <= 1 && tasks <= 1 && progress <= 1 && distinct_keys(&steps)
+}
+
+/// Statements run as one on PostgreSQL: each a data-modifying CTE (`pN AS (… RETURNING 1)`),
+/// its placeholders moved past the parts' before it; the statement returns how many rows each
+/// part changed.
+#[derive(Default)]
+struct OneStatement<'a> {
+    parts: Vec<String>,
+    values: Vec<&'a dyn sql::ToSql>,
+}
+
+impl<'a> OneStatement<'a> {
+    /// Adds a part; returns its index in [`OneStatement::run`]'s counts.
+    fn add(&mut self, sql: &str, values: impl IntoIterator<Item = &'a dyn sql::ToSql>) -> usize {
+        let i = self.parts.len();
+        let text = sql::renumbered(sql, self.values.len());
+        self.parts.push(format!("p{i} AS ({text} RETURNING 1)"));
+        self.values.extend(values);
+        i
+    }
+
+    fn run(self, tx: &sql::Transaction<'_>) -> Result<Vec<i64>> {
+        let n = self.parts.len();
+        let counts: Vec<String> = (0..n)
+            .map(|i| format!("(SELECT COUNT(*) FROM p{i})"))
+            .collect();
+        let text = format!(
+            "WITH {} SELECT {}",
+            self.parts.join(", "),
+            counts.join(", ")
+        );
+        Ok(tx.prepare_cached(&text)?.query_row(&self.values[..], |r| {
+            (0..n).map(|i| r.get::<_, i64>(i)).collect()
+        })?)
+    }
+}
+
+/// A workflow's task row, [`task_values`] bound: unique per workflow with ON CONFLICT, one row
+/// whoever writes it.
+const UPSERT_TASK: &str = "INSERT INTO tasks (id, tenant_id, workflow_id, crm, remote_task_id,
+         contact_id, subject, priority, due_at, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+     ON CONFLICT (workflow_id) DO UPDATE SET remote_task_id = excluded.remote_task_id";
+
+fn task_values<'a>(tenant: &'a dyn sql::ToSql, t: &'a NewTaskRow) -> [&'a dyn sql::ToSql; 10] {
+    [
+        &t.id,
+        tenant,
+        &t.workflow_id,
+        &t.crm,
+        &t.remote_task_id,
+        &t.contact_id,
+        &t.subject,
+        &t.priority,
+        &t.due_at,
+        &t.created_at,
+    ]
 }
 
 /// Whether no two of `steps` are the same (workflow, seq, attempt) row.
