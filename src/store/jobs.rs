@@ -1199,31 +1199,7 @@ mod tests {
         let (workflow, _) = enqueue(&store, SEED);
         let at = 1_795_914_000_000; // 2026-11-29T01:00:00Z
         let draft = |id: &str| {
-            PipelineWrite::Draft(crate::store::NewDraft {
-                id: id.into(),
-                workflow_id: workflow.clone(),
-                recipient: "a@example.com".into(),
-                sender: "me@example.com".into(),
-                subject: "Hello".into(),
-                body: "Hi".into(),
-                message_id: format!("<{id}@example.com>"),
-                score: None,
-                route_reason: None,
-                model: None,
-                prompt_version: None,
-                tokens_used: None,
-                fallback_used: false,
-                structured_mode: None,
-                repaired: false,
-                latency_ms: None,
-                fallback_reason: None,
-                mailbox: "embedded".into(),
-                remote_draft_id: None,
-                remote_message_id: None,
-                thread_id: None,
-                status: crate::store::DraftStatus::PendingReview,
-                created_at: at,
-            })
+            PipelineWrite::Draft(super::super::test_support::new_draft(id, &workflow, at))
         };
         let step = PipelineWrite::Step(task_step(&workflow, StepStatus::Completed));
         let running = progress(&workflow, WorkflowStatus::Running, at);

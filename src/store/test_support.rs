@@ -1,9 +1,9 @@
 //! Fixtures for the store's unit tests: one database several stores open (SQLite file or
-//! PostgreSQL schema), one queued submission, a progress write, a step record.
+//! PostgreSQL schema), one queued submission, a progress write, a step record, a draft.
 
 use super::{
-    Acceptance, NewSubmission, PipelineWrite, Source, StepRecord, Store, WorkflowProgress,
-    WorkflowStatus, new_id, states::StepStatus,
+    Acceptance, DraftStatus, NewDraft, NewSubmission, PipelineWrite, Source, StepRecord, Store,
+    WorkflowProgress, WorkflowStatus, new_id, states::StepStatus,
 };
 use crate::domain::submission::parse_payload;
 use crate::domain::tenant::TenantId;
@@ -114,4 +114,33 @@ pub fn sqlite_plan(
         .collect::<Result<_, _>>()
         .unwrap();
     plan.join("\n")
+}
+
+/// A draft `id` of `workflow_id` waiting for review, its other fields empty or fixed.
+pub fn new_draft(id: &str, workflow_id: &str, created_at: i64) -> NewDraft {
+    NewDraft {
+        id: id.into(),
+        workflow_id: workflow_id.into(),
+        recipient: "a@example.com".into(),
+        sender: "me@example.com".into(),
+        subject: "Hello".into(),
+        body: "Hi".into(),
+        message_id: format!("<{id}@example.com>"),
+        score: None,
+        route_reason: None,
+        model: None,
+        prompt_version: None,
+        tokens_used: None,
+        fallback_used: false,
+        structured_mode: None,
+        repaired: false,
+        latency_ms: None,
+        fallback_reason: None,
+        mailbox: "embedded".into(),
+        remote_draft_id: None,
+        remote_message_id: None,
+        thread_id: None,
+        status: DraftStatus::PendingReview,
+        created_at,
+    }
 }
