@@ -284,11 +284,13 @@ impl Pool {
         // SQLite: the pool's own checkpointer copies the WAL into the database, so the worker
         // threads' connections never checkpoint inline (each inline checkpoint `fsync`s the WAL
         // and the database on the worker's thread); a worker resets the WAL when it asks.
-        let checkpointer = match Store::open(&config.db, &config.tenant)? {
-            s if s.dialect() == crate::store::sql::Dialect::Sqlite => {
-                Some(Checkpointer::start(s, CHECKPOINT_PACE, shared.wal.clone())?)
-            }
-            _ => None,
+        let checkpointer = match config.db_url() {
+            None => Some(Checkpointer::start(
+                Store::open(&config.db, &config.tenant)?,
+                CHECKPOINT_PACE,
+                shared.wal.clone(),
+            )?),
+            Some(_) => None,
         };
         let checkpointed = checkpointer.is_some();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
