@@ -465,11 +465,12 @@ impl Store {
         // Last before the commit: a counter row's lock (another writer's on the same shard
         // waits for it) is held from here to the commit's end, its WAL flush included. On
         // PostgreSQL the counters go in the step rows' statement (a round trip fewer).
-        if tx.dialect() == Dialect::Postgres && distinct_keys(&steps) {
+        let together = distinct_keys(&steps);
+        if together && tx.dialect() == Dialect::Postgres {
             let counters = batch.usage.rows(&tx, &self.billing)?;
             insert_steps_counting_in(&tx, &steps, &counters)?;
         } else {
-            if distinct_keys(&steps) {
+            if together {
                 insert_steps_in(&tx, &steps)?;
             } else {
                 for s in steps {
