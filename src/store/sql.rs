@@ -1541,10 +1541,28 @@ impl postgres::types::ToSql for Column<'_> {
 
 /// SQLite's `?1` / `?` placeholders as PostgreSQL's `$1`, outside quoted text and identifiers.
 pub fn to_dollar_placeholders(sql: &str) -> String {
+    let mut highest = 0;
+    rewrite_placeholders(sql, |n| {
+        let n = n.unwrap_or(highest + 1);
+        highest = highest.max(n);
+        format!("${n}")
+    })
+}
+
+/// `sql` (numbered `?N` placeholders) with each placeholder moved up by `offset`: the statement
+/// as a part of a larger one whose first `offset` values are other parts'.
+pub fn renumbered(sql: &str, offset: usize) -> String {
+    rewrite_placeholders(sql, |n| {
+        format!("?{}", n.expect("numbered placeholders (?N)") + offset)
+    })
+}
+
+/// `sql` with each placeholder outside quoted text and identifiers (`?N`, or a bare `?`: `None`)
+/// replaced by what `each` makes of its number.
+fn rewrite_placeholders(sql: &str, mut each: impl FnMut(Option<usize>) -> String) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
     let mut quote: Option<char> = None;
-    let mut highest = 0u32;
     while let Some(c) = chars.next() {
         if let Some(q) = quote {
             out.push(c);
@@ -1564,47 +1582,10 @@ pub fn to_dollar_placeholders(sql: &str) -> String {
                     digits.push(*d);
                     chars.next();
                 }
-                let n = if digits.is_empty() {
-                    highest + 1
-                } else {
-                    digits.parse().unwrap_or(0)
-                };
-                highest = highest.max(n);
-                out.push('$');
-                out.push_str(&n.to_string());
+                let number = (!digits.is_empty()).then(|| digits.parse().unwrap_or(0));
+                out.push_str(&each(number));
             }
             _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// `sql` (numbered `?N` placeholders) with each placeholder moved up by `offset`: the statement
-/// as a part of a larger one whose first `offset` values are other parts'.
-pub fn renumbered(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '\'' | '"' => quote = Some(c),
-            '?' => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    digits.push(*d);
-                    chars.next();
-                }
-                let n: usize = digits.parse().expect("numbered placeholders (?N)");
-                out.push_str(&(n + offset).to_string());
-            }
-            _ => {}
         }
     }
     out
