@@ -197,6 +197,29 @@ sample_waits() {
     | psql -qAt "$PG" >"$2" 2>/dev/null
 }
 
+# table_counters DB FINISHED: per workflow, each table's rows inserted, updated (and of those
+# HOT: an update that wrote no index entry), deleted, and the index entries its writes made
+# (an insert or a non-HOT update makes one in every index whose condition the row meets;
+# counted here as one in every index, partial ones included). Read after the workers exit:
+# a backend's counters reach the statistics when it ends at the latest.
+table_counters() {
+  sleep 1
+  echo "         tables per workflow: inserted, updated, HOT updated, deleted, indexes, index entries written (upper bound), table"
+  psql -qAt -F ' ' "$1" -c "SELECT to_char(n_tup_ins::numeric / $2, 'FM990.00'),
+          to_char(n_tup_upd::numeric / $2, 'FM990.00'),
+          to_char(n_tup_hot_upd::numeric / $2, 'FM990.00'),
+          to_char(n_tup_del::numeric / $2, 'FM990.00'),
+          (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid),
+          to_char((n_tup_ins + n_tup_upd - n_tup_hot_upd)::numeric / $2
+                  * (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid), 'FM990.00'),
+          relname
+      FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
+      ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC" | sed 's/^/           /'
+  echo "         indexes per workflow: scans, table, index"
+  psql -qAt -F ' ' "$1" -c "SELECT to_char(idx_scan::numeric / $2, 'FM990.00'), relname, indexrelname
+      FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_scan DESC LIMIT 20" | sed 's/^/           /'
+}
+
 # end_to_end BACKEND: a backlog, then two worker processes drain it.
 end_to_end() {
   local db out name before after sampler server_before server_after worker_cpu finished c0 s0 c1 s1
@@ -207,8 +230,17 @@ end_to_end() {
   stop_serve
   name=${db##*/}
   if [ "$1" = postgres ]; then
+    # PG_BEFORE_DRAIN_SQL: statements run on the bench's database after the backlog and its
+    # migrations, before the workers start (an experiment's change, e.g. a constraint dropped
+    # to learn its price; never for the product's figures).
+    if [ -n "${PG_BEFORE_DRAIN_SQL:-}" ]; then
+      echo "         before the drain: $PG_BEFORE_DRAIN_SQL"
+      psql -qAt -v ON_ERROR_STOP=1 "$db" -c "$PG_BEFORE_DRAIN_SQL" >/dev/null
+    fi
     psql -qAt "$PG" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
       -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+    # The drain's own table and index counters (pg_stat_reset resets the database it runs in).
+    psql -qAt "$db" -c "SELECT pg_stat_reset()" >/dev/null
     before=$(pg_counts "$name")
     # shellcheck disable=SC2046  # one pid per word
     server_before=$(cpu_ticks $(pg_server_pids))
@@ -263,6 +295,7 @@ end_to_end() {
           FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
           ORDER BY $order DESC LIMIT 40" 2>/dev/null | sed 's/^/           /' || true
     done | tee "$WORK/statements"
+    table_counters "$db" "$finished"
     if [ -n "${KEEP_STATEMENTS:-}" ]; then cp "$WORK/statements" "$KEEP_STATEMENTS"; fi
   else
     echo
