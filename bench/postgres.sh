@@ -215,6 +215,12 @@ table_counters() {
           relname
       FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
       ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC" | sed 's/^/           /'
+  psql -qAt -F ' ' "$1" -c "SELECT 'WAL per workflow (the whole server): ' || to_char(wal_records::numeric / $2, 'FM990.0')
+          || ' records, ' || to_char(wal_fpi::numeric / $2, 'FM990.00') || ' full pages, '
+          || to_char(wal_bytes::numeric / $2, 'FM999990') || ' bytes, '
+          || to_char(wal_sync::numeric / $2, 'FM990.00') || ' syncs, '
+          || to_char(wal_buffers_full::numeric / $2, 'FM990.00') || ' writes for full WAL buffers'
+      FROM pg_stat_wal" | sed 's/^/         /'
   echo "         indexes per workflow: scans, table, index"
   psql -qAt -F ' ' "$1" -c "SELECT to_char(idx_scan::numeric / $2, 'FM990.00'), relname, indexrelname
       FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_scan DESC LIMIT 20" | sed 's/^/           /'
@@ -240,7 +246,7 @@ end_to_end() {
     psql -qAt "$PG" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
       -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
     # The drain's own table and index counters (pg_stat_reset resets the database it runs in).
-    psql -qAt "$db" -c "SELECT pg_stat_reset()" >/dev/null
+    psql -qAt "$db" -c "SELECT pg_stat_reset()" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
     before=$(pg_counts "$name")
     # shellcheck disable=SC2046  # one pid per word
     server_before=$(cpu_ticks $(pg_server_pids))
@@ -284,16 +290,22 @@ end_to_end() {
     # The server's profile: each statement's calls and execution time per workflow, by calls and
     # by total time (BEGIN and COMMIT included here: a COMMIT's time is its WAL flush).
     local order
-    for order in calls total_exec_time; do
-      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, plans per call, plan ms per workflow, text"
+    # Exec time includes waits (row locks, WAL buffers): the load-independent figures are the
+    # counts beside it, WAL records and bytes and buffers dirtied per workflow.
+    for order in calls total_exec_time wal_bytes; do
+      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, plans per call, plan ms per workflow, WAL records, WAL bytes, buffers dirtied and buffers hit per workflow, text"
       psql -qAt -F ' ' "$PG" -c "SELECT to_char(calls::numeric / $finished, 'FM990.00'),
               to_char(total_exec_time::numeric / $finished, 'FM990.000'),
               to_char(mean_exec_time::numeric, 'FM990.000'),
               to_char(plans::numeric / GREATEST(calls, 1), 'FM990.00'),
               to_char(total_plan_time::numeric / $finished, 'FM990.000'),
+              to_char(wal_records::numeric / $finished, 'FM990.00'),
+              to_char(wal_bytes::numeric / $finished, 'FM99990'),
+              to_char(shared_blks_dirtied::numeric / $finished, 'FM990.00'),
+              to_char(shared_blks_hit::numeric / $finished, 'FM9990.0'),
               left(regexp_replace(query, '\s+', ' ', 'g'), 100)
           FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
-          ORDER BY $order DESC LIMIT 40" 2>/dev/null | sed 's/^/           /' || true
+          ORDER BY $order DESC LIMIT ${STATEMENTS_SHOWN:-40}" 2>/dev/null | sed 's/^/           /' || true
     done | tee "$WORK/statements"
     table_counters "$db" "$finished"
     if [ -n "${KEEP_STATEMENTS:-}" ]; then cp "$WORK/statements" "$KEEP_STATEMENTS"; fi
