@@ -23,6 +23,8 @@
 #    p50/p95/p99 of first attempts. A rate above what the workers finish measures the backlog's
 #    wait, not the claim: keep it below the end-to-end figure.
 #
+# TRACK_PLANNING=1 adds each statement's plans and planning time; TRACK_NESTED=1 counts the
+# statements run inside others (foreign-key checks) on lines of their own.
 # BIN=path/to/salesagent and GEN=path/to/loadgen skip the release build (e.g. debug binaries for a
 # quick check that the script works; never for figures).
 # PostgreSQL: the server BENCH_PG names (a URL whose user may CREATE DATABASE), else a throwaway
@@ -77,6 +79,12 @@ if [ -n "$own_pg" ]; then
   # the setting exists once the library is loaded.
   if [ -n "${TRACK_PLANNING:-}" ]; then
     psql -qAt "$PG" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+  fi
+  # TRACK_NESTED=1: statements run inside statements too (a foreign key's check, a function's
+  # queries), each on its own line, so what a statement's triggers cost shows apart.
+  if [ -n "${TRACK_NESTED:-}" ]; then
+    psql -qAt "$PG" -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
       -c "SELECT pg_reload_conf()" >/dev/null
   fi
 fi
