@@ -23,6 +23,8 @@
 #    p50/p95/p99 of first attempts. A rate above what the workers finish measures the backlog's
 #    wait, not the claim: keep it below the end-to-end figure.
 #
+# TRACK_PLANNING=1 adds each statement's plans and planning time; TRACK_NESTED=1 counts the
+# statements run inside others (foreign-key checks) on lines of their own.
 # BIN=path/to/salesagent and GEN=path/to/loadgen skip the release build (e.g. debug binaries for a
 # quick check that the script works; never for figures).
 # PostgreSQL: the server BENCH_PG names (a URL whose user may CREATE DATABASE), else a throwaway
@@ -77,6 +79,12 @@ if [ -n "$own_pg" ]; then
   # the setting exists once the library is loaded.
   if [ -n "${TRACK_PLANNING:-}" ]; then
     psql -qAt "$PG" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+  fi
+  # TRACK_NESTED=1: statements run inside statements too (a foreign key's check, a function's
+  # queries), each on its own line, so what a statement's triggers cost shows apart.
+  if [ -n "${TRACK_NESTED:-}" ]; then
+    psql -qAt "$PG" -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
       -c "SELECT pg_reload_conf()" >/dev/null
   fi
 fi
@@ -197,6 +205,35 @@ sample_waits() {
     | psql -qAt "$PG" >"$2" 2>/dev/null
 }
 
+# table_counters DB FINISHED: per workflow, each table's rows inserted, updated (and of those
+# HOT: an update that wrote no index entry), deleted, and the index entries its writes made
+# (an insert or a non-HOT update makes one in every index whose condition the row meets;
+# counted here as one in every index, partial ones included). Read after the workers exit:
+# a backend's counters reach the statistics when it ends at the latest.
+table_counters() {
+  sleep 1
+  echo "         tables per workflow: inserted, updated, HOT updated, deleted, indexes, index entries written (upper bound), table"
+  psql -qAt -F ' ' "$1" -c "SELECT to_char(n_tup_ins::numeric / $2, 'FM990.00'),
+          to_char(n_tup_upd::numeric / $2, 'FM990.00'),
+          to_char(n_tup_hot_upd::numeric / $2, 'FM990.00'),
+          to_char(n_tup_del::numeric / $2, 'FM990.00'),
+          (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid),
+          to_char((n_tup_ins + n_tup_upd - n_tup_hot_upd)::numeric / $2
+                  * (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid), 'FM990.00'),
+          relname
+      FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
+      ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC" | sed 's/^/           /'
+  psql -qAt -F ' ' "$1" -c "SELECT 'WAL per workflow (the whole server): ' || to_char(wal_records::numeric / $2, 'FM990.0')
+          || ' records, ' || to_char(wal_fpi::numeric / $2, 'FM990.00') || ' full pages, '
+          || to_char(wal_bytes::numeric / $2, 'FM999990') || ' bytes, '
+          || to_char(wal_sync::numeric / $2, 'FM990.00') || ' syncs, '
+          || to_char(wal_buffers_full::numeric / $2, 'FM990.00') || ' writes for full WAL buffers'
+      FROM pg_stat_wal" | sed 's/^/         /'
+  echo "         indexes per workflow: scans, table, index"
+  psql -qAt -F ' ' "$1" -c "SELECT to_char(idx_scan::numeric / $2, 'FM990.00'), relname, indexrelname
+      FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_scan DESC LIMIT 20" | sed 's/^/           /'
+}
+
 # end_to_end BACKEND: a backlog, then two worker processes drain it.
 end_to_end() {
   local db out name before after sampler server_before server_after worker_cpu finished c0 s0 c1 s1
@@ -207,8 +244,17 @@ end_to_end() {
   stop_serve
   name=${db##*/}
   if [ "$1" = postgres ]; then
+    # PG_BEFORE_DRAIN_SQL: statements run on the bench's database after the backlog and its
+    # migrations, before the workers start (an experiment's change, e.g. a constraint dropped
+    # to learn its price; never for the product's figures).
+    if [ -n "${PG_BEFORE_DRAIN_SQL:-}" ]; then
+      echo "         before the drain: $PG_BEFORE_DRAIN_SQL"
+      psql -qAt -v ON_ERROR_STOP=1 "$db" -c "$PG_BEFORE_DRAIN_SQL" >/dev/null
+    fi
     psql -qAt "$PG" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
       -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+    # The drain's own table and index counters (pg_stat_reset resets the database it runs in).
+    psql -qAt "$db" -c "SELECT pg_stat_reset()" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
     before=$(pg_counts "$name")
     # shellcheck disable=SC2046  # one pid per word
     server_before=$(cpu_ticks $(pg_server_pids))
@@ -252,17 +298,24 @@ end_to_end() {
     # The server's profile: each statement's calls and execution time per workflow, by calls and
     # by total time (BEGIN and COMMIT included here: a COMMIT's time is its WAL flush).
     local order
-    for order in calls total_exec_time; do
-      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, plans per call, plan ms per workflow, text"
+    # Exec time includes waits (row locks, WAL buffers): the load-independent figures are the
+    # counts beside it, WAL records and bytes and buffers dirtied per workflow.
+    for order in calls total_exec_time wal_bytes; do
+      echo "         statements by $order: calls per workflow, exec ms per workflow, mean ms, plans per call, plan ms per workflow, WAL records, WAL bytes, buffers dirtied and buffers hit per workflow, text"
       psql -qAt -F ' ' "$PG" -c "SELECT to_char(calls::numeric / $finished, 'FM990.00'),
               to_char(total_exec_time::numeric / $finished, 'FM990.000'),
               to_char(mean_exec_time::numeric, 'FM990.000'),
               to_char(plans::numeric / GREATEST(calls, 1), 'FM990.00'),
               to_char(total_plan_time::numeric / $finished, 'FM990.000'),
+              to_char(wal_records::numeric / $finished, 'FM990.00'),
+              to_char(wal_bytes::numeric / $finished, 'FM99990'),
+              to_char(shared_blks_dirtied::numeric / $finished, 'FM990.00'),
+              to_char(shared_blks_hit::numeric / $finished, 'FM9990.0'),
               left(regexp_replace(query, '\s+', ' ', 'g'), 100)
           FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'
-          ORDER BY $order DESC LIMIT 40" 2>/dev/null | sed 's/^/           /' || true
+          ORDER BY $order DESC LIMIT ${STATEMENTS_SHOWN:-40}" 2>/dev/null | sed 's/^/           /' || true
     done | tee "$WORK/statements"
+    table_counters "$db" "$finished"
     if [ -n "${KEEP_STATEMENTS:-}" ]; then cp "$WORK/statements" "$KEEP_STATEMENTS"; fi
   else
     echo

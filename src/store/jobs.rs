@@ -49,13 +49,15 @@ use crate::error::{Error, ErrorClass, Result};
 pub const QUEUES: [&str; 4] = ["priority", "normal", "batch", "cleanup"];
 
 /// What a worker holds while it runs one attempt of a job: every write of the run is applied only
-/// while the job is still `running` under this owner and attempt, and renews it for `ttl_ms`.
+/// while the job is still `running` under this owner and attempt, and renews it for `ttl_ms` when
+/// less than half of that is left.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     pub job_id: String,
     pub owner: String,
     pub attempt: i64,
-    /// How long each checked write (and each heartbeat) extends the lease.
+    /// How long each heartbeat (and each checked write that finds less than half of it left)
+    /// extends the lease.
     pub ttl_ms: i64,
 }
 
@@ -141,25 +143,60 @@ pub struct QueueStats {
     pub worker_threads: i64,
 }
 
-/// Checks, first in a write transaction, that `lease` still holds its job, and renews it. Fails
-/// with `LeaseLost` (the caller's transaction then commits nothing) when another worker took the
-/// job over or the lease was released.
+/// Checks, first in a write transaction, that `lease` still holds its job, and renews it when
+/// less than half of its length is left (see [`renew_lease_if_due_in`]). Fails with `LeaseLost`
+/// (the caller's transaction then commits nothing) when another worker took the job over or the
+/// lease was released. The check locks the job's row to the commit either way (PostgreSQL: `FOR
+/// NO KEY UPDATE`, the lock an UPDATE of the row takes; SQLite: the transaction's write lock), so
+/// the rescuer, a release and any other run of the job wait for this commit, and a check that
+/// waited re-reads owner and attempt on the newest row, as the UPDATE it replaces did.
 pub(super) fn check_lease(tx: &Transaction<'_>, lease: &Lease, now: i64) -> Result<()> {
-    let held = tx
-        .prepare_cached(
+    let lock = match tx.dialect() {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " FOR NO KEY UPDATE",
+    };
+    let expires: Option<Option<i64>> = tx
+        .prepare_cached(&format!(
             "-- all tenants: queue maintenance (the lease names the job)
-             UPDATE jobs SET lease_expires_at = CASE WHEN lease_expires_at > ?4 THEN lease_expires_at ELSE ?4 END
-             WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'",
-        )?
-        .execute(params![
-            lease.job_id,
-            lease.owner,
-            lease.attempt,
-            now.saturating_add(lease.ttl_ms)
-        ])?;
-    if held == 0 {
+             SELECT lease_expires_at FROM jobs
+             WHERE id = ?1 AND lease_owner = ?2 AND attempt = ?3 AND state = 'running'{lock}"
+        ))?
+        .query_row(params![lease.job_id, lease.owner, lease.attempt], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(expires) = expires else {
         return Err(lease_lost(lease));
+    };
+    renew_lease_if_due_in(tx, lease, expires, now)
+}
+
+/// Renews `lease` for its full length when less than half of it is left at `now` (`expires`:
+/// its expiry as the check read it under the job's row lock). A check of a lease with more left
+/// writes nothing: on PostgreSQL an UPDATE of `lease_expires_at`, a column of `jobs_lease`,
+/// writes a new row version and an entry in each of the table's six indexes, and a run checks
+/// its lease in every commit; the heartbeat renews it every third of its length anyway. Never
+/// shortens a lease (a heartbeat may have renewed it past this check's `now + ttl_ms`).
+pub(super) fn renew_lease_if_due_in(
+    tx: &Transaction<'_>,
+    lease: &Lease,
+    expires: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    if expires.is_some_and(|at| at >= now.saturating_add(lease.ttl_ms / 2)) {
+        return Ok(());
     }
+    tx.prepare_cached(
+        "-- all tenants: queue maintenance (the lease names the job)
+         UPDATE jobs SET lease_expires_at = ?2 WHERE id = ?1 AND lease_owner = ?3 AND attempt = ?4
+             AND (lease_expires_at IS NULL OR lease_expires_at < ?2)",
+    )?
+    .execute(params![
+        lease.job_id,
+        now.saturating_add(lease.ttl_ms),
+        lease.owner,
+        lease.attempt
+    ])?;
     Ok(())
 }
 
@@ -1312,6 +1349,67 @@ mod tests {
         assert_eq!(store.release_jobs(&[c[0].lease.clone()], true).unwrap(), 1);
         let again = claim(&store, "b", 1, 5, 2001);
         assert_eq!(again[0].attempt, 1);
+    }
+
+    /// A run's checked commits renew its lease only when less than half of it is left: a check
+    /// that finds more writes nothing to the job's row (on PostgreSQL no new row version, so no
+    /// entry in each of the job's indexes), by both paths of the check (`apply`'s own check and
+    /// an intent's check in the progress statement).
+    #[test]
+    fn a_checked_commit_renews_its_lease_only_when_less_than_half_is_left() {
+        let db = SharedDb::new();
+        let store = db.open("default");
+        let (wf, _) = enqueue(&store, SEED);
+        let a = claim(&store, "a", 1, 3, 2000).remove(0);
+        let row = |store: &Store| -> (Option<i64>, String) {
+            let version = match store.dialect() {
+                Dialect::Sqlite => "''",
+                Dialect::Postgres => "ctid::text",
+            };
+            store
+                .conn
+                .query_row(
+                    &format!("SELECT lease_expires_at, {version} FROM jobs WHERE id = ?1"),
+                    [&a.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+        };
+        let claimed = row(&store);
+        assert_eq!(claimed.0, Some(3000), "claimed at 2000 for 1000 ms");
+        let running = |at| progress(&wf, WorkflowStatus::Running, at);
+        store.apply(Some(&a.lease), &[running(2100)], 2100).unwrap();
+        assert_eq!(
+            row(&store),
+            claimed,
+            "900 of 1000 ms left: not renewed, not written"
+        );
+        let make = |_: Option<&str>| Some("intent".to_string());
+        let step = task_step(&wf, StepStatus::Running);
+        store
+            .commit_intent(Some(&a.lease), &[running(2400)], &step, &make, 2400)
+            .unwrap();
+        assert_eq!(
+            row(&store),
+            claimed,
+            "600 of 1000 ms left: not renewed, not written"
+        );
+        store.apply(Some(&a.lease), &[running(2600)], 2600).unwrap();
+        assert_eq!(row(&store).0, Some(3600), "400 of 1000 ms left: renewed");
+        let step = StepRecord {
+            seq: 11,
+            ..task_step(&wf, StepStatus::Running)
+        };
+        store
+            .commit_intent(Some(&a.lease), &[running(3200)], &step, &make, 3200)
+            .unwrap();
+        assert_eq!(row(&store).0, Some(4200), "the intent's check renews too");
+        // A lease lost is still refused, whatever is left of it.
+        store.rescue_expired_jobs(4300).unwrap();
+        let err = store
+            .apply(Some(&a.lease), &[running(4301)], 4301)
+            .unwrap_err();
+        assert!(matches!(err, Error::LeaseLost { .. }), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::sql;
 use super::sql::{Dialect, OptionalExtension, Row, params};
 
 use super::drafts::{INSERT_DRAFT, NewDraft, draft_values, insert_draft};
-use super::jobs::{EndedJob, Lease, check_lease, end_job_in, settle_job_in};
+use super::jobs::{EndedJob, Lease, check_lease, end_job_in, renew_lease_if_due_in, settle_job_in};
 use super::states::{Metric, StepStatus, UNFINISHED_WORKFLOWS, WorkflowStatus};
 use super::submissions::{SUBMISSION_COLUMNS, SubmissionRow, submission_from_row};
 use super::usage::{CounterRow, WorkflowTally, upsert_counts_sql};
@@ -752,10 +752,12 @@ fn progressed(p: &WorkflowProgress, changed: usize, batch: &mut Batch) -> Result
 }
 
 /// On PostgreSQL, the lease check of an intent's commit and the workflow's progress UPDATE in
-/// one statement (one round trip, where they were two): the lease's guarded UPDATE (as
-/// [`check_lease`]) runs first, as the progress UPDATE's one-time condition, so it takes the
-/// job's row lock before the workflow's and, when the lease was lost, the workflow's row is
-/// not touched and the commit fails `LeaseLost`, exactly as with the check on its own.
+/// one statement (one round trip, where they were two): the lease's check (as [`check_lease`]:
+/// the job's row read and locked `FOR NO KEY UPDATE` while owner and attempt hold) runs first,
+/// as the progress UPDATE's one-time condition, so it takes the job's row lock before the
+/// workflow's and, when the lease was lost, the workflow's row is not touched and the commit
+/// fails `LeaseLost`, exactly as with the check on its own. The renewal, when due, is a
+/// statement after it ([`renew_lease_if_due_in`]).
 fn lease_and_progress_in(
     tx: &sql::Transaction<'_>,
     tenant: &crate::domain::tenant::TenantId,
@@ -764,30 +766,29 @@ fn lease_and_progress_in(
     p: &WorkflowProgress,
     batch: &mut Batch,
 ) -> Result<()> {
-    let expires = now.saturating_add(lease.ttl_ms);
     let mut values = progress_values(p, tenant);
     values.extend([
         &lease.job_id as &dyn sql::ToSql,
         &lease.owner,
         &lease.attempt,
-        &expires,
     ]);
-    let (held, changed): (i64, i64) = tx
+    let (held, expires, changed): (i64, Option<i64>, i64) = tx
         .prepare_cached(&format!(
-            "WITH lease AS (
-                 UPDATE jobs SET lease_expires_at = CASE WHEN lease_expires_at > ?14
-                     THEN lease_expires_at ELSE ?14 END
+            "WITH lease AS MATERIALIZED (
+                 SELECT id, lease_expires_at FROM jobs
                  WHERE id = ?11 AND lease_owner = ?12 AND attempt = ?13 AND state = 'running'
                    AND tenant_id = ?10
-                 RETURNING id),
+                 FOR NO KEY UPDATE),
              progressed AS ({} AND EXISTS (SELECT 1 FROM lease) RETURNING id)
-             SELECT (SELECT COUNT(*) FROM lease), (SELECT COUNT(*) FROM progressed)",
+             SELECT (SELECT COUNT(*) FROM lease), (SELECT MAX(lease_expires_at) FROM lease),
+                 (SELECT COUNT(*) FROM progressed)",
             progress_update()
         ))?
-        .query_row(&values[..], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row(&values[..], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     if held == 0 {
         return Err(super::jobs::lease_lost(lease));
     }
+    renew_lease_if_due_in(tx, lease, expires, now)?;
     progressed(p, usize::try_from(changed).unwrap_or(0), batch)
 }
 

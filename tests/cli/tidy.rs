@@ -272,8 +272,13 @@ fn string_literals(text: &str) -> Vec<(usize, String)> {
 const TENANT_PREDICATE_EXEMPT: &[(&str, &str, &str)] = &[
     (
         "jobs.rs",
-        "UPDATE jobs SET lease_expires_at = CASE WHEN lease_expires_at > ?4",
+        "SELECT lease_expires_at FROM jobs WHERE id = ?1 AND lease_owner = ?2",
         "the lease check: fenced by lease owner and attempt, which only the claimant knows",
+    ),
+    (
+        "jobs.rs",
+        "UPDATE jobs SET lease_expires_at = ?2 WHERE id = ?1 AND lease_owner = ?3",
+        "the lease's renewal after its check: fenced by lease owner and attempt, as the check",
     ),
     (
         "jobs.rs",
