@@ -747,11 +747,11 @@ mod tests {
         assert!(db.try_open("default").is_ok());
     }
 
-    /// V19 (issue 16): a database with step rows, migrated from V18, keeps every row as it was,
-    /// and the table is then one B-tree keyed by (workflow_id, seq, attempt), which still refuses
-    /// a second row for one attempt.
+    /// V19 (issue 16): a database with step and task rows, migrated from V18, keeps every row as
+    /// it was; `workflow_steps` is then one B-tree keyed by (workflow_id, seq, attempt), which
+    /// still refuses a second row for one attempt, and `tasks` has one index, its workflow_id.
     #[test]
-    fn v19_keeps_every_step_row_in_one_btree_keyed_by_attempt() {
+    fn v19_keeps_every_step_and_task_row_keyed_by_their_natural_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v18.db");
         let mut conn = Connection::open(&path).unwrap();
@@ -777,7 +777,11 @@ mod tests {
                     ('s3', 'w1', 9, 'draft', 2, 'running', '{\"ref\":\"w1\"}', NULL, 'r-1', NULL,
                      NULL, 1600, NULL, NULL, NULL),
                     ('s4', 'w2', 1, 'validate', 1, 'skipped', NULL, NULL, NULL, NULL, NULL, 1700,
-                     1700, 0, NULL);",
+                     1700, 0, NULL);
+             INSERT INTO tasks (rowid, id, workflow_id, crm, remote_task_id, contact_id, subject,
+                 priority, due_at, created_at)
+             VALUES (7, 't1', 'w1', 'local', 'r1', 'c1', 'Follow up', 'high', 5000, 1000),
+                    (3, 't2', 'w2', 'local', 'r2', 'c2', 'Follow up', 'low', 6000, 1001);",
         )
         .unwrap();
         let read = |conn: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
@@ -791,8 +795,18 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap()
         };
+        let tasks = |conn: &Connection| -> Vec<(i64, String, String, String)> {
+            let mut stmt = conn
+                .prepare("SELECT rowid, id, workflow_id, remote_task_id FROM tasks ORDER BY rowid")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
         let before = read(&conn);
         assert_eq!(before.len(), 4);
+        let tasks_before = tasks(&conn);
         drop(conn);
 
         let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
@@ -819,6 +833,36 @@ mod tests {
         assert!(
             duplicate.is_err(),
             "a second row for one attempt was accepted"
+        );
+
+        // `tasks` keeps its rows and their rowids (reconcile's cursor), keyed by workflow_id
+        // alone: one index, and still one task per workflow.
+        assert_eq!(tasks(conn), tasks_before);
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_list('tasks')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes.len(), 1, "{indexes:?}");
+        let key: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_info(?1)")
+            .unwrap()
+            .query_map([&indexes[0]], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(key, ["workflow_id"]);
+        let second = conn.execute(
+            "INSERT INTO tasks (id, workflow_id, crm, remote_task_id, contact_id, subject,
+                 priority, due_at, created_at)
+             VALUES ('t3', 'w1', 'local', 'r3', 'c1', 'Again', 'high', 5000, 2000)",
+            [],
+        );
+        assert!(
+            second.is_err(),
+            "a second task for one workflow was accepted"
         );
     }
 

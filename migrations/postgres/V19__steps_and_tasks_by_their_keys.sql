@@ -5,3 +5,10 @@
 ALTER TABLE workflow_steps DROP CONSTRAINT workflow_steps_pkey;
 ALTER TABLE workflow_steps ALTER COLUMN id SET NOT NULL;
 ALTER TABLE workflow_steps ADD CONSTRAINT workflow_steps_pkey PRIMARY KEY USING INDEX workflow_steps_attempt;
+
+-- And `tasks` keyed by workflow_id (it was UNIQUE already), as on SQLite: its id's index was
+-- read by nobody.
+ALTER TABLE tasks DROP CONSTRAINT tasks_pkey;
+ALTER TABLE tasks ALTER COLUMN id SET NOT NULL;
+ALTER TABLE tasks DROP CONSTRAINT tasks_workflow_id_key;
+ALTER TABLE tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (workflow_id);
