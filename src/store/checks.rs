@@ -11,27 +11,27 @@ use super::{Store, new_id};
 
 const SEED: &str = r#"{"portalId":1,"formId":"f","formSubmissionId":"c1","fieldValues":[{"name":"email","value":"a@example.com"}]}"#;
 
-/// One workflow with its submission and job, and one step row: (workflow, submission, job, step).
-fn rows(store: &Store) -> (String, String, String, String) {
+/// One workflow with its submission and job, and its step row `(1, 'parse', 1)`: (workflow,
+/// submission, job).
+fn rows(store: &Store) -> (String, String, String) {
     let (workflow, job) = enqueue(store, SEED);
     let submission = store.get_workflow(&workflow).unwrap().submission_id;
-    let step = new_id();
     store
         .conn
         .execute(
             "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, started_at)
              SELECT ?1, ?2, 1, 'parse', 1, 'running', 1000
              WHERE EXISTS (SELECT 1 FROM workflows WHERE id = ?2 AND tenant_id = ?3)",
-            params![step, workflow, store.tenant],
+            params![new_id(), workflow, store.tenant],
         )
         .unwrap();
-    (workflow, submission, job, step)
+    (workflow, submission, job)
 }
 
 #[test]
 fn the_checks_accept_every_stored_value_and_refuse_others() {
     let store = Store::open_in_memory().unwrap();
-    let (workflow, submission, job, step) = rows(&store);
+    let (workflow, submission, job) = rows(&store);
     let set = |sql: &str, id: &str, value: &str| {
         store.conn.execute(sql, params![id, value, store.tenant])
     };
@@ -60,9 +60,10 @@ fn the_checks_accept_every_stored_value_and_refuse_others() {
                 .collect(),
         ),
         (
-            "UPDATE workflow_steps SET status = ?2 WHERE id = ?1
+            // A step row by its key (V19), as the pipeline's upsert finds it.
+            "UPDATE workflow_steps SET status = ?2 WHERE workflow_id = ?1 AND seq = 1 AND attempt = 1
              AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = workflow_id AND w.tenant_id = ?3)",
-            &step,
+            &workflow,
             // `superseded` is never stored as a step's status: no CHECK ever allowed it.
             StepStatus::ALL
                 .iter()
@@ -111,7 +112,7 @@ fn the_hot_writes_build_no_temporary_btree() {
         "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, started_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
          WHERE EXISTS (SELECT 1 FROM workflows WHERE id = ?2 AND tenant_id = ?8)",
-        "UPDATE workflow_steps SET status = ?2 WHERE id = ?1
+        "UPDATE workflow_steps SET status = ?2 WHERE workflow_id = ?1 AND seq = ?4 AND attempt = ?5
          AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = workflow_id AND w.tenant_id = ?3)",
     ] {
         let ops = opcodes(conn, sql);

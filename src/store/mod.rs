@@ -747,6 +747,125 @@ mod tests {
         assert!(db.try_open("default").is_ok());
     }
 
+    /// V19 (issue 16): a database with step and task rows, migrated from V18, keeps every row as
+    /// it was; `workflow_steps` is then one B-tree keyed by (workflow_id, seq, attempt), which
+    /// still refuses a second row for one attempt, and `tasks` has one index, its workflow_id.
+    #[test]
+    fn v19_keeps_every_step_and_task_row_keyed_by_their_natural_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v18.db");
+        let mut conn = Connection::open(&path).unwrap();
+        embedded::migrations::runner()
+            .set_target(refinery::Target::Version(18))
+            .run(&mut conn)
+            .unwrap();
+        let rows = "SELECT id, workflow_id, seq, name, attempt, status, input, output, remote_id,
+                           error, error_class, started_at, finished_at, duration_ms, superseded_at
+                    FROM workflow_steps ORDER BY id";
+        conn.execute_batch(
+            "INSERT INTO submissions (id, source, shape, dedupe_key, raw_payload, received_at)
+             VALUES ('u1', 'run', 'flat', 'k1', x'7b7d', 1000), ('u2', 'run', 'flat', 'k2', x'7b7d', 1000);
+             INSERT INTO workflows (id, submission_id, status, mode, trace_id, created_at, updated_at)
+             VALUES ('w1', 'u1', 'running', 'draft_only', 't1', 1000, 1000),
+                    ('w2', 'u2', 'completed', 'draft_only', 't2', 1000, 1000);
+             INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, input, output,
+                 remote_id, error, error_class, started_at, finished_at, duration_ms, superseded_at)
+             VALUES ('s1', 'w1', 1, 'validate', 1, 'completed', NULL, '{\"ok\":true}', NULL, NULL,
+                     NULL, 1000, 1001, 1, NULL),
+                    ('s2', 'w1', 9, 'draft', 1, 'failed', '{\"ref\":\"w1\"}', NULL, NULL, 'boom',
+                     'transient', 1002, 1003, 1, 1500),
+                    ('s3', 'w1', 9, 'draft', 2, 'running', '{\"ref\":\"w1\"}', NULL, 'r-1', NULL,
+                     NULL, 1600, NULL, NULL, NULL),
+                    ('s4', 'w2', 1, 'validate', 1, 'skipped', NULL, NULL, NULL, NULL, NULL, 1700,
+                     1700, 0, NULL);
+             INSERT INTO tasks (rowid, id, workflow_id, crm, remote_task_id, contact_id, subject,
+                 priority, due_at, created_at)
+             VALUES (7, 't1', 'w1', 'local', 'r1', 'c1', 'Follow up', 'high', 5000, 1000),
+                    (3, 't2', 'w2', 'local', 'r2', 'c2', 'Follow up', 'low', 6000, 1001);",
+        )
+        .unwrap();
+        let read = |conn: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
+            let mut stmt = conn.prepare(rows).unwrap();
+            stmt.query_map([], |r| {
+                (0..15)
+                    .map(|i| r.get(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let tasks = |conn: &Connection| -> Vec<(i64, String, String, String)> {
+            let mut stmt = conn
+                .prepare("SELECT rowid, id, workflow_id, remote_task_id FROM tasks ORDER BY rowid")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let before = read(&conn);
+        assert_eq!(before.len(), 4);
+        let tasks_before = tasks(&conn);
+        drop(conn);
+
+        let store = Store::open(&path, &TenantId::default_tenant()).unwrap();
+        assert!(store.schema_version().unwrap() >= 19);
+        let conn = store.conn.as_sqlite().unwrap();
+        assert_eq!(read(conn), before);
+        // No index of its own: the table is its key's B-tree (WITHOUT ROWID).
+        let (indexes, sql): (i64, String) = conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM sqlite_master
+                         WHERE type = 'index' AND tbl_name = 'workflow_steps'),
+                        (SELECT sql FROM sqlite_master WHERE name = 'workflow_steps')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0, "{sql}");
+        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
+        let duplicate = conn.execute(
+            "INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, started_at)
+             VALUES ('s5', 'w1', 9, 'draft', 2, 'running', 2000)",
+            [],
+        );
+        assert!(
+            duplicate.is_err(),
+            "a second row for one attempt was accepted"
+        );
+
+        // `tasks` keeps its rows and their rowids (reconcile's cursor), keyed by workflow_id
+        // alone: one index, and still one task per workflow.
+        assert_eq!(tasks(conn), tasks_before);
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_list('tasks')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes.len(), 1, "{indexes:?}");
+        let key: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_info(?1)")
+            .unwrap()
+            .query_map([&indexes[0]], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(key, ["workflow_id"]);
+        let second = conn.execute(
+            "INSERT INTO tasks (id, workflow_id, crm, remote_task_id, contact_id, subject,
+                 priority, due_at, created_at)
+             VALUES ('t3', 'w1', 'local', 'r3', 'c1', 'Again', 'high', 5000, 2000)",
+            [],
+        );
+        assert!(
+            second.is_err(),
+            "a second task for one workflow was accepted"
+        );
+    }
+
     #[test]
     fn refuses_a_newer_schema() {
         let db = test_support::SharedDb::new();
