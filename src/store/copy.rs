@@ -406,6 +406,9 @@ fn read_batch(
     let select: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let key_list = key.join(", ");
     let after_values = after.map(decode_key).transpose()?;
+    if let Some(values) = &after_values {
+        check_key_shape(table, key, values)?;
+    }
     let condition = match &after_values {
         Some(values) => format!(
             "WHERE ({key_list}) > ({})",
@@ -530,6 +533,22 @@ fn decode_key(text: &str) -> Result<Vec<Value>> {
         .collect()
 }
 
+/// Refuses a progress key that does not fit `table`'s primary key: the copy was started by a
+/// version whose schema keyed the table otherwise (V19 keyed `workflow_steps` and `tasks` by
+/// their natural keys), and going on from it would compare a row value of the wrong width.
+fn check_key_shape(table: &str, key: &[String], values: &[Value]) -> Result<()> {
+    if values.len() == key.len() {
+        return Ok(());
+    }
+    Err(Error::Internal(format!(
+        "db copy: the target's progress key for {table} has {} part(s), but the table is keyed \
+         by ({}): the copy was begun by another version of salesagent\nhint: run the copy again \
+         with --restart",
+        values.len(),
+        key.join(", ")
+    )))
+}
+
 /// A batch PostgreSQL refused, named by table and the batch's last key.
 fn copy_error(table: &str, last_key: &str, e: sql::Error) -> Error {
     match Error::from(e) {
@@ -608,6 +627,29 @@ mod tests {
             insert_sql("t", &columns, 2),
             "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4)"
         );
+    }
+
+    #[test]
+    fn a_progress_key_of_another_shape_is_refused_with_the_restart_hint() {
+        let key = [
+            "workflow_id".to_string(),
+            "seq".to_string(),
+            "attempt".to_string(),
+        ];
+        let old = decode_key(&encode_key(&[Value::Text("0190-step".into())])).unwrap();
+        let err = check_key_shape("workflow_steps", &key, &old)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("workflow_steps") && err.contains("--restart"),
+            "{err}"
+        );
+        let new = [
+            Value::Text("wf".into()),
+            Value::Integer(3),
+            Value::Integer(1),
+        ];
+        assert!(check_key_shape("workflow_steps", &key, &new).is_ok());
     }
 
     #[test]
