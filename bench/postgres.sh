@@ -81,6 +81,16 @@ if [ -n "$own_pg" ]; then
     psql -qAt "$PG" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
       -c "SELECT pg_reload_conf()" >/dev/null
   fi
+  # Table statistics as a long-running server has them. Every run starts from empty tables (the
+  # embedded CRM's fill up during the drain), and autovacuum analyzes a table at most once per
+  # naptime (60 s by default): a drain shorter than that ran on the statements' generic plans
+  # made for empty tables, which scan the whole tenant by a wrong index (the CRM task's reference
+  # check by `crm_tasks_contact`, the contact's foreign-key check by `crm_contacts_email`, the
+  # dedupe read by `workflows_created`), so each call cost more as the tables grew: ~20% of the
+  # server's CPU per workflow at 20,000 (BENCHMARKS.md, issue 19, ninth round). ANALYZE_NAPTIME=60s
+  # measures the server's default.
+  psql -qAt "$PG" -c "ALTER SYSTEM SET autovacuum_naptime = '${ANALYZE_NAPTIME:-1s}'" \
+    -c "SELECT pg_reload_conf()" >/dev/null
   # TRACK_NESTED=1: statements run inside statements too (a foreign key's check, a function's
   # queries), each on its own line, so what a statement's triggers cost shows apart.
   if [ -n "${TRACK_NESTED:-}" ]; then
