@@ -278,6 +278,17 @@ impl Store {
             [now_ms()],
         )?;
         tx.commit()?;
+        self.analyze_copied()
+    }
+
+    /// Gives the planner the copied tables' statistics at once. Autovacuum would analyze them
+    /// within its naptime, but until then every statement is planned for empty tables, and a
+    /// generic plan made then keeps scanning a whole tenant by the wrong index as long as the
+    /// connection keeps it (BENCHMARKS.md, issue 19, ninth round); `pg_restore`'s advice after a
+    /// load is the same.
+    fn analyze_copied(&self) -> Result<()> {
+        self.conn
+            .execute_batch(&format!("ANALYZE {}", COPIED_TABLES.join(", ")))?;
         Ok(())
     }
 
