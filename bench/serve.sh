@@ -36,8 +36,9 @@ stop_serve() {
 }
 
 # writer_stats [LOG]: what the intake writer logged when it stopped (commits, average and largest
-# batch, busy seconds, ms per commit), on one line; empty when it logged nothing.
+# batch, busy seconds, ms per commit) and its checkpointer (the largest WAL it saw, in frames, and
+# the resets it asked for and got), on one line; empty when it logged nothing.
 writer_stats() {
-  grep 'intake writer stopped' "${1:-${SERVE_LOG:-$WORK/serve.log}}" | tail -1 \
-    | grep -oE '"(commits|avg_batch|max_batch|busy_s|per_commit_ms)":"?[0-9.]*' | tr -d '"' | tr '\n' ' ' || true
+  grep -E 'intake writer stopped|checkpointer stopped' "${1:-${SERVE_LOG:-$WORK/serve.log}}" | tail -2 \
+    | grep -oE '"(commits|avg_batch|max_batch|busy_s|per_commit_ms|largest_wal_frames|resets_asked|resets_done)":"?[0-9.]*' | tr -d '"' | tr '\n' ' ' || true
 }

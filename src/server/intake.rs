@@ -15,7 +15,7 @@ use crate::domain::tenant::TenantId;
 use crate::domain::time::now_ms;
 use crate::error::{Error, Result};
 use crate::store::{
-    Acceptance, Checkpointer, NewSubmission, Pace, Routed, Source, Store, WalReset,
+    Acceptance, CHECKPOINT_PACE, Checkpointer, NewSubmission, Routed, Source, Store, WalReset,
 };
 
 /// Most requests committed together; bounds a transaction's size and latency.
@@ -96,36 +96,45 @@ pub struct Writer {
     checkpointer: Option<Checkpointer>,
 }
 
-/// How often the checkpointer copies the WAL into the database.
-const CHECKPOINT_EVERY: Pace = Pace {
-    busy: Duration::from_millis(250),
-    idle: Duration::from_millis(250),
-};
+/// Who copies the intake's WAL into the database, and asks the writer to start it over.
+pub enum Checkpoints {
+    /// A checkpointer of the writer's own, on this second connection (SQLite, no worker pool in
+    /// the process).
+    Own(Box<Store>),
+    /// The worker pool's in the same process ([`crate::worker::Pool::wal_reset`]): one
+    /// checkpointer for every writer of the process (two racing each other for the checkpoint
+    /// lock let the WAL grow by half), and the writer resets the WAL when that one asks, as
+    /// the worker threads do.
+    Pool(WalReset),
+    /// PostgreSQL: no WAL file of ours.
+    None,
+}
 
 impl Writer {
     /// Starts the writer thread on `store` (opened with `Durability::Full`). `on_commit` runs after
     /// each commit that enqueued jobs (it wakes the workers).
-    /// `checkpoints` is a second connection to the same SQLite database: the writer never
-    /// checkpoints itself, this one does so every 250 ms on its own thread. PostgreSQL has no
-    /// WAL file of ours to checkpoint: `None`, and no such thread.
+    /// The writer never checkpoints itself: `checkpoints` says who does ([`CHECKPOINT_PACE`]).
     pub fn start(
         mut store: Store,
-        checkpoints: Option<Store>,
+        checkpoints: Checkpoints,
         on_commit: Arc<dyn Fn() + Send + Sync>,
         health: Arc<Health>,
     ) -> Result<Writer> {
         store.tune_for_intake()?;
         let (tx, rx) = mpsc::channel(8192);
-        let wal = WalReset::default();
-        let reset = wal.clone();
+        let (wal, checkpointer) = match checkpoints {
+            Checkpoints::Own(other) => {
+                let wal = WalReset::default();
+                let checkpointer = Checkpointer::start(*other, CHECKPOINT_PACE, wal.clone())?;
+                (wal, Some(checkpointer))
+            }
+            Checkpoints::Pool(wal) => (wal, None),
+            Checkpoints::None => (WalReset::default(), None),
+        };
         let handle = std::thread::Builder::new()
             .name("intake-writer".into())
             .spawn(move || run(store, rx, &*on_commit, &health, &wal))
             .map_err(|e| Error::io("cannot start the intake writer", e))?;
-        let checkpointer = match checkpoints {
-            Some(checkpoints) => Some(Checkpointer::start(checkpoints, CHECKPOINT_EVERY, reset)?),
-            None => None,
-        };
         Ok(Writer {
             tx,
             handle,

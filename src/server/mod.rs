@@ -362,6 +362,7 @@ struct Connected {
 fn connect(
     config: &Config,
     without_workers: bool,
+    pool_wal: Option<crate::store::WalReset>,
     heartbeat_window_ms: i64,
     on_commit: Arc<dyn Fn() + Send + Sync>,
     health: Arc<intake::Health>,
@@ -385,10 +386,14 @@ fn connect(
             tenants: config.tenant_ids().iter().map(|t| t.to_string()).collect(),
         },
     )?;
-    // SQLite's WAL needs checkpointing beside the writer; PostgreSQL checkpoints itself.
-    let checkpoints = match intake_store.dialect() {
-        crate::store::sql::Dialect::Sqlite => Some(Store::open(&config.db, &config.tenant)?),
-        crate::store::sql::Dialect::Postgres => None,
+    // SQLite's WAL needs checkpointing beside the writer (the pool's checkpointer when this
+    // process runs workers); PostgreSQL checkpoints itself.
+    let checkpoints = match (intake_store.dialect(), pool_wal) {
+        (crate::store::sql::Dialect::Postgres, _) => intake::Checkpoints::None,
+        (crate::store::sql::Dialect::Sqlite, Some(wal)) => intake::Checkpoints::Pool(wal),
+        (crate::store::sql::Dialect::Sqlite, None) => {
+            intake::Checkpoints::Own(Box::new(Store::open(&config.db, &config.tenant)?))
+        }
     };
     let writer = intake::Writer::start(intake_store, checkpoints, on_commit, health)?;
     Ok(Connected {
@@ -443,6 +448,7 @@ pub async fn serve_with(
     let heartbeat_window_ms = lease_ms.max(3000);
     metrics::declare_series();
     let intake_health = Arc::new(intake::Health::default());
+    let pool_wal = pool.as_ref().and_then(Pool::wal_reset);
     let Connected {
         probe,
         presence: _presence,
@@ -452,6 +458,7 @@ pub async fn serve_with(
         connect(
             &config,
             pool.is_none(),
+            pool_wal,
             heartbeat_window_ms,
             on_commit,
             intake_health.clone(),

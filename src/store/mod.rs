@@ -81,7 +81,7 @@ pub use stats::{
 };
 pub use submissions::{Acceptance, DuplicateQuery, NewSubmission, Routed, Source, SubmissionRow};
 pub use suppressions::Suppression;
-pub use tuning::{Checkpointer, Pace, WalReset, without_inline_checkpoints};
+pub use tuning::{CHECKPOINT_PACE, Checkpointer, Pace, WalReset, without_inline_checkpoints};
 pub use usage::{UsageBucket, UsageCounts, UsageRange, UsageRow, WorkflowUsage};
 pub use workflows::{
     Intent, NewTaskRow, PipelineWrite, StepRecord, TaskRow, WorkflowFilter, WorkflowProgress,

@@ -101,6 +101,20 @@ pub struct Pace {
     pub idle: Duration,
 }
 
+/// Every checkpointer's pace (the worker pool's, the intake writer's). Between two passes the
+/// WAL grows by what the writers commit meanwhile, and a reset must first copy whatever the last
+/// pass left, on the resetting writer's own thread: two workers write ~50 frames per workflow,
+/// so at a thousand workflows a second a pass every 5 ms copies a few hundred frames and the WAL
+/// reaches [`WAL_RESET_FRAMES`] in ~80 ms; the intake writer commits ~6,000 frames a second at
+/// 30,000 requests a second, and with a pass every 250 ms its WAL reached ~18,800 frames (77 MB,
+/// past `journal_size_limit`) before a reset could start it over, each reset a stall of every
+/// request waiting for the writer (issue 16: p99 8–10 ms, the slowest request 41 ms; with 5 ms,
+/// 4.3–5.1 ms and 9 ms, the WAL under 4,700 frames).
+pub const CHECKPOINT_PACE: Pace = Pace {
+    busy: Duration::from_millis(5),
+    idle: Duration::from_millis(250),
+};
+
 /// A thread on its own connection that copies the WAL into the database (PASSIVE: neither
 /// writers nor readers wait for it; its `fsync`s of the WAL and the database are on this thread)
 /// and asks the writers, through a [`WalReset`], to reset the WAL once it has passed

@@ -28,8 +28,8 @@ use crate::domain::time::now_ms;
 use crate::error::{Error, ErrorClass, Result};
 use crate::orchestrator::{FinishHook, Outcome, PendingFinish, Pipeline, Run};
 use crate::store::{
-    Checkpointer, ClaimSlot, ClaimedJob, Heard, JobFinish, JobListener, JobResult, Lease, Pace,
-    PipelineWrite, QUEUES, Store, WalReset, WorkflowStatus,
+    CHECKPOINT_PACE, Checkpointer, ClaimSlot, ClaimedJob, Heard, JobFinish, JobListener, JobResult,
+    Lease, PipelineWrite, QUEUES, Store, WalReset, WorkflowStatus,
 };
 
 /// How much of the claiming each queue gets when all have work (smooth weighted round robin):
@@ -240,14 +240,6 @@ pub struct Pool {
     checkpointer: Option<Checkpointer>,
 }
 
-/// How often the pool's checkpointer copies the WAL while the workers write: two workers write
-/// ~60 frames per workflow, so at a thousand workflows a second a pass every 5 ms copies a few
-/// hundred frames, and the WAL reaches [`crate::store::WAL_RESET_FRAMES`] in ~70 ms.
-const CHECKPOINT_PACE: Pace = Pace {
-    busy: Duration::from_millis(5),
-    idle: Duration::from_millis(250),
-};
-
 impl Pool {
     /// Starts the worker threads, each opening its own store and building its own connectors
     /// (errors surface here, before anything runs), then the heartbeat/rescuer thread. Blocks
@@ -371,6 +363,13 @@ impl Pool {
 
     pub fn wake(&self) -> Arc<Wake> {
         self.shared.wake.clone()
+    }
+
+    /// Where this pool's checkpointer asks for the WAL to be reset, when it runs one (SQLite):
+    /// another writer of the process (serve's intake writer) takes the requests too, so that
+    /// one checkpointer copies the WAL for all of them.
+    pub fn wal_reset(&self) -> Option<WalReset> {
+        self.checkpointer.as_ref().map(|_| self.shared.wal.clone())
     }
 
     pub fn stats(&self) -> &PoolStats {

@@ -319,6 +319,42 @@ fn sigterm_stops_intake_finishes_jobs_and_exits_zero() {
     wait_for("all five workflows to complete", || completed(&env) == 5);
 }
 
+/// The names of a process's threads (Linux).
+fn thread_names(pid: u32) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn serve_runs_one_checkpointer_for_its_intake_and_its_workers() {
+    // Two checkpointers racing for one WAL's checkpoint lock let it grow by half and cost the
+    // workers' end-to-end rate (BENCHMARKS.md, issue 16, tenth round): the intake writer
+    // resets the WAL when the pool's checkpointer asks, as the worker threads do.
+    let env = signed_env();
+    for workers in ["2", "0"] {
+        let mut server = Proc::serve(&env, &["--workers", workers]);
+        let file = env.write_file("p.json", seed_payload(0));
+        let headers = sign(&env, &file, &server.url(), &[]);
+        assert!(post(&server.url(), &headers, seed_payload(0)).0 < 300);
+        let names = thread_names(server.pid());
+        let checkpointers = names.iter().filter(|n| *n == "checkpointer").count();
+        assert_eq!(checkpointers, 1, "--workers {workers}: {names:?}");
+        server.signal("TERM");
+        assert_eq!(server.wait_exit(), Some(0), "{}", server.stderr());
+        assert_eq!(
+            server.stderr().matches("checkpointer stopped").count(),
+            1,
+            "{}",
+            server.stderr()
+        );
+    }
+}
+
 fn serve_killed_during_a_load_loses_no_accepted_submission_and_duplicates_nothing(
     backend: Backend,
 ) {
