@@ -106,8 +106,8 @@ pub enum Checkpoints {
     /// lock let the WAL grow by half), and the writer resets the WAL when that one asks, as
     /// the worker threads do.
     Pool(WalReset),
-    /// PostgreSQL: no WAL file of ours.
-    None,
+    /// The database server checkpoints its own WAL (PostgreSQL): no file of ours.
+    ByServer,
 }
 
 impl Writer {
@@ -129,7 +129,7 @@ impl Writer {
                 (wal, Some(checkpointer))
             }
             Checkpoints::Pool(wal) => (wal, None),
-            Checkpoints::None => (WalReset::default(), None),
+            Checkpoints::ByServer => (WalReset::default(), None),
         };
         let handle = std::thread::Builder::new()
             .name("intake-writer".into())

@@ -389,7 +389,7 @@ fn connect(
     // SQLite's WAL needs checkpointing beside the writer (the pool's checkpointer when this
     // process runs workers); PostgreSQL checkpoints itself.
     let checkpoints = match (intake_store.dialect(), pool_wal) {
-        (crate::store::sql::Dialect::Postgres, _) => intake::Checkpoints::None,
+        (crate::store::sql::Dialect::Postgres, _) => intake::Checkpoints::ByServer,
         (crate::store::sql::Dialect::Sqlite, Some(wal)) => intake::Checkpoints::Pool(wal),
         (crate::store::sql::Dialect::Sqlite, None) => {
             intake::Checkpoints::Own(Box::new(Store::open(&config.db, &config.tenant)?))
