@@ -182,6 +182,13 @@ cpu_ticks() {
     | sed 's/.*) //' | awk '{t += $12 + $13} END {print t + 0}'
 }
 
+# machine_ticks: the CPU time (clock ticks) all of this machine's processors have been busy so far
+# (/proc/stat's first line: user, nice, system, irq, softirq, steal; not idle or iowait). It counts
+# what per-process figures miss: processes that came and went (autovacuum's workers), the kernel.
+machine_ticks() {
+  awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
+}
+
 # pg_server_pids: PostgreSQL's server processes (the postmaster's children: backends, WAL writer).
 # For a server BENCH_PG names, the processes its pg_stat_activity lists (the same ones, when it
 # runs on this host; none are found here when it does not).
@@ -222,7 +229,7 @@ sample_waits() {
 # a backend's counters reach the statistics when it ends at the latest.
 table_counters() {
   sleep 1
-  echo "         tables per workflow: inserted, updated, HOT updated, deleted, indexes, index entries written (upper bound), table"
+  echo "         tables per workflow: inserted, updated, HOT updated, deleted, indexes, index entries written (upper bound), table, and in the whole drain: autovacuums, autoanalyzes"
   psql -qAt -F ' ' "$1" -c "SELECT to_char(n_tup_ins::numeric / $2, 'FM990.00'),
           to_char(n_tup_upd::numeric / $2, 'FM990.00'),
           to_char(n_tup_hot_upd::numeric / $2, 'FM990.00'),
@@ -230,7 +237,7 @@ table_counters() {
           (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid),
           to_char((n_tup_ins + n_tup_upd - n_tup_hot_upd)::numeric / $2
                   * (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid), 'FM990.00'),
-          relname
+          relname, autovacuum_count, autoanalyze_count
       FROM pg_stat_user_tables t WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
       ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC" | sed 's/^/           /'
   psql -qAt -F ' ' "$1" -c "SELECT 'WAL per workflow (the whole server): ' || to_char(wal_records::numeric / $2, 'FM990.0')
@@ -247,6 +254,7 @@ table_counters() {
 # end_to_end BACKEND: a backlog, then two worker processes drain it.
 end_to_end() {
   local db out name before after sampler server_before server_after worker_cpu finished c0 s0 c1 s1
+  local machine_before machine_after
   db=$(fresh_db "$1" e2e)
   start_serve "$BIN" "$db" --workers 0
   "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
@@ -271,8 +279,10 @@ end_to_end() {
     sample_waits "$name" "$WORK/waits" &
     sampler=$!
   fi
+  machine_before=$(machine_ticks)
   workers 2 "$db"
   out=$("$GEN" wait --db "$db")
+  machine_after=$(machine_ticks)
   worker_cpu=$(cpu_ticks "${PIDS[@]}")
   if [ "$1" = postgres ]; then
     # shellcheck disable=SC2046
@@ -287,6 +297,9 @@ end_to_end() {
   local tick
   tick=$(getconf CLK_TCK)
   figure[$1 e2e worker CPU ms/workflow]=$(echo "1000 * $worker_cpu / $tick / $finished" | bc -l | xargs printf '%.2f')
+  figure[$1 e2e machine CPU ms/workflow]=$(echo "1000 * ($machine_after - $machine_before) / $tick / $finished" | bc -l | xargs printf '%.2f')
+  printf '         machine CPU %s ms per workflow (every process and the kernel, from the workers'"'"' start to the drain'"'"'s end)\n' \
+    "${figure[$1 e2e machine CPU ms/workflow]}"
   printf '         worker CPU %s ms per workflow' "${figure[$1 e2e worker CPU ms/workflow]}"
   if [ "$1" = postgres ]; then
     after=$(pg_counts "$name")
@@ -370,7 +383,7 @@ done
 
 echo "== postgres / sqlite"
 for metric in "intake 1 serve /s" "intake 1 serve p99 ms" "intake 2 serves /s" "intake 2 serves p99 ms" \
-  "end to end workflows/s" "e2e worker CPU ms/workflow" "claim p50 ms" "claim p99 ms"; do
+  "end to end workflows/s" "e2e machine CPU ms/workflow" "e2e worker CPU ms/workflow" "claim p50 ms" "claim p99 ms"; do
   s=${figure[sqlite $metric]:-}
   p=${figure[postgres $metric]:-}
   [ -n "$s" ] || continue

@@ -1125,25 +1125,32 @@ impl Conn {
     /// transactions take turns across every process and host exactly as SQLite's writers do;
     /// the checks they make before writing (caps, states, fences) then hold as they do on SQLite.
     pub fn write_tx(&self) -> Result<Transaction<'_>> {
-        self.begin(true)
+        self.begin("BEGIN; SELECT pg_advisory_xact_lock(7355608)")
     }
 
     /// A transaction that does not take the write lock: on PostgreSQL its writes rely on row
     /// locks (`FOR UPDATE SKIP LOCKED` claims, `ON CONFLICT` inserts) alone. SQLite has one
     /// writer, so it is an IMMEDIATE transaction there too.
     pub fn row_locked_tx(&self) -> Result<Transaction<'_>> {
-        self.begin(false)
+        self.begin("BEGIN")
     }
 
-    fn begin(&self, serialised: bool) -> Result<Transaction<'_>> {
+    /// [`Conn::row_locked_tx`] whose statements PostgreSQL runs on their generic plans (`SET
+    /// LOCAL plan_cache_mode`, sent with the BEGIN: no round trip of its own). For a statement
+    /// that PostgreSQL's plan cache would otherwise plan afresh on every call although the plan
+    /// does not change with its values: the claim, whose `LIMIT` and `run_at` bound make each
+    /// custom plan look cheaper than the generic one, yet the index plan is the same
+    /// (BENCHMARKS.md, issue 19, eleventh round). A plan is never wrong, only slower or faster.
+    pub fn row_locked_tx_on_generic_plans(&self) -> Result<Transaction<'_>> {
+        self.begin("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+    }
+
+    /// Begins a transaction: SQLite's IMMEDIATE one, or `postgres_begin` on PostgreSQL.
+    fn begin(&self, postgres_begin: &str) -> Result<Transaction<'_>> {
         match &self.backend {
             Backend::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Backend::Postgres(pg) => {
-                pg.batch(if serialised {
-                    "BEGIN; SELECT pg_advisory_xact_lock(7355608)"
-                } else {
-                    "BEGIN"
-                })?;
+                pg.batch(postgres_begin)?;
                 pg.in_tx.set(true);
             }
         }
