@@ -98,6 +98,13 @@ if [ -n "$own_pg" ]; then
       -c "SELECT pg_reload_conf()" >/dev/null
   fi
 fi
+# PG_SOCKET=1: every connection of the bench's own cluster goes through its Unix socket instead of
+# TCP on 127.0.0.1 (the way a same-host deployment is usually connected: `host` in the URL is the
+# socket's directory, percent-encoded).
+if [ -n "$own_pg" ] && [ -n "${PG_SOCKET:-}" ]; then
+  PG="postgres://postgres@${PGDIR//\//%2F}:$BENCH_PGPORT/postgres"
+fi
+echo "postgres connection: ${PG%%/postgres}"
 psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
 
 # fresh_db BACKEND NAME: prints a new, empty database of BACKEND (a file, or a database on $PG).
