@@ -29,7 +29,8 @@
 # quick check that the script works; never for figures).
 # PostgreSQL: the server BENCH_PG names (a URL whose user may CREATE DATABASE), else a throwaway
 # cluster of its own started by scripts/pg.sh on port ${BENCH_PGPORT:-55440} (same host, fsync on,
-# synchronous_commit = on), stopped at the end.
+# synchronous_commit = on), stopped at the end; PG_SOCKET=1 connects to that cluster by its Unix
+# socket instead of TCP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=${1:-20000}
@@ -101,10 +102,13 @@ fi
 # PG_SOCKET=1: every connection of the bench's own cluster goes through its Unix socket instead of
 # TCP on 127.0.0.1 (the way a same-host deployment is usually connected: `host` in the URL is the
 # socket's directory, percent-encoded).
+# With BENCH_PG the URL given decides, and is not printed (it may hold a password).
 if [ -n "$own_pg" ] && [ -n "${PG_SOCKET:-}" ]; then
   PG="postgres://postgres@${PGDIR//\//%2F}:$BENCH_PGPORT/postgres"
+  echo "postgres connection: the Unix socket in $PGDIR"
+elif [ -n "$own_pg" ]; then
+  echo "postgres connection: TCP 127.0.0.1:$BENCH_PGPORT"
 fi
-echo "postgres connection: ${PG%%/postgres}"
 psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
 
 # fresh_db BACKEND NAME: prints a new, empty database of BACKEND (a file, or a database on $PG).
