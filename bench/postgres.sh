@@ -30,7 +30,7 @@
 # PostgreSQL: the server BENCH_PG names (a URL whose user may CREATE DATABASE), else a throwaway
 # cluster of its own started by scripts/pg.sh on port ${BENCH_PGPORT:-55440} (same host, fsync on,
 # synchronous_commit = on), stopped at the end; PG_SOCKET=1 connects to that cluster by its Unix
-# socket instead of TCP.
+# socket instead of TCP; PG_SETTINGS="shared_buffers=4GB max_wal_size=8GB" sets its server settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=${1:-20000}
@@ -75,6 +75,11 @@ fi
 if [ -n "$own_pg" ]; then
   # Statement counts per workflow (end to end): the extension must be loaded at server start.
   psql -qAt "$PG" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+  # PG_SETTINGS="name=value …": server settings for the bench's own cluster, set before its
+  # restart (so those that need one, like shared_buffers, take effect); printed below.
+  for setting in ${PG_SETTINGS:-}; do
+    psql -qAt "$PG" -c "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'" >/dev/null
+  done
   PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh restart
   # TRACK_PLANNING=1: each statement's plans and planning time too (which are planned afresh);
   # the setting exists once the library is loaded.
@@ -110,6 +115,9 @@ elif [ -n "$own_pg" ]; then
   echo "postgres connection: TCP 127.0.0.1:$BENCH_PGPORT"
 fi
 psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
+for setting in shared_buffers max_wal_size checkpoint_timeout wal_buffers; do
+  psql -qAt "$PG" -c "SHOW $setting" | sed "s/^/postgres $setting = /"
+done
 
 # fresh_db BACKEND NAME: prints a new, empty database of BACKEND (a file, or a database on $PG).
 fresh_db() {
