@@ -68,6 +68,7 @@ BENCH_PGPORT=${BENCH_PGPORT:-55440}
 PGDIR=/tmp/salesagent-bench-pg-$$
 if [ -n "${BENCH_PG:-}" ]; then
   PG=$BENCH_PG
+  [ -n "${PG_SETTINGS:-}" ] && echo "PG_SETTINGS is for the bench's own cluster; the server BENCH_PG names keeps its settings" >&2
 else
   own_pg=1
   PG=$(PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh start)
@@ -78,7 +79,10 @@ if [ -n "$own_pg" ]; then
   # PG_SETTINGS="name=value …": server settings for the bench's own cluster, set before its
   # restart (so those that need one, like shared_buffers, take effect); printed below.
   for setting in ${PG_SETTINGS:-}; do
-    psql -qAt "$PG" -c "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'" >/dev/null
+    case $setting in
+      ?*=?*) psql -qAt "$PG" -c "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'" >/dev/null ;;
+      *) echo "PG_SETTINGS: '$setting' is not name=value (e.g. PG_SETTINGS=\"shared_buffers=4GB\")" >&2; exit 2 ;;
+    esac
   done
   PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh restart
   # TRACK_PLANNING=1: each statement's plans and planning time too (which are planned afresh);
@@ -114,8 +118,7 @@ if [ -n "$own_pg" ] && [ -n "${PG_SOCKET:-}" ]; then
 elif [ -n "$own_pg" ]; then
   echo "postgres connection: TCP 127.0.0.1:$BENCH_PGPORT"
 fi
-psql -qAt "$PG" -c "SHOW synchronous_commit" | sed 's/^/postgres synchronous_commit = /'
-for setting in shared_buffers max_wal_size checkpoint_timeout wal_buffers; do
+for setting in synchronous_commit shared_buffers max_wal_size checkpoint_timeout wal_buffers; do
   psql -qAt "$PG" -c "SHOW $setting" | sed "s/^/postgres $setting = /"
 done
 
