@@ -35,7 +35,7 @@ key_for() { # DB: a key with every scope and no practical rate limit
     python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])'
 }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 bench/machine.py "$WORK"
 
 echo "== 1. read: GET /api/v1/drafts?status=pending_review over $DRAFTS pending drafts"
 DB=$WORK/read.db

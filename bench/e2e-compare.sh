@@ -72,7 +72,7 @@ e2e() { # LABEL BIN
   stop_serve
 }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); base $BASE_REV = $BASE_SHA, new = working tree"
+python3 bench/machine.py "$WORK" "; base $BASE_REV = $BASE_SHA, new = working tree"
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round: backlog $BACKLOG, serve --workers 2, embedded connectors"
   e2e base "$WORK/base"

@@ -110,7 +110,7 @@ intake() {
   printf '       '; "$GEN" verify --db "$db" --record "$WORK/answers"
 }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 bench/machine.py "$WORK"
 echo "== 1. intake: $REQUESTS signed webhooks (10% re-sends), 64 connections, synchronous=FULL group commit, no workers; $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round (load average $(cut -d' ' -f1 /proc/loadavg))"

@@ -28,7 +28,7 @@ mkdir -p "$SALESAGENT_DATA_DIR"
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
 DB=$WORK/pages.db
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 bench/machine.py "$WORK"
 start_serve "$WORK/salesagent" "$DB" --workers 0
 "$WORK/loadgen" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
   --requests "$BACKLOG" --tag backlog >/dev/null

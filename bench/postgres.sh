@@ -384,7 +384,7 @@ claim_latency() {
   printf '%-8s claim latency, 8 worker processes: %s\n' "$1" "$out"
 }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 bench/machine.py "$WORK"
 for backend in ${BACKENDS:-sqlite postgres}; do
   export SALESAGENT_DATA_DIR=$WORK/data-$backend
   mkdir -p "$SALESAGENT_DATA_DIR"

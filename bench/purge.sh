@@ -85,7 +85,7 @@ ROLLBACK;
 
 size() { du -h "$1" | cut -f1; }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $JOBS completed jobs"
+python3 bench/machine.py "$WORK" "; $JOBS completed jobs"
 echo "== 1. claim latency with $JOBS completed jobs, before and after purge"
 make_db "$WORK/claim.db"
 echo "empty-queue baseline is the same statement on a database without the completed jobs:"

@@ -62,7 +62,7 @@ e2e() { # one|ten
   stop_serve
 }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 bench/machine.py "$WORK"
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r"
   intake one; intake ten
