@@ -27,6 +27,11 @@
 # statements run inside others (foreign-key checks) on lines of their own.
 # BIN=path/to/salesagent and GEN=path/to/loadgen skip the release build (e.g. debug binaries for a
 # quick check that the script works; never for figures).
+# BASE_BIN=path/to/another/salesagent: end to end, that build also drains a copy of the same
+# backlog (`CREATE DATABASE … TEMPLATE` on PostgreSQL, a file copy on SQLite), right after or
+# before this one; E2E_PAIRS=N (default 1) makes it N pairs, alternating which build drains
+# first, each drain after a `bench/machine.py` line, and ends with each pair's figures and their
+# means. Both builds must read the backlog's schema (a build older than its migrations refuses it).
 # PostgreSQL: the server BENCH_PG names (a URL whose user may CREATE DATABASE), else a throwaway
 # cluster of its own started by scripts/pg.sh on port ${BENCH_PGPORT:-55440} (same host, fsync on,
 # synchronous_commit = on), stopped at the end; PG_SOCKET=1 connects to that cluster by its Unix
@@ -49,6 +54,8 @@ WORK=$(mktemp -d)
 # Private copies: a shared target directory may be rebuilt from another branch meanwhile.
 cp "$BIN" "$WORK/salesagent"; BIN=$WORK/salesagent
 cp "$GEN" "$WORK/loadgen"; GEN=$WORK/loadgen
+if [ -n "${BASE_BIN:-}" ]; then cp "$BASE_BIN" "$WORK/base"; BASE_BIN=$WORK/base; fi
+E2E_PAIRS=${E2E_PAIRS:-1}
 export SALESAGENT_WEBHOOK_SECRET=bench-secret
 PID=
 PIDS=()
@@ -182,11 +189,12 @@ intake_two() {
   printf '         '; "$GEN" verify --db "$db" --record "$WORK/answers-two-$1"
 }
 
-# workers N DB: starts N `worker` processes on DB (pids in PIDS), each WORKER_THREADS threads.
+# workers N DB [THREADS]: starts N `worker` processes of WORKER_BIN (default BIN) on DB (pids in
+# PIDS), each THREADS (default WORKER_THREADS) threads.
 workers() {
   local _
   for _ in $(seq 1 "$1"); do
-    SALESAGENT_DB=$2 "$BIN" worker --workers "${3:-$WORKER_THREADS}" 2>>"$WORK/workers.log" &
+    SALESAGENT_DB=$2 "${WORKER_BIN:-$BIN}" worker --workers "${3:-$WORKER_THREADS}" 2>>"$WORK/workers.log" &
     PIDS+=("$!")
   done
 }
@@ -273,15 +281,79 @@ table_counters() {
       FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_scan DESC LIMIT 20" | sed 's/^/           /'
 }
 
-# end_to_end BACKEND: a backlog, then two worker processes drain it.
+# copy_db BACKEND DB NAME: prints a new database of BACKEND holding what DB holds (no process
+# may have DB open).
+copy_db() {
+  case $1 in
+    sqlite)
+      local f
+      for f in "$2" "$2-wal"; do [ -e "$f" ] && cp "$f" "$WORK/$3.db${f#"$2"}"; done
+      echo "$WORK/$3.db" ;;
+    postgres)
+      local name="bench_$3_$$" try
+      # A template must have no sessions: the backends of a server just stopped may take a moment.
+      for try in 1 2 3 4 5 6 7 8 9 10; do
+        PGOPTIONS=--client-min-messages=warning psql -qAt "$PG" -c "DROP DATABASE IF EXISTS $name" \
+          -c "CREATE DATABASE $name TEMPLATE ${2##*/}" >/dev/null 2>"$WORK/copy_db.err" && break
+        [ "$try" = 10 ] && { cat "$WORK/copy_db.err" >&2; return 1; }
+        sleep 0.5
+      done
+      echo "${PG%/*}/$name" ;;
+  esac
+}
+
+# drop_copy BACKEND DB: removes a drained copy (a backlog of 100,000 is ~1 GB on PostgreSQL).
+drop_copy() {
+  case $1 in
+    sqlite) rm -f "$2" "$2-wal" "$2-shm" ;;
+    postgres) PGOPTIONS=--client-min-messages=warning psql -qAt "$PG" -c "DROP DATABASE IF EXISTS ${2##*/}" >/dev/null || true ;;
+  esac
+}
+
+# end_to_end BACKEND: a backlog, then two worker processes drain it; with BASE_BIN, each build
+# drains copies of it, E2E_PAIRS times, alternating.
 end_to_end() {
-  local db out name before after sampler server_before server_after worker_cpu finished c0 s0 c1 s1
-  local machine_before machine_after
+  local db
   db=$(fresh_db "$1" e2e)
   start_serve "$BIN" "$db" --workers 0
   "$GEN" post --url "$URL" --secret "$SALESAGENT_WEBHOOK_SECRET" --connections 64 \
     --requests "$BACKLOG" --tag "backlog-$1" >/dev/null
   stop_serve
+  if [ -z "${BASE_BIN:-}" ]; then
+    drain "$1" "$db"
+    return
+  fi
+  local pair who copy first=() lines=()
+  for pair in $(seq 1 "$E2E_PAIRS"); do
+    if [ $((pair % 2)) = 1 ]; then first=(new base); else first=(base new); fi
+    for who in "${first[@]}"; do
+      copy=$(copy_db "$1" "$db" "e2e_${who}_$pair")
+      printf '         %s\n' "$(python3 bench/machine.py "$WORK")"
+      if [ "$who" = base ]; then WORKER_BIN=$BASE_BIN; else WORKER_BIN=$BIN; fi
+      # The first drain of this build gives the figures of the postgres/sqlite table.
+      if [ "$who" = new ] && [ "$pair" = 1 ]; then drain "$1" "$copy" "$who"; else drain "$1" "$copy" "$who" "$who $pair"; fi
+      unset WORKER_BIN
+      lines+=("$pair $who $last_rate $last_machine_cpu")
+      drop_copy "$1" "$copy"
+    done
+  done
+  echo "         pairs (workflows/s, machine CPU ms per workflow), new = BIN, base = BASE_BIN:"
+  printf '%s\n' "${lines[@]}" | awk '
+    { rate[$2] += $3; cpu[$2] += $4; n[$2]++; row[$1] = row[$1] sprintf("  %s %s/s %s ms", $2, $3, $4) }
+    END {
+      for (p = 1; p in row; p++) printf "           pair %d:%s\n", p, row[p]
+      printf "           means: new %.0f/s %.2f ms, base %.0f/s %.2f ms; new/base: rate %.2f, CPU %.2f\n",
+        rate["new"] / n["new"], cpu["new"] / n["new"], rate["base"] / n["base"], cpu["base"] / n["base"],
+        (rate["new"] / n["new"]) / (rate["base"] / n["base"]), (cpu["new"] / n["new"]) / (cpu["base"] / n["base"])
+    }'
+}
+
+# drain BACKEND DB [WHO [KEY]]: two worker processes drain DB's backlog; prints the figures,
+# kept in `figure` under KEY (default BACKEND) and in last_rate and last_machine_cpu. WHO names
+# the build on the output's lines.
+drain() {
+  local db=$2 key=${4:-$1} out name before after sampler server_before server_after worker_cpu finished c0 s0 c1 s1
+  local machine_before machine_after
   name=${db##*/}
   if [ "$1" = postgres ]; then
     # PG_BEFORE_DRAIN_SQL: statements run on the bench's database after the backlog and its
@@ -314,24 +386,26 @@ end_to_end() {
   fi
   stop_workers
   finished=$(grep -o 'completed [0-9]*' <<<"$out" | awk '{print $2}')
-  figure[$1 end to end workflows/s]=$(grep -o 'rate [0-9]*' <<<"$out" | awk '{print $2}')
-  printf '%-8s end to end, 2 worker processes: %s\n' "$1" "$out"
+  figure[$key end to end workflows/s]=$(grep -o 'rate [0-9]*' <<<"$out" | awk '{print $2}')
+  printf '%-8s end to end%s, 2 worker processes: %s\n' "$1" "${3:+ ($3)}" "$out"
+  last_rate=${figure[$key end to end workflows/s]}
   local tick
   tick=$(getconf CLK_TCK)
-  figure[$1 e2e worker CPU ms/workflow]=$(echo "1000 * $worker_cpu / $tick / $finished" | bc -l | xargs printf '%.2f')
-  figure[$1 e2e machine CPU ms/workflow]=$(echo "1000 * ($machine_after - $machine_before) / $tick / $finished" | bc -l | xargs printf '%.2f')
+  figure[$key e2e worker CPU ms/workflow]=$(echo "1000 * $worker_cpu / $tick / $finished" | bc -l | xargs printf '%.2f')
+  figure[$key e2e machine CPU ms/workflow]=$(echo "1000 * ($machine_after - $machine_before) / $tick / $finished" | bc -l | xargs printf '%.2f')
+  last_machine_cpu=${figure[$key e2e machine CPU ms/workflow]}
   printf '         machine CPU %s ms per workflow (every process and the kernel, from the workers'"'"' start to the drain'"'"'s end)\n' \
-    "${figure[$1 e2e machine CPU ms/workflow]}"
-  printf '         worker CPU %s ms per workflow' "${figure[$1 e2e worker CPU ms/workflow]}"
+    "${figure[$key e2e machine CPU ms/workflow]}"
+  printf '         worker CPU %s ms per workflow' "${figure[$key e2e worker CPU ms/workflow]}"
   if [ "$1" = postgres ]; then
     after=$(pg_counts "$name")
-    figure[$1 e2e server CPU ms/workflow]=$(echo "1000 * ($server_after - $server_before) / $tick / $finished" | bc -l | xargs printf '%.2f')
+    figure[$key e2e server CPU ms/workflow]=$(echo "1000 * ($server_after - $server_before) / $tick / $finished" | bc -l | xargs printf '%.2f')
     read -r c0 s0 <<<"$before"
     read -r c1 s1 <<<"$after"
-    figure[$1 e2e commits/workflow]=$(echo "($c1 - $c0) / $finished" | bc -l | xargs printf '%.2f')
-    figure[$1 e2e statements/workflow]=$(echo "($s1 - $s0) / $finished" | bc -l | xargs printf '%.2f')
+    figure[$key e2e commits/workflow]=$(echo "($c1 - $c0) / $finished" | bc -l | xargs printf '%.2f')
+    figure[$key e2e statements/workflow]=$(echo "($s1 - $s0) / $finished" | bc -l | xargs printf '%.2f')
     printf ', server CPU %s ms per workflow; %s commits and %s statements (BEGIN/COMMIT not counted) per workflow\n' \
-      "${figure[$1 e2e server CPU ms/workflow]}" "${figure[$1 e2e commits/workflow]}" "${figure[$1 e2e statements/workflow]}"
+      "${figure[$key e2e server CPU ms/workflow]}" "${figure[$key e2e commits/workflow]}" "${figure[$key e2e statements/workflow]}"
     echo "         busy backends sampled every 0.2 s, by state and wait (share of samples):"
     grep -v '^$' "$WORK/waits" | cut -d'|' -f1 | sort | uniq -c | sort -rn | head -8 \
       | awk -v n="$(grep -vc '^$' "$WORK/waits")" '{c=$1; $1=""; printf "           %5.1f%%%s\n", 100 * c / n, $0}'
