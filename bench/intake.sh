@@ -113,7 +113,7 @@ intake() {
 python3 bench/machine.py "$WORK"
 echo "== 1. intake: $REQUESTS signed webhooks (10% re-sends), 64 connections, synchronous=FULL group commit, no workers; $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
-  echo "-- round $round (load average $(cut -d' ' -f1 /proc/loadavg))"
+  echo "-- round $round ($(python3 bench/machine.py "$WORK" | sed 's/^machine: //'))"
   # Each round starts one further along the list, so a load spike on the machine (or a page
   # cache warmed by the one before) does not always favour the same build.
   builds=(product spike)
@@ -164,7 +164,7 @@ if [ "$BACKLOG" -gt 0 ]; then
     [ -f "$WORK/backlog.db-wal" ] && cp "$WORK/backlog.db-wal" "$WORK/e2e.db-wal"
     export SALESAGENT_DATA_DIR="${MAIL_DIR:-$WORK}/mail-$who"
     mkdir -p "$SALESAGENT_DATA_DIR"
-    echo "-- $who (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "-- $who ($(python3 bench/machine.py "$WORK" | sed 's/^machine: //'))"
     if [ "$who" = base ]; then bin=$WORK/base; else bin=$BIN; fi
     start_serve "$bin" "$WORK/e2e.db" --workers 2
     # The WAL's largest size while it drains (sampled every 100 ms; it must stay bounded).
