@@ -55,6 +55,10 @@ WORK=$(mktemp -d)
 cp "$BIN" "$WORK/salesagent"; BIN=$WORK/salesagent
 cp "$GEN" "$WORK/loadgen"; GEN=$WORK/loadgen
 if [ -n "${BASE_BIN:-}" ]; then cp "$BASE_BIN" "$WORK/base"; BASE_BIN=$WORK/base; fi
+[ -n "${E2E_PAIRS:-}" ] && [ -z "${BASE_BIN:-}" ] && echo "E2E_PAIRS compares two builds: set BASE_BIN too (one drain of BIN now)" >&2
+case ${E2E_PAIRS:-1} in
+  '' | *[!0-9]* | 0) echo "E2E_PAIRS must be a whole number ≥ 1, not '$E2E_PAIRS'" >&2; exit 2 ;;
+esac
 E2E_PAIRS=${E2E_PAIRS:-1}
 export SALESAGENT_WEBHOOK_SECRET=bench-secret
 PID=
