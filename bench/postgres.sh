@@ -43,6 +43,11 @@ BACKLOG=${2:-100000}
 STEADY=${3:-30}
 WORKER_THREADS=${WORKER_THREADS:-1}
 CLAIM_RATE=${CLAIM_RATE:-200}
+[ -n "${E2E_PAIRS:-}" ] && [ -z "${BASE_BIN:-}" ] && echo "E2E_PAIRS compares two builds: set BASE_BIN too (one drain of BIN now)" >&2
+case ${E2E_PAIRS:-1} in
+  '' | *[!0-9]* | 0) echo "E2E_PAIRS must be a whole number ≥ 1, not '$E2E_PAIRS'" >&2; exit 2 ;;
+esac
+E2E_PAIRS=${E2E_PAIRS:-1}
 if [ -z "${BIN:-}" ] || [ -z "${GEN:-}" ]; then
   CARGO_TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
   export CARGO_TARGET_DIR
@@ -55,11 +60,6 @@ WORK=$(mktemp -d)
 cp "$BIN" "$WORK/salesagent"; BIN=$WORK/salesagent
 cp "$GEN" "$WORK/loadgen"; GEN=$WORK/loadgen
 if [ -n "${BASE_BIN:-}" ]; then cp "$BASE_BIN" "$WORK/base"; BASE_BIN=$WORK/base; fi
-[ -n "${E2E_PAIRS:-}" ] && [ -z "${BASE_BIN:-}" ] && echo "E2E_PAIRS compares two builds: set BASE_BIN too (one drain of BIN now)" >&2
-case ${E2E_PAIRS:-1} in
-  '' | *[!0-9]* | 0) echo "E2E_PAIRS must be a whole number ≥ 1, not '$E2E_PAIRS'" >&2; exit 2 ;;
-esac
-E2E_PAIRS=${E2E_PAIRS:-1}
 export SALESAGENT_WEBHOOK_SECRET=bench-secret
 PID=
 PIDS=()
@@ -327,16 +327,17 @@ end_to_end() {
     drain "$1" "$db"
     return
   fi
-  local pair who copy first=() lines=()
+  local pair who copy bin key first=() lines=()
   for pair in $(seq 1 "$E2E_PAIRS"); do
     if [ $((pair % 2)) = 1 ]; then first=(new base); else first=(base new); fi
     for who in "${first[@]}"; do
       copy=$(copy_db "$1" "$db" "e2e_${who}_$pair")
       printf '         %s\n' "$(python3 bench/machine.py "$WORK")"
-      if [ "$who" = base ]; then WORKER_BIN=$BASE_BIN; else WORKER_BIN=$BIN; fi
+      bin=$BIN key="$who $pair"
+      [ "$who" = base ] && bin=$BASE_BIN
       # The first drain of this build gives the figures of the postgres/sqlite table.
-      if [ "$who" = new ] && [ "$pair" = 1 ]; then drain "$1" "$copy" "$who"; else drain "$1" "$copy" "$who" "$who $pair"; fi
-      unset WORKER_BIN
+      [ "$key" = "new 1" ] && key=$1
+      WORKER_BIN=$bin drain "$1" "$copy" "$who" "$key"
       lines+=("$pair $who $last_rate $last_machine_cpu")
       drop_copy "$1" "$copy"
     done
