@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# What several workflows' rows in one statement would save on PostgreSQL (issue 19): the same
+# writes, a run's final commit modelled on this project's (the job's end fenced by owner and
+# attempt, four step rows, a draft, the workflow's progress, two usage counters), made three ways
+# by `pgbench` at 8 clients (as 2 `worker` processes of 4 threads), each for DURATION seconds,
+# alternating, ROUNDS times:
+#   one       one workflow a transaction, one statement a table (what a worker does today);
+#   together  K workflows in one transaction, still one statement a workflow and table (a commit
+#             combiner that only shares the BEGIN, the COMMIT and the WAL flush);
+#   rows      K workflows in one transaction and one statement a table (`unnest` of K ids: a
+#             batched pipeline).
+# Prints workflows/s and the machine's CPU per workflow (/proc/stat: every process and the
+# kernel, so the server, pgbench and the WAL's writes alike). Not a test: asserts nothing.
+# The tables have the product's index counts per table (jobs 6, workflows 5, steps 2, drafts 8,
+# usage 1), not its columns: the figures are for the shape of the work, not the product's own.
+#
+#   bench/pg-batching.sh [K] [ROUNDS] [DURATION]        (defaults 4 2 15)
+#   BENCH_PG=postgres://… runs it on that server (a database `pgbatching` is made and dropped);
+#   otherwise a throwaway cluster of scripts/pg.sh on BENCH_PGPORT (default 55441).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+K=${1:-4}
+ROUNDS=${2:-2}
+DURATION=${3:-15}
+for v in "$K" "$ROUNDS" "$DURATION"; do
+  case $v in '' | *[!0-9]* | 0) echo "K, ROUNDS and DURATION are whole numbers ≥ 1, not '$v'" >&2; exit 2 ;; esac
+done
+command -v pgbench >/dev/null || { echo "pgbench is missing: apt-get install -y postgresql" >&2; exit 3; }
+WORK=$(mktemp -d)
+own_pg=
+BENCH_PGPORT=${BENCH_PGPORT:-55441}
+PGDIR=/tmp/salesagent-pg-batching-$$
+cleanup() {
+  [ -n "${DB:-}" ] && [ -z "$own_pg" ] && psql -qAt "$ADMIN" -c "DROP DATABASE IF EXISTS pgbatching" >/dev/null 2>&1
+  [ -n "$own_pg" ] && PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh stop >/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+if [ -n "${BENCH_PG:-}" ]; then
+  ADMIN=$BENCH_PG
+else
+  own_pg=1
+  ADMIN=$(PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh start)
+fi
+PGOPTIONS="-c client_min_messages=warning" psql -qAt "$ADMIN" -c "DROP DATABASE IF EXISTS pgbatching" -c "CREATE DATABASE pgbatching" >/dev/null
+DB=${ADMIN%/*}/pgbatching
+ROWS=1000000
+
+psql -q "$DB" <<SQL
+CREATE TABLE workflows (id bigint PRIMARY KEY, tenant_id text, submission_id bigint, email text,
+    status text, created_at bigint, updated_at bigint);
+CREATE INDEX ON workflows (status, created_at);
+CREATE INDEX ON workflows (tenant_id, email, created_at);
+CREATE INDEX ON workflows (submission_id);
+CREATE INDEX ON workflows (created_at);
+INSERT INTO workflows SELECT g, 't', g, 'lead' || g || '@example.com', 'running', g, g
+    FROM generate_series(1, $ROWS) g;
+CREATE TABLE jobs (id bigint PRIMARY KEY, tenant_id text, queue text, state text, run_at bigint,
+    unique_key text UNIQUE, workflow_id bigint, owner text, attempt int, lease_expires_at bigint,
+    updated_at bigint);
+CREATE INDEX ON jobs (queue, state, run_at);
+CREATE INDEX ON jobs (tenant_id, state);
+CREATE INDEX ON jobs (workflow_id);
+CREATE INDEX ON jobs (lease_expires_at) WHERE state = 'running';
+INSERT INTO jobs SELECT g, 't', 'forms', 'running', g, 'workflow:' || g, g, 'w', 1, 0, g
+    FROM generate_series(1, $ROWS) g;
+CREATE TABLE workflow_steps (id text PRIMARY KEY, workflow_id bigint, seq int, attempt int,
+    status text, output text, at bigint);
+CREATE INDEX ON workflow_steps (workflow_id, seq, attempt);
+CREATE TABLE drafts (id text PRIMARY KEY, tenant_id text, workflow_id bigint, email text,
+    subject text, body text, status text, score int, created_at bigint);
+CREATE INDEX ON drafts (workflow_id);
+CREATE INDEX ON drafts (tenant_id, status, created_at);
+CREATE INDEX ON drafts (tenant_id, created_at);
+CREATE INDEX ON drafts (email);
+CREATE INDEX ON drafts (tenant_id, score);
+CREATE INDEX ON drafts (subject);
+CREATE INDEX ON drafts (status);
+CREATE TABLE usage (tenant_id text, day text, metric text, shard int, n bigint,
+    PRIMARY KEY (tenant_id, day, metric, shard));
+VACUUM ANALYZE;
+SQL
+
+# The statements of one workflow's final commit, for ids written as ID (a number or an array).
+final_commit_one() { # ID
+  cat <<SQL
+UPDATE jobs SET state = 'completed', lease_expires_at = NULL, updated_at = $1
+    WHERE id = $1 AND owner = 'w' AND attempt = 1 RETURNING id;
+INSERT INTO workflow_steps SELECT gen_random_uuid()::text, $1, s, 1, 'completed', repeat('x', 300), $1
+    FROM generate_series(10, 13) s;
+INSERT INTO drafts VALUES (gen_random_uuid()::text, 't', $1, 'lead' || $1 || '@example.com',
+    'Following up', repeat('y', 900), 'pending', 70, $1);
+UPDATE workflows SET status = 'completed', updated_at = updated_at + 1 WHERE id = $1;
+INSERT INTO usage VALUES ('t', '2026-12-03', 'drafts', :client_id % 16, 1),
+    ('t', '2026-12-03', 'tasks', :client_id % 16, 1)
+    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
+SQL
+}
+ids=$(seq -s, 0 $((K - 1)) | sed -E 's/([0-9]+)/:n + \1/g')
+{
+  echo "\\set n random(1, $((ROWS - K)))"
+  echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"
+} >"$WORK/one.sql"
+{
+  echo "\\set n random(1, $((ROWS - K)))"
+  echo "BEGIN;"
+  for i in $(seq 0 $((K - 1))); do final_commit_one "(:n + $i)"; done
+  echo "COMMIT;"
+} >"$WORK/together.sql"
+cat >"$WORK/rows.sql" <<SQL
+\\set n random(1, $((ROWS - K)))
+BEGIN;
+UPDATE jobs SET state = 'completed', lease_expires_at = NULL, updated_at = id
+    WHERE id = ANY (ARRAY[$ids]::bigint[]) AND owner = 'w' AND attempt = 1 RETURNING id;
+INSERT INTO workflow_steps SELECT gen_random_uuid()::text, w, s, 1, 'completed', repeat('x', 300), w
+    FROM unnest(ARRAY[$ids]::bigint[]) w, generate_series(10, 13) s;
+INSERT INTO drafts SELECT gen_random_uuid()::text, 't', w, 'lead' || w || '@example.com',
+    'Following up', repeat('y', 900), 'pending', 70, w FROM unnest(ARRAY[$ids]::bigint[]) w;
+UPDATE workflows SET status = 'completed', updated_at = updated_at + 1
+    WHERE id = ANY (ARRAY[$ids]::bigint[]);
+INSERT INTO usage VALUES ('t', '2026-12-03', 'drafts', :client_id % 16, $K),
+    ('t', '2026-12-03', 'tasks', :client_id % 16, $K)
+    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
+COMMIT;
+SQL
+
+cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+tick=$(getconf CLK_TCK)
+declare -A rate cpu
+run() { # NAME WORKFLOWS_PER_TRANSACTION ROUND
+  local before after tx
+  before=$(cpu_ticks)
+  tx=$(pgbench -n -M prepared -c 8 -j 2 -T "$DURATION" -f "$WORK/$1.sql" "$DB" 2>"$WORK/pgbench.err" |
+    awk '/number of transactions actually processed/ {split($NF, a, "/"); print a[1]}')
+  after=$(cpu_ticks)
+  [ -n "$tx" ] && [ "$tx" -gt 0 ] || { echo "pgbench failed:" >&2; cat "$WORK/pgbench.err" >&2; exit 1; }
+  rate[$1 $3]=$(echo "$tx * $2 / $DURATION" | bc -l | xargs printf '%.0f')
+  cpu[$1 $3]=$(echo "1000 * ($after - $before) / $tick / ($tx * $2)" | bc -l | xargs printf '%.3f')
+  printf '  %-9s round %s: %6s workflows/s, machine CPU %s ms per workflow\n' "$1" "$3" "${rate[$1 $3]}" "${cpu[$1 $3]}"
+}
+echo "one run's final commit, K=$K workflows per transaction, 8 clients, ${DURATION} s each, $ROUNDS rounds"
+for r in $(seq 1 "$ROUNDS"); do
+  python3 bench/machine.py "$WORK"
+  # Alternate the order, so neither variant always runs on the warmer (or the slower) machine.
+  if [ $((r % 2)) = 1 ]; then order="one together rows"; else order="rows together one"; fi
+  for v in $order; do
+    case $v in one) run one 1 "$r" ;; *) run "$v" "$K" "$r" ;; esac
+  done
+done
+echo "means, and each against one:"
+for v in one together rows; do
+  r=0 c=0
+  for i in $(seq 1 "$ROUNDS"); do r=$(echo "$r + ${rate[$v $i]}" | bc -l); c=$(echo "$c + ${cpu[$v $i]}" | bc -l); done
+  r=$(echo "$r / $ROUNDS" | bc -l); c=$(echo "$c / $ROUNDS" | bc -l)
+  [ "$v" = one ] && { r1=$r; c1=$c; }
+  printf '  %-9s %6.0f workflows/s (%.2f×), machine CPU %.3f ms per workflow (%.2f×)\n' "$v" "$r" \
+    "$(echo "$r / $r1" | bc -l)" "$c" "$(echo "$c / $c1" | bc -l)"
+done
