@@ -13,6 +13,9 @@
 # kernel, so the server, pgbench and the WAL's writes alike). Not a test: asserts nothing.
 # The tables have the product's index counts per table (jobs 6, workflows 5, steps 2, drafts 8,
 # usage 1), not its columns: the figures are for the shape of the work, not the product's own.
+# SCHEMA=product BIN=path/to/salesagent: the product's own tables instead, as its migrations make
+# them (every column, CHECK, foreign key and partial index), each transaction on workflows no
+# other has finished (a counter per client), so the partial unique indexes hold.
 #
 #   bench/pg-batching.sh [K] [ROUNDS] [DURATION]        (defaults 4 2 15)
 #   BENCH_PG=postgres://… runs it on that server (a database `pgbatching` is made and dropped);
@@ -45,6 +48,15 @@ fi
 PGOPTIONS="-c client_min_messages=warning" psql -qAt "$ADMIN" -c "DROP DATABASE IF EXISTS pgbatching" -c "CREATE DATABASE pgbatching" >/dev/null
 DB=${ADMIN%/*}/pgbatching
 ROWS=1000000
+SCHEMA=${SCHEMA:-model}
+case $SCHEMA in
+  model) ;;
+  product) [ -x "${BIN:-}" ] || { echo "SCHEMA=product needs BIN=path/to/salesagent (its migrations make the tables)" >&2; exit 2; } ;;
+  *) echo "SCHEMA is model or product, not '$SCHEMA'" >&2; exit 2 ;;
+esac
+ids=$(seq -s, 0 $((K - 1)) | sed -E 's/([0-9]+)/:n + \1/g')
+
+if [ "$SCHEMA" = model ]; then
 
 psql -q "$DB" <<SQL
 CREATE TABLE workflows (id bigint PRIMARY KEY, tenant_id text, submission_id bigint, email text,
@@ -96,7 +108,6 @@ INSERT INTO usage VALUES ('t', '2026-12-03', 'drafts', :client_id % 16, 1),
     ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
 SQL
 }
-ids=$(seq -s, 0 $((K - 1)) | sed -E 's/([0-9]+)/:n + \1/g')
 {
   echo "\\set n random(1, $((ROWS - K)))"
   echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"
@@ -124,21 +135,106 @@ INSERT INTO usage VALUES ('t', '2026-12-03', 'drafts', :client_id % 16, $K),
 COMMIT;
 SQL
 
+else
+  # Each client finishes workflows of its own, STRIDE of them a run at most, each run on fresh ones.
+  STRIDE=20000
+  RUNS=$((3 * ROUNDS))
+  ROWS=$((8 * STRIDE * RUNS))
+  "$BIN" --db "$DB" stats --json >/dev/null
+  psql -q "$DB" <<SQL
+INSERT INTO submissions (id, source, shape, dedupe_key, email, raw_payload, received_at)
+    SELECT 's' || g, 'webhook', 'forms-v3', 'k' || g, 'lead' || g || '@example.com', '\\x7b7d', g
+    FROM generate_series(1, $ROWS) g;
+INSERT INTO workflows (id, submission_id, email, status, mode, trace_id, created_at, updated_at)
+    SELECT 'w' || g, 's' || g, 'lead' || g || '@example.com', 'running', 'draft_only', 't' || g, g, g
+    FROM generate_series(1, $ROWS) g;
+INSERT INTO jobs (id, queue, kind, workflow_id, state, attempt, run_at, lease_owner,
+        lease_expires_at, unique_key, created_at, updated_at)
+    SELECT 'j' || g, 'normal', 'workflow', 'w' || g, 'running', 1, g, 'w', g + 60000,
+        'workflow:w' || g, g, g
+    FROM generate_series(1, $ROWS) g;
+VACUUM ANALYZE;
+SQL
+  # One workflow's final commit on the product's tables, for a workflow number N (an expression).
+  final_commit_one() { # N
+    cat <<SQL
+UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+    WHERE id = 'j' || ($1) AND lease_owner = 'w' AND attempt = 1 AND state = 'running' RETURNING id;
+INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, output, started_at,
+        finished_at, duration_ms)
+    SELECT gen_random_uuid()::text, 'w' || ($1), s, 'step' || s, 1, 'completed', repeat('x', 300),
+        $1, $1, 1 FROM generate_series(10, 13) s;
+INSERT INTO drafts (id, workflow_id, recipient, sender, subject, body, message_id, score, mailbox,
+        status, created_at, updated_at)
+    VALUES (gen_random_uuid()::text, 'w' || ($1), 'lead' || ($1) || '@example.com',
+        'sales@example.com', 'Following up', repeat('y', 900), '<m' || ($1) || '@example.com>', 70,
+        'embedded', 'pending_review', $1, $1);
+UPDATE workflows SET status = 'completed', current_step = 'finalize', updated_at = $1,
+    completed_at = $1 WHERE id = 'w' || ($1);
+INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES ('default', '2026-12-03', 'drafts',
+    :client_id % 16, 1), ('default', '2026-12-03', 'tasks', :client_id % 16, 1)
+    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
+SQL
+  }
+  # :base (per run) + the client's stride + K a transaction; i counts the client's transactions.
+  next='\set n :base + :client_id * '$STRIDE' + :i * '$K' + 1
+\set i :i + 1'
+  { echo "$next"; echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"; } >"$WORK/one.sql"
+  sed -i "s/:i \* $K/:i/" "$WORK/one.sql"
+  {
+    echo "$next"; echo "BEGIN;"
+    for i in $(seq 0 $((K - 1))); do final_commit_one ":n + $i"; done
+    echo "COMMIT;"
+  } >"$WORK/together.sql"
+  wids=$(seq -s, 0 $((K - 1)) | sed -E "s/([0-9]+)/'w' || (:n + \1)/g")
+  jids=${wids//\'w\'/\'j\'}
+  cat >"$WORK/rows.sql" <<SQL
+$next
+BEGIN;
+UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_at = NULL, updated_at = :n
+    WHERE id = ANY (ARRAY[$jids]) AND lease_owner = 'w' AND attempt = 1 AND state = 'running'
+    RETURNING id;
+INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, output, started_at,
+        finished_at, duration_ms)
+    SELECT gen_random_uuid()::text, w, s, 'step' || s, 1, 'completed', repeat('x', 300), :n, :n, 1
+    FROM unnest(ARRAY[$wids]) w, generate_series(10, 13) s;
+INSERT INTO drafts (id, workflow_id, recipient, sender, subject, body, message_id, score, mailbox,
+        status, created_at, updated_at)
+    SELECT gen_random_uuid()::text, w, w || '@example.com', 'sales@example.com', 'Following up',
+        repeat('y', 900), '<' || w || '@example.com>', 70, 'embedded', 'pending_review', :n, :n
+    FROM unnest(ARRAY[$wids]) w;
+UPDATE workflows SET status = 'completed', current_step = 'finalize', updated_at = :n,
+    completed_at = :n WHERE id = ANY (ARRAY[$wids]);
+INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES ('default', '2026-12-03', 'drafts',
+    :client_id % 16, $K), ('default', '2026-12-03', 'tasks', :client_id % 16, $K)
+    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
+COMMIT;
+SQL
+fi
+
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 tick=$(getconf CLK_TCK)
 declare -A rate cpu
+runs=0
 run() { # NAME WORKFLOWS_PER_TRANSACTION ROUND
-  local before after tx
+  local before after tx vars=()
+  # SCHEMA=product: this run's workflows start past every earlier run's.
+  [ "$SCHEMA" = product ] && vars=(-D i=0 -D base=$((runs * 8 * STRIDE)))
+  runs=$((runs + 1))
   before=$(cpu_ticks)
-  tx=$(pgbench -n -M prepared -c 8 -j 2 -T "$DURATION" -f "$WORK/$1.sql" "$DB" 2>"$WORK/pgbench.err" |
+  tx=$(pgbench -n -M prepared -c 8 -j 2 -T "$DURATION" "${vars[@]}" -f "$WORK/$1.sql" "$DB" 2>"$WORK/pgbench.err" |
     awk '/number of transactions actually processed/ {split($NF, a, "/"); print a[1]}')
   after=$(cpu_ticks)
-  [ -n "$tx" ] && [ "$tx" -gt 0 ] || { echo "pgbench failed:" >&2; cat "$WORK/pgbench.err" >&2; exit 1; }
+  if [ -z "$tx" ] || [ "$tx" = 0 ] || grep -qiE 'error|abort' "$WORK/pgbench.err"; then
+    echo "pgbench failed (a client that ran out of its STRIDE of workflows hits another's):" >&2
+    head -5 "$WORK/pgbench.err" >&2
+    exit 1
+  fi
   rate[$1 $3]=$(echo "$tx * $2 / $DURATION" | bc -l | xargs printf '%.0f')
   cpu[$1 $3]=$(echo "1000 * ($after - $before) / $tick / ($tx * $2)" | bc -l | xargs printf '%.3f')
   printf '  %-9s round %s: %6s workflows/s, machine CPU %s ms per workflow\n' "$1" "$3" "${rate[$1 $3]}" "${cpu[$1 $3]}"
 }
-echo "one run's final commit, K=$K workflows per transaction, 8 clients, ${DURATION} s each, $ROUNDS rounds"
+echo "one run's final commit ($SCHEMA tables), K=$K workflows per transaction, 8 clients, ${DURATION} s each, $ROUNDS rounds"
 for r in $(seq 1 "$ROUNDS"); do
   python3 bench/machine.py "$WORK"
   # Alternate the order, so neither variant always runs on the warmer (or the slower) machine.
@@ -147,6 +243,12 @@ for r in $(seq 1 "$ROUNDS"); do
     case $v in one) run one 1 "$r" ;; *) run "$v" "$K" "$r" ;; esac
   done
 done
+# Every run wrote what it says: as many drafts and jobs ended as workflows counted, 4 steps each.
+total=0
+for key in "${!rate[@]}"; do total=$((total + ${rate[$key]} * DURATION)); done
+psql -qAt "$DB" -c "SELECT 'written: ' || (SELECT count(*) FROM drafts) || ' drafts, '
+    || (SELECT count(*) FROM workflow_steps) || ' step rows, '
+    || (SELECT count(*) FROM jobs WHERE state = 'completed') || ' jobs ended (workflows counted: ~$total)'"
 echo "means, and each against one:"
 for v in one together rows; do
   r=0 c=0
