@@ -28,6 +28,12 @@ DURATION=${3:-15}
 for v in "$K" "$ROUNDS" "$DURATION"; do
   case $v in '' | *[!0-9]* | 0) echo "K, ROUNDS and DURATION are whole numbers ≥ 1, not '$v'" >&2; exit 2 ;; esac
 done
+SCHEMA=${SCHEMA:-model}
+case $SCHEMA in
+  model) ;;
+  product) [ -x "${BIN:-}" ] || { echo "SCHEMA=product needs BIN=path/to/salesagent (its migrations make the tables)" >&2; exit 2; } ;;
+  *) echo "SCHEMA is model or product, not '$SCHEMA'" >&2; exit 2 ;;
+esac
 command -v pgbench >/dev/null || { echo "pgbench is missing: apt-get install -y postgresql" >&2; exit 3; }
 WORK=$(mktemp -d)
 own_pg=
@@ -46,14 +52,10 @@ else
   ADMIN=$(PGPORT=$BENCH_PGPORT PGDATA_DIR=$PGDIR scripts/pg.sh start)
 fi
 PGOPTIONS="-c client_min_messages=warning" psql -qAt "$ADMIN" -c "DROP DATABASE IF EXISTS pgbatching" -c "CREATE DATABASE pgbatching" >/dev/null
-DB=${ADMIN%/*}/pgbatching
+# The same server and options, the database's name replaced.
+admin_base=${ADMIN%%\?*}
+DB=${admin_base%/*}/pgbatching${ADMIN#"$admin_base"}
 ROWS=1000000
-SCHEMA=${SCHEMA:-model}
-case $SCHEMA in
-  model) ;;
-  product) [ -x "${BIN:-}" ] || { echo "SCHEMA=product needs BIN=path/to/salesagent (its migrations make the tables)" >&2; exit 2; } ;;
-  *) echo "SCHEMA is model or product, not '$SCHEMA'" >&2; exit 2 ;;
-esac
 ids=$(seq -s, 0 $((K - 1)) | sed -E 's/([0-9]+)/:n + \1/g')
 
 if [ "$SCHEMA" = model ]; then
@@ -243,7 +245,8 @@ for r in $(seq 1 "$ROUNDS"); do
     case $v in one) run one 1 "$r" ;; *) run "$v" "$K" "$r" ;; esac
   done
 done
-# Every run wrote what it says: as many drafts and jobs ended as workflows counted, 4 steps each.
+# Every run wrote what it says: as many drafts and jobs ended as workflows counted, 4 steps each
+# (SCHEMA=model picks its workflows at random, so a few jobs are ended twice and counted once).
 total=0
 for key in "${!rate[@]}"; do total=$((total + ${rate[$key]} * DURATION)); done
 psql -qAt "$DB" -c "SELECT 'written: ' || (SELECT count(*) FROM drafts) || ' drafts, '
