@@ -16,6 +16,9 @@
 # SCHEMA=product BIN=path/to/salesagent: the product's own tables instead, as its migrations make
 # them (every column, CHECK, foreign key and partial index), each transaction on workflows no
 # other has finished (a counter per client), so the partial unique indexes hold.
+# UNIT=workflow (with SCHEMA=product): a whole workflow's statements instead of its final commit
+# (its first reads, the embedded CRM's three writes, both intent commits, the final commit; 23
+# messages a workflow in `one`), written by bench/pg_batching_workflow.py.
 #
 #   bench/pg-batching.sh [K] [ROUNDS] [DURATION]        (defaults 4 2 15)
 #   BENCH_PG=postgres://… runs it on that server (a database `pgbatching` is made and dropped);
@@ -29,6 +32,12 @@ for v in "$K" "$ROUNDS" "$DURATION"; do
   case $v in '' | *[!0-9]* | 0) echo "K, ROUNDS and DURATION are whole numbers ≥ 1, not '$v'" >&2; exit 2 ;; esac
 done
 SCHEMA=${SCHEMA:-model}
+UNIT=${UNIT:-final}
+case $UNIT in
+  final) ;;
+  workflow) [ "$SCHEMA" = product ] || { echo "UNIT=workflow runs on the product's tables: set SCHEMA=product too" >&2; exit 2; } ;;
+  *) echo "UNIT is final or workflow, not '$UNIT'" >&2; exit 2 ;;
+esac
 case $SCHEMA in
   model) ;;
   product) [ -x "${BIN:-}" ] || { echo "SCHEMA=product needs BIN=path/to/salesagent (its migrations make the tables)" >&2; exit 2; } ;;
@@ -155,6 +164,8 @@ INSERT INTO jobs (id, queue, kind, workflow_id, state, attempt, run_at, lease_ow
     SELECT 'j' || g, 'normal', 'workflow', 'w' || g, 'running', 1, g, 'w', g + 60000,
         'workflow:w' || g, g, g
     FROM generate_series(1, $ROWS) g;
+INSERT INTO suppressions (value, reason, created_by, created_at)
+    SELECT 'nobody' || g || '@example.org', 'bench', 'bench', g FROM generate_series(1, 1000) g;
 VACUUM ANALYZE;
 SQL
   # One workflow's final commit on the product's tables, for a workflow number N (an expression).
@@ -181,15 +192,18 @@ SQL
   # :base (per run) + the client's stride + K a transaction; i counts the client's transactions.
   next='\set n :base + :client_id * '$STRIDE' + :i * '$K' + 1
 \set i :i + 1'
-  { echo "$next"; echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"; } >"$WORK/one.sql"
-  sed -i "s/:i \* $K/:i/" "$WORK/one.sql"
-  {
-    echo "$next"; echo "BEGIN;"
-    for i in $(seq 0 $((K - 1))); do final_commit_one ":n + $i"; done
-    echo "COMMIT;"
-  } >"$WORK/together.sql"
-  wids=$(seq -s, 0 $((K - 1)) | sed -E "s/([0-9]+)/'w' || (:n + \1)/g")
-  jids=${wids//\'w\'/\'j\'}
+  if [ "$UNIT" = workflow ]; then
+    python3 bench/pg_batching_workflow.py "$K" "$STRIDE" "$WORK"
+  else
+    { echo "$next"; echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"; } >"$WORK/one.sql"
+    sed -i "s/:i \* $K/:i/" "$WORK/one.sql"
+    {
+      echo "$next"; echo "BEGIN;"
+      for i in $(seq 0 $((K - 1))); do final_commit_one ":n + $i"; done
+      echo "COMMIT;"
+    } >"$WORK/together.sql"
+    wids=$(seq -s, 0 $((K - 1)) | sed -E "s/([0-9]+)/'w' || (:n + \1)/g")
+    jids=${wids//\'w\'/\'j\'}
   cat >"$WORK/rows.sql" <<SQL
 $next
 BEGIN;
@@ -212,6 +226,7 @@ INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES ('default', '2026-12
     ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
 COMMIT;
 SQL
+  fi
 fi
 
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
@@ -236,7 +251,7 @@ run() { # NAME WORKFLOWS_PER_TRANSACTION ROUND
   cpu[$1 $3]=$(echo "1000 * ($after - $before) / $tick / ($tx * $2)" | bc -l | xargs printf '%.3f')
   printf '  %-9s round %s: %6s workflows/s, machine CPU %s ms per workflow\n' "$1" "$3" "${rate[$1 $3]}" "${cpu[$1 $3]}"
 }
-echo "one run's final commit ($SCHEMA tables), K=$K workflows per transaction, 8 clients, ${DURATION} s each, $ROUNDS rounds"
+echo "one run's $UNIT ($SCHEMA tables), K=$K workflows per transaction, 8 clients, ${DURATION} s each, $ROUNDS rounds"
 for r in $(seq 1 "$ROUNDS"); do
   python3 bench/machine.py "$WORK"
   # Alternate the order, so neither variant always runs on the warmer (or the slower) machine.
@@ -245,7 +260,8 @@ for r in $(seq 1 "$ROUNDS"); do
     case $v in one) run one 1 "$r" ;; *) run "$v" "$K" "$r" ;; esac
   done
 done
-# Every run wrote what it says: as many drafts and jobs ended as workflows counted, 4 steps each
+# Every run wrote what it says: as many drafts and jobs ended as workflows counted, and 4 step
+# rows each (UNIT=final) or 13 (UNIT=workflow)
 # (SCHEMA=model picks its workflows at random, so a few jobs are ended twice and counted once).
 total=0
 for key in "${!rate[@]}"; do total=$((total + ${rate[$key]} * DURATION)); done
