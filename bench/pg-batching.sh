@@ -18,7 +18,7 @@
 # other has finished (a counter per client), so the partial unique indexes hold.
 # UNIT=workflow (with SCHEMA=product): a whole workflow's statements instead of its final commit
 # (its first reads, the embedded CRM's three writes, both intent commits, the final commit; 23
-# messages a workflow in `one`), written by bench/pg_batching_workflow.py.
+# messages a workflow in `one`). bench/pg_batching.py writes every variant's pgbench script.
 #
 #   bench/pg-batching.sh [K] [ROUNDS] [DURATION]        (defaults 4 2 15)
 #   BENCH_PG=postgres://… runs it on that server (a database `pgbatching` is made and dropped);
@@ -65,7 +65,6 @@ PGOPTIONS="-c client_min_messages=warning" psql -qAt "$ADMIN" -c "DROP DATABASE 
 admin_base=${ADMIN%%\?*}
 DB=${admin_base%/*}/pgbatching${ADMIN#"$admin_base"}
 ROWS=1000000
-ids=$(seq -s, 0 $((K - 1)) | sed -E 's/([0-9]+)/:n + \1/g')
 
 if [ "$SCHEMA" = model ]; then
 
@@ -104,47 +103,7 @@ CREATE TABLE usage (tenant_id text, day text, metric text, shard int, n bigint,
 VACUUM ANALYZE;
 SQL
 
-# The statements of one workflow's final commit, for ids written as ID (a number or an array).
-final_commit_one() { # ID
-  cat <<SQL
-UPDATE jobs SET state = 'completed', lease_expires_at = NULL, updated_at = $1
-    WHERE id = $1 AND owner = 'w' AND attempt = 1 RETURNING id;
-INSERT INTO workflow_steps SELECT gen_random_uuid()::text, $1, s, 1, 'completed', repeat('x', 300), $1
-    FROM generate_series(10, 13) s;
-INSERT INTO drafts VALUES (gen_random_uuid()::text, 't', $1, 'lead' || $1 || '@example.com',
-    'Following up', repeat('y', 900), 'pending', 70, $1);
-UPDATE workflows SET status = 'completed', updated_at = updated_at + 1 WHERE id = $1;
-INSERT INTO usage VALUES ('t', '2026-12-03', 'drafts', :client_id % 16, 1),
-    ('t', '2026-12-03', 'tasks', :client_id % 16, 1)
-    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
-SQL
-}
-{
-  echo "\\set n random(1, $((ROWS - K)))"
-  echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"
-} >"$WORK/one.sql"
-{
-  echo "\\set n random(1, $((ROWS - K)))"
-  echo "BEGIN;"
-  for i in $(seq 0 $((K - 1))); do final_commit_one "(:n + $i)"; done
-  echo "COMMIT;"
-} >"$WORK/together.sql"
-cat >"$WORK/rows.sql" <<SQL
-\\set n random(1, $((ROWS - K)))
-BEGIN;
-UPDATE jobs SET state = 'completed', lease_expires_at = NULL, updated_at = id
-    WHERE id = ANY (ARRAY[$ids]::bigint[]) AND owner = 'w' AND attempt = 1 RETURNING id;
-INSERT INTO workflow_steps SELECT gen_random_uuid()::text, w, s, 1, 'completed', repeat('x', 300), w
-    FROM unnest(ARRAY[$ids]::bigint[]) w, generate_series(10, 13) s;
-INSERT INTO drafts SELECT gen_random_uuid()::text, 't', w, 'lead' || w || '@example.com',
-    'Following up', repeat('y', 900), 'pending', 70, w FROM unnest(ARRAY[$ids]::bigint[]) w;
-UPDATE workflows SET status = 'completed', updated_at = updated_at + 1
-    WHERE id = ANY (ARRAY[$ids]::bigint[]);
-INSERT INTO usage VALUES ('t', '2026-12-03', 'drafts', :client_id % 16, $K),
-    ('t', '2026-12-03', 'tasks', :client_id % 16, $K)
-    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
-COMMIT;
-SQL
+python3 bench/pg_batching.py model final "$K" "$ROWS" "$WORK"
 
 else
   # Each client finishes workflows of its own, STRIDE of them a run at most, each run on fresh ones.
@@ -168,65 +127,7 @@ INSERT INTO suppressions (value, reason, created_by, created_at)
     SELECT 'nobody' || g || '@example.org', 'bench', 'bench', g FROM generate_series(1, 1000) g;
 VACUUM ANALYZE;
 SQL
-  # One workflow's final commit on the product's tables, for a workflow number N (an expression).
-  final_commit_one() { # N
-    cat <<SQL
-UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
-    WHERE id = 'j' || ($1) AND lease_owner = 'w' AND attempt = 1 AND state = 'running' RETURNING id;
-INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, output, started_at,
-        finished_at, duration_ms)
-    SELECT gen_random_uuid()::text, 'w' || ($1), s, 'step' || s, 1, 'completed', repeat('x', 300),
-        $1, $1, 1 FROM generate_series(10, 13) s;
-INSERT INTO drafts (id, workflow_id, recipient, sender, subject, body, message_id, score, mailbox,
-        status, created_at, updated_at)
-    VALUES (gen_random_uuid()::text, 'w' || ($1), 'lead' || ($1) || '@example.com',
-        'sales@example.com', 'Following up', repeat('y', 900), '<m' || ($1) || '@example.com>', 70,
-        'embedded', 'pending_review', $1, $1);
-UPDATE workflows SET status = 'completed', current_step = 'finalize', updated_at = $1,
-    completed_at = $1 WHERE id = 'w' || ($1);
-INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES ('default', '2026-12-03', 'drafts',
-    :client_id % 16, 1), ('default', '2026-12-03', 'tasks', :client_id % 16, 1)
-    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
-SQL
-  }
-  # :base (per run) + the client's stride + K a transaction; i counts the client's transactions.
-  next='\set n :base + :client_id * '$STRIDE' + :i * '$K' + 1
-\set i :i + 1'
-  if [ "$UNIT" = workflow ]; then
-    python3 bench/pg_batching_workflow.py "$K" "$STRIDE" "$WORK"
-  else
-    { echo "$next"; echo "BEGIN;"; final_commit_one ":n"; echo "COMMIT;"; } >"$WORK/one.sql"
-    sed -i "s/:i \* $K/:i/" "$WORK/one.sql"
-    {
-      echo "$next"; echo "BEGIN;"
-      for i in $(seq 0 $((K - 1))); do final_commit_one ":n + $i"; done
-      echo "COMMIT;"
-    } >"$WORK/together.sql"
-    wids=$(seq -s, 0 $((K - 1)) | sed -E "s/([0-9]+)/'w' || (:n + \1)/g")
-    jids=${wids//\'w\'/\'j\'}
-  cat >"$WORK/rows.sql" <<SQL
-$next
-BEGIN;
-UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_at = NULL, updated_at = :n
-    WHERE id = ANY (ARRAY[$jids]) AND lease_owner = 'w' AND attempt = 1 AND state = 'running'
-    RETURNING id;
-INSERT INTO workflow_steps (id, workflow_id, seq, name, attempt, status, output, started_at,
-        finished_at, duration_ms)
-    SELECT gen_random_uuid()::text, w, s, 'step' || s, 1, 'completed', repeat('x', 300), :n, :n, 1
-    FROM unnest(ARRAY[$wids]) w, generate_series(10, 13) s;
-INSERT INTO drafts (id, workflow_id, recipient, sender, subject, body, message_id, score, mailbox,
-        status, created_at, updated_at)
-    SELECT gen_random_uuid()::text, w, w || '@example.com', 'sales@example.com', 'Following up',
-        repeat('y', 900), '<' || w || '@example.com>', 70, 'embedded', 'pending_review', :n, :n
-    FROM unnest(ARRAY[$wids]) w;
-UPDATE workflows SET status = 'completed', current_step = 'finalize', updated_at = :n,
-    completed_at = :n WHERE id = ANY (ARRAY[$wids]);
-INSERT INTO usage (tenant_id, day, metric, shard, n) VALUES ('default', '2026-12-03', 'drafts',
-    :client_id % 16, $K), ('default', '2026-12-03', 'tasks', :client_id % 16, $K)
-    ON CONFLICT (tenant_id, day, metric, shard) DO UPDATE SET n = usage.n + excluded.n;
-COMMIT;
-SQL
-  fi
+  python3 bench/pg_batching.py product "$UNIT" "$K" "$STRIDE" "$WORK"
 fi
 
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
