@@ -130,7 +130,8 @@ SQL
   python3 bench/pg_batching.py product "$UNIT" "$K" "$STRIDE" "$WORK"
 fi
 
-cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+# shellcheck source=bench/ticks.sh
+. bench/ticks.sh
 tick=$(getconf CLK_TCK)
 declare -A rate cpu
 runs=0
@@ -139,10 +140,10 @@ run() { # NAME WORKFLOWS_PER_TRANSACTION ROUND
   # SCHEMA=product: this run's workflows start past every earlier run's.
   [ "$SCHEMA" = product ] && vars=(-D i=0 -D base=$((runs * 8 * STRIDE)))
   runs=$((runs + 1))
-  before=$(cpu_ticks)
+  before=$(machine_ticks)
   tx=$(pgbench -n -M prepared -c 8 -j 2 -T "$DURATION" "${vars[@]}" -f "$WORK/$1.sql" "$DB" 2>"$WORK/pgbench.err" |
     awk '/number of transactions actually processed/ {split($NF, a, "/"); print a[1]}')
-  after=$(cpu_ticks)
+  after=$(machine_ticks)
   if [ -z "$tx" ] || [ "$tx" = 0 ] || grep -qiE 'error|abort' "$WORK/pgbench.err"; then
     echo "pgbench failed (a client that ran out of its STRIDE of workflows hits another's):" >&2
     head -5 "$WORK/pgbench.err" >&2

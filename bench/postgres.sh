@@ -73,6 +73,8 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
+# shellcheck source=bench/ticks.sh
+. bench/ticks.sh
 
 BENCH_PGPORT=${BENCH_PGPORT:-55440}
 # Outside WORK: the server runs as the postgres user, who cannot enter mktemp's private directory.
@@ -216,12 +218,6 @@ cpu_ticks() {
     | sed 's/.*) //' | awk '{t += $12 + $13} END {print t + 0}'
 }
 
-# machine_ticks: the CPU time (clock ticks) all of this machine's processors have been busy so far
-# (/proc/stat's first line: user, nice, system, irq, softirq, steal; not idle or iowait). It counts
-# what per-process figures miss: processes that came and went (autovacuum's workers), the kernel.
-machine_ticks() {
-  awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
-}
 
 # pg_server_pids: PostgreSQL's server processes (the postmaster's children: backends, WAL writer).
 # For a server BENCH_PG names, the processes its pg_stat_activity lists (the same ones, when it
